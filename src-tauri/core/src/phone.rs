@@ -1,0 +1,437 @@
+//! Phone numbers: raw caller IDs and stored contact phones become [`E164`] values here, once.
+//!
+//! Parsing is built on the `phonenumber` crate (libphonenumber's metadata). A national number is
+//! read in a region: the country of the Aircall number that carried the call, else the
+//! configured default. On top of the library, a few fallbacks make every format of the seed's
+//! table parse (`33762043575`, `00762043575`, `004917667402970`, `(2087) 653 456`, …) without
+//! changing how a valid national number is read: a fallback is only tried when the plain reading
+//! does not give a valid number.
+
+use std::fmt;
+use std::str::FromStr;
+
+use phonenumber::{country, Mode, PhoneNumber};
+use serde::{Deserialize, Serialize};
+
+/// A region (ISO 3166-1 alpha-2 country code) in which national numbers are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Region(country::Id);
+
+impl Region {
+    /// Parses a two-letter country code, case-insensitively (`fr`, `FR`, `Gb`).
+    pub fn parse(code: &str) -> Result<Self, PhoneError> {
+        let upper = code.trim().to_ascii_uppercase();
+        if upper.len() != 2 {
+            return Err(PhoneError::UnknownRegion(code.to_owned()));
+        }
+        country::Id::from_str(&upper)
+            .map(Region)
+            .map_err(|_| PhoneError::UnknownRegion(code.to_owned()))
+    }
+
+    /// The two-letter code, upper case.
+    pub fn code(&self) -> &str {
+        self.0.as_ref()
+    }
+}
+
+impl fmt::Display for Region {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl FromStr for Region {
+    type Err = PhoneError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Region::parse(s)
+    }
+}
+
+impl Serialize for Region {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.code())
+    }
+}
+
+impl<'de> Deserialize<'de> for Region {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        Region::parse(&raw).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Why a raw string is not a phone number.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PhoneError {
+    /// The region code is not an ISO country known to the phone metadata.
+    #[error("unknown region code `{0}` (expected a two-letter country code such as FR, US, GB)")]
+    UnknownRegion(String),
+    /// The input has no digits that could form a number, or forms none at all.
+    #[error("`{input}` is not a phone number: {reason}")]
+    NotANumber { input: String, reason: String },
+    /// The input looks like a number but no reading of it is a valid number.
+    #[error("`{input}` is not a valid phone number in {region} or internationally")]
+    Invalid { input: String, region: Region },
+}
+
+/// A phone number in E.164 form: `+` then the country code and the national number, digits only.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct E164(String);
+
+impl E164 {
+    /// Parses a raw number, reading national forms in `region`.
+    ///
+    /// Anonymous caller IDs are an error here; use [`CallerId::parse`] where they may occur.
+    pub fn parse(raw: &str, region: Region) -> Result<Self, PhoneError> {
+        let cleaned = clean(raw);
+        let digits: String = cleaned.chars().filter(char::is_ascii_digit).collect();
+        if digits.is_empty() {
+            return Err(not_a_number(raw, "it has no digits"));
+        }
+        if digits.len() < 3 {
+            return Err(not_a_number(raw, "it is too short"));
+        }
+        if digits.len() > 17 {
+            return Err(not_a_number(raw, "it is too long"));
+        }
+        if cleaned.chars().filter(|c| c.is_ascii_alphabetic()).count() > 0 {
+            return Err(not_a_number(raw, "it contains letters"));
+        }
+        let explicit_plus = cleaned.starts_with('+');
+
+        // 1. The library's own reading: national in `region`, or international with `+`/IDD.
+        //    A `+` number is read with no region at all: the library otherwise strips the
+        //    region's own international prefix from it (`+55 11…` read in the US loses `11`).
+        let reading_region = if explicit_plus { None } else { Some(region.0) };
+        let primary = phonenumber::parse(reading_region, &cleaned).ok();
+        if let Some(number) = primary.as_ref().filter(|n| phonenumber::is_valid(n)) {
+            return Ok(Self::from_number(number));
+        }
+        // 2. Fallbacks, only when the plain reading is not a valid number.
+        for candidate in fallbacks(&digits, explicit_plus) {
+            let reading_region = if candidate.starts_with('+') {
+                None
+            } else {
+                Some(region.0)
+            };
+            if let Ok(number) = phonenumber::parse(reading_region, &candidate) {
+                if phonenumber::is_valid(&number) {
+                    return Ok(Self::from_number(&number));
+                }
+            }
+        }
+        // 3. An explicitly international number (leading `+`) whose country code exists is kept
+        //    even when the metadata does not know its range yet: carriers are ahead of it.
+        if explicit_plus {
+            if let Some(number) = primary.as_ref() {
+                let national = number.national().value().to_string();
+                if number.country().id().is_some() && (4..=14).contains(&national.len()) {
+                    return Ok(Self::from_number(number));
+                }
+            }
+        }
+        Err(PhoneError::Invalid {
+            input: raw.trim().to_owned(),
+            region,
+        })
+    }
+
+    /// Builds from a string that is already E.164 (`+` and 8 to 15 digits). Used for values this
+    /// program wrote itself (the database, the sandbox's fixtures).
+    pub fn from_e164(value: &str) -> Result<Self, PhoneError> {
+        let digits = value.strip_prefix('+').unwrap_or("");
+        if (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
+            let number =
+                phonenumber::parse(None, value).map_err(|e| not_a_number(value, &e.to_string()))?;
+            return Ok(Self::from_number(&number));
+        }
+        Err(not_a_number(
+            value,
+            "it is not in E.164 form (+ and 8 to 15 digits)",
+        ))
+    }
+
+    fn from_number(number: &PhoneNumber) -> Self {
+        E164(number.format().mode(Mode::E164).to_string())
+    }
+
+    fn number(&self) -> PhoneNumber {
+        phonenumber::parse(None, &self.0).expect("an E164 value always parses")
+    }
+
+    /// The number as `+33762043575`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The country of the number, when the metadata knows it (`+1` numbers resolve to US, CA…).
+    pub fn region(&self) -> Option<Region> {
+        self.number().country().id().map(Region)
+    }
+
+    /// The country calling code, e.g. 33.
+    pub fn country_code(&self) -> u16 {
+        self.number().code().value()
+    }
+
+    /// The ways a person or another tool is likely to have typed this number into a contact's
+    /// phone field, the E.164 form first. Intercom's `phone` filter is an exact string match, so a
+    /// live search asks for all of these at once (never more than [`MAX_VARIANTS`]).
+    pub fn variants(&self) -> Vec<String> {
+        let number = self.number();
+        let e164 = self.0.clone();
+        let bare = e164.trim_start_matches('+').to_owned();
+        let code = number.code().value().to_string();
+        let nsn = number.national().to_string();
+        let national = number.format().mode(Mode::National).to_string();
+        let international = number.format().mode(Mode::International).to_string();
+        let national_digits: String = national.chars().filter(char::is_ascii_digit).collect();
+
+        let mut out = vec![
+            e164,
+            international.clone(),
+            bare,
+            format!("00{code}{nsn}"),
+            national.clone(),
+            national_digits.clone(),
+            nsn.clone(),
+            national.replace(' ', "."),
+            national.replace(' ', "-"),
+            international.replace(' ', ""),
+            format!(
+                "+{code} ({}) {}",
+                &nsn[..nsn.len().min(3)],
+                &nsn[nsn.len().min(3)..]
+            ),
+        ];
+        if national_digits.len() == 10 && national_digits.starts_with('0') {
+            // French-style pairs: 07 62 04 35 75.
+            let pairs: Vec<&str> = national_digits
+                .as_bytes()
+                .chunks(2)
+                .map(|c| std::str::from_utf8(c).unwrap_or_default())
+                .collect();
+            out.push(pairs.join(" "));
+        }
+        let mut seen = std::collections::HashSet::new();
+        out.retain(|v| !v.is_empty() && seen.insert(v.clone()));
+        out.truncate(MAX_VARIANTS);
+        out
+    }
+}
+
+/// Intercom accepts at most 15 values in one `IN` filter; the variants of a number stay below it.
+pub const MAX_VARIANTS: usize = 15;
+
+impl fmt::Display for E164 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for E164 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "E164({})", self.0)
+    }
+}
+
+impl Serialize for E164 {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for E164 {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        E164::from_e164(&raw).map_err(serde::de::Error::custom)
+    }
+}
+
+/// What a caller ID is: a number, or a withheld / anonymous caller.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum CallerId {
+    /// A known number.
+    Number(E164),
+    /// No number was presented (`anonymous`, `withheld`, empty …).
+    Anonymous,
+}
+
+impl CallerId {
+    /// Parses a caller ID as Aircall presents it (`raw_digits`), reading national forms in
+    /// `region`. Withheld numbers are [`CallerId::Anonymous`], not an error.
+    pub fn parse(raw: &str, region: Region) -> Result<Self, PhoneError> {
+        if is_anonymous(raw) {
+            return Ok(CallerId::Anonymous);
+        }
+        E164::parse(raw, region).map(CallerId::Number)
+    }
+
+    /// The number, unless the caller is anonymous.
+    pub fn number(&self) -> Option<&E164> {
+        match self {
+            CallerId::Number(n) => Some(n),
+            CallerId::Anonymous => None,
+        }
+    }
+}
+
+/// Whether a caller ID stands for "no number" (anonymous, withheld, private, unknown, empty).
+pub fn is_anonymous(raw: &str) -> bool {
+    let word: String = raw
+        .trim()
+        .trim_start_matches('+')
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '_' && *c != '-')
+        .collect::<String>()
+        .to_lowercase();
+    matches!(
+        word.as_str(),
+        "" | "anonymous"
+            | "anonymouscaller"
+            | "unknown"
+            | "unknowncaller"
+            | "withheld"
+            | "numberwithheld"
+            | "private"
+            | "privatenumber"
+            | "restricted"
+            | "unavailable"
+            | "blocked"
+            | "hidden"
+            | "null"
+    )
+}
+
+/// Keeps the characters that can be part of a written number; the `+` only at the start.
+fn clean(raw: &str) -> String {
+    let trimmed = raw.trim();
+    let mut out = String::with_capacity(trimmed.len());
+    for c in trimmed.chars() {
+        match c {
+            '+' if out.is_empty() => out.push('+'),
+            '0'..='9' => out.push(c),
+            ' ' | '-' | '.' | '(' | ')' | '/' | '\u{a0}' => out.push(' '),
+            c if c.is_alphabetic() => out.push(c),
+            _ => {}
+        }
+    }
+    out.trim().to_owned()
+}
+
+/// Other readings of the digits, tried in order when the plain reading is not valid.
+fn fallbacks(digits: &str, explicit_plus: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    if !explicit_plus {
+        // Country code written without `+`: 33762043575, 4917667402970.
+        out.push(format!("+{digits}"));
+    }
+    if let Some(rest) = digits.strip_prefix("00") {
+        // `00` international prefix (when the region's IDD is something else), then a doubled
+        // trunk prefix typed by mistake: 00762043575 is 0762043575.
+        out.push(format!("+{rest}"));
+        out.push(format!("0{rest}"));
+    }
+    if !digits.starts_with('0') && !explicit_plus {
+        // A national number whose trunk `0` was left out, or bracketed oddly: (2087) 653 456.
+        out.push(format!("0{digits}"));
+    }
+    out
+}
+
+fn not_a_number(input: &str, reason: &str) -> PhoneError {
+    PhoneError::NotANumber {
+        input: input.trim().to_owned(),
+        reason: reason.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fr() -> Region {
+        Region::parse("FR").unwrap()
+    }
+
+    #[test]
+    fn anonymous_forms_are_recognised() {
+        for raw in [
+            "anonymous",
+            "Anonymous",
+            "+anonymous",
+            "",
+            "  ",
+            "unknown",
+            "Withheld",
+            "PRIVATE",
+        ] {
+            assert_eq!(
+                CallerId::parse(raw, fr()).unwrap(),
+                CallerId::Anonymous,
+                "{raw:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn garbage_is_a_clear_error() {
+        for raw in [
+            "hello",
+            "12",
+            "call me",
+            "+",
+            "++--..",
+            "1234567890123456789012",
+        ] {
+            let err = E164::parse(raw, fr()).unwrap_err();
+            let text = err.to_string();
+            assert!(
+                text.contains("not a") || text.contains("not a valid"),
+                "{raw:?}: {text}"
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_region_is_refused() {
+        assert!(matches!(
+            Region::parse("XX"),
+            Err(PhoneError::UnknownRegion(_))
+        ));
+        assert!(matches!(
+            Region::parse("FRA"),
+            Err(PhoneError::UnknownRegion(_))
+        ));
+        assert_eq!(Region::parse("gb").unwrap().code(), "GB");
+    }
+
+    #[test]
+    fn variants_start_with_e164_and_stay_within_intercom_limit() {
+        let n = E164::parse("+33762043575", fr()).unwrap();
+        let v = n.variants();
+        assert_eq!(v[0], "+33762043575");
+        assert!(v.len() <= MAX_VARIANTS);
+        for expected in [
+            "0762043575",
+            "07 62 04 35 75",
+            "+33 7 62 04 35 75",
+            "33762043575",
+        ] {
+            assert!(
+                v.iter().any(|x| x == expected),
+                "{expected} missing from {v:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn e164_round_trips_through_serde() {
+        let n = E164::parse("0762043575", fr()).unwrap();
+        let json = serde_json::to_string(&n).unwrap();
+        assert_eq!(json, "\"+33762043575\"");
+        assert_eq!(serde_json::from_str::<E164>(&json).unwrap(), n);
+        assert!(serde_json::from_str::<E164>("\"0762043575\"").is_err());
+    }
+}

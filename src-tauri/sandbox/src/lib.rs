@@ -1,0 +1,1 @@
+//! Fake Aircall and Intercom.
