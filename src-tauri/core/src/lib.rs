@@ -1,8 +1,18 @@
 //! The Ringside engine: everything that is not a window.
 //!
 //! Phone numbers ([`phone`]), the Aircall and Intercom clients ([`aircall`], [`intercom`]) with
-//! their request scheduler ([`pacing`]), the local SQLite store ([`store`]) and the insight card
-//! ([`card`]). The engine knows nothing about Tauri: the desktop shell and the headless binary
-//! both drive it through these modules.
+//! their request scheduler ([`pacing`]), the local SQLite store ([`store`]), the configuration
+//! ([`config`]) and the insight card ([`card`]). The engine knows nothing about Tauri: the
+//! desktop shell and the headless binary both drive it through these modules.
 
+pub mod aircall;
+pub mod error;
+pub mod intercom;
+pub mod pacing;
 pub mod phone;
+pub mod secret;
+mod transport;
+
+pub use error::{Api, ApiError};
+pub use secret::Secret;
+pub use transport::HttpSettings;

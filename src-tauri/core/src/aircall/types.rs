@@ -1,0 +1,335 @@
+//! Aircall's objects as the engine uses them. Aircall's JSON is close to what the engine needs,
+//! so these read it directly, with every optional field defaulted: a missing field never fails
+//! a whole response.
+
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
+
+/// An Aircall user's live availability (`GET /v1/users/availabilities`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Availability {
+    /// Free to take a call.
+    Available,
+    /// Not logged in.
+    Offline,
+    /// Do not disturb.
+    DoNotDisturb,
+    /// On a call now.
+    InCall,
+    /// Wrapping up the previous call.
+    AfterCallWork,
+}
+
+impl Availability {
+    /// Aircall's word for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Availability::Available => "available",
+            Availability::Offline => "offline",
+            Availability::DoNotDisturb => "do_not_disturb",
+            Availability::InCall => "in_call",
+            Availability::AfterCallWork => "after_call_work",
+        }
+    }
+
+    /// Reads Aircall's word; unknown words are `None`.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "available" => Some(Availability::Available),
+            "offline" => Some(Availability::Offline),
+            "do_not_disturb" => Some(Availability::DoNotDisturb),
+            "in_call" => Some(Availability::InCall),
+            "after_call_work" => Some(Availability::AfterCallWork),
+            _ => None,
+        }
+    }
+
+    /// Words for a person: "In a call".
+    pub fn label(self) -> &'static str {
+        match self {
+            Availability::Available => "Available",
+            Availability::Offline => "Offline",
+            Availability::DoNotDisturb => "Do not disturb",
+            Availability::InCall => "In a call",
+            Availability::AfterCallWork => "After-call work",
+        }
+    }
+}
+
+/// An Aircall user (a teammate with a phone seat).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    /// Aircall's id.
+    pub id: u64,
+    /// Display name.
+    #[serde(default)]
+    pub name: String,
+    /// Email, matched case-insensitively with Intercom admins.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// `available`, `custom` or `unavailable` (working-hours status, not live presence).
+    #[serde(default)]
+    pub availability_status: Option<String>,
+}
+
+/// One user's live availability, from the availabilities list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserAvailability {
+    /// The user's id.
+    pub id: u64,
+    /// Their availability; `None` for a word this version does not know.
+    #[serde(deserialize_with = "lenient_availability")]
+    pub availability: Option<Availability>,
+}
+
+fn lenient_availability<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Availability>, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.as_deref().and_then(Availability::parse))
+}
+
+/// An Aircall phone number (a line the company owns).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Number {
+    /// Aircall's id.
+    pub id: u64,
+    /// The name agents know it by, e.g. "Support FR".
+    #[serde(default)]
+    pub name: String,
+    /// The number as Aircall formats it, e.g. "+33 1 76 11 11 11".
+    #[serde(default)]
+    pub digits: String,
+    /// ISO country of the number; national caller IDs on it are read in this region.
+    #[serde(default)]
+    pub country: Option<String>,
+}
+
+/// A user as embedded in a call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRef {
+    /// Aircall's id.
+    pub id: u64,
+    /// Display name.
+    #[serde(default)]
+    pub name: String,
+    /// Email.
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+/// A comment (Aircall's "note") on a call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comment {
+    /// Aircall's id.
+    pub id: u64,
+    /// The text.
+    #[serde(default)]
+    pub content: String,
+    /// UNIX seconds.
+    #[serde(default)]
+    pub posted_at: Option<i64>,
+    /// Who wrote it.
+    #[serde(default)]
+    pub posted_by: Option<UserRef>,
+}
+
+/// A tag on a call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallTag {
+    /// Aircall's id.
+    pub id: u64,
+    /// The name.
+    #[serde(default)]
+    pub name: String,
+}
+
+/// Inbound or outbound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// The customer called.
+    Inbound,
+    /// A teammate called.
+    Outbound,
+}
+
+/// An Aircall call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Call {
+    /// Aircall's id.
+    pub id: u64,
+    /// Inbound or outbound.
+    pub direction: Direction,
+    /// `initial`, `answered` or `done`.
+    #[serde(default)]
+    pub status: String,
+    /// Why an inbound call was missed, if it was.
+    #[serde(default)]
+    pub missed_call_reason: Option<String>,
+    /// UNIX seconds.
+    #[serde(default)]
+    pub started_at: Option<i64>,
+    /// UNIX seconds; `None` when nobody answered.
+    #[serde(default)]
+    pub answered_at: Option<i64>,
+    /// UNIX seconds.
+    #[serde(default)]
+    pub ended_at: Option<i64>,
+    /// Seconds from start to end, ringing included.
+    #[serde(default)]
+    pub duration: Option<i64>,
+    /// The other party's number as Aircall shows it, or `anonymous`.
+    #[serde(default)]
+    pub raw_digits: String,
+    /// The teammate who took or made the call.
+    #[serde(default)]
+    pub user: Option<UserRef>,
+    /// The Aircall line.
+    #[serde(default)]
+    pub number: Option<Number>,
+    /// The teammate the call is assigned to.
+    #[serde(default)]
+    pub assigned_to: Option<UserRef>,
+    /// The teammate it was transferred to.
+    #[serde(default)]
+    pub transferred_to: Option<UserRef>,
+    /// The teammate who transferred it.
+    #[serde(default)]
+    pub transferred_by: Option<UserRef>,
+    /// Recording link (short-lived).
+    #[serde(default)]
+    pub recording: Option<String>,
+    /// Voicemail link (short-lived).
+    #[serde(default)]
+    pub voicemail: Option<String>,
+    /// Authenticated page with the call's media.
+    #[serde(default)]
+    pub asset: Option<String>,
+    /// Comments, oldest first.
+    #[serde(default)]
+    pub comments: Vec<Comment>,
+    /// Tags.
+    #[serde(default)]
+    pub tags: Vec<CallTag>,
+}
+
+/// A block of an insight card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum CardBlock {
+    /// A heading, optionally linked.
+    #[serde(rename = "title")]
+    Title {
+        /// The heading.
+        text: String,
+        /// Where it leads.
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        link: Option<String>,
+    },
+    /// A label and a short value, optionally linked.
+    #[serde(rename = "shortText")]
+    ShortText {
+        /// The label.
+        label: String,
+        /// The value.
+        text: String,
+        /// Where it leads.
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        link: Option<String>,
+    },
+}
+
+/// A phone number or email on an Aircall contact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactDetail {
+    /// Aircall's id, once created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<u64>,
+    /// "Work", "Mobile", …
+    #[serde(default)]
+    pub label: String,
+    /// The number (E.164) or the address.
+    #[serde(default, deserialize_with = "string_or_number")]
+    pub value: String,
+}
+
+fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::String(s) => s,
+        Value::Null => String::new(),
+        other => other.to_string(),
+    })
+}
+
+/// An Aircall contact (the phone app's address book).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AircallContact {
+    /// Aircall's id (absent when creating).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<u64>,
+    /// First name.
+    #[serde(default)]
+    pub first_name: Option<String>,
+    /// Last name.
+    #[serde(default)]
+    pub last_name: Option<String>,
+    /// Company.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company_name: Option<String>,
+    /// Free text; Ringside keeps the Intercom profile link here.
+    #[serde(default)]
+    pub information: Option<String>,
+    /// Phone numbers (at most 20).
+    #[serde(default)]
+    pub phone_numbers: Vec<ContactDetail>,
+    /// Emails (at most 20).
+    #[serde(default)]
+    pub emails: Vec<ContactDetail>,
+}
+
+/// An Aircall webhook registration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Webhook {
+    /// Aircall's id (a UUID).
+    pub webhook_id: String,
+    /// Where events are sent.
+    #[serde(default)]
+    pub url: String,
+    /// Whether Aircall is sending.
+    #[serde(default)]
+    pub active: bool,
+    /// Subscribed events (empty means all).
+    #[serde(default)]
+    pub events: Vec<String>,
+    /// The token Aircall puts in every event body. Only shown on creation; keep it secret.
+    #[serde(default, skip_serializing)]
+    pub token: Option<crate::secret::Secret>,
+    /// A name for the Aircall dashboard.
+    #[serde(default)]
+    pub custom_name: Option<String>,
+}
+
+/// A page position in Aircall's `page`/`per_page` pagination.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    /// 1-based page.
+    pub page: u32,
+    /// Items per page (Aircall serves at most 50).
+    pub per_page: u32,
+}
+
+impl Default for PageRequest {
+    fn default() -> Self {
+        PageRequest { page: 1, per_page: 50 }
+    }
+}
+
+/// One page of a list, with Aircall's `meta`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    /// The items.
+    pub items: Vec<T>,
+    /// Items in the whole list.
+    pub total: u64,
+    /// Whether another page follows.
+    pub has_next: bool,
+}

@@ -1,0 +1,118 @@
+//! [`ApiError`]: what can go wrong talking to Aircall or Intercom, in terms the engine acts on.
+
+use std::fmt;
+use std::time::SystemTime;
+
+/// Which vendor API a request went to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Api {
+    /// Aircall's public API.
+    Aircall,
+    /// Intercom's REST API.
+    Intercom,
+}
+
+impl fmt::Display for Api {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Api::Aircall => "Aircall",
+            Api::Intercom => "Intercom",
+        })
+    }
+}
+
+/// A failed API call. Every variant that had a response keeps its body (cut to a few KiB) for
+/// diagnostics; none of them holds a credential.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ApiError {
+    /// 401: the token or API key is wrong, revoked or missing.
+    #[error("{api} refused the credentials (401): {}", summary(body))]
+    Unauthorized { api: Api, body: String },
+    /// 403: the credentials work but may not do this (plan, scope).
+    #[error("{api} forbids this request (403): {}", summary(body))]
+    Forbidden { api: Api, body: String },
+    /// 404: the resource does not exist.
+    #[error("{api} has no such resource (404): {}", summary(body))]
+    NotFound { api: Api, body: String },
+    /// 409: a duplicate. For an Intercom contact, the id of the existing one.
+    #[error("{api} reports a conflict (409){}: {}", existing_id.as_ref().map(|id| format!(" with existing id {id}")).unwrap_or_default(), summary(body))]
+    Conflict { api: Api, existing_id: Option<String>, body: String },
+    /// 429: over the rate limit; the server's reset time when it gave one.
+    #[error("{api} rate limit reached (429){}", reset_at.map(|t| format!(", resets in {}s", t.duration_since(SystemTime::now()).map(|d| d.as_secs()).unwrap_or(0))).unwrap_or_default())]
+    RateLimited { api: Api, reset_at: Option<SystemTime>, body: String },
+    /// Another 4xx: the request was wrong.
+    #[error("{api} rejected the request ({status}): {}", summary(body))]
+    Rejected { api: Api, status: u16, body: String },
+    /// 5xx: the vendor failed.
+    #[error("{api} server error ({status}): {}", summary(body))]
+    Server { api: Api, status: u16, body: String },
+    /// The request or the response took longer than the configured timeout.
+    #[error("{api} did not answer in time")]
+    Timeout { api: Api },
+    /// No connection could be made, or it broke before a full response.
+    #[error("cannot reach {api}: {reason}")]
+    Network { api: Api, reason: String, connect: bool },
+    /// A 2xx whose body is not what the API documents.
+    #[error("{api} sent a response that could not be read ({reason}): {}", summary(body))]
+    Decode { api: Api, reason: String, body: String },
+}
+
+impl ApiError {
+    /// Which API failed.
+    pub fn api(&self) -> Api {
+        match self {
+            ApiError::Unauthorized { api, .. }
+            | ApiError::Forbidden { api, .. }
+            | ApiError::NotFound { api, .. }
+            | ApiError::Conflict { api, .. }
+            | ApiError::RateLimited { api, .. }
+            | ApiError::Rejected { api, .. }
+            | ApiError::Server { api, .. }
+            | ApiError::Timeout { api }
+            | ApiError::Network { api, .. }
+            | ApiError::Decode { api, .. } => *api,
+        }
+    }
+
+    /// Whether trying again later may succeed (rate limits, vendor errors, network trouble).
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            ApiError::RateLimited { .. }
+                | ApiError::Server { .. }
+                | ApiError::Timeout { .. }
+                | ApiError::Network { .. }
+        )
+    }
+
+    /// The response body, when there was one.
+    pub fn body(&self) -> Option<&str> {
+        match self {
+            ApiError::Unauthorized { body, .. }
+            | ApiError::Forbidden { body, .. }
+            | ApiError::NotFound { body, .. }
+            | ApiError::Conflict { body, .. }
+            | ApiError::RateLimited { body, .. }
+            | ApiError::Rejected { body, .. }
+            | ApiError::Server { body, .. }
+            | ApiError::Decode { body, .. } => Some(body),
+            ApiError::Timeout { .. } | ApiError::Network { .. } => None,
+        }
+    }
+}
+
+/// Bodies are kept up to this many bytes.
+pub(crate) const MAX_KEPT_BODY: usize = 4096;
+
+/// The first line of a body, short enough for an error message.
+fn summary(body: &str) -> String {
+    let line = body.lines().next().unwrap_or("").trim();
+    if line.is_empty() {
+        return "(empty body)".to_owned();
+    }
+    let mut out: String = line.chars().take(200).collect();
+    if out.len() < line.len() {
+        out.push('…');
+    }
+    out
+}
