@@ -6,11 +6,14 @@
 //! desktop shell and the headless binary both drive it through these modules.
 
 pub mod aircall;
+pub mod card;
+pub mod config;
 pub mod error;
 pub mod intercom;
 pub mod pacing;
 pub mod phone;
 pub mod secret;
+pub mod store;
 mod transport;
 
 pub use error::{Api, ApiError};

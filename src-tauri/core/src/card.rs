@@ -1,0 +1,515 @@
+//! The insight card: who is calling, their last conversation, who owns it and whether that owner
+//! is free. Built from the local index and caches first, then live look-ups, as fast as the
+//! vendors allow.
+//!
+//! Look-ups run at [`Priority::Interactive`]: a ringing call overtakes logging and sync. What is
+//! independent runs at once (the conversation, the admins and the Aircall users). A failure of a
+//! secondary look-up (admins, Aircall availability) degrades the card rather than failing it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::aircall::{AircallClient, Availability, CardBlock};
+use crate::error::ApiError;
+use crate::intercom::{self, Admin, Contact, ConversationState, IntercomClient, Role};
+use crate::pacing::Priority;
+use crate::phone::{CallerId, E164};
+use crate::store::{CachedConversation, Store, StoreError};
+
+/// The email of the one shared contact that stands for every anonymous caller.
+pub const ANONYMOUS_EMAIL: &str = "anonymous@aircall.io";
+/// That contact's name.
+pub const ANONYMOUS_NAME: &str = "Aircall Anonymous Contact";
+
+/// The card, exactly as DESIGN.md shapes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Card {
+    /// The Aircall call, when the card is for one.
+    pub call_id: Option<u64>,
+    /// The caller's number in E.164; `None` for an anonymous caller.
+    pub phone: Option<String>,
+    /// Who it is.
+    pub contact: CardContact,
+    /// Their most recently updated open or closed conversation.
+    pub conversation: Option<CardConversation>,
+}
+
+/// How the number matched Intercom contacts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ContactStatus {
+    /// Exactly one contact has the number.
+    Existing,
+    /// Nobody has it; a contact will be created when the call is logged (if allowed).
+    New,
+    /// The caller withheld their number.
+    Anonymous,
+    /// Several contacts share the number; the agent may pick one.
+    Ambiguous,
+}
+
+/// The contact part of the card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CardContact {
+    /// Existing, new, anonymous or ambiguous.
+    pub status: ContactStatus,
+    /// Intercom's id (`None` when new or ambiguous, or no anonymous contact exists yet).
+    pub id: Option<String>,
+    /// The name; for a new contact, the phone number.
+    pub name: String,
+    /// User or lead (for a new contact, the role it would be created with).
+    #[serde(rename = "type")]
+    pub kind: Option<Role>,
+    /// "See contact page".
+    pub url: Option<String>,
+    /// For an ambiguous number, every contact that has it.
+    pub candidates: Vec<Candidate>,
+}
+
+/// One of several contacts sharing a number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Candidate {
+    /// Intercom's id.
+    pub id: String,
+    /// The name, or the email, or the id.
+    pub name: String,
+    /// User or lead.
+    #[serde(rename = "type")]
+    pub kind: Role,
+    /// The contact page.
+    pub url: String,
+}
+
+/// The conversation part of the card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CardConversation {
+    /// Intercom's id.
+    pub id: String,
+    /// `open` or `closed`.
+    pub state: ConversationState,
+    /// "See last conversation".
+    pub url: String,
+    /// Who owns it; `None` when unassigned.
+    pub owner: Option<Owner>,
+}
+
+/// The owner of the conversation and whether they are free.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Owner {
+    /// The admin's name.
+    pub name: String,
+    /// The admin's email.
+    pub email: Option<String>,
+    /// From the Aircall user with the same email; `None` when nobody matches.
+    pub availability: Option<Availability>,
+}
+
+/// How long cached answers are trusted.
+#[derive(Debug, Clone, Copy)]
+pub struct Freshness {
+    /// Which contacts have a number.
+    pub contacts: Duration,
+    /// A contact's latest conversation and its owner.
+    pub conversation: Duration,
+    /// The list of admins.
+    pub admins: Duration,
+    /// The list of Aircall users.
+    pub aircall_users: Duration,
+    /// Aircall availabilities (they change call by call).
+    pub availability: Duration,
+}
+
+impl Default for Freshness {
+    fn default() -> Self {
+        Freshness {
+            contacts: Duration::from_secs(15 * 60),
+            conversation: Duration::from_secs(60),
+            admins: Duration::from_secs(10 * 60),
+            aircall_users: Duration::from_secs(10 * 60),
+            availability: Duration::from_secs(15),
+        }
+    }
+}
+
+/// Why no card could be built.
+#[derive(Debug, thiserror::Error)]
+pub enum CardError {
+    /// Intercom (or Aircall) failed and nothing cached could stand in.
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// The local database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A source of the current time in UNIX seconds (injected so tests control it).
+pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+/// The system clock.
+pub fn system_clock() -> Clock {
+    Arc::new(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0)
+    })
+}
+
+/// Builds cards. Cheap to clone.
+#[derive(Clone)]
+pub struct CardBuilder {
+    intercom: IntercomClient,
+    aircall: Option<AircallClient>,
+    store: Store,
+    freshness: Freshness,
+    new_contact_role: Role,
+    clock: Clock,
+}
+
+impl std::fmt::Debug for CardBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CardBuilder").field("freshness", &self.freshness).finish_non_exhaustive()
+    }
+}
+
+impl CardBuilder {
+    /// A builder over these clients and this store. Without Aircall, owners have no availability.
+    pub fn new(intercom: IntercomClient, aircall: Option<AircallClient>, store: Store) -> Self {
+        CardBuilder {
+            intercom: intercom.at(Priority::Interactive),
+            aircall: aircall.map(|a| a.at(Priority::Interactive)),
+            store,
+            freshness: Freshness::default(),
+            new_contact_role: Role::Lead,
+            clock: system_clock(),
+        }
+    }
+
+    /// Sets how long cached answers are trusted.
+    pub fn with_freshness(mut self, freshness: Freshness) -> Self {
+        self.freshness = freshness;
+        self
+    }
+
+    /// Sets the role a new caller would be created with (shown on a `new` card).
+    pub fn with_new_contact_role(mut self, role: Role) -> Self {
+        self.new_contact_role = role;
+        self
+    }
+
+    /// Replaces the clock.
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    fn now(&self) -> i64 {
+        (self.clock)()
+    }
+
+    fn fresh(&self, fetched_at: i64, ttl: Duration) -> bool {
+        self.now().saturating_sub(fetched_at) < ttl.as_secs() as i64
+    }
+
+    /// The Intercom workspace id (for links): cached in the store, else asked of `/me`.
+    pub async fn workspace_id(&self) -> Result<String, CardError> {
+        if let Some(id) = self.store.meta("intercom_workspace_id")? {
+            return Ok(id);
+        }
+        let me = self.intercom.me().await?;
+        self.store.set_meta("intercom_workspace_id", &me.workspace_id)?;
+        self.store.set_meta("intercom_admin_id", &me.admin.id)?;
+        Ok(me.workspace_id)
+    }
+
+    /// The card for a caller, optionally for a given call.
+    pub async fn build(&self, caller: &CallerId, call_id: Option<u64>) -> Result<Card, CardError> {
+        let workspace = self.workspace_id().await?;
+        match caller {
+            CallerId::Anonymous => self.anonymous(&workspace, call_id).await,
+            CallerId::Number(number) => {
+                let contacts = self.contacts_for(number).await?;
+                let phone = Some(number.to_string());
+                match contacts.as_slice() {
+                    [] => Ok(Card {
+                        call_id,
+                        phone,
+                        contact: CardContact {
+                            status: ContactStatus::New,
+                            id: None,
+                            name: number.to_string(),
+                            kind: Some(self.new_contact_role),
+                            url: None,
+                            candidates: Vec::new(),
+                        },
+                        conversation: None,
+                    }),
+                    [one] => {
+                        let conversation = self.conversation_of(&workspace, &one.id).await?;
+                        Ok(Card { call_id, phone, contact: existing(&workspace, one), conversation })
+                    }
+                    many => Ok(Card {
+                        call_id,
+                        phone,
+                        contact: CardContact {
+                            status: ContactStatus::Ambiguous,
+                            id: None,
+                            name: number.to_string(),
+                            kind: None,
+                            url: None,
+                            candidates: many
+                                .iter()
+                                .map(|c| Candidate {
+                                    id: c.id.clone(),
+                                    name: display_name(c),
+                                    kind: c.role,
+                                    url: intercom::contact_url(&workspace, &c.id),
+                                })
+                                .collect(),
+                        },
+                        conversation: None,
+                    }),
+                }
+            }
+        }
+    }
+
+    /// The contacts with this number: from the index while fresh, else a live search (whose
+    /// answer is remembered). When the live search fails, a stale index answer stands in.
+    pub async fn contacts_for(&self, number: &E164) -> Result<Vec<Contact>, CardError> {
+        let fresh = self.store.lookup_time(number)?.is_some_and(|at| self.fresh(at, self.freshness.contacts));
+        if fresh {
+            return Ok(self.indexed(number)?);
+        }
+        match self.intercom.contacts_with_phone(number).await {
+            Ok(found) => {
+                self.store.record_lookup(number, &found, self.now())?;
+                Ok(found)
+            }
+            Err(e) => {
+                let stale = self.indexed(number)?;
+                if stale.is_empty() {
+                    return Err(e.into());
+                }
+                tracing::warn!(error = %e, "Intercom search failed; using the local index");
+                Ok(stale)
+            }
+        }
+    }
+
+    fn indexed(&self, number: &E164) -> Result<Vec<Contact>, StoreError> {
+        Ok(self.store.contacts_by_phone(number)?.into_iter().map(|c| c.contact).collect())
+    }
+
+    async fn anonymous(&self, workspace: &str, call_id: Option<u64>) -> Result<Card, CardError> {
+        let query = intercom::Query::eq("email", ANONYMOUS_EMAIL);
+        let found = self.intercom.search_contacts(&query, 5, None).await?.contacts;
+        let contact = found.first();
+        let conversation = match contact {
+            Some(c) => self.conversation_of(workspace, &c.id).await?,
+            None => None,
+        };
+        Ok(Card {
+            call_id,
+            phone: None,
+            contact: CardContact {
+                status: ContactStatus::Anonymous,
+                id: contact.map(|c| c.id.clone()),
+                name: contact.and_then(|c| c.name.clone()).unwrap_or_else(|| ANONYMOUS_NAME.to_owned()),
+                kind: Some(contact.map_or(self.new_contact_role, |c| c.role)),
+                url: contact.map(|c| intercom::contact_url(workspace, &c.id)),
+                candidates: Vec::new(),
+            },
+            conversation,
+        })
+    }
+
+    async fn conversation_of(&self, workspace: &str, contact_id: &str) -> Result<Option<CardConversation>, CardError> {
+        let (latest, admins, ()) =
+            tokio::join!(self.latest_conversation(contact_id), self.admins(), self.refresh_aircall_users());
+        let Some(latest) = latest? else { return Ok(None) };
+        let owner = match &latest.admin_assignee_id {
+            None => None,
+            Some(admin_id) => {
+                let admin = admins.iter().find(|a| &a.id == admin_id);
+                match admin {
+                    Some(a) => Some(Owner {
+                        name: a.name.clone(),
+                        email: a.email.clone(),
+                        availability: self.availability_of(a.email.as_deref())?,
+                    }),
+                    None => Some(Owner { name: format!("Admin {admin_id}"), email: None, availability: None }),
+                }
+            }
+        };
+        Ok(Some(CardConversation {
+            url: intercom::conversation_url(workspace, &latest.id),
+            id: latest.id,
+            state: latest.state,
+            owner,
+        }))
+    }
+
+    async fn latest_conversation(&self, contact_id: &str) -> Result<Option<CachedConversation>, CardError> {
+        if let Some((cached, at)) = self.store.latest_conversation(contact_id)? {
+            if self.fresh(at, self.freshness.conversation) {
+                return Ok(cached);
+            }
+        }
+        let states = [ConversationState::Open, ConversationState::Closed];
+        let found = self.intercom.conversations_of(contact_id, &states, 5).await?;
+        let latest = found.into_iter().find(|c| states.contains(&c.state));
+        self.store.put_latest_conversation(contact_id, latest.as_ref(), self.now())?;
+        Ok(latest.map(|c| CachedConversation {
+            id: c.id,
+            state: c.state,
+            admin_assignee_id: c.admin_assignee_id,
+            updated_at: c.updated_at,
+        }))
+    }
+
+    /// The admins, from the cache while fresh. A failed refresh falls back to the cache.
+    async fn admins(&self) -> Vec<Admin> {
+        let (cached, oldest) = match self.store.admins() {
+            Ok(x) => x,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read cached admins");
+                (Vec::new(), None)
+            }
+        };
+        if oldest.is_some_and(|at| self.fresh(at, self.freshness.admins)) {
+            return cached;
+        }
+        match self.intercom.admins().await {
+            Ok(admins) => {
+                if let Err(e) = self.store.replace_admins(&admins, self.now()) {
+                    tracing::warn!(error = %e, "cannot cache admins");
+                }
+                admins
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot list Intercom admins; owner names may be missing");
+                cached
+            }
+        }
+    }
+
+    /// Refreshes Aircall users and availabilities when stale. Failures only log: the card then
+    /// shows the last known availability, or none.
+    async fn refresh_aircall_users(&self) {
+        let Some(aircall) = &self.aircall else { return };
+        let freshness = match self.store.aircall_users_freshness() {
+            Ok(f) => f,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read cached Aircall users");
+                return;
+            }
+        };
+        let now = self.now();
+        let result = match freshness {
+            Some((users_at, avail_at)) if self.fresh(users_at, self.freshness.aircall_users) => {
+                if self.fresh(avail_at, self.freshness.availability) {
+                    return;
+                }
+                match aircall.availabilities().await {
+                    Ok(a) => self.store.update_availabilities(&a, now).map_err(|e| e.to_string()),
+                    Err(e) => Err(e.to_string()),
+                }
+            }
+            _ => match tokio::try_join!(aircall.users(), aircall.availabilities()) {
+                Ok((users, avail)) => self.store.replace_aircall_users(&users, &avail, now).map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            },
+        };
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "cannot refresh Aircall availability");
+        }
+    }
+
+    fn availability_of(&self, email: Option<&str>) -> Result<Option<Availability>, StoreError> {
+        let Some(email) = email.filter(|e| !e.trim().is_empty()) else { return Ok(None) };
+        if self.aircall.is_none() {
+            return Ok(None);
+        }
+        Ok(self.store.aircall_user_by_email(email)?.and_then(|u| u.availability))
+    }
+}
+
+fn existing(workspace: &str, c: &Contact) -> CardContact {
+    CardContact {
+        status: ContactStatus::Existing,
+        id: Some(c.id.clone()),
+        name: display_name(c),
+        kind: Some(c.role),
+        url: Some(intercom::contact_url(workspace, &c.id)),
+        candidates: Vec::new(),
+    }
+}
+
+/// A contact's name for people: the name, else the email, else the phone, else the id.
+fn display_name(c: &Contact) -> String {
+    c.name.clone().or_else(|| c.email.clone()).or_else(|| c.phone.clone()).unwrap_or_else(|| c.id.clone())
+}
+
+impl Card {
+    /// The card in Aircall's insight-card block format, for the agent's phone app. Values are
+    /// kept short: the phone app cuts long ones.
+    pub fn to_insight_blocks(&self) -> Vec<CardBlock> {
+        let mut blocks = Vec::new();
+        let kind = |k: Option<Role>| match k {
+            Some(Role::User) => "User",
+            Some(Role::Lead) | None => "Lead",
+        };
+        match self.contact.status {
+            ContactStatus::Existing | ContactStatus::Anonymous => {
+                blocks.push(CardBlock::Title { text: short(&format!("Intercom: {}", self.contact.name)), link: self.contact.url.clone() });
+                blocks.push(CardBlock::ShortText { label: "Type".into(), text: kind(self.contact.kind).into(), link: None });
+            }
+            ContactStatus::New => {
+                blocks.push(CardBlock::Title { text: short(&format!("Intercom: {}", self.contact.name)), link: None });
+                blocks.push(CardBlock::ShortText {
+                    label: "Type".into(),
+                    text: format!("Aircall new {}", kind(self.contact.kind).to_lowercase()),
+                    link: None,
+                });
+            }
+            ContactStatus::Ambiguous => {
+                blocks.push(CardBlock::Title {
+                    text: format!("Intercom: {} contacts share this number", self.contact.candidates.len()),
+                    link: None,
+                });
+                for c in self.contact.candidates.iter().take(5) {
+                    blocks.push(CardBlock::ShortText { label: kind(Some(c.kind)).into(), text: short(&c.name), link: Some(c.url.clone()) });
+                }
+            }
+        }
+        if let Some(conv) = &self.conversation {
+            let state = match conv.state {
+                ConversationState::Open => "Open",
+                ConversationState::Closed => "Closed",
+                ConversationState::Snoozed => "Snoozed",
+            };
+            blocks.push(CardBlock::ShortText { label: "Last conversation".into(), text: state.into(), link: Some(conv.url.clone()) });
+            if let Some(owner) = &conv.owner {
+                let text = match owner.availability {
+                    Some(a) => format!("{} ({})", owner.name, a.label()),
+                    None => owner.name.clone(),
+                };
+                blocks.push(CardBlock::ShortText { label: "Owner".into(), text: short(&text), link: None });
+            }
+        }
+        blocks
+    }
+}
+
+/// At most 40 characters, cut on a character boundary.
+fn short(text: &str) -> String {
+    let mut out: String = text.chars().take(40).collect();
+    if out.len() < text.len() {
+        out.pop();
+        out.push('…');
+    }
+    out
+}

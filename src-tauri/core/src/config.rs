@@ -1,0 +1,232 @@
+//! Configuration of the engine: credentials and hosts from the environment, non-secret settings
+//! optionally from a JSON file.
+//!
+//! The environment always wins over the file. Secrets (tokens) are read from the environment
+//! only: a configuration file that contains one is refused, so a token never sits in a file.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use url::Url;
+
+use crate::aircall::AircallConfig;
+use crate::intercom::{self, IntercomConfig};
+use crate::phone::Region;
+use crate::secret::Secret;
+use crate::store;
+
+/// The names of the environment variables read.
+pub mod env {
+    /// Intercom access token.
+    pub const INTERCOM_TOKEN: &str = "RINGSIDE_INTERCOM_TOKEN";
+    /// `us`, `eu` or `au`.
+    pub const INTERCOM_REGION: &str = "RINGSIDE_INTERCOM_REGION";
+    /// Overrides the region's host (tests, the sandbox, a proxy).
+    pub const INTERCOM_BASE_URL: &str = "RINGSIDE_INTERCOM_BASE_URL";
+    /// Aircall API id.
+    pub const AIRCALL_API_ID: &str = "RINGSIDE_AIRCALL_API_ID";
+    /// Aircall API token.
+    pub const AIRCALL_API_TOKEN: &str = "RINGSIDE_AIRCALL_API_TOKEN";
+    /// Overrides `https://api.aircall.io`.
+    pub const AIRCALL_BASE_URL: &str = "RINGSIDE_AIRCALL_BASE_URL";
+    /// Requests per minute Ringside may spend on Aircall (default 60).
+    pub const AIRCALL_BUDGET: &str = "RINGSIDE_AIRCALL_BUDGET_PER_MINUTE";
+    /// Region for national numbers, e.g. `FR`.
+    pub const DEFAULT_REGION: &str = "RINGSIDE_DEFAULT_REGION";
+    /// Where the database lives.
+    pub const DATA_DIR: &str = "RINGSIDE_DATA_DIR";
+    /// A JSON file of non-secret settings (default: `ringside.json` in the data directory).
+    pub const CONFIG_FILE: &str = "RINGSIDE_CONFIG";
+}
+
+/// Keys a configuration file may hold (every one optional).
+const FILE_KEYS: &[(&str, &str)] = &[
+    ("intercom_region", env::INTERCOM_REGION),
+    ("intercom_base_url", env::INTERCOM_BASE_URL),
+    ("aircall_api_id", env::AIRCALL_API_ID),
+    ("aircall_base_url", env::AIRCALL_BASE_URL),
+    ("aircall_budget_per_minute", env::AIRCALL_BUDGET),
+    ("default_region", env::DEFAULT_REGION),
+];
+
+/// A configuration problem, worded for the admin who set it up.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A value is malformed.
+    #[error("{key}: {reason}")]
+    Invalid { key: String, reason: String },
+    /// The configuration file cannot be read or is not JSON.
+    #[error("configuration file {path}: {reason}")]
+    File { path: PathBuf, reason: String },
+}
+
+/// Everything the engine needs to run.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Intercom, when a token is configured.
+    pub intercom: Option<IntercomConfig>,
+    /// Aircall, when an API id and token are configured.
+    pub aircall: Option<AircallConfig>,
+    /// Region in which national numbers are read.
+    pub default_region: Region,
+    /// Where the database lives.
+    pub data_dir: PathBuf,
+}
+
+impl Config {
+    /// Reads the process environment (and the configuration file it points to).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|key| std::env::var(key).ok())
+    }
+
+    /// Reads settings through `lookup` (the environment, or a map in tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let env_value = |key: &str| lookup(key).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let data_dir = env_value(env::DATA_DIR).map(PathBuf::from).unwrap_or_else(store::data_dir);
+        let file = read_file(env_value(env::CONFIG_FILE).map(PathBuf::from), &data_dir)?;
+        let get = |key: &str| {
+            env_value(key).or_else(|| FILE_KEYS.iter().find(|(_, env)| *env == key).and_then(|(k, _)| file.get(*k).cloned()))
+        };
+
+        let default_region = match get(env::DEFAULT_REGION) {
+            Some(code) => Region::parse(&code).map_err(|e| invalid(env::DEFAULT_REGION, e))?,
+            None => Region::parse("US").expect("US is a region"),
+        };
+
+        let intercom = match env_value(env::INTERCOM_TOKEN) {
+            None => None,
+            Some(token) => {
+                let region = match get(env::INTERCOM_REGION) {
+                    Some(r) => intercom::Region::parse(&r)
+                        .ok_or_else(|| invalid(env::INTERCOM_REGION, "expected us, eu or au"))?,
+                    None => intercom::Region::Us,
+                };
+                let mut config = IntercomConfig::new(Secret::new(token), region);
+                if let Some(url) = get(env::INTERCOM_BASE_URL) {
+                    config.base_url = parse_url(env::INTERCOM_BASE_URL, &url)?;
+                }
+                Some(config)
+            }
+        };
+
+        let aircall = match (get(env::AIRCALL_API_ID), env_value(env::AIRCALL_API_TOKEN)) {
+            (Some(id), Some(token)) => {
+                let mut config = AircallConfig::new(id, Secret::new(token));
+                if let Some(url) = get(env::AIRCALL_BASE_URL) {
+                    config.base_url = parse_url(env::AIRCALL_BASE_URL, &url)?;
+                }
+                if let Some(budget) = get(env::AIRCALL_BUDGET) {
+                    config.budget_per_minute = budget
+                        .parse::<u32>()
+                        .ok()
+                        .filter(|b| *b > 0)
+                        .ok_or_else(|| invalid(env::AIRCALL_BUDGET, "expected a whole number of requests per minute"))?;
+                }
+                Some(config)
+            }
+            (None, None) => None,
+            (None, Some(_)) => return Err(invalid(env::AIRCALL_API_ID, "the Aircall API token is set but not its API id")),
+            (Some(_), None) => return Err(invalid(env::AIRCALL_API_TOKEN, "the Aircall API id is set but not its token")),
+        };
+
+        Ok(Config { intercom, aircall, default_region, data_dir })
+    }
+}
+
+fn read_file(explicit: Option<PathBuf>, data_dir: &std::path::Path) -> Result<BTreeMap<String, String>, ConfigError> {
+    let (path, required) = match explicit {
+        Some(path) => (path, true),
+        None => (data_dir.join("ringside.json"), false),
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
+        Err(e) => return Err(ConfigError::File { path, reason: e.to_string() }),
+    };
+    let fail = |reason: String| ConfigError::File { path: path.clone(), reason };
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| fail(format!("not valid JSON: {e}")))?;
+    let object = value.as_object().ok_or_else(|| fail("expected a JSON object".into()))?;
+    let mut out = BTreeMap::new();
+    for (key, value) in object {
+        if key.contains("token") || key.contains("secret") || key.contains("password") {
+            return Err(fail(format!(
+                "`{key}` looks like a secret; secrets are read from the environment or the keyring, never from a file"
+            )));
+        }
+        if !FILE_KEYS.iter().any(|(k, _)| k == key) {
+            let known: Vec<&str> = FILE_KEYS.iter().map(|(k, _)| *k).collect();
+            return Err(fail(format!("unknown setting `{key}` (known: {})", known.join(", "))));
+        }
+        let text = match value {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Number(n) => n.to_string(),
+            other => return Err(fail(format!("`{key}` must be a string or a number, not {other}"))),
+        };
+        out.insert(key.clone(), text);
+    }
+    Ok(out)
+}
+
+fn parse_url(key: &str, raw: &str) -> Result<Url, ConfigError> {
+    let url = Url::parse(raw).map_err(|e| invalid(key, format!("not a URL ({e})")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid(key, "expected an http or https URL"));
+    }
+    Ok(url)
+}
+
+fn invalid(key: &str, reason: impl ToString) -> ConfigError {
+    ConfigError::Invalid { key: key.to_owned(), reason: reason.to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: BTreeMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn the_region_chooses_the_intercom_host_and_a_base_url_overrides_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_str().unwrap();
+        let c = Config::from_lookup(lookup(&[(env::DATA_DIR, d), (env::INTERCOM_TOKEN, "t"), (env::INTERCOM_REGION, "EU")])).unwrap();
+        assert_eq!(c.intercom.unwrap().base_url.as_str(), "https://api.eu.intercom.io/");
+        let c = Config::from_lookup(lookup(&[
+            (env::DATA_DIR, d),
+            (env::INTERCOM_TOKEN, "t"),
+            (env::INTERCOM_REGION, "au"),
+            (env::INTERCOM_BASE_URL, "http://127.0.0.1:9"),
+        ]))
+        .unwrap();
+        assert_eq!(c.intercom.unwrap().base_url.as_str(), "http://127.0.0.1:9/");
+    }
+
+    #[test]
+    fn half_configured_aircall_and_bad_values_are_explained() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_str().unwrap();
+        let err = Config::from_lookup(lookup(&[(env::DATA_DIR, d), (env::AIRCALL_API_TOKEN, "x")])).unwrap_err();
+        assert!(err.to_string().contains("API id"), "{err}");
+        let err = Config::from_lookup(lookup(&[(env::DATA_DIR, d), (env::DEFAULT_REGION, "XX")])).unwrap_err();
+        assert!(err.to_string().contains("unknown region"), "{err}");
+    }
+
+    #[test]
+    fn a_file_adds_settings_but_never_secrets() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_str().unwrap();
+        std::fs::write(dir.path().join("ringside.json"), r#"{"default_region": "GB"}"#).unwrap();
+        let c = Config::from_lookup(lookup(&[(env::DATA_DIR, d)])).unwrap();
+        assert_eq!(c.default_region.code(), "GB");
+        // The environment wins over the file.
+        let c = Config::from_lookup(lookup(&[(env::DATA_DIR, d), (env::DEFAULT_REGION, "DE")])).unwrap();
+        assert_eq!(c.default_region.code(), "DE");
+
+        std::fs::write(dir.path().join("ringside.json"), r#"{"intercom_token": "abc"}"#).unwrap();
+        let err = Config::from_lookup(lookup(&[(env::DATA_DIR, d)])).unwrap_err();
+        assert!(err.to_string().contains("never from a file"), "{err}");
+    }
+}

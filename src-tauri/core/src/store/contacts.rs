@@ -1,0 +1,180 @@
+//! The contact index: Intercom Users and Leads by the E.164 form of their phone, and when each
+//! number was last looked up live.
+
+use rusqlite::{params, OptionalExtension};
+
+use super::{Store, StoreError};
+use crate::intercom::{Contact, Role};
+use crate::phone::E164;
+
+pub(super) const CREATE: &str = "
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE contacts (
+    id          TEXT PRIMARY KEY,
+    role        TEXT NOT NULL CHECK (role IN ('user', 'lead')),
+    name        TEXT,
+    email       TEXT,
+    phone       TEXT,             -- as stored in Intercom, any format
+    e164        TEXT,             -- the phone read as E.164; NULL when it does not parse
+    updated_at  INTEGER NOT NULL, -- Intercom's, UNIX seconds
+    fetched_at  INTEGER NOT NULL  -- when Ringside last saw it
+);
+CREATE INDEX contacts_by_e164 ON contacts (e164);
+CREATE TABLE phone_lookups (
+    e164        TEXT PRIMARY KEY,
+    fetched_at  INTEGER NOT NULL,
+    matches     INTEGER NOT NULL
+);
+";
+
+/// A contact as the index holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexedContact {
+    /// The Intercom contact.
+    pub contact: Contact,
+    /// Its phone read as E.164, if it parses.
+    pub e164: Option<E164>,
+    /// When Ringside last saw it, UNIX seconds.
+    pub fetched_at: i64,
+}
+
+impl Store {
+    /// Adds or refreshes one contact.
+    pub fn upsert_contact(&self, contact: &Contact, e164: Option<&E164>, now: i64) -> Result<(), StoreError> {
+        upsert(&self.conn(), contact, e164, now)
+    }
+
+    /// The indexed contacts whose phone is this number.
+    pub fn contacts_by_phone(&self, number: &E164) -> Result<Vec<IndexedContact>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, role, name, email, phone, e164, updated_at, fetched_at
+             FROM contacts WHERE e164 = ?1 ORDER BY updated_at DESC, id",
+        )?;
+        let rows = stmt.query_map([number.as_str()], |r| {
+            let role: String = r.get(1)?;
+            let e164: Option<String> = r.get(5)?;
+            Ok(IndexedContact {
+                contact: Contact {
+                    id: r.get(0)?,
+                    role: Role::parse(&role).unwrap_or(Role::Lead),
+                    name: r.get(2)?,
+                    email: r.get(3)?,
+                    phone: r.get(4)?,
+                    workspace_id: None,
+                    updated_at: r.get(6)?,
+                },
+                e164: e164.and_then(|s| E164::from_e164(&s).ok()),
+                fetched_at: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Records the answer of a live search for `number`: the contacts found are upserted, and
+    /// any indexed contact that claimed the number but was not found loses it.
+    pub fn record_lookup(&self, number: &E164, found: &[Contact], now: i64) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        {
+            let ids: Vec<&str> = found.iter().map(|c| c.id.as_str()).collect();
+            let mut stale = tx.prepare_cached("SELECT id FROM contacts WHERE e164 = ?1")?;
+            let indexed: Vec<String> =
+                stale.query_map([number.as_str()], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            for id in indexed.iter().filter(|id| !ids.contains(&id.as_str())) {
+                tx.execute("UPDATE contacts SET e164 = NULL WHERE id = ?1", [id])?;
+            }
+            for contact in found {
+                upsert(&tx, contact, Some(number), now)?;
+            }
+            tx.execute(
+                "INSERT INTO phone_lookups (e164, fetched_at, matches) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(e164) DO UPDATE SET fetched_at = excluded.fetched_at, matches = excluded.matches",
+                params![number.as_str(), now, found.len() as i64],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// When `number` was last looked up live, UNIX seconds.
+    pub fn lookup_time(&self, number: &E164) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row("SELECT fetched_at FROM phone_lookups WHERE e164 = ?1", [number.as_str()], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// How many contacts the index holds.
+    pub fn contact_count(&self) -> Result<u64, StoreError> {
+        Ok(self.conn().query_row("SELECT COUNT(*) FROM contacts", [], |r| r.get::<_, i64>(0))? as u64)
+    }
+}
+
+fn upsert(conn: &rusqlite::Connection, c: &Contact, e164: Option<&E164>, now: i64) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO contacts (id, role, name, email, phone, e164, updated_at, fetched_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT(id) DO UPDATE SET role = excluded.role, name = excluded.name,
+             email = excluded.email, phone = excluded.phone, e164 = excluded.e164,
+             updated_at = excluded.updated_at, fetched_at = excluded.fetched_at",
+    )?
+    .execute(params![
+        c.id,
+        c.role.as_str(),
+        c.name,
+        c.email,
+        c.phone,
+        e164.map(E164::as_str),
+        c.updated_at,
+        now
+    ])?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::phone::Region;
+
+    fn contact(id: &str, phone: &str) -> Contact {
+        Contact {
+            id: id.into(),
+            role: Role::Lead,
+            name: Some(format!("Contact {id}")),
+            email: None,
+            phone: Some(phone.into()),
+            workspace_id: None,
+            updated_at: 100,
+        }
+    }
+
+    #[test]
+    fn a_lookup_replaces_who_owns_a_number() {
+        let store = Store::open_in_memory().unwrap();
+        let n = E164::parse("07 62 04 35 75", Region::parse("FR").unwrap()).unwrap();
+        store.upsert_contact(&contact("a", "0762043575"), Some(&n), 1).unwrap();
+        store.upsert_contact(&contact("b", "+33762043575"), Some(&n), 1).unwrap();
+        assert_eq!(store.contacts_by_phone(&n).unwrap().len(), 2);
+
+        // Intercom now says only `b` has the number (a changed phone).
+        store.record_lookup(&n, &[contact("b", "+33762043575")], 50).unwrap();
+        let now: Vec<String> = store.contacts_by_phone(&n).unwrap().into_iter().map(|c| c.contact.id).collect();
+        assert_eq!(now, ["b"]);
+        assert_eq!(store.lookup_time(&n).unwrap(), Some(50));
+        assert_eq!(store.contact_count().unwrap(), 2, "the contact stays indexed, without the number");
+    }
+
+    #[test]
+    fn hostile_text_is_stored_and_read_back_verbatim() {
+        let store = Store::open_in_memory().unwrap();
+        let n = E164::from_e164("+14422497851").unwrap();
+        let mut c = contact("x", "+14422497851");
+        c.name = Some("<img src=x onerror=alert(1)>'); DROP TABLE contacts;--".into());
+        store.upsert_contact(&c, Some(&n), 1).unwrap();
+        assert_eq!(store.contacts_by_phone(&n).unwrap()[0].contact.name, c.name);
+    }
+}

@@ -1,0 +1,203 @@
+//! The local SQLite database: the contact index by phone number and the caches the insight card
+//! reads (conversations, admins, Aircall users).
+//!
+//! One file, opened in WAL mode with foreign keys on. The schema lives next to each table's
+//! accessors (`contacts.rs`, `caches.rs`) and is applied by forward-only migrations numbered by
+//! `PRAGMA user_version`, one transaction each. A database written by a newer Ringside is refused
+//! rather than guessed at. Nothing secret is ever written here.
+
+mod caches;
+mod contacts;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use rusqlite::Connection;
+
+pub use caches::{CachedAircallUser, CachedConversation};
+pub use contacts::IndexedContact;
+
+/// Every migration, in order. Migration `n` (1-based) moves `user_version` from `n - 1` to `n`.
+const MIGRATIONS: &[&str] = &[contacts::CREATE, caches::CREATE];
+
+/// The database file's name inside the data directory.
+pub const DB_FILE: &str = "ringside.db";
+
+/// What can go wrong with the local database.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite failed.
+    #[error("local database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The data directory or file could not be prepared.
+    #[error("cannot prepare the data directory {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    /// The file was written by a newer Ringside.
+    #[error("the database {path} has schema version {found}, newer than this Ringside understands ({supported}); upgrade Ringside or point RINGSIDE_DATA_DIR elsewhere")]
+    TooNew { path: PathBuf, found: i64, supported: i64 },
+}
+
+/// A handle on the database. Cheap to clone; all clones share one connection.
+#[derive(Debug, Clone)]
+pub struct Store {
+    conn: Arc<Mutex<Connection>>,
+    path: Option<PathBuf>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database in `dir`, and migrates it.
+    pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        prepare_dir(dir)?;
+        let path = dir.join(DB_FILE);
+        create_private_file(&path)?;
+        let conn = Connection::open(&path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        Self::init(conn, Some(path))
+    }
+
+    /// A private database in memory, for tests and one-shot commands.
+    pub fn open_in_memory() -> Result<Self, StoreError> {
+        Self::init(Connection::open_in_memory()?, None)
+    }
+
+    fn init(conn: Connection, path: Option<PathBuf>) -> Result<Self, StoreError> {
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let mut store = Store { conn: Arc::new(Mutex::new(conn)), path };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Where the database lives (`None` in memory).
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The schema version this binary writes.
+    pub fn schema_version() -> i64 {
+        MIGRATIONS.len() as i64
+    }
+
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let supported = Self::schema_version();
+        if found > supported {
+            return Err(StoreError::TooNew {
+                path: self.path.clone().unwrap_or_else(|| PathBuf::from(":memory:")),
+                found,
+                supported,
+            });
+        }
+        for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+            let tx = conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", index as i64 + 1)?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
+        // SQLite rolls back an unfinished transaction itself; the connection stays usable.
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A small key/value setting kept with the data (e.g. the Intercom workspace id).
+    pub fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        use rusqlite::OptionalExtension;
+        Ok(self
+            .conn()
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Sets a key/value setting.
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.conn().execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )?;
+        Ok(())
+    }
+}
+
+/// The data directory: `RINGSIDE_DATA_DIR`, else the platform's data directory + `ringside`.
+pub fn data_dir() -> PathBuf {
+    match std::env::var_os("RINGSIDE_DATA_DIR").filter(|v| !v.is_empty()) {
+        Some(dir) => PathBuf::from(dir),
+        None => dirs::data_dir().unwrap_or_else(std::env::temp_dir).join("ringside"),
+    }
+}
+
+fn prepare_dir(dir: &Path) -> Result<(), StoreError> {
+    let io = |source| StoreError::Io { path: dir.to_owned(), source };
+    if !dir.exists() {
+        std::fs::create_dir_all(dir).map_err(io)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(io)?;
+        }
+    }
+    Ok(())
+}
+
+/// Creates the database file readable by its owner only, before SQLite opens it.
+fn create_private_file(path: &Path) -> Result<(), StoreError> {
+    let io = |source| StoreError::Io { path: path.to_owned(), source };
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path).map_err(io)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fresh_database_reaches_the_current_version() {
+        let store = Store::open_in_memory().unwrap();
+        let v: i64 = store.conn().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        assert_eq!(v, Store::schema_version());
+    }
+
+    #[test]
+    fn a_database_from_a_newer_ringside_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(Store::open(dir.path()).unwrap());
+        let conn = Connection::open(dir.path().join(DB_FILE)).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+        drop(conn);
+        let err = Store::open(dir.path()).unwrap_err();
+        assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{err}");
+        assert!(err.to_string().contains("upgrade Ringside"));
+    }
+
+    #[test]
+    fn reopening_keeps_data_and_does_not_migrate_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        Store::open(dir.path()).unwrap().set_meta("workspace_id", "abc").unwrap();
+        let again = Store::open(dir.path()).unwrap();
+        assert_eq!(again.meta("workspace_id").unwrap().as_deref(), Some("abc"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_database_file_is_private_to_its_owner() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("nested")).unwrap();
+        let mode = std::fs::metadata(store.path().unwrap()).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "mode {mode:o}");
+        let journal: String = store.conn().pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
+        assert_eq!(journal, "wal");
+    }
+}
