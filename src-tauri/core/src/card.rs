@@ -170,7 +170,9 @@ pub struct CardBuilder {
 
 impl std::fmt::Debug for CardBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CardBuilder").field("freshness", &self.freshness).finish_non_exhaustive()
+        f.debug_struct("CardBuilder")
+            .field("freshness", &self.freshness)
+            .finish_non_exhaustive()
     }
 }
 
@@ -219,7 +221,8 @@ impl CardBuilder {
             return Ok(id);
         }
         let me = self.intercom.me().await?;
-        self.store.set_meta("intercom_workspace_id", &me.workspace_id)?;
+        self.store
+            .set_meta("intercom_workspace_id", &me.workspace_id)?;
         self.store.set_meta("intercom_admin_id", &me.admin.id)?;
         Ok(me.workspace_id)
     }
@@ -248,7 +251,12 @@ impl CardBuilder {
                     }),
                     [one] => {
                         let conversation = self.conversation_of(&workspace, &one.id).await?;
-                        Ok(Card { call_id, phone, contact: existing(&workspace, one), conversation })
+                        Ok(Card {
+                            call_id,
+                            phone,
+                            contact: existing(&workspace, one),
+                            conversation,
+                        })
                     }
                     many => Ok(Card {
                         call_id,
@@ -279,7 +287,10 @@ impl CardBuilder {
     /// The contacts with this number: from the index while fresh, else a live search (whose
     /// answer is remembered). When the live search fails, a stale index answer stands in.
     pub async fn contacts_for(&self, number: &E164) -> Result<Vec<Contact>, CardError> {
-        let fresh = self.store.lookup_time(number)?.is_some_and(|at| self.fresh(at, self.freshness.contacts));
+        let fresh = self
+            .store
+            .lookup_time(number)?
+            .is_some_and(|at| self.fresh(at, self.freshness.contacts));
         if fresh {
             return Ok(self.indexed(number)?);
         }
@@ -300,12 +311,21 @@ impl CardBuilder {
     }
 
     fn indexed(&self, number: &E164) -> Result<Vec<Contact>, StoreError> {
-        Ok(self.store.contacts_by_phone(number)?.into_iter().map(|c| c.contact).collect())
+        Ok(self
+            .store
+            .contacts_by_phone(number)?
+            .into_iter()
+            .map(|c| c.contact)
+            .collect())
     }
 
     async fn anonymous(&self, workspace: &str, call_id: Option<u64>) -> Result<Card, CardError> {
         let query = intercom::Query::eq("email", ANONYMOUS_EMAIL);
-        let found = self.intercom.search_contacts(&query, 5, None).await?.contacts;
+        let found = self
+            .intercom
+            .search_contacts(&query, 5, None)
+            .await?
+            .contacts;
         let contact = found.first();
         let conversation = match contact {
             Some(c) => self.conversation_of(workspace, &c.id).await?,
@@ -317,7 +337,9 @@ impl CardBuilder {
             contact: CardContact {
                 status: ContactStatus::Anonymous,
                 id: contact.map(|c| c.id.clone()),
-                name: contact.and_then(|c| c.name.clone()).unwrap_or_else(|| ANONYMOUS_NAME.to_owned()),
+                name: contact
+                    .and_then(|c| c.name.clone())
+                    .unwrap_or_else(|| ANONYMOUS_NAME.to_owned()),
                 kind: Some(contact.map_or(self.new_contact_role, |c| c.role)),
                 url: contact.map(|c| intercom::contact_url(workspace, &c.id)),
                 candidates: Vec::new(),
@@ -326,10 +348,19 @@ impl CardBuilder {
         })
     }
 
-    async fn conversation_of(&self, workspace: &str, contact_id: &str) -> Result<Option<CardConversation>, CardError> {
-        let (latest, admins, ()) =
-            tokio::join!(self.latest_conversation(contact_id), self.admins(), self.refresh_aircall_users());
-        let Some(latest) = latest? else { return Ok(None) };
+    async fn conversation_of(
+        &self,
+        workspace: &str,
+        contact_id: &str,
+    ) -> Result<Option<CardConversation>, CardError> {
+        let (latest, admins, ()) = tokio::join!(
+            self.latest_conversation(contact_id),
+            self.admins(),
+            self.refresh_aircall_users()
+        );
+        let Some(latest) = latest? else {
+            return Ok(None);
+        };
         let owner = match &latest.admin_assignee_id {
             None => None,
             Some(admin_id) => {
@@ -340,7 +371,11 @@ impl CardBuilder {
                         email: a.email.clone(),
                         availability: self.availability_of(a.email.as_deref())?,
                     }),
-                    None => Some(Owner { name: format!("Admin {admin_id}"), email: None, availability: None }),
+                    None => Some(Owner {
+                        name: format!("Admin {admin_id}"),
+                        email: None,
+                        availability: None,
+                    }),
                 }
             }
         };
@@ -352,16 +387,23 @@ impl CardBuilder {
         }))
     }
 
-    async fn latest_conversation(&self, contact_id: &str) -> Result<Option<CachedConversation>, CardError> {
+    async fn latest_conversation(
+        &self,
+        contact_id: &str,
+    ) -> Result<Option<CachedConversation>, CardError> {
         if let Some((cached, at)) = self.store.latest_conversation(contact_id)? {
             if self.fresh(at, self.freshness.conversation) {
                 return Ok(cached);
             }
         }
         let states = [ConversationState::Open, ConversationState::Closed];
-        let found = self.intercom.conversations_of(contact_id, &states, 5).await?;
+        let found = self
+            .intercom
+            .conversations_of(contact_id, &states, 5)
+            .await?;
         let latest = found.into_iter().find(|c| states.contains(&c.state));
-        self.store.put_latest_conversation(contact_id, latest.as_ref(), self.now())?;
+        self.store
+            .put_latest_conversation(contact_id, latest.as_ref(), self.now())?;
         Ok(latest.map(|c| CachedConversation {
             id: c.id,
             state: c.state,
@@ -414,12 +456,18 @@ impl CardBuilder {
                     return;
                 }
                 match aircall.availabilities().await {
-                    Ok(a) => self.store.update_availabilities(&a, now).map_err(|e| e.to_string()),
+                    Ok(a) => self
+                        .store
+                        .update_availabilities(&a, now)
+                        .map_err(|e| e.to_string()),
                     Err(e) => Err(e.to_string()),
                 }
             }
             _ => match tokio::try_join!(aircall.users(), aircall.availabilities()) {
-                Ok((users, avail)) => self.store.replace_aircall_users(&users, &avail, now).map_err(|e| e.to_string()),
+                Ok((users, avail)) => self
+                    .store
+                    .replace_aircall_users(&users, &avail, now)
+                    .map_err(|e| e.to_string()),
                 Err(e) => Err(e.to_string()),
             },
         };
@@ -429,11 +477,16 @@ impl CardBuilder {
     }
 
     fn availability_of(&self, email: Option<&str>) -> Result<Option<Availability>, StoreError> {
-        let Some(email) = email.filter(|e| !e.trim().is_empty()) else { return Ok(None) };
+        let Some(email) = email.filter(|e| !e.trim().is_empty()) else {
+            return Ok(None);
+        };
         if self.aircall.is_none() {
             return Ok(None);
         }
-        Ok(self.store.aircall_user_by_email(email)?.and_then(|u| u.availability))
+        Ok(self
+            .store
+            .aircall_user_by_email(email)?
+            .and_then(|u| u.availability))
     }
 }
 
@@ -450,7 +503,11 @@ fn existing(workspace: &str, c: &Contact) -> CardContact {
 
 /// A contact's name for people: the name, else the email, else the phone, else the id.
 fn display_name(c: &Contact) -> String {
-    c.name.clone().or_else(|| c.email.clone()).or_else(|| c.phone.clone()).unwrap_or_else(|| c.id.clone())
+    c.name
+        .clone()
+        .or_else(|| c.email.clone())
+        .or_else(|| c.phone.clone())
+        .unwrap_or_else(|| c.id.clone())
 }
 
 impl Card {
@@ -464,11 +521,21 @@ impl Card {
         };
         match self.contact.status {
             ContactStatus::Existing | ContactStatus::Anonymous => {
-                blocks.push(CardBlock::Title { text: short(&format!("Intercom: {}", self.contact.name)), link: self.contact.url.clone() });
-                blocks.push(CardBlock::ShortText { label: "Type".into(), text: kind(self.contact.kind).into(), link: None });
+                blocks.push(CardBlock::Title {
+                    text: short(&format!("Intercom: {}", self.contact.name)),
+                    link: self.contact.url.clone(),
+                });
+                blocks.push(CardBlock::ShortText {
+                    label: "Type".into(),
+                    text: kind(self.contact.kind).into(),
+                    link: None,
+                });
             }
             ContactStatus::New => {
-                blocks.push(CardBlock::Title { text: short(&format!("Intercom: {}", self.contact.name)), link: None });
+                blocks.push(CardBlock::Title {
+                    text: short(&format!("Intercom: {}", self.contact.name)),
+                    link: None,
+                });
                 blocks.push(CardBlock::ShortText {
                     label: "Type".into(),
                     text: format!("Aircall new {}", kind(self.contact.kind).to_lowercase()),
@@ -477,11 +544,18 @@ impl Card {
             }
             ContactStatus::Ambiguous => {
                 blocks.push(CardBlock::Title {
-                    text: format!("Intercom: {} contacts share this number", self.contact.candidates.len()),
+                    text: format!(
+                        "Intercom: {} contacts share this number",
+                        self.contact.candidates.len()
+                    ),
                     link: None,
                 });
                 for c in self.contact.candidates.iter().take(5) {
-                    blocks.push(CardBlock::ShortText { label: kind(Some(c.kind)).into(), text: short(&c.name), link: Some(c.url.clone()) });
+                    blocks.push(CardBlock::ShortText {
+                        label: kind(Some(c.kind)).into(),
+                        text: short(&c.name),
+                        link: Some(c.url.clone()),
+                    });
                 }
             }
         }
@@ -491,13 +565,21 @@ impl Card {
                 ConversationState::Closed => "Closed",
                 ConversationState::Snoozed => "Snoozed",
             };
-            blocks.push(CardBlock::ShortText { label: "Last conversation".into(), text: state.into(), link: Some(conv.url.clone()) });
+            blocks.push(CardBlock::ShortText {
+                label: "Last conversation".into(),
+                text: state.into(),
+                link: Some(conv.url.clone()),
+            });
             if let Some(owner) = &conv.owner {
                 let text = match owner.availability {
                     Some(a) => format!("{} ({})", owner.name, a.label()),
                     None => owner.name.clone(),
                 };
-                blocks.push(CardBlock::ShortText { label: "Owner".into(), text: short(&text), link: None });
+                blocks.push(CardBlock::ShortText {
+                    label: "Owner".into(),
+                    text: short(&text),
+                    link: None,
+                });
             }
         }
         blocks

@@ -81,11 +81,22 @@ impl Config {
 
     /// Reads settings through `lookup` (the environment, or a map in tests).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let env_value = |key: &str| lookup(key).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-        let data_dir = env_value(env::DATA_DIR).map(PathBuf::from).unwrap_or_else(store::data_dir);
+        let env_value = |key: &str| {
+            lookup(key)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let data_dir = env_value(env::DATA_DIR)
+            .map(PathBuf::from)
+            .unwrap_or_else(store::data_dir);
         let file = read_file(env_value(env::CONFIG_FILE).map(PathBuf::from), &data_dir)?;
         let get = |key: &str| {
-            env_value(key).or_else(|| FILE_KEYS.iter().find(|(_, env)| *env == key).and_then(|(k, _)| file.get(*k).cloned()))
+            env_value(key).or_else(|| {
+                FILE_KEYS
+                    .iter()
+                    .find(|(_, env)| *env == key)
+                    .and_then(|(k, _)| file.get(*k).cloned())
+            })
         };
 
         let default_region = match get(env::DEFAULT_REGION) {
@@ -120,32 +131,68 @@ impl Config {
                         .parse::<u32>()
                         .ok()
                         .filter(|b| *b > 0)
-                        .ok_or_else(|| invalid(env::AIRCALL_BUDGET, "expected a whole number of requests per minute"))?;
+                        .ok_or_else(|| {
+                            invalid(
+                                env::AIRCALL_BUDGET,
+                                "expected a whole number of requests per minute",
+                            )
+                        })?;
                 }
                 Some(config)
             }
             (None, None) => None,
-            (None, Some(_)) => return Err(invalid(env::AIRCALL_API_ID, "the Aircall API token is set but not its API id")),
-            (Some(_), None) => return Err(invalid(env::AIRCALL_API_TOKEN, "the Aircall API id is set but not its token")),
+            (None, Some(_)) => {
+                return Err(invalid(
+                    env::AIRCALL_API_ID,
+                    "the Aircall API token is set but not its API id",
+                ))
+            }
+            (Some(_), None) => {
+                return Err(invalid(
+                    env::AIRCALL_API_TOKEN,
+                    "the Aircall API id is set but not its token",
+                ))
+            }
         };
 
-        Ok(Config { intercom, aircall, default_region, data_dir })
+        Ok(Config {
+            intercom,
+            aircall,
+            default_region,
+            data_dir,
+        })
     }
 }
 
-fn read_file(explicit: Option<PathBuf>, data_dir: &std::path::Path) -> Result<BTreeMap<String, String>, ConfigError> {
+fn read_file(
+    explicit: Option<PathBuf>,
+    data_dir: &std::path::Path,
+) -> Result<BTreeMap<String, String>, ConfigError> {
     let (path, required) = match explicit {
         Some(path) => (path, true),
         None => (data_dir.join("ringside.json"), false),
     };
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => text,
-        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
-        Err(e) => return Err(ConfigError::File { path, reason: e.to_string() }),
+        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(BTreeMap::new())
+        }
+        Err(e) => {
+            return Err(ConfigError::File {
+                path,
+                reason: e.to_string(),
+            })
+        }
     };
-    let fail = |reason: String| ConfigError::File { path: path.clone(), reason };
-    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| fail(format!("not valid JSON: {e}")))?;
-    let object = value.as_object().ok_or_else(|| fail("expected a JSON object".into()))?;
+    let fail = |reason: String| ConfigError::File {
+        path: path.clone(),
+        reason,
+    };
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| fail(format!("not valid JSON: {e}")))?;
+    let object = value
+        .as_object()
+        .ok_or_else(|| fail("expected a JSON object".into()))?;
     let mut out = BTreeMap::new();
     for (key, value) in object {
         if key.contains("token") || key.contains("secret") || key.contains("password") {
@@ -155,12 +202,19 @@ fn read_file(explicit: Option<PathBuf>, data_dir: &std::path::Path) -> Result<BT
         }
         if !FILE_KEYS.iter().any(|(k, _)| k == key) {
             let known: Vec<&str> = FILE_KEYS.iter().map(|(k, _)| *k).collect();
-            return Err(fail(format!("unknown setting `{key}` (known: {})", known.join(", "))));
+            return Err(fail(format!(
+                "unknown setting `{key}` (known: {})",
+                known.join(", ")
+            )));
         }
         let text = match value {
             serde_json::Value::String(s) => s.clone(),
             serde_json::Value::Number(n) => n.to_string(),
-            other => return Err(fail(format!("`{key}` must be a string or a number, not {other}"))),
+            other => {
+                return Err(fail(format!(
+                    "`{key}` must be a string or a number, not {other}"
+                )))
+            }
         };
         out.insert(key.clone(), text);
     }
@@ -176,7 +230,10 @@ fn parse_url(key: &str, raw: &str) -> Result<Url, ConfigError> {
 }
 
 fn invalid(key: &str, reason: impl ToString) -> ConfigError {
-    ConfigError::Invalid { key: key.to_owned(), reason: reason.to_string() }
+    ConfigError::Invalid {
+        key: key.to_owned(),
+        reason: reason.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -184,7 +241,10 @@ mod tests {
     use super::*;
 
     fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: BTreeMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: BTreeMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         move |k| map.get(k).cloned()
     }
 
@@ -192,8 +252,16 @@ mod tests {
     fn the_region_chooses_the_intercom_host_and_a_base_url_overrides_it() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path().to_str().unwrap();
-        let c = Config::from_lookup(lookup(&[(env::DATA_DIR, d), (env::INTERCOM_TOKEN, "t"), (env::INTERCOM_REGION, "EU")])).unwrap();
-        assert_eq!(c.intercom.unwrap().base_url.as_str(), "https://api.eu.intercom.io/");
+        let c = Config::from_lookup(lookup(&[
+            (env::DATA_DIR, d),
+            (env::INTERCOM_TOKEN, "t"),
+            (env::INTERCOM_REGION, "EU"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            c.intercom.unwrap().base_url.as_str(),
+            "https://api.eu.intercom.io/"
+        );
         let c = Config::from_lookup(lookup(&[
             (env::DATA_DIR, d),
             (env::INTERCOM_TOKEN, "t"),
@@ -208,9 +276,11 @@ mod tests {
     fn half_configured_aircall_and_bad_values_are_explained() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path().to_str().unwrap();
-        let err = Config::from_lookup(lookup(&[(env::DATA_DIR, d), (env::AIRCALL_API_TOKEN, "x")])).unwrap_err();
+        let err = Config::from_lookup(lookup(&[(env::DATA_DIR, d), (env::AIRCALL_API_TOKEN, "x")]))
+            .unwrap_err();
         assert!(err.to_string().contains("API id"), "{err}");
-        let err = Config::from_lookup(lookup(&[(env::DATA_DIR, d), (env::DEFAULT_REGION, "XX")])).unwrap_err();
+        let err = Config::from_lookup(lookup(&[(env::DATA_DIR, d), (env::DEFAULT_REGION, "XX")]))
+            .unwrap_err();
         assert!(err.to_string().contains("unknown region"), "{err}");
     }
 
@@ -218,14 +288,23 @@ mod tests {
     fn a_file_adds_settings_but_never_secrets() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path().to_str().unwrap();
-        std::fs::write(dir.path().join("ringside.json"), r#"{"default_region": "GB"}"#).unwrap();
+        std::fs::write(
+            dir.path().join("ringside.json"),
+            r#"{"default_region": "GB"}"#,
+        )
+        .unwrap();
         let c = Config::from_lookup(lookup(&[(env::DATA_DIR, d)])).unwrap();
         assert_eq!(c.default_region.code(), "GB");
         // The environment wins over the file.
-        let c = Config::from_lookup(lookup(&[(env::DATA_DIR, d), (env::DEFAULT_REGION, "DE")])).unwrap();
+        let c = Config::from_lookup(lookup(&[(env::DATA_DIR, d), (env::DEFAULT_REGION, "DE")]))
+            .unwrap();
         assert_eq!(c.default_region.code(), "DE");
 
-        std::fs::write(dir.path().join("ringside.json"), r#"{"intercom_token": "abc"}"#).unwrap();
+        std::fs::write(
+            dir.path().join("ringside.json"),
+            r#"{"intercom_token": "abc"}"#,
+        )
+        .unwrap();
         let err = Config::from_lookup(lookup(&[(env::DATA_DIR, d)])).unwrap_err();
         assert!(err.to_string().contains("never from a file"), "{err}");
     }

@@ -36,10 +36,18 @@ pub enum ApiError {
     NotFound { api: Api, body: String },
     /// 409: a duplicate. For an Intercom contact, the id of the existing one.
     #[error("{api} reports a conflict (409){}: {}", existing_id.as_ref().map(|id| format!(" with existing id {id}")).unwrap_or_default(), summary(body))]
-    Conflict { api: Api, existing_id: Option<String>, body: String },
+    Conflict {
+        api: Api,
+        existing_id: Option<String>,
+        body: String,
+    },
     /// 429: over the rate limit; the server's reset time when it gave one.
     #[error("{api} rate limit reached (429){}", reset_at.map(|t| format!(", resets in {}s", t.duration_since(SystemTime::now()).map(|d| d.as_secs()).unwrap_or(0))).unwrap_or_default())]
-    RateLimited { api: Api, reset_at: Option<SystemTime>, body: String },
+    RateLimited {
+        api: Api,
+        reset_at: Option<SystemTime>,
+        body: String,
+    },
     /// Another 4xx: the request was wrong.
     #[error("{api} rejected the request ({status}): {}", summary(body))]
     Rejected { api: Api, status: u16, body: String },
@@ -51,10 +59,21 @@ pub enum ApiError {
     Timeout { api: Api },
     /// No connection could be made, or it broke before a full response.
     #[error("cannot reach {api}: {reason}")]
-    Network { api: Api, reason: String, connect: bool },
+    Network {
+        api: Api,
+        reason: String,
+        connect: bool,
+    },
     /// A 2xx whose body is not what the API documents.
-    #[error("{api} sent a response that could not be read ({reason}): {}", summary(body))]
-    Decode { api: Api, reason: String, body: String },
+    #[error(
+        "{api} sent a response that could not be read ({reason}): {}",
+        summary(body)
+    )]
+    Decode {
+        api: Api,
+        reason: String,
+        body: String,
+    },
 }
 
 impl ApiError {

@@ -205,7 +205,9 @@ impl Pacer {
 
 impl State {
     fn refill(&mut self, now: Instant) {
-        let elapsed = now.saturating_duration_since(self.refilled_at).as_secs_f64();
+        let elapsed = now
+            .saturating_duration_since(self.refilled_at)
+            .as_secs_f64();
         self.tokens = (self.tokens + elapsed * self.budget.rate()).min(self.budget.burst());
         self.refilled_at = now;
     }
@@ -239,8 +241,14 @@ mod tests {
         }
         // Any 60-second window holds at most 60 requests.
         for (i, t) in times.iter().enumerate() {
-            let in_window = times[i..].iter().take_while(|u| **u < *t + Duration::from_secs(60)).count();
-            assert!(in_window <= 60, "{in_window} requests in the minute after {t:?}");
+            let in_window = times[i..]
+                .iter()
+                .take_while(|u| **u < *t + Duration::from_secs(60))
+                .count();
+            assert!(
+                in_window <= 60,
+                "{in_window} requests in the minute after {t:?}"
+            );
         }
         // And the pace is close to the budget: 150 requests need roughly 2.5 minutes.
         let total = times.last().unwrap().as_secs_f64();
@@ -258,7 +266,11 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn interactive_work_overtakes_queued_bulk_work() {
-        let pacer = Pacer::new(Budget { requests: 10, period: Duration::from_secs(10), burst: 1 });
+        let pacer = Pacer::new(Budget {
+            requests: 10,
+            period: Duration::from_secs(10),
+            burst: 1,
+        });
         pacer.acquire(Priority::Bulk).await; // empties the bucket
         let order = Arc::new(Mutex::new(Vec::new()));
         let mut tasks = Vec::new();
@@ -283,9 +295,16 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_cancelled_waiter_does_not_block_others() {
-        let pacer = Pacer::new(Budget { requests: 2, period: Duration::from_secs(10), burst: 1 });
+        let pacer = Pacer::new(Budget {
+            requests: 2,
+            period: Duration::from_secs(10),
+            burst: 1,
+        });
         pacer.acquire(Priority::Bulk).await;
-        let waiting = tokio::time::timeout(Duration::from_millis(10), pacer.acquire(Priority::Interactive));
+        let waiting = tokio::time::timeout(
+            Duration::from_millis(10),
+            pacer.acquire(Priority::Interactive),
+        );
         assert!(waiting.await.is_err());
         // The cancelled interactive waiter left the queue, so bulk work proceeds.
         tokio::time::timeout(Duration::from_secs(30), pacer.acquire(Priority::Bulk))

@@ -82,15 +82,33 @@ pub(crate) struct Call {
 
 impl Call {
     pub fn get(path: impl Into<String>) -> Self {
-        Call { method: Method::GET, path: path.into(), query: Vec::new(), body: None, safety: Safety::Read }
+        Call {
+            method: Method::GET,
+            path: path.into(),
+            query: Vec::new(),
+            body: None,
+            safety: Safety::Read,
+        }
     }
 
     pub fn search(path: impl Into<String>, body: serde_json::Value) -> Self {
-        Call { method: Method::POST, path: path.into(), query: Vec::new(), body: Some(body), safety: Safety::Read }
+        Call {
+            method: Method::POST,
+            path: path.into(),
+            query: Vec::new(),
+            body: Some(body),
+            safety: Safety::Read,
+        }
     }
 
     pub fn write(method: Method, path: impl Into<String>, body: Option<serde_json::Value>) -> Self {
-        Call { method, path: path.into(), query: Vec::new(), body, safety: Safety::Write }
+        Call {
+            method,
+            path: path.into(),
+            query: Vec::new(),
+            body,
+            safety: Safety::Write,
+        }
     }
 
     /// Marks a write that is safe to repeat (create-or-get), so it retries like a read.
@@ -133,8 +151,21 @@ impl Transport {
             .timeout(settings.request_timeout)
             .user_agent(concat!("Ringside/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| ApiError::Network { api, reason: e.to_string(), connect: true })?;
-        Ok(Transport { api, http, base, auth, headers, limits, pacer, settings })
+            .map_err(|e| ApiError::Network {
+                api,
+                reason: e.to_string(),
+                connect: true,
+            })?;
+        Ok(Transport {
+            api,
+            http,
+            base,
+            auth,
+            headers,
+            limits,
+            pacer,
+            settings,
+        })
     }
 
     /// The base URL requests go to.
@@ -143,7 +174,11 @@ impl Transport {
     }
 
     /// Sends a call and decodes a JSON answer.
-    pub async fn json<T: DeserializeOwned>(&self, priority: Priority, call: Call) -> Result<T, ApiError> {
+    pub async fn json<T: DeserializeOwned>(
+        &self,
+        priority: Priority,
+        call: Call,
+    ) -> Result<T, ApiError> {
         let body = self.send(priority, &call).await?;
         serde_json::from_str(&body).map_err(|e| ApiError::Decode {
             api: self.api,
@@ -198,7 +233,10 @@ impl Transport {
     async fn once(&self, call: &Call) -> Result<String, ApiError> {
         let api = self.api;
         let url = self.url(&call.path)?;
-        let mut request = self.http.request(call.method.clone(), url).headers(self.headers.clone());
+        let mut request = self
+            .http
+            .request(call.method.clone(), url)
+            .headers(self.headers.clone());
         request = match &self.auth {
             Auth::Bearer(token) => request.header(AUTHORIZATION, bearer(token)),
             Auth::Basic { id, token } => request.basic_auth(id, Some(token.expose())),
@@ -249,10 +287,26 @@ impl Transport {
             401 => ApiError::Unauthorized { api, body },
             403 => ApiError::Forbidden { api, body },
             404 => ApiError::NotFound { api, body },
-            409 => ApiError::Conflict { api, existing_id: existing_id(&text), body },
-            429 => ApiError::RateLimited { api, reset_at: reset_time(headers, self.limits.reset), body },
-            s @ 500..=599 => ApiError::Server { api, status: s, body },
-            s => ApiError::Rejected { api, status: s, body },
+            409 => ApiError::Conflict {
+                api,
+                existing_id: existing_id(&text),
+                body,
+            },
+            429 => ApiError::RateLimited {
+                api,
+                reset_at: reset_time(headers, self.limits.reset),
+                body,
+            },
+            s @ 500..=599 => ApiError::Server {
+                api,
+                status: s,
+                body,
+            },
+            s => ApiError::Rejected {
+                api,
+                status: s,
+                body,
+            },
         }
     }
 }
@@ -275,7 +329,11 @@ fn network(api: Api, e: &reqwest::Error) -> ApiError {
     }
     // reqwest's message never includes credentials; strip the URL anyway (it may carry emails).
     let reason = e.without_url_ref().to_string();
-    ApiError::Network { api, reason, connect: e.is_connect() }
+    ApiError::Network {
+        api,
+        reason,
+        connect: e.is_connect(),
+    }
 }
 
 trait WithoutUrl {
@@ -311,14 +369,24 @@ fn keep(text: &str) -> String {
 }
 
 fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
-    headers.get(HeaderName::from_bytes(name.as_bytes()).ok()?)?.to_str().ok()?.trim().parse().ok()
+    headers
+        .get(HeaderName::from_bytes(name.as_bytes()).ok()?)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// A reset header as a wall-clock time. UNIX seconds; a value that can only be milliseconds is
 /// read as such.
 fn reset_time(headers: &HeaderMap, name: &str) -> Option<SystemTime> {
     let raw = header_u64(headers, name)?;
-    let secs = if raw > 100_000_000_000 { raw / 1000 } else { raw };
+    let secs = if raw > 100_000_000_000 {
+        raw / 1000
+    } else {
+        raw
+    };
     Some(UNIX_EPOCH + Duration::from_secs(secs))
 }
 
@@ -332,7 +400,10 @@ fn instant_at(at: SystemTime) -> Instant {
 /// The id in Intercom's duplicate message: "... already exists with id=5da6f18e3d7cf967e4582d05".
 fn existing_id(text: &str) -> Option<String> {
     let at = text.find("id=")? + 3;
-    let id: String = text[at..].chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+    let id: String = text[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .collect();
     (!id.is_empty()).then_some(id)
 }
 
@@ -343,7 +414,10 @@ mod tests {
     #[test]
     fn the_existing_contact_id_is_read_from_a_conflict() {
         let body = r#"{"type":"error.list","errors":[{"code":"conflict","message":"A contact matching those details already exists with id=5da6f18e3d7cf967e4582d05"}]}"#;
-        assert_eq!(existing_id(body).as_deref(), Some("5da6f18e3d7cf967e4582d05"));
+        assert_eq!(
+            existing_id(body).as_deref(),
+            Some("5da6f18e3d7cf967e4582d05")
+        );
         assert_eq!(existing_id(r#"{"errors":[]}"#), None);
     }
 

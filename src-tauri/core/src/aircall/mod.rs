@@ -24,7 +24,9 @@ pub use types::{
 use crate::error::{Api, ApiError};
 use crate::pacing::{Budget, Pacer, Priority};
 use crate::secret::Secret;
-use crate::transport::{path_segment as segment, Auth, Call as HttpCall, HttpSettings, LimitHeaders, Transport};
+use crate::transport::{
+    path_segment as segment, Auth, Call as HttpCall, HttpSettings, LimitHeaders, Transport,
+};
 
 /// Aircall's largest page.
 pub const MAX_PER_PAGE: u32 = 50;
@@ -83,7 +85,10 @@ impl AircallClient {
         let transport = Transport::new(
             Api::Aircall,
             config.base_url,
-            Auth::Basic { id: config.api_id, token: config.api_token },
+            Auth::Basic {
+                id: config.api_id,
+                token: config.api_token,
+            },
             headers,
             LimitHeaders {
                 remaining: "X-AircallApi-Remaining",
@@ -93,12 +98,18 @@ impl AircallClient {
             Pacer::new(Budget::aircall(config.budget_per_minute)),
             config.http,
         )?;
-        Ok(AircallClient { transport, priority: Priority::Logging })
+        Ok(AircallClient {
+            transport,
+            priority: Priority::Logging,
+        })
     }
 
     /// The same client, sending at another priority.
     pub fn at(&self, priority: Priority) -> Self {
-        AircallClient { transport: self.transport.clone(), priority }
+        AircallClient {
+            transport: self.transport.clone(),
+            priority,
+        }
     }
 
     /// The shared scheduler (for budgets and measurements).
@@ -112,15 +123,28 @@ impl AircallClient {
         struct Pong {
             ping: String,
         }
-        let pong: Pong = self.transport.json(self.priority, HttpCall::get("/v1/ping")).await?;
+        let pong: Pong = self
+            .transport
+            .json(self.priority, HttpCall::get("/v1/ping"))
+            .await?;
         if pong.ping == "pong" {
             Ok(())
         } else {
-            Err(ApiError::Decode { api: Api::Aircall, reason: "ping did not answer pong".into(), body: pong.ping })
+            Err(ApiError::Decode {
+                api: Api::Aircall,
+                reason: "ping did not answer pong".into(),
+                body: pong.ping,
+            })
         }
     }
 
-    async fn page<T: DeserializeOwned>(&self, path: &str, key: &str, at: PageRequest, extra: &[(&'static str, String)]) -> Result<Page<T>, ApiError> {
+    async fn page<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        key: &str,
+        at: PageRequest,
+        extra: &[(&'static str, String)],
+    ) -> Result<Page<T>, ApiError> {
         let mut call = HttpCall::get(path)
             .query("page", at.page.max(1))
             .query("per_page", at.per_page.clamp(1, MAX_PER_PAGE));
@@ -134,7 +158,9 @@ impl AircallClient {
             body: body.to_string().chars().take(2048).collect(),
         };
         let items = match body.get_mut(key).map(serde_json::Value::take) {
-            Some(list) => serde_json::from_value(list).map_err(|e| decode(format!("`{key}`: {e}"), &body))?,
+            Some(list) => {
+                serde_json::from_value(list).map_err(|e| decode(format!("`{key}`: {e}"), &body))?
+            }
             None => return Err(decode(format!("no `{key}` list"), &body)),
         };
         let meta: Meta = body
@@ -143,7 +169,10 @@ impl AircallClient {
             .map(serde_json::from_value)
             .transpose()
             .map_err(|e| decode(format!("`meta`: {e}"), &body))?
-            .unwrap_or(Meta { total: None, next_page_link: None });
+            .unwrap_or(Meta {
+                total: None,
+                next_page_link: None,
+            });
         let fetched = u64::from(at.page) * u64::from(at.per_page);
         Ok(Page {
             items,
@@ -152,7 +181,12 @@ impl AircallClient {
         })
     }
 
-    async fn all<T: DeserializeOwned>(&self, path: &str, key: &str, extra: &[(&'static str, String)]) -> Result<Vec<T>, ApiError> {
+    async fn all<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        key: &str,
+        extra: &[(&'static str, String)],
+    ) -> Result<Vec<T>, ApiError> {
         let mut out = Vec::new();
         let mut at = PageRequest::default();
         loop {
@@ -177,7 +211,11 @@ impl AircallClient {
             user: User,
         }
         let path = format!("/v2/users/{}", segment(id_or_email));
-        Ok(self.transport.json::<One>(self.priority, HttpCall::get(&path)).await?.user)
+        Ok(self
+            .transport
+            .json::<One>(self.priority, HttpCall::get(&path))
+            .await?
+            .user)
     }
 
     /// `GET /v1/users/availabilities`, every page.
@@ -192,7 +230,10 @@ impl AircallClient {
             availability: String,
         }
         let path = format!("/v1/users/{user_id}/availability");
-        let one: One = self.transport.json(self.priority, HttpCall::get(&path)).await?;
+        let one: One = self
+            .transport
+            .json(self.priority, HttpCall::get(&path))
+            .await?;
         Ok(Availability::parse(&one.availability))
     }
 
@@ -207,7 +248,11 @@ impl AircallClient {
         struct One {
             number: Number,
         }
-        Ok(self.transport.json::<One>(self.priority, HttpCall::get(&format!("/v1/numbers/{id}"))).await?.number)
+        Ok(self
+            .transport
+            .json::<One>(self.priority, HttpCall::get(format!("/v1/numbers/{id}")))
+            .await?
+            .number)
     }
 
     /// `GET /v1/calls/:id`.
@@ -216,11 +261,20 @@ impl AircallClient {
         struct One {
             call: Call,
         }
-        Ok(self.transport.json::<One>(self.priority, HttpCall::get(&format!("/v1/calls/{id}"))).await?.call)
+        Ok(self
+            .transport
+            .json::<One>(self.priority, HttpCall::get(format!("/v1/calls/{id}")))
+            .await?
+            .call)
     }
 
     /// `GET /v1/calls`: one page, optionally between two UNIX times.
-    pub async fn calls(&self, at: PageRequest, from: Option<i64>, to: Option<i64>) -> Result<Page<Call>, ApiError> {
+    pub async fn calls(
+        &self,
+        at: PageRequest,
+        from: Option<i64>,
+        to: Option<i64>,
+    ) -> Result<Page<Call>, ApiError> {
         let mut extra = Vec::new();
         if let Some(from) = from {
             extra.push(("from", from.to_string()));
@@ -232,19 +286,37 @@ impl AircallClient {
     }
 
     /// `GET /v1/calls/search` by the other party's number (E.164), one page.
-    pub async fn search_calls(&self, phone_number: &str, at: PageRequest) -> Result<Page<Call>, ApiError> {
-        self.page("/v1/calls/search", "calls", at, &[("phone_number", phone_number.to_owned())]).await
+    pub async fn search_calls(
+        &self,
+        phone_number: &str,
+        at: PageRequest,
+    ) -> Result<Page<Call>, ApiError> {
+        self.page(
+            "/v1/calls/search",
+            "calls",
+            at,
+            &[("phone_number", phone_number.to_owned())],
+        )
+        .await
     }
 
     /// `POST /v1/calls/:id/comments`.
     pub async fn comment_call(&self, call_id: u64, content: &str) -> Result<(), ApiError> {
-        let call = HttpCall::write(Method::POST, &format!("/v1/calls/{call_id}/comments"), Some(json!({ "content": content })));
+        let call = HttpCall::write(
+            Method::POST,
+            format!("/v1/calls/{call_id}/comments"),
+            Some(json!({ "content": content })),
+        );
         self.transport.unit(self.priority, call).await
     }
 
     /// `POST /v1/calls/:id/tags` with tag ids.
     pub async fn tag_call(&self, call_id: u64, tag_ids: &[u64]) -> Result<(), ApiError> {
-        let call = HttpCall::write(Method::POST, &format!("/v1/calls/{call_id}/tags"), Some(json!({ "tags": tag_ids })));
+        let call = HttpCall::write(
+            Method::POST,
+            format!("/v1/calls/{call_id}/tags"),
+            Some(json!({ "tags": tag_ids })),
+        );
         self.transport.unit(self.priority, call).await
     }
 
@@ -255,14 +327,23 @@ impl AircallClient {
 
     /// `POST /v1/calls/:id/insight_cards`: shows a card in the agent's phone app while the call
     /// is live. Replaying it only shows the same card again, so it retries like a read.
-    pub async fn push_insight_card(&self, call_id: u64, blocks: &[CardBlock]) -> Result<(), ApiError> {
+    pub async fn push_insight_card(
+        &self,
+        call_id: u64,
+        blocks: &[CardBlock],
+    ) -> Result<(), ApiError> {
         let path = format!("/v1/calls/{call_id}/insight_cards");
-        let call = HttpCall::write(Method::POST, &path, Some(json!({ "contents": blocks }))).idempotent();
+        let call =
+            HttpCall::write(Method::POST, &path, Some(json!({ "contents": blocks }))).idempotent();
         self.transport.unit(self.priority, call).await
     }
 
     /// `GET /v1/contacts/search` by phone (E.164) and/or email, first page.
-    pub async fn search_contacts(&self, phone_number: Option<&str>, email: Option<&str>) -> Result<Vec<AircallContact>, ApiError> {
+    pub async fn search_contacts(
+        &self,
+        phone_number: Option<&str>,
+        email: Option<&str>,
+    ) -> Result<Vec<AircallContact>, ApiError> {
         let mut extra = Vec::new();
         if let Some(p) = phone_number {
             extra.push(("phone_number", p.to_owned()));
@@ -270,27 +351,52 @@ impl AircallClient {
         if let Some(e) = email {
             extra.push(("email", e.to_owned()));
         }
-        Ok(self.page("/v1/contacts/search", "contacts", PageRequest::default(), &extra).await?.items)
+        Ok(self
+            .page(
+                "/v1/contacts/search",
+                "contacts",
+                PageRequest::default(),
+                &extra,
+            )
+            .await?
+            .items)
     }
 
     /// `GET /v1/contacts`: one page, by last update.
     pub async fn contacts(&self, at: PageRequest) -> Result<Page<AircallContact>, ApiError> {
-        self.page("/v1/contacts", "contacts", at, &[("order_by", "updated_at".to_owned())]).await
+        self.page(
+            "/v1/contacts",
+            "contacts",
+            at,
+            &[("order_by", "updated_at".to_owned())],
+        )
+        .await
     }
 
     /// `POST /v1/contacts`.
-    pub async fn create_contact(&self, contact: &AircallContact) -> Result<AircallContact, ApiError> {
+    pub async fn create_contact(
+        &self,
+        contact: &AircallContact,
+    ) -> Result<AircallContact, ApiError> {
         #[derive(Deserialize)]
         struct One {
             contact: AircallContact,
         }
         let body = serde_json::to_value(contact).map_err(|e| encode_error(&e))?;
         let call = HttpCall::write(Method::POST, "/v1/contacts", Some(body));
-        Ok(self.transport.json::<One>(self.priority, call).await?.contact)
+        Ok(self
+            .transport
+            .json::<One>(self.priority, call)
+            .await?
+            .contact)
     }
 
     /// `POST /v1/contacts/:id` (Aircall updates with POST, not PUT).
-    pub async fn update_contact(&self, id: u64, contact: &AircallContact) -> Result<AircallContact, ApiError> {
+    pub async fn update_contact(
+        &self,
+        id: u64,
+        contact: &AircallContact,
+    ) -> Result<AircallContact, ApiError> {
         #[derive(Deserialize)]
         struct One {
             contact: AircallContact,
@@ -299,13 +405,18 @@ impl AircallClient {
         if let Some(map) = body.as_object_mut() {
             map.remove("id");
         }
-        let call = HttpCall::write(Method::POST, &format!("/v1/contacts/{id}"), Some(body)).idempotent();
-        Ok(self.transport.json::<One>(self.priority, call).await?.contact)
+        let call =
+            HttpCall::write(Method::POST, format!("/v1/contacts/{id}"), Some(body)).idempotent();
+        Ok(self
+            .transport
+            .json::<One>(self.priority, call)
+            .await?
+            .contact)
     }
 
     /// `DELETE /v1/contacts/:id`.
     pub async fn delete_contact(&self, id: u64) -> Result<(), ApiError> {
-        let call = HttpCall::write(Method::DELETE, &format!("/v1/contacts/{id}"), None).idempotent();
+        let call = HttpCall::write(Method::DELETE, format!("/v1/contacts/{id}"), None).idempotent();
         self.transport.unit(self.priority, call).await
     }
 
@@ -315,18 +426,30 @@ impl AircallClient {
     }
 
     /// `POST /v1/webhooks`: subscribes `url` to `events`; the answer carries the token.
-    pub async fn create_webhook(&self, custom_name: &str, url: &str, events: &[&str]) -> Result<Webhook, ApiError> {
+    pub async fn create_webhook(
+        &self,
+        custom_name: &str,
+        url: &str,
+        events: &[&str],
+    ) -> Result<Webhook, ApiError> {
         #[derive(Deserialize)]
         struct One {
             webhook: Webhook,
         }
         let body = json!({ "custom_name": custom_name, "url": url, "events": events });
         let call = HttpCall::write(Method::POST, "/v1/webhooks", Some(body));
-        Ok(self.transport.json::<One>(self.priority, call).await?.webhook)
+        Ok(self
+            .transport
+            .json::<One>(self.priority, call)
+            .await?
+            .webhook)
     }
 }
 
 fn encode_error(e: &serde_json::Error) -> ApiError {
-    ApiError::Decode { api: Api::Aircall, reason: format!("could not encode the request: {e}"), body: String::new() }
+    ApiError::Decode {
+        api: Api::Aircall,
+        reason: format!("could not encode the request: {e}"),
+        body: String::new(),
+    }
 }
-

@@ -84,7 +84,9 @@ pub struct UserAvailability {
 }
 
 fn lenient_availability<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Availability>, D::Error> {
-    Ok(Option::<String>::deserialize(d)?.as_deref().and_then(Availability::parse))
+    Ok(Option::<String>::deserialize(d)?
+        .as_deref()
+        .and_then(Availability::parse))
 }
 
 /// An Aircall phone number (a line the company owns).
@@ -319,7 +321,10 @@ pub struct PageRequest {
 
 impl Default for PageRequest {
     fn default() -> Self {
-        PageRequest { page: 1, per_page: 50 }
+        PageRequest {
+            page: 1,
+            per_page: 50,
+        }
     }
 }
 

@@ -15,8 +15,8 @@ use serde_json::json;
 use url::Url;
 
 pub use types::{
-    Admin, Contact, ContactPage, Conversation, ConversationPart, ConversationState, Me,
-    NewContact, Role, StartedConversation, Tag, Upserted,
+    Admin, Contact, ContactPage, Conversation, ConversationPart, ConversationState, Me, NewContact,
+    Role, StartedConversation, Tag, Upserted,
 };
 pub use wire::Query;
 
@@ -24,7 +24,9 @@ use crate::error::{Api, ApiError};
 use crate::pacing::{Budget, Pacer, Priority};
 use crate::phone::E164;
 use crate::secret::Secret;
-use crate::transport::{path_segment as segment, Auth, Call, HttpSettings, LimitHeaders, Transport};
+use crate::transport::{
+    path_segment as segment, Auth, Call, HttpSettings, LimitHeaders, Transport,
+};
 
 /// The API version every request pins.
 pub const API_VERSION: &str = "2.16";
@@ -118,12 +120,18 @@ impl IntercomClient {
             Pacer::new(Budget::intercom(config.budget_per_window)),
             config.http,
         )?;
-        Ok(IntercomClient { transport, priority: Priority::Logging })
+        Ok(IntercomClient {
+            transport,
+            priority: Priority::Logging,
+        })
     }
 
     /// The same client, sending at another priority.
     pub fn at(&self, priority: Priority) -> Self {
-        IntercomClient { transport: self.transport.clone(), priority }
+        IntercomClient {
+            transport: self.transport.clone(),
+            priority,
+        }
     }
 
     /// The shared scheduler (for budgets and measurements).
@@ -139,23 +147,38 @@ impl IntercomClient {
     /// `GET /me`: the token's admin and its workspace. The cheapest credential check.
     pub async fn me(&self) -> Result<Me, ApiError> {
         let wire: wire::WireAdmin = self.transport.json(self.priority, Call::get("/me")).await?;
-        wire.into_me().map_err(|reason| ApiError::Decode { api: Api::Intercom, reason, body: String::new() })
+        wire.into_me().map_err(|reason| ApiError::Decode {
+            api: Api::Intercom,
+            reason,
+            body: String::new(),
+        })
     }
 
     /// `GET /admins`: every teammate.
     pub async fn admins(&self) -> Result<Vec<Admin>, ApiError> {
-        let wire: wire::WireAdminList = self.transport.json(self.priority, Call::get("/admins")).await?;
+        let wire: wire::WireAdminList = self
+            .transport
+            .json(self.priority, Call::get("/admins"))
+            .await?;
         Ok(wire.into_admins())
     }
 
     /// `POST /contacts/search` with any query, one page.
-    pub async fn search_contacts(&self, query: &Query, per_page: u32, starting_after: Option<&str>) -> Result<ContactPage, ApiError> {
+    pub async fn search_contacts(
+        &self,
+        query: &Query,
+        per_page: u32,
+        starting_after: Option<&str>,
+    ) -> Result<ContactPage, ApiError> {
         let mut pagination = json!({ "per_page": per_page.clamp(1, MAX_PER_PAGE) });
         if let Some(cursor) = starting_after {
             pagination["starting_after"] = json!(cursor);
         }
         let body = json!({ "query": query, "pagination": pagination });
-        let wire: wire::WireContactList = self.transport.json(self.priority, Call::search("/contacts/search", body)).await?;
+        let wire: wire::WireContactList = self
+            .transport
+            .json(self.priority, Call::search("/contacts/search", body))
+            .await?;
         Ok(wire.into())
     }
 
@@ -181,7 +204,11 @@ impl IntercomClient {
     }
 
     /// `GET /contacts`: one page of every contact, for a full scroll.
-    pub async fn list_contacts(&self, per_page: u32, starting_after: Option<&str>) -> Result<ContactPage, ApiError> {
+    pub async fn list_contacts(
+        &self,
+        per_page: u32,
+        starting_after: Option<&str>,
+    ) -> Result<ContactPage, ApiError> {
         let mut call = Call::get("/contacts").query("per_page", per_page.clamp(1, MAX_PER_PAGE));
         if let Some(cursor) = starting_after {
             call = call.query("starting_after", cursor);
@@ -200,63 +227,106 @@ impl IntercomClient {
     /// `POST /contacts`. A duplicate (409) is not an error: the existing contact's id comes back.
     pub async fn create_contact(&self, new: &NewContact) -> Result<Upserted, ApiError> {
         let mut body = json!({ "role": new.role.as_str() });
-        for (key, value) in [("name", &new.name), ("email", &new.email), ("phone", &new.phone)] {
+        for (key, value) in [
+            ("name", &new.name),
+            ("email", &new.email),
+            ("phone", &new.phone),
+        ] {
             if let Some(v) = value {
                 body[key] = json!(v);
             }
         }
         let call = Call::write(Method::POST, "/contacts", Some(body));
-        match self.transport.json::<wire::WireContact>(self.priority, call).await {
+        match self
+            .transport
+            .json::<wire::WireContact>(self.priority, call)
+            .await
+        {
             Ok(wire) => Ok(Upserted::Created(wire.into())),
-            Err(ApiError::Conflict { existing_id: Some(id), .. }) => Ok(Upserted::Existing(id)),
+            Err(ApiError::Conflict {
+                existing_id: Some(id),
+                ..
+            }) => Ok(Upserted::Existing(id)),
             Err(e) => Err(e),
         }
     }
 
     /// The contact's conversations in these states, most recently updated first.
-    pub async fn conversations_of(&self, contact_id: &str, states: &[ConversationState], limit: u32) -> Result<Vec<Conversation>, ApiError> {
+    pub async fn conversations_of(
+        &self,
+        contact_id: &str,
+        states: &[ConversationState],
+        limit: u32,
+    ) -> Result<Vec<Conversation>, ApiError> {
         let states: Vec<String> = states.iter().map(|s| s.as_str().to_owned()).collect();
         let body = json!({
             "query": Query::and(vec![Query::eq("contact_ids", contact_id), Query::any_of("state", &states)]),
             "sort": { "field": "updated_at", "order": "descending" },
             "pagination": { "per_page": limit.clamp(1, MAX_PER_PAGE) },
         });
-        let wire: wire::WireConversationList =
-            self.transport.json(self.priority, Call::search("/conversations/search", body)).await?;
+        let wire: wire::WireConversationList = self
+            .transport
+            .json(self.priority, Call::search("/conversations/search", body))
+            .await?;
         let mut conversations = wire.into_conversations();
         // Sorting is documented only in a guide, not the schema: never rely on it.
-        conversations.sort_by(|a, b| b.updated_at.cmp(&a.updated_at));
+        conversations.sort_by_key(|c| std::cmp::Reverse(c.updated_at));
         Ok(conversations)
     }
 
     /// `GET /conversations/{id}`, with its parts.
     pub async fn conversation(&self, id: &str) -> Result<Conversation, ApiError> {
         let path = format!("/conversations/{}", segment(id));
-        let wire: wire::WireConversation = self.transport.json(self.priority, Call::get(&path)).await?;
+        let wire: wire::WireConversation =
+            self.transport.json(self.priority, Call::get(&path)).await?;
         Ok(wire.into())
     }
 
     /// `POST /conversations`: a conversation started by the contact (an inbound log entry, never
     /// a message sent to the customer). The body is plain text.
-    pub async fn start_conversation(&self, contact: &Contact, body: &str) -> Result<StartedConversation, ApiError> {
-        let body = json!({ "from": { "type": contact.role.as_str(), "id": contact.id }, "body": body });
-        let wire: wire::WireMessage =
-            self.transport.json(self.priority, Call::write(Method::POST, "/conversations", Some(body))).await?;
+    pub async fn start_conversation(
+        &self,
+        contact: &Contact,
+        body: &str,
+    ) -> Result<StartedConversation, ApiError> {
+        let body =
+            json!({ "from": { "type": contact.role.as_str(), "id": contact.id }, "body": body });
+        let wire: wire::WireMessage = self
+            .transport
+            .json(
+                self.priority,
+                Call::write(Method::POST, "/conversations", Some(body)),
+            )
+            .await?;
         Ok(wire.into())
     }
 
     /// An internal note by `admin_id` (visible to teammates only).
-    pub async fn add_note(&self, conversation_id: &str, admin_id: &str, body: &str) -> Result<Conversation, ApiError> {
+    pub async fn add_note(
+        &self,
+        conversation_id: &str,
+        admin_id: &str,
+        body: &str,
+    ) -> Result<Conversation, ApiError> {
         let path = format!("/conversations/{}/reply", segment(conversation_id));
-        let body = json!({ "type": "admin", "admin_id": admin_id, "message_type": "note", "body": body });
-        let wire: wire::WireConversation =
-            self.transport.json(self.priority, Call::write(Method::POST, &path, Some(body))).await?;
+        let body =
+            json!({ "type": "admin", "admin_id": admin_id, "message_type": "note", "body": body });
+        let wire: wire::WireConversation = self
+            .transport
+            .json(self.priority, Call::write(Method::POST, &path, Some(body)))
+            .await?;
         Ok(wire.into())
     }
 
     /// Assigns the conversation to `assignee` (`None` unassigns), acted by `actor_admin_id`, with
     /// an optional note on the assignment.
-    pub async fn assign(&self, conversation_id: &str, actor_admin_id: &str, assignee: Option<&str>, note: Option<&str>) -> Result<Conversation, ApiError> {
+    pub async fn assign(
+        &self,
+        conversation_id: &str,
+        actor_admin_id: &str,
+        assignee: Option<&str>,
+        note: Option<&str>,
+    ) -> Result<Conversation, ApiError> {
         let path = format!("/conversations/{}/parts", segment(conversation_id));
         let mut body = json!({
             "message_type": "assignment",
@@ -267,14 +337,19 @@ impl IntercomClient {
         if let Some(note) = note {
             body["body"] = json!(note);
         }
-        let wire: wire::WireConversation =
-            self.transport.json(self.priority, Call::write(Method::POST, &path, Some(body))).await?;
+        let wire: wire::WireConversation = self
+            .transport
+            .json(self.priority, Call::write(Method::POST, &path, Some(body)))
+            .await?;
         Ok(wire.into())
     }
 
     /// `GET /tags`: every tag of the workspace.
     pub async fn tags(&self) -> Result<Vec<Tag>, ApiError> {
-        let wire: wire::WireTagList = self.transport.json(self.priority, Call::get("/tags")).await?;
+        let wire: wire::WireTagList = self
+            .transport
+            .json(self.priority, Call::get("/tags"))
+            .await?;
         Ok(wire.into_tags())
     }
 
@@ -288,24 +363,48 @@ impl IntercomClient {
     }
 
     /// Puts a tag on a whole conversation (Intercom cannot tag a single part).
-    pub async fn attach_tag(&self, conversation_id: &str, tag_id: &str, admin_id: &str) -> Result<(), ApiError> {
+    pub async fn attach_tag(
+        &self,
+        conversation_id: &str,
+        tag_id: &str,
+        admin_id: &str,
+    ) -> Result<(), ApiError> {
         let path = format!("/conversations/{}/tags", segment(conversation_id));
         let body = json!({ "id": tag_id, "admin_id": admin_id });
-        self.transport.unit(self.priority, Call::write(Method::POST, &path, Some(body))).await
+        self.transport
+            .unit(self.priority, Call::write(Method::POST, &path, Some(body)))
+            .await
     }
 
     /// Removes a tag from a conversation.
-    pub async fn detach_tag(&self, conversation_id: &str, tag_id: &str, admin_id: &str) -> Result<(), ApiError> {
-        let path = format!("/conversations/{}/tags/{}", segment(conversation_id), segment(tag_id));
+    pub async fn detach_tag(
+        &self,
+        conversation_id: &str,
+        tag_id: &str,
+        admin_id: &str,
+    ) -> Result<(), ApiError> {
+        let path = format!(
+            "/conversations/{}/tags/{}",
+            segment(conversation_id),
+            segment(tag_id)
+        );
         let body = json!({ "admin_id": admin_id });
-        self.transport.unit(self.priority, Call::write(Method::DELETE, &path, Some(body))).await
+        self.transport
+            .unit(
+                self.priority,
+                Call::write(Method::DELETE, &path, Some(body)),
+            )
+            .await
     }
 }
 
-
 /// The inbox link to a contact (a convention; Intercom documents no deep links).
 pub fn contact_url(workspace_id: &str, contact_id: &str) -> String {
-    format!("https://app.intercom.com/a/apps/{}/users/{}", segment(workspace_id), segment(contact_id))
+    format!(
+        "https://app.intercom.com/a/apps/{}/users/{}",
+        segment(workspace_id),
+        segment(contact_id)
+    )
 }
 
 /// The inbox link to a conversation (a convention; Intercom documents no deep links).

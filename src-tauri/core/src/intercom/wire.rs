@@ -16,7 +16,11 @@ use super::types::{
 #[serde(untagged)]
 pub enum Query {
     /// `{field, operator, value}`.
-    Filter { field: String, operator: String, value: Value },
+    Filter {
+        field: String,
+        operator: String,
+        value: Value,
+    },
     /// `{operator: "AND"|"OR", value: [...]}`.
     Group { operator: String, value: Vec<Query> },
 }
@@ -34,17 +38,27 @@ impl Query {
 
     /// Any filter.
     pub fn filter(field: &str, operator: &str, value: Value) -> Self {
-        Query::Filter { field: field.to_owned(), operator: operator.to_owned(), value }
+        Query::Filter {
+            field: field.to_owned(),
+            operator: operator.to_owned(),
+            value,
+        }
     }
 
     /// All of these.
     pub fn and(parts: Vec<Query>) -> Self {
-        Query::Group { operator: "AND".to_owned(), value: parts }
+        Query::Group {
+            operator: "AND".to_owned(),
+            value: parts,
+        }
     }
 
     /// Any of these.
     pub fn or(parts: Vec<Query>) -> Self {
-        Query::Group { operator: "OR".to_owned(), value: parts }
+        Query::Group {
+            operator: "OR".to_owned(),
+            value: parts,
+        }
     }
 }
 
@@ -69,7 +83,11 @@ impl From<WireContact> for Contact {
     fn from(w: WireContact) -> Self {
         Contact {
             id: w.id,
-            role: w.role.as_deref().and_then(Role::parse).unwrap_or(Role::Lead),
+            role: w
+                .role
+                .as_deref()
+                .and_then(Role::parse)
+                .unwrap_or(Role::Lead),
             name: w.name.filter(|s| !s.trim().is_empty()),
             email: w.email.filter(|s| !s.trim().is_empty()),
             phone: w.phone.filter(|s| !s.trim().is_empty()),
@@ -139,7 +157,9 @@ fn some_id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     match Value::deserialize(d)? {
         Value::String(s) => Ok(s),
         Value::Number(n) => Ok(n.to_string()),
-        other => Err(serde::de::Error::custom(format!("expected an id, got {other}"))),
+        other => Err(serde::de::Error::custom(format!(
+            "expected an id, got {other}"
+        ))),
     }
 }
 
@@ -152,7 +172,10 @@ pub(crate) struct WireTag {
 
 impl From<WireTag> for Tag {
     fn from(w: WireTag) -> Self {
-        Tag { id: w.id, name: w.name }
+        Tag {
+            id: w.id,
+            name: w.name,
+        }
     }
 }
 
@@ -236,16 +259,26 @@ struct WireAuthor {
 
 impl From<WireConversation> for Conversation {
     fn from(w: WireConversation) -> Self {
-        let state = w.state.as_deref().and_then(ConversationState::parse).unwrap_or(match w.open {
-            Some(false) => ConversationState::Closed,
-            _ => ConversationState::Open,
-        });
+        let state = w
+            .state
+            .as_deref()
+            .and_then(ConversationState::parse)
+            .unwrap_or(match w.open {
+                Some(false) => ConversationState::Closed,
+                _ => ConversationState::Open,
+            });
         Conversation {
             id: w.id,
             state,
             admin_assignee_id: w.admin_assignee_id,
-            contact_ids: w.contacts.map(|c| c.contacts.into_iter().map(|r| r.id).collect()).unwrap_or_default(),
-            tags: w.tags.map(|t| t.tags.into_iter().map(Tag::from).collect()).unwrap_or_default(),
+            contact_ids: w
+                .contacts
+                .map(|c| c.contacts.into_iter().map(|r| r.id).collect())
+                .unwrap_or_default(),
+            tags: w
+                .tags
+                .map(|t| t.tags.into_iter().map(Tag::from).collect())
+                .unwrap_or_default(),
             created_at: w.created_at.unwrap_or(0),
             updated_at: w.updated_at.unwrap_or(0),
             parts: w
@@ -275,7 +308,10 @@ pub(crate) struct WireConversationList {
 
 impl WireConversationList {
     pub fn into_conversations(self) -> Vec<Conversation> {
-        self.conversations.into_iter().map(Conversation::from).collect()
+        self.conversations
+            .into_iter()
+            .map(Conversation::from)
+            .collect()
     }
 }
 
@@ -305,7 +341,9 @@ struct WireApp {
 impl From<WireAdmin> for Admin {
     fn from(w: WireAdmin) -> Self {
         Admin {
-            name: w.name.unwrap_or_else(|| w.email.clone().unwrap_or_else(|| format!("Admin {}", w.id))),
+            name: w
+                .name
+                .unwrap_or_else(|| w.email.clone().unwrap_or_else(|| format!("Admin {}", w.id))),
             id: w.id,
             email: w.email.filter(|e| !e.is_empty()),
             away: w.away_mode_enabled.unwrap_or(false),
@@ -315,7 +353,10 @@ impl From<WireAdmin> for Admin {
 
 impl WireAdmin {
     pub fn into_me(mut self) -> Result<Me, String> {
-        let app = self.app.take().ok_or("`/me` did not include the workspace (`app`)")?;
+        let app = self
+            .app
+            .take()
+            .ok_or("`/me` did not include the workspace (`app`)")?;
         Ok(Me {
             admin: Admin::from(self),
             workspace_id: app.id_code,
@@ -347,7 +388,10 @@ pub(crate) struct WireMessage {
 
 impl From<WireMessage> for StartedConversation {
     fn from(w: WireMessage) -> Self {
-        StartedConversation { message_id: w.id, conversation_id: w.conversation_id }
+        StartedConversation {
+            message_id: w.id,
+            conversation_id: w.conversation_id,
+        }
     }
 }
 
@@ -357,17 +401,28 @@ mod tests {
 
     #[test]
     fn unassigned_reads_the_same_as_zero_null_or_missing() {
-        for raw in [r#"{"id":"1","admin_assignee_id":0}"#, r#"{"id":"1","admin_assignee_id":null}"#, r#"{"id":1}"#] {
+        for raw in [
+            r#"{"id":"1","admin_assignee_id":0}"#,
+            r#"{"id":"1","admin_assignee_id":null}"#,
+            r#"{"id":1}"#,
+        ] {
             let c: WireConversation = serde_json::from_str(raw).unwrap();
             assert_eq!(Conversation::from(c).admin_assignee_id, None, "{raw}");
         }
-        let c: WireConversation = serde_json::from_str(r#"{"id":"9","admin_assignee_id":991267715}"#).unwrap();
-        assert_eq!(Conversation::from(c).admin_assignee_id.as_deref(), Some("991267715"));
+        let c: WireConversation =
+            serde_json::from_str(r#"{"id":"9","admin_assignee_id":991267715}"#).unwrap();
+        assert_eq!(
+            Conversation::from(c).admin_assignee_id.as_deref(),
+            Some("991267715")
+        );
     }
 
     #[test]
     fn a_query_serialises_to_intercoms_grammar() {
-        let q = Query::or(vec![Query::eq("formatted_phone", "+33762043575"), Query::any_of("phone", &["0762043575".into()])]);
+        let q = Query::or(vec![
+            Query::eq("formatted_phone", "+33762043575"),
+            Query::any_of("phone", &["0762043575".into()]),
+        ]);
         let json = serde_json::to_value(&q).unwrap();
         assert_eq!(json["operator"], "OR");
         assert_eq!(json["value"][1]["operator"], "IN");

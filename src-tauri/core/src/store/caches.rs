@@ -64,7 +64,12 @@ pub struct CachedAircallUser {
 
 impl Store {
     /// Remembers a contact's latest open-or-closed conversation (`None`: there is none).
-    pub fn put_latest_conversation(&self, contact_id: &str, conversation: Option<&Conversation>, now: i64) -> Result<(), StoreError> {
+    pub fn put_latest_conversation(
+        &self,
+        contact_id: &str,
+        conversation: Option<&Conversation>,
+        now: i64,
+    ) -> Result<(), StoreError> {
         self.conn().execute(
             "INSERT INTO latest_conversations (contact_id, conversation_id, state, admin_assignee_id, updated_at, fetched_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -84,7 +89,10 @@ impl Store {
     }
 
     /// The cached latest conversation of a contact and when it was fetched; `None` if never.
-    pub fn latest_conversation(&self, contact_id: &str) -> Result<Option<(Option<CachedConversation>, i64)>, StoreError> {
+    pub fn latest_conversation(
+        &self,
+        contact_id: &str,
+    ) -> Result<Option<(Option<CachedConversation>, i64)>, StoreError> {
         Ok(self
             .conn()
             .query_row(
@@ -127,11 +135,20 @@ impl Store {
     /// The cached admins and the oldest fetch time among them (`None` when empty).
     pub fn admins(&self) -> Result<(Vec<Admin>, Option<i64>), StoreError> {
         let conn = self.conn();
-        let mut stmt = conn.prepare_cached("SELECT id, name, email, away, fetched_at FROM admins ORDER BY name")?;
+        let mut stmt = conn
+            .prepare_cached("SELECT id, name, email, away, fetched_at FROM admins ORDER BY name")?;
         let mut oldest: Option<i64> = None;
         let admins = stmt
             .query_map([], |r| {
-                Ok((Admin { id: r.get(0)?, name: r.get(1)?, email: r.get(2)?, away: r.get(3)? }, r.get::<_, i64>(4)?))
+                Ok((
+                    Admin {
+                        id: r.get(0)?,
+                        name: r.get(1)?,
+                        email: r.get(2)?,
+                        away: r.get(3)?,
+                    },
+                    r.get::<_, i64>(4)?,
+                ))
             })?
             .map(|row| {
                 row.map(|(admin, at)| {
@@ -144,12 +161,20 @@ impl Store {
     }
 
     /// Replaces the cached Aircall users and their availabilities.
-    pub fn replace_aircall_users(&self, users: &[User], availabilities: &[UserAvailability], now: i64) -> Result<(), StoreError> {
+    pub fn replace_aircall_users(
+        &self,
+        users: &[User],
+        availabilities: &[UserAvailability],
+        now: i64,
+    ) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         tx.execute("DELETE FROM aircall_users", [])?;
         for u in users {
-            let availability = availabilities.iter().find(|a| a.id == u.id).and_then(|a| a.availability);
+            let availability = availabilities
+                .iter()
+                .find(|a| a.id == u.id)
+                .and_then(|a| a.availability);
             tx.execute(
                 "INSERT INTO aircall_users (id, name, email, availability, fetched_at, availability_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
@@ -161,7 +186,11 @@ impl Store {
     }
 
     /// Updates the availabilities of known users.
-    pub fn update_availabilities(&self, availabilities: &[UserAvailability], now: i64) -> Result<(), StoreError> {
+    pub fn update_availabilities(
+        &self,
+        availabilities: &[UserAvailability],
+        now: i64,
+    ) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         for a in availabilities {
@@ -175,7 +204,10 @@ impl Store {
     }
 
     /// The Aircall user with this email (case-insensitive), if cached.
-    pub fn aircall_user_by_email(&self, email: &str) -> Result<Option<CachedAircallUser>, StoreError> {
+    pub fn aircall_user_by_email(
+        &self,
+        email: &str,
+    ) -> Result<Option<CachedAircallUser>, StoreError> {
         Ok(self
             .conn()
             .query_row(
@@ -198,14 +230,18 @@ impl Store {
 
     /// When the Aircall users were last listed, and the oldest availability among them.
     pub fn aircall_users_freshness(&self) -> Result<Option<(i64, i64)>, StoreError> {
-        Ok(self
-            .conn()
-            .query_row("SELECT MIN(fetched_at), MIN(availability_at) FROM aircall_users", [], |r| {
-                Ok(match (r.get::<_, Option<i64>>(0)?, r.get::<_, Option<i64>>(1)?) {
-                    (Some(f), Some(a)) => Some((f, a)),
-                    _ => None,
-                })
-            })?)
+        Ok(self.conn().query_row(
+            "SELECT MIN(fetched_at), MIN(availability_at) FROM aircall_users",
+            [],
+            |r| {
+                Ok(
+                    match (r.get::<_, Option<i64>>(0)?, r.get::<_, Option<i64>>(1)?) {
+                        (Some(f), Some(a)) => Some((f, a)),
+                        _ => None,
+                    },
+                )
+            },
+        )?)
     }
 }
 
@@ -216,15 +252,43 @@ mod tests {
     #[test]
     fn aircall_users_are_found_by_email_whatever_the_case() {
         let store = Store::open_in_memory().unwrap();
-        let users = [User { id: 7, name: "Bob".into(), email: Some("Bob.Martin@Acme.io".into()), availability_status: None }];
-        let avail = [UserAvailability { id: 7, availability: Some(Availability::InCall) }];
+        let users = [User {
+            id: 7,
+            name: "Bob".into(),
+            email: Some("Bob.Martin@Acme.io".into()),
+            availability_status: None,
+        }];
+        let avail = [UserAvailability {
+            id: 7,
+            availability: Some(Availability::InCall),
+        }];
         store.replace_aircall_users(&users, &avail, 10).unwrap();
-        let found = store.aircall_user_by_email("bob.martin@acme.IO").unwrap().unwrap();
+        let found = store
+            .aircall_user_by_email("bob.martin@acme.IO")
+            .unwrap()
+            .unwrap();
         assert_eq!(found.availability, Some(Availability::InCall));
-        store.update_availabilities(&[UserAvailability { id: 7, availability: Some(Availability::Available) }], 20).unwrap();
-        let found = store.aircall_user_by_email("BOB.MARTIN@ACME.IO").unwrap().unwrap();
-        assert_eq!((found.availability, found.availability_at), (Some(Availability::Available), 20));
-        assert!(store.aircall_user_by_email("nobody@acme.io").unwrap().is_none());
+        store
+            .update_availabilities(
+                &[UserAvailability {
+                    id: 7,
+                    availability: Some(Availability::Available),
+                }],
+                20,
+            )
+            .unwrap();
+        let found = store
+            .aircall_user_by_email("BOB.MARTIN@ACME.IO")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (found.availability, found.availability_at),
+            (Some(Availability::Available), 20)
+        );
+        assert!(store
+            .aircall_user_by_email("nobody@acme.io")
+            .unwrap()
+            .is_none());
     }
 
     #[test]

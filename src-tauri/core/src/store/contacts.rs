@@ -43,7 +43,12 @@ pub struct IndexedContact {
 
 impl Store {
     /// Adds or refreshes one contact.
-    pub fn upsert_contact(&self, contact: &Contact, e164: Option<&E164>, now: i64) -> Result<(), StoreError> {
+    pub fn upsert_contact(
+        &self,
+        contact: &Contact,
+        e164: Option<&E164>,
+        now: i64,
+    ) -> Result<(), StoreError> {
         upsert(&self.conn(), contact, e164, now)
     }
 
@@ -76,14 +81,20 @@ impl Store {
 
     /// Records the answer of a live search for `number`: the contacts found are upserted, and
     /// any indexed contact that claimed the number but was not found loses it.
-    pub fn record_lookup(&self, number: &E164, found: &[Contact], now: i64) -> Result<(), StoreError> {
+    pub fn record_lookup(
+        &self,
+        number: &E164,
+        found: &[Contact],
+        now: i64,
+    ) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         {
             let ids: Vec<&str> = found.iter().map(|c| c.id.as_str()).collect();
             let mut stale = tx.prepare_cached("SELECT id FROM contacts WHERE e164 = ?1")?;
-            let indexed: Vec<String> =
-                stale.query_map([number.as_str()], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            let indexed: Vec<String> = stale
+                .query_map([number.as_str()], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
             for id in indexed.iter().filter(|id| !ids.contains(&id.as_str())) {
                 tx.execute("UPDATE contacts SET e164 = NULL WHERE id = ?1", [id])?;
             }
@@ -104,17 +115,29 @@ impl Store {
     pub fn lookup_time(&self, number: &E164) -> Result<Option<i64>, StoreError> {
         Ok(self
             .conn()
-            .query_row("SELECT fetched_at FROM phone_lookups WHERE e164 = ?1", [number.as_str()], |r| r.get(0))
+            .query_row(
+                "SELECT fetched_at FROM phone_lookups WHERE e164 = ?1",
+                [number.as_str()],
+                |r| r.get(0),
+            )
             .optional()?)
     }
 
     /// How many contacts the index holds.
     pub fn contact_count(&self) -> Result<u64, StoreError> {
-        Ok(self.conn().query_row("SELECT COUNT(*) FROM contacts", [], |r| r.get::<_, i64>(0))? as u64)
+        Ok(self
+            .conn()
+            .query_row("SELECT COUNT(*) FROM contacts", [], |r| r.get::<_, i64>(0))?
+            as u64)
     }
 }
 
-fn upsert(conn: &rusqlite::Connection, c: &Contact, e164: Option<&E164>, now: i64) -> Result<(), StoreError> {
+fn upsert(
+    conn: &rusqlite::Connection,
+    c: &Contact,
+    e164: Option<&E164>,
+    now: i64,
+) -> Result<(), StoreError> {
     conn.prepare_cached(
         "INSERT INTO contacts (id, role, name, email, phone, e164, updated_at, fetched_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
@@ -156,16 +179,31 @@ mod tests {
     fn a_lookup_replaces_who_owns_a_number() {
         let store = Store::open_in_memory().unwrap();
         let n = E164::parse("07 62 04 35 75", Region::parse("FR").unwrap()).unwrap();
-        store.upsert_contact(&contact("a", "0762043575"), Some(&n), 1).unwrap();
-        store.upsert_contact(&contact("b", "+33762043575"), Some(&n), 1).unwrap();
+        store
+            .upsert_contact(&contact("a", "0762043575"), Some(&n), 1)
+            .unwrap();
+        store
+            .upsert_contact(&contact("b", "+33762043575"), Some(&n), 1)
+            .unwrap();
         assert_eq!(store.contacts_by_phone(&n).unwrap().len(), 2);
 
         // Intercom now says only `b` has the number (a changed phone).
-        store.record_lookup(&n, &[contact("b", "+33762043575")], 50).unwrap();
-        let now: Vec<String> = store.contacts_by_phone(&n).unwrap().into_iter().map(|c| c.contact.id).collect();
+        store
+            .record_lookup(&n, &[contact("b", "+33762043575")], 50)
+            .unwrap();
+        let now: Vec<String> = store
+            .contacts_by_phone(&n)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.contact.id)
+            .collect();
         assert_eq!(now, ["b"]);
         assert_eq!(store.lookup_time(&n).unwrap(), Some(50));
-        assert_eq!(store.contact_count().unwrap(), 2, "the contact stays indexed, without the number");
+        assert_eq!(
+            store.contact_count().unwrap(),
+            2,
+            "the contact stays indexed, without the number"
+        );
     }
 
     #[test]

@@ -31,10 +31,17 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     /// The data directory or file could not be prepared.
     #[error("cannot prepare the data directory {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// The file was written by a newer Ringside.
     #[error("the database {path} has schema version {found}, newer than this Ringside understands ({supported}); upgrade Ringside or point RINGSIDE_DATA_DIR elsewhere")]
-    TooNew { path: PathBuf, found: i64, supported: i64 },
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
 }
 
 /// A handle on the database. Cheap to clone; all clones share one connection.
@@ -63,7 +70,10 @@ impl Store {
     fn init(conn: Connection, path: Option<PathBuf>) -> Result<Self, StoreError> {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        let mut store = Store { conn: Arc::new(Mutex::new(conn)), path };
+        let mut store = Store {
+            conn: Arc::new(Mutex::new(conn)),
+            path,
+        };
         store.migrate()?;
         Ok(store)
     }
@@ -84,7 +94,10 @@ impl Store {
         let supported = Self::schema_version();
         if found > supported {
             return Err(StoreError::TooNew {
-                path: self.path.clone().unwrap_or_else(|| PathBuf::from(":memory:")),
+                path: self
+                    .path
+                    .clone()
+                    .unwrap_or_else(|| PathBuf::from(":memory:")),
                 found,
                 supported,
             });
@@ -127,12 +140,17 @@ impl Store {
 pub fn data_dir() -> PathBuf {
     match std::env::var_os("RINGSIDE_DATA_DIR").filter(|v| !v.is_empty()) {
         Some(dir) => PathBuf::from(dir),
-        None => dirs::data_dir().unwrap_or_else(std::env::temp_dir).join("ringside"),
+        None => dirs::data_dir()
+            .unwrap_or_else(std::env::temp_dir)
+            .join("ringside"),
     }
 }
 
 fn prepare_dir(dir: &Path) -> Result<(), StoreError> {
-    let io = |source| StoreError::Io { path: dir.to_owned(), source };
+    let io = |source| StoreError::Io {
+        path: dir.to_owned(),
+        source,
+    };
     if !dir.exists() {
         std::fs::create_dir_all(dir).map_err(io)?;
         #[cfg(unix)]
@@ -146,7 +164,10 @@ fn prepare_dir(dir: &Path) -> Result<(), StoreError> {
 
 /// Creates the database file readable by its owner only, before SQLite opens it.
 fn create_private_file(path: &Path) -> Result<(), StoreError> {
-    let io = |source| StoreError::Io { path: path.to_owned(), source };
+    let io = |source| StoreError::Io {
+        path: path.to_owned(),
+        source,
+    };
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(false);
     #[cfg(unix)]
@@ -165,7 +186,10 @@ mod tests {
     #[test]
     fn a_fresh_database_reaches_the_current_version() {
         let store = Store::open_in_memory().unwrap();
-        let v: i64 = store.conn().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        let v: i64 = store
+            .conn()
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
         assert_eq!(v, Store::schema_version());
     }
 
@@ -184,7 +208,10 @@ mod tests {
     #[test]
     fn reopening_keeps_data_and_does_not_migrate_twice() {
         let dir = tempfile::tempdir().unwrap();
-        Store::open(dir.path()).unwrap().set_meta("workspace_id", "abc").unwrap();
+        Store::open(dir.path())
+            .unwrap()
+            .set_meta("workspace_id", "abc")
+            .unwrap();
         let again = Store::open(dir.path()).unwrap();
         assert_eq!(again.meta("workspace_id").unwrap().as_deref(), Some("abc"));
     }
@@ -195,9 +222,15 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("nested")).unwrap();
-        let mode = std::fs::metadata(store.path().unwrap()).unwrap().permissions().mode();
+        let mode = std::fs::metadata(store.path().unwrap())
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o077, 0, "mode {mode:o}");
-        let journal: String = store.conn().pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
+        let journal: String = store
+            .conn()
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
         assert_eq!(journal, "wal");
     }
 }

@@ -1,0 +1,184 @@
+//! The JSON the fake Intercom answers, built from its records (2.16 shapes).
+
+use serde_json::{json, Value};
+
+use super::model::{Actor, Admin, AppliedTag, Contact, Conversation, Part, Tag};
+use super::state::IntercomState;
+
+/// An admin object.
+pub(crate) fn admin(a: &Admin) -> Value {
+    json!({
+        "type": "admin",
+        "id": a.id,
+        "name": a.name,
+        "email": a.email,
+        "job_title": a.job_title,
+        "away_mode_enabled": a.away_mode_enabled,
+        "away_mode_reassign": a.away_mode_reassign,
+        "away_status_reason_id": null,
+        "has_inbox_seat": a.has_inbox_seat,
+        "team_ids": [],
+        "avatar": null,
+        "team_priority_level": {},
+    })
+}
+
+/// A contact object.
+pub(crate) fn contact(c: &Contact, workspace_id: &str) -> Value {
+    let email_domain = c
+        .email
+        .as_deref()
+        .and_then(|e| e.rsplit_once('@'))
+        .map(|(_, domain)| domain.to_lowercase());
+    let list = |kind: &str| {
+        json!({
+            "type": "list",
+            "data": [],
+            "url": format!("/contacts/{}/{kind}", c.id),
+            "total_count": 0,
+            "has_more": false,
+        })
+    };
+    json!({
+        "type": "contact",
+        "id": c.id,
+        "workspace_id": workspace_id,
+        "external_id": c.external_id,
+        "role": c.role.as_str(),
+        "email": c.email,
+        "email_domain": email_domain,
+        "phone": c.phone,
+        "formatted_phone": c.formatted_phone,
+        "name": c.name,
+        "owner_id": null,
+        "has_hard_bounced": false,
+        "marked_email_as_spam": false,
+        "unsubscribed_from_emails": false,
+        "created_at": c.created_at,
+        "updated_at": c.updated_at,
+        "signed_up_at": null,
+        "last_seen_at": null,
+        "last_replied_at": null,
+        "last_contacted_at": null,
+        "avatar": null,
+        "custom_attributes": c.custom_attributes,
+        "tags": list("tags"),
+        "notes": list("notes"),
+        "companies": list("companies"),
+        "location": {"type": "location", "country": null, "region": null, "city": null},
+        "social_profiles": {"type": "list", "data": []},
+    })
+}
+
+/// A tag object.
+pub(crate) fn tag(t: &Tag) -> Value {
+    json!({"type": "tag", "id": t.id, "name": t.name})
+}
+
+/// A tag as applied to a conversation.
+pub(crate) fn applied_tag(t: &AppliedTag) -> Value {
+    json!({
+        "type": "tag",
+        "id": t.id,
+        "name": t.name,
+        "applied_at": t.applied_at,
+        "applied_by": {"type": "admin", "id": t.applied_by},
+    })
+}
+
+/// `{type, id, name, email}` for an admin or a contact.
+pub(crate) fn author(actor: &Actor, state: &IntercomState) -> Value {
+    let (name, email) = match actor.kind.as_str() {
+        "admin" => state
+            .admin(&actor.id)
+            .map(|a| (Some(a.name.clone()), Some(a.email.clone())))
+            .unwrap_or_default(),
+        "user" | "lead" | "contact" => state
+            .contact(&actor.id)
+            .map(|c| (c.name.clone(), c.email.clone()))
+            .unwrap_or_default(),
+        _ => (None, None),
+    };
+    json!({"type": actor.kind, "id": actor.id, "name": name, "email": email})
+}
+
+fn part(p: &Part, state: &IntercomState) -> Value {
+    json!({
+        "type": "conversation_part",
+        "id": p.id,
+        "part_type": p.part_type,
+        "body": p.body,
+        "created_at": p.created_at,
+        "updated_at": p.created_at,
+        "notified_at": p.created_at,
+        "assigned_to": p.assigned_to.as_ref().map(|a| json!({"type": a.kind, "id": a.id})),
+        "author": author(&p.author, state),
+        "attachments": [],
+        "external_id": null,
+        "redacted": false,
+        "tags": [],
+    })
+}
+
+fn numeric(id: &Option<String>) -> Value {
+    match id {
+        Some(id) => id
+            .parse::<u64>()
+            .map_or_else(|_| Value::String(id.clone()), Value::from),
+        None => Value::Null,
+    }
+}
+
+/// A conversation object; `with_parts` adds `conversation_parts` (only single-conversation
+/// answers carry them).
+pub(crate) fn conversation(c: &Conversation, state: &IntercomState, with_parts: bool) -> Value {
+    let contacts: Vec<Value> = c
+        .contact_ids
+        .iter()
+        .map(|id| {
+            let external_id = state.contact(id).and_then(|x| x.external_id.clone());
+            json!({"type": "contact", "id": id, "external_id": external_id})
+        })
+        .collect();
+    let mut value = json!({
+        "type": "conversation",
+        "id": c.id,
+        "title": c.title,
+        "created_at": c.created_at,
+        "updated_at": c.updated_at,
+        "waiting_since": null,
+        "snoozed_until": c.snoozed_until,
+        "open": c.is_open(),
+        "state": c.state.as_str(),
+        "read": false,
+        "priority": "none",
+        "admin_assignee_id": numeric(&c.admin_assignee_id),
+        "team_assignee_id": numeric(&c.team_assignee_id),
+        "source": {
+            "type": c.source.kind,
+            "id": c.source.id,
+            "delivered_as": c.source.delivered_as,
+            "subject": c.source.subject,
+            "body": c.source.body,
+            "author": author(&c.source.author, state),
+            "attachments": [],
+            "url": null,
+            "redacted": false,
+        },
+        "contacts": {"type": "contact.list", "contacts": contacts},
+        "teammates": {"type": "admin.list", "teammates": []},
+        "tags": {"type": "tag.list", "tags": c.tags.iter().map(applied_tag).collect::<Vec<_>>()},
+        "custom_attributes": {},
+        "linked_objects": {"type": "list", "data": [], "total_count": 0, "has_more": false},
+        "ai_agent_participated": false,
+    });
+    if with_parts {
+        let parts: Vec<Value> = c.parts.iter().take(500).map(|p| part(p, state)).collect();
+        value["conversation_parts"] = json!({
+            "type": "conversation_part.list",
+            "conversation_parts": parts,
+            "total_count": c.parts.len(),
+        });
+    }
+    value
+}

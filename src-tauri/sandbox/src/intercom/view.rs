@@ -1,0 +1,71 @@
+//! Read-only snapshots of the fake Intercom for tests.
+
+use std::sync::{Arc, Mutex};
+
+use super::model::{Admin, Contact, Conversation, Tag};
+use super::state::IntercomState;
+use crate::traffic::{RequestLog, RequestRecord};
+
+/// Read access to the fake Intercom. Every getter returns an owned copy taken at call time, so
+/// a test can hold it while the servers keep running.
+#[derive(Debug, Clone)]
+pub struct IntercomView {
+    pub(crate) state: Arc<Mutex<IntercomState>>,
+    pub(crate) log: RequestLog,
+}
+
+impl IntercomView {
+    /// Contacts in creation order (seeded ones first).
+    pub fn contacts(&self) -> Vec<Contact> {
+        super::lock(&self.state).contacts.clone()
+    }
+
+    /// One contact by id.
+    pub fn contact(&self, id: &str) -> Option<Contact> {
+        super::lock(&self.state).contact(id).cloned()
+    }
+
+    /// Conversations in creation order, each with its parts and tags.
+    pub fn conversations(&self) -> Vec<Conversation> {
+        super::lock(&self.state).conversations.clone()
+    }
+
+    /// One conversation by id.
+    pub fn conversation(&self, id: &str) -> Option<Conversation> {
+        super::lock(&self.state)
+            .conversations
+            .iter()
+            .find(|c| c.id == id)
+            .cloned()
+    }
+
+    /// Conversations whose contacts include `contact_id`.
+    pub fn conversations_of(&self, contact_id: &str) -> Vec<Conversation> {
+        super::lock(&self.state)
+            .conversations
+            .iter()
+            .filter(|c| c.contact_ids.iter().any(|id| id == contact_id))
+            .cloned()
+            .collect()
+    }
+
+    /// Tags in the workspace.
+    pub fn tags(&self) -> Vec<Tag> {
+        super::lock(&self.state).tags.clone()
+    }
+
+    /// Teammates.
+    pub fn admins(&self) -> Vec<Admin> {
+        super::lock(&self.state).admins.clone()
+    }
+
+    /// The admin who owns the access token.
+    pub fn token_admin_id(&self) -> String {
+        super::lock(&self.state).token_admin_id.clone()
+    }
+
+    /// Every request answered (or dropped), oldest first.
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.log.snapshot()
+    }
+}

@@ -1,0 +1,249 @@
+//! The [`Sandbox`]: both fake servers, their state, and the handles tests use.
+
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
+
+use crate::aircall::{self, AircallApp, AircallState, AircallView, Call, NewCall};
+use crate::faults::{Api, Faults};
+use crate::intercom::{self, IntercomApp, IntercomState, IntercomView, NewContact};
+use crate::seed::Seed;
+use crate::server::Server;
+use crate::traffic::RequestLog;
+use crate::{clock, Credentials};
+
+/// Why a test mutator refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SandboxError {
+    /// No Intercom admin has this id.
+    #[error("no Intercom admin has id {0}")]
+    UnknownAdmin(String),
+    /// No Aircall user has this id.
+    #[error("no Aircall user has id {0}")]
+    UnknownUser(u64),
+    /// No Aircall number has this id.
+    #[error("no Aircall number has id {0}")]
+    UnknownNumber(u64),
+    /// No Aircall call has this id.
+    #[error("no Aircall call has id {0}")]
+    UnknownCall(u64),
+    /// Not one of Aircall's availabilities.
+    #[error("`{0}` is not an availability (available, offline, do_not_disturb, in_call, after_call_work)")]
+    InvalidAvailability(String),
+}
+
+/// A fake Aircall and a fake Intercom on loopback, with shared fault injection.
+///
+/// Dropping the sandbox (or [`Sandbox::shutdown`]) stops both servers and every connection.
+#[derive(Debug)]
+pub struct Sandbox {
+    aircall_server: Server,
+    intercom_server: Server,
+    aircall: Arc<Mutex<AircallState>>,
+    intercom: Arc<Mutex<IntercomState>>,
+    aircall_log: RequestLog,
+    intercom_log: RequestLog,
+    faults: Faults,
+    credentials: Credentials,
+    workspace_id: String,
+}
+
+fn invalid_seed(error: crate::SeedError) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, error)
+}
+
+impl Sandbox {
+    /// Starts both servers on `127.0.0.1`, on free ports.
+    pub async fn start(seed: Seed) -> io::Result<Sandbox> {
+        let any = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
+        Sandbox::start_on(seed, any, any).await
+    }
+
+    /// Starts the fake Aircall on `aircall` and the fake Intercom on `intercom`.
+    pub async fn start_on(
+        seed: Seed,
+        aircall: SocketAddr,
+        intercom: SocketAddr,
+    ) -> io::Result<Sandbox> {
+        seed.validate().map_err(invalid_seed)?;
+        let now = clock::now();
+        let (aircall_listener, aircall_addr) = Server::bind(aircall).await?;
+        let (intercom_listener, intercom_addr) = Server::bind(intercom).await?;
+        let aircall_state = AircallState::from_seed(&seed, now, format!("http://{aircall_addr}"))
+            .map_err(invalid_seed)?;
+        let intercom_state = IntercomState::from_seed(&seed, now).map_err(invalid_seed)?;
+        let faults = Faults::new(&seed.rate_limits);
+        let aircall_app = Arc::new(AircallApp {
+            state: Arc::new(Mutex::new(aircall_state)),
+            faults: faults.clone(),
+            log: RequestLog::default(),
+            api_id: seed.credentials.aircall_api_id.clone(),
+            api_token: seed.credentials.aircall_api_token.clone(),
+        });
+        let intercom_app = Arc::new(IntercomApp {
+            state: Arc::new(Mutex::new(intercom_state)),
+            faults: faults.clone(),
+            log: RequestLog::default(),
+            token: seed.credentials.intercom_token.clone(),
+        });
+        let sandbox = Sandbox {
+            aircall: aircall_app.state.clone(),
+            intercom: intercom_app.state.clone(),
+            aircall_log: aircall_app.log.clone(),
+            intercom_log: intercom_app.log.clone(),
+            aircall_server: Server::spawn(
+                aircall_listener,
+                aircall_addr,
+                aircall::router(aircall_app),
+            ),
+            intercom_server: Server::spawn(
+                intercom_listener,
+                intercom_addr,
+                intercom::router(intercom_app),
+            ),
+            faults,
+            credentials: seed.credentials,
+            workspace_id: seed.intercom.workspace.id_code,
+        };
+        tracing::debug!(
+            aircall = %sandbox.aircall_url(),
+            intercom = %sandbox.intercom_url(),
+            "sandbox started"
+        );
+        Ok(sandbox)
+    }
+
+    /// `http://127.0.0.1:PORT` of the fake Aircall (paths are `/v1/...`, `/v2/...`).
+    pub fn aircall_url(&self) -> String {
+        format!("http://{}", self.aircall_server.addr())
+    }
+
+    /// `http://127.0.0.1:PORT` of the fake Intercom (paths are `/me`, `/contacts/search`, ...).
+    pub fn intercom_url(&self) -> String {
+        format!("http://{}", self.intercom_server.addr())
+    }
+
+    /// The credentials both fakes accept.
+    pub fn credentials(&self) -> Credentials {
+        self.credentials.clone()
+    }
+
+    /// The Intercom workspace id (`app.id_code`), e.g. `ecahpwf5`.
+    pub fn workspace_id(&self) -> String {
+        self.workspace_id.clone()
+    }
+
+    /// Latency, failures and budgets of both fakes.
+    pub fn faults(&self) -> &Faults {
+        &self.faults
+    }
+
+    /// Read access to the fake Intercom.
+    pub fn intercom(&self) -> IntercomView {
+        IntercomView {
+            state: self.intercom.clone(),
+            log: self.intercom_log.clone(),
+        }
+    }
+
+    /// Read access to the fake Aircall.
+    pub fn aircall(&self) -> AircallView {
+        AircallView {
+            state: self.aircall.clone(),
+            log: self.aircall_log.clone(),
+        }
+    }
+
+    /// How many requests `api` has received (answered or dropped).
+    pub fn count_requests(&self, api: Api) -> usize {
+        match api {
+            Api::Aircall => self.aircall_log.len(),
+            Api::Intercom => self.intercom_log.len(),
+        }
+    }
+
+    /// Turns an Intercom admin's away mode on or off.
+    pub fn set_admin_away(&self, admin_id: &str, away: bool) -> Result<(), SandboxError> {
+        let mut state = intercom::lock(&self.intercom);
+        let admin = state
+            .admins
+            .iter_mut()
+            .find(|a| a.id == admin_id)
+            .ok_or_else(|| SandboxError::UnknownAdmin(admin_id.to_owned()))?;
+        admin.away_mode_enabled = away;
+        Ok(())
+    }
+
+    /// Sets an Aircall user's granular availability (`available`, `offline`,
+    /// `do_not_disturb`, `in_call`, `after_call_work`).
+    pub fn set_availability(
+        &self,
+        aircall_user_id: u64,
+        availability: &str,
+    ) -> Result<(), SandboxError> {
+        if !aircall::AVAILABILITIES.contains(&availability) {
+            return Err(SandboxError::InvalidAvailability(availability.to_owned()));
+        }
+        let mut state = aircall::lock(&self.aircall);
+        let user = state
+            .users
+            .iter_mut()
+            .find(|u| u.id == aircall_user_id)
+            .ok_or(SandboxError::UnknownUser(aircall_user_id))?;
+        user.set_availability(availability);
+        Ok(())
+    }
+
+    /// Adds an Intercom contact directly (no duplicate check, searchable at once) and returns
+    /// its id. `role: None` makes a user, as the API does.
+    pub fn add_intercom_contact(&self, contact: NewContact) -> String {
+        let mut state = intercom::lock(&self.intercom);
+        state.insert_contact(contact, clock::now()).id
+    }
+
+    /// Adds an Aircall call (as if it had just started ringing, by default) and returns its id.
+    /// The call's contact is the Aircall contact with the same number, if any.
+    pub fn add_call(&self, call: NewCall) -> Result<u64, SandboxError> {
+        let mut state = aircall::lock(&self.aircall);
+        if let Some(number) = call.number_id {
+            state
+                .number(number)
+                .ok_or(SandboxError::UnknownNumber(number))?;
+        }
+        if let Some(user) = call.user_id {
+            state.user(user).ok_or(SandboxError::UnknownUser(user))?;
+        }
+        let id = state.next_call_id();
+        let call = state.new_call(id, call, clock::now());
+        state.calls.push(call);
+        Ok(id)
+    }
+
+    /// Changes a call in place, e.g. to answer it (`status`, `answered_at`, `user_id`) or end
+    /// it (`status = "done"`, `ended_at`).
+    pub fn update_call(
+        &self,
+        call_id: u64,
+        change: impl FnOnce(&mut Call),
+    ) -> Result<(), SandboxError> {
+        let mut state = aircall::lock(&self.aircall);
+        let call = state
+            .calls
+            .iter_mut()
+            .find(|c| c.id == call_id)
+            .ok_or(SandboxError::UnknownCall(call_id))?;
+        change(call);
+        Ok(())
+    }
+
+    /// Stops both servers and waits until their tasks have ended.
+    pub async fn shutdown(self) {
+        let Sandbox {
+            aircall_server,
+            intercom_server,
+            ..
+        } = self;
+        aircall_server.stop().await;
+        intercom_server.stop().await;
+    }
+}
