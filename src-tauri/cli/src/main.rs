@@ -1,2 +1,95 @@
-//! The headless binary.
-fn main() {}
+//! `ringside-cli`: the headless Ringside binary.
+//!
+//! Each subcommand lives in its own module under `commands/`; this file only parses the command
+//! line, sets up logging and maps outcomes to exit codes (0 success, 1 the work failed, 2 the
+//! command was wrong or Ringside is not configured).
+
+mod commands;
+mod engine;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Ringside: Aircall ↔ Intercom, headless.
+#[derive(Debug, Parser)]
+#[command(name = "ringside-cli", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print the E.164 form of phone numbers.
+    Normalize(commands::normalize::Args),
+    /// Print the insight card for a phone number, as JSON.
+    Card(commands::card::Args),
+    /// Check the Aircall and Intercom credentials and the local database.
+    Doctor(commands::doctor::Args),
+    /// Run the fake Aircall and Intercom servers until interrupted.
+    Sandbox(commands::sandbox::Args),
+    /// Start the sandbox and show the cards of its demo callers.
+    Demo(commands::demo::Args),
+}
+
+/// How a command ended.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Everything worked.
+    Success,
+    /// The work itself failed (a number did not parse, an API refused).
+    Failed,
+}
+
+/// A command that could not run: wrong arguments or configuration. Exit status 2.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl<E: std::fmt::Display> From<E> for UsageError {
+    fn from(e: E) -> Self {
+        UsageError(e.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Normalize(args) => commands::normalize::run(args),
+            Command::Card(args) => commands::card::run(args).await,
+            Command::Doctor(args) => commands::doctor::run(args).await,
+            Command::Sandbox(args) => commands::sandbox::run(args).await,
+            Command::Demo(args) => commands::demo::run(args).await,
+        }
+    });
+    match result {
+        Ok(Outcome::Success) => ExitCode::SUCCESS,
+        Ok(Outcome::Failed) => ExitCode::from(1),
+        Err(UsageError(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Logs go to standard error, filtered by `RINGSIDE_LOG` (default: warnings).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RINGSIDE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}

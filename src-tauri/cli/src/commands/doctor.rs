@@ -1,0 +1,129 @@
+//! `ringside-cli doctor`: checks each credential and the database, and says what works and what
+//! does not in words an admin can act on.
+
+use ringside_core::config::{env, Config};
+use ringside_core::error::ApiError;
+use ringside_core::store::Store;
+
+use crate::{engine, Outcome, UsageError};
+
+/// Arguments of `doctor` (none yet).
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+/// Runs the command.
+pub async fn run(_args: Args) -> Result<Outcome, UsageError> {
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            println!("✗ Configuration: {e}");
+            return Ok(Outcome::Failed);
+        }
+    };
+    let mut healthy = true;
+    println!(
+        "Default region for national numbers: {}",
+        config.default_region
+    );
+
+    match Store::open(&config.data_dir) {
+        Ok(store) => println!(
+            "✓ Local database: {} (schema {}, {} indexed contacts)",
+            store
+                .path()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            Store::schema_version(),
+            store.contact_count().unwrap_or(0)
+        ),
+        Err(e) => {
+            healthy = false;
+            println!("✗ Local database: {e}");
+        }
+    }
+
+    match &config.intercom {
+        None => {
+            healthy = false;
+            println!("✗ Intercom: not configured. Set {} to an access token from the Developer Hub (your app > Configure > Authentication).", env::INTERCOM_TOKEN);
+        }
+        Some(c) => {
+            let client = engine::intercom(&config)?;
+            match client.me().await {
+                Ok(me) => println!(
+                    "✓ Intercom: connected to workspace {} ({}) as {}{} via {}",
+                    me.workspace_name.as_deref().unwrap_or("?"),
+                    me.workspace_id,
+                    me.admin.name,
+                    me.admin
+                        .email
+                        .map(|e| format!(" <{e}>"))
+                        .unwrap_or_default(),
+                    c.base_url
+                ),
+                Err(e) => {
+                    healthy = false;
+                    println!(
+                        "✗ Intercom: {}",
+                        explain(&e, env::INTERCOM_TOKEN, c.base_url.as_str())
+                    );
+                }
+            }
+        }
+    }
+
+    match &config.aircall {
+        None => {
+            healthy = false;
+            println!(
+                "✗ Aircall: not configured. Set {} and {} to an API key from the Aircall dashboard (Integrations > API keys).",
+                env::AIRCALL_API_ID,
+                env::AIRCALL_API_TOKEN
+            );
+        }
+        Some(c) => {
+            let client = engine::aircall(&config)?.expect("configured");
+            match client.ping().await {
+                Ok(()) => {
+                    let numbers = client.numbers().await.map(|n| n.len());
+                    let users = client.users().await.map(|u| u.len());
+                    match (numbers, users) {
+                        (Ok(n), Ok(u)) => println!(
+                            "✓ Aircall: API key works ({n} numbers, {u} users) via {}",
+                            c.base_url
+                        ),
+                        (Err(e), _) | (_, Err(e)) => {
+                            healthy = false;
+                            println!("✗ Aircall: the API key works but listing failed: {e}");
+                        }
+                    }
+                }
+                Err(e) => {
+                    healthy = false;
+                    println!(
+                        "✗ Aircall: {}",
+                        explain(&e, env::AIRCALL_API_TOKEN, c.base_url.as_str())
+                    );
+                }
+            }
+        }
+    }
+    Ok(if healthy {
+        Outcome::Success
+    } else {
+        Outcome::Failed
+    })
+}
+
+/// An API error as advice.
+fn explain(e: &ApiError, token_var: &str, host: &str) -> String {
+    match e {
+        ApiError::Unauthorized { .. } => format!("the credentials were refused. Check {token_var}: it may be mistyped, revoked or for another account."),
+        ApiError::Forbidden { .. } => "the credentials work but lack permission for this (plan or scopes).".to_owned(),
+        ApiError::Timeout { .. } => format!("{host} did not answer in time. Check the network or proxy."),
+        ApiError::Network { reason, .. } => format!("cannot reach {host} ({reason}). Check the network, proxy or base URL."),
+        ApiError::RateLimited { .. } => "the rate limit is reached right now; try again in a minute.".to_owned(),
+        ApiError::NotFound { .. } => format!("{host} has no such endpoint. Is the base URL right?"),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,21 @@
+//! One module per subcommand.
+
+pub mod card;
+pub mod demo;
+pub mod doctor;
+pub mod normalize;
+pub mod sandbox;
+
+/// Text from outside (an argument, a contact's name) with control characters escaped, so it
+/// cannot move the cursor or recolour the terminal.
+pub fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
