@@ -1,0 +1,224 @@
+//! The `ringside-cli` binary as an admin uses it: real processes, real exit codes, and the
+//! sandbox on loopback standing in for Aircall and Intercom.
+
+use std::process::{Command, Output};
+
+use ringside_sandbox::{Sandbox, Seed};
+use serde_json::Value;
+
+fn cli() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ringside-cli"));
+    // Start from a clean slate: no configuration leaks in from the developer's shell.
+    for (key, _) in std::env::vars() {
+        if key.starts_with("RINGSIDE_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd
+}
+
+fn text(out: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The environment that points the binary at a sandbox, with a fresh data directory.
+fn sandbox_env(cmd: &mut Command, sandbox: &Sandbox, data: &std::path::Path) {
+    let c = sandbox.credentials();
+    cmd.env("RINGSIDE_INTERCOM_BASE_URL", sandbox.intercom_url())
+        .env("RINGSIDE_INTERCOM_TOKEN", c.intercom_token)
+        .env("RINGSIDE_AIRCALL_BASE_URL", sandbox.aircall_url())
+        .env("RINGSIDE_AIRCALL_API_ID", c.aircall_api_id)
+        .env("RINGSIDE_AIRCALL_API_TOKEN", c.aircall_api_token)
+        .env("RINGSIDE_DEFAULT_REGION", "FR")
+        .env("RINGSIDE_DATA_DIR", data);
+}
+
+async fn run(mut cmd: Command) -> Output {
+    tokio::task::spawn_blocking(move || cmd.output().expect("the binary runs"))
+        .await
+        .unwrap()
+}
+
+#[test]
+fn normalize_prints_one_line_per_input_and_exits_by_outcome() {
+    let out = cli()
+        .args([
+            "normalize",
+            "--region",
+            "FR",
+            "07.62.04.35.75",
+            "anonymous",
+            "+44 20 8765 3456",
+        ])
+        .output()
+        .unwrap();
+    let (stdout, _) = text(&out);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        stdout,
+        "07.62.04.35.75\t+33762043575\nanonymous\tanonymous\n+44 20 8765 3456\t+442087653456\n"
+    );
+
+    let out = cli()
+        .args(["normalize", "--region", "US", "(442) 249-7851", "call me"])
+        .output()
+        .unwrap();
+    let (stdout, _) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "one input did not parse");
+    assert!(
+        stdout
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("call me\terror: "),
+        "{stdout}"
+    );
+
+    let out = cli()
+        .args(["normalize", "--region", "XX", "0762043575"])
+        .output()
+        .unwrap();
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr.contains("unknown region code `XX`"), "{stderr}");
+}
+
+#[test]
+fn normalize_json_has_one_object_per_input() {
+    let out = cli()
+        .args([
+            "normalize",
+            "--json",
+            "--region",
+            "DE",
+            "004917667402970",
+            "+anonymous",
+            "12",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        json[0],
+        serde_json::json!({"input": "004917667402970", "e164": "+4917667402970", "error": null})
+    );
+    assert_eq!(
+        json[1],
+        serde_json::json!({"input": "+anonymous", "e164": null, "error": null, "anonymous": true})
+    );
+    assert_eq!(json[2]["e164"], Value::Null);
+    assert!(json[2]["error"].as_str().unwrap().contains("too short"));
+}
+
+#[test]
+fn normalize_reads_the_default_region_from_the_environment() {
+    let out = cli()
+        .env("RINGSIDE_DEFAULT_REGION", "GB")
+        .args(["normalize", "020 8765 3456"])
+        .output()
+        .unwrap();
+    assert_eq!(text(&out).0, "020 8765 3456\t+442087653456\n");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn card_prints_the_design_shape_for_a_known_caller() {
+    let sandbox = Sandbox::start(Seed::demo()).await.unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let mut cmd = cli();
+    sandbox_env(&mut cmd, &sandbox, data.path());
+    cmd.args(["card", "--call-id", "780836754", "07 62 04 35 75"]);
+    let out = run(cmd).await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let card: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(card["call_id"], 780836754);
+    assert_eq!(card["phone"], "+33762043575");
+    assert_eq!(card["contact"]["status"], "existing");
+    assert_eq!(card["contact"]["name"], "Jane Roe");
+    assert_eq!(card["contact"]["type"], "lead");
+    assert_eq!(card["conversation"]["state"], "open");
+    assert_eq!(card["conversation"]["owner"]["name"], "Bob Martin");
+    assert_eq!(card["conversation"]["owner"]["availability"], "in_call");
+    // The look-up was remembered in the data directory.
+    assert!(data.path().join("ringside.db").exists());
+}
+
+#[test]
+fn card_without_configuration_says_what_to_set() {
+    let data = tempfile::tempdir().unwrap();
+    let out = cli()
+        .env("RINGSIDE_DATA_DIR", data.path())
+        .args(["card", "+33762043575"])
+        .output()
+        .unwrap();
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr.contains("RINGSIDE_INTERCOM_TOKEN"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn doctor_reports_each_credential_in_words() {
+    let sandbox = Sandbox::start(Seed::demo()).await.unwrap();
+    let data = tempfile::tempdir().unwrap();
+
+    let mut cmd = cli();
+    sandbox_env(&mut cmd, &sandbox, data.path());
+    cmd.arg("doctor");
+    let out = run(cmd).await;
+    let (stdout, _) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("✓ Intercom: connected to workspace"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("✓ Aircall: API key works (4 numbers, 4 users)"),
+        "{stdout}"
+    );
+
+    // A wrong Intercom token and an Aircall host that does not answer.
+    let mut cmd = cli();
+    sandbox_env(&mut cmd, &sandbox, data.path());
+    cmd.env("RINGSIDE_INTERCOM_TOKEN", "wrong-token-5f2e")
+        .env("RINGSIDE_AIRCALL_BASE_URL", "http://127.0.0.1:9")
+        .arg("doctor");
+    let out = run(cmd).await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout.contains("✗ Intercom: the credentials were refused. Check RINGSIDE_INTERCOM_TOKEN"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("✗ Aircall: cannot reach http://127.0.0.1:9/"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("wrong-token-5f2e") && !stderr.contains("wrong-token-5f2e"),
+        "the token leaked"
+    );
+}
+
+#[test]
+fn demo_shows_every_kind_of_card() {
+    let out = cli().args(["demo", "--json"]).output().unwrap();
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let cards: Vec<Value> = serde_json::from_str(&stdout).unwrap();
+    let statuses: Vec<&str> = cards
+        .iter()
+        .map(|c| c["contact"]["status"].as_str().unwrap())
+        .collect();
+    for status in ["existing", "new", "ambiguous", "anonymous"] {
+        assert!(
+            statuses.contains(&status),
+            "{status} missing from {statuses:?}"
+        );
+    }
+    let hostile = cards.iter().find(|c| c["phone"] == "+33698765432").unwrap();
+    assert_eq!(hostile["contact"]["name"], "<img src=x onerror=alert(1)>");
+}
