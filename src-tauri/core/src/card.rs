@@ -301,7 +301,9 @@ impl CardBuilder {
             }
             Err(e) => {
                 let stale = self.indexed(number)?;
-                if stale.is_empty() {
+                // Nobody in the index: that is an answer only if the number was looked up
+                // before (and nobody had it then); otherwise nothing is known.
+                if stale.is_empty() && self.store.lookup_time(number)?.is_none() {
                     return Err(e.into());
                 }
                 tracing::warn!(error = %e, "Intercom search failed; using the local index");
@@ -391,16 +393,24 @@ impl CardBuilder {
         &self,
         contact_id: &str,
     ) -> Result<Option<CachedConversation>, CardError> {
-        if let Some((cached, at)) = self.store.latest_conversation(contact_id)? {
-            if self.fresh(at, self.freshness.conversation) {
-                return Ok(cached);
+        let cached = self.store.latest_conversation(contact_id)?;
+        if let Some((conversation, at)) = &cached {
+            if self.fresh(*at, self.freshness.conversation) {
+                return Ok(conversation.clone());
             }
         }
         let states = [ConversationState::Open, ConversationState::Closed];
-        let found = self
-            .intercom
-            .conversations_of(contact_id, &states, 5)
-            .await?;
+        let found = match self.intercom.conversations_of(contact_id, &states, 5).await {
+            Ok(found) => found,
+            // A stale answer beats no card, as for the contacts.
+            Err(e) => match cached {
+                Some((stale, _)) => {
+                    tracing::warn!(error = %e, "Intercom conversation search failed; using the cached one");
+                    return Ok(stale);
+                }
+                None => return Err(e.into()),
+            },
+        };
         let latest = found.into_iter().find(|c| states.contains(&c.state));
         self.store
             .put_latest_conversation(contact_id, latest.as_ref(), self.now())?;

@@ -1,0 +1,391 @@
+//! The insight card built from the demo sandbox: the four contact states in DESIGN.md's exact
+//! JSON shape, which conversation and owner a caller gets, and how the local caches keep the
+//! card coming when Intercom or Aircall fail.
+
+use std::time::Duration;
+
+use ringside_core::card::{CardBuilder, Freshness, ANONYMOUS_EMAIL, ANONYMOUS_NAME};
+use ringside_core::intercom::{NewContact, Role};
+use ringside_core::phone::CallerId;
+use ringside_sandbox::Api;
+use ringside_tests::demo::*;
+use ringside_tests::{e164, TestApp, TestClock};
+use serde_json::{json, Value};
+
+async fn card_json(builder: &CardBuilder, caller: &CallerId, call_id: Option<u64>) -> Value {
+    let card = builder.build(caller, call_id).await.expect("a card");
+    serde_json::to_value(&card).expect("the card serialises")
+}
+
+fn number(e164_number: &str) -> CallerId {
+    CallerId::Number(e164(e164_number))
+}
+
+fn contact_url(id: &str) -> String {
+    format!("https://app.intercom.com/a/apps/{WORKSPACE}/users/{id}")
+}
+
+fn conversation_url(id: &str) -> String {
+    format!("https://app.intercom.com/a/inbox/{WORKSPACE}/inbox/conversation/{id}")
+}
+
+/// The `contact` of a card for one existing contact.
+fn existing(id: &str, name: &str, kind: &str) -> Value {
+    json!({
+        "status": "existing",
+        "id": id,
+        "name": name,
+        "type": kind,
+        "url": contact_url(id),
+        "candidates": [],
+    })
+}
+
+/// The `conversation` of a card.
+fn conversation(id: &str, state: &str, owner: Value) -> Value {
+    json!({"id": id, "state": state, "url": conversation_url(id), "owner": owner})
+}
+
+fn owner(name: &str, email: &str, availability: Option<&str>) -> Value {
+    json!({"name": name, "email": email, "availability": availability})
+}
+
+#[tokio::test]
+async fn each_caller_gets_the_card_designed_for_their_case() {
+    let app = TestApp::demo().await;
+    let builder = app.card_builder();
+    let alice = || owner("Alice Durand", "alice.durand@acme.io", Some("available"));
+    // (the case, the caller, the call, the whole card).
+    let cases: Vec<(&str, &str, Option<u64>, Value)> = vec![
+        (
+            "an existing lead with an open conversation whose owner is in a call",
+            JANE_PHONE,
+            Some(RINGING_CALL),
+            json!({
+                "call_id": RINGING_CALL,
+                "phone": "+33762043575",
+                "contact": {
+                    "status": "existing",
+                    "id": JANE,
+                    "name": "Jane Roe",
+                    "type": "lead",
+                    "url": "https://app.intercom.com/a/apps/ecahpwf5/users/6762f0dd1bb69f9f2193bb83",
+                    "candidates": [],
+                },
+                "conversation": {
+                    "id": JANE_OPEN,
+                    "state": "open",
+                    "url": "https://app.intercom.com/a/inbox/ecahpwf5/inbox/conversation/215475827415413",
+                    "owner": {"name": "Bob Martin", "email": "bob@acme.io", "availability": "in_call"},
+                },
+            }),
+        ),
+        (
+            "a number nobody has: a new lead named after the number",
+            UNKNOWN_PHONE,
+            None,
+            json!({
+                "call_id": null,
+                "phone": UNKNOWN_PHONE,
+                "contact": {
+                    "status": "new",
+                    "id": null,
+                    "name": UNKNOWN_PHONE,
+                    "type": "lead",
+                    "url": null,
+                    "candidates": [],
+                },
+                "conversation": null,
+            }),
+        ),
+        (
+            "a shared number: both contacts are candidates, no conversation is guessed",
+            SHARED_PHONE,
+            Some(780836702),
+            json!({
+                "call_id": 780836702,
+                "phone": SHARED_PHONE,
+                "contact": {
+                    "status": "ambiguous",
+                    "id": null,
+                    "name": SHARED_PHONE,
+                    "type": null,
+                    "url": null,
+                    "candidates": [
+                        {"id": CLAIRE, "name": "Claire Lefèvre", "type": "lead", "url": contact_url(CLAIRE)},
+                        {"id": PAUL, "name": "Paul Lefèvre", "type": "lead", "url": contact_url(PAUL)},
+                    ],
+                },
+                "conversation": null,
+            }),
+        ),
+        (
+            "the closed conversation wins over a more recent snoozed one",
+            "+14422497851",
+            Some(DONE_CALL),
+            json!({
+                "call_id": DONE_CALL,
+                "phone": "+14422497851",
+                "contact": existing("6762f0dd1bb69f9f2193bb84", "John Carter", "user"),
+                "conversation": conversation("215475827415402", "closed", alice()),
+            }),
+        ),
+        (
+            "an owner with no Aircall user has no availability",
+            "+33612345678",
+            None,
+            json!({
+                "call_id": null,
+                "phone": "+33612345678",
+                "contact": existing("6762f0dd1bb69f9f2193bb88", "Sophie Martin", "user"),
+                "conversation": conversation(
+                    "215475827415406",
+                    "open",
+                    owner("David Smith", "david@acme.io", None),
+                ),
+            }),
+        ),
+        (
+            "an unassigned conversation has no owner",
+            "+61281032081",
+            None,
+            json!({
+                "call_id": null,
+                "phone": "+61281032081",
+                "contact": existing("6762f0dd1bb69f9f2193bb87", "Mia Wilson", "user"),
+                "conversation": conversation("215475827415405", "open", Value::Null),
+            }),
+        ),
+        (
+            "a hostile name comes back verbatim",
+            "+33698765432",
+            None,
+            json!({
+                "call_id": null,
+                "phone": "+33698765432",
+                "contact": existing("6762f0dd1bb69f9f2193bb8b", "<img src=x onerror=alert(1)>", "lead"),
+                "conversation": conversation("215475827415407", "closed", alice()),
+            }),
+        ),
+        (
+            "a contact whose only conversation is snoozed has none on the card",
+            "+442087653456",
+            None,
+            json!({
+                "call_id": null,
+                "phone": "+442087653456",
+                "contact": existing("6762f0dd1bb69f9f2193bb85", "Oliver Brown", "user"),
+                "conversation": null,
+            }),
+        ),
+    ];
+    let aircall = app.aircall();
+    for (case, caller, call_id, expected) in cases {
+        let card = builder.build(&number(caller), call_id).await.expect(case);
+        assert_eq!(serde_json::to_value(&card).unwrap(), expected, "{case}");
+        // Aircall's phone app accepts the card as it is pushed during the call.
+        aircall
+            .push_insight_card(RINGING_CALL, &card.to_insight_blocks())
+            .await
+            .unwrap_or_else(|e| panic!("{case}: the insight card was refused: {e}"));
+    }
+}
+
+#[tokio::test]
+async fn an_anonymous_caller_gets_the_shared_anonymous_contact() {
+    for create_it_first in [false, true] {
+        let app = TestApp::demo().await;
+        let id = if create_it_first {
+            let new = NewContact {
+                role: Role::Lead,
+                name: Some(ANONYMOUS_NAME.into()),
+                email: Some(ANONYMOUS_EMAIL.into()),
+                phone: None,
+            };
+            let created = app.intercom().create_contact(&new).await.unwrap();
+            Some(created.id().to_owned())
+        } else {
+            None
+        };
+        let card = card_json(
+            &app.card_builder(),
+            &CallerId::Anonymous,
+            Some(RINGING_CALL),
+        )
+        .await;
+        let expected = json!({
+            "call_id": RINGING_CALL,
+            "phone": null,
+            "contact": {
+                "status": "anonymous",
+                "id": id,
+                "name": "Aircall Anonymous Contact",
+                "type": "lead",
+                "url": id.as_deref().map(contact_url),
+                "candidates": [],
+            },
+            "conversation": null,
+        });
+        assert_eq!(
+            card, expected,
+            "anonymous contact created first: {create_it_first}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_second_card_for_the_same_number_needs_no_new_search() {
+    let app = TestApp::demo().await;
+    let builder = app.card_builder();
+    for caller in [JANE_PHONE, UNKNOWN_PHONE, SHARED_PHONE] {
+        let first = card_json(&builder, &number(caller), None).await;
+        let searches = app.intercom_requests("/contacts/search").len();
+        let second = card_json(&builder, &number(caller), None).await;
+        assert_eq!(second, first, "{caller}");
+        assert_eq!(
+            app.intercom_requests("/contacts/search").len(),
+            searches,
+            "{caller} was searched again"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_known_caller_still_gets_a_card_while_intercom_is_down() {
+    // (what happens, how long after the first card, whether Intercom answers 500 or hangs up).
+    let cases = [
+        (
+            "Intercom fails, the caches are fresh",
+            Duration::ZERO,
+            false,
+        ),
+        (
+            "Intercom fails, every cache is stale",
+            Duration::from_secs(3_600),
+            false,
+        ),
+        (
+            "Intercom hangs up, every cache is stale",
+            Duration::from_secs(3_600),
+            true,
+        ),
+    ];
+    for (case, later, drop_connections) in cases {
+        let app = TestApp::demo().await;
+        let clock = TestClock::default();
+        let builder = app.card_builder().with_clock(clock.clock());
+        let before = card_json(&builder, &number(JANE_PHONE), None).await;
+
+        if drop_connections {
+            app.sandbox.faults().drop_next(Api::Intercom, 1_000);
+        } else {
+            app.sandbox.faults().fail_next(Api::Intercom, 1_000, 500);
+        }
+        clock.advance(later);
+        let during = builder
+            .build(&number(JANE_PHONE), None)
+            .await
+            .unwrap_or_else(|e| panic!("{case}: no card: {e}"));
+        assert_eq!(serde_json::to_value(&during).unwrap(), before, "{case}");
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_caller_stays_new_while_intercom_is_down_but_a_never_seen_one_is_an_error() {
+    let app = TestApp::demo().await;
+    let clock = TestClock::default();
+    let builder = app.card_builder().with_clock(clock.clock());
+    let before = card_json(&builder, &number(UNKNOWN_PHONE), None).await;
+    assert_eq!(before["contact"]["status"], "new");
+
+    app.sandbox.faults().fail_next(Api::Intercom, 1_000, 500);
+    clock.advance(Duration::from_secs(3_600));
+    // Looked up before and nobody had it: still a new caller.
+    let during = card_json(&builder, &number(UNKNOWN_PHONE), None).await;
+    assert_eq!(during, before);
+    // Never looked up: nothing is known, and the card says so instead of guessing "new".
+    let never = builder.build(&number("+33699887766"), None).await;
+    assert!(never.is_err(), "a card was guessed: {never:?}");
+}
+
+#[tokio::test]
+async fn when_aircall_fails_the_owner_shows_the_last_known_availability_or_none() {
+    let app = TestApp::demo().await;
+    let clock = TestClock::default();
+    let availability = |card: &Value| card["conversation"]["owner"]["availability"].clone();
+
+    // Aircall down from the start: nothing is known, the card comes anyway.
+    app.sandbox.faults().fail_next(Api::Aircall, 1_000, 500);
+    let cold = app.card_builder().with_clock(clock.clock());
+    let card = card_json(&cold, &number(JANE_PHONE), None).await;
+    assert_eq!(card["conversation"]["owner"]["name"], "Bob Martin");
+    assert_eq!(availability(&card), Value::Null);
+
+    // Known once, then Aircall fails while Bob becomes available: the card keeps "in call".
+    app.sandbox.faults().clear();
+    let warm = app.card_builder().with_clock(clock.clock());
+    let card = card_json(&warm, &number(JANE_PHONE), None).await;
+    assert_eq!(availability(&card), "in_call");
+    app.sandbox
+        .set_availability(AIRCALL_BOB, "available")
+        .unwrap();
+    app.sandbox.faults().fail_next(Api::Aircall, 1_000, 500);
+    clock.advance(Duration::from_secs(30));
+    let card = card_json(&warm, &number(JANE_PHONE), None).await;
+    assert_eq!(availability(&card), "in_call");
+
+    // Aircall is back: the stale availability is read again.
+    app.sandbox.faults().clear();
+    let card = card_json(&warm, &number(JANE_PHONE), None).await;
+    assert_eq!(availability(&card), "available");
+}
+
+#[tokio::test]
+async fn a_new_owner_shows_once_the_cached_conversation_is_stale() {
+    let no_conversation_cache = Freshness {
+        conversation: Duration::ZERO,
+        ..Freshness::default()
+    };
+    // (the case, the builder's freshness, time passed since the first card, the owner shown).
+    let cases = [
+        (
+            "within a minute, the cached owner",
+            Freshness::default(),
+            0,
+            "Bob Martin",
+        ),
+        (
+            "after a minute, the new owner",
+            Freshness::default(),
+            61,
+            "Alice Durand",
+        ),
+        (
+            "with no conversation cache, the new owner",
+            no_conversation_cache,
+            0,
+            "Alice Durand",
+        ),
+    ];
+    for (case, freshness, later, expected) in cases {
+        let app = TestApp::demo().await;
+        let clock = TestClock::default();
+        let builder = app
+            .card_builder()
+            .with_freshness(freshness)
+            .with_clock(clock.clock());
+        let card = card_json(&builder, &number(JANE_PHONE), None).await;
+        assert_eq!(
+            card["conversation"]["owner"]["name"], "Bob Martin",
+            "{case}"
+        );
+
+        app.intercom()
+            .assign(JANE_OPEN, INTEGRATION_ADMIN, Some(ALICE), None)
+            .await
+            .unwrap();
+        clock.advance(Duration::from_secs(later));
+        let card = card_json(&builder, &number(JANE_PHONE), None).await;
+        assert_eq!(card["conversation"]["owner"]["name"], expected, "{case}");
+    }
+}

@@ -1,0 +1,9 @@
+//! The engine's Aircall and Intercom clients against the sandbox and against canned servers:
+//! every call the engine makes, the failures it must survive or report, and pacing under a real
+//! rate limit.
+
+mod aircall;
+mod failures;
+mod faults;
+mod intercom;
+mod pacing;
