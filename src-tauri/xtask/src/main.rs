@@ -71,7 +71,7 @@ fn test(rest: &[String]) -> Result<(), String> {
 }
 
 fn bench(rest: &[String]) -> Result<(), String> {
-    let mut args = vec!["bench", "--package", "ringside-tests", "--bench", "engine"];
+    let mut args = vec!["bench", "--package", "ringside-tests"];
     args.extend(rest.iter().map(String::as_str));
     cargo(&args)
 }
