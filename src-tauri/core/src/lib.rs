@@ -12,9 +12,11 @@ pub mod error;
 pub mod intercom;
 pub mod pacing;
 pub mod phone;
+pub mod rules;
 pub mod secret;
 pub mod store;
 mod transport;
+pub mod webhook;
 
 pub use error::{Api, ApiError};
 pub use secret::Secret;

@@ -18,7 +18,7 @@ use url::Url;
 
 pub use types::{
     AircallContact, Availability, Call, CallTag, CardBlock, Comment, ContactDetail, Direction,
-    Number, Page, PageRequest, User, UserAvailability, UserRef, Webhook,
+    Message, Number, Page, PageRequest, User, UserAvailability, UserRef, Webhook,
 };
 
 use crate::error::{Api, ApiError};
