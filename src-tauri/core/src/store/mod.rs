@@ -6,19 +6,31 @@
 //! `PRAGMA user_version`, one transaction each. A database written by a newer Ringside is refused
 //! rather than guessed at. Nothing secret is ever written here.
 
+mod agents;
 mod caches;
 mod contacts;
+mod inbox;
+mod outbox;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::Connection;
 
+pub use agents::{new_token, Agent};
 pub use caches::{CachedAircallUser, CachedConversation};
 pub use contacts::IndexedContact;
+pub use inbox::{InboxItem, LoggedEvent};
+pub use outbox::{Lane, NewEffect, NewEvent, OutboxRow, Subject};
 
 /// Every migration, in order. Migration `n` (1-based) moves `user_version` from `n - 1` to `n`.
-const MIGRATIONS: &[&str] = &[contacts::CREATE, caches::CREATE];
+const MIGRATIONS: &[&str] = &[
+    contacts::CREATE,
+    caches::CREATE,
+    inbox::CREATE,
+    outbox::CREATE,
+    agents::CREATE,
+];
 
 /// The database file's name inside the data directory.
 pub const DB_FILE: &str = "ringside.db";
@@ -35,6 +47,9 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// A row holds something this program cannot read back.
+    #[error("stored data could not be read: {0}")]
+    Corrupt(String),
     /// The file was written by a newer Ringside.
     #[error("the database {path} has schema version {found}, newer than this Ringside understands ({supported}); upgrade Ringside or point RINGSIDE_DATA_DIR elsewhere")]
     TooNew {
