@@ -6,7 +6,7 @@
 //! only the difference. So a redelivered or reordered webhook adds nothing that was planned, and
 //! an event that brings news (a comment, a tag, a new assignee) adds exactly that. No IO here.
 
-mod notes;
+pub mod notes;
 mod settings;
 
 use std::collections::BTreeSet;
@@ -23,7 +23,8 @@ use crate::webhook::{CallEvent, MessageEvent};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Effect {
-    /// Show the card in the agent's Aircall phone app (live calls only).
+    /// Build the insight card for the agents and, when the setting allows, show it in
+    /// Aircall's phone app (live calls only).
     PushInsightCard,
     /// Find (or create) the contact and start the conversation with this first message.
     StartConversation { body: String },
@@ -35,10 +36,19 @@ pub enum Effect {
     },
     /// Assign the conversation.
     Assign { target: AssignTarget },
-    /// Put a tag on the conversation (created in Intercom if missing).
-    Tag { name: String },
+    /// Put a tag on the conversation (created in Intercom if missing), as the teammate with
+    /// this email when there is one.
+    Tag {
+        name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        author_email: Option<String>,
+    },
     /// Take a tag off the conversation.
-    Untag { name: String },
+    Untag {
+        name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        author_email: Option<String>,
+    },
 }
 
 impl Effect {
@@ -157,7 +167,9 @@ pub fn plan_call(
     let id = call.id;
     let done = is_done(call, kind);
 
-    if !done && settings.push_insight_cards && !m.card_pushed {
+    // The card is built for the agents whatever the setting; the setting decides whether it
+    // is also pushed to Aircall's phone app.
+    if !done && !m.card_pushed {
         out.push(Planned {
             key: format!("call:{id}:card"),
             effect: Effect::PushInsightCard,
@@ -320,7 +332,10 @@ fn plan_tags(
             m.seq += 1;
             out.push(Planned {
                 key: format!("call:{}:tag:{}", call.id, m.seq),
-                effect: Effect::Tag { name: name.clone() },
+                effect: Effect::Tag {
+                    name: name.clone(),
+                    author_email: None,
+                },
             });
         }
     }
@@ -335,7 +350,10 @@ fn plan_tags(
         m.seq += 1;
         out.push(Planned {
             key: format!("call:{}:untag:{}", call.id, m.seq),
-            effect: Effect::Untag { name },
+            effect: Effect::Untag {
+                name,
+                author_email: None,
+            },
         });
     }
 }

@@ -281,7 +281,13 @@ fn tags_sync_within_the_window_only() {
         name: "VIP".into(),
     }];
     let (planned, memory) = plan_call(CallEvent::Tagged, &c, 1_300, &memory, &Settings::default());
-    assert_eq!(effects(&planned), [&Effect::Tag { name: "VIP".into() }]);
+    assert_eq!(
+        effects(&planned),
+        [&Effect::Tag {
+            name: "VIP".into(),
+            author_email: None
+        }]
+    );
     c.tags.clear();
     let (planned, memory) = plan_call(
         CallEvent::Untagged,
@@ -290,7 +296,13 @@ fn tags_sync_within_the_window_only() {
         &memory,
         &Settings::default(),
     );
-    assert_eq!(effects(&planned), [&Effect::Untag { name: "vip".into() }]);
+    assert_eq!(
+        effects(&planned),
+        [&Effect::Untag {
+            name: "vip".into(),
+            author_email: None
+        }]
+    );
     // Three hours after the end: outside the default two-hour window.
     c.tags = vec![CallTag {
         id: 2,
@@ -313,7 +325,8 @@ fn tags_sync_within_the_window_only() {
     assert_eq!(
         effects(&planned),
         [&Effect::Tag {
-            name: "Late".into()
+            name: "Late".into(),
+            author_email: None
         }]
     );
 }

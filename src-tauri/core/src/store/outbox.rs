@@ -100,6 +100,8 @@ pub struct OutboxRow {
     pub attempts: i64,
     /// When the current attempt started (set while in flight).
     pub started_at: Option<i64>,
+    /// When the effect was queued, UNIX seconds.
+    pub created_at: i64,
 }
 
 /// Which queue an effect runs in: a live card must not wait behind logging.
@@ -177,10 +179,12 @@ fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxRow> {
         state: r.get(5)?,
         attempts: r.get(6)?,
         started_at: r.get(7)?,
+        created_at: r.get(8)?,
     })
 }
 
-const ROW_COLUMNS: &str = "id, key, subject_kind, subject_id, effect, state, attempts, started_at";
+const ROW_COLUMNS: &str =
+    "id, key, subject_kind, subject_id, effect, state, attempts, started_at, created_at";
 
 impl Store {
     /// A subject, if seen.
