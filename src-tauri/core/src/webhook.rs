@@ -9,6 +9,38 @@ use serde_json::Value;
 
 use crate::aircall::{Call, Message};
 
+/// The events `setup-webhook` subscribes to.
+pub const SUBSCRIBED_EVENTS: &[&str] = &[
+    "call.created",
+    "call.ringing_on_agent",
+    "call.answered",
+    "call.transferred",
+    "call.unsuccessful_transfer",
+    "call.hungup",
+    "call.ended",
+    "call.voicemail_left",
+    "call.assigned",
+    "call.tagged",
+    "call.untagged",
+    "call.commented",
+    "call.comm_assets_generated",
+    "message.sent",
+    "message.received",
+    "message.status_updated",
+    "user.connected",
+    "user.disconnected",
+    "user.opened",
+    "user.closed",
+    "user.wut_start",
+    "user.wut_end",
+    "user.connected.v2",
+    "user.disconnected.v2",
+    "user.opened.v2",
+    "user.closed.v2",
+    "user.wut_start.v2",
+    "user.wut_end.v2",
+];
+
 /// Largest body accepted, in bytes. Real events are a few KiB.
 pub const MAX_BODY: usize = 256 * 1024;
 

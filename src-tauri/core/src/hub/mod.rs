@@ -10,7 +10,7 @@ mod api;
 pub mod events;
 mod health;
 mod sse;
-mod webhooks;
+pub mod webhooks;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
