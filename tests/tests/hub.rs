@@ -171,3 +171,325 @@ async fn a_wrong_token_or_a_malformed_body_is_refused_and_nothing_is_stored() {
     assert_eq!(hub.store().inbox_depth().unwrap(), 0);
     hub.shutdown().await;
 }
+
+/// A minimal Server-Sent Events reader over a streaming response.
+struct EventStream {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+/// One SSE event: its id, name and data.
+#[derive(Debug, Clone)]
+struct SseEvent {
+    id: i64,
+    name: String,
+    data: serde_json::Value,
+}
+
+impl EventStream {
+    async fn open(hub: &Hub, token: &str, last_event_id: Option<i64>) -> reqwest::Response {
+        let mut request = reqwest::Client::new()
+            .get(format!("http://{}/api/v1/events", hub.local_addr()))
+            .bearer_auth(token);
+        if let Some(id) = last_event_id {
+            request = request.header("Last-Event-ID", id.to_string());
+        }
+        request.send().await.unwrap()
+    }
+
+    async fn next(&mut self) -> SseEvent {
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let (mut id, mut name, mut data) = (None, String::new(), String::new());
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("id:") {
+                        id = v.trim().parse().ok();
+                    } else if let Some(v) = line.strip_prefix("event:") {
+                        name = v.trim().to_owned();
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data.push_str(v.trim_start());
+                    }
+                }
+                if let Some(id) = id {
+                    return SseEvent {
+                        id,
+                        name,
+                        data: serde_json::from_str(&data).unwrap(),
+                    };
+                }
+                continue; // a keep-alive comment
+            }
+            let chunk = tokio::time::timeout(Duration::from_secs(10), self.response.chunk())
+                .await
+                .expect("an event within 10 s")
+                .unwrap()
+                .expect("the stream stays open");
+            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+
+    async fn until(&mut self, name: &str) -> SseEvent {
+        loop {
+            let e = self.next().await;
+            if e.name == name {
+                return e;
+            }
+        }
+    }
+}
+
+fn api(hub: &Hub, path: &str) -> String {
+    format!("http://{}/api/v1{path}", hub.local_addr())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_agent_follows_a_call_on_the_stream_then_tags_and_annotates_it() {
+    let app = TestApp::demo().await;
+    let hub = hub(&app).await;
+    let bob = hub.store().add_agent("bob@acme.io", 0).unwrap();
+    let token = bob.expose().to_owned();
+    let client = reqwest::Client::new();
+
+    // No token, no stream.
+    let refused = client.get(api(&hub, "/events")).send().await.unwrap();
+    assert_eq!(refused.status(), 401);
+
+    let mut stream = EventStream {
+        response: EventStream::open(&hub, &token, None).await,
+        buffer: String::new(),
+    };
+    let now = system_clock()();
+    let id = app
+        .sandbox
+        .add_call(NewCall {
+            raw_digits: "+33 7 62 04 35 75".into(),
+            number_id: Some(2201),
+            started_at: Some(now),
+            ..NewCall::default()
+        })
+        .unwrap();
+    let ringing = app.aircall().call(id).await.unwrap();
+    assert_eq!(send(&hub, "call.created", &ringing).await, 200);
+
+    let first = stream.until("call.ringing").await;
+    assert_eq!(first.data["call_id"], id);
+    let card = stream.until("card.ready").await;
+    assert_eq!(card.data["card"]["contact"]["name"], "Jane Roe");
+    assert_eq!(
+        card.data["card"]["conversation"]["owner"]["availability"],
+        "in_call"
+    );
+    // The card also reached Aircall's phone app.
+    until("the insight card", || {
+        app.sandbox
+            .aircall()
+            .insight_cards()
+            .iter()
+            .any(|c| c.call_id == id)
+    })
+    .await;
+
+    app.sandbox
+        .update_call(id, |c| {
+            c.status = "done".into();
+            c.user_id = Some(AIRCALL_BOB);
+            c.answered_at = Some(now + 5);
+            c.ended_at = Some(now + 65);
+        })
+        .unwrap();
+    let ended = app.aircall().call(id).await.unwrap();
+    assert_eq!(send(&hub, "call.ended", &ended).await, 200);
+    let logged = stream.until("call.logged").await;
+    let conversation = logged.data["conversation_id"].as_str().unwrap().to_owned();
+    assert!(logged.data["url"]
+        .as_str()
+        .unwrap()
+        .ends_with(&conversation));
+
+    // Reconnecting with the first event's id replays everything after it, in order.
+    let mut replay = EventStream {
+        response: EventStream::open(&hub, &token, Some(first.id)).await,
+        buffer: String::new(),
+    };
+    let again = replay.next().await;
+    assert!(again.id > first.id);
+    assert_eq!(replay.until("call.logged").await.id, logged.id);
+
+    // A note and a tag from the desktop, written as Bob's admin.
+    let note = client
+        .post(api(&hub, &format!("/calls/{id}/notes")))
+        .bearer_auth(&token)
+        .header("Idempotency-Key", "n1")
+        .json(&json!({"body": "Wants <b>a refund</b>"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(note.status(), 202);
+    let twice = client
+        .post(api(&hub, &format!("/calls/{id}/notes")))
+        .bearer_auth(&token)
+        .header("Idempotency-Key", "n1")
+        .json(&json!({"body": "Wants <b>a refund</b>"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(twice.status(), 202);
+    let tag = client
+        .post(api(&hub, &format!("/calls/{id}/tags")))
+        .bearer_auth(&token)
+        .json(&json!({"name": "Follow-up"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tag.status(), 202);
+    until("the agent's note and tag", || {
+        app.sandbox
+            .intercom()
+            .conversation(&conversation)
+            .is_some_and(|c| {
+                c.tags
+                    .iter()
+                    .any(|t| t.name == "Follow-up" && t.applied_by == BOB)
+                    && c.parts
+                        .iter()
+                        .filter(|p| p.part_type == "note" && p.author.id == BOB)
+                        .count()
+                        == 1
+            })
+    })
+    .await;
+    let parts = app
+        .sandbox
+        .intercom()
+        .conversation(&conversation)
+        .unwrap()
+        .parts;
+    let agent_note = parts
+        .iter()
+        .find(|p| p.author.id == BOB && p.part_type == "note")
+        .unwrap();
+    assert_eq!(
+        agent_note.body.as_deref(),
+        Some("<p>Wants &lt;b&gt;a refund&lt;/b&gt;</p>")
+    );
+
+    let untag = client
+        .delete(api(&hub, &format!("/calls/{id}/tags/Follow-up")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(untag.status(), 202);
+    until("the tag to go", || {
+        app.sandbox
+            .intercom()
+            .conversation(&conversation)
+            .is_some_and(|c| c.tags.iter().all(|t| t.name != "Follow-up"))
+    })
+    .await;
+
+    // The history shows the call as logged, with its link.
+    let history: serde_json::Value = client
+        .get(api(&hub, "/calls?limit=5"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let row = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id.to_string())
+        .unwrap();
+    assert_eq!(row["status"], "logged");
+    assert_eq!(row["conversation_id"], conversation);
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cards_tags_and_health_answer_an_agent() {
+    let app = TestApp::demo().await;
+    let hub = hub(&app).await;
+    let token = hub
+        .store()
+        .add_agent("alice.durand@acme.io", 0)
+        .unwrap()
+        .expose()
+        .to_owned();
+    let client = reqwest::Client::new();
+
+    let card: serde_json::Value = client
+        .get(api(&hub, "/cards?phone=07%2062%2004%2035%2075"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(card["contact"]["status"], "existing");
+    assert_eq!(card["contact"]["name"], "Jane Roe");
+    let bad = client
+        .get(api(&hub, "/cards?phone=call%20me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 422);
+    let error: serde_json::Value = bad.json().await.unwrap();
+    assert_eq!(error["error"]["code"], "bad_number");
+
+    let card: serde_json::Value = client
+        .get(api(&hub, &format!("/calls/{RINGING_CALL}/card")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(card["call_id"], RINGING_CALL);
+
+    let tags: serde_json::Value = client
+        .get(api(&hub, "/tags"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(tags.as_array().unwrap().iter().any(|t| t["name"] == "VIP"));
+
+    let unknown = client
+        .post(api(&hub, "/calls/42/tags"))
+        .bearer_auth(&token)
+        .json(&json!({"name": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+    let revoked = client
+        .get(api(&hub, "/tags"))
+        .bearer_auth("rs_not-a-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 401);
+
+    let health: serde_json::Value = client
+        .get(format!("http://{}/healthz", hub.local_addr()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["status"], "up");
+    assert_eq!(health["inbox_depth"], 0);
+    hub.shutdown().await;
+}
