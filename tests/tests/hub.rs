@@ -27,6 +27,7 @@ async fn hub(app: &TestApp) -> Hub {
         settings: Settings::default(),
         default_region: Region::parse("FR").unwrap(),
         clock: system_clock(),
+        tls: None,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     Hub::start(config, listener).await.unwrap()
@@ -492,4 +493,63 @@ async fn cards_tags_and_health_answer_an_agent() {
     assert_eq!(health["status"], "up");
     assert_eq!(health["inbox_depth"], 0);
     hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_hub_serves_https_from_a_certificate_and_key() {
+    let app = TestApp::demo().await;
+    let dir = tempfile::tempdir().unwrap();
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert, certified.cert.pem()).unwrap();
+    std::fs::write(&key, certified.signing_key.serialize_pem()).unwrap();
+
+    let config = HubConfig {
+        store: Store::open_in_memory().unwrap(),
+        intercom: app.intercom(),
+        aircall: None,
+        webhook_token: Some(Secret::new(TOKEN)),
+        settings: Settings::default(),
+        default_region: Region::parse("FR").unwrap(),
+        clock: system_clock(),
+        tls: Some(ringside_core::hub::TlsFiles { cert, key }),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hub = Hub::start(config, listener).await.unwrap();
+    let port = hub.local_addr().port();
+
+    let client = reqwest::Client::builder()
+        .add_root_certificate(
+            reqwest::Certificate::from_pem(certified.cert.pem().as_bytes()).unwrap(),
+        )
+        .build()
+        .unwrap();
+    let health = client
+        .get(format!("https://localhost:{port}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    // Plain HTTP is not served on a TLS port.
+    let plain = reqwest::get(format!("http://localhost:{port}/healthz")).await;
+    assert!(!plain.is_ok_and(|r| r.status().is_success()));
+    hub.shutdown().await;
+
+    // A missing key file is a clear error, not a panic.
+    let config = HubConfig {
+        store: Store::open_in_memory().unwrap(),
+        intercom: app.intercom(),
+        aircall: None,
+        webhook_token: None,
+        settings: Settings::default(),
+        default_region: Region::parse("FR").unwrap(),
+        clock: system_clock(),
+        tls: Some(ringside_core::hub::TlsFiles {
+            cert: dir.path().join("cert.pem"),
+            key: dir.path().join("missing.pem"),
+        }),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let err = Hub::start(config, listener).await.unwrap_err();
+    assert!(err.to_string().contains("missing.pem"), "{err}");
 }

@@ -2,9 +2,10 @@
 //! Aircall's webhooks and the agents, until Ctrl-C or SIGTERM.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use ringside_core::card::system_clock;
-use ringside_core::hub::{Hub, HubConfig};
+use ringside_core::hub::{Hub, HubConfig, TlsFiles};
 use ringside_core::rules::Settings;
 use ringside_core::Secret;
 
@@ -16,6 +17,12 @@ pub struct Args {
     /// Address to listen on.
     #[arg(long, env = "RINGSIDE_LISTEN", default_value = "127.0.0.1:8790")]
     listen: SocketAddr,
+    /// Serve HTTPS with this certificate chain (PEM); needs --tls-key too.
+    #[arg(long, env = "RINGSIDE_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM).
+    #[arg(long, env = "RINGSIDE_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 /// Runs the command.
@@ -46,6 +53,15 @@ pub async fn run(args: Args) -> Result<Outcome, UsageError> {
         settings,
         default_region: config.default_region,
         clock: system_clock(),
+        tls: args
+            .tls_cert
+            .zip(args.tls_key)
+            .map(|(cert, key)| TlsFiles { cert, key }),
+    };
+    let scheme = if hub_config.tls.is_some() {
+        "https"
+    } else {
+        "http"
     };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -53,7 +69,7 @@ pub async fn run(args: Args) -> Result<Outcome, UsageError> {
     let hub = Hub::start(hub_config, listener)
         .await
         .map_err(|e| UsageError(e.to_string()))?;
-    println!("Ringside hub listening on http://{}", hub.local_addr());
+    println!("Ringside hub listening on {scheme}://{}", hub.local_addr());
     println!("  webhooks: POST /webhooks/aircall · agents: /api/v1 · health: GET /healthz");
     super::sandbox::shutdown_signal().await;
     hub.shutdown().await;

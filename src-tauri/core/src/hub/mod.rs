@@ -48,6 +48,17 @@ pub struct HubConfig {
     pub default_region: Region,
     /// The clock (UNIX seconds).
     pub clock: Clock,
+    /// Serve HTTPS with this certificate and key (PEM files) instead of plain HTTP.
+    pub tls: Option<TlsFiles>,
+}
+
+/// A certificate chain and its private key, as PEM files.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    /// The certificate chain.
+    pub cert: std::path::PathBuf,
+    /// The private key.
+    pub key: std::path::PathBuf,
 }
 
 impl std::fmt::Debug for HubConfig {
@@ -155,15 +166,27 @@ impl Hub {
             shutdown: shutdown_rx.clone(),
         };
         let app = router(state);
-        let mut stop = shutdown_rx;
-        tasks.push(tokio::spawn(async move {
-            let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-                let _ = stop.wait_for(|s| *s).await;
-            });
-            if let Err(e) = server.await {
-                tracing::error!(error = %e, "the hub's HTTP server stopped");
+        let stop = shutdown_rx;
+        tasks.push(match &config.tls {
+            None => tokio::spawn(serve_plain(listener, app, stop)),
+            Some(files) => {
+                let tls =
+                    axum_server::tls_rustls::RustlsConfig::from_pem_file(&files.cert, &files.key)
+                        .await
+                        .map_err(|e| {
+                            std::io::Error::new(
+                                e.kind(),
+                                format!(
+                                    "TLS certificate {} or key {}: {e}",
+                                    files.cert.display(),
+                                    files.key.display()
+                                ),
+                            )
+                        })?;
+                let server = axum_server::tls_rustls::from_tcp_rustls(listener.into_std()?, tls)?;
+                tokio::spawn(serve_tls(server, app, stop))
             }
-        }));
+        });
         // Webhooks accepted before a restart are processed now.
         inbox_wake.notify_one();
         Ok(Hub {
@@ -205,6 +228,31 @@ impl Drop for Hub {
         for task in &self.tasks {
             task.abort();
         }
+    }
+}
+
+async fn serve_plain(listener: TcpListener, app: Router, mut stop: watch::Receiver<bool>) {
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        let _ = stop.wait_for(|s| *s).await;
+    });
+    if let Err(e) = server.await {
+        tracing::error!(error = %e, "the hub's HTTP server stopped");
+    }
+}
+
+async fn serve_tls(
+    server: axum_server::Server<SocketAddr, axum_server::tls_rustls::RustlsAcceptor>,
+    app: Router,
+    mut stop: watch::Receiver<bool>,
+) {
+    let handle = axum_server::Handle::new();
+    let on_stop = handle.clone();
+    tokio::spawn(async move {
+        let _ = stop.wait_for(|s| *s).await;
+        on_stop.graceful_shutdown(Some(Duration::from_secs(5)));
+    });
+    if let Err(e) = server.handle(handle).serve(app.into_make_service()).await {
+        tracing::error!(error = %e, "the hub's HTTPS server stopped");
     }
 }
 
