@@ -553,3 +553,51 @@ async fn the_hub_serves_https_from_a_certificate_and_key() {
     let err = Hub::start(config, listener).await.unwrap_err();
     assert!(err.to_string().contains("missing.pem"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_user_event_refreshes_the_owners_availability_on_cards_and_the_stream() {
+    let app = TestApp::demo().await;
+    let hub = hub(&app).await;
+    let token = hub
+        .store()
+        .add_agent("alice.durand@acme.io", 0)
+        .unwrap()
+        .expose()
+        .to_owned();
+    let client = reqwest::Client::new();
+    let card = || async {
+        let card: serde_json::Value = client
+            .get(api(&hub, "/cards?phone=%2B33762043575"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        card["conversation"]["owner"]["availability"].clone()
+    };
+    assert_eq!(card().await, "in_call");
+
+    let mut stream = EventStream {
+        response: EventStream::open(&hub, &token, None).await,
+        buffer: String::new(),
+    };
+    app.sandbox
+        .set_availability(AIRCALL_BOB, "available")
+        .unwrap();
+    let body = json!({"resource": "user", "event": "user.opened.v2", "timestamp": 1_700_000_000, "token": TOKEN,
+        "data": {"id": AIRCALL_BOB, "email": "Bob@Acme.io"}});
+    let sent = client
+        .post(format!("http://{}/webhooks/aircall", hub.local_addr()))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 200);
+    let changed = stream.until("availability.changed").await;
+    assert_eq!(changed.data["user_id"], AIRCALL_BOB);
+    assert_eq!(changed.data["availability"], "available");
+    assert_eq!(card().await, "available");
+    hub.shutdown().await;
+}

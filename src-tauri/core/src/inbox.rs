@@ -34,7 +34,7 @@ impl std::fmt::Debug for Processor {
 }
 
 /// What one pass did.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Processed {
     /// Webhooks handled.
     pub webhooks: usize,
@@ -42,6 +42,8 @@ pub struct Processed {
     pub effects: usize,
     /// Agent events written.
     pub events: usize,
+    /// Aircall users whose availability may have changed (from user events), to refresh.
+    pub users: Vec<u64>,
 }
 
 impl Processor {
@@ -63,15 +65,16 @@ impl Processor {
                 return Ok(total);
             }
             for item in batch {
-                let (effects, events) = self.process(&item)?;
+                let (effects, events, user) = self.process(&item)?;
                 total.webhooks += 1;
                 total.effects += effects;
                 total.events += events;
+                total.users.extend(user);
             }
         }
     }
 
-    fn process(&self, item: &InboxItem) -> Result<(usize, usize), StoreError> {
+    fn process(&self, item: &InboxItem) -> Result<(usize, usize, Option<u64>), StoreError> {
         let now = (self.clock)();
         let event = match Event::from_stored(&item.event) {
             Ok(e) => e,
@@ -79,7 +82,7 @@ impl Processor {
                 tracing::warn!(inbox = item.id, error = %e, "webhook with unexpected data set aside");
                 self.store
                     .inbox_finish(item.id, "failed", Some(&e.to_string()), now)?;
-                return Ok((0, 0));
+                return Ok((0, 0, None));
             }
         };
         let (subject, planned, events) = match event {
@@ -93,13 +96,10 @@ impl Processor {
                 message,
                 timestamp,
             } => self.on_message(kind, *message, timestamp, now)?,
+            // The payload does not carry the live availability: the hub reads it from Aircall.
             Event::User(user) => {
-                let event = HubEvent::Availability {
-                    user_id: user.user_id,
-                    email: user.email.clone(),
-                    availability: None,
-                };
-                (None, Vec::new(), vec![event.to_new(Vec::new())])
+                self.store.apply_processed(item.id, None, &[], &[], now)?;
+                return Ok((0, 0, Some(user.user_id)));
             }
             Event::Ignored { name } => {
                 self.store.inbox_finish(
@@ -108,7 +108,7 @@ impl Processor {
                     Some(&format!("`{name}` is not an event Ringside acts on")),
                     now,
                 )?;
-                return Ok((0, 0));
+                return Ok((0, 0, None));
             }
         };
         let effects: Vec<NewEffect> = planned
@@ -125,7 +125,7 @@ impl Processor {
             .collect();
         self.store
             .apply_processed(item.id, subject.as_ref(), &effects, &events, now)?;
-        Ok((effects.len(), events.len()))
+        Ok((effects.len(), events.len(), None))
     }
 
     fn on_call(

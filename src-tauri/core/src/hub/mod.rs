@@ -141,6 +141,8 @@ impl Hub {
         let mut tasks = Vec::new();
         tasks.push(tokio::spawn(process_inbox(
             processor,
+            config.aircall.clone(),
+            config.clock.clone(),
             config.store.clone(),
             inbox_wake.clone(),
             outbox_wake.clone(),
@@ -265,9 +267,52 @@ fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Reads the live availability of users whose status changed, caches it for the cards and
+/// tells the agents.
+async fn refresh_availability(
+    aircall: &AircallClient,
+    store: &Store,
+    clock: &Clock,
+    users: &[u64],
+) {
+    let mut seen = std::collections::BTreeSet::new();
+    for &user_id in users.iter().filter(|u| seen.insert(**u)) {
+        let availability = match aircall
+            .at(crate::pacing::Priority::Logging)
+            .availability(user_id)
+            .await
+        {
+            Ok(a) => a,
+            Err(e) => {
+                tracing::warn!(user_id, error = %e, "cannot read an Aircall user's availability");
+                continue;
+            }
+        };
+        let update = crate::aircall::UserAvailability {
+            id: user_id,
+            availability,
+        };
+        let now = clock();
+        if let Err(e) = store.update_availabilities(std::slice::from_ref(&update), now) {
+            tracing::warn!(error = %e, "cannot cache an availability");
+        }
+        let event = events::HubEvent::Availability {
+            user_id,
+            email: store.aircall_user_email(user_id).ok().flatten(),
+            availability: availability.map(|a| a.as_str().to_owned()),
+        }
+        .to_new(Vec::new());
+        if let Err(e) = store.log_event(now, &event.audience, &event.kind, &event.payload) {
+            tracing::warn!(error = %e, "cannot record an availability change");
+        }
+    }
+}
+
 /// Processes the inbox whenever a webhook arrives (and once at start).
 async fn process_inbox(
     processor: Processor,
+    aircall: Option<AircallClient>,
+    clock: Clock,
     store: Store,
     wake: Arc<Notify>,
     outbox_wake: Arc<Notify>,
@@ -283,6 +328,23 @@ async fn process_inbox(
             Ok(Ok(done)) if done.webhooks > 0 => {
                 if done.effects > 0 {
                     outbox_wake.notify_waiters();
+                }
+                // Availability is read off the processing path: Aircall's budget is small and a
+                // burst of user events must not delay calls.
+                if let (Some(aircall), false) = (&aircall, done.users.is_empty()) {
+                    let (a, st, c, ev, users) = (
+                        aircall.clone(),
+                        store.clone(),
+                        clock.clone(),
+                        events.clone(),
+                        done.users.clone(),
+                    );
+                    tokio::spawn(async move {
+                        refresh_availability(&a, &st, &c, &users).await;
+                        if let Ok(id) = st.last_event_id() {
+                            ev.send_replace(id);
+                        }
+                    });
                 }
                 if let Ok(id) = store.last_event_id() {
                     events.send_replace(id);
