@@ -12,6 +12,7 @@ use url::Url;
 use crate::aircall::AircallConfig;
 use crate::intercom::{self, IntercomConfig};
 use crate::phone::Region;
+use crate::rules::Settings;
 use crate::secret::Secret;
 use crate::store;
 
@@ -47,6 +48,15 @@ const FILE_KEYS: &[(&str, &str)] = &[
     ("aircall_base_url", env::AIRCALL_BASE_URL),
     ("aircall_budget_per_minute", env::AIRCALL_BUDGET),
     ("default_region", env::DEFAULT_REGION),
+    ("log_answered_calls", "RINGSIDE_LOG_ANSWERED_CALLS"),
+    ("log_missed_calls", "RINGSIDE_LOG_MISSED_CALLS"),
+    ("log_outbound_calls", "RINGSIDE_LOG_OUTBOUND_CALLS"),
+    ("log_messages", "RINGSIDE_LOG_MESSAGES"),
+    ("create_contacts", "RINGSIDE_CREATE_CONTACTS"),
+    ("new_contact_role", "RINGSIDE_NEW_CONTACT_ROLE"),
+    ("message_fallback", "RINGSIDE_MESSAGE_FALLBACK"),
+    ("tag_window_minutes", "RINGSIDE_TAG_WINDOW_MINUTES"),
+    ("push_insight_cards", "RINGSIDE_PUSH_INSIGHT_CARDS"),
 ];
 
 /// A configuration problem, worded for the admin who set it up.
@@ -71,6 +81,8 @@ pub struct Config {
     pub default_region: Region,
     /// Where the database lives.
     pub data_dir: PathBuf,
+    /// What the hub logs, and how.
+    pub settings: Settings,
 }
 
 impl Config {
@@ -155,11 +167,16 @@ impl Config {
             }
         };
 
+        let settings = Settings::from_lookup(get).map_err(|reason| ConfigError::Invalid {
+            key: "settings".to_owned(),
+            reason,
+        })?;
         Ok(Config {
             intercom,
             aircall,
             default_region,
             data_dir,
+            settings,
         })
     }
 }
@@ -210,9 +227,10 @@ fn read_file(
         let text = match value {
             serde_json::Value::String(s) => s.clone(),
             serde_json::Value::Number(n) => n.to_string(),
+            serde_json::Value::Bool(b) => b.to_string(),
             other => {
                 return Err(fail(format!(
-                    "`{key}` must be a string or a number, not {other}"
+                    "`{key}` must be a string, a number or a boolean, not {other}"
                 )))
             }
         };

@@ -6,7 +6,6 @@ use std::path::PathBuf;
 
 use ringside_core::card::system_clock;
 use ringside_core::hub::{Hub, HubConfig, TlsFiles};
-use ringside_core::rules::Settings;
 use ringside_core::Secret;
 
 use crate::{engine, Outcome, UsageError};
@@ -28,7 +27,6 @@ pub struct Args {
 /// Runs the command.
 pub async fn run(args: Args) -> Result<Outcome, UsageError> {
     let config = engine::config()?;
-    let settings = Settings::from_lookup(|k| std::env::var(k).ok()).map_err(UsageError)?;
     let store = engine::store(&config)?;
     let webhook_token = std::env::var("RINGSIDE_WEBHOOK_TOKEN")
         .ok()
@@ -50,7 +48,7 @@ pub async fn run(args: Args) -> Result<Outcome, UsageError> {
         intercom: engine::intercom(&config)?,
         aircall,
         webhook_token,
-        settings,
+        settings: config.settings.clone(),
         default_region: config.default_region,
         clock: system_clock(),
         tls: args
