@@ -601,3 +601,88 @@ async fn a_user_event_refreshes_the_owners_availability_on_cards_and_the_stream(
     assert_eq!(card().await, "available");
     hub.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_note_typed_while_the_call_rings_lands_once_the_call_is_logged() {
+    let app = TestApp::demo().await;
+    let hub = hub(&app).await;
+    let token = hub
+        .store()
+        .add_agent("bob@acme.io", 0)
+        .unwrap()
+        .expose()
+        .to_owned();
+    let client = reqwest::Client::new();
+    let now = system_clock()();
+    let id = app
+        .sandbox
+        .add_call(NewCall {
+            raw_digits: "+1 442-249-7851".into(),
+            number_id: Some(2202),
+            started_at: Some(now),
+            ..NewCall::default()
+        })
+        .unwrap();
+    let ringing = app.aircall().call(id).await.unwrap();
+    assert_eq!(send(&hub, "call.created", &ringing).await, 200);
+    until("the hub to know the call", || {
+        hub.store()
+            .subject("call", &id.to_string())
+            .unwrap()
+            .is_some()
+    })
+    .await;
+
+    let note = client
+        .post(api(&hub, &format!("/calls/{id}/notes")))
+        .bearer_auth(&token)
+        .json(&json!({"body": "Asked for a callback"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(note.status(), 202);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(hub
+        .store()
+        .subject("call", &id.to_string())
+        .unwrap()
+        .unwrap()
+        .conversation_id
+        .is_none());
+
+    app.sandbox
+        .update_call(id, |c| {
+            c.status = "done".into();
+            c.user_id = Some(AIRCALL_BOB);
+            c.answered_at = Some(now + 3);
+            c.ended_at = Some(now + 40);
+        })
+        .unwrap();
+    let ended = app.aircall().call(id).await.unwrap();
+    assert_eq!(send(&hub, "call.ended", &ended).await, 200);
+    until("the agent's note in the logged conversation", || {
+        let Some(conversation) = hub
+            .store()
+            .subject("call", &id.to_string())
+            .unwrap()
+            .and_then(|s| s.conversation_id)
+        else {
+            return false;
+        };
+        app.sandbox
+            .intercom()
+            .conversation(&conversation)
+            .is_some_and(|c| {
+                c.parts
+                    .iter()
+                    .filter(|p| {
+                        p.body.as_deref() == Some("<p>Asked for a callback</p>")
+                            && p.author.id == BOB
+                    })
+                    .count()
+                    == 1
+            })
+    })
+    .await;
+    hub.shutdown().await;
+}

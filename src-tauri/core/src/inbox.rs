@@ -120,6 +120,7 @@ impl Processor {
                     Lane::Logging
                 },
                 effect: serde_json::to_value(&p.effect).unwrap_or(Value::Null),
+                needs_conversation: p.effect.needs_conversation(),
                 key: p.key,
             })
             .collect();

@@ -177,6 +177,20 @@ impl Executor {
                 return Ok(true);
             }
         };
+        if effect.needs_conversation() && subject.conversation_id.is_none() {
+            // Not an attempt: the conversation comes first (or never, for a call not logged).
+            if subject.status == "off" {
+                let why = subject
+                    .reason
+                    .clone()
+                    .unwrap_or_else(|| "the call is not logged".into());
+                self.store.outbox_fail(row.id, &why, self.now())?;
+            } else {
+                self.store
+                    .outbox_defer(row.id, self.now() + 2, "waiting for the conversation")?;
+            }
+            return Ok(true);
+        }
         self.store.outbox_start(row.id, self.now())?;
         let outcome = self.execute(&row, &subject, &effect).await;
         let now = self.now();
@@ -213,12 +227,6 @@ impl Executor {
     }
 
     async fn execute(&self, row: &OutboxRow, subject: &Subject, effect: &Effect) -> Outcome {
-        if effect.needs_conversation() && subject.conversation_id.is_none() {
-            return Outcome::Retry {
-                after: Duration::from_secs(1),
-                error: "waiting for the conversation".into(),
-            };
-        }
         let conversation = subject.conversation_id.clone().unwrap_or_default();
         let result = match effect {
             Effect::PushInsightCard => return self.push_card(row, subject).await,

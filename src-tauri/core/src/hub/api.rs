@@ -292,12 +292,17 @@ fn queue(
     effect: Effect,
 ) -> Result<Response, Failure> {
     let id = call_id.to_string();
-    if state.store.subject("call", &id)?.is_none() {
-        return Err(Failure::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("the hub has not seen call {call_id}"),
-        ));
+    match state.store.subject("call", &id)? {
+        None => {
+            let why = format!("the hub has not seen call {call_id}");
+            return Err(Failure::new(StatusCode::NOT_FOUND, "not_found", why));
+        }
+        Some(s) if s.status == "off" => {
+            let why = s.reason.unwrap_or_else(|| "this call is not logged".into());
+            let why = format!("{why}: there is no conversation to write to");
+            return Err(Failure::new(StatusCode::CONFLICT, "not_logged", why));
+        }
+        Some(_) => {}
     }
     let client_key = headers
         .get("idempotency-key")
@@ -312,6 +317,7 @@ fn queue(
     let effect = NewEffect {
         key: key.clone(),
         lane: Lane::Logging,
+        needs_conversation: effect.needs_conversation(),
         effect: serde_json::to_value(&effect).unwrap_or_default(),
     };
     let queued = state.store.outbox_push("call", &id, &effect, state.now())?;

@@ -36,6 +36,7 @@ CREATE TABLE outbox (
     subject_kind     TEXT NOT NULL,
     subject_id       TEXT NOT NULL,
     lane             TEXT NOT NULL CHECK (lane IN ('interactive', 'logging')),
+    stage            INTEGER NOT NULL,  -- 0: can run before the conversation exists; 1: needs it
     effect           TEXT NOT NULL,
     state            TEXT NOT NULL DEFAULT 'pending'
                      CHECK (state IN ('pending', 'in_flight', 'done', 'failed', 'blocked')),
@@ -131,6 +132,8 @@ pub struct NewEffect {
     pub lane: Lane,
     /// The effect as JSON.
     pub effect: Value,
+    /// Whether it needs the conversation (it then never runs before the effects that do not).
+    pub needs_conversation: bool,
 }
 
 /// A hub event to append to the log with the same transaction.
@@ -252,9 +255,9 @@ impl Store {
             )?;
             for e in effects {
                 tx.execute(
-                    "INSERT OR IGNORE INTO outbox (key, subject_kind, subject_id, lane, effect, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![e.key, s.kind, s.id, e.lane.as_str(), e.effect.to_string(), now],
+                    "INSERT OR IGNORE INTO outbox (key, subject_kind, subject_id, lane, stage, effect, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![e.key, s.kind, s.id, e.lane.as_str(), i64::from(e.needs_conversation), e.effect.to_string(), now],
                 )?;
             }
         }
@@ -276,7 +279,8 @@ impl Store {
         Ok(ids)
     }
 
-    /// The next effect of a lane that is due and whose subject has nothing earlier unfinished.
+    /// The next effect of a lane that is due and whose subject has nothing earlier unfinished
+    /// (an effect that needs the conversation never holds back one that creates it).
     pub fn outbox_next(&self, lane: Lane, now: i64) -> Result<Option<OutboxRow>, StoreError> {
         Ok(self
             .conn()
@@ -286,8 +290,8 @@ impl Store {
                      WHERE o.lane = ?1 AND o.state IN ('pending', 'in_flight') AND o.next_attempt_at <= ?2
                        AND NOT EXISTS (SELECT 1 FROM outbox p
                            WHERE p.subject_kind = o.subject_kind AND p.subject_id = o.subject_id AND p.id < o.id
-                             AND p.state IN ('pending', 'in_flight', 'blocked'))
-                     ORDER BY o.id LIMIT 1"
+                             AND p.stage <= o.stage AND p.state IN ('pending', 'in_flight', 'blocked'))
+                     ORDER BY o.stage, o.id LIMIT 1"
                 ),
                 params![lane.as_str(), now],
                 read_row,
@@ -318,6 +322,16 @@ impl Store {
         self.conn().execute(
             "UPDATE outbox SET state = 'done', done_at = ?2, last_error = NULL WHERE id = ?1",
             params![id, now],
+        )?;
+        Ok(())
+    }
+
+    /// Puts an effect back to wait until `at` without counting an attempt (its conversation
+    /// does not exist yet).
+    pub fn outbox_defer(&self, id: i64, at: i64, why: &str) -> Result<(), StoreError> {
+        self.conn().execute(
+            "UPDATE outbox SET state = 'pending', next_attempt_at = ?2, last_error = ?3 WHERE id = ?1",
+            params![id, at, why],
         )?;
         Ok(())
     }
@@ -446,9 +460,18 @@ impl Store {
             .optional()?
             .unwrap_or(false);
         let inserted = self.conn().execute(
-            "INSERT OR IGNORE INTO outbox (key, subject_kind, subject_id, lane, effect, state, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![effect.key, kind, id, effect.lane.as_str(), effect.effect.to_string(), if blocked { "blocked" } else { "pending" }, now],
+            "INSERT OR IGNORE INTO outbox (key, subject_kind, subject_id, lane, stage, effect, state, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                effect.key,
+                kind,
+                id,
+                effect.lane.as_str(),
+                i64::from(effect.needs_conversation),
+                effect.effect.to_string(),
+                if blocked { "blocked" } else { "pending" },
+                now
+            ],
         )?;
         Ok(inserted > 0)
     }
