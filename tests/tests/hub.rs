@@ -17,9 +17,9 @@ use serde_json::json;
 
 const TOKEN: &str = "webhook-token-for-tests";
 
-async fn hub(app: &TestApp) -> Hub {
-    app.sandbox.faults().set_aircall_budget(100_000);
-    let config = HubConfig {
+/// The hub's configuration on the demo sandbox, with an in-memory store.
+fn config(app: &TestApp) -> HubConfig {
+    HubConfig {
         store: Store::open_in_memory().unwrap(),
         intercom: app.intercom(),
         aircall: Some(app.aircall()),
@@ -28,9 +28,13 @@ async fn hub(app: &TestApp) -> Hub {
         default_region: Region::parse("FR").unwrap(),
         clock: system_clock(),
         tls: None,
-    };
+    }
+}
+
+async fn hub(app: &TestApp) -> Hub {
+    app.sandbox.faults().set_aircall_budget(100_000);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    Hub::start(config, listener).await.unwrap()
+    Hub::start(config(app), listener).await.unwrap()
 }
 
 async fn send(hub: &Hub, event: &str, call: &Call) -> reqwest::StatusCode {
@@ -504,18 +508,13 @@ async fn the_hub_serves_https_from_a_certificate_and_key() {
     std::fs::write(&cert, certified.cert.pem()).unwrap();
     std::fs::write(&key, certified.signing_key.serialize_pem()).unwrap();
 
-    let config = HubConfig {
-        store: Store::open_in_memory().unwrap(),
-        intercom: app.intercom(),
+    let https = HubConfig {
         aircall: None,
-        webhook_token: Some(Secret::new(TOKEN)),
-        settings: Settings::default(),
-        default_region: Region::parse("FR").unwrap(),
-        clock: system_clock(),
         tls: Some(ringside_core::hub::TlsFiles { cert, key }),
+        ..config(&app)
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let hub = Hub::start(config, listener).await.unwrap();
+    let hub = Hub::start(https, listener).await.unwrap();
     let port = hub.local_addr().port();
 
     let client = reqwest::Client::builder()
@@ -536,18 +535,13 @@ async fn the_hub_serves_https_from_a_certificate_and_key() {
     hub.shutdown().await;
 
     // A missing key file is a clear error, not a panic.
+    let missing = ringside_core::hub::TlsFiles {
+        cert: dir.path().join("cert.pem"),
+        key: dir.path().join("missing.pem"),
+    };
     let config = HubConfig {
-        store: Store::open_in_memory().unwrap(),
-        intercom: app.intercom(),
-        aircall: None,
-        webhook_token: None,
-        settings: Settings::default(),
-        default_region: Region::parse("FR").unwrap(),
-        clock: system_clock(),
-        tls: Some(ringside_core::hub::TlsFiles {
-            cert: dir.path().join("cert.pem"),
-            key: dir.path().join("missing.pem"),
-        }),
+        tls: Some(missing),
+        ..config(&app)
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let err = Hub::start(config, listener).await.unwrap_err();
