@@ -176,3 +176,6 @@ impl TestClock {
         self.offset.fetch_add(by.as_secs() as i64, Ordering::SeqCst);
     }
 }
+
+pub mod hubs;
+pub mod normal;

@@ -148,10 +148,13 @@ impl Processor {
             }
             _ => (call.clone(), true),
         };
-        let memory: CallMemory = previous
+        let mut memory: CallMemory = previous
             .as_ref()
             .and_then(|p| serde_json::from_value(p.memory.clone()).ok())
             .unwrap_or_default();
+        if kind == CallEvent::UnsuccessfulTransfer {
+            memory.transfer_failed(&call);
+        }
         let (planned, memory) = rules::plan_call(kind, &best, timestamp, &memory, &self.settings);
 
         let done = rules::is_done(&best, kind);

@@ -137,7 +137,12 @@ impl Executor {
             tokio::pin!(notified);
             notified.as_mut().enable();
             let pause = match self.step(lane).await {
-                Ok(true) => continue,
+                // The other lane may have been waiting for this effect (a call's card comes
+                // before its conversation): tell it.
+                Ok(true) => {
+                    wake.notify_waiters();
+                    continue;
+                }
                 Ok(false) => match self.store.outbox_next_due_at(lane) {
                     Ok(Some(at)) => Duration::from_secs((at - self.now()).clamp(1, 60) as u64),
                     Ok(None) => Duration::from_secs(60),
@@ -420,14 +425,11 @@ impl Executor {
             CallerId::Anonymous => return self.anonymous_contact().await,
             CallerId::Number(n) => n,
         };
-        // After a crash the index may not know a contact the previous attempt created.
-        let found = if retry {
-            let live = self.intercom.contacts_with_phone(&number).await?;
-            let _ = self.store.record_lookup(&number, &live, self.now());
-            live
+        let indexed = if retry {
+            None
         } else {
             match self.cards.contacts_for(&number).await {
-                Ok(found) => found,
+                Ok(found) => Some(found),
                 Err(card::CardError::Api(e)) => return Err(e),
                 Err(card::CardError::Store(e)) => {
                     return Ok(Err(Outcome::Retry {
@@ -435,6 +437,17 @@ impl Executor {
                         error: e.to_string(),
                     }))
                 }
+            }
+        };
+        // Before creating a contact, or after a crash, look live: the index may not know a
+        // contact a previous attempt created, or a card's search that started before another
+        // call created the contact may have written "nobody" over it.
+        let found = match indexed {
+            Some(found) if !found.is_empty() || !self.settings.create_contacts => found,
+            _ => {
+                let live = self.intercom.contacts_with_phone(&number).await?;
+                let _ = self.store.record_lookup(&number, &live, self.now());
+                live
             }
         };
         match found.len() {
@@ -522,7 +535,8 @@ impl Executor {
         Ok(Ok(self.upsert(&new).await?))
     }
 
-    /// A conversation this contact started with this body since the effect was queued.
+    /// A conversation this contact started with this body since the effect was queued, that no
+    /// other call or message is logged in.
     async fn find_started(
         &self,
         contact: &Contact,
@@ -538,13 +552,18 @@ impl Executor {
             .intercom
             .conversations_of(&contact.id, &states, 20)
             .await?;
-        Ok(recent
+        // Another call or message of this contact may start with the same words: a
+        // conversation already logged for it is not the one this effect may have started.
+        let mut candidates: Vec<_> = recent
             .into_iter()
-            .find(|c| {
+            .filter(|c| {
                 c.created_at >= since - 5
                     && c.source_body.as_deref().is_some_and(|b| same_text(b, body))
+                    && !self.store.conversation_logged(&c.id).unwrap_or(false)
             })
-            .map(|c| c.id))
+            .collect();
+        candidates.sort_by_key(|c| c.created_at);
+        Ok(candidates.into_iter().next().map(|c| c.id))
     }
 
     async fn integration_admin(&self) -> Result<String, ApiError> {
@@ -596,12 +615,16 @@ impl Executor {
     ) -> Result<(), ApiError> {
         if row.attempts > 0 {
             let existing = self.intercom.conversation(conversation).await?;
-            let since = created(row) - 5;
-            if existing.parts.iter().any(|p| {
-                p.part_type == "note"
-                    && p.created_at >= since
-                    && p.body.as_deref().is_some_and(|b| same_text(b, body))
-            }) {
+            let posted = existing
+                .parts
+                .iter()
+                .filter(|p| {
+                    p.part_type == "note" && p.body.as_deref().is_some_and(|b| same_text(b, body))
+                })
+                .count();
+            // The same words may be noted twice (a comment written twice): this note is there
+            // only if Intercom has more of them than the subject's notes already done.
+            if posted > self.notes_done(row, body) {
                 return Ok(());
             }
         }
@@ -610,6 +633,21 @@ impl Executor {
             .add_note(conversation, &author, body)
             .await
             .map(|_| ())
+    }
+
+    /// How many notes with these words the row's subject has already posted.
+    fn notes_done(&self, row: &OutboxRow, body: &str) -> usize {
+        let rows = self
+            .store
+            .outbox_of(&row.subject_kind, &row.subject_id)
+            .unwrap_or_default();
+        rows.iter()
+            .filter(|r| r.state == "done")
+            .filter(|r| {
+                matches!(serde_json::from_value(r.effect.clone()),
+                    Ok(Effect::AddNote { body: b, .. }) if same_text(&b, body))
+            })
+            .count()
     }
 
     async fn assign(&self, conversation: &str, target: &AssignTarget) -> Result<(), ApiError> {

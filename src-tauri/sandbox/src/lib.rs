@@ -8,7 +8,8 @@
 //! [`AircallView`], whose getters return owned copies (the record types of [`intercom`] and
 //! [`aircall`]), and can change it with a few mutators on [`Sandbox`].
 //!
-//! Nothing here reaches the internet; the sandbox does not deliver Aircall webhooks.
+//! Nothing here reaches the internet. The fake Aircall does not deliver webhooks by itself: the
+//! [`scenario`] player changes its state and posts the webhooks Aircall would send.
 //!
 //! # The demo fixture ([`Seed::demo`])
 //!
@@ -64,6 +65,7 @@ mod ids;
 pub mod intercom;
 mod limits;
 mod sandbox;
+pub mod scenario;
 mod seed;
 mod server;
 mod traffic;

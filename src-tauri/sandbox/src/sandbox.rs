@@ -4,7 +4,9 @@ use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 
-use crate::aircall::{self, AircallApp, AircallState, AircallView, Call, NewCall};
+use crate::aircall::{
+    self, AircallApp, AircallState, AircallView, Call, Message, NewCall, NewMessage,
+};
 use crate::faults::{Api, Faults};
 use crate::intercom::{self, IntercomApp, IntercomState, IntercomView, NewContact};
 use crate::seed::Seed;
@@ -27,6 +29,12 @@ pub enum SandboxError {
     /// No Aircall call has this id.
     #[error("no Aircall call has id {0}")]
     UnknownCall(u64),
+    /// No Aircall message has this id.
+    #[error("no Aircall message has id {0}")]
+    UnknownMessage(String),
+    /// No Aircall call tag has this id.
+    #[error("no Aircall tag has id {0}")]
+    UnknownTag(u64),
     /// Not one of Aircall's availabilities.
     #[error("`{0}` is not an availability (available, offline, do_not_disturb, in_call, after_call_work)")]
     InvalidAvailability(String),
@@ -234,6 +242,45 @@ impl Sandbox {
             .ok_or(SandboxError::UnknownCall(call_id))?;
         change(call);
         Ok(())
+    }
+
+    /// Adds an SMS or WhatsApp message (as if it had just been received or sent) and returns
+    /// its id.
+    pub fn add_message(&self, message: NewMessage) -> Result<String, SandboxError> {
+        let mut state = aircall::lock(&self.aircall);
+        if let Some(number) = message.number_id {
+            state
+                .number(number)
+                .ok_or(SandboxError::UnknownNumber(number))?;
+        }
+        if let Some(user) = message.user_id {
+            state.user(user).ok_or(SandboxError::UnknownUser(user))?;
+        }
+        let message = state.new_message(message, clock::now());
+        let id = message.id.clone();
+        state.messages.push(message);
+        Ok(id)
+    }
+
+    /// Changes a message in place, e.g. its `status` once delivered.
+    pub fn update_message(
+        &self,
+        message_id: &str,
+        change: impl FnOnce(&mut Message),
+    ) -> Result<(), SandboxError> {
+        let mut state = aircall::lock(&self.aircall);
+        let message = state
+            .messages
+            .iter_mut()
+            .find(|m| m.id == message_id)
+            .ok_or_else(|| SandboxError::UnknownMessage(message_id.to_owned()))?;
+        change(message);
+        Ok(())
+    }
+
+    /// The fake Aircall's state, for the scenario player.
+    pub(crate) fn aircall_state(&self) -> &Arc<Mutex<AircallState>> {
+        &self.aircall
     }
 
     /// Stops both servers and waits until their tasks have ended.

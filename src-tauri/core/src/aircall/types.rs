@@ -145,6 +145,9 @@ pub struct CallTag {
     /// The name.
     #[serde(default)]
     pub name: String,
+    /// When it was put on the call, UNIX seconds (calls only; the tag list has none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tagged_at: Option<i64>,
 }
 
 /// Inbound or outbound.

@@ -118,9 +118,26 @@ pub struct CallMemory {
     pub assigned_to: Option<(u64, String)>,
     /// The last transfer target handled.
     pub transferred_to: Option<u64>,
+    /// Transfer targets that did not pick up (`call.unsuccessful_transfer`).
+    #[serde(default)]
+    pub failed_transfers: BTreeSet<u64>,
     /// A counter that keeps keys unique when the same kind of effect recurs.
     pub seq: u32,
 }
+
+impl CallMemory {
+    /// Remembers that the transfer this `call.unsuccessful_transfer` carries was not answered.
+    /// `call` is the event's own snapshot: a later one may name a later transfer.
+    pub fn transfer_failed(&mut self, call: &Call) {
+        if let Some(to) = &call.transferred_to {
+            self.failed_transfers.insert(to.id);
+        }
+    }
+}
+
+/// Aircall sends `call.ended` about 30 s after the hang-up, once duration, recording and the
+/// rest are final; an event emitted that long after the end carries final data as well.
+pub const FINAL_DATA_DELAY_SECS: i64 = 30;
 
 /// What the rules already planned for a message.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -154,6 +171,18 @@ pub fn is_done(call: &Call, kind: CallEvent) -> bool {
         || matches!(kind, CallEvent::Hungup | CallEvent::Ended)
 }
 
+/// Whether the snapshot of a finished call can be logged: it came with `call.ended` or after
+/// it, or the summary was already written. Webhooks arrive in any order, so logging from the
+/// first finished snapshot (`call.hungup`) would make what Intercom shows depend on the order.
+fn final_data(call: &Call, kind: CallEvent, event_time: i64, m: &CallMemory) -> bool {
+    m.summary
+        || kind == CallEvent::Ended
+        || (kind != CallEvent::Hungup
+            && call
+                .ended_at
+                .is_some_and(|end| event_time >= end + FINAL_DATA_DELAY_SECS))
+}
+
 /// The effects a call event still needs. `call` is the most complete snapshot known.
 pub fn plan_call(
     kind: CallEvent,
@@ -176,7 +205,8 @@ pub fn plan_call(
         });
         m.card_pushed = true;
     }
-    if !done || call_not_logged(call, settings).is_some() {
+    if !done || !final_data(call, kind, event_time, &m) || call_not_logged(call, settings).is_some()
+    {
         return (out, m);
     }
 
@@ -189,9 +219,7 @@ pub fn plan_call(
         });
         m.conversation = true;
     }
-    // Final data comes with `call.ended` (about 30 s after the hang-up); any later event has it.
-    let final_data = kind != CallEvent::Hungup;
-    if final_data && !m.summary {
+    if !m.summary {
         out.push(note(
             format!("call:{id}:summary"),
             notes::call_summary(call),
@@ -280,11 +308,28 @@ fn plan_assignment(call: &Call, m: &mut CallMemory, out: &mut Vec<Planned>) {
     }
     // A transfer that was answered moves the conversation to the new teammate, if matched.
     if let Some(to) = &call.transferred_to {
-        if answered && m.transferred_to != Some(to.id) {
+        let failed = m.failed_transfers.contains(&to.id);
+        if answered && !failed && m.transferred_to != Some(to.id) {
             m.transferred_to = Some(to.id);
             if let Some(target) = teammate(to, Fallback::Keep) {
                 assign(call.id, target, m, out);
             }
+        }
+    }
+    // A transfer acted on before its failure was known: back to the teammate who answered.
+    if let Some(moved) = m.transferred_to {
+        if m.failed_transfers.contains(&moved) {
+            m.transferred_to = None;
+            let original = call
+                .user
+                .as_ref()
+                .and_then(|u| teammate(u, Fallback::IntegrationAdmin));
+            assign(
+                call.id,
+                original.unwrap_or(AssignTarget::IntegrationAdmin),
+                m,
+                out,
+            );
         }
     }
     // A reassignment in Aircall: to someone else than the teammate who last had the call.
@@ -315,14 +360,19 @@ fn plan_tags(
     m: &mut CallMemory,
     out: &mut Vec<Planned>,
 ) {
-    if let Some(ended) = call.ended_at {
-        if event_time > ended + settings.tag_window_secs {
-            return;
-        }
+    let window_end = call.ended_at.map(|ended| ended + settings.tag_window_secs);
+    if window_end.is_some_and(|end| event_time > end) {
+        return;
     }
+    // A tag put on later than the window is not synced, whatever event brings it.
+    let in_window = |t: &&crate::aircall::CallTag| match (window_end, t.tagged_at) {
+        (Some(end), Some(at)) => at <= end,
+        _ => true,
+    };
     let desired: BTreeSet<String> = call
         .tags
         .iter()
+        .filter(in_window)
         .map(|t| t.name.trim().to_owned())
         .filter(|n| !n.is_empty())
         .collect();
@@ -358,9 +408,10 @@ fn plan_tags(
     }
 }
 
-/// The effects a message event still needs.
+/// The effects a message event still needs. Which event it was does not matter (they come
+/// in any order): only what the message says and what was already planned.
 pub fn plan_message(
-    kind: MessageEvent,
+    _event: MessageEvent,
     message: &Message,
     memory: &MessageMemory,
     settings: &Settings,
@@ -417,21 +468,18 @@ pub fn plan_message(
             });
         }
         m.conversation = true;
-        if let Some(status) = notes::delivery_status(message) {
-            m.statuses.insert(status.to_owned());
-        }
     }
-    if kind == MessageEvent::StatusUpdated {
-        if let Some(status) = notes::delivery_status(message) {
-            if m.statuses.insert(status.to_owned()) {
-                out.push(note(
-                    format!(
-                        "message:{id}:status:{}",
-                        status.to_lowercase().replace(' ', "_")
-                    ),
-                    notes::status_note(status),
-                ));
-            }
+    // The delivery status gets its own note, whichever event brings it first: webhooks arrive
+    // in any order, and the details note must not depend on which came first.
+    if let Some(status) = notes::delivery_status(message) {
+        if m.statuses.insert(status.to_owned()) {
+            out.push(note(
+                format!(
+                    "message:{id}:status:{}",
+                    status.to_lowercase().replace(' ', "_")
+                ),
+                notes::status_note(status),
+            ));
         }
     }
     (out, m)

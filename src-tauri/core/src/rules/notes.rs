@@ -205,7 +205,7 @@ pub fn delivery_status(message: &Message) -> Option<&'static str> {
     }
 }
 
-/// A message's details.
+/// A message's details (its delivery status has a note of its own, [`status_note`]).
 pub fn message_note(message: &Message) -> String {
     let line = message.number.as_ref();
     let line_text = line
@@ -228,7 +228,7 @@ pub fn message_note(message: &Message) -> String {
             (sender, external.to_owned())
         }
     };
-    let mut items = vec![
+    let items = [
         format!("Aircall number: {}", escape(&line_text)),
         format!("From: {}", escape(&from)),
         format!("To: {}", escape(&to)),
@@ -237,9 +237,6 @@ pub fn message_note(message: &Message) -> String {
             escape(message.body.as_deref().unwrap_or("")).replace('\n', "<br>")
         ),
     ];
-    if let Some(status) = delivery_status(message) {
-        items.push(format!("Delivery status: {status}"));
-    }
     let list: String = items.iter().map(|i| format!("<li>{i}</li>")).collect();
     format!(
         "<p><b>{}</b></p><ul>{list}</ul>",

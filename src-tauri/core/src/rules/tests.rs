@@ -279,6 +279,7 @@ fn tags_sync_within_the_window_only() {
     c.tags = vec![CallTag {
         id: 1,
         name: "VIP".into(),
+        tagged_at: Some(1_300),
     }];
     let (planned, memory) = plan_call(CallEvent::Tagged, &c, 1_300, &memory, &Settings::default());
     assert_eq!(
@@ -307,6 +308,7 @@ fn tags_sync_within_the_window_only() {
     c.tags = vec![CallTag {
         id: 2,
         name: "Late".into(),
+        tagged_at: Some(1_200 + 3 * 3600),
     }];
     let (planned, _) = plan_call(
         CallEvent::Tagged,
@@ -488,4 +490,127 @@ fn an_outbound_whatsapp_goes_to_its_sender_and_delivery_is_noted_once() {
         &Settings::default(),
     );
     assert!(again.is_empty());
+}
+
+#[test]
+fn a_transfer_that_was_not_picked_up_leaves_the_call_with_the_first_teammate() {
+    let mut c = call(Direction::Inbound, true);
+    c.transferred_to = Some(user(12, "Alice Durand", "alice@acme.io"));
+    // In order: `call.unsuccessful_transfer`, then `call.ended`.
+    let mut memory = CallMemory::default();
+    memory.transfer_failed(&c);
+    let (planned, _) = plan_call(CallEvent::Ended, &c, 1_230, &memory, &Settings::default());
+    assert_eq!(assignments(&planned), [bob(Fallback::IntegrationAdmin)]);
+    // The other way round: the conversation moves to Alice, then back to Bob.
+    let (_, mut memory) = plan_call(
+        CallEvent::Ended,
+        &c,
+        1_230,
+        &CallMemory::default(),
+        &Settings::default(),
+    );
+    memory.transfer_failed(&c);
+    let (planned, _) = plan_call(
+        CallEvent::UnsuccessfulTransfer,
+        &c,
+        1_240,
+        &memory,
+        &Settings::default(),
+    );
+    assert_eq!(assignments(&planned), [bob(Fallback::IntegrationAdmin)]);
+}
+
+#[test]
+fn nothing_is_logged_from_the_hang_up_before_the_data_is_final() {
+    let c = call(Direction::Inbound, true);
+    let (planned, memory) = plan_call(
+        CallEvent::Hungup,
+        &c,
+        1_200,
+        &CallMemory::default(),
+        &Settings::default(),
+    );
+    assert!(planned.is_empty(), "{planned:?}");
+    // A late `call.answered` brings nothing final either.
+    let (planned, memory) = plan_call(
+        CallEvent::Answered,
+        &c,
+        1_012,
+        &memory,
+        &Settings::default(),
+    );
+    assert!(planned.is_empty(), "{planned:?}");
+    // A comment sent a minute after the end is after `call.ended`: its data is final.
+    let (planned, _) = plan_call(
+        CallEvent::Commented,
+        &c,
+        1_260,
+        &memory,
+        &Settings::default(),
+    );
+    assert!(matches!(
+        effects(&planned)[0],
+        Effect::StartConversation { .. }
+    ));
+}
+
+#[test]
+fn a_tag_put_on_after_the_window_is_ignored_whichever_event_brings_it() {
+    let mut c = call(Direction::Inbound, true);
+    c.tags = vec![
+        CallTag {
+            id: 1,
+            name: "VIP".into(),
+            tagged_at: Some(1_300),
+        },
+        CallTag {
+            id: 2,
+            name: "Late".into(),
+            tagged_at: Some(1_200 + 3 * 3600),
+        },
+    ];
+    // The in-window event is processed after the late one, whose snapshot is kept.
+    let (planned, _) = plan_call(
+        CallEvent::Tagged,
+        &c,
+        1_300,
+        &CallMemory::default(),
+        &Settings::default(),
+    );
+    let tags: Vec<&Effect> = effects(&planned)
+        .into_iter()
+        .filter(|e| matches!(e, Effect::Tag { .. }))
+        .collect();
+    assert_eq!(
+        tags,
+        [&Effect::Tag {
+            name: "VIP".into(),
+            author_email: None
+        }]
+    );
+}
+
+#[test]
+fn a_delivery_status_is_noted_the_same_way_whichever_event_comes_first() {
+    let mut m = message(Direction::Outbound, vec![]);
+    m.status = Some("delivered".into());
+    let (first, memory) = plan_message(
+        MessageEvent::StatusUpdated,
+        &m,
+        &MessageMemory::default(),
+        &Settings::default(),
+    );
+    assert_eq!(
+        effects(&first).last(),
+        Some(&&Effect::AddNote {
+            body: "<p>Delivery status: Delivered</p>".into(),
+            author_email: None
+        })
+    );
+    assert!(
+        !matches!(effects(&first)[1], Effect::AddNote { body, .. } if body.contains("Delivery status"))
+    );
+    m.status = Some("sent".into());
+    let (late, _) = plan_message(MessageEvent::Sent, &m, &memory, &Settings::default());
+    assert!(late.is_empty());
 }

@@ -253,10 +253,14 @@ impl Store {
                     now
                 ],
             )?;
+            // A subject waiting for an agent (skipped, failed) keeps its new effects waiting too.
             for e in effects {
                 tx.execute(
-                    "INSERT OR IGNORE INTO outbox (key, subject_kind, subject_id, lane, stage, effect, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    "INSERT OR IGNORE INTO outbox (key, subject_kind, subject_id, lane, stage, effect, state, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6,
+                             CASE WHEN (SELECT status FROM subjects WHERE kind = ?2 AND id = ?3) IN ('skipped', 'failed')
+                                  THEN 'blocked' ELSE 'pending' END,
+                             ?7)",
                     params![e.key, s.kind, s.id, e.lane.as_str(), i64::from(e.needs_conversation), e.effect.to_string(), now],
                 )?;
             }
@@ -390,6 +394,15 @@ impl Store {
             params![kind, id, contact_id, conversation_id, now],
         )?;
         Ok(())
+    }
+
+    /// Whether a call or message is already logged in this conversation.
+    pub fn conversation_logged(&self, conversation_id: &str) -> Result<bool, StoreError> {
+        Ok(self.conn().query_row(
+            "SELECT EXISTS (SELECT 1 FROM subjects WHERE conversation_id = ?1)",
+            [conversation_id],
+            |r| r.get(0),
+        )?)
     }
 
     /// Skips (or fails) a subject: its conversation effect and every later effect wait as

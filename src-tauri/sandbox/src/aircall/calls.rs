@@ -148,6 +148,7 @@ pub(crate) async fn comment(
         id: comment_id,
         content,
         posted_at: clock::now(),
+        posted_by: None,
     });
     Ok(created_empty())
 }

@@ -9,7 +9,7 @@ mod calls;
 mod contacts;
 mod model;
 mod paging;
-mod render;
+pub(crate) mod render;
 mod state;
 mod tags;
 mod users;
@@ -29,8 +29,8 @@ use base64::Engine;
 use serde_json::{json, Map, Value};
 
 pub use model::{
-    Call, CallTag, Comment, Contact, ContactDetail, InsightCard, NewCall, Number, Tag, User,
-    Webhook, AVAILABILITIES,
+    Call, CallTag, Comment, Contact, ContactDetail, InsightCard, Message, NewCall, NewMessage,
+    Number, Tag, User, Webhook, AVAILABILITIES,
 };
 pub(crate) use state::AircallState;
 pub use view::AircallView;

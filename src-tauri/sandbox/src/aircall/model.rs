@@ -131,6 +131,8 @@ pub struct Comment {
     pub content: String,
     /// UNIX seconds.
     pub posted_at: i64,
+    /// The agent who wrote it (`None` when posted through the API, which has no user).
+    pub posted_by: Option<u64>,
 }
 
 /// A tag on a call.
@@ -173,6 +175,10 @@ pub struct Call {
     pub contact_id: Option<u64>,
     /// The agent it is assigned to.
     pub assigned_to: Option<u64>,
+    /// The agent who transferred it.
+    pub transferred_by: Option<u64>,
+    /// The agent it was transferred to (the last transfer's target, answered or not).
+    pub transferred_to: Option<u64>,
     /// Archived flag.
     pub archived: bool,
     /// Recording URL.
@@ -273,4 +279,65 @@ pub struct InsightCard {
     pub contents: Value,
     /// UNIX seconds.
     pub posted_at: i64,
+}
+
+/// An SMS or WhatsApp message on an Aircall number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Message {
+    /// Aircall's id (a string of digits).
+    pub id: String,
+    /// `inbound` (from the customer) or `outbound`.
+    pub direction: String,
+    /// The customer's number as given, e.g. `+33 6 12 34 56 78`.
+    pub external_number: String,
+    /// The text.
+    pub body: String,
+    /// `received`, `sent`, `delivered`, `failed`, …
+    pub status: String,
+    /// `None` for SMS, `Some("whatsapp")` for WhatsApp.
+    pub channel: Option<String>,
+    /// The Aircall number that carried it.
+    pub number_id: u64,
+    /// The agent who sent it (outbound only).
+    pub user_id: Option<u64>,
+    /// UNIX seconds.
+    pub created_at: i64,
+    /// UNIX seconds; bumped by every status change.
+    pub updated_at: i64,
+}
+
+/// The fields of a message created by [`crate::Sandbox::add_message`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMessage {
+    /// `inbound` (default) or `outbound`.
+    pub direction: String,
+    /// The customer's number.
+    pub external_number: String,
+    /// The text.
+    pub body: String,
+    /// `received` for inbound, `sent` for outbound, when `None`.
+    pub status: Option<String>,
+    /// `None` for SMS, `Some("whatsapp")` for WhatsApp.
+    pub channel: Option<String>,
+    /// The Aircall number; the first seeded number when `None`.
+    pub number_id: Option<u64>,
+    /// The agent who sent it.
+    pub user_id: Option<u64>,
+    /// UNIX seconds; now when `None`.
+    pub created_at: Option<i64>,
+}
+
+impl Default for NewMessage {
+    fn default() -> Self {
+        NewMessage {
+            direction: "inbound".to_owned(),
+            external_number: String::new(),
+            body: String::new(),
+            status: None,
+            channel: None,
+            number_id: None,
+            user_id: None,
+            created_at: None,
+        }
+    }
 }

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use super::model::{Call, Contact, ContactDetail, Number, Tag, User, Webhook};
+use super::model::{Call, Contact, ContactDetail, Message, Number, Tag, User, Webhook};
 use super::state::AircallState;
 use crate::clock::iso8601;
 
@@ -132,8 +132,8 @@ pub(crate) fn call(c: &Call, state: &AircallState) -> Value {
         "hangup_cause": null,
         "user": user_of(c.user_id),
         "assigned_to": user_of(c.assigned_to),
-        "transferred_by": null,
-        "transferred_to": null,
+        "transferred_by": user_of(c.transferred_by),
+        "transferred_to": user_of(c.transferred_to),
         "number": state.number(c.number_id).map_or(Value::Null, |n| number_core(n, base)),
         "contact": c
             .contact_id
@@ -143,12 +143,39 @@ pub(crate) fn call(c: &Call, state: &AircallState) -> Value {
         "comments": c
             .comments
             .iter()
-            .map(|m| json!({"id": m.id, "content": m.content, "posted_at": m.posted_at, "posted_by": null}))
+            .map(|m| json!({"id": m.id, "content": m.content, "posted_at": m.posted_at, "posted_by": user_of(m.posted_by)}))
             .collect::<Vec<_>>(),
         "tags": c
             .tags
             .iter()
             .map(|t| json!({"id": t.id, "name": t.name, "tagged_at": t.tagged_at, "tagged_by": null}))
             .collect::<Vec<_>>(),
+    })
+}
+
+/// A message as Aircall's webhooks carry it: the number with the users who answer on it, and
+/// the sending agent for an outbound message.
+pub(crate) fn message(m: &Message, state: &AircallState) -> Value {
+    let base = &state.base_url;
+    let contact = state
+        .contact_for_number(&m.external_number)
+        .and_then(|id| state.contact(id))
+        .map_or(Value::Null, |x| contact(x, base));
+    json!({
+        "id": m.id,
+        "direct_link": format!("{base}/v1/messages/{}", m.id),
+        "direction": m.direction,
+        "external_number": m.external_number,
+        "raw_digits": m.external_number,
+        "body": m.body,
+        "status": m.status,
+        "channel": m.channel,
+        "media_details": [],
+        "created_at": m.created_at,
+        "updated_at": m.updated_at,
+        "sent_at": m.created_at,
+        "number": state.number(m.number_id).map_or(Value::Null, |n| number(n, state)),
+        "contact": contact,
+        "user": m.user_id.and_then(|id| state.user(id)).map_or(Value::Null, |u| user(u, base)),
     })
 }

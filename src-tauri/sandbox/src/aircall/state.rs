@@ -1,8 +1,8 @@
 //! The fake Aircall's data and the rules its handlers share.
 
 use super::model::{
-    Call, CallTag, Comment, Contact, ContactDetail, InsightCard, NewCall, Number, Tag, User,
-    Webhook,
+    Call, CallTag, Comment, Contact, ContactDetail, InsightCard, Message, NewCall, NewMessage,
+    Number, Tag, User, Webhook,
 };
 use crate::ids;
 use crate::seed::{Seed, SeedError};
@@ -19,8 +19,10 @@ pub(crate) struct AircallState {
     pub tags: Vec<Tag>,
     pub webhooks: Vec<Webhook>,
     pub insight_cards: Vec<InsightCard>,
+    pub messages: Vec<Message>,
     next_id: u64,
     next_call: u64,
+    next_message: u64,
 }
 
 /// The digits of a phone number, for comparisons that ignore formatting.
@@ -50,8 +52,10 @@ impl AircallState {
             tags: Vec::new(),
             webhooks: Vec::new(),
             insight_cards: Vec::new(),
+            messages: Vec::new(),
             next_id: (highest + 1).max(100_001),
             next_call: 780_836_800,
+            next_message: 612_000_001,
         };
         for u in &ac.users {
             let mut user = User {
@@ -147,6 +151,7 @@ impl AircallState {
                     id: state.next_id(),
                     content: content.clone(),
                     posted_at: end,
+                    posted_by: None,
                 });
             }
             state.next_call = state.next_call.max(c.id + 1);
@@ -165,6 +170,36 @@ impl AircallState {
     pub(crate) fn next_call_id(&mut self) -> u64 {
         self.next_call += 1;
         self.next_call - 1
+    }
+
+    /// Builds (does not store) a message from its fields, with a fresh id.
+    pub(crate) fn new_message(&mut self, new: NewMessage, now: i64) -> Message {
+        self.next_message += 1;
+        let number_id = new
+            .number_id
+            .or_else(|| self.numbers.first().map(|n| n.id))
+            .unwrap_or(0);
+        let created_at = new.created_at.unwrap_or(now);
+        let status = new.status.unwrap_or_else(|| {
+            if new.direction == "outbound" {
+                "sent"
+            } else {
+                "received"
+            }
+            .to_owned()
+        });
+        Message {
+            id: (self.next_message - 1).to_string(),
+            direction: new.direction,
+            external_number: new.external_number,
+            body: new.body,
+            status,
+            channel: new.channel,
+            number_id,
+            user_id: new.user_id,
+            created_at,
+            updated_at: created_at,
+        }
     }
 
     pub(crate) fn detail(&mut self, label: &str, value: &str) -> ContactDetail {
@@ -207,6 +242,8 @@ impl AircallState {
             user_id: new.user_id,
             number_id,
             assigned_to: new.user_id,
+            transferred_by: None,
+            transferred_to: None,
             archived: false,
             recording: None,
             voicemail: None,

@@ -2,7 +2,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use super::model::{Call, Contact, InsightCard, Number, Tag, User, Webhook};
+use super::model::{Call, Contact, InsightCard, Message, Number, Tag, User, Webhook};
 use super::state::AircallState;
 use crate::traffic::{RequestLog, RequestRecord};
 
@@ -41,6 +41,11 @@ impl AircallView {
             .iter()
             .find(|c| c.id == id)
             .cloned()
+    }
+
+    /// SMS and WhatsApp messages, in creation order.
+    pub fn messages(&self) -> Vec<Message> {
+        super::lock(&self.state).messages.clone()
     }
 
     /// Insight cards pushed, oldest first.

@@ -1,0 +1,155 @@
+//! The player's promises: webhooks say what the API says, Aircall's timing is kept, scripted
+//! changes land in the fake Aircall, and `mixed` is the same for the same seed.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use super::*;
+use crate::Seed;
+
+async fn sandbox() -> Sandbox {
+    Sandbox::start(Seed::demo()).await.unwrap()
+}
+
+#[tokio::test]
+async fn webhook_data_is_what_get_call_answers() {
+    let sandbox = sandbox().await;
+    let scenario = Scenario::tags_and_comments(demo::JANE, demo::SUPPORT_FR, demo::BOB);
+    let staged = stage(&sandbox, &scenario).unwrap();
+    let id = staged.call("call").unwrap();
+    let c = sandbox.credentials();
+    let api: Value = reqwest::Client::new()
+        .get(format!("{}/v1/calls/{id}", sandbox.aircall_url()))
+        .basic_auth(c.aircall_api_id, Some(c.aircall_api_token))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let last = staged.envelopes.last().unwrap();
+    assert_eq!(last.data, api["call"]);
+    assert_eq!(last.data["user"]["email"], "Bob@Acme.io");
+    assert_eq!(last.data["comments"][1]["posted_by"]["name"], "Bob Martin");
+    let tags: Vec<&str> = last.data["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(tags, ["Interested", "VIP"]);
+}
+
+#[tokio::test]
+async fn the_timing_is_aircalls() {
+    let sandbox = sandbox().await;
+    let staged = stage(&sandbox, &Scenario::demo_tour()).unwrap();
+    let at = |id: &str, event: &str| {
+        staged
+            .envelopes
+            .iter()
+            .find(|e| e.subject_id() == id && e.event == event)
+            .map(|e| e.timestamp)
+    };
+    for id in staged.calls.values().map(u64::to_string) {
+        let hungup = at(&id, "call.hungup").unwrap();
+        let ended = at(&id, "call.ended").unwrap();
+        assert_eq!(ended - hungup, ENDED_AFTER_HANGUP);
+        let call = sandbox.aircall().call(id.parse().unwrap()).unwrap();
+        assert_eq!(call.ended_at, Some(hungup));
+        for e in staged.envelopes.iter().filter(|e| e.subject_id() == id) {
+            if ["call.tagged", "call.untagged", "call.commented"].contains(&e.event.as_str()) {
+                assert!(e.timestamp > ended, "{} before the end", e.event);
+            }
+        }
+    }
+    let times: Vec<i64> = staged.envelopes.iter().map(|e| e.timestamp).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "sent in time order");
+    let late = staged
+        .envelopes
+        .iter()
+        .filter(|e| e.event == "call.tagged")
+        .map(|e| e.timestamp - e.data["ended_at"].as_i64().unwrap())
+        .max()
+        .unwrap();
+    assert!(late > 2 * 3600, "one tag comes after the two-hour window");
+}
+
+#[tokio::test]
+async fn messages_carry_their_number_users_and_sender() {
+    let sandbox = sandbox().await;
+    let scenario =
+        Scenario::whatsapp_outbound(demo::JANE, demo::SUPPORT_FR, demo::BOB, "Hi", false);
+    let staged = stage(&sandbox, &scenario).unwrap();
+    let events: Vec<&str> = staged.envelopes.iter().map(|e| e.event.as_str()).collect();
+    assert_eq!(events, ["message.sent", "message.status_updated"]);
+    let first = &staged.envelopes[0].data;
+    assert_eq!(first["status"], "sent");
+    assert_eq!(first["channel"], "whatsapp");
+    assert_eq!(first["user"]["name"], "Bob Martin");
+    assert_eq!(first["number"]["users"].as_array().unwrap().len(), 3);
+    assert_eq!(staged.envelopes[1].data["status"], "failed");
+    assert_eq!(sandbox.aircall().messages()[0].status, "failed");
+}
+
+#[test]
+fn mixed_is_the_same_for_the_same_seed_and_has_every_kind() {
+    assert_eq!(Scenario::mixed(40, 9), Scenario::mixed(40, 9));
+    assert_ne!(Scenario::mixed(40, 9), Scenario::mixed(40, 10));
+    let events: BTreeSet<String> = Scenario::mixed(60, 9)
+        .steps
+        .into_iter()
+        .map(|s| s.event)
+        .collect();
+    for wanted in [
+        "call.answered",
+        "call.voicemail_left",
+        "call.transferred",
+        "call.assigned",
+        "call.commented",
+        "call.tagged",
+        "message.received",
+        "message.status_updated",
+    ] {
+        assert!(events.contains(wanted), "{wanted} is missing: {events:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_step_for_a_subject_never_started_is_refused() {
+    let sandbox = sandbox().await;
+    let scenario = Scenario::new(
+        "orphan",
+        vec![Step {
+            subject: "nobody".into(),
+            at: 0,
+            event: "call.answered".into(),
+            change: Change::Answer { user: demo::BOB },
+        }],
+    );
+    assert!(matches!(
+        stage(&sandbox, &scenario),
+        Err(ScenarioError::NotStarted { .. })
+    ));
+    let unknown_tag = Scenario::new(
+        "unknown tag",
+        Scenario::missed(demo::JANE, demo::SUPPORT_FR)
+            .steps
+            .into_iter()
+            .chain([Step {
+                subject: "call".into(),
+                at: 100,
+                event: "call.tagged".into(),
+                change: Change::Tag { tag: 9 },
+            }])
+            .collect(),
+    );
+    assert!(matches!(
+        stage(&sandbox, &unknown_tag),
+        Err(ScenarioError::Sandbox {
+            source: SandboxError::UnknownTag(9),
+            ..
+        })
+    ));
+}
