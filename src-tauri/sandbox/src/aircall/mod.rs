@@ -7,6 +7,7 @@
 
 mod calls;
 mod contacts;
+mod details;
 mod model;
 mod paging;
 mod render;
@@ -23,7 +24,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use base64::Engine;
 use serde_json::{json, Map, Value};
@@ -160,6 +161,20 @@ pub(crate) fn router(app: Arc<AircallApp>) -> Router {
             get(contacts::get_one)
                 .post(contacts::update)
                 .delete(contacts::remove),
+        )
+        .route("/v1/contacts/{id}/phone_details", post(details::add_phone))
+        .route(
+            "/v1/contacts/{id}/phone_details/{detail_id}",
+            put(details::change_phone)
+                .post(details::change_phone)
+                .delete(details::remove_phone),
+        )
+        .route("/v1/contacts/{id}/email_details", post(details::add_email))
+        .route(
+            "/v1/contacts/{id}/email_details/{detail_id}",
+            put(details::change_email)
+                .post(details::change_email)
+                .delete(details::remove_email),
         )
         .route("/v1/webhooks", get(webhooks::list).post(webhooks::create))
         .route(
