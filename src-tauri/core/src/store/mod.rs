@@ -1,13 +1,14 @@
-//! The local SQLite database: the contact index by phone number and the caches the insight card
-//! reads (conversations, admins, Aircall users).
+//! The local SQLite database: the contact index by phone number, the caches the insight card
+//! reads (conversations, admins, Aircall users) and contact sync's runs and mapping.
 //!
 //! One file, opened in WAL mode with foreign keys on. The schema lives next to each table's
-//! accessors (`contacts.rs`, `caches.rs`) and is applied by forward-only migrations numbered by
+//! accessors (`contacts.rs`, `caches.rs`, `sync.rs`) and is applied by forward-only migrations numbered by
 //! `PRAGMA user_version`, one transaction each. A database written by a newer Ringside is refused
 //! rather than guessed at. Nothing secret is ever written here.
 
 mod caches;
 mod contacts;
+mod sync;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -16,9 +17,12 @@ use rusqlite::Connection;
 
 pub use caches::{CachedAircallUser, CachedConversation};
 pub use contacts::IndexedContact;
+pub use sync::{
+    Counter, LeaseHeld, RunCounts, RunKind, RunPhase, Scanned, SyncRow, SyncRun, Unparseable,
+};
 
 /// Every migration, in order. Migration `n` (1-based) moves `user_version` from `n - 1` to `n`.
-const MIGRATIONS: &[&str] = &[contacts::CREATE, caches::CREATE];
+const MIGRATIONS: &[&str] = &[contacts::CREATE, caches::CREATE, sync::CREATE];
 
 /// The database file's name inside the data directory.
 pub const DB_FILE: &str = "ringside.db";
