@@ -17,6 +17,8 @@ pub struct GeneratedContact {
     pub contact: NewContact,
     /// The phone in E.164, or `None` when the contact has no phone or its phone is not a number.
     pub e164: Option<String>,
+    /// The first and last name the name was made of (`None` when the contact has no name).
+    pub name_parts: Option<(String, Option<String>)>,
 }
 
 const FIRST: [&str; 16] = [
@@ -71,11 +73,17 @@ fn one(i: u64, seed: u64) -> GeneratedContact {
     };
     let first = FIRST[rng.below(FIRST.len() as u64) as usize];
     let last = LAST[rng.below(LAST.len() as u64) as usize];
-    let name = match rng.below(20) {
-        0 => None,
-        1 => Some(first.to_owned()),
-        2 => Some(format!("  {first}   {last} ")),
-        _ => Some(format!("{first} {last}")),
+    let (name, name_parts) = match rng.below(20) {
+        0 => (None, None),
+        1 => (Some(first.to_owned()), Some((first.to_owned(), None))),
+        2 => (
+            Some(format!("  {first}   {last} ")),
+            Some((first.to_owned(), Some(last.to_owned()))),
+        ),
+        _ => (
+            Some(format!("{first} {last}")),
+            Some((first.to_owned(), Some(last.to_owned()))),
+        ),
     };
     let email = match (role, rng.below(4)) {
         (Role::User, _) | (Role::Lead, 0 | 1) => Some(format!("contact{i}@example.com")),
@@ -101,6 +109,7 @@ fn one(i: u64, seed: u64) -> GeneratedContact {
             external_id: (role == Role::User).then(|| format!("ext-{i}")),
         },
         e164,
+        name_parts,
     }
 }
 

@@ -62,6 +62,10 @@ CREATE TABLE sync_unparseable (
     reason       TEXT NOT NULL,
     seen_at      INTEGER NOT NULL
 );
+CREATE TABLE sync_seen (
+    intercom_id  TEXT PRIMARY KEY,       -- a contact in the index
+    run          INTEGER NOT NULL        -- the last full run that listed it
+);
 CREATE TABLE sync_lease (
     id          INTEGER PRIMARY KEY CHECK (id = 1),
     holder      TEXT NOT NULL,
@@ -695,10 +699,16 @@ fn finish_scan(tx: &Transaction<'_>, run: &SyncRun) -> Result<(), StoreError> {
              WHERE seen_run <> ?1",
             [run.id],
         )?;
+        // Indexed contacts the scan did not list are gone, unless a card looked their number
+        // up while the scan ran (a contact created meanwhile, which the scan may have passed).
         tx.execute(
-            "DELETE FROM contacts WHERE fetched_at < ?1",
-            [run.started_at],
+            "DELETE FROM contacts
+             WHERE id NOT IN (SELECT intercom_id FROM sync_seen WHERE run = ?1)
+               AND (e164 IS NULL OR e164 NOT IN
+                    (SELECT e164 FROM phone_lookups WHERE fetched_at >= ?2))",
+            params![run.id, run.started_at],
         )?;
+        tx.execute("DELETE FROM sync_seen WHERE run <> ?1", [run.id])?;
         tx.execute(
             "DELETE FROM sync_unparseable WHERE intercom_id NOT IN (SELECT id FROM contacts)",
             [],
@@ -739,10 +749,11 @@ fn record_scanned(
     counts: &mut RunCounts,
 ) -> Result<(), StoreError> {
     let contact = &scanned.contact;
-    match &scanned.reading {
+    let indexed = match &scanned.reading {
         Reading::Number(number) => {
             upsert_indexed(tx, contact, Some(number), now)?;
             counts.indexed += 1;
+            true
         }
         Reading::Unparseable { phone, reason } => {
             upsert_indexed(tx, contact, None, now)?;
@@ -761,21 +772,30 @@ fn record_scanned(
                 ],
             )?;
             counts.unparseable += 1;
+            true
         }
         Reading::NoPhone => {
             // Only a contact already indexed (it had a phone) is kept, without its number.
-            let known: bool = tx
+            let known = tx
                 .query_row(
                     "SELECT 1 FROM contacts WHERE id = ?1",
                     [&contact.id],
-                    |_| Ok(true),
+                    |_| Ok(()),
                 )
                 .optional()?
-                .unwrap_or(false);
+                .is_some();
             if known {
                 upsert_indexed(tx, contact, None, now)?;
             }
+            known
         }
+    };
+    if indexed && run.kind == RunKind::Full {
+        tx.execute(
+            "INSERT INTO sync_seen (intercom_id, run) VALUES (?1, ?2)
+             ON CONFLICT(intercom_id) DO UPDATE SET run = excluded.run",
+            params![contact.id, run.id],
+        )?;
     }
     if !matches!(scanned.reading, Reading::Unparseable { .. }) {
         tx.execute(

@@ -37,6 +37,7 @@ pub(crate) use state::AircallState;
 pub use view::AircallView;
 
 use crate::faults::{Api, Fault, Faults};
+use crate::server::Connection;
 use crate::traffic::{self, RequestLog};
 
 /// What the handlers share.
@@ -213,6 +214,7 @@ async fn method_not_allowed() -> AcError {
 async fn gate(State(app): State<Arc<AircallApp>>, request: Request, next: Next) -> Response {
     let method = request.method().to_string();
     let path = request.uri().path().to_owned();
+    let connection = request.extensions().get::<Connection>().cloned();
     let response =
         match traffic::before_handler(Api::Aircall, &app.faults, &app.log, &request).await {
             Some(Fault::Fail(status)) => injected_failure(status),
@@ -222,6 +224,17 @@ async fn gate(State(app): State<Arc<AircallApp>>, request: Request, next: Next) 
             }
             _ => authorised(&app, request, next).await,
         };
+    if response.status().is_success() {
+        traffic::maybe_lose_answer(
+            Api::Aircall,
+            &app.faults,
+            &app.log,
+            &method,
+            &path,
+            connection,
+        )
+        .await;
+    }
     app.log.record(&method, &path, response.status().as_u16());
     response
 }
