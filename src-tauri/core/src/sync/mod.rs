@@ -17,6 +17,7 @@
 
 mod dry;
 mod engine;
+mod lease;
 pub mod plan;
 mod progress;
 mod push;

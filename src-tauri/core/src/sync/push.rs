@@ -9,7 +9,8 @@
 //! duplicate. When Aircall refuses a contact (a 4xx), the refusal is recorded and the run goes
 //! on; the contact is tried again once its target changes.
 
-use super::engine::{Lease, SyncEngine, SyncError};
+use super::engine::{SyncEngine, SyncError};
+use super::lease::Lease;
 use super::plan::{Changes, EmailChange, Target, DETAIL_LABEL};
 use super::progress::SyncPhase;
 use crate::aircall::{AircallContact, ContactDetail, DetailKind};
