@@ -31,6 +31,8 @@ enum Command {
     Sandbox(commands::sandbox::Args),
     /// Start the sandbox and show the cards of its demo callers.
     Demo(commands::demo::Args),
+    /// Sync Intercom users and leads with a phone into the local index and Aircall contacts.
+    SyncContacts(commands::sync_contacts::Args),
 }
 
 /// How a command ended.
@@ -72,6 +74,7 @@ fn main() -> ExitCode {
             Command::Doctor(args) => commands::doctor::run(args).await,
             Command::Sandbox(args) => commands::sandbox::run(args).await,
             Command::Demo(args) => commands::demo::run(args).await,
+            Command::SyncContacts(args) => commands::sync_contacts::run(args).await,
         }
     });
     match result {

@@ -5,6 +5,7 @@ pub mod demo;
 pub mod doctor;
 pub mod normalize;
 pub mod sandbox;
+pub mod sync_contacts;
 
 /// Text from outside (an argument, a contact's name) with control characters escaped, so it
 /// cannot move the cursor or recolour the terminal.
