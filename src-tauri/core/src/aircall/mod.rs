@@ -549,3 +549,29 @@ fn encode_error(e: &serde_json::Error) -> ApiError {
         body: String::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_details_id_is_read_from_either_answer_shape() {
+        let contact = r#"{"contact": {"id": 7, "phone_numbers": [
+            {"id": 11, "label": "Work", "value": "+33 7 62 04 35 75"},
+            {"id": 12, "label": "Work", "value": "+33762043575"},
+            {"id": 13, "label": "Work", "value": "+14422497851"}]}}"#;
+        assert_eq!(
+            detail_id_in(contact, DetailKind::Phone, "+33762043575"),
+            Some(12),
+            "the newest detail with the number"
+        );
+        let bare = r#"{"id": 21, "label": "Work", "value": "Jane@Acme.io"}"#;
+        assert_eq!(
+            detail_id_in(bare, DetailKind::Email, "jane@acme.io"),
+            Some(21)
+        );
+        assert_eq!(detail_id_in(bare, DetailKind::Email, "other@acme.io"), None);
+        assert_eq!(detail_id_in("", DetailKind::Phone, "+33762043575"), None);
+        assert_eq!(detail_id_in("{}", DetailKind::Phone, "+33762043575"), None);
+    }
+}

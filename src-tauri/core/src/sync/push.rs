@@ -245,8 +245,8 @@ impl SyncEngine {
                 )
                 .await
             {
-                Ok(Some(new_id)) => phone_id = Some(new_id).filter(|id| *id != 0),
-                Ok(None) => return Ok(Step::Recreate),
+                Ok(Detail::Id(new_id)) => phone_id = new_id,
+                Ok(Detail::ContactGone) => return Ok(Step::Recreate),
                 Err(e) => return self.refused(run, id, e).map(|()| Step::Settled),
             }
             written.phone = target.phone.clone();
@@ -258,7 +258,7 @@ impl SyncEngine {
                 .aircall
                 .add_detail(DetailKind::Email, aircall_id, DETAIL_LABEL, new)
                 .await
-                .map(|id| id.or(Some(0))),
+                .map(Detail::Id),
             (EmailChange::Replace, Some(new)) => {
                 self.set_detail(DetailKind::Email, aircall_id, email_id, &old_email, new)
                     .await
@@ -266,12 +266,12 @@ impl SyncEngine {
             (EmailChange::Remove, _) => self
                 .remove_detail(DetailKind::Email, aircall_id, email_id, &old_email)
                 .await
-                .map(|()| Some(0)),
-            _ => Ok(Some(email_id.unwrap_or(0))),
+                .map(|()| Detail::Id(None)),
+            _ => Ok(Detail::Id(email_id)),
         };
         match email {
-            Ok(Some(new_id)) => email_id = Some(new_id).filter(|id| *id != 0),
-            Ok(None) | Err(ApiError::NotFound { .. }) => return Ok(Step::Recreate),
+            Ok(Detail::Id(new_id)) => email_id = new_id,
+            Ok(Detail::ContactGone) | Err(ApiError::NotFound { .. }) => return Ok(Step::Recreate),
             Err(e) => return self.refused(run, id, e).map(|()| Step::Settled),
         }
         written.email = target.email.clone();
@@ -280,8 +280,7 @@ impl SyncEngine {
     }
 
     /// Changes the number or email `old` to `new`: the detail Ringside wrote, found by id or
-    /// by value, else a new one. `Ok(None)` when the contact itself is gone; `Ok(Some(0))`
-    /// when the new detail's id is not known.
+    /// by value, else a new one.
     async fn set_detail(
         &self,
         kind: DetailKind,
@@ -289,13 +288,13 @@ impl SyncEngine {
         known: Option<u64>,
         old: &str,
         new: &str,
-    ) -> Result<Option<u64>, ApiError> {
+    ) -> Result<Detail, ApiError> {
         let existing = match known {
             Some(id) => Some(id),
             None => match self.detail_by_value(kind, contact, old).await? {
                 Lookup::Found(id) => Some(id),
                 Lookup::Missing => None,
-                Lookup::ContactGone => return Ok(None),
+                Lookup::ContactGone => return Ok(Detail::ContactGone),
             },
         };
         if let Some(detail) = existing {
@@ -304,7 +303,7 @@ impl SyncEngine {
                 .update_detail(kind, contact, detail, DETAIL_LABEL, new)
                 .await
             {
-                Ok(()) => return Ok(Some(detail)),
+                Ok(()) => return Ok(Detail::Id(Some(detail))),
                 Err(ApiError::NotFound { .. }) => {}
                 Err(e) => return Err(e),
             }
@@ -314,8 +313,8 @@ impl SyncEngine {
             .add_detail(kind, contact, DETAIL_LABEL, new)
             .await
         {
-            Ok(id) => Ok(Some(id.unwrap_or(0))),
-            Err(ApiError::NotFound { .. }) => Ok(None),
+            Ok(id) => Ok(Detail::Id(id)),
+            Err(ApiError::NotFound { .. }) => Ok(Detail::ContactGone),
             Err(e) => Err(e),
         }
     }
@@ -366,6 +365,14 @@ impl SyncEngine {
             _ => Err(e.into()),
         }
     }
+}
+
+/// Where a number or email Ringside wrote now is.
+enum Detail {
+    /// On the contact, with this id when Aircall said it.
+    Id(Option<u64>),
+    /// The contact itself is gone from Aircall.
+    ContactGone,
 }
 
 /// What looking for a detail by its value found.
