@@ -546,6 +546,40 @@ async fn a_sync_stopped_half_way_resumes_without_duplicates() {
 }
 
 #[tokio::test]
+async fn a_scan_whose_saved_cursor_expired_starts_over() {
+    let (app, generated) = TestApp::generated(300, 16).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = sync_options();
+    options.per_page = 50;
+    app.sandbox
+        .faults()
+        .set_latency(Api::Intercom, Duration::from_millis(40));
+    let engine = Arc::new(app.sync_engine(store_in(&dir), options.clone(), 10_000_000));
+    let mut progress = engine.progress();
+    let task = tokio::spawn(async move { engine.run(SyncMode::Auto).await });
+    progress.wait_for(|p| p.seen >= 100).await.unwrap();
+    task.abort();
+    let _ = task.await;
+    app.sandbox
+        .faults()
+        .set_latency(Api::Intercom, Duration::ZERO);
+
+    app.sandbox.faults().fail_next(Api::Intercom, 1, 400);
+    let engine = app.sync_engine(store_in(&dir), options, 10_000_000);
+    let report = engine.run(SyncMode::Auto).await.unwrap();
+    assert!(report.resumed);
+    assert_eq!(report.counts.seen, 300, "counted once");
+    let log = app.sandbox.intercom().requests();
+    let refused: Vec<&str> = log
+        .iter()
+        .filter(|r| r.status == 400)
+        .map(|r| r.path.as_str())
+        .collect();
+    assert_eq!(refused, ["/contacts"]);
+    assert_in_aircall(&app, &generated, &[]);
+}
+
+#[tokio::test]
 async fn a_create_whose_answer_was_lost_is_found_not_repeated() {
     let (app, generated) = TestApp::generated(8, 9).await;
     app.sandbox.faults().lose_answer_next(Api::Aircall, 1);

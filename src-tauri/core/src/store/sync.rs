@@ -283,6 +283,16 @@ impl Store {
         Ok(())
     }
 
+    /// Starts a run's scan over from the first page, its scan counters at zero.
+    pub fn sync_restart_scan(&self, run: i64) -> Result<(), StoreError> {
+        self.conn().execute(
+            "UPDATE sync_runs SET cursor = NULL, seen = 0, indexed = 0, unparseable = 0,
+                 unchanged = 0 WHERE id = ?1",
+            [run],
+        )?;
+        Ok(())
+    }
+
     /// Ends a run.
     pub fn sync_finish_run(&self, run: i64, now: i64) -> Result<(), StoreError> {
         self.conn().execute(

@@ -340,11 +340,27 @@ impl SyncEngine {
     ) -> Result<(), SyncError> {
         let started = tokio::time::Instant::now();
         let mut pages = 0u32;
+        let mut restarted = false;
         loop {
             lease.check()?;
-            let page = self
-                .page(run.kind, run.since, run.cursor.as_deref())
-                .await?;
+            let page = match self.page(run.kind, run.since, run.cursor.as_deref()).await {
+                Ok(page) => page,
+                // A saved cursor may have expired while the run was stopped: read again from
+                // the first page (recording a page twice changes nothing).
+                Err(SyncError::Api(ApiError::Rejected { .. }))
+                    if run.cursor.is_some() && !restarted =>
+                {
+                    tracing::warn!(
+                        run = run.id,
+                        "Intercom refused the saved cursor; the scan starts over"
+                    );
+                    self.store.sync_restart_scan(run.id)?;
+                    run.cursor = None;
+                    restarted = true;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             pages += 1;
             if run.total.is_none() {
                 if let Some(total) = page.total {
