@@ -7,6 +7,7 @@
 //! milliseconds rather than the production defaults' seconds.
 
 pub mod canned;
+pub mod synced;
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;

@@ -377,7 +377,7 @@ impl SyncEngine {
                 .sync_record_page(run, &scanned, page.next.as_deref(), self.now())?;
             run.cursor = page.next;
             let per_page = started.elapsed() / pages;
-            self.publish_run(run.id, SyncPhase::Scanning, Some(per_page))?;
+            self.publish_run(run.id, SyncPhase::Scanning, Some(per_page), None)?;
             if run.cursor.is_none() {
                 break;
             }
@@ -386,16 +386,22 @@ impl SyncEngine {
     }
 
     /// Publishes a run's counters from the store, with what is left.
+    /// `todo` is the number of contacts still due for Aircall when the caller knows it (the
+    /// push counts down); otherwise the store counts them.
     pub(super) fn publish_run(
         &self,
         run_id: i64,
         phase: SyncPhase,
         per_page: Option<Duration>,
+        todo: Option<u64>,
     ) -> Result<(), SyncError> {
         let Some(run) = self.store.sync_run(run_id)? else {
             return Ok(());
         };
-        let todo = self.store.sync_todo_count()?;
+        let todo = match todo {
+            Some(todo) => todo,
+            None => self.store.sync_todo_count()?,
+        };
         let scanning = phase == SyncPhase::Scanning;
         let estimate = self.estimate(per_page);
         let remaining = estimate.remaining(todo, run.counts.seen, run.total, scanning);

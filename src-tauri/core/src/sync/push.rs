@@ -35,7 +35,10 @@ enum Step {
 impl SyncEngine {
     /// Writes every due contact to Aircall, in id order, then returns.
     pub(super) async fn push(&self, run: &SyncRun, lease: &Lease) -> Result<(), SyncError> {
-        self.publish_run(run.id, SyncPhase::Pushing, None)?;
+        // Counted once, then counted down: a count per contact would cost as much as the
+        // push itself on a large first sync.
+        let mut todo = self.store.sync_todo_count()?;
+        self.publish_run(run.id, SyncPhase::Pushing, None, Some(todo))?;
         let mut after: Option<String> = None;
         loop {
             let batch = self.store.sync_todo(after.as_deref(), BATCH)?;
@@ -45,7 +48,8 @@ impl SyncEngine {
             for id in batch {
                 lease.check()?;
                 self.patiently_push(run.id, &id).await?;
-                self.publish_run(run.id, SyncPhase::Pushing, None)?;
+                todo = todo.saturating_sub(1);
+                self.publish_run(run.id, SyncPhase::Pushing, None, Some(todo))?;
                 after = Some(id);
             }
         }
