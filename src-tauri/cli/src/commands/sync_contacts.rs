@@ -53,16 +53,14 @@ pub async fn run(args: Args) -> Result<Outcome, UsageError> {
             env::SYNC_ENABLED
         )));
     }
-    let mut options = SyncOptions::new(config.default_region);
-    options.roles = match &args.roles {
-        Some(text) => Roles::parse(text).ok_or_else(|| {
+    let mut options = SyncOptions::from_config(&config);
+    if let Some(text) = &args.roles {
+        options.roles = Roles::parse(text).ok_or_else(|| {
             UsageError(format!(
                 "--roles: expected users, leads or both, not `{text}`"
             ))
-        })?,
-        None => config.sync.roles,
-    };
-    options.full_every = config.sync.full_every;
+        })?;
+    }
     let Some(aircall) = engine::aircall(&config)? else {
         return Err(UsageError(format!(
             "Aircall is not configured: set {} and {}",

@@ -50,6 +50,14 @@ pub struct SyncOptions {
 }
 
 impl SyncOptions {
+    /// The options the configuration asks for (region, roles, how often a full run).
+    pub fn from_config(config: &crate::config::Config) -> Self {
+        let mut options = SyncOptions::new(config.default_region);
+        options.roles = config.sync.roles;
+        options.full_every = config.sync.full_every;
+        options
+    }
+
     /// The defaults for a workspace whose national numbers read in `default_region`.
     pub fn new(default_region: Region) -> Self {
         SyncOptions {
