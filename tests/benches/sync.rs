@@ -67,6 +67,7 @@ async fn indexing(plan: &Plan, latency: Duration) {
     let sandbox = sandbox(plan.contacts).await;
     sandbox.faults().set_latency(Api::Intercom, latency);
     let mut rates = Vec::new();
+    let mut indexed_rates = Vec::new();
     let mut indexed = 0;
     for _ in 0..plan.rounds {
         let dir = tempfile::tempdir().unwrap();
@@ -93,12 +94,14 @@ async fn indexing(plan: &Plan, latency: Duration) {
         let _ = task.await;
         indexed = scanned.indexed;
         rates.push(scanned.seen as f64 / elapsed);
+        indexed_rates.push(scanned.indexed as f64 / elapsed);
     }
     println!(
-        "sync scan, {} ms Intercom latency, 150 a page: {} contacts read ({indexed} with a number) at a median {:.0} contacts/s into the index ({} rounds)",
+        "sync scan, {} ms Intercom latency, 150 a page: {} contacts, {indexed} with a number; median {:.0} contacts read/s, {:.0} indexed by E.164/s ({} rounds)",
         latency.as_millis(),
         plan.contacts,
         median(rates),
+        median(indexed_rates),
         plan.rounds
     );
     sandbox.shutdown().await;

@@ -3,7 +3,7 @@
 
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 
-use super::super::{Store, StoreError};
+use crate::store::{Store, StoreError};
 use crate::sync::plan::Target;
 
 /// Rows that need Aircall work: a target not yet written (and not refused), or a lost answer.

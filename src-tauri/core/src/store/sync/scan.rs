@@ -3,11 +3,11 @@
 
 use rusqlite::{params, OptionalExtension, Transaction};
 
-use super::super::contacts::upsert as upsert_indexed;
-use super::super::{Store, StoreError};
 use super::rows::{prune, to_json};
 use super::{RunCounts, RunKind, SyncRun};
 use crate::intercom::{Contact, Role};
+use crate::store::contacts::upsert as upsert_indexed;
+use crate::store::{Store, StoreError};
 use crate::sync::plan::{Reading, Target};
 
 /// A contact whose phone is not a number.
