@@ -275,6 +275,16 @@ async fn sync_contacts_plans_syncs_then_has_nothing_left_to_write() {
     assert_eq!(json["report"]["counts"]["created"], 0);
     assert_eq!(json["unparseable"].as_array().map(Vec::len), Some(2));
 
+    let mut doctor = cli();
+    sandbox_env(&mut doctor, &sandbox, data.path());
+    doctor.arg("doctor");
+    let out = run(doctor).await;
+    let (stdout, _) = text(&out);
+    assert!(
+        stdout.contains("✓ Contact sync: last run finished") && stdout.contains("2 phones"),
+        "{stdout}"
+    );
+
     let out = run(sync(&["--roles", "admins"])).await;
     assert_eq!(out.status.code(), Some(2));
     let mut off = sync(&[]);
