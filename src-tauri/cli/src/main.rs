@@ -31,6 +31,12 @@ enum Command {
     Sandbox(commands::sandbox::Args),
     /// Start the sandbox and show the cards of its demo callers.
     Demo(commands::demo::Args),
+    /// Run the hub: receive Aircall's webhooks, log into Intercom, serve the agents.
+    Serve(commands::serve::Args),
+    /// Manage the agents' tokens for the hub's API.
+    Agents(commands::agents::Args),
+    /// Register the hub's webhook with Aircall.
+    SetupWebhook(commands::setup_webhook::Args),
     /// Sync Intercom users and leads with a phone into the local index and Aircall contacts.
     SyncContacts(commands::sync_contacts::Args),
 }
@@ -74,6 +80,9 @@ fn main() -> ExitCode {
             Command::Doctor(args) => commands::doctor::run(args).await,
             Command::Sandbox(args) => commands::sandbox::run(args).await,
             Command::Demo(args) => commands::demo::run(args).await,
+            Command::Serve(args) => commands::serve::run(args).await,
+            Command::Agents(args) => commands::agents::run(args).await,
+            Command::SetupWebhook(args) => commands::setup_webhook::run(args).await,
             Command::SyncContacts(args) => commands::sync_contacts::run(args).await,
         }
     });

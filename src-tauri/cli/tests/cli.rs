@@ -294,3 +294,99 @@ async fn sync_contacts_plans_syncs_then_has_nothing_left_to_write() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr.contains("RINGSIDE_SYNC_ENABLED"), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn setup_webhook_registers_with_aircall_and_serve_accepts_its_token() {
+    let sandbox = Sandbox::start(Seed::demo()).await.unwrap();
+    let data = tempfile::tempdir().unwrap();
+
+    let mut cmd = cli();
+    sandbox_env(&mut cmd, &sandbox, data.path());
+    cmd.args([
+        "setup-webhook",
+        "--url",
+        "http://example.com/webhooks/aircall",
+    ]);
+    let out = run(cmd).await;
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "plain HTTP is refused before asking Aircall"
+    );
+
+    let mut cmd = cli();
+    sandbox_env(&mut cmd, &sandbox, data.path());
+    cmd.args([
+        "setup-webhook",
+        "--url",
+        "https://hub.example.com/webhooks/aircall",
+    ]);
+    let out = run(cmd).await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stdout.contains("registered for 28 events"), "{stdout}");
+    let hooks = sandbox.aircall().webhooks();
+    assert_eq!(hooks.len(), 1);
+    let token = hooks[0].token.clone();
+    assert!(!stdout.contains(&token), "the token is never printed");
+
+    // The hub, as a real process, accepts events carrying that token and refuses others.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut cmd = cli();
+    sandbox_env(&mut cmd, &sandbox, data.path());
+    cmd.env("RINGSIDE_LISTEN", format!("127.0.0.1:{port}"))
+        .arg("serve")
+        .stdout(std::process::Stdio::null());
+    let mut hub = cmd.spawn().unwrap();
+    let url = format!("http://127.0.0.1:{port}/webhooks/aircall");
+    let client = reqwest::Client::new();
+    let mut status = None;
+    for _ in 0..100 {
+        let body = serde_json::json!({"event": "number.opened", "token": token, "data": {"id": 1}});
+        if let Ok(r) = client.post(&url).json(&body).send().await {
+            status = Some(r.status().as_u16());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let wrong = serde_json::json!({"event": "number.opened", "token": "guess", "data": {"id": 1}});
+    let refused = client
+        .post(&url)
+        .json(&wrong)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16();
+    hub.kill().unwrap();
+    hub.wait().unwrap();
+    assert_eq!(status, Some(200));
+    assert_eq!(refused, 401);
+}
+
+#[test]
+fn agents_are_added_listed_and_revoked() {
+    let data = tempfile::tempdir().unwrap();
+    let agents = |args: &[&str]| {
+        cli()
+            .env("RINGSIDE_DATA_DIR", data.path())
+            .arg("agents")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = agents(&["add", "Bob@Acme.io"]);
+    let (stdout, _) = text(&out);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout.starts_with("Token for bob@acme.io: rs_"), "{stdout}");
+    let (listed, _) = text(&agents(&["list"]));
+    assert!(listed.starts_with("bob@acme.io\t"), "{listed}");
+    assert!(!listed.contains("rs_"), "tokens are never shown again");
+    assert_eq!(agents(&["revoke", "bob@acme.io"]).status.code(), Some(0));
+    assert_eq!(agents(&["revoke", "bob@acme.io"]).status.code(), Some(1));
+    assert_eq!(agents(&["add", "not-an-email"]).status.code(), Some(2));
+}

@@ -13,6 +13,7 @@ use url::Url;
 use crate::aircall::AircallConfig;
 use crate::intercom::{self, IntercomConfig};
 use crate::phone::Region;
+use crate::rules::Settings;
 use crate::secret::Secret;
 use crate::store;
 use crate::sync::plan::Roles;
@@ -61,6 +62,15 @@ const FILE_KEYS: &[(&str, &str)] = &[
     ("sync_roles", env::SYNC_ROLES),
     ("sync_interval_minutes", env::SYNC_INTERVAL),
     ("sync_full_every_hours", env::SYNC_FULL_EVERY),
+    ("log_answered_calls", "RINGSIDE_LOG_ANSWERED_CALLS"),
+    ("log_missed_calls", "RINGSIDE_LOG_MISSED_CALLS"),
+    ("log_outbound_calls", "RINGSIDE_LOG_OUTBOUND_CALLS"),
+    ("log_messages", "RINGSIDE_LOG_MESSAGES"),
+    ("create_contacts", "RINGSIDE_CREATE_CONTACTS"),
+    ("new_contact_role", "RINGSIDE_NEW_CONTACT_ROLE"),
+    ("message_fallback", "RINGSIDE_MESSAGE_FALLBACK"),
+    ("tag_window_minutes", "RINGSIDE_TAG_WINDOW_MINUTES"),
+    ("push_insight_cards", "RINGSIDE_PUSH_INSIGHT_CARDS"),
 ];
 
 /// A configuration problem, worded for the admin who set it up.
@@ -85,6 +95,8 @@ pub struct Config {
     pub default_region: Region,
     /// Where the database lives.
     pub data_dir: PathBuf,
+    /// What the hub logs, and how.
+    pub settings: Settings,
     /// Contact sync.
     pub sync: SyncSettings,
 }
@@ -195,6 +207,10 @@ impl Config {
             }
         };
 
+        let settings = Settings::from_lookup(get).map_err(|reason| ConfigError::Invalid {
+            key: "settings".to_owned(),
+            reason,
+        })?;
         let mut sync = SyncSettings::default();
         if let Some(enabled) = get(env::SYNC_ENABLED) {
             sync.enabled = parse_bool(&enabled)
@@ -227,6 +243,7 @@ impl Config {
             aircall,
             default_region,
             data_dir,
+            settings,
             sync,
         })
     }

@@ -10,13 +10,18 @@ pub mod aircall;
 pub mod card;
 pub mod config;
 pub mod error;
+pub mod hub;
+pub mod inbox;
 pub mod intercom;
+pub mod outbox;
 pub mod pacing;
 pub mod phone;
+pub mod rules;
 pub mod secret;
 pub mod store;
 pub mod sync;
 mod transport;
+pub mod webhook;
 
 pub use error::{Api, ApiError};
 pub use secret::Secret;

@@ -1,10 +1,13 @@
 //! One module per subcommand.
 
+pub mod agents;
 pub mod card;
 pub mod demo;
 pub mod doctor;
 pub mod normalize;
 pub mod sandbox;
+pub mod serve;
+pub mod setup_webhook;
 pub mod sync_contacts;
 
 /// Text from outside (an argument, a contact's name) with control characters escaped, so it

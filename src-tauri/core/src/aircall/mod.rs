@@ -18,7 +18,7 @@ use url::Url;
 
 pub use types::{
     AircallContact, Availability, Call, CallTag, CardBlock, Comment, ContactDetail, DetailKind,
-    Direction, Number, Page, PageRequest, User, UserAvailability, UserRef, Webhook,
+    Direction, Message, Number, Page, PageRequest, User, UserAvailability, UserRef, Webhook,
 };
 
 use crate::error::{Api, ApiError};

@@ -103,6 +103,9 @@ pub struct Number {
     /// ISO country of the number; national caller IDs on it are read in this region.
     #[serde(default)]
     pub country: Option<String>,
+    /// The teammates who answer this line, when the payload lists them.
+    #[serde(default)]
+    pub users: Vec<UserRef>,
 }
 
 /// A user as embedded in a call.
@@ -427,6 +430,47 @@ pub struct Page<T> {
     pub total: u64,
     /// Whether another page follows.
     pub has_next: bool,
+}
+
+/// An SMS, MMS or WhatsApp message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    /// Aircall's id.
+    #[serde(deserialize_with = "string_or_number")]
+    pub id: String,
+    /// Inbound (from the customer) or outbound.
+    pub direction: Direction,
+    /// The customer's number.
+    #[serde(default)]
+    pub external_number: Option<String>,
+    /// The number as Aircall shows it (some payloads carry this instead).
+    #[serde(default)]
+    pub raw_digits: Option<String>,
+    /// The text.
+    #[serde(default)]
+    pub body: Option<String>,
+    /// `received`, `pending`, `sent`, `delivered`, `failed`, …
+    #[serde(default)]
+    pub status: Option<String>,
+    /// `null` for SMS/MMS, `whatsapp` for WhatsApp.
+    #[serde(default)]
+    pub channel: Option<String>,
+    /// The Aircall line.
+    #[serde(default)]
+    pub number: Option<Number>,
+    /// The teammate who sent it, when the payload says.
+    #[serde(default)]
+    pub user: Option<UserRef>,
+}
+
+impl Message {
+    /// "SMS" or "WhatsApp".
+    pub fn channel_label(&self) -> &'static str {
+        match self.channel.as_deref() {
+            Some(c) if c.eq_ignore_ascii_case("whatsapp") => "WhatsApp",
+            _ => "SMS",
+        }
+    }
 }
 
 #[cfg(test)]

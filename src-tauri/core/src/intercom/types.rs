@@ -135,6 +135,8 @@ pub struct Conversation {
     pub updated_at: i64,
     /// The parts, when the conversation was fetched on its own (searches omit them).
     pub parts: Vec<ConversationPart>,
+    /// The first message's text.
+    pub source_body: Option<String>,
 }
 
 /// A teammate in Intercom.

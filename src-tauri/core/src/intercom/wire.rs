@@ -211,6 +211,14 @@ pub(crate) struct WireConversation {
     tags: Option<WireTagRefs>,
     #[serde(default)]
     conversation_parts: Option<WireParts>,
+    #[serde(default)]
+    source: Option<WireSource>,
+}
+
+#[derive(Debug, Deserialize)]
+struct WireSource {
+    #[serde(default)]
+    body: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -281,6 +289,7 @@ impl From<WireConversation> for Conversation {
                 .unwrap_or_default(),
             created_at: w.created_at.unwrap_or(0),
             updated_at: w.updated_at.unwrap_or(0),
+            source_body: w.source.and_then(|s| s.body),
             parts: w
                 .conversation_parts
                 .map(|p| {

@@ -228,6 +228,19 @@ impl Store {
             .optional()?)
     }
 
+    /// The email of a cached Aircall user.
+    pub fn aircall_user_email(&self, id: u64) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT email FROM aircall_users WHERE id = ?1",
+                [id as i64],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten())
+    }
+
     /// When the Aircall users were last listed, and the oldest availability among them.
     pub fn aircall_users_freshness(&self) -> Result<Option<(i64, i64)>, StoreError> {
         Ok(self.conn().query_row(

@@ -1,13 +1,18 @@
 //! The local SQLite database: the contact index by phone number, the caches the insight card
-//! reads (conversations, admins, Aircall users) and contact sync's runs and mapping.
+//! reads (conversations, admins, Aircall users), the hub's inbox, outbox and agents, and contact
+//! sync's runs and mapping.
 //!
 //! One file, opened in WAL mode with foreign keys on. The schema lives next to each table's
-//! accessors (`contacts.rs`, `caches.rs`, `sync.rs`) and is applied by forward-only migrations numbered by
-//! `PRAGMA user_version`, one transaction each. A database written by a newer Ringside is refused
-//! rather than guessed at. Nothing secret is ever written here.
+//! accessors (`contacts.rs`, `caches.rs`, `inbox.rs`, `outbox.rs`, `agents.rs`, `sync.rs`) and
+//! is applied by forward-only migrations numbered by `PRAGMA user_version`, one transaction
+//! each. A database written by a newer Ringside is refused rather than guessed at. Nothing
+//! secret is ever written here.
 
+mod agents;
 mod caches;
 mod contacts;
+mod inbox;
+mod outbox;
 mod sync;
 
 use std::path::{Path, PathBuf};
@@ -15,14 +20,24 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::Connection;
 
+pub use agents::{new_token, Agent};
 pub use caches::{CachedAircallUser, CachedConversation};
 pub use contacts::IndexedContact;
+pub use inbox::{InboxItem, LoggedEvent};
+pub use outbox::{Lane, NewEffect, NewEvent, OutboxRow, Subject};
 pub use sync::{
     Counter, LeaseHeld, RunCounts, RunKind, RunPhase, Scanned, SyncRow, SyncRun, Unparseable,
 };
 
 /// Every migration, in order. Migration `n` (1-based) moves `user_version` from `n - 1` to `n`.
-const MIGRATIONS: &[&str] = &[contacts::CREATE, caches::CREATE, sync::CREATE];
+const MIGRATIONS: &[&str] = &[
+    contacts::CREATE,
+    caches::CREATE,
+    inbox::CREATE,
+    outbox::CREATE,
+    agents::CREATE,
+    sync::CREATE,
+];
 
 /// The database file's name inside the data directory.
 pub const DB_FILE: &str = "ringside.db";
@@ -39,6 +54,9 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// A row holds something this program cannot read back.
+    #[error("stored data could not be read: {0}")]
+    Corrupt(String),
     /// The file was written by a newer Ringside.
     #[error("the database {path} has schema version {found}, newer than this Ringside understands ({supported}); upgrade Ringside or point RINGSIDE_DATA_DIR elsewhere")]
     TooNew {

@@ -1,0 +1,75 @@
+//! `ringside-cli serve`: the hub. Listens on `RINGSIDE_LISTEN` (default `127.0.0.1:8790`) for
+//! Aircall's webhooks and the agents, until Ctrl-C or SIGTERM.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use ringside_core::card::system_clock;
+use ringside_core::hub::{Hub, HubConfig, TlsFiles};
+use ringside_core::Secret;
+
+use crate::{engine, Outcome, UsageError};
+
+/// Arguments of `serve`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Address to listen on.
+    #[arg(long, env = "RINGSIDE_LISTEN", default_value = "127.0.0.1:8790")]
+    listen: SocketAddr,
+    /// Serve HTTPS with this certificate chain (PEM); needs --tls-key too.
+    #[arg(long, env = "RINGSIDE_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM).
+    #[arg(long, env = "RINGSIDE_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+}
+
+/// Runs the command.
+pub async fn run(args: Args) -> Result<Outcome, UsageError> {
+    let config = engine::config()?;
+    let store = engine::store(&config)?;
+    let webhook_token = std::env::var("RINGSIDE_WEBHOOK_TOKEN")
+        .ok()
+        .filter(|t| !t.trim().is_empty())
+        .map(Secret::new);
+    if webhook_token.is_none()
+        && store
+            .meta(ringside_core::hub::webhooks::TOKEN_HASH_KEY)?
+            .is_none()
+    {
+        eprintln!("warning: no webhook token: run `ringside-cli setup-webhook --url https://…` or set RINGSIDE_WEBHOOK_TOKEN; until then every webhook is refused");
+    }
+    let aircall = engine::aircall(&config)?;
+    if aircall.is_none() {
+        eprintln!("warning: Aircall is not configured: cards show no availability and no insight card is pushed");
+    }
+    let hub_config = HubConfig {
+        store,
+        intercom: engine::intercom(&config)?,
+        aircall,
+        webhook_token,
+        settings: config.settings.clone(),
+        default_region: config.default_region,
+        clock: system_clock(),
+        tls: args
+            .tls_cert
+            .zip(args.tls_key)
+            .map(|(cert, key)| TlsFiles { cert, key }),
+    };
+    let scheme = if hub_config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| UsageError(format!("cannot listen on {}: {e}", args.listen)))?;
+    let hub = Hub::start(hub_config, listener)
+        .await
+        .map_err(|e| UsageError(e.to_string()))?;
+    println!("Ringside hub listening on {scheme}://{}", hub.local_addr());
+    println!("  webhooks: POST /webhooks/aircall · agents: /api/v1 · health: GET /healthz");
+    super::sandbox::shutdown_signal().await;
+    hub.shutdown().await;
+    Ok(Outcome::Success)
+}

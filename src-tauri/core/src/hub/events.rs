@@ -1,0 +1,82 @@
+//! What the hub tells agents: call states, cards, logging outcomes and availability changes.
+//! Every event is written to the event log first (so a reconnecting agent can replay it with
+//! `Last-Event-ID`), then announced to the live streams.
+
+use serde::Serialize;
+
+use crate::card::{Candidate, Card};
+use crate::store::NewEvent;
+
+/// An event for the agents' stream. The SSE `event:` name is the `type`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type")]
+pub enum HubEvent {
+    /// A call is ringing (or was just placed).
+    #[serde(rename = "call.ringing")]
+    CallRinging {
+        call_id: u64,
+        direction: String,
+        phone: Option<String>,
+        line: Option<String>,
+    },
+    /// Someone picked up.
+    #[serde(rename = "call.answered")]
+    CallAnswered { call_id: u64, by: Option<String> },
+    /// The call was transferred.
+    #[serde(rename = "call.transferred")]
+    CallTransferred { call_id: u64, to: Option<String> },
+    /// The call is over.
+    #[serde(rename = "call.ended")]
+    CallEnded { call_id: u64 },
+    /// The insight card is ready.
+    #[serde(rename = "card.ready")]
+    CardReady { call_id: u64, card: Box<Card> },
+    /// The call or message is in Intercom.
+    #[serde(rename = "call.logged")]
+    Logged {
+        subject: String,
+        id: String,
+        conversation_id: String,
+        url: String,
+    },
+    /// It could not be logged automatically, and why.
+    #[serde(rename = "logging.skipped")]
+    Skipped {
+        subject: String,
+        id: String,
+        reason: String,
+        candidates: Vec<Candidate>,
+    },
+    /// A teammate's Aircall availability changed.
+    #[serde(rename = "availability.changed")]
+    Availability {
+        user_id: u64,
+        email: Option<String>,
+        availability: Option<String>,
+    },
+}
+
+impl HubEvent {
+    /// The event's name (`call.ringing`, …).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            HubEvent::CallRinging { .. } => "call.ringing",
+            HubEvent::CallAnswered { .. } => "call.answered",
+            HubEvent::CallTransferred { .. } => "call.transferred",
+            HubEvent::CallEnded { .. } => "call.ended",
+            HubEvent::CardReady { .. } => "card.ready",
+            HubEvent::Logged { .. } => "call.logged",
+            HubEvent::Skipped { .. } => "logging.skipped",
+            HubEvent::Availability { .. } => "availability.changed",
+        }
+    }
+
+    /// The event as a log row for these agents (empty: everyone).
+    pub fn to_new(&self, audience: Vec<String>) -> NewEvent {
+        NewEvent {
+            audience,
+            kind: self.kind().to_owned(),
+            payload: serde_json::to_string(self).unwrap_or_else(|_| "{}".to_owned()),
+        }
+    }
+}

@@ -1,0 +1,441 @@
+//! The seed's logging rules as pure functions: from what is known of a call or a message, and
+//! what was already planned for it, to the effects still missing.
+//!
+//! The rules compare a desired state (a conversation, a summary note, one note per comment, the
+//! right assignee, the call's tags) with their memory of what they already asked for, and emit
+//! only the difference. So a redelivered or reordered webhook adds nothing that was planned, and
+//! an event that brings news (a comment, a tag, a new assignee) adds exactly that. No IO here.
+
+pub mod notes;
+mod settings;
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+pub use notes::{call_first_message, message_first_message};
+pub use settings::{MessageFallback, Settings};
+
+use crate::aircall::{Call, Direction, Message, UserRef};
+use crate::webhook::{CallEvent, MessageEvent};
+
+/// One thing to do in Intercom or Aircall.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Effect {
+    /// Build the insight card for the agents and, when the setting allows, show it in
+    /// Aircall's phone app (live calls only).
+    PushInsightCard,
+    /// Find (or create) the contact and start the conversation with this first message.
+    StartConversation { body: String },
+    /// An internal note, by the teammate with this email when there is one, else by the
+    /// integration admin.
+    AddNote {
+        body: String,
+        author_email: Option<String>,
+    },
+    /// Assign the conversation.
+    Assign { target: AssignTarget },
+    /// Put a tag on the conversation (created in Intercom if missing), as the teammate with
+    /// this email when there is one.
+    Tag {
+        name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        author_email: Option<String>,
+    },
+    /// Take a tag off the conversation.
+    Untag {
+        name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        author_email: Option<String>,
+    },
+}
+
+impl Effect {
+    /// Whether the effect needs the conversation to exist first.
+    pub fn needs_conversation(&self) -> bool {
+        !matches!(
+            self,
+            Effect::PushInsightCard | Effect::StartConversation { .. }
+        )
+    }
+}
+
+/// Whom to assign a conversation to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "to", rename_all = "snake_case")]
+pub enum AssignTarget {
+    /// The Intercom admin whose email is this one (case-insensitive); if nobody matches, the
+    /// fallback.
+    Teammate {
+        email: String,
+        name: String,
+        fallback: Fallback,
+    },
+    /// The admin who owns the Intercom token.
+    IntegrationAdmin,
+}
+
+/// What to do when a teammate has no Intercom admin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fallback {
+    /// Assign to the integration admin.
+    IntegrationAdmin,
+    /// Leave the assignment as it is.
+    Keep,
+    /// Leave the conversation unassigned (Intercom's own rules apply).
+    Unassigned,
+}
+
+/// An effect with its idempotency key, unique for the subject.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Planned {
+    /// Stable for this effect of this subject: the outbox refuses a second row with it.
+    pub key: String,
+    /// What to do.
+    pub effect: Effect,
+}
+
+/// What the rules already planned for a call.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallMemory {
+    /// The card was pushed to Aircall.
+    pub card_pushed: bool,
+    /// The conversation was asked for.
+    pub conversation: bool,
+    /// The summary note was asked for.
+    pub summary: bool,
+    /// A recording or voicemail link was noted.
+    pub media: bool,
+    /// Comments already noted, by Aircall id.
+    pub comments: BTreeSet<u64>,
+    /// Tags applied (lower case).
+    pub tags: BTreeSet<String>,
+    /// The assignee last asked for (`integration` or a lower-case email).
+    pub assignee: Option<String>,
+    /// The Aircall user (id, name) the call was last assigned to in Aircall.
+    pub assigned_to: Option<(u64, String)>,
+    /// The last transfer target handled.
+    pub transferred_to: Option<u64>,
+    /// A counter that keeps keys unique when the same kind of effect recurs.
+    pub seq: u32,
+}
+
+/// What the rules already planned for a message.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageMemory {
+    /// The conversation (with its details note and assignment) was asked for.
+    pub conversation: bool,
+    /// Delivery statuses already noted.
+    pub statuses: BTreeSet<String>,
+}
+
+/// Why a call is not logged at all.
+pub fn call_not_logged(call: &Call, settings: &Settings) -> Option<&'static str> {
+    match (call.direction, call.answered_at.is_some()) {
+        (Direction::Outbound, _) if !settings.log_outbound_calls => {
+            Some("logging outbound calls is turned off")
+        }
+        (Direction::Inbound, true) if !settings.log_answered_calls => {
+            Some("logging answered calls is turned off")
+        }
+        (Direction::Inbound, false) if !settings.log_missed_calls => {
+            Some("logging missed calls is turned off")
+        }
+        _ => None,
+    }
+}
+
+/// Whether the call is over.
+pub fn is_done(call: &Call, kind: CallEvent) -> bool {
+    call.status == "done"
+        || call.ended_at.is_some()
+        || matches!(kind, CallEvent::Hungup | CallEvent::Ended)
+}
+
+/// The effects a call event still needs. `call` is the most complete snapshot known.
+pub fn plan_call(
+    kind: CallEvent,
+    call: &Call,
+    event_time: i64,
+    memory: &CallMemory,
+    settings: &Settings,
+) -> (Vec<Planned>, CallMemory) {
+    let mut m = memory.clone();
+    let mut out = Vec::new();
+    let id = call.id;
+    let done = is_done(call, kind);
+
+    // The card is built for the agents whatever the setting; the setting decides whether it
+    // is also pushed to Aircall's phone app.
+    if !done && !m.card_pushed {
+        out.push(Planned {
+            key: format!("call:{id}:card"),
+            effect: Effect::PushInsightCard,
+        });
+        m.card_pushed = true;
+    }
+    if !done || call_not_logged(call, settings).is_some() {
+        return (out, m);
+    }
+
+    if !m.conversation {
+        out.push(Planned {
+            key: format!("call:{id}:conversation"),
+            effect: Effect::StartConversation {
+                body: call_first_message(call),
+            },
+        });
+        m.conversation = true;
+    }
+    // Final data comes with `call.ended` (about 30 s after the hang-up); any later event has it.
+    let final_data = kind != CallEvent::Hungup;
+    if final_data && !m.summary {
+        out.push(note(
+            format!("call:{id}:summary"),
+            notes::call_summary(call),
+        ));
+        m.summary = true;
+        m.media = notes::media_link(call).is_some();
+    }
+    if m.summary && !m.media {
+        if let Some(link) = notes::media_link(call) {
+            out.push(note(
+                format!("call:{id}:media"),
+                notes::media_note(call, &link),
+            ));
+            m.media = true;
+        }
+    }
+    for comment in &call.comments {
+        if m.comments.insert(comment.id) {
+            out.push(note(
+                format!("call:{id}:comment:{}", comment.id),
+                notes::comment_note(comment),
+            ));
+        }
+    }
+    plan_assignment(call, &mut m, &mut out);
+    plan_tags(call, event_time, settings, &mut m, &mut out);
+    (out, m)
+}
+
+fn note(key: String, body: String) -> Planned {
+    Planned {
+        key,
+        effect: Effect::AddNote {
+            body,
+            author_email: None,
+        },
+    }
+}
+
+fn teammate(user: &UserRef, fallback: Fallback) -> Option<AssignTarget> {
+    let email = user.email.as_deref()?.trim();
+    if email.is_empty() {
+        return None;
+    }
+    Some(AssignTarget::Teammate {
+        email: email.to_lowercase(),
+        name: user.name.clone(),
+        fallback,
+    })
+}
+
+fn target_key(target: &AssignTarget) -> String {
+    match target {
+        AssignTarget::Teammate { email, .. } => email.clone(),
+        AssignTarget::IntegrationAdmin => "integration".to_owned(),
+    }
+}
+
+fn assign(call_id: u64, target: AssignTarget, m: &mut CallMemory, out: &mut Vec<Planned>) {
+    let key = target_key(&target);
+    if m.assignee.as_deref() == Some(key.as_str()) {
+        return;
+    }
+    m.seq += 1;
+    out.push(Planned {
+        key: format!("call:{call_id}:assign:{}", m.seq),
+        effect: Effect::Assign { target },
+    });
+    m.assignee = Some(key);
+}
+
+fn plan_assignment(call: &Call, m: &mut CallMemory, out: &mut Vec<Planned>) {
+    let answered = call.answered_at.is_some();
+    // The teammate who answered or placed the call; a missed inbound call stays unassigned.
+    if m.assignee.is_none() && (call.direction == Direction::Outbound || answered) {
+        let original = call
+            .user
+            .as_ref()
+            .and_then(|u| teammate(u, Fallback::IntegrationAdmin));
+        assign(
+            call.id,
+            original.unwrap_or(AssignTarget::IntegrationAdmin),
+            m,
+            out,
+        );
+    }
+    // A transfer that was answered moves the conversation to the new teammate, if matched.
+    if let Some(to) = &call.transferred_to {
+        if answered && m.transferred_to != Some(to.id) {
+            m.transferred_to = Some(to.id);
+            if let Some(target) = teammate(to, Fallback::Keep) {
+                assign(call.id, target, m, out);
+            }
+        }
+    }
+    // A reassignment in Aircall: to someone else than the teammate who last had the call.
+    if let Some(to) = &call.assigned_to {
+        let previous = m
+            .assigned_to
+            .clone()
+            .or_else(|| call.user.as_ref().map(|u| (u.id, u.name.clone())));
+        if previous.as_ref().map(|(id, _)| *id) != Some(to.id) {
+            let from = previous.map(|(_, name)| name);
+            m.seq += 1;
+            out.push(note(
+                format!("call:{}:reassigned:{}", call.id, m.seq),
+                notes::reassigned_note(from.as_deref(), &to.name),
+            ));
+            if let Some(target) = teammate(to, Fallback::Keep) {
+                assign(call.id, target, m, out);
+            }
+        }
+        m.assigned_to = Some((to.id, to.name.clone()));
+    }
+}
+
+fn plan_tags(
+    call: &Call,
+    event_time: i64,
+    settings: &Settings,
+    m: &mut CallMemory,
+    out: &mut Vec<Planned>,
+) {
+    if let Some(ended) = call.ended_at {
+        if event_time > ended + settings.tag_window_secs {
+            return;
+        }
+    }
+    let desired: BTreeSet<String> = call
+        .tags
+        .iter()
+        .map(|t| t.name.trim().to_owned())
+        .filter(|n| !n.is_empty())
+        .collect();
+    let desired_lower: BTreeSet<String> = desired.iter().map(|n| n.to_lowercase()).collect();
+    for name in &desired {
+        if m.tags.insert(name.to_lowercase()) {
+            m.seq += 1;
+            out.push(Planned {
+                key: format!("call:{}:tag:{}", call.id, m.seq),
+                effect: Effect::Tag {
+                    name: name.clone(),
+                    author_email: None,
+                },
+            });
+        }
+    }
+    let removed: Vec<String> = m
+        .tags
+        .iter()
+        .filter(|t| !desired_lower.contains(*t))
+        .cloned()
+        .collect();
+    for name in removed {
+        m.tags.remove(&name);
+        m.seq += 1;
+        out.push(Planned {
+            key: format!("call:{}:untag:{}", call.id, m.seq),
+            effect: Effect::Untag {
+                name,
+                author_email: None,
+            },
+        });
+    }
+}
+
+/// The effects a message event still needs.
+pub fn plan_message(
+    kind: MessageEvent,
+    message: &Message,
+    memory: &MessageMemory,
+    settings: &Settings,
+) -> (Vec<Planned>, MessageMemory) {
+    let mut m = memory.clone();
+    let mut out = Vec::new();
+    if !settings.log_messages {
+        return (out, m);
+    }
+    let id = &message.id;
+    if !m.conversation {
+        out.push(Planned {
+            key: format!("message:{id}:conversation"),
+            effect: Effect::StartConversation {
+                body: message_first_message(message),
+            },
+        });
+        out.push(note(
+            format!("message:{id}:details"),
+            notes::message_note(message),
+        ));
+        let target = match message.direction {
+            Direction::Outbound => Some(
+                message
+                    .user
+                    .as_ref()
+                    .and_then(|u| teammate(u, Fallback::IntegrationAdmin))
+                    .unwrap_or(AssignTarget::IntegrationAdmin),
+            ),
+            Direction::Inbound => {
+                let fallback = match settings.message_fallback {
+                    MessageFallback::Unassigned => Fallback::Unassigned,
+                    MessageFallback::IntegrationAdmin => Fallback::IntegrationAdmin,
+                };
+                let users = message
+                    .number
+                    .as_ref()
+                    .map(|n| n.users.as_slice())
+                    .unwrap_or_default();
+                match users {
+                    [only] => teammate(only, fallback),
+                    _ => None,
+                }
+                .or(match fallback {
+                    Fallback::IntegrationAdmin => Some(AssignTarget::IntegrationAdmin),
+                    _ => None,
+                })
+            }
+        };
+        if let Some(target) = target {
+            out.push(Planned {
+                key: format!("message:{id}:assign"),
+                effect: Effect::Assign { target },
+            });
+        }
+        m.conversation = true;
+        if let Some(status) = notes::delivery_status(message) {
+            m.statuses.insert(status.to_owned());
+        }
+    }
+    if kind == MessageEvent::StatusUpdated {
+        if let Some(status) = notes::delivery_status(message) {
+            if m.statuses.insert(status.to_owned()) {
+                out.push(note(
+                    format!(
+                        "message:{id}:status:{}",
+                        status.to_lowercase().replace(' ', "_")
+                    ),
+                    notes::status_note(status),
+                ));
+            }
+        }
+    }
+    (out, m)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,183 @@
+//! The inbox (every accepted webhook, written before Aircall gets its 200) and the event log
+//! the agents' stream replays from.
+
+use rusqlite::{params, OptionalExtension};
+
+use super::{Store, StoreError};
+use crate::webhook::StoredEvent;
+
+pub(super) const CREATE: &str = "
+CREATE TABLE inbox (
+    id            INTEGER PRIMARY KEY,
+    received_at   INTEGER NOT NULL,
+    event         TEXT NOT NULL,
+    body          TEXT NOT NULL,        -- the envelope without its token
+    state         TEXT NOT NULL DEFAULT 'pending'
+                  CHECK (state IN ('pending', 'processed', 'ignored', 'failed')),
+    error         TEXT,
+    processed_at  INTEGER
+);
+CREATE INDEX inbox_pending ON inbox (state, id);
+CREATE TABLE events (
+    id        INTEGER PRIMARY KEY,
+    at        INTEGER NOT NULL,
+    audience  TEXT NOT NULL,            -- JSON array of lower-case emails; [] = every agent
+    kind      TEXT NOT NULL,
+    payload   TEXT NOT NULL
+);
+";
+
+/// An inbox row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InboxItem {
+    /// Row id, in arrival order.
+    pub id: i64,
+    /// The event.
+    pub event: StoredEvent,
+}
+
+/// A row of the event log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedEvent {
+    /// Increasing id, used as the SSE `id` (`Last-Event-ID`).
+    pub id: i64,
+    /// UNIX seconds.
+    pub at: i64,
+    /// Lower-case emails of the agents concerned; empty for everyone.
+    pub audience: Vec<String>,
+    /// `call.ringing`, `card.ready`, …
+    pub kind: String,
+    /// The JSON payload.
+    pub payload: String,
+}
+
+impl LoggedEvent {
+    /// Whether the agent with this email should see the event.
+    pub fn concerns(&self, email: &str) -> bool {
+        self.audience.is_empty() || self.audience.iter().any(|a| a.eq_ignore_ascii_case(email))
+    }
+}
+
+impl Store {
+    /// Stores an accepted webhook; returns its row id.
+    pub fn inbox_push(&self, event: &StoredEvent, now: i64) -> Result<i64, StoreError> {
+        let body = serde_json::to_string(event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let conn = self.conn();
+        conn.execute(
+            "INSERT INTO inbox (received_at, event, body) VALUES (?1, ?2, ?3)",
+            params![now, event.event, body],
+        )?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    /// The oldest pending webhooks.
+    pub fn inbox_pending(&self, limit: usize) -> Result<Vec<InboxItem>, StoreError> {
+        let conn = self.conn();
+        let rows: Vec<(i64, String)> = conn
+            .prepare_cached(
+                "SELECT id, body FROM inbox WHERE state = 'pending' ORDER BY id LIMIT ?1",
+            )?
+            .query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (id, body) in rows {
+            match serde_json::from_str(&body) {
+                Ok(event) => out.push(InboxItem { id, event }),
+                // Only a hand-edited row can get here: set it aside with the reason.
+                Err(e) => {
+                    conn.execute(
+                        "UPDATE inbox SET state = 'failed', error = ?2 WHERE id = ?1",
+                        params![id, e.to_string()],
+                    )?;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Marks a webhook handled without effects (unknown event, bad data) with the reason.
+    pub fn inbox_finish(
+        &self,
+        id: i64,
+        state: &str,
+        error: Option<&str>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        self.conn().execute(
+            "UPDATE inbox SET state = ?2, error = ?3, processed_at = ?4 WHERE id = ?1",
+            params![id, state, error, now],
+        )?;
+        Ok(())
+    }
+
+    /// Webhooks accepted but not processed yet.
+    pub fn inbox_depth(&self) -> Result<u64, StoreError> {
+        Ok(self.conn().query_row(
+            "SELECT COUNT(*) FROM inbox WHERE state = 'pending'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )? as u64)
+    }
+
+    /// Appends to the event log inside an open transaction; returns the event id.
+    pub(crate) fn log_event_in(
+        conn: &rusqlite::Connection,
+        at: i64,
+        audience: &[String],
+        kind: &str,
+        payload: &str,
+    ) -> Result<i64, StoreError> {
+        let audience = serde_json::to_string(audience).unwrap_or_else(|_| "[]".into());
+        conn.execute(
+            "INSERT INTO events (at, audience, kind, payload) VALUES (?1, ?2, ?3, ?4)",
+            params![at, audience, kind, payload],
+        )?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    /// Appends to the event log; returns the event id.
+    pub fn log_event(
+        &self,
+        at: i64,
+        audience: &[String],
+        kind: &str,
+        payload: &str,
+    ) -> Result<i64, StoreError> {
+        Self::log_event_in(&self.conn(), at, audience, kind, payload)
+    }
+
+    /// Events after `after_id`, oldest first, at most `limit`.
+    pub fn events_after(
+        &self,
+        after_id: i64,
+        limit: usize,
+    ) -> Result<Vec<LoggedEvent>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, at, audience, kind, payload FROM events WHERE id > ?1 ORDER BY id LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![after_id, limit as i64], |r| {
+            let audience: String = r.get(2)?;
+            Ok(LoggedEvent {
+                id: r.get(0)?,
+                at: r.get(1)?,
+                audience: serde_json::from_str(&audience).unwrap_or_default(),
+                kind: r.get(3)?,
+                payload: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The newest event id (0 when none).
+    pub fn last_event_id(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn()
+            .query_row("SELECT MAX(id) FROM events", [], |r| {
+                r.get::<_, Option<i64>>(0)
+            })
+            .optional()?
+            .flatten()
+            .unwrap_or(0))
+    }
+}

@@ -1,0 +1,682 @@
+//! The hub end to end: real webhooks over HTTP into a hub started in-process, logging into the
+//! sandbox's Intercom.
+
+use std::time::Duration;
+
+use ringside_core::aircall::Call;
+use ringside_core::card::system_clock;
+use ringside_core::hub::{Hub, HubConfig};
+use ringside_core::phone::Region;
+use ringside_core::rules::Settings;
+use ringside_core::store::Store;
+use ringside_core::Secret;
+use ringside_sandbox::aircall::NewCall;
+use ringside_tests::demo::*;
+use ringside_tests::TestApp;
+use serde_json::json;
+
+const TOKEN: &str = "webhook-token-for-tests";
+
+/// The hub's configuration on the demo sandbox, with an in-memory store.
+fn config(app: &TestApp) -> HubConfig {
+    HubConfig {
+        store: Store::open_in_memory().unwrap(),
+        intercom: app.intercom(),
+        aircall: Some(app.aircall()),
+        webhook_token: Some(Secret::new(TOKEN)),
+        settings: Settings::default(),
+        default_region: Region::parse("FR").unwrap(),
+        clock: system_clock(),
+        tls: None,
+    }
+}
+
+async fn hub(app: &TestApp) -> Hub {
+    app.sandbox.faults().set_aircall_budget(100_000);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    Hub::start(config(app), listener).await.unwrap()
+}
+
+async fn send(hub: &Hub, event: &str, call: &Call) -> reqwest::StatusCode {
+    let body = json!({"resource": "call", "event": event, "timestamp": 1_700_000_000, "token": TOKEN, "data": call});
+    reqwest::Client::new()
+        .post(format!("http://{}/webhooks/aircall", hub.local_addr()))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+async fn until<F: Fn() -> bool>(what: &str, check: F) {
+    for _ in 0..100 {
+        if check() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_answered_call_is_logged_once_to_the_contact_and_assigned() {
+    let app = TestApp::demo().await;
+    let hub = hub(&app).await;
+    let now = system_clock()();
+    let id = app
+        .sandbox
+        .add_call(NewCall {
+            raw_digits: "+33 7 62 04 35 75".into(),
+            number_id: Some(2201),
+            user_id: Some(AIRCALL_BOB),
+            status: "done".into(),
+            started_at: Some(now - 200),
+            answered_at: Some(now - 190),
+            ended_at: Some(now - 10),
+            ..NewCall::default()
+        })
+        .unwrap();
+    let call = app.aircall().call(id).await.unwrap();
+    assert_eq!(send(&hub, "call.ended", &call).await, 200);
+
+    until("the call to be logged", || {
+        hub.store()
+            .subject("call", &id.to_string())
+            .unwrap()
+            .is_some_and(|s| s.status == "logged")
+    })
+    .await;
+    let conversations = app.sandbox.intercom().conversations_of(JANE);
+    let logged: Vec<_> = conversations
+        .iter()
+        .filter(|c| {
+            c.source
+                .body
+                .contains("[Inbound answered call] on Support FR")
+        })
+        .collect();
+    assert_eq!(logged.len(), 1);
+    until("the assignment", || {
+        app.sandbox
+            .intercom()
+            .conversation(&logged[0].id)
+            .is_some_and(|c| c.admin_assignee_id.as_deref() == Some(BOB))
+    })
+    .await;
+
+    // The same webhook again, and an older one late: nothing new.
+    assert_eq!(send(&hub, "call.ended", &call).await, 200);
+    assert_eq!(send(&hub, "call.answered", &call).await, 200);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let again = app.sandbox.intercom().conversations_of(JANE);
+    assert_eq!(
+        again
+            .iter()
+            .filter(|c| c.source.body.contains("[Inbound answered call]"))
+            .count(),
+        1
+    );
+    let parts = app
+        .sandbox
+        .intercom()
+        .conversation(&logged[0].id)
+        .unwrap()
+        .parts;
+    assert_eq!(
+        parts.iter().filter(|p| p.part_type == "note").count(),
+        1,
+        "{parts:?}"
+    );
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_token_or_a_malformed_body_is_refused_and_nothing_is_stored() {
+    let app = TestApp::demo().await;
+    let hub = hub(&app).await;
+    let url = format!("http://{}/webhooks/aircall", hub.local_addr());
+    let client = reqwest::Client::new();
+    let wrong = json!({"event": "call.ended", "token": "nope", "data": {"id": 1}});
+    assert_eq!(
+        client
+            .post(&url)
+            .json(&wrong)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    assert_eq!(
+        client
+            .post(&url)
+            .body("{not json")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+    let big = "x".repeat(300 * 1024);
+    assert_eq!(
+        client.post(&url).body(big).send().await.unwrap().status(),
+        413
+    );
+    let unknown = json!({"event": "number.opened", "token": TOKEN, "data": {"id": 1}});
+    assert_eq!(
+        client
+            .post(&url)
+            .json(&unknown)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(hub.store().inbox_depth().unwrap(), 0);
+    hub.shutdown().await;
+}
+
+/// A minimal Server-Sent Events reader over a streaming response.
+struct EventStream {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+/// One SSE event: its id, name and data.
+#[derive(Debug, Clone)]
+struct SseEvent {
+    id: i64,
+    name: String,
+    data: serde_json::Value,
+}
+
+impl EventStream {
+    async fn open(hub: &Hub, token: &str, last_event_id: Option<i64>) -> reqwest::Response {
+        let mut request = reqwest::Client::new()
+            .get(format!("http://{}/api/v1/events", hub.local_addr()))
+            .bearer_auth(token);
+        if let Some(id) = last_event_id {
+            request = request.header("Last-Event-ID", id.to_string());
+        }
+        request.send().await.unwrap()
+    }
+
+    async fn next(&mut self) -> SseEvent {
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let (mut id, mut name, mut data) = (None, String::new(), String::new());
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("id:") {
+                        id = v.trim().parse().ok();
+                    } else if let Some(v) = line.strip_prefix("event:") {
+                        name = v.trim().to_owned();
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data.push_str(v.trim_start());
+                    }
+                }
+                if let Some(id) = id {
+                    return SseEvent {
+                        id,
+                        name,
+                        data: serde_json::from_str(&data).unwrap(),
+                    };
+                }
+                continue; // a keep-alive comment
+            }
+            let chunk = tokio::time::timeout(Duration::from_secs(10), self.response.chunk())
+                .await
+                .expect("an event within 10 s")
+                .unwrap()
+                .expect("the stream stays open");
+            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+
+    async fn until(&mut self, name: &str) -> SseEvent {
+        loop {
+            let e = self.next().await;
+            if e.name == name {
+                return e;
+            }
+        }
+    }
+}
+
+fn api(hub: &Hub, path: &str) -> String {
+    format!("http://{}/api/v1{path}", hub.local_addr())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_agent_follows_a_call_on_the_stream_then_tags_and_annotates_it() {
+    let app = TestApp::demo().await;
+    let hub = hub(&app).await;
+    let bob = hub.store().add_agent("bob@acme.io", 0).unwrap();
+    let token = bob.expose().to_owned();
+    let client = reqwest::Client::new();
+
+    // No token, no stream.
+    let refused = client.get(api(&hub, "/events")).send().await.unwrap();
+    assert_eq!(refused.status(), 401);
+
+    let mut stream = EventStream {
+        response: EventStream::open(&hub, &token, None).await,
+        buffer: String::new(),
+    };
+    let now = system_clock()();
+    let id = app
+        .sandbox
+        .add_call(NewCall {
+            raw_digits: "+33 7 62 04 35 75".into(),
+            number_id: Some(2201),
+            started_at: Some(now),
+            ..NewCall::default()
+        })
+        .unwrap();
+    let ringing = app.aircall().call(id).await.unwrap();
+    assert_eq!(send(&hub, "call.created", &ringing).await, 200);
+
+    let first = stream.until("call.ringing").await;
+    assert_eq!(first.data["call_id"], id);
+    let card = stream.until("card.ready").await;
+    assert_eq!(card.data["card"]["contact"]["name"], "Jane Roe");
+    assert_eq!(
+        card.data["card"]["conversation"]["owner"]["availability"],
+        "in_call"
+    );
+    // The card also reached Aircall's phone app.
+    until("the insight card", || {
+        app.sandbox
+            .aircall()
+            .insight_cards()
+            .iter()
+            .any(|c| c.call_id == id)
+    })
+    .await;
+
+    app.sandbox
+        .update_call(id, |c| {
+            c.status = "done".into();
+            c.user_id = Some(AIRCALL_BOB);
+            c.answered_at = Some(now + 5);
+            c.ended_at = Some(now + 65);
+        })
+        .unwrap();
+    let ended = app.aircall().call(id).await.unwrap();
+    assert_eq!(send(&hub, "call.ended", &ended).await, 200);
+    let logged = stream.until("call.logged").await;
+    let conversation = logged.data["conversation_id"].as_str().unwrap().to_owned();
+    assert!(logged.data["url"]
+        .as_str()
+        .unwrap()
+        .ends_with(&conversation));
+
+    // Reconnecting with the first event's id replays everything after it, in order.
+    let mut replay = EventStream {
+        response: EventStream::open(&hub, &token, Some(first.id)).await,
+        buffer: String::new(),
+    };
+    let again = replay.next().await;
+    assert!(again.id > first.id);
+    assert_eq!(replay.until("call.logged").await.id, logged.id);
+
+    // A note and a tag from the desktop, written as Bob's admin.
+    let note = client
+        .post(api(&hub, &format!("/calls/{id}/notes")))
+        .bearer_auth(&token)
+        .header("Idempotency-Key", "n1")
+        .json(&json!({"body": "Wants <b>a refund</b>"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(note.status(), 202);
+    let twice = client
+        .post(api(&hub, &format!("/calls/{id}/notes")))
+        .bearer_auth(&token)
+        .header("Idempotency-Key", "n1")
+        .json(&json!({"body": "Wants <b>a refund</b>"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(twice.status(), 202);
+    let tag = client
+        .post(api(&hub, &format!("/calls/{id}/tags")))
+        .bearer_auth(&token)
+        .json(&json!({"name": "Follow-up"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tag.status(), 202);
+    until("the agent's note and tag", || {
+        app.sandbox
+            .intercom()
+            .conversation(&conversation)
+            .is_some_and(|c| {
+                c.tags
+                    .iter()
+                    .any(|t| t.name == "Follow-up" && t.applied_by == BOB)
+                    && c.parts
+                        .iter()
+                        .filter(|p| p.part_type == "note" && p.author.id == BOB)
+                        .count()
+                        == 1
+            })
+    })
+    .await;
+    let parts = app
+        .sandbox
+        .intercom()
+        .conversation(&conversation)
+        .unwrap()
+        .parts;
+    let agent_note = parts
+        .iter()
+        .find(|p| p.author.id == BOB && p.part_type == "note")
+        .unwrap();
+    assert_eq!(
+        agent_note.body.as_deref(),
+        Some("<p>Wants &lt;b&gt;a refund&lt;/b&gt;</p>")
+    );
+
+    let untag = client
+        .delete(api(&hub, &format!("/calls/{id}/tags/Follow-up")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(untag.status(), 202);
+    until("the tag to go", || {
+        app.sandbox
+            .intercom()
+            .conversation(&conversation)
+            .is_some_and(|c| c.tags.iter().all(|t| t.name != "Follow-up"))
+    })
+    .await;
+
+    // The history shows the call as logged, with its link.
+    let history: serde_json::Value = client
+        .get(api(&hub, "/calls?limit=5"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let row = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id.to_string())
+        .unwrap();
+    assert_eq!(row["status"], "logged");
+    assert_eq!(row["conversation_id"], conversation);
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cards_tags_and_health_answer_an_agent() {
+    let app = TestApp::demo().await;
+    let hub = hub(&app).await;
+    let token = hub
+        .store()
+        .add_agent("alice.durand@acme.io", 0)
+        .unwrap()
+        .expose()
+        .to_owned();
+    let client = reqwest::Client::new();
+
+    let card: serde_json::Value = client
+        .get(api(&hub, "/cards?phone=07%2062%2004%2035%2075"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(card["contact"]["status"], "existing");
+    assert_eq!(card["contact"]["name"], "Jane Roe");
+    let bad = client
+        .get(api(&hub, "/cards?phone=call%20me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 422);
+    let error: serde_json::Value = bad.json().await.unwrap();
+    assert_eq!(error["error"]["code"], "bad_number");
+
+    let card: serde_json::Value = client
+        .get(api(&hub, &format!("/calls/{RINGING_CALL}/card")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(card["call_id"], RINGING_CALL);
+
+    let tags: serde_json::Value = client
+        .get(api(&hub, "/tags"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(tags.as_array().unwrap().iter().any(|t| t["name"] == "VIP"));
+
+    let unknown = client
+        .post(api(&hub, "/calls/42/tags"))
+        .bearer_auth(&token)
+        .json(&json!({"name": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+    let revoked = client
+        .get(api(&hub, "/tags"))
+        .bearer_auth("rs_not-a-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 401);
+
+    let health: serde_json::Value = client
+        .get(format!("http://{}/healthz", hub.local_addr()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["status"], "up");
+    assert_eq!(health["inbox_depth"], 0);
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_hub_serves_https_from_a_certificate_and_key() {
+    let app = TestApp::demo().await;
+    let dir = tempfile::tempdir().unwrap();
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert, certified.cert.pem()).unwrap();
+    std::fs::write(&key, certified.signing_key.serialize_pem()).unwrap();
+
+    let https = HubConfig {
+        aircall: None,
+        tls: Some(ringside_core::hub::TlsFiles { cert, key }),
+        ..config(&app)
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hub = Hub::start(https, listener).await.unwrap();
+    let port = hub.local_addr().port();
+
+    let client = reqwest::Client::builder()
+        .add_root_certificate(
+            reqwest::Certificate::from_pem(certified.cert.pem().as_bytes()).unwrap(),
+        )
+        .build()
+        .unwrap();
+    let health = client
+        .get(format!("https://localhost:{port}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    // Plain HTTP is not served on a TLS port.
+    let plain = reqwest::get(format!("http://localhost:{port}/healthz")).await;
+    assert!(!plain.is_ok_and(|r| r.status().is_success()));
+    hub.shutdown().await;
+
+    // A missing key file is a clear error, not a panic.
+    let missing = ringside_core::hub::TlsFiles {
+        cert: dir.path().join("cert.pem"),
+        key: dir.path().join("missing.pem"),
+    };
+    let config = HubConfig {
+        tls: Some(missing),
+        ..config(&app)
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let err = Hub::start(config, listener).await.unwrap_err();
+    assert!(err.to_string().contains("missing.pem"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_user_event_refreshes_the_owners_availability_on_cards_and_the_stream() {
+    let app = TestApp::demo().await;
+    let hub = hub(&app).await;
+    let token = hub
+        .store()
+        .add_agent("alice.durand@acme.io", 0)
+        .unwrap()
+        .expose()
+        .to_owned();
+    let client = reqwest::Client::new();
+    let card = || async {
+        let card: serde_json::Value = client
+            .get(api(&hub, "/cards?phone=%2B33762043575"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        card["conversation"]["owner"]["availability"].clone()
+    };
+    assert_eq!(card().await, "in_call");
+
+    let mut stream = EventStream {
+        response: EventStream::open(&hub, &token, None).await,
+        buffer: String::new(),
+    };
+    app.sandbox
+        .set_availability(AIRCALL_BOB, "available")
+        .unwrap();
+    let body = json!({"resource": "user", "event": "user.opened.v2", "timestamp": 1_700_000_000, "token": TOKEN,
+        "data": {"id": AIRCALL_BOB, "email": "Bob@Acme.io"}});
+    let sent = client
+        .post(format!("http://{}/webhooks/aircall", hub.local_addr()))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 200);
+    let changed = stream.until("availability.changed").await;
+    assert_eq!(changed.data["user_id"], AIRCALL_BOB);
+    assert_eq!(changed.data["availability"], "available");
+    assert_eq!(card().await, "available");
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_note_typed_while_the_call_rings_lands_once_the_call_is_logged() {
+    let app = TestApp::demo().await;
+    let hub = hub(&app).await;
+    let token = hub
+        .store()
+        .add_agent("bob@acme.io", 0)
+        .unwrap()
+        .expose()
+        .to_owned();
+    let client = reqwest::Client::new();
+    let now = system_clock()();
+    let id = app
+        .sandbox
+        .add_call(NewCall {
+            raw_digits: "+1 442-249-7851".into(),
+            number_id: Some(2202),
+            started_at: Some(now),
+            ..NewCall::default()
+        })
+        .unwrap();
+    let ringing = app.aircall().call(id).await.unwrap();
+    assert_eq!(send(&hub, "call.created", &ringing).await, 200);
+    until("the hub to know the call", || {
+        hub.store()
+            .subject("call", &id.to_string())
+            .unwrap()
+            .is_some()
+    })
+    .await;
+
+    let note = client
+        .post(api(&hub, &format!("/calls/{id}/notes")))
+        .bearer_auth(&token)
+        .json(&json!({"body": "Asked for a callback"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(note.status(), 202);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(hub
+        .store()
+        .subject("call", &id.to_string())
+        .unwrap()
+        .unwrap()
+        .conversation_id
+        .is_none());
+
+    app.sandbox
+        .update_call(id, |c| {
+            c.status = "done".into();
+            c.user_id = Some(AIRCALL_BOB);
+            c.answered_at = Some(now + 3);
+            c.ended_at = Some(now + 40);
+        })
+        .unwrap();
+    let ended = app.aircall().call(id).await.unwrap();
+    assert_eq!(send(&hub, "call.ended", &ended).await, 200);
+    until("the agent's note in the logged conversation", || {
+        let Some(conversation) = hub
+            .store()
+            .subject("call", &id.to_string())
+            .unwrap()
+            .and_then(|s| s.conversation_id)
+        else {
+            return false;
+        };
+        app.sandbox
+            .intercom()
+            .conversation(&conversation)
+            .is_some_and(|c| {
+                c.parts
+                    .iter()
+                    .filter(|p| {
+                        p.body.as_deref() == Some("<p>Asked for a callback</p>")
+                            && p.author.id == BOB
+                    })
+                    .count()
+                    == 1
+            })
+    })
+    .await;
+    hub.shutdown().await;
+}
