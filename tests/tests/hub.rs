@@ -408,7 +408,7 @@ async fn an_agent_follows_a_call_on_the_stream_then_tags_and_annotates_it() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|r| r["id"] == id.to_string())
+        .find(|r| r["id"].as_str() == Some(id.to_string()).as_deref())
         .unwrap();
     assert_eq!(row["status"], "logged");
     assert_eq!(row["conversation_id"], conversation);

@@ -309,6 +309,7 @@ async fn refresh_availability(
 }
 
 /// Processes the inbox whenever a webhook arrives (and once at start).
+#[allow(clippy::too_many_arguments)] // each is an owned handle of the task; a struct would only rename them
 async fn process_inbox(
     processor: Processor,
     aircall: Option<AircallClient>,
