@@ -146,7 +146,7 @@ impl Desk {
             live: tokio::sync::Mutex::new(None),
             client: Mutex::new(None),
             connection: Mutex::new(Connection::Offline {
-                reason: "not started".into(),
+                reason: "starting".into(),
             }),
             paused: AtomicBool::new(false),
             flushing: tokio::sync::Mutex::new(()),

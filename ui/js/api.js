@@ -30,7 +30,8 @@ export const showCard = (callId) => invoke("show_card", { callId });
 export const closeWindow = () => invoke("close_window");
 
 export const onStatus = (handler) => listen("status://changed", handler);
-export const onCall = (handler) => listen("call://changed", handler);
+// The handler gets the call's stored card: {call_id, card, state, started_at, answered_at, ended_at}.
+export const onCall = (handler) => listen("call://changed", (event) => handler(event.card));
 export const onHistory = (handler) => listen("history://changed", handler);
 export const onCardFocus = (handler) => listen("card://focus", handler);
 export const onTab = (handler) => listen("main://tab", handler);

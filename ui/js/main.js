@@ -45,6 +45,7 @@ async function refreshHistory() {
   }
   try {
     const h = await api.history();
+    if (message.classList.contains("error")) say("");
     document.getElementById("history-note").textContent = h.offline ? `(offline — as of ${when(h.fetched_at)})` : "";
     replace(document.getElementById("history"), (h.items || []).map((item) => {
       const status = LOGGING[item.status] || item.status;
@@ -123,7 +124,13 @@ function showStatus(s) {
   document.getElementById("about-hub").textContent = s.hub ? `Hub: ${s.hub}${reason}` : `Not connected${reason}`;
 }
 
-api.onStatus(showStatus);
+let wasConnected = false;
+api.onStatus((s) => {
+  showStatus(s);
+  const connected = s.connection.state === "connected";
+  if (connected && !wasConnected) refreshHistory();
+  wasConnected = connected;
+});
 api.onHistory(refreshHistory);
 api.onCall(() => refreshHistory());
 api.onTab(selectTab);
