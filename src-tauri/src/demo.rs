@@ -26,6 +26,23 @@ pub struct WebhookTarget {
     pub token: Secret,
 }
 
+/// How demo mode starts: who plays the calls, and where the sandbox listens (free ports when
+/// `None`; an end-to-end test picks them so it can look into the fake Intercom).
+pub struct DemoSetup {
+    /// Plays the calls.
+    pub player: Box<dyn Player>,
+    /// The fake Aircall's and the fake Intercom's addresses.
+    pub sandbox_addrs: Option<(std::net::SocketAddr, std::net::SocketAddr)>,
+}
+
+impl std::fmt::Debug for DemoSetup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DemoSetup")
+            .field("sandbox_addrs", &self.sandbox_addrs)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Plays Aircall activity on the sandbox and delivers it to the hub, until aborted.
 pub trait Player: Send + 'static {
     /// The activity, as a task the demo owns.
@@ -76,6 +93,12 @@ pub const SCENES: &[Scene] = &[
         outcome: Outcome::Answered(ALICE),
     },
     Scene {
+        title: "a contact with a hostile name",
+        raw_digits: "+33 6 98 76 54 32",
+        line: SUPPORT_FR,
+        outcome: Outcome::Answered(ALICE),
+    },
+    Scene {
         title: "a missed call from an unknown number",
         raw_digits: "+33 6 50 50 50 50",
         line: SUPPORT_FR,
@@ -98,12 +121,6 @@ pub const SCENES: &[Scene] = &[
         raw_digits: "+1 442-249-7851",
         line: SALES_US,
         outcome: Outcome::Transferred(BOB, ALICE),
-    },
-    Scene {
-        title: "a contact with a hostile name",
-        raw_digits: "+33 6 98 76 54 32",
-        line: SUPPORT_FR,
-        outcome: Outcome::Answered(ALICE),
     },
 ];
 

@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::watch;
 
-use crate::demo::Player;
+use crate::demo::DemoSetup;
 use crate::error::{Error, Result};
 use crate::journal::{Journal, Request, StoredCard};
 use crate::modes::{self, Link};
@@ -102,7 +102,7 @@ pub struct Desk {
     vault: Arc<dyn Vault>,
     data_dir: PathBuf,
     mode: Mode,
-    player: Mutex<Option<Box<dyn Player>>>,
+    demo: Mutex<Option<DemoSetup>>,
     live: tokio::sync::Mutex<Option<Live>>,
     client: Mutex<Option<HubClient>>,
     connection: Mutex<Connection>,
@@ -125,24 +125,24 @@ fn now() -> i64 {
 }
 
 impl Desk {
-    /// A desk on this journal and vault; `player` makes it a demo.
+    /// A desk on this journal and vault; `demo` makes it a demo.
     pub fn new(
         journal: Journal,
         vault: Arc<dyn Vault>,
         data_dir: PathBuf,
-        player: Option<Box<dyn Player>>,
+        demo: Option<DemoSetup>,
         ui: UiSink,
     ) -> Arc<Desk> {
         Arc::new(Desk {
             journal,
             vault,
             data_dir,
-            mode: if player.is_some() {
+            mode: if demo.is_some() {
                 Mode::Demo
             } else {
                 Mode::Configured
             },
-            player: Mutex::new(player),
+            demo: Mutex::new(demo),
             live: tokio::sync::Mutex::new(None),
             client: Mutex::new(None),
             connection: Mutex::new(Connection::Offline {
@@ -172,9 +172,9 @@ impl Desk {
         }
         let link = match self.mode {
             Mode::Demo => {
-                let player = self.player.lock().unwrap().take();
-                match player {
-                    Some(player) => modes::demo(player).await,
+                let setup = self.demo.lock().unwrap().take();
+                match setup {
+                    Some(setup) => modes::demo(setup).await,
                     None => Err(Error::Invalid("the demo runs once per app".into())),
                 }
             }

@@ -126,19 +126,47 @@ fn on_tray_item<R: Runtime>(app: &AppHandle<R>, item: TrayItem) {
 pub struct Args {
     /// `--demo`: the built-in sandbox, a temporary data directory.
     pub demo: bool,
+    /// `--demo-step-ms N`: the demo's pace (default 4000).
+    pub demo_step: std::time::Duration,
+    /// `--sandbox-addrs AIRCALL,INTERCOM`: where the demo's sandbox listens.
+    pub sandbox_addrs: Option<(std::net::SocketAddr, std::net::SocketAddr)>,
 }
 
 impl Args {
     /// Reads the command line.
     pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
-        let mut out = Args { demo: false };
-        for arg in args {
+        const USAGE: &str =
+            "usage: ringside [--demo [--demo-step-ms N] [--sandbox-addrs AIRCALL,INTERCOM]]
+  --demo             run on the built-in sandbox, with demo calls, in a temporary data directory
+  --demo-step-ms N   milliseconds between the demo's steps (default 4000)
+  --sandbox-addrs    where the sandbox's fake Aircall and Intercom listen (default: free ports)";
+        let mut out = Args {
+            demo: false,
+            demo_step: std::time::Duration::from_secs(4),
+            sandbox_addrs: None,
+        };
+        let mut args = args.into_iter();
+        while let Some(arg) = args.next() {
+            let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
             match arg.as_str() {
                 "--demo" => out.demo = true,
-                "-h" | "--help" => {
-                    return Err("usage: ringside [--demo]\n  --demo  run on the built-in sandbox, with demo calls, in a temporary data directory".into())
+                "--demo-step-ms" => {
+                    let ms: u64 = value("--demo-step-ms")?
+                        .parse()
+                        .map_err(|_| "--demo-step-ms takes milliseconds".to_owned())?;
+                    out.demo_step = std::time::Duration::from_millis(ms.max(100));
                 }
-                other => return Err(format!("unknown argument `{other}` (try --help)")),
+                "--sandbox-addrs" => {
+                    let v = value("--sandbox-addrs")?;
+                    let parsed = v
+                        .split_once(',')
+                        .and_then(|(a, i)| Some((a.trim().parse().ok()?, i.trim().parse().ok()?)));
+                    out.sandbox_addrs = Some(parsed.ok_or(format!(
+                        "--sandbox-addrs takes two addresses, e.g. 127.0.0.1:4001,127.0.0.1:4002; not `{v}`"
+                    ))?);
+                }
+                "-h" | "--help" => return Err(USAGE.into()),
+                other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
             }
         }
         Ok(out)
@@ -201,18 +229,19 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     } else {
         Arc::new(vault::Keyring)
     };
-    let player: Option<Box<dyn demo::Player>> = if args.demo {
-        Some(Box::new(demo::BuiltinPlayer::default()))
-    } else {
-        None
-    };
+    let demo = args.demo.then(|| demo::DemoSetup {
+        player: Box::new(demo::BuiltinPlayer {
+            step: args.demo_step,
+        }),
+        sandbox_addrs: args.sandbox_addrs,
+    });
     let handle: Arc<OnceLock<AppHandle>> = Arc::new(OnceLock::new());
     let sink_handle = handle.clone();
     let desk = Desk::new(
         journal,
         vault,
         data_dir,
-        player,
+        demo,
         Arc::new(move |event| {
             if let Some(app) = sink_handle.get() {
                 on_ui_event(app, event);

@@ -19,7 +19,7 @@ use ringside_core::store::Store;
 use ringside_core::Secret;
 use ringside_sandbox::{Sandbox, Seed};
 
-use crate::demo::{Director, Player, WebhookTarget};
+use crate::demo::{DemoSetup, Director, WebhookTarget};
 use crate::error::{Error, Result};
 use crate::remote::HubClient;
 use crate::settings::{ModeKind, Settings};
@@ -123,14 +123,22 @@ async fn standalone(settings: &Settings, vault: &dyn Vault, data_dir: PathBuf) -
     .await
 }
 
-/// Demo mode: the sandbox, a hub on it in a temporary directory, and `player` playing calls.
-pub async fn demo(player: Box<dyn Player>) -> Result<Link> {
+/// Demo mode: the sandbox, a hub on it in a temporary directory, and the player playing calls.
+pub async fn demo(setup: DemoSetup) -> Result<Link> {
+    let DemoSetup {
+        player,
+        sandbox_addrs,
+    } = setup;
     let io = |e: std::io::Error| Error::Invalid(format!("cannot start the demo: {e}"));
     let dir = tempfile::Builder::new()
         .prefix("ringside-demo-")
         .tempdir()
         .map_err(io)?;
-    let sandbox = std::sync::Arc::new(Sandbox::start(Seed::demo()).await.map_err(io)?);
+    let sandbox = match sandbox_addrs {
+        Some((aircall, intercom)) => Sandbox::start_on(Seed::demo(), aircall, intercom).await,
+        None => Sandbox::start(Seed::demo()).await,
+    };
+    let sandbox = std::sync::Arc::new(sandbox.map_err(io)?);
     let creds = sandbox.credentials();
     let mut intercom_config =
         IntercomConfig::new(Secret::new(creds.intercom_token), Default::default());

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use ringside_core::aircall::AircallClient;
 use ringside_core::Secret;
-use ringside_lib::demo::{Director, Player, WebhookTarget};
+use ringside_lib::demo::{DemoSetup, Director, Player, WebhookTarget};
 use ringside_lib::desk::{Desk, UiEvent};
 use ringside_lib::journal::Journal;
 use ringside_lib::settings::{ModeKind, Settings};
@@ -102,7 +102,11 @@ fn app_with(
 /// The desk in demo mode, connected to its in-process hub.
 fn demo() -> (TestApp, Director) {
     let t = app_with(|journal, vault, dir, sink| {
-        Desk::new(journal, vault, dir, Some(Box::new(Silent)), sink)
+        let demo = DemoSetup {
+            player: Box::new(Silent),
+            sandbox_addrs: None,
+        };
+        Desk::new(journal, vault, dir, Some(demo), sink)
     });
     tauri::async_runtime::block_on(t.desk.connect()).unwrap();
     let director = tauri::async_runtime::block_on(t.desk.director()).unwrap();

@@ -9,6 +9,14 @@ const statusLine = document.getElementById("status");
 const message = document.getElementById("message");
 let current = null; // the StoredCard shown
 let knownTags = [];
+// What the agent is typing, per call: a re-render (the call's state changes every few seconds)
+// must not lose it, nor the focus.
+const drafts = new Map();
+
+function draft(callId) {
+  if (!drafts.has(callId)) drafts.set(callId, { tag: "", note: "" });
+  return drafts.get(callId);
+}
 
 function say(text, kind = "info") {
   message.textContent = text;
@@ -52,6 +60,18 @@ function timerText(c) {
 }
 
 function render() {
+  const focused = document.activeElement && document.activeElement.id;
+  renderCard();
+  if (focused === "note-input" || focused === "tag-input") {
+    const input = document.getElementById(focused);
+    if (input) {
+      input.focus();
+      input.setSelectionRange(input.value.length, input.value.length);
+    }
+  }
+}
+
+function renderCard() {
   if (!current || !current.card) {
     replace(root, el("p", { class: "empty" }, "No call yet. The card opens when a call rings."));
     return;
@@ -122,13 +142,18 @@ function tagSection(c) {
     )),
   );
   const input = el("input", { id: "tag-input", list: "tag-names", placeholder: "Add a tag (Alt+T)", autocomplete: "off", maxlength: 100 });
+  input.value = draft(c.call_id).tag;
+  input.addEventListener("input", () => (draft(c.call_id).tag = input.value));
   const list = el("datalist", { id: "tag-names" }, knownTags.map((t) => el("option", { value: t.name })));
   const form = el("form", {
     class: "add-tag",
     onsubmit: (e) => {
       e.preventDefault();
       const name = input.value.trim();
-      if (name) act(() => api.addTag(c.call_id, name));
+      if (name) {
+        draft(c.call_id).tag = "";
+        act(() => api.addTag(c.call_id, name));
+      }
     },
   }, input, list, el("button", { type: "submit" }, "Add"));
   return el("section", { class: "tags" }, el("h2", {}, "Tags"), chips, form);
@@ -139,6 +164,8 @@ function noteSection(c) {
     (c.notes || []).map((n) => el("li", { class: n.state, title: n.reason || n.state }, n.value, el("small", {}, ` (${n.state})`))),
   );
   const box = el("textarea", { id: "note-input", rows: 3, placeholder: "A note for the conversation (Alt+N; Ctrl+Enter saves)", maxlength: 20000 });
+  box.value = draft(c.call_id).note;
+  box.addEventListener("input", () => (draft(c.call_id).note = box.value));
   box.addEventListener("keydown", (e) => {
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
       e.preventDefault();
@@ -150,7 +177,10 @@ function noteSection(c) {
     onsubmit: (e) => {
       e.preventDefault();
       const body = box.value.trim();
-      if (body) act(() => api.addNote(c.call_id, body));
+      if (body) {
+        draft(c.call_id).note = "";
+        act(() => api.addNote(c.call_id, body));
+      }
     },
   }, box, el("button", { type: "submit" }, "Save note"));
   return el("section", { class: "notes" }, el("h2", {}, "Notes"), notes, form);

@@ -67,6 +67,7 @@ fn demo(rest: &[String]) -> Result<(), String> {
 
 fn test(rest: &[String]) -> Result<(), String> {
     setup::ensure(&[setup::BUILD, setup::RUN, setup::TEST])?;
+    setup::ensure_tauri_driver(&cargo_bin())?;
     if has_component("fmt") {
         step("formatting");
         cargo(&["fmt", "--all", "--", "--check"])?;

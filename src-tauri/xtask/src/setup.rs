@@ -134,3 +134,25 @@ export RINGSIDE_DESKTOP_TEST_ENV=1
     ]);
     command
 }
+
+/// `tauri-driver` (WebDriver for Tauri apps), for the end-to-end tests.
+pub fn ensure_tauri_driver(cargo: &str) -> Result<(), String> {
+    let found = Command::new("tauri-driver").arg("--help").output().is_ok()
+        || std::env::var_os("CARGO_HOME")
+            .map(std::path::PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".cargo")))
+            .is_some_and(|home| home.join("bin/tauri-driver").exists());
+    if found {
+        return Ok(());
+    }
+    eprintln!("── xtask: installing tauri-driver");
+    let status = Command::new(cargo)
+        .args(["install", "tauri-driver", "--version", "^2", "--locked"])
+        .status()
+        .map_err(|e| format!("cannot run cargo install: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`cargo install tauri-driver` failed ({status})"))
+    }
+}
