@@ -120,6 +120,9 @@ impl std::fmt::Debug for Desk {
     }
 }
 
+/// Where the stream's position is kept in the journal.
+const LAST_EVENT_ID: &str = "last_event_id";
+
 fn now() -> i64 {
     system_clock()()
 }
@@ -296,7 +299,12 @@ impl Desk {
 
     /// Saves the settings and reconnects with them.
     pub async fn save_settings(self: &Arc<Self>, settings: Settings) -> Result<Status> {
+        let before = self.settings()?;
         settings.save(&self.journal)?;
+        if (before.mode, before.hub_url.trim()) != (settings.mode, settings.hub_url.trim()) {
+            // Event ids belong to one hub: another hub's stream starts from its present.
+            self.journal.remove_meta(LAST_EVENT_ID)?;
+        }
         self.reconnect_quietly().await;
         self.status()
     }
@@ -437,10 +445,7 @@ impl Desk {
         if let Err(e) = self.try_handle(&event) {
             tracing::warn!(event = %event.name, error = %e, "cannot handle a hub event");
         }
-        if let Err(e) = self
-            .journal
-            .set_meta("last_event_id", &event.id.to_string())
-        {
+        if let Err(e) = self.journal.set_meta(LAST_EVENT_ID, &event.id.to_string()) {
             tracing::warn!(error = %e, "cannot remember the stream position");
         }
     }
@@ -554,7 +559,7 @@ impl stream::Sink for Follower {
     fn last_event_id(&self) -> Option<i64> {
         let desk = self.0.upgrade()?;
         desk.journal
-            .meta("last_event_id")
+            .meta(LAST_EVENT_ID)
             .ok()
             .flatten()
             .and_then(|v| v.parse().ok())

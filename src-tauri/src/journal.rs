@@ -190,6 +190,13 @@ impl Journal {
         Ok(())
     }
 
+    /// Forgets a value of the `meta` table.
+    pub fn remove_meta(&self, key: &str) -> Result<()> {
+        self.conn()
+            .execute("DELETE FROM meta WHERE key = ?1", [key])?;
+        Ok(())
+    }
+
     /// Queues an action; it is durable when this returns.
     pub fn enqueue(&self, call_id: u64, request: &Request, now: i64) -> Result<Action> {
         let key = new_key();

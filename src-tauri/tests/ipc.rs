@@ -427,7 +427,10 @@ fn settings_and_secrets_are_saved_and_secrets_never_shown() {
         notifications: false,
         ..Settings::default()
     };
+    t.desk.journal().set_meta("last_event_id", "41").unwrap();
     t.invoke_ok(&t.main, "save_settings", json!({"settings": settings}));
+    // Another hub: the old hub's stream position is forgotten.
+    assert_eq!(t.desk.journal().meta("last_event_id").unwrap(), None);
     t.invoke_ok(
         &t.main,
         "save_secret",
