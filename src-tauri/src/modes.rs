@@ -104,13 +104,17 @@ async fn standalone(settings: &Settings, vault: &dyn Vault, data_dir: PathBuf) -
         .ok_or(Error::NotConfigured("the Aircall API token"))?;
     let region = ringside_core::intercom::Region::parse(&settings.intercom_region)
         .ok_or_else(|| Error::Invalid("Intercom region".into()))?;
-    let intercom = IntercomClient::new(IntercomConfig::new(intercom_token, region))
-        .map_err(|e| Error::Invalid(e.to_string()))?;
-    let aircall = AircallClient::new(AircallConfig::new(
-        settings.aircall_api_id.trim(),
-        aircall_token,
-    ))
-    .map_err(|e| Error::Invalid(e.to_string()))?;
+    let mut intercom_config = IntercomConfig::new(intercom_token, region);
+    if let Some(url) = crate::settings::web_address(&settings.intercom_base_url) {
+        intercom_config.base_url = url;
+    }
+    let mut aircall_config = AircallConfig::new(settings.aircall_api_id.trim(), aircall_token);
+    if let Some(url) = crate::settings::web_address(&settings.aircall_base_url) {
+        aircall_config.base_url = url;
+    }
+    let intercom =
+        IntercomClient::new(intercom_config).map_err(|e| Error::Invalid(e.to_string()))?;
+    let aircall = AircallClient::new(aircall_config).map_err(|e| Error::Invalid(e.to_string()))?;
     let store = Store::open(&data_dir.join("hub")).map_err(|e| Error::Invalid(e.to_string()))?;
     start(
         store,

@@ -44,6 +44,10 @@ pub struct Settings {
     pub aircall_api_id: String,
     /// `us`, `eu` or `au` (standalone mode).
     pub intercom_region: String,
+    /// Overrides the region's Intercom host, e.g. a proxy (standalone mode; empty: none).
+    pub intercom_base_url: String,
+    /// Overrides `https://api.aircall.io` (standalone mode; empty: none).
+    pub aircall_base_url: String,
     /// Region for national numbers, e.g. `FR`.
     pub default_region: String,
     /// When the card opens.
@@ -60,6 +64,8 @@ impl Default for Settings {
             agent_email: String::new(),
             aircall_api_id: String::new(),
             intercom_region: "us".to_owned(),
+            intercom_base_url: String::new(),
+            aircall_base_url: String::new(),
             default_region: "US".to_owned(),
             card: CardBehaviour::OnRing,
             notifications: true,
@@ -99,13 +105,14 @@ impl Settings {
                 self.intercom_region
             )));
         }
-        if !self.hub_url.trim().is_empty() {
-            let ok = url::Url::parse(self.hub_url.trim())
-                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
-            if !ok {
+        for (what, value) in [
+            ("hub URL", &self.hub_url),
+            ("Intercom base URL", &self.intercom_base_url),
+            ("Aircall base URL", &self.aircall_base_url),
+        ] {
+            if !value.trim().is_empty() && web_address(value).is_none() {
                 return Err(Error::Invalid(format!(
-                    "hub URL `{}` is not an http(s) address",
-                    self.hub_url
+                    "{what} `{value}` is not an http(s) address"
                 )));
             }
         }
@@ -117,6 +124,13 @@ impl Settings {
         }
         Ok(())
     }
+}
+
+/// An http(s) address with a host.
+pub fn web_address(text: &str) -> Option<url::Url> {
+    url::Url::parse(text.trim())
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
 }
 
 #[cfg(test)]

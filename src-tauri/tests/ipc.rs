@@ -505,3 +505,81 @@ fn every_command_is_declared_for_the_capabilities() {
         .collect();
     assert_eq!(declared, ringside_lib::commands::ALL);
 }
+
+#[test]
+fn standalone_mode_starts_a_hub_in_the_app_with_the_keyring_credentials() {
+    let sandbox = block(Sandbox::start(ringside_sandbox::Seed::demo())).unwrap();
+    sandbox.faults().set_aircall_budget(100_000);
+    let creds = sandbox.credentials();
+    let settings = Settings {
+        mode: ModeKind::Standalone,
+        agent_email: "bob@acme.io".into(),
+        aircall_api_id: creds.aircall_api_id.clone(),
+        aircall_base_url: sandbox.aircall_url(),
+        intercom_base_url: sandbox.intercom_url(),
+        default_region: "FR".into(),
+        ..Settings::default()
+    };
+    let t = app_with(|journal, vault, dir, sink| {
+        settings.save(&journal).unwrap();
+        vault
+            .set(
+                SecretName::IntercomToken,
+                &Secret::new(creds.intercom_token.clone()),
+            )
+            .unwrap();
+        vault
+            .set(
+                SecretName::AircallApiToken,
+                &Secret::new(creds.aircall_api_token.clone()),
+            )
+            .unwrap();
+        Desk::new(journal, vault, dir, None, sink)
+    });
+    block(t.desk.connect()).unwrap();
+    t.until("the stream to connect", |t| {
+        t.invoke_ok(&t.card, "status", json!({}))["connection"]["state"] == "connected"
+    });
+    let status = t.invoke_ok(&t.main, "status", json!({}));
+    assert_eq!(status["mode"], "standalone");
+    assert!(status["hub"]
+        .as_str()
+        .unwrap()
+        .starts_with("http://127.0.0.1:"));
+
+    // The demo fixture's ringing call, through the in-app hub and the sandbox.
+    let card = t.invoke_ok(&t.card, "card", json!({"callId": 780836754u64}));
+    assert_eq!(card["card"]["contact"]["name"], "Jane Roe");
+    assert_eq!(
+        card["card"]["conversation"]["owner"]["availability"],
+        "in_call"
+    );
+
+    // The hub's database is in the data directory; no credential is written anywhere there.
+    let mut files = Vec::new();
+    let mut dirs = vec![t._dir.path().to_owned()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    assert!(files
+        .iter()
+        .any(|f| f.starts_with(t._dir.path().join("hub"))));
+    for file in files {
+        let bytes = std::fs::read(&file).unwrap();
+        for secret in [&creds.intercom_token, &creds.aircall_api_token] {
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "{} holds a credential",
+                file.display()
+            );
+        }
+    }
+    block(t.desk.disconnect());
+}

@@ -73,7 +73,7 @@ async function loadSettings() {
     const view = await api.settings();
     const s = view.settings;
     form.elements.mode.value = s.mode;
-    for (const key of ["hub_url", "agent_email", "aircall_api_id", "intercom_region", "default_region", "card"]) {
+    for (const key of ["hub_url", "agent_email", "aircall_api_id", "intercom_region", "intercom_base_url", "aircall_base_url", "default_region", "card"]) {
       form.elements[key].value = s[key];
     }
     form.elements.notifications.checked = s.notifications;
@@ -98,6 +98,8 @@ form.addEventListener("submit", async (e) => {
     agent_email: f.agent_email.value.trim(),
     aircall_api_id: f.aircall_api_id.value.trim(),
     intercom_region: f.intercom_region.value,
+    intercom_base_url: f.intercom_base_url.value.trim(),
+    aircall_base_url: f.aircall_base_url.value.trim(),
     default_region: f.default_region.value.trim().toUpperCase(),
     card: f.card.value,
     notifications: f.notifications.checked,
