@@ -276,3 +276,44 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     drop(demo_dir);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Args, String> {
+        Args::parse(args.iter().map(|a| a.to_string()))
+    }
+
+    #[test]
+    fn the_command_line_is_read_and_mistakes_are_named() {
+        let plain = parse(&[]).unwrap();
+        assert!(!plain.demo);
+        let demo = parse(&[
+            "--demo",
+            "--demo-step-ms",
+            "1500",
+            "--sandbox-addrs",
+            "127.0.0.1:4001,127.0.0.1:4002",
+        ])
+        .unwrap();
+        assert!(demo.demo);
+        assert_eq!(demo.demo_step, std::time::Duration::from_millis(1500));
+        assert_eq!(
+            demo.sandbox_addrs,
+            Some((
+                "127.0.0.1:4001".parse().unwrap(),
+                "127.0.0.1:4002".parse().unwrap()
+            ))
+        );
+        assert!(parse(&["--demo-step-ms"])
+            .unwrap_err()
+            .contains("needs a value"));
+        assert!(parse(&["--sandbox-addrs", "x"])
+            .unwrap_err()
+            .contains("`x`"));
+        assert!(parse(&["--nope"])
+            .unwrap_err()
+            .contains("unknown argument `--nope`"));
+    }
+}

@@ -161,6 +161,93 @@ mod tests {
         assert!(buffer.is_empty());
     }
 
+    /// Records what the follower hands over.
+    #[derive(Default, Clone)]
+    struct Recorder {
+        events: std::sync::Arc<std::sync::Mutex<Vec<i64>>>,
+        states: std::sync::Arc<std::sync::Mutex<Vec<Connection>>>,
+    }
+
+    impl Sink for Recorder {
+        fn last_event_id(&self) -> Option<i64> {
+            self.events.lock().unwrap().last().copied()
+        }
+        fn event(&self, event: StreamEvent) {
+            self.events.lock().unwrap().push(event.id);
+        }
+        fn connection(&self, state: Connection) {
+            self.states.lock().unwrap().push(state);
+        }
+    }
+
+    /// A hub whose stream sends two events and drops, then sends one more.
+    async fn flaky_hub() -> (
+        String,
+        std::sync::Arc<std::sync::Mutex<Vec<Option<String>>>>,
+    ) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let record = seen.clone();
+        tokio::spawn(async move {
+            for round in 0.. {
+                let (mut socket, _) = listener.accept().await.unwrap();
+                let mut request = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    let n = socket.read(&mut buf).await.unwrap();
+                    request.extend_from_slice(&buf[..n]);
+                }
+                let text = String::from_utf8_lossy(&request).to_lowercase();
+                record.lock().unwrap().push(
+                    text.lines()
+                        .find_map(|l| l.strip_prefix("last-event-id:"))
+                        .map(|v| v.trim().to_owned()),
+                );
+                let body = if round == 0 {
+                    "id: 1\nevent: call.ringing\ndata: {}\n\nid: 2\nevent: call.ended\ndata: {}\n\n"
+                } else {
+                    "id: 3\nevent: call.logged\ndata: {}\n\n"
+                };
+                let head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n";
+                socket.write_all(head.as_bytes()).await.unwrap();
+                socket.write_all(body.as_bytes()).await.unwrap();
+                if round == 0 {
+                    continue; // dropped: the stream ends
+                }
+                tokio::time::sleep(Duration::from_secs(30)).await;
+            }
+        });
+        (url, seen)
+    }
+
+    #[tokio::test]
+    async fn a_dropped_stream_reconnects_and_resumes_after_the_last_event() {
+        let (url, requests) = flaky_hub().await;
+        let client = HubClient::new(&url, ringside_core::Secret::new("t")).unwrap();
+        let sink = Recorder::default();
+        let (stop, stop_rx) = watch::channel(false);
+        let follower = tokio::spawn(follow(client, sink.clone(), stop_rx));
+        for _ in 0..100 {
+            if sink.events.lock().unwrap().len() == 3 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        stop.send_replace(true);
+        follower.await.unwrap();
+        assert_eq!(*sink.events.lock().unwrap(), vec![1, 2, 3]);
+        assert_eq!(*requests.lock().unwrap(), vec![None, Some("2".to_owned())]);
+        let states = sink.states.lock().unwrap().clone();
+        assert_eq!(states[..2], [Connection::Connecting, Connection::Connected]);
+        assert!(matches!(
+            states[2],
+            Connection::Reconnecting { attempt: 1, .. }
+        ));
+        assert_eq!(states[3], Connection::Connected);
+    }
+
     #[test]
     fn back_off_doubles_up_to_thirty_seconds() {
         let secs: Vec<u64> = (1..=8).map(|a| backoff(a).as_secs()).collect();
