@@ -1,7 +1,8 @@
 //! End to end: the real app (`ringside --demo`) in a real webview, driven over WebDriver
 //! (`tauri-driver` + WebKitWebDriver) inside the test environment of `cargo xtask test`. A
-//! ringing call opens the card with the right name, type, status and availability; a tag and a
-//! note typed in the card reach the sandbox's Intercom; a hostile contact name renders as text.
+//! ringing call opens the card with the right name, type, status and availability and a desktop
+//! notification; a tag and a note typed in the card reach the sandbox's Intercom; a hostile
+//! contact name renders as text.
 
 use std::net::TcpListener;
 use std::process::{Child, Command};
@@ -100,15 +101,42 @@ impl Session {
             .map(str::to_owned)
     }
 
-    async fn type_into(&self, css: &str, text: &str) {
-        let id = self.find(css).await.unwrap_or_else(|| panic!("no {css}"));
-        self.post(&format!("/element/{id}/value"), json!({"text": text}))
-            .await;
+    /// Sends `body` to the element's `action` endpoint; the card re-renders as the call moves
+    /// on, so an element gone stale is looked up again.
+    async fn on_element(&self, css: &str, action: &str, body: Value) {
+        for _ in 0..20 {
+            if let Some(id) = self.find(css).await {
+                let answer = self
+                    .post(&format!("/element/{id}/{action}"), body.clone())
+                    .await;
+                if answer.get("error").is_none() {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("cannot {action} {css}");
+    }
+
+    /// Types into a field until it holds `text` (re-typing if a re-render interrupted it).
+    async fn fill(&self, css: &str, text: &str) {
+        for _ in 0..5 {
+            self.on_element(css, "clear", json!({})).await;
+            self.on_element(css, "value", json!({ "text": text })).await;
+            let id = self.find(css).await;
+            let value = match id {
+                Some(id) => self.get(&format!("/element/{id}/property/value")).await,
+                None => Value::Null,
+            };
+            if value == text {
+                return;
+            }
+        }
+        panic!("{css} would not hold {text:?}");
     }
 
     async fn click(&self, css: &str) {
-        let id = self.find(css).await.unwrap_or_else(|| panic!("no {css}"));
-        self.post(&format!("/element/{id}/click"), json!({})).await;
+        self.on_element(css, "click", json!({})).await;
     }
 
     /// Waits until the element's text is `expected`.
@@ -256,14 +284,42 @@ async fn the_demo_card_shows_the_caller_and_sends_tags_and_notes_to_intercom() {
         Some("In a call")
     );
 
+    // The desktop notification said who is calling (dunst prints what it shows).
+    if let Some(log) = std::env::var_os("RINGSIDE_NOTIFICATIONS_LOG") {
+        let start = Instant::now();
+        loop {
+            let shown = std::fs::read_to_string(&log).unwrap_or_default();
+            if shown.contains("summary: 'Incoming call: Jane Roe (Lead)'")
+                && shown.contains("body: 'Conversation owner: Bob Martin (in a call)'")
+            {
+                break;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "no notification for Jane: {shown}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
     // A tag and a note, from the keyboard.
+    session.fill("#tag-input", "E2E tag").await;
     session
-        .type_into("#tag-input", &format!("E2E tag{ENTER}"))
+        .on_element("#tag-input", "value", json!({ "text": ENTER }))
         .await;
-    session
-        .type_into("#note-input", "Called about the refund")
-        .await;
+    session.fill("#note-input", "Called about the refund").await;
     session.click("form.note button").await;
+    // Both are in the card's lists once the app has them.
+    session
+        .until_text("#tags li span", "E2E tag", Duration::from_secs(10))
+        .await;
+    session
+        .until_text(
+            "ul.notes li",
+            "Called about the refund (sent)",
+            Duration::from_secs(10),
+        )
+        .await;
 
     let intercom_url = format!("http://127.0.0.1:{intercom}");
     let start = Instant::now();

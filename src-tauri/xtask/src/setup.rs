@@ -112,7 +112,8 @@ pub fn in_test_environment(inner: &str) -> Command {
 keyring_home=$(mktemp -d)
 eval "$(printf ringside | HOME="$keyring_home" gnome-keyring-daemon --unlock --components=secrets --daemonize)"
 export GNOME_KEYRING_CONTROL
-dunst > "$keyring_home/dunst.log" 2>&1 &
+export RINGSIDE_NOTIFICATIONS_LOG="$keyring_home/notifications.log"
+dunst -print > "$RINGSIDE_NOTIFICATIONS_LOG" 2>/dev/null &
 dunst_pid=$!
 trap 'kill $dunst_pid 2>/dev/null || true; rm -rf "$keyring_home"' EXIT
 export RINGSIDE_DESKTOP_TEST_ENV=1
