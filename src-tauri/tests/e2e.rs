@@ -225,7 +225,7 @@ async fn the_demo_card_shows_the_caller_and_sends_tags_and_notes_to_intercom() {
     let args = json!([
         "--demo",
         "--demo-step-ms",
-        "2500",
+        "3500",
         "--sandbox-addrs",
         format!("127.0.0.1:{aircall},127.0.0.1:{intercom}"),
     ]);
