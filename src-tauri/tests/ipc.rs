@@ -145,7 +145,7 @@ impl TestApp {
     }
 
     fn until(&self, what: &str, check: impl Fn(&Self) -> bool) {
-        for _ in 0..200 {
+        for _ in 0..400 {
             if check(self) {
                 return;
             }
@@ -310,12 +310,11 @@ fn a_shared_number_is_logged_to_the_contact_the_agent_picks() {
     block(director.answer(call, ALICE_AIRCALL)).unwrap();
     block(director.hang_up(call)).unwrap();
     block(director.end(call)).unwrap();
-    t.until("the skip", |t| {
-        t.events
-            .lock()
-            .unwrap()
-            .iter()
-            .any(|e| matches!(e, UiEvent::History))
+    t.until("the history to show the call skipped", |t| {
+        let history = t.invoke_ok(&t.main, "history", json!({}));
+        history["items"].as_array().unwrap().iter().any(|i| {
+            i["id"].as_str() == Some(call.to_string()).as_deref() && i["status"] == "skipped"
+        })
     });
     assert_eq!(
         t.invoke_ok(
