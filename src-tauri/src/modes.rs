@@ -204,6 +204,7 @@ async fn start(
         default_region: region,
         clock: system_clock(),
         tls: None,
+        sync: None,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
