@@ -1,11 +1,13 @@
-//! The harness of the cross-crate tests: a started demo sandbox with engine clients pointed at
-//! it ([`TestApp`]), clients for any base URL, a controllable clock for the card, and a canned
-//! HTTP server for failures the sandbox cannot produce ([`canned`]).
+//! The harness of the cross-crate tests: a started sandbox with engine clients pointed at it
+//! ([`TestApp`]), clients for any base URL, contact sync engines with quick retries, a
+//! controllable clock for the card, and a canned HTTP server for failures the sandbox cannot
+//! produce ([`canned`]).
 //!
 //! Every client built here has short timeouts and back-offs, so that failure paths finish in
 //! milliseconds rather than the production defaults' seconds.
 
 pub mod canned;
+pub mod synced;
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -16,8 +18,10 @@ use ringside_core::card::{system_clock, CardBuilder, Clock};
 use ringside_core::intercom::{IntercomClient, IntercomConfig, Region};
 use ringside_core::phone::E164;
 use ringside_core::store::Store;
+use ringside_core::sync::{SyncEngine, SyncOptions};
 use ringside_core::{HttpSettings, Secret};
-use ringside_sandbox::{RequestRecord, Sandbox, Seed};
+use ringside_sandbox::generate::GeneratedContact;
+use ringside_sandbox::{Api, RequestRecord, Sandbox, Seed};
 use url::Url;
 
 /// Ids and numbers of the demo fixture (see `ringside_sandbox`'s crate documentation).
@@ -86,6 +90,15 @@ pub fn aircall_client(
     AircallClient::new(config).expect("an Aircall client")
 }
 
+/// Contact sync options for tests: national numbers read in France (the demo workspace's
+/// region), retries 20 ms apart for at most two seconds.
+pub fn sync_options() -> SyncOptions {
+    let mut options = SyncOptions::new(ringside_core::phone::Region::parse("FR").expect("FR"));
+    options.retry_backoff = Duration::from_millis(20);
+    options.patience = Duration::from_secs(2);
+    options
+}
+
 /// A number the test knows to be E.164.
 pub fn e164(number: &str) -> E164 {
     E164::from_e164(number).expect("an E.164 number")
@@ -106,6 +119,63 @@ impl TestApp {
                 .await
                 .expect("the sandbox starts"),
         }
+    }
+
+    /// Starts the sandbox on any seed.
+    pub async fn with(seed: Seed) -> TestApp {
+        TestApp {
+            sandbox: Sandbox::start(seed).await.expect("the sandbox starts"),
+        }
+    }
+
+    /// An empty workspace filled with `count` generated contacts (see
+    /// `ringside_sandbox::generate`), with both fakes' limits raised out of the way. Returns
+    /// each contact's Intercom id with what was generated.
+    pub async fn generated(count: usize, seed: u64) -> (TestApp, Vec<(String, GeneratedContact)>) {
+        let app = TestApp::with(Seed::empty()).await;
+        app.unlimited();
+        let generated = ringside_sandbox::generate::contacts(count, seed);
+        let ids = app
+            .sandbox
+            .add_intercom_contacts(generated.iter().map(|g| g.contact.clone()));
+        (app, ids.into_iter().zip(generated).collect())
+    }
+
+    /// Raises both fakes' rate limits far above anything a test sends.
+    pub fn unlimited(&self) {
+        self.sandbox.faults().set_aircall_budget(10_000_000);
+        self.sandbox
+            .faults()
+            .set_intercom_budget(10_000_000, Duration::from_secs(10));
+    }
+
+    /// A contact sync engine on the sandbox over `store`, allowed `budget` Aircall requests a
+    /// minute.
+    pub fn sync_engine(&self, store: Store, options: SyncOptions, budget: u32) -> SyncEngine {
+        let token = self.sandbox.credentials().aircall_api_token;
+        SyncEngine::new(
+            self.intercom(),
+            self.aircall_with(&token, budget, quick_http()),
+            store,
+            options,
+        )
+    }
+
+    /// The requests that changed something in the fake Aircall (anything but a GET), oldest
+    /// first, from the `from`-th request of the log on.
+    pub fn aircall_writes(&self, from: usize) -> Vec<RequestRecord> {
+        self.sandbox
+            .aircall()
+            .requests()
+            .into_iter()
+            .skip(from)
+            .filter(|r| r.method != "GET")
+            .collect()
+    }
+
+    /// How many requests the fake Aircall has received.
+    pub fn aircall_count(&self) -> usize {
+        self.sandbox.count_requests(Api::Aircall)
     }
 
     /// An Intercom client on the sandbox with the right token.

@@ -28,6 +28,7 @@ fn config(app: &TestApp) -> HubConfig {
         default_region: Region::parse("FR").unwrap(),
         clock: system_clock(),
         tls: None,
+        sync: None,
     }
 }
 
@@ -173,7 +174,11 @@ async fn a_wrong_token_or_a_malformed_body_is_refused_and_nothing_is_stored() {
             .status(),
         200
     );
-    assert_eq!(hub.store().inbox_depth().unwrap(), 0);
+    // The ignored event is stored, then set aside by the processor (asynchronously).
+    until("the inbox to drain", || {
+        hub.store().inbox_depth().unwrap() == 0
+    })
+    .await;
     hub.shutdown().await;
 }
 
@@ -408,7 +413,7 @@ async fn an_agent_follows_a_call_on_the_stream_then_tags_and_annotates_it() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|r| r["id"] == id.to_string())
+        .find(|r| r["id"].as_str().and_then(|s| s.parse::<u64>().ok()) == Some(id))
         .unwrap();
     assert_eq!(row["status"], "logged");
     assert_eq!(row["conversation_id"], conversation);
@@ -678,5 +683,44 @@ async fn a_note_typed_while_the_call_rings_lands_once_the_call_is_logged() {
             })
     })
     .await;
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_hub_runs_contact_sync_and_reports_it_on_health() {
+    let app = TestApp::demo().await;
+    app.sandbox.faults().set_aircall_budget(100_000);
+    let linked_to_jane = || {
+        app.sandbox
+            .aircall()
+            .contacts()
+            .into_iter()
+            .filter(|c| c.information.as_deref().is_some_and(|i| i.contains(JANE)))
+            .count()
+    };
+    let before = linked_to_jane();
+    let options = ringside_core::sync::SyncOptions::new(Region::parse("FR").unwrap());
+    let config = HubConfig {
+        sync: Some(ringside_core::hub::SyncSchedule {
+            options,
+            interval: Duration::from_secs(3600),
+        }),
+        ..config(&app)
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hub = Hub::start(config, listener).await.unwrap();
+    let health = format!("http://{}/healthz", hub.local_addr());
+    let mut last = serde_json::Value::Null;
+    for _ in 0..200 {
+        last = reqwest::get(&health).await.unwrap().json().await.unwrap();
+        if last["sync"]["phase"] == "done" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(last["sync"]["phase"], "done", "{last}");
+    assert!(last["sync"]["created"].as_u64().unwrap() > 0, "{last}");
+    // Jane now has an Aircall contact made by Ringside, linked to her Intercom profile.
+    assert_eq!(linked_to_jane(), before + 1);
     hub.shutdown().await;
 }

@@ -37,6 +37,8 @@ enum Command {
     Agents(commands::agents::Args),
     /// Register the hub's webhook with Aircall.
     SetupWebhook(commands::setup_webhook::Args),
+    /// Sync Intercom users and leads with a phone into the local index and Aircall contacts.
+    SyncContacts(commands::sync_contacts::Args),
 }
 
 /// How a command ended.
@@ -81,6 +83,7 @@ fn main() -> ExitCode {
             Command::Serve(args) => commands::serve::run(args).await,
             Command::Agents(args) => commands::agents::run(args).await,
             Command::SetupWebhook(args) => commands::setup_webhook::run(args).await,
+            Command::SyncContacts(args) => commands::sync_contacts::run(args).await,
         }
     });
     match result {

@@ -224,6 +224,78 @@ fn demo_shows_every_kind_of_card() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn sync_contacts_plans_syncs_then_has_nothing_left_to_write() {
+    let mut seed = Seed::demo();
+    seed.rate_limits.aircall_per_minute = 100_000;
+    let sandbox = Sandbox::start(seed).await.unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let sync = |args: &[&str]| {
+        let mut cmd = cli();
+        sandbox_env(&mut cmd, &sandbox, data.path());
+        cmd.env("RINGSIDE_AIRCALL_BUDGET_PER_MINUTE", "100000")
+            .arg("sync-contacts")
+            .args(args);
+        cmd
+    };
+
+    let out = run(sync(&["--dry-run"])).await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stdout.contains("Would create 9 Aircall contacts:"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("+ Jane Roe <jane.roe@example.com> +33762043575"),
+        "{stdout}"
+    );
+    assert!(stdout.contains(r#""020 8765 3456""#), "{stdout}");
+    assert_eq!(sandbox.aircall().contacts().len(), 2, "the dry run wrote");
+
+    let out = run(sync(&[])).await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stdout.contains("Contact sync done (full run"), "{stdout}");
+    assert!(
+        stdout.contains("Aircall: 9 created, 0 updated, 0 deleted, 0 unchanged, 0 refused"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("6762f0dd1bb69f9f2193bb85\t\"020 8765 3456\""),
+        "{stdout}"
+    );
+    assert_eq!(sandbox.aircall().contacts().len(), 11);
+
+    let out = run(sync(&["--json", "--full"])).await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let json: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(json["report"]["kind"], "full");
+    assert_eq!(json["report"]["counts"]["unchanged"], 9);
+    assert_eq!(json["report"]["counts"]["created"], 0);
+    assert_eq!(json["unparseable"].as_array().map(Vec::len), Some(2));
+
+    let mut doctor = cli();
+    sandbox_env(&mut doctor, &sandbox, data.path());
+    doctor.arg("doctor");
+    let out = run(doctor).await;
+    let (stdout, _) = text(&out);
+    assert!(
+        stdout.contains("✓ Contact sync: last run finished") && stdout.contains("2 phones"),
+        "{stdout}"
+    );
+
+    let out = run(sync(&["--roles", "admins"])).await;
+    assert_eq!(out.status.code(), Some(2));
+    let mut off = sync(&[]);
+    off.env("RINGSIDE_SYNC_ENABLED", "false");
+    let out = run(off).await;
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr.contains("RINGSIDE_SYNC_ENABLED"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn setup_webhook_registers_with_aircall_and_serve_accepts_its_token() {
     let sandbox = Sandbox::start(Seed::demo()).await.unwrap();
     let data = tempfile::tempdir().unwrap();

@@ -109,8 +109,11 @@ pub struct Owner {
 /// How long cached answers are trusted.
 #[derive(Debug, Clone, Copy)]
 pub struct Freshness {
-    /// Which contacts have a number.
+    /// Which contacts have a number, from a live search.
     pub contacts: Duration,
+    /// Which contacts have a number, from the index contact sync keeps, counted from the start
+    /// of the last finished sync run. Numbers the index does not hold are still searched live.
+    pub synced: Duration,
     /// A contact's latest conversation and its owner.
     pub conversation: Duration,
     /// The list of admins.
@@ -125,6 +128,7 @@ impl Default for Freshness {
     fn default() -> Self {
         Freshness {
             contacts: Duration::from_secs(15 * 60),
+            synced: Duration::from_secs(60 * 60),
             conversation: Duration::from_secs(60),
             admins: Duration::from_secs(10 * 60),
             aircall_users: Duration::from_secs(10 * 60),
@@ -284,8 +288,9 @@ impl CardBuilder {
         }
     }
 
-    /// The contacts with this number: from the index while fresh, else a live search (whose
-    /// answer is remembered). When the live search fails, a stale index answer stands in.
+    /// The contacts with this number: from the index while fresh (a recent live search, or a
+    /// recent contact sync that indexed the number), else a live search (whose answer is
+    /// remembered). When the live search fails, a stale index answer stands in.
     pub async fn contacts_for(&self, number: &E164) -> Result<Vec<Contact>, CardError> {
         let fresh = self
             .store
@@ -294,16 +299,28 @@ impl CardBuilder {
         if fresh {
             return Ok(self.indexed(number)?);
         }
+        let synced_at = self.store.index_synced_at()?;
+        let indexed = self.indexed(number)?;
+        // Sync lists contacts the moment they exist, before Intercom's search finds them, so a
+        // number it indexed needs no search; a number it does not know may be newer than it.
+        if !indexed.is_empty() && synced_at.is_some_and(|at| self.fresh(at, self.freshness.synced))
+        {
+            return Ok(indexed);
+        }
         match self.intercom.contacts_with_phone(number).await {
             Ok(found) => {
                 self.store.record_lookup(number, &found, self.now())?;
                 Ok(found)
             }
             Err(e) => {
-                let stale = self.indexed(number)?;
+                let stale = indexed;
                 // Nobody in the index: that is an answer only if the number was looked up
-                // before (and nobody had it then); otherwise nothing is known.
-                if stale.is_empty() && self.store.lookup_time(number)?.is_none() {
+                // before, or a sync indexed every contact (and nobody had it then); otherwise
+                // nothing is known.
+                if stale.is_empty()
+                    && self.store.lookup_time(number)?.is_none()
+                    && synced_at.is_none()
+                {
                     return Err(e.into());
                 }
                 tracing::warn!(error = %e, "Intercom search failed; using the local index");

@@ -1,11 +1,12 @@
 //! Configuration of the engine: credentials and hosts from the environment, non-secret settings
-//! optionally from a JSON file.
+//! (hosts, the Aircall budget, the default region, contact sync) optionally from a JSON file.
 //!
 //! The environment always wins over the file. Secrets (tokens) are read from the environment
 //! only: a configuration file that contains one is refused, so a token never sits in a file.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use url::Url;
 
@@ -15,6 +16,7 @@ use crate::phone::Region;
 use crate::rules::Settings;
 use crate::secret::Secret;
 use crate::store;
+use crate::sync::plan::Roles;
 
 /// The names of the environment variables read.
 pub mod env {
@@ -38,6 +40,14 @@ pub mod env {
     pub const DATA_DIR: &str = "RINGSIDE_DATA_DIR";
     /// A JSON file of non-secret settings (default: `ringside.json` in the data directory).
     pub const CONFIG_FILE: &str = "RINGSIDE_CONFIG";
+    /// Contact sync on or off (default on).
+    pub const SYNC_ENABLED: &str = "RINGSIDE_SYNC_ENABLED";
+    /// Which Intercom contacts go to Aircall: `users`, `leads` or `both` (default).
+    pub const SYNC_ROLES: &str = "RINGSIDE_SYNC_ROLES";
+    /// Minutes between scheduled syncs (default 15).
+    pub const SYNC_INTERVAL: &str = "RINGSIDE_SYNC_INTERVAL_MINUTES";
+    /// Hours between full syncs, which find deleted contacts (default 24).
+    pub const SYNC_FULL_EVERY: &str = "RINGSIDE_SYNC_FULL_EVERY_HOURS";
 }
 
 /// Keys a configuration file may hold (every one optional).
@@ -48,6 +58,10 @@ const FILE_KEYS: &[(&str, &str)] = &[
     ("aircall_base_url", env::AIRCALL_BASE_URL),
     ("aircall_budget_per_minute", env::AIRCALL_BUDGET),
     ("default_region", env::DEFAULT_REGION),
+    ("sync_enabled", env::SYNC_ENABLED),
+    ("sync_roles", env::SYNC_ROLES),
+    ("sync_interval_minutes", env::SYNC_INTERVAL),
+    ("sync_full_every_hours", env::SYNC_FULL_EVERY),
     ("log_answered_calls", "RINGSIDE_LOG_ANSWERED_CALLS"),
     ("log_missed_calls", "RINGSIDE_LOG_MISSED_CALLS"),
     ("log_outbound_calls", "RINGSIDE_LOG_OUTBOUND_CALLS"),
@@ -83,6 +97,32 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// What the hub logs, and how.
     pub settings: Settings,
+    /// Contact sync.
+    pub sync: SyncSettings,
+}
+
+/// Contact sync's settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyncSettings {
+    /// Whether contacts are synced at all.
+    pub enabled: bool,
+    /// Which Intercom contacts go to Aircall.
+    pub roles: Roles,
+    /// Time between scheduled runs.
+    pub interval: Duration,
+    /// Time between full runs (the ones that find deleted contacts).
+    pub full_every: Duration,
+}
+
+impl Default for SyncSettings {
+    fn default() -> Self {
+        SyncSettings {
+            enabled: true,
+            roles: Roles::Both,
+            interval: Duration::from_secs(15 * 60),
+            full_every: Duration::from_secs(24 * 3600),
+        }
+    }
 }
 
 impl Config {
@@ -171,12 +211,40 @@ impl Config {
             key: "settings".to_owned(),
             reason,
         })?;
+        let mut sync = SyncSettings::default();
+        if let Some(enabled) = get(env::SYNC_ENABLED) {
+            sync.enabled = parse_bool(&enabled)
+                .ok_or_else(|| invalid(env::SYNC_ENABLED, "expected true or false"))?;
+        }
+        if let Some(roles) = get(env::SYNC_ROLES) {
+            sync.roles = Roles::parse(&roles)
+                .ok_or_else(|| invalid(env::SYNC_ROLES, "expected users, leads or both"))?;
+        }
+        let whole = |key: &str, unit: u64| -> Result<Option<Duration>, ConfigError> {
+            get(key)
+                .map(|v| {
+                    v.parse::<u64>()
+                        .ok()
+                        .filter(|n| *n > 0)
+                        .map(|n| Duration::from_secs(n.saturating_mul(unit)))
+                        .ok_or_else(|| invalid(key, "expected a whole number above zero"))
+                })
+                .transpose()
+        };
+        if let Some(interval) = whole(env::SYNC_INTERVAL, 60)? {
+            sync.interval = interval;
+        }
+        if let Some(full_every) = whole(env::SYNC_FULL_EVERY, 3600)? {
+            sync.full_every = full_every;
+        }
+
         Ok(Config {
             intercom,
             aircall,
             default_region,
             data_dir,
             settings,
+            sync,
         })
     }
 }
@@ -237,6 +305,14 @@ fn read_file(
         out.insert(key.clone(), text);
     }
     Ok(out)
+}
+
+fn parse_bool(raw: &str) -> Option<bool> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" => Some(false),
+        _ => None,
+    }
 }
 
 fn parse_url(key: &str, raw: &str) -> Result<Url, ConfigError> {
@@ -300,6 +376,46 @@ mod tests {
         let err = Config::from_lookup(lookup(&[(env::DATA_DIR, d), (env::DEFAULT_REGION, "XX")]))
             .unwrap_err();
         assert!(err.to_string().contains("unknown region"), "{err}");
+    }
+
+    #[test]
+    fn contact_sync_settings_come_from_the_environment_or_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_str().unwrap();
+        let c = Config::from_lookup(lookup(&[(env::DATA_DIR, d)])).unwrap();
+        assert_eq!(c.sync, SyncSettings::default());
+        assert!(c.sync.enabled);
+        std::fs::write(
+            dir.path().join("ringside.json"),
+            r#"{"sync_enabled": false, "sync_interval_minutes": 5}"#,
+        )
+        .unwrap();
+        let c = Config::from_lookup(lookup(&[
+            (env::DATA_DIR, d),
+            (env::SYNC_ROLES, "leads"),
+            (env::SYNC_FULL_EVERY, "6"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            c.sync,
+            SyncSettings {
+                enabled: false,
+                roles: Roles::Leads,
+                interval: Duration::from_secs(300),
+                full_every: Duration::from_secs(6 * 3600),
+            }
+        );
+        for (key, value, expected) in [
+            (env::SYNC_ENABLED, "maybe", "true or false"),
+            (env::SYNC_ROLES, "admins", "users, leads or both"),
+            (env::SYNC_INTERVAL, "0", "above zero"),
+        ] {
+            let err = Config::from_lookup(lookup(&[(env::DATA_DIR, d), (key, value)])).unwrap_err();
+            assert!(
+                err.to_string().contains(key) && err.to_string().contains(expected),
+                "{err}"
+            );
+        }
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //!
 //! Phone numbers ([`phone`]), the Aircall and Intercom clients ([`aircall`], [`intercom`]) with
 //! their request scheduler ([`pacing`]), the local SQLite store ([`store`]), the configuration
-//! ([`config`]) and the insight card ([`card`]). The engine knows nothing about Tauri: the
-//! desktop shell and the headless binary both drive it through these modules.
+//! ([`config`]), the insight card ([`card`]) and contact sync ([`sync`]). The engine knows
+//! nothing about Tauri: the desktop shell and the headless binary both drive it through these
+//! modules.
 
 pub mod aircall;
 pub mod card;
@@ -18,6 +19,7 @@ pub mod phone;
 pub mod rules;
 pub mod secret;
 pub mod store;
+pub mod sync;
 mod transport;
 pub mod webhook;
 

@@ -217,8 +217,20 @@ impl Executor {
                 reason,
                 candidates,
             } => {
-                self.store
-                    .subject_blocked(&subject.kind, &subject.id, status, &reason, now)?;
+                let tried = subject.chosen_contact_id.as_deref();
+                if !self.store.subject_blocked(
+                    &subject.kind,
+                    &subject.id,
+                    status,
+                    &reason,
+                    tried,
+                    now,
+                )? {
+                    // An agent chose a contact while this attempt ran: try again with it.
+                    self.store
+                        .outbox_retry(row.id, now, "a contact was chosen meanwhile")?;
+                    return Ok(true);
+                }
                 let event = HubEvent::Skipped {
                     subject: subject.kind.clone(),
                     id: subject.id.clone(),

@@ -187,6 +187,11 @@ impl Transport {
         })
     }
 
+    /// Sends a call and returns the answer's body as text (it may be empty).
+    pub async fn text(&self, priority: Priority, call: Call) -> Result<String, ApiError> {
+        self.send(priority, &call).await
+    }
+
     /// Sends a call whose answer body does not matter.
     pub async fn unit(&self, priority: Priority, call: Call) -> Result<(), ApiError> {
         self.send(priority, &call).await.map(|_| ())

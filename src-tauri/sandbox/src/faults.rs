@@ -4,7 +4,8 @@
 //! Each API has its own latency, its own queues of injected failures and its own limiter. On
 //! every request the server first waits for the latency, then takes at most one injected fault
 //! (a dropped connection first, then a failure status, then a rate-limit refusal), and only then
-//! checks credentials and the real budget.
+//! checks credentials and the real budget. A lost answer is taken last, after a request was
+//! handled successfully: its effect stays, its response never leaves.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -42,6 +43,7 @@ struct Injected {
     fail_status: u16,
     rate_limit: usize,
     reset_in: Duration,
+    lose: usize,
 }
 
 #[derive(Debug)]
@@ -119,6 +121,18 @@ impl Faults {
         lock(&self.api(api).injected).drop = n;
     }
 
+    /// The next `n` requests to `api` that succeed are carried out, then their connection is
+    /// closed before the response is sent: the write happened, the client never learns it.
+    pub fn lose_answer_next(&self, api: Api, n: usize) {
+        lock(&self.api(api).injected).lose = n;
+    }
+
+    /// Sets Aircall's company budget to `requests` per `window` (a scaled-down minute, for
+    /// tests) and starts a new window.
+    pub fn set_aircall_limit(&self, requests: u32, window: Duration) {
+        lock(&self.aircall.limiter).configure(requests, window);
+    }
+
     /// Sets Aircall's company budget (requests per one-minute window) and starts a new window.
     pub fn set_aircall_budget(&self, per_minute: u32) {
         lock(&self.aircall.limiter).configure(per_minute, Duration::from_secs(60));
@@ -161,6 +175,16 @@ impl Faults {
             });
         }
         None
+    }
+
+    /// Whether the answer to the request just handled by `api` is to be lost.
+    pub(crate) fn take_lost_answer(&self, api: Api) -> bool {
+        let mut injected = lock(&self.api(api).injected);
+        if injected.lose > 0 {
+            injected.lose -= 1;
+            return true;
+        }
+        false
     }
 
     /// Counts one request against the real budget of `api`.

@@ -6,7 +6,8 @@
 //! with the documented headers and 429s) and can inject latency, failures, 429s and dropped
 //! connections through [`Faults`]. Tests read the state back through [`IntercomView`] and
 //! [`AircallView`], whose getters return owned copies (the record types of [`intercom`] and
-//! [`aircall`]), and can change it with a few mutators on [`Sandbox`].
+//! [`aircall`]), and can change it with a few mutators on [`Sandbox`]. [`generate::contacts`]
+//! makes thousands of Intercom contacts with phones in mixed formats, for contact sync.
 //!
 //! Nothing here reaches the internet. The fake Aircall does not deliver webhooks by itself: the
 //! [`scenario`] player changes its state and posts the webhooks Aircall would send.
@@ -61,6 +62,7 @@
 pub mod aircall;
 mod clock;
 mod faults;
+pub mod generate;
 mod ids;
 pub mod intercom;
 mod limits;

@@ -20,7 +20,8 @@ pub struct RequestRecord {
     pub method: String,
     /// The path without the query string, e.g. `/contacts/search`.
     pub path: String,
-    /// The status answered, or 0 when the connection was dropped without a response.
+    /// The status answered, or 0 when the connection was closed without a response (a dropped
+    /// request, or a lost answer to a handled one).
     pub status: u16,
 }
 
@@ -98,6 +99,26 @@ async fn wait_and_take(
         std::future::pending::<()>().await;
     }
     fault
+}
+
+/// After a successful handler: when a lost answer is due, closes the connection without the
+/// response and never returns (the connection task drops this future).
+pub(crate) async fn maybe_lose_answer(
+    api: Api,
+    faults: &Faults,
+    log: &RequestLog,
+    method: &str,
+    path: &str,
+    connection: Option<Connection>,
+) {
+    if !faults.take_lost_answer(api) {
+        return;
+    }
+    log.record(method, path, 0);
+    if let Some(connection) = connection {
+        connection.close();
+    }
+    std::future::pending::<()>().await;
 }
 
 /// The query string's parameters (the last value wins when a key repeats).

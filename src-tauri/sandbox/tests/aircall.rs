@@ -302,3 +302,109 @@ async fn webhooks_need_https() {
     let (_, list) = send(app.aircall(Method::GET, "/v1/webhooks")).await;
     assert_eq!(list["webhooks"][0]["webhook_id"], webhook["webhook_id"]);
 }
+
+#[tokio::test]
+async fn a_contacts_numbers_and_emails_are_edited_one_at_a_time() {
+    let app = TestApp::demo().await;
+    let (_, created) = send(app.aircall(Method::POST, "/v1/contacts").json(&json!({
+        "first_name": "Mia", "phone_numbers": [{"label": "Work", "value": "+61281032081"}],
+    })))
+    .await;
+    let id = created["contact"]["id"].as_u64().expect("id");
+    let phone_id = created["contact"]["phone_numbers"][0]["id"]
+        .as_u64()
+        .expect("a detail id");
+    let contact = |id: u64| {
+        app.sandbox
+            .aircall()
+            .contacts()
+            .into_iter()
+            .find(|c| c.id == id)
+            .expect("the contact")
+    };
+
+    // The whole-contact update keeps numbers; the detail routes change them.
+    let (status, _) = send(
+        app.aircall(Method::POST, &format!("/v1/contacts/{id}"))
+            .json(&json!({"phone_numbers": [{"label": "Work", "value": "+33100000000"}]})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(contact(id).phone_numbers[0].value, "+61281032081");
+    let (status, changed) = send(
+        app.aircall(
+            Method::PUT,
+            &format!("/v1/contacts/{id}/phone_details/{phone_id}"),
+        )
+        .json(&json!({"value": "+61299998888"})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        changed["contact"]["phone_numbers"],
+        json!([{"id": phone_id, "label": "Work", "value": "+61299998888"}])
+    );
+    let (status, _) = send(
+        app.aircall(
+            Method::POST,
+            &format!("/v1/contacts/{id}/phone_details/{phone_id}"),
+        )
+        .json(&json!({"label": "Mobile"})),
+    )
+    .await;
+    assert_eq!(status, 200, "Aircall's POST-to-update works here too");
+    assert_eq!(contact(id).phone_numbers[0].label, "Mobile");
+
+    let (status, added) = send(
+        app.aircall(Method::POST, &format!("/v1/contacts/{id}/email_details"))
+            .json(&json!({"label": "Work", "value": "mia@example.com"})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let email_id = added["contact"]["emails"][0]["id"].as_u64().expect("id");
+    let (_, found) = send(
+        app.aircall(Method::GET, "/v1/contacts/search")
+            .query(&[("email", "MIA@example.com")]),
+    )
+    .await;
+    assert_eq!(found["contacts"][0]["id"], id);
+    let response = app
+        .aircall(
+            Method::DELETE,
+            &format!("/v1/contacts/{id}/email_details/{email_id}"),
+        )
+        .send()
+        .await
+        .expect("response");
+    assert_eq!(response.status(), 204);
+    assert!(contact(id).emails.is_empty());
+
+    // The last number cannot go, an unknown detail is a 404, an add needs a value.
+    let last = app
+        .aircall(
+            Method::DELETE,
+            &format!("/v1/contacts/{id}/phone_details/{phone_id}"),
+        )
+        .send()
+        .await
+        .expect("response");
+    assert_eq!(last.status(), 400);
+    let (status, _) = send(
+        app.aircall(Method::PUT, &format!("/v1/contacts/{id}/phone_details/1"))
+            .json(&json!({"value": "+61200000000"})),
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, _) = send(
+        app.aircall(Method::POST, &format!("/v1/contacts/{id}/phone_details"))
+            .json(&json!({"label": "Work"})),
+    )
+    .await;
+    assert_eq!(status, 400);
+    let (status, _) = send(
+        app.aircall(Method::POST, "/v1/contacts/999999/email_details")
+            .json(&json!({"value": "x@example.com"})),
+    )
+    .await;
+    assert_eq!(status, 404);
+}

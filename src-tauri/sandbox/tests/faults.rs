@@ -168,3 +168,46 @@ async fn dropping_the_sandbox_stops_both_servers() {
         .expect_err("server is gone");
     assert!(error.status().is_none());
 }
+
+#[tokio::test]
+async fn a_lost_answer_keeps_the_write_but_never_answers() {
+    let app = TestApp::demo().await;
+    app.sandbox.faults().lose_answer_next(Api::Aircall, 1);
+    let before = app.sandbox.aircall().contacts().len();
+    let lost = app
+        .aircall(Method::POST, "/v1/contacts")
+        .json(&serde_json::json!({"first_name": "Lost", "phone_numbers": [{"value": "+33100000001"}]}))
+        .send()
+        .await;
+    assert!(lost.is_err(), "an answer came: {lost:?}");
+    assert_eq!(
+        app.sandbox.aircall().contacts().len(),
+        before + 1,
+        "the write happened"
+    );
+    let log = app.sandbox.aircall().requests();
+    assert_eq!(log.last().map(|r| r.status), Some(0));
+    // Only one answer is lost; a failed request does not use it up.
+    app.sandbox.faults().lose_answer_next(Api::Aircall, 1);
+    assert_eq!(
+        send(app.aircall(Method::GET, "/v1/contacts/1")).await.0,
+        404
+    );
+    assert!(app.aircall(Method::GET, "/v1/ping").send().await.is_err());
+    assert_eq!(send(app.aircall(Method::GET, "/v1/ping")).await.0, 200);
+}
+
+#[tokio::test]
+async fn the_aircall_budget_can_be_scaled_to_a_short_window() {
+    let app = TestApp::demo().await;
+    app.sandbox
+        .faults()
+        .set_aircall_limit(3, Duration::from_millis(400));
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        statuses.push(send(app.aircall(Method::GET, "/v1/ping")).await.0);
+    }
+    assert_eq!(statuses, [200, 200, 200, 429]);
+    tokio::time::sleep(Duration::from_millis(450)).await;
+    assert_eq!(send(app.aircall(Method::GET, "/v1/ping")).await.0, 200);
+}

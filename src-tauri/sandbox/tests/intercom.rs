@@ -345,3 +345,56 @@ async fn away_mode_and_view_mutators() {
     let log = app.sandbox.intercom().requests();
     assert!(log.iter().any(|r| r.method == "PUT" && r.status == 400));
 }
+
+#[tokio::test]
+async fn thousands_of_generated_contacts_are_added_edited_and_removed_at_once() {
+    let app = TestApp::with(ringside_sandbox::Seed::empty()).await;
+    let generated = ringside_sandbox::generate::contacts(3_000, 1);
+    let started = std::time::Instant::now();
+    let ids = app
+        .sandbox
+        .add_intercom_contacts(generated.iter().map(|g| g.contact.clone()));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(ids.len(), 3_000);
+    let stored = app.sandbox.intercom().contacts();
+    assert_eq!(stored.len(), 3_000);
+    for (g, c) in generated.iter().zip(&stored) {
+        assert_eq!(c.phone, g.contact.phone);
+        assert_eq!(c.formatted_phone, g.e164, "{:?}", c.phone);
+    }
+
+    // An edit moves `updated_at` (unless the test dates it) and `formatted_phone` follows.
+    let id = &ids[0];
+    app.sandbox
+        .update_intercom_contact(id, |c| {
+            c.phone = Some("07 62 04 35 75".into());
+            c.updated_at = 1_000;
+        })
+        .expect("known contact");
+    let edited = app.sandbox.intercom().contact(id).expect("still there");
+    assert_eq!(
+        (edited.formatted_phone.as_deref(), edited.updated_at),
+        (Some("+33762043575"), 1_000)
+    );
+    app.sandbox
+        .update_intercom_contact(id, |c| c.name = Some("Renamed".into()))
+        .expect("known contact");
+    assert!(
+        app.sandbox
+            .intercom()
+            .contact(id)
+            .expect("there")
+            .updated_at
+            > 1_000
+    );
+    app.sandbox
+        .remove_intercom_contact(id)
+        .expect("known contact");
+    assert!(app.sandbox.intercom().contact(id).is_none());
+    assert!(app.sandbox.remove_intercom_contact(id).is_err());
+    assert!(app.sandbox.update_intercom_contact(id, |_| {}).is_err());
+}

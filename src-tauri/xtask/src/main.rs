@@ -1,12 +1,16 @@
 //! `cargo xtask`: the project's set-up and orchestration, so that the README's two commands
 //! work on a fresh Debian or Ubuntu machine that has Rust.
 //!
-//! - `cargo xtask demo`: builds and runs the demo (today the headless demo of `ringside-cli`).
-//! - `cargo xtask test`: formatting, lints (warnings fail) and every test of the workspace.
+//! - `cargo xtask demo`: the desktop app in demo mode, on the built-in sandbox
+//!   (`--cli`, `--json` or `--keep-running`: the headless demo of `ringside-cli` instead).
+//! - `cargo xtask test`: formatting, lints (warnings fail) and every test of the workspace, run
+//!   inside the one desktop test environment (virtual display, session bus, keyring, dunst).
 //! - `cargo xtask bench`: the benchmarks, in release mode; they print figures.
 //!
-//! It uses only the standard library, so it builds in a second. Nothing here needs a system
-//! package yet; when the desktop shell arrives, its Debian packages are installed from here.
+//! It uses only the standard library, so it builds in a second. The desktop shell's Debian
+//! packages are installed from here when missing ([`setup`]).
+
+mod setup;
 
 use std::process::{Command, ExitCode};
 
@@ -38,12 +42,32 @@ fn main() -> ExitCode {
 }
 
 fn demo(rest: &[String]) -> Result<(), String> {
-    let mut args = vec!["run", "--quiet", "--package", "ringside-cli", "--", "demo"];
+    let headless = ["--cli", "--json", "--keep-running"];
+    if rest.iter().any(|a| headless.contains(&a.as_str())) {
+        let mut args = vec!["run", "--quiet", "--package", "ringside-cli", "--", "demo"];
+        args.extend(rest.iter().map(String::as_str).filter(|a| *a != "--cli"));
+        return cargo(&args);
+    }
+    setup::ensure(&[setup::BUILD, setup::RUN])?;
+    let display = ["DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|d| !d.is_empty()));
+    if !display {
+        return Err(
+            "no display (DISPLAY and WAYLAND_DISPLAY are unset). Run the app on a virtual \
+             one with `xvfb-run -a dbus-run-session -- cargo xtask demo` (install xvfb and dbus \
+             first), or see the cards in the terminal with `cargo xtask demo --cli`"
+                .to_owned(),
+        );
+    }
+    let mut args = vec!["run", "--quiet", "--package", "ringside", "--", "--demo"];
     args.extend(rest.iter().map(String::as_str));
     cargo(&args)
 }
 
 fn test(rest: &[String]) -> Result<(), String> {
+    setup::ensure(&[setup::BUILD, setup::RUN, setup::TEST])?;
+    setup::ensure_tauri_driver(&cargo_bin())?;
     if has_component("fmt") {
         step("formatting");
         cargo(&["fmt", "--all", "--", "--check"])?;
@@ -64,10 +88,31 @@ fn test(rest: &[String]) -> Result<(), String> {
     } else {
         eprintln!("xtask: clippy is not installed; skipping the lints");
     }
-    step("tests");
-    let mut args = vec!["test", "--workspace", "--all-targets"];
-    args.extend(rest.iter().map(String::as_str));
-    cargo(&args)
+    step("tests (under Xvfb, with a session bus, an unlocked keyring and dunst)");
+    let mut args = vec![
+        shell_quote(&cargo_bin()),
+        "test".to_owned(),
+        "--workspace".to_owned(),
+        // Every target but the benchmarks: they print figures (`cargo xtask bench`) and would
+        // only slow the tests down in a debug build.
+        "--lib".to_owned(),
+        "--bins".to_owned(),
+        "--tests".to_owned(),
+        "--examples".to_owned(),
+    ];
+    args.extend(rest.iter().map(|a| shell_quote(a)));
+    let status = setup::in_test_environment(&args.join(" "))
+        .status()
+        .map_err(|e| format!("cannot run xvfb-run: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("the tests failed ({status})"))
+    }
+}
+
+fn shell_quote(arg: &str) -> String {
+    format!("'{}'", arg.replace('\'', r"'\''"))
 }
 
 fn bench(rest: &[String]) -> Result<(), String> {

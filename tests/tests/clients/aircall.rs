@@ -3,7 +3,7 @@
 //! the webhook registration.
 
 use ringside_core::aircall::{
-    AircallContact, Availability, CardBlock, ContactDetail, Direction, PageRequest,
+    AircallContact, Availability, CardBlock, ContactDetail, DetailKind, Direction, PageRequest,
 };
 use ringside_core::ApiError;
 use ringside_tests::demo::*;
@@ -184,6 +184,7 @@ async fn contacts_are_searched_created_updated_and_deleted() {
             label: "Work".into(),
             value: "john.carter@example.com".into(),
         }],
+        created_at: None,
     };
     let created = aircall.create_contact(&new).await.unwrap();
     let id = created.id.expect("an id");
@@ -218,6 +219,78 @@ async fn contacts_are_searched_created_updated_and_deleted() {
         .await
         .unwrap();
     assert!(gone.is_empty());
+}
+
+#[tokio::test]
+async fn a_contacts_numbers_and_emails_change_without_touching_the_rest() {
+    let app = TestApp::demo().await;
+    let aircall = app.aircall();
+    let new = AircallContact {
+        id: None,
+        first_name: Some("Mia".into()),
+        last_name: Some("Wilson".into()),
+        company_name: None,
+        information: Some("Intercom: link".into()),
+        phone_numbers: vec![ContactDetail {
+            id: None,
+            label: "Work".into(),
+            value: "+61281032081".into(),
+        }],
+        emails: Vec::new(),
+        created_at: None,
+    };
+    let created = aircall.create_contact(&new).await.unwrap();
+    let id = created.id.expect("an id");
+    let phone_id = created.phone_numbers[0].id.expect("a detail id");
+    assert!(created.created_at.is_some(), "the sandbox dates contacts");
+
+    aircall
+        .update_detail(DetailKind::Phone, id, phone_id, "Work", "+61299998888")
+        .await
+        .unwrap();
+    let email_id = aircall
+        .add_detail(DetailKind::Email, id, "Work", "mia@example.com")
+        .await
+        .unwrap()
+        .expect("the new email's id");
+    aircall
+        .update_contact_info(id, Some("Mia"), None, Some("Intercom: other"))
+        .await
+        .unwrap();
+    let read = aircall.contact(id).await.unwrap();
+    assert_eq!(
+        (read.first_name.as_deref(), read.last_name.as_deref()),
+        (Some("Mia"), None)
+    );
+    assert_eq!(read.information.as_deref(), Some("Intercom: other"));
+    assert_eq!(read.phone_numbers.len(), 1);
+    assert_eq!(read.phone_numbers[0].value, "+61299998888");
+    assert_eq!(read.emails[0].id, Some(email_id));
+
+    aircall
+        .delete_detail(DetailKind::Email, id, email_id)
+        .await
+        .unwrap();
+    assert!(aircall.contact(id).await.unwrap().emails.is_empty());
+    let gone = aircall.delete_detail(DetailKind::Email, id, email_id).await;
+    assert!(matches!(gone, Err(ApiError::NotFound { .. })), "{gone:?}");
+    let methods: Vec<(String, u16)> = app
+        .sandbox
+        .aircall()
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.contains("_details"))
+        .map(|r| (r.method, r.status))
+        .collect();
+    assert_eq!(
+        methods,
+        [
+            ("PUT".to_owned(), 200),
+            ("POST".to_owned(), 201),
+            ("DELETE".to_owned(), 204),
+            ("DELETE".to_owned(), 404)
+        ]
+    );
 }
 
 #[tokio::test]

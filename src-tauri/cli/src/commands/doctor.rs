@@ -27,15 +27,18 @@ pub async fn run(_args: Args) -> Result<Outcome, UsageError> {
     );
 
     match Store::open(&config.data_dir) {
-        Ok(store) => println!(
-            "✓ Local database: {} (schema {}, {} indexed contacts)",
-            store
-                .path()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default(),
-            Store::schema_version(),
-            store.contact_count().unwrap_or(0)
-        ),
+        Ok(store) => {
+            println!(
+                "✓ Local database: {} (schema {}, {} indexed contacts)",
+                store
+                    .path()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
+                Store::schema_version(),
+                store.contact_count().unwrap_or(0)
+            );
+            println!("{}", sync_status(&store, config.sync.enabled));
+        }
         Err(e) => {
             healthy = false;
             println!("✗ Local database: {e}");
@@ -113,6 +116,41 @@ pub async fn run(_args: Args) -> Result<Outcome, UsageError> {
     } else {
         Outcome::Failed
     })
+}
+
+/// One line on contact sync: off, never run, stopped early, or when it last finished.
+fn sync_status(store: &Store, enabled: bool) -> String {
+    if !enabled {
+        return format!("· Contact sync: turned off ({}=false)", env::SYNC_ENABLED);
+    }
+    let unparseable = store.unparseable_contacts().map(|u| u.len()).unwrap_or(0);
+    let stopped = store.sync_open_run().ok().flatten();
+    match (store.sync_last_done(None).ok().flatten(), stopped) {
+        (_, Some(run)) => format!(
+            "· Contact sync: a run stopped before its end{}; `ringside-cli sync-contacts` resumes it",
+            run.error
+                .map(|e| format!(" ({})", super::printable(&e)))
+                .unwrap_or_default()
+        ),
+        (None, None) => "· Contact sync: never run; `ringside-cli sync-contacts` starts it".to_owned(),
+        (Some(run), None) => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or(0);
+            let ago = (now - run.finished_at.unwrap_or(run.started_at)).max(0);
+            format!(
+                "✓ Contact sync: last run finished {} ago; {} phones in Intercom are not numbers",
+                match ago {
+                    0..=119 => format!("{ago} s"),
+                    120..=7_199 => format!("{} min", ago / 60),
+                    7_200..=172_799 => format!("{} h", ago / 3600),
+                    _ => format!("{} days", ago / 86_400),
+                },
+                unparseable
+            )
+        }
+    }
 }
 
 /// An API error as advice.

@@ -8,6 +8,7 @@ pub mod normalize;
 pub mod sandbox;
 pub mod serve;
 pub mod setup_webhook;
+pub mod sync_contacts;
 
 /// Text from outside (an argument, a contact's name) with control characters escaped, so it
 /// cannot move the cursor or recolour the terminal.

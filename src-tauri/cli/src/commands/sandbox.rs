@@ -1,5 +1,5 @@
-//! `ringside-cli sandbox [--port-aircall P] [--port-intercom P] [--seed FILE]`: the fake Aircall
-//! and Intercom, standalone, until Ctrl-C or SIGTERM.
+//! `ringside-cli sandbox [--port-aircall P] [--port-intercom P] [--seed FILE] [--contacts N]
+//! [--aircall-budget N]`: the fake Aircall and Intercom, standalone, until Ctrl-C or SIGTERM.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -21,6 +21,14 @@ pub struct Args {
     /// A JSON seed file instead of the built-in demo data.
     #[arg(long)]
     seed: Option<PathBuf>,
+    /// Also fill the fake Intercom with this many generated contacts (phones in mixed formats),
+    /// to try contact sync.
+    #[arg(long, default_value_t = 0)]
+    contacts: usize,
+    /// The fake Aircall's company budget, requests a minute (default: the seed's, 60 for the
+    /// demo).
+    #[arg(long)]
+    aircall_budget: Option<u32>,
 }
 
 /// Runs the command.
@@ -33,11 +41,19 @@ pub async fn run(args: Args) -> Result<Outcome, UsageError> {
         }
         None => Seed::demo(),
     };
+    let mut seed = seed;
+    if let Some(budget) = args.aircall_budget {
+        seed.rate_limits.aircall_per_minute = budget;
+    }
     let region = seed.default_region.clone();
     let at = |port| SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let sandbox = Sandbox::start_on(seed, at(args.port_aircall), at(args.port_intercom))
         .await
         .map_err(|e| UsageError(format!("cannot listen: {e}")))?;
+    if args.contacts > 0 {
+        let generated = ringside_sandbox::generate::contacts(args.contacts, 1);
+        sandbox.add_intercom_contacts(generated.into_iter().map(|g| g.contact));
+    }
     println!(
         "Sandbox running: fake Aircall on {}, fake Intercom on {}",
         sandbox.aircall_url(),

@@ -5,7 +5,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use ringside_core::card::system_clock;
-use ringside_core::hub::{Hub, HubConfig, TlsFiles};
+use ringside_core::hub::{Hub, HubConfig, SyncSchedule, TlsFiles};
+use ringside_core::sync::SyncOptions;
 use ringside_core::Secret;
 
 use crate::{engine, Outcome, UsageError};
@@ -55,6 +56,10 @@ pub async fn run(args: Args) -> Result<Outcome, UsageError> {
             .tls_cert
             .zip(args.tls_key)
             .map(|(cert, key)| TlsFiles { cert, key }),
+        sync: config.sync.enabled.then(|| SyncSchedule {
+            options: SyncOptions::from_config(&config),
+            interval: config.sync.interval,
+        }),
     };
     let scheme = if hub_config.tls.is_some() {
         "https"

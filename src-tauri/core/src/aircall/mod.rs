@@ -17,8 +17,8 @@ use serde_json::json;
 use url::Url;
 
 pub use types::{
-    AircallContact, Availability, Call, CallTag, CardBlock, Comment, ContactDetail, Direction,
-    Message, Number, Page, PageRequest, User, UserAvailability, UserRef, Webhook,
+    AircallContact, Availability, Call, CallTag, CardBlock, Comment, ContactDetail, DetailKind,
+    Direction, Message, Number, Page, PageRequest, User, UserAvailability, UserRef, Webhook,
 };
 
 use crate::error::{Api, ApiError};
@@ -414,6 +414,84 @@ impl AircallClient {
             .contact)
     }
 
+    /// `GET /v1/contacts/:id`.
+    pub async fn contact(&self, id: u64) -> Result<AircallContact, ApiError> {
+        #[derive(Deserialize)]
+        struct One {
+            contact: AircallContact,
+        }
+        let call = HttpCall::get(format!("/v1/contacts/{id}"));
+        Ok(self
+            .transport
+            .json::<One>(self.priority, call)
+            .await?
+            .contact)
+    }
+
+    /// `POST /v1/contacts/:id` with the names and the information only: the contact's numbers
+    /// and emails are left alone (they are edited one by one, see [`AircallClient::add_detail`]).
+    /// `None` clears a field.
+    pub async fn update_contact_info(
+        &self,
+        id: u64,
+        first_name: Option<&str>,
+        last_name: Option<&str>,
+        information: Option<&str>,
+    ) -> Result<(), ApiError> {
+        let body = json!({
+            "first_name": first_name,
+            "last_name": last_name,
+            "information": information,
+        });
+        let call =
+            HttpCall::write(Method::POST, format!("/v1/contacts/{id}"), Some(body)).idempotent();
+        self.transport.unit(self.priority, call).await
+    }
+
+    /// `POST /v1/contacts/:id/phone_details` (or `email_details`): adds one number or email.
+    /// Returns the new detail's id when the answer shows it.
+    pub async fn add_detail(
+        &self,
+        kind: DetailKind,
+        contact_id: u64,
+        label: &str,
+        value: &str,
+    ) -> Result<Option<u64>, ApiError> {
+        let path = format!("/v1/contacts/{contact_id}/{}", kind.route());
+        let body = json!({ "label": label, "value": value });
+        let call = HttpCall::write(Method::POST, path, Some(body));
+        let text = self.transport.text(self.priority, call).await?;
+        Ok(detail_id_in(&text, kind, value))
+    }
+
+    /// `PUT /v1/contacts/:id/phone_details/:detail_id` (or `email_details`): changes one number
+    /// or email.
+    pub async fn update_detail(
+        &self,
+        kind: DetailKind,
+        contact_id: u64,
+        detail_id: u64,
+        label: &str,
+        value: &str,
+    ) -> Result<(), ApiError> {
+        let path = format!("/v1/contacts/{contact_id}/{}/{detail_id}", kind.route());
+        let body = json!({ "label": label, "value": value });
+        let call = HttpCall::write(Method::PUT, path, Some(body)).idempotent();
+        self.transport.unit(self.priority, call).await
+    }
+
+    /// `DELETE /v1/contacts/:id/phone_details/:detail_id` (or `email_details`).
+    pub async fn delete_detail(
+        &self,
+        kind: DetailKind,
+        contact_id: u64,
+        detail_id: u64,
+    ) -> Result<(), ApiError> {
+        let path = format!("/v1/contacts/{contact_id}/{}/{detail_id}", kind.route());
+        let call = HttpCall::write(Method::DELETE, path, None).idempotent();
+        self.transport.unit(self.priority, call).await
+    }
+
     /// `DELETE /v1/contacts/:id`.
     pub async fn delete_contact(&self, id: u64) -> Result<(), ApiError> {
         let call = HttpCall::write(Method::DELETE, format!("/v1/contacts/{id}"), None).idempotent();
@@ -446,10 +524,54 @@ impl AircallClient {
     }
 }
 
+/// The id of the detail holding `value` in an answer to an added detail: the answer is the
+/// whole contact (`{"contact": …}`) or the detail itself (`{"id": …, "value": …}`). The newest
+/// matching detail wins; `None` when the answer shows neither.
+fn detail_id_in(text: &str, kind: DetailKind, value: &str) -> Option<u64> {
+    let body: serde_json::Value = serde_json::from_str(text).ok()?;
+    if let Some(contact) = body.get("contact") {
+        let contact: AircallContact = serde_json::from_value(contact.clone()).ok()?;
+        return kind
+            .of(&contact)
+            .iter()
+            .filter(|d| kind.same(&d.value, value))
+            .filter_map(|d| d.id)
+            .max();
+    }
+    let detail: ContactDetail = serde_json::from_value(body).ok()?;
+    detail.id.filter(|_| kind.same(&detail.value, value))
+}
+
 fn encode_error(e: &serde_json::Error) -> ApiError {
     ApiError::Decode {
         api: Api::Aircall,
         reason: format!("could not encode the request: {e}"),
         body: String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_details_id_is_read_from_either_answer_shape() {
+        let contact = r#"{"contact": {"id": 7, "phone_numbers": [
+            {"id": 11, "label": "Work", "value": "+33 7 62 04 35 75"},
+            {"id": 12, "label": "Work", "value": "+33762043575"},
+            {"id": 13, "label": "Work", "value": "+14422497851"}]}}"#;
+        assert_eq!(
+            detail_id_in(contact, DetailKind::Phone, "+33762043575"),
+            Some(12),
+            "the newest detail with the number"
+        );
+        let bare = r#"{"id": 21, "label": "Work", "value": "Jane@Acme.io"}"#;
+        assert_eq!(
+            detail_id_in(bare, DetailKind::Email, "jane@acme.io"),
+            Some(21)
+        );
+        assert_eq!(detail_id_in(bare, DetailKind::Email, "other@acme.io"), None);
+        assert_eq!(detail_id_in("", DetailKind::Phone, "+33762043575"), None);
+        assert_eq!(detail_id_in("{}", DetailKind::Phone, "+33762043575"), None);
     }
 }

@@ -292,6 +292,96 @@ pub struct AircallContact {
     /// Emails (at most 20).
     #[serde(default)]
     pub emails: Vec<ContactDetail>,
+    /// When Aircall created it, UNIX seconds (read only; Aircall sends seconds or ISO 8601).
+    #[serde(default, skip_serializing, deserialize_with = "lenient_time")]
+    pub created_at: Option<i64>,
+}
+
+/// Which list of a contact a detail belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DetailKind {
+    /// `phone_numbers`, edited under `/phone_details`.
+    Phone,
+    /// `emails`, edited under `/email_details`.
+    Email,
+}
+
+impl DetailKind {
+    /// The path segment of this kind's routes.
+    pub(crate) fn route(self) -> &'static str {
+        match self {
+            DetailKind::Phone => "phone_details",
+            DetailKind::Email => "email_details",
+        }
+    }
+
+    /// The contact's list of this kind.
+    pub fn of(self, contact: &AircallContact) -> &[ContactDetail] {
+        match self {
+            DetailKind::Phone => &contact.phone_numbers,
+            DetailKind::Email => &contact.emails,
+        }
+    }
+
+    /// Whether two values are the same number (same digits) or address (any letter case).
+    pub fn same(self, a: &str, b: &str) -> bool {
+        match self {
+            DetailKind::Phone => {
+                let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+                digits(a) == digits(b)
+            }
+            DetailKind::Email => a.trim().eq_ignore_ascii_case(b.trim()),
+        }
+    }
+}
+
+/// A time as UNIX seconds, or as ISO 8601 (`2019-12-29T10:03:18.000Z`); anything else is `None`.
+fn lenient_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    Ok(match Option::<Value>::deserialize(d)? {
+        Some(Value::Number(n)) => n.as_i64(),
+        Some(Value::String(s)) => s.trim().parse::<i64>().ok().or_else(|| iso8601(&s)),
+        _ => None,
+    })
+}
+
+/// Reads `YYYY-MM-DDTHH:MM:SS`, with optional fractions and a `Z` or `±HH:MM` offset.
+fn iso8601(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let number = |range: std::ops::Range<usize>| text.get(range)?.parse::<i64>().ok();
+    let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
+    let (hour, minute, second) = (number(11..13)?, number(14..16)?, number(17..19)?);
+    if text.get(4..5) != Some("-") || text.get(10..11).is_none_or(|t| t != "T" && t != " ") {
+        return None;
+    }
+    let mut rest = text.get(19..)?;
+    if let Some(fraction) = rest.strip_prefix('.') {
+        rest = fraction.trim_start_matches(|c: char| c.is_ascii_digit());
+    }
+    let offset = match rest {
+        "" | "Z" | "z" => 0,
+        _ => {
+            let sign = match rest.as_bytes().first()? {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            let hh: i64 = rest.get(1..3)?.parse().ok()?;
+            let mm: i64 = rest.get(rest.len().checked_sub(2)?..)?.parse().ok()?;
+            sign * (hh * 3600 + mm * 60)
+        }
+    };
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    // Howard Hinnant's days_from_civil.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + hour * 3600 + minute * 60 + second - offset)
 }
 
 /// An Aircall webhook registration.
@@ -383,5 +473,38 @@ impl Message {
             Some(c) if c.eq_ignore_ascii_case("whatsapp") => "WhatsApp",
             _ => "SMS",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contact_times_are_read_as_seconds_or_iso_8601() {
+        let read = |raw: &str| {
+            serde_json::from_str::<AircallContact>(&format!(r#"{{"id":1,"created_at":{raw}}}"#))
+                .unwrap()
+                .created_at
+        };
+        assert_eq!(read("1577623398"), Some(1_577_623_398));
+        assert_eq!(read(r#""2019-12-29T12:43:18.000Z""#), Some(1_577_623_398));
+        assert_eq!(read(r#""2019-12-29T13:43:18+01:00""#), Some(1_577_623_398));
+        assert_eq!(read(r#""2000-02-29T12:00:00Z""#), Some(951_825_600));
+        assert_eq!(read(r#""yesterday""#), None);
+        assert_eq!(read("null"), None);
+        let json = serde_json::to_value(AircallContact {
+            created_at: Some(5),
+            ..serde_json::from_str(r#"{"id":1}"#).unwrap()
+        })
+        .unwrap();
+        assert!(json.get("created_at").is_none(), "{json}");
+    }
+
+    #[test]
+    fn details_compare_by_digits_or_without_case() {
+        assert!(DetailKind::Phone.same("+33 7 62 04 35 75", "+33762043575"));
+        assert!(!DetailKind::Phone.same("+33762043575", "+33762043576"));
+        assert!(DetailKind::Email.same("Jane@Acme.io ", "jane@acme.io"));
     }
 }

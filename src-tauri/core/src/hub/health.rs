@@ -20,9 +20,13 @@ async fn health(State(state): State<AppState>) -> impl IntoResponse {
     match (inbox, outbox) {
         (Ok(inbox), Ok(outbox)) => (
             StatusCode::OK,
-            Json(
-                json!({ "status": "up", "inbox_depth": inbox, "outbox_depth": outbox, "last_error": last_error }),
-            ),
+            Json(json!({
+                "status": "up",
+                "inbox_depth": inbox,
+                "outbox_depth": outbox,
+                "last_error": last_error,
+                "sync": state.sync.as_ref().map(|p| p.borrow().clone()),
+            })),
         ),
         (Err(e), _) | (_, Err(e)) => (
             StatusCode::SERVICE_UNAVAILABLE,

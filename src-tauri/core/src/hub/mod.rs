@@ -50,6 +50,17 @@ pub struct HubConfig {
     pub clock: Clock,
     /// Serve HTTPS with this certificate and key (PEM files) instead of plain HTTP.
     pub tls: Option<TlsFiles>,
+    /// Run contact sync on this schedule (needs Aircall). `None`: no sync in this hub.
+    pub sync: Option<SyncSchedule>,
+}
+
+/// Contact sync inside the hub: how, and how often.
+#[derive(Debug, Clone)]
+pub struct SyncSchedule {
+    /// How each run goes.
+    pub options: crate::sync::SyncOptions,
+    /// Time between scheduled runs.
+    pub interval: Duration,
 }
 
 /// A certificate chain and its private key, as PEM files.
@@ -84,6 +95,7 @@ pub(crate) struct AppState {
     pub outbox_wake: Arc<Notify>,
     pub events: watch::Receiver<i64>,
     pub shutdown: watch::Receiver<bool>,
+    pub sync: Option<watch::Receiver<crate::sync::SyncProgress>>,
 }
 
 impl AppState {
@@ -99,6 +111,7 @@ pub struct Hub {
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
     store: Store,
+    sync: Option<crate::sync::SyncHandle>,
 }
 
 impl Hub {
@@ -154,6 +167,26 @@ impl Hub {
             tasks.push(tokio::spawn(async move { ex.run(lane, wake, stop).await }));
         }
 
+        // Contact sync shares the hub's clients, and so their pacers: its bulk requests always
+        // yield to a ringing call's.
+        let sync = match (&config.sync, &config.aircall) {
+            (Some(schedule), Some(aircall)) => {
+                let engine = crate::sync::SyncEngine::new(
+                    config.intercom.clone(),
+                    aircall.clone(),
+                    config.store.clone(),
+                    schedule.options.clone(),
+                )
+                .with_clock(config.clock.clone());
+                Some(crate::sync::SyncRunner::new(Arc::new(engine), schedule.interval).spawn())
+            }
+            (Some(_), None) => {
+                tracing::warn!("contact sync needs Aircall credentials; it is off");
+                None
+            }
+            (None, _) => None,
+        };
+
         let state = AppState {
             store: config.store.clone(),
             intercom: config.intercom.clone(),
@@ -166,6 +199,7 @@ impl Hub {
             outbox_wake,
             events: events_rx,
             shutdown: shutdown_rx.clone(),
+            sync: sync.as_ref().map(|h| h.progress()),
         };
         let app = router(state);
         let stop = shutdown_rx;
@@ -196,6 +230,7 @@ impl Hub {
             shutdown: shutdown_tx,
             tasks,
             store: config.store,
+            sync,
         })
     }
 
@@ -209,9 +244,17 @@ impl Hub {
         &self.store
     }
 
+    /// The contact sync's progress, when the hub runs it.
+    pub fn sync_progress(&self) -> Option<watch::Receiver<crate::sync::SyncProgress>> {
+        self.sync.as_ref().map(|h| h.progress())
+    }
+
     /// Stops every task and waits for them (at most a few seconds for open streams).
     pub async fn shutdown(mut self) {
         self.shutdown.send_replace(true);
+        if let Some(sync) = self.sync.take() {
+            sync.shutdown().await;
+        }
         for task in self.tasks.drain(..) {
             let abort = task.abort_handle();
             if tokio::time::timeout(Duration::from_secs(5), task)
@@ -309,6 +352,7 @@ async fn refresh_availability(
 }
 
 /// Processes the inbox whenever a webhook arrives (and once at start).
+#[allow(clippy::too_many_arguments)] // Each is a handle the task owns; a struct would only wrap them.
 async fn process_inbox(
     processor: Processor,
     aircall: Option<AircallClient>,

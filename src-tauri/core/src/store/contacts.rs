@@ -132,7 +132,7 @@ impl Store {
     }
 }
 
-fn upsert(
+pub(super) fn upsert(
     conn: &rusqlite::Connection,
     c: &Contact,
     e164: Option<&E164>,

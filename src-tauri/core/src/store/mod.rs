@@ -1,16 +1,19 @@
-//! The local SQLite database: the contact index by phone number and the caches the insight card
-//! reads (conversations, admins, Aircall users).
+//! The local SQLite database: the contact index by phone number, the caches the insight card
+//! reads (conversations, admins, Aircall users), the hub's inbox, outbox and agents, and contact
+//! sync's runs and mapping.
 //!
 //! One file, opened in WAL mode with foreign keys on. The schema lives next to each table's
-//! accessors (`contacts.rs`, `caches.rs`) and is applied by forward-only migrations numbered by
-//! `PRAGMA user_version`, one transaction each. A database written by a newer Ringside is refused
-//! rather than guessed at. Nothing secret is ever written here.
+//! accessors (`contacts.rs`, `caches.rs`, `inbox.rs`, `outbox.rs`, `agents.rs`, `sync.rs`) and
+//! is applied by forward-only migrations numbered by `PRAGMA user_version`, one transaction
+//! each. A database written by a newer Ringside is refused rather than guessed at. Nothing
+//! secret is ever written here.
 
 mod agents;
 mod caches;
 mod contacts;
 mod inbox;
 mod outbox;
+mod sync;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -22,6 +25,9 @@ pub use caches::{CachedAircallUser, CachedConversation};
 pub use contacts::IndexedContact;
 pub use inbox::{InboxItem, LoggedEvent};
 pub use outbox::{Lane, NewEffect, NewEvent, OutboxRow, Subject};
+pub use sync::{
+    Counter, LeaseHeld, RunCounts, RunKind, RunPhase, Scanned, SyncRow, SyncRun, Unparseable,
+};
 
 /// Every migration, in order. Migration `n` (1-based) moves `user_version` from `n - 1` to `n`.
 const MIGRATIONS: &[&str] = &[
@@ -30,6 +36,7 @@ const MIGRATIONS: &[&str] = &[
     inbox::CREATE,
     outbox::CREATE,
     agents::CREATE,
+    sync::CREATE,
 ];
 
 /// The database file's name inside the data directory.

@@ -413,21 +413,27 @@ impl Store {
         id: &str,
         status: &str,
         reason: &str,
+        tried: Option<&str>,
         now: i64,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        tx.execute(
-            "UPDATE subjects SET status = ?3, reason = ?4, updated_at = ?5 WHERE kind = ?1 AND id = ?2",
-            params![kind, id, status, reason, now],
+        // `tried` is the contact choice the attempt saw: if an agent chose (again) meanwhile,
+        // nothing is blocked and the caller runs the attempt again with the new choice.
+        let changed = tx.execute(
+            "UPDATE subjects SET status = ?3, reason = ?4, updated_at = ?5
+             WHERE kind = ?1 AND id = ?2 AND chosen_contact_id IS ?6",
+            params![kind, id, status, reason, now, tried],
         )?;
-        tx.execute(
-            "UPDATE outbox SET state = 'blocked', last_error = ?3
-             WHERE subject_kind = ?1 AND subject_id = ?2 AND state IN ('pending', 'in_flight')",
-            params![kind, id, reason],
-        )?;
+        if changed > 0 {
+            tx.execute(
+                "UPDATE outbox SET state = 'blocked', last_error = ?3
+                 WHERE subject_kind = ?1 AND subject_id = ?2 AND state IN ('pending', 'in_flight')",
+                params![kind, id, reason],
+            )?;
+        }
         tx.commit()?;
-        Ok(())
+        Ok(changed > 0)
     }
 
     /// An agent chose the contact for a skipped subject: its blocked effects run again.
@@ -497,5 +503,112 @@ impl Store {
         ))?;
         let rows = stmt.query_map([kind, id], read_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::webhook::StoredEvent;
+
+    fn subject(store: &Store) -> Subject {
+        let inbox = store
+            .inbox_push(
+                &StoredEvent {
+                    resource: "call".into(),
+                    event: "call.ended".into(),
+                    timestamp: 1,
+                    data: Value::Null,
+                },
+                1,
+            )
+            .unwrap();
+        let s = Subject {
+            kind: "call".into(),
+            id: "7".into(),
+            snapshot: Value::Null,
+            rank: 2,
+            event_time: 1,
+            memory: Value::Null,
+            status: "queued".into(),
+            reason: None,
+            contact_id: None,
+            conversation_id: None,
+            chosen_contact_id: None,
+            created_at: 1,
+            updated_at: 1,
+        };
+        let effect = NewEffect {
+            key: "call:7:conversation".into(),
+            lane: Lane::Logging,
+            effect: serde_json::json!({"type": "start_conversation", "body": "x"}),
+            needs_conversation: false,
+        };
+        store
+            .apply_processed(inbox, Some(&s), &[effect], &[], 1)
+            .unwrap();
+        s
+    }
+
+    #[test]
+    fn a_choice_made_while_an_attempt_ran_is_not_lost_to_the_skip() {
+        let store = Store::open_in_memory().unwrap();
+        subject(&store);
+        // The attempt saw no choice; an agent chooses before it records the skip.
+        store.subject_choose_contact("call", "7", "c1", 2).unwrap();
+        assert!(!store
+            .subject_blocked(
+                "call",
+                "7",
+                "skipped",
+                "2 contacts share this number",
+                None,
+                3
+            )
+            .unwrap());
+        assert_eq!(
+            store.subject("call", "7").unwrap().unwrap().status,
+            "queued"
+        );
+        // Without a new choice the skip stands and the effects wait.
+        assert!(store
+            .subject_blocked(
+                "call",
+                "7",
+                "skipped",
+                "2 contacts share this number",
+                Some("c1"),
+                4
+            )
+            .unwrap());
+        assert_eq!(store.outbox_of("call", "7").unwrap()[0].state, "blocked");
+    }
+
+    #[test]
+    fn a_second_webhook_never_queues_an_effect_twice() {
+        let store = Store::open_in_memory().unwrap();
+        let s = subject(&store);
+        let inbox = store
+            .inbox_push(
+                &StoredEvent {
+                    resource: "call".into(),
+                    event: "call.ended".into(),
+                    timestamp: 1,
+                    data: Value::Null,
+                },
+                2,
+            )
+            .unwrap();
+        let again = NewEffect {
+            key: "call:7:conversation".into(),
+            lane: Lane::Logging,
+            effect: serde_json::json!({"type": "start_conversation", "body": "x"}),
+            needs_conversation: false,
+        };
+        store
+            .apply_processed(inbox, Some(&s), &[again], &[], 2)
+            .unwrap();
+        assert_eq!(store.outbox_of("call", "7").unwrap().len(), 1);
+        assert_eq!(store.inbox_depth().unwrap(), 0);
     }
 }

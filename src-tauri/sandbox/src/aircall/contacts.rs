@@ -2,7 +2,7 @@
 //! `PUT`), delete.
 //!
 //! Updating changes names, company and information only; phone numbers and emails are kept
-//! (the real API edits them through separate endpoints).
+//! (the real API edits them one at a time, see `details.rs`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -22,7 +22,7 @@ use crate::clock;
 use crate::traffic::query_params;
 
 /// The most phone numbers, and the most emails, one contact may have.
-const MAX_DETAILS: usize = 20;
+pub(crate) const MAX_DETAILS: usize = 20;
 
 fn sorted(state: &AircallState, params: &HashMap<String, String>) -> Result<Vec<Contact>, AcError> {
     let by_updated = match params.get("order_by").map(String::as_str) {

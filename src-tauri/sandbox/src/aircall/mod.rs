@@ -7,6 +7,7 @@
 
 mod calls;
 mod contacts;
+mod details;
 mod model;
 mod paging;
 pub(crate) mod render;
@@ -23,7 +24,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use base64::Engine;
 use serde_json::{json, Map, Value};
@@ -36,6 +37,7 @@ pub(crate) use state::AircallState;
 pub use view::AircallView;
 
 use crate::faults::{Api, Fault, Faults};
+use crate::server::Connection;
 use crate::traffic::{self, RequestLog};
 
 /// What the handlers share.
@@ -161,6 +163,20 @@ pub(crate) fn router(app: Arc<AircallApp>) -> Router {
                 .post(contacts::update)
                 .delete(contacts::remove),
         )
+        .route("/v1/contacts/{id}/phone_details", post(details::add_phone))
+        .route(
+            "/v1/contacts/{id}/phone_details/{detail_id}",
+            put(details::change_phone)
+                .post(details::change_phone)
+                .delete(details::remove_phone),
+        )
+        .route("/v1/contacts/{id}/email_details", post(details::add_email))
+        .route(
+            "/v1/contacts/{id}/email_details/{detail_id}",
+            put(details::change_email)
+                .post(details::change_email)
+                .delete(details::remove_email),
+        )
         .route("/v1/webhooks", get(webhooks::list).post(webhooks::create))
         .route(
             "/v1/webhooks/{id}",
@@ -198,6 +214,7 @@ async fn method_not_allowed() -> AcError {
 async fn gate(State(app): State<Arc<AircallApp>>, request: Request, next: Next) -> Response {
     let method = request.method().to_string();
     let path = request.uri().path().to_owned();
+    let connection = request.extensions().get::<Connection>().cloned();
     let response =
         match traffic::before_handler(Api::Aircall, &app.faults, &app.log, &request).await {
             Some(Fault::Fail(status)) => injected_failure(status),
@@ -207,6 +224,17 @@ async fn gate(State(app): State<Arc<AircallApp>>, request: Request, next: Next) 
             }
             _ => authorised(&app, request, next).await,
         };
+    if response.status().is_success() {
+        traffic::maybe_lose_answer(
+            Api::Aircall,
+            &app.faults,
+            &app.log,
+            &method,
+            &path,
+            connection,
+        )
+        .await;
+    }
     app.log.record(&method, &path, response.status().as_u16());
     response
 }

@@ -38,6 +38,7 @@ pub use view::IntercomView;
 use crate::faults::{Api, Fault, Faults};
 use crate::ids;
 use crate::limits::{window_label, Verdict};
+use crate::server::Connection;
 use crate::traffic::{self, RequestLog};
 
 /// The versions the `Intercom-Version` header may name.
@@ -211,6 +212,7 @@ async fn method_not_allowed() -> IcError {
 async fn gate(State(app): State<Arc<IntercomApp>>, request: Request, next: Next) -> Response {
     let method = request.method().to_string();
     let path = request.uri().path().to_owned();
+    let connection = request.extensions().get::<Connection>().cloned();
     let response =
         match traffic::before_handler(Api::Intercom, &app.faults, &app.log, &request).await {
             Some(Fault::Fail(status)) => injected_failure(status),
@@ -228,6 +230,17 @@ async fn gate(State(app): State<Arc<IntercomApp>>, request: Request, next: Next)
             }
             _ => authorised(&app, request, next).await,
         };
+    if response.status().is_success() {
+        traffic::maybe_lose_answer(
+            Api::Intercom,
+            &app.faults,
+            &app.log,
+            &method,
+            &path,
+            connection,
+        )
+        .await;
+    }
     app.log.record(&method, &path, response.status().as_u16());
     response
 }

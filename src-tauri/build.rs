@@ -1,0 +1,29 @@
+//! Tauri's build step: reads `tauri.conf.json` and the capabilities, and declares the app's own
+//! commands so that each window may call only those its capability lists.
+
+/// Every command of `src/commands/`; `commands::tests` checks that this list is complete.
+const COMMANDS: &[&str] = &[
+    "status",
+    "card",
+    "recent_cards",
+    "history",
+    "tags",
+    "add_tag",
+    "remove_tag",
+    "add_note",
+    "choose_contact",
+    "settings",
+    "save_settings",
+    "save_secret",
+    "open_link",
+    "show_card",
+    "close_window",
+];
+
+fn main() {
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("the Tauri build step");
+}

@@ -1,0 +1,75 @@
+//! Commands of a call: its card, the history, tags, notes and the contact picker.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+use tauri::State;
+
+use crate::desk::{Delivery, Desk, Status};
+use crate::error::Result;
+use crate::journal::{Request, StoredCard};
+
+/// The status: mode, connection, queued actions, pause.
+#[tauri::command]
+pub async fn status(desk: State<'_, Arc<Desk>>) -> Result<Status> {
+    desk.status()
+}
+
+/// A call's card (the kept one when the hub is away).
+#[tauri::command]
+pub async fn card(desk: State<'_, Arc<Desk>>, call_id: u64) -> Result<StoredCard> {
+    desk.card(call_id).await
+}
+
+/// The last cards, newest first.
+#[tauri::command]
+pub async fn recent_cards(
+    desk: State<'_, Arc<Desk>>,
+    limit: Option<u32>,
+) -> Result<Vec<StoredCard>> {
+    desk.recent_cards(limit.unwrap_or(20))
+}
+
+/// Recent calls and messages with their logging status.
+#[tauri::command]
+pub async fn history(desk: State<'_, Arc<Desk>>) -> Result<Value> {
+    desk.history().await
+}
+
+/// Intercom's tags, for completion.
+#[tauri::command]
+pub async fn tags(desk: State<'_, Arc<Desk>>) -> Result<Value> {
+    desk.tags().await
+}
+
+/// Tags the call's conversation.
+#[tauri::command]
+pub async fn add_tag(desk: State<'_, Arc<Desk>>, call_id: u64, name: String) -> Result<Delivery> {
+    desk.act(call_id, Request::AddTag(name)).await
+}
+
+/// Untags the call's conversation.
+#[tauri::command]
+pub async fn remove_tag(
+    desk: State<'_, Arc<Desk>>,
+    call_id: u64,
+    name: String,
+) -> Result<Delivery> {
+    desk.act(call_id, Request::RemoveTag(name)).await
+}
+
+/// A note on the call's conversation.
+#[tauri::command]
+pub async fn add_note(desk: State<'_, Arc<Desk>>, call_id: u64, body: String) -> Result<Delivery> {
+    desk.act(call_id, Request::Note(body)).await
+}
+
+/// Logs a shared-number call to the chosen contact.
+#[tauri::command]
+pub async fn choose_contact(
+    desk: State<'_, Arc<Desk>>,
+    call_id: u64,
+    contact_id: String,
+) -> Result<Delivery> {
+    desk.act(call_id, Request::Contact(contact_id)).await
+}

@@ -1,0 +1,30 @@
+//! The commands the UI invokes (through `ui/js/api.js` only). Each is a short adapter:
+//! arguments → the [`Desk`](crate::desk::Desk) → a UI type, errors as `{code, message}`.
+//! Which window may call which is set by `capabilities/`.
+
+mod call;
+mod setup;
+mod window;
+
+pub use call::*;
+pub use setup::*;
+pub use window::*;
+
+/// Every command's name, as `build.rs` declares them to the capabilities.
+pub const ALL: &[&str] = &[
+    "status",
+    "card",
+    "recent_cards",
+    "history",
+    "tags",
+    "add_tag",
+    "remove_tag",
+    "add_note",
+    "choose_contact",
+    "settings",
+    "save_settings",
+    "save_secret",
+    "open_link",
+    "show_card",
+    "close_window",
+];

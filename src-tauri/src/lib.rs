@@ -1,0 +1,319 @@
+//! The Ringside desktop shell: windows, tray, notifications, keyring and commands, wired to the
+//! engine. [`run_app`] builds the app on any runtime so that tests drive it on
+//! `tauri::test::mock_builder()`; [`main`] runs it on the real one.
+//!
+//! The shell is wiring: the [`desk::Desk`] holds the state and talks to a hub (remote, in
+//! process, or the demo's) through the agents' API; the engine never sees a window.
+
+pub mod commands;
+pub mod demo;
+pub mod desk;
+pub mod error;
+pub mod journal;
+pub mod modes;
+pub mod notify;
+pub mod queue;
+pub mod remote;
+pub mod settings;
+pub mod stream;
+pub mod tray;
+pub mod vault;
+pub mod windows;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::{Arc, OnceLock};
+
+use tauri::{App, AppHandle, Builder, Emitter, Manager, RunEvent, Runtime, WindowEvent};
+
+use crate::desk::{Desk, UiEvent};
+use crate::journal::Journal;
+use crate::tray::TrayItem;
+use crate::windows::WindowLabel;
+
+/// The app's common wiring: the desk as state, the opener plugin, the commands, and `setup`
+/// (the real app adds the tray, its windows and the connection there).
+pub fn run_app<R: Runtime, F>(builder: Builder<R>, desk: Arc<Desk>, setup: F) -> Builder<R>
+where
+    F: FnOnce(&mut App<R>) -> Result<(), Box<dyn std::error::Error>> + Send + 'static,
+{
+    builder
+        .plugin(tauri_plugin_opener::init())
+        .manage(desk)
+        .invoke_handler(tauri::generate_handler![
+            commands::status,
+            commands::card,
+            commands::recent_cards,
+            commands::history,
+            commands::tags,
+            commands::add_tag,
+            commands::remove_tag,
+            commands::add_note,
+            commands::choose_contact,
+            commands::settings,
+            commands::save_settings,
+            commands::save_secret,
+            commands::open_link,
+            commands::show_card,
+            commands::close_window,
+        ])
+        .on_window_event(|window, event| {
+            // Closing a window hides it; the app lives on in the tray until Quit.
+            if let WindowEvent::CloseRequested { api, .. } = event {
+                api.prevent_close();
+                let _ = window.hide();
+            }
+        })
+        .setup(setup)
+}
+
+/// What the desk tells the UI, turned into window events, notifications and the tray.
+pub fn on_ui_event<R: Runtime>(app: &AppHandle<R>, event: UiEvent) {
+    if let Err(e) = app.emit(event.name(), &event) {
+        tracing::warn!(error = %e, "cannot emit {}", event.name());
+    }
+    let desk = app.state::<Arc<Desk>>();
+    if let UiEvent::Call { card, notify, open } = &event {
+        let call_id = card.call_id;
+        if *notify {
+            let handle = app.clone();
+            notify::show(&card.card, move || {
+                let _ = commands_show_card(&handle, call_id);
+            });
+        }
+        if *open {
+            let _ = commands_show_card(app, call_id);
+        }
+    }
+    if matches!(event, UiEvent::Status(_) | UiEvent::Call { .. }) {
+        if let (Ok(status), Ok(recent)) = (desk.status(), desk.recent_cards(5)) {
+            tray::refresh(app, &status, &recent);
+        }
+    }
+}
+
+fn commands_show_card<R: Runtime>(app: &AppHandle<R>, call_id: u64) -> tauri::Result<()> {
+    windows::show(app, WindowLabel::Card, Some(&call_id.to_string()))?;
+    app.emit_to(WindowLabel::Card.as_str(), "card://focus", call_id)
+}
+
+fn on_tray_item<R: Runtime>(app: &AppHandle<R>, item: TrayItem) {
+    let desk = app.state::<Arc<Desk>>().inner().clone();
+    let result = match item {
+        TrayItem::Status => Ok(()),
+        TrayItem::Recent(call_id) => commands_show_card(app, call_id),
+        TrayItem::Pause => {
+            let paused = desk.status().map(|s| s.paused).unwrap_or(false);
+            desk.pause(!paused);
+            Ok(())
+        }
+        TrayItem::History => windows::show(app, WindowLabel::Main, Some("history"))
+            .and_then(|_| app.emit_to("main", "main://tab", "history")),
+        TrayItem::Settings => windows::show(app, WindowLabel::Main, Some("settings"))
+            .and_then(|_| app.emit_to("main", "main://tab", "settings")),
+        TrayItem::Quit => {
+            app.exit(0);
+            Ok(())
+        }
+    };
+    if let Err(e) = result {
+        tracing::warn!(error = %e, ?item, "tray");
+    }
+}
+
+/// How the binary was asked to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Args {
+    /// `--demo`: the built-in sandbox, a temporary data directory.
+    pub demo: bool,
+    /// `--demo-step-ms N`: the demo's pace (default 4000).
+    pub demo_step: std::time::Duration,
+    /// `--sandbox-addrs AIRCALL,INTERCOM`: where the demo's sandbox listens.
+    pub sandbox_addrs: Option<(std::net::SocketAddr, std::net::SocketAddr)>,
+}
+
+impl Args {
+    /// Reads the command line.
+    pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
+        const USAGE: &str =
+            "usage: ringside [--demo [--demo-step-ms N] [--sandbox-addrs AIRCALL,INTERCOM]]
+  --demo             run on the built-in sandbox, with demo calls, in a temporary data directory
+  --demo-step-ms N   milliseconds between the demo's steps (default 4000)
+  --sandbox-addrs    where the sandbox's fake Aircall and Intercom listen (default: free ports)";
+        let mut out = Args {
+            demo: false,
+            demo_step: std::time::Duration::from_secs(4),
+            sandbox_addrs: None,
+        };
+        let mut args = args.into_iter();
+        while let Some(arg) = args.next() {
+            let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
+            match arg.as_str() {
+                "--demo" => out.demo = true,
+                "--demo-step-ms" => {
+                    let ms: u64 = value("--demo-step-ms")?
+                        .parse()
+                        .map_err(|_| "--demo-step-ms takes milliseconds".to_owned())?;
+                    out.demo_step = std::time::Duration::from_millis(ms.max(100));
+                }
+                "--sandbox-addrs" => {
+                    let v = value("--sandbox-addrs")?;
+                    let parsed = v
+                        .split_once(',')
+                        .and_then(|(a, i)| Some((a.trim().parse().ok()?, i.trim().parse().ok()?)));
+                    out.sandbox_addrs = Some(parsed.ok_or(format!(
+                        "--sandbox-addrs takes two addresses, e.g. 127.0.0.1:4001,127.0.0.1:4002; not `{v}`"
+                    ))?);
+                }
+                "-h" | "--help" => return Err(USAGE.into()),
+                other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The binary: `ringside [--demo]`.
+pub fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("RINGSIDE_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let args = match Args::parse(std::env::args().skip(1)) {
+        Ok(a) => a,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    if cfg!(target_os = "linux")
+        && std::env::var_os("DISPLAY").is_none()
+        && std::env::var_os("WAYLAND_DISPLAY").is_none()
+    {
+        eprintln!("ringside: no display (neither DISPLAY nor WAYLAND_DISPLAY is set). To run without a screen: xvfb-run -a dbus-run-session -- ringside{}", if args.demo { " --demo" } else { "" });
+        return ExitCode::from(2);
+    }
+    match run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ringside: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    // Demo mode writes only to a temporary directory, removed on exit.
+    let demo_dir = if args.demo {
+        Some(
+            tempfile::Builder::new()
+                .prefix("ringside-desktop-demo-")
+                .tempdir()?,
+        )
+    } else {
+        None
+    };
+    let data_dir: PathBuf = match &demo_dir {
+        Some(d) => d.path().to_owned(),
+        None => std::env::var_os("RINGSIDE_DATA_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(ringside_core::store::data_dir)
+            .join("desktop"),
+    };
+    let journal = Journal::open(&data_dir)?;
+    let vault: Arc<dyn vault::Vault> = if args.demo {
+        Arc::new(vault::MemoryVault::default())
+    } else {
+        Arc::new(vault::Keyring)
+    };
+    let demo = args.demo.then(|| demo::DemoSetup {
+        player: Box::new(demo::BuiltinPlayer {
+            step: args.demo_step,
+        }),
+        sandbox_addrs: args.sandbox_addrs,
+    });
+    let handle: Arc<OnceLock<AppHandle>> = Arc::new(OnceLock::new());
+    let sink_handle = handle.clone();
+    let desk = Desk::new(
+        journal,
+        vault,
+        data_dir,
+        demo,
+        Arc::new(move |event| {
+            if let Some(app) = sink_handle.get() {
+                on_ui_event(app, event);
+            }
+        }),
+    );
+    let app = run_app(tauri::Builder::default(), desk.clone(), move |app| {
+        let _ = handle.set(app.handle().clone());
+        let status = desk.status()?;
+        tray::create(app.handle(), &status, on_tray_item)?;
+        windows::show(app.handle(), WindowLabel::Main, None)?;
+        let desk = desk.clone();
+        tauri::async_runtime::spawn(async move {
+            if let Err(e) = desk.connect().await {
+                tracing::warn!(error = %e, "not connected");
+            }
+        });
+        Ok(())
+    })
+    .build(tauri::generate_context!())?;
+    app.run(|app, event| match event {
+        // Windows closing does not end the app: it lives in the tray until Quit.
+        RunEvent::ExitRequested {
+            api, code: None, ..
+        } => api.prevent_exit(),
+        RunEvent::Exit => {
+            let desk = app.state::<Arc<Desk>>().inner().clone();
+            tauri::async_runtime::block_on(desk.disconnect());
+        }
+        _ => {}
+    });
+    drop(demo_dir);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Args, String> {
+        Args::parse(args.iter().map(|a| a.to_string()))
+    }
+
+    #[test]
+    fn the_command_line_is_read_and_mistakes_are_named() {
+        let plain = parse(&[]).unwrap();
+        assert!(!plain.demo);
+        let demo = parse(&[
+            "--demo",
+            "--demo-step-ms",
+            "1500",
+            "--sandbox-addrs",
+            "127.0.0.1:4001,127.0.0.1:4002",
+        ])
+        .unwrap();
+        assert!(demo.demo);
+        assert_eq!(demo.demo_step, std::time::Duration::from_millis(1500));
+        assert_eq!(
+            demo.sandbox_addrs,
+            Some((
+                "127.0.0.1:4001".parse().unwrap(),
+                "127.0.0.1:4002".parse().unwrap()
+            ))
+        );
+        assert!(parse(&["--demo-step-ms"])
+            .unwrap_err()
+            .contains("needs a value"));
+        assert!(parse(&["--sandbox-addrs", "x"])
+            .unwrap_err()
+            .contains("`x`"));
+        assert!(parse(&["--nope"])
+            .unwrap_err()
+            .contains("unknown argument `--nope`"));
+    }
+}

@@ -1,0 +1,235 @@
+//! The three ways the app reaches a hub, all ending in the same [`HubClient`]:
+//!
+//! - **connected**: the company's hub, at the address in the settings, with the agent token
+//!   from the keyring;
+//! - **standalone**: `ringside_core::hub::Hub` started in-process on `127.0.0.1:0` with this
+//!   agent's Aircall and Intercom credentials (from the keyring) and a token it creates for the
+//!   local agent;
+//! - **demo**: standalone on the built-in sandbox, in a temporary data directory, with the demo
+//!   activity played into it.
+
+use std::path::PathBuf;
+
+use ringside_core::aircall::{AircallClient, AircallConfig};
+use ringside_core::card::system_clock;
+use ringside_core::hub::{Hub, HubConfig};
+use ringside_core::intercom::{IntercomClient, IntercomConfig};
+use ringside_core::rules::Settings as HubSettings;
+use ringside_core::store::Store;
+use ringside_core::Secret;
+use ringside_sandbox::{Sandbox, Seed};
+
+use crate::demo::{DemoSetup, Director, WebhookTarget};
+use crate::error::{Error, Result};
+use crate::remote::HubClient;
+use crate::settings::{ModeKind, Settings};
+use crate::vault::{SecretName, Vault};
+
+/// The agent the demo runs as: Alice Durand of the demo company.
+pub const DEMO_AGENT: &str = "alice.durand@acme.io";
+
+/// A hub to talk to, and whatever must live as long as the link (an in-process hub, the
+/// sandbox, the demo's data directory and activity).
+#[derive(Debug)]
+pub struct Link {
+    /// The agents' API client.
+    pub client: HubClient,
+    /// In-process parts, stopped when the link is dropped.
+    pub local: Option<LocalHub>,
+}
+
+/// A hub running in this process.
+#[derive(Debug)]
+pub struct LocalHub {
+    hub: Option<Hub>,
+    /// Aircall's webhook target, for the demo player and tests.
+    pub webhooks: WebhookTarget,
+    /// The demo's sandbox, and what plays Aircall's part on it.
+    pub director: Option<Director>,
+    player: Option<tokio::task::JoinHandle<()>>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl LocalHub {
+    /// Stops the player, then the hub.
+    pub async fn shutdown(mut self) {
+        if let Some(p) = self.player.take() {
+            p.abort();
+        }
+        if let Some(hub) = self.hub.take() {
+            hub.shutdown().await;
+        }
+    }
+}
+
+impl Drop for LocalHub {
+    fn drop(&mut self) {
+        if let Some(p) = &self.player {
+            p.abort();
+        }
+    }
+}
+
+/// Connected or standalone, from the settings and the keyring.
+pub async fn open(settings: &Settings, vault: &dyn Vault, data_dir: PathBuf) -> Result<Link> {
+    match settings.mode {
+        ModeKind::Connected => {
+            if settings.hub_url.trim().is_empty() {
+                return Err(Error::NotConfigured("the hub URL"));
+            }
+            let token = vault
+                .get(SecretName::AgentToken)?
+                .ok_or(Error::NotConfigured("the agent token"))?;
+            Ok(Link {
+                client: HubClient::new(&settings.hub_url, token)?,
+                local: None,
+            })
+        }
+        ModeKind::Standalone => standalone(settings, vault, data_dir).await,
+    }
+}
+
+async fn standalone(settings: &Settings, vault: &dyn Vault, data_dir: PathBuf) -> Result<Link> {
+    if settings.agent_email.trim().is_empty() {
+        return Err(Error::NotConfigured("your email"));
+    }
+    if settings.aircall_api_id.trim().is_empty() {
+        return Err(Error::NotConfigured("the Aircall API id"));
+    }
+    let intercom_token = vault
+        .get(SecretName::IntercomToken)?
+        .ok_or(Error::NotConfigured("the Intercom token"))?;
+    let aircall_token = vault
+        .get(SecretName::AircallApiToken)?
+        .ok_or(Error::NotConfigured("the Aircall API token"))?;
+    let region = ringside_core::intercom::Region::parse(&settings.intercom_region)
+        .ok_or_else(|| Error::Invalid("Intercom region".into()))?;
+    let mut intercom_config = IntercomConfig::new(intercom_token, region);
+    if let Some(url) = crate::settings::web_address(&settings.intercom_base_url) {
+        intercom_config.base_url = url;
+    }
+    let mut aircall_config = AircallConfig::new(settings.aircall_api_id.trim(), aircall_token);
+    if let Some(url) = crate::settings::web_address(&settings.aircall_base_url) {
+        aircall_config.base_url = url;
+    }
+    let intercom =
+        IntercomClient::new(intercom_config).map_err(|e| Error::Invalid(e.to_string()))?;
+    let aircall = AircallClient::new(aircall_config).map_err(|e| Error::Invalid(e.to_string()))?;
+    let store = Store::open(&data_dir.join("hub")).map_err(|e| Error::Invalid(e.to_string()))?;
+    start(
+        store,
+        intercom,
+        Some(aircall),
+        &settings.default_region,
+        &settings.agent_email,
+        None,
+    )
+    .await
+}
+
+/// Demo mode: the sandbox, a hub on it in a temporary directory, and the player playing calls.
+pub async fn demo(setup: DemoSetup) -> Result<Link> {
+    let DemoSetup {
+        player,
+        sandbox_addrs,
+    } = setup;
+    let io = |e: std::io::Error| Error::Invalid(format!("cannot start the demo: {e}"));
+    let dir = tempfile::Builder::new()
+        .prefix("ringside-demo-")
+        .tempdir()
+        .map_err(io)?;
+    let sandbox = match sandbox_addrs {
+        Some((aircall, intercom)) => Sandbox::start_on(Seed::demo(), aircall, intercom).await,
+        None => Sandbox::start(Seed::demo()).await,
+    };
+    let sandbox = std::sync::Arc::new(sandbox.map_err(io)?);
+    let creds = sandbox.credentials();
+    let mut intercom_config =
+        IntercomConfig::new(Secret::new(creds.intercom_token), Default::default());
+    intercom_config.base_url =
+        url::Url::parse(&sandbox.intercom_url()).map_err(|e| Error::Invalid(e.to_string()))?;
+    let mut aircall_config =
+        AircallConfig::new(creds.aircall_api_id, Secret::new(creds.aircall_api_token));
+    aircall_config.base_url =
+        url::Url::parse(&sandbox.aircall_url()).map_err(|e| Error::Invalid(e.to_string()))?;
+    // The sandbox enforces Aircall's per-company budget; the demo is one company with a busy
+    // agent, so give it room.
+    sandbox.faults().set_aircall_budget(10_000);
+    aircall_config.budget_per_minute = 10_000;
+    let intercom =
+        IntercomClient::new(intercom_config).map_err(|e| Error::Invalid(e.to_string()))?;
+    let aircall = AircallClient::new(aircall_config).map_err(|e| Error::Invalid(e.to_string()))?;
+    let store = Store::open(dir.path()).map_err(|e| Error::Invalid(e.to_string()))?;
+    let mut link = start(
+        store,
+        intercom,
+        Some(aircall.clone()),
+        "FR",
+        DEMO_AGENT,
+        Some(random_token()),
+    )
+    .await?;
+    if let Some(local) = link.local.as_mut() {
+        local.player = Some(tokio::spawn(player.play(
+            sandbox.clone(),
+            aircall.clone(),
+            local.webhooks.clone(),
+        )));
+        local.director = Some(Director::new(sandbox, aircall, local.webhooks.clone()));
+        local._dir = Some(dir);
+    }
+    Ok(link)
+}
+
+/// Starts a hub on loopback and a token for the local agent.
+async fn start(
+    store: Store,
+    intercom: IntercomClient,
+    aircall: Option<AircallClient>,
+    default_region: &str,
+    agent_email: &str,
+    webhook_token: Option<Secret>,
+) -> Result<Link> {
+    let region = ringside_core::phone::Region::parse(default_region)
+        .map_err(|e| Error::Invalid(e.to_string()))?;
+    let agent_token = store
+        .add_agent(agent_email, system_clock()())
+        .map_err(|e| Error::Invalid(e.to_string()))?;
+    let config = HubConfig {
+        store,
+        intercom,
+        aircall,
+        webhook_token: webhook_token.clone(),
+        settings: HubSettings::default(),
+        default_region: region,
+        clock: system_clock(),
+        tls: None,
+        sync: None,
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| Error::Invalid(format!("cannot listen on loopback: {e}")))?;
+    let hub = Hub::start(config, listener)
+        .await
+        .map_err(|e| Error::Invalid(format!("cannot start the local hub: {e}")))?;
+    let base = format!("http://{}", hub.local_addr());
+    Ok(Link {
+        client: HubClient::new(&base, agent_token)?,
+        local: Some(LocalHub {
+            webhooks: WebhookTarget {
+                url: format!("{base}/webhooks/aircall"),
+                token: webhook_token.unwrap_or_else(|| Secret::new("")),
+            },
+            hub: Some(hub),
+            director: None,
+            player: None,
+            _dir: None,
+        }),
+    })
+}
+
+fn random_token() -> Secret {
+    let mut bytes = [0u8; 24];
+    let _ = getrandom::fill(&mut bytes);
+    Secret::new(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+}

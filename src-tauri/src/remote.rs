@@ -1,0 +1,197 @@
+//! The client of a hub's agents' API (`/api/v1/…`): the same code talks to a remote hub, the
+//! standalone hub and the demo's, over HTTP with the agent's bearer token.
+
+use std::time::Duration;
+
+use ringside_core::Secret;
+use serde_json::{json, Value};
+use url::Url;
+
+use crate::journal::{Action, Request};
+
+/// Why a request to the hub did not succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum HubError {
+    /// Nothing answered, it timed out, or the hub is temporarily unable (5xx): try again later.
+    #[error("{0}")]
+    Unreachable(String),
+    /// The hub answered no for good (4xx) with its code and message.
+    #[error("{message}")]
+    Refused {
+        /// HTTP status.
+        status: u16,
+        /// The hub's code (`unauthorized`, `not_found`, …).
+        code: String,
+        /// The hub's message.
+        message: String,
+    },
+}
+
+impl From<HubError> for crate::error::Error {
+    fn from(e: HubError) -> Self {
+        match e {
+            HubError::Unreachable(why) => crate::error::Error::Offline(why),
+            HubError::Refused { code, message, .. } => crate::error::Error::Hub { code, message },
+        }
+    }
+}
+
+/// One hub, one agent.
+#[derive(Clone)]
+pub struct HubClient {
+    http: reqwest::Client,
+    stream: reqwest::Client,
+    base: Url,
+    token: Secret,
+}
+
+impl std::fmt::Debug for HubClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HubClient")
+            .field("base", &self.base.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+impl HubClient {
+    /// A client for the hub at `base` (e.g. `https://ringside.example.com`).
+    pub fn new(base: &str, token: Secret) -> crate::error::Result<HubClient> {
+        let base = Url::parse(base.trim())
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+            .ok_or_else(|| {
+                crate::error::Error::Invalid(format!("`{base}` is not an http(s) address"))
+            })?;
+        let build = |timeout: Option<Duration>| {
+            let b = reqwest::Client::builder().connect_timeout(Duration::from_secs(5));
+            match timeout {
+                Some(t) => b.timeout(t),
+                None => b,
+            }
+            .build()
+            .map_err(|e| crate::error::Error::Invalid(e.to_string()))
+        };
+        Ok(HubClient {
+            http: build(Some(Duration::from_secs(15)))?,
+            stream: build(None)?,
+            base,
+            token,
+        })
+    }
+
+    /// The hub's address.
+    pub fn base(&self) -> &Url {
+        &self.base
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base.as_str().trim_end_matches('/'), path)
+    }
+
+    /// `GET` a JSON document of the agents' API.
+    pub async fn get(&self, path: &str) -> Result<Value, HubError> {
+        let request = self
+            .http
+            .get(self.url(path))
+            .bearer_auth(self.token.expose());
+        read(request.send().await).await
+    }
+
+    /// The insight card of a call.
+    pub async fn card(&self, call_id: u64) -> Result<Value, HubError> {
+        self.get(&format!("/api/v1/calls/{call_id}/card")).await
+    }
+
+    /// Sends one queued action with its idempotency key.
+    pub async fn send(&self, action: &Action) -> Result<(), HubError> {
+        let call = action.call_id;
+        let request = match &action.request {
+            Request::AddTag(name) => self
+                .http
+                .post(self.url(&format!("/api/v1/calls/{call}/tags")))
+                .json(&json!({ "name": name })),
+            Request::RemoveTag(name) => {
+                let mut url = Url::parse(&self.url(&format!("/api/v1/calls/{call}/tags")))
+                    .map_err(|e| HubError::Unreachable(e.to_string()))?;
+                url.path_segments_mut()
+                    .map_err(|()| HubError::Unreachable("bad hub URL".into()))?
+                    .push(name);
+                self.http.delete(url)
+            }
+            Request::Note(body) => self
+                .http
+                .post(self.url(&format!("/api/v1/calls/{call}/notes")))
+                .json(&json!({ "body": body })),
+            Request::Contact(id) => self
+                .http
+                .post(self.url(&format!("/api/v1/calls/{call}/contact")))
+                .json(&json!({ "contact_id": id })),
+        };
+        let response = request
+            .bearer_auth(self.token.expose())
+            .header("Idempotency-Key", &action.idempotency_key)
+            .send()
+            .await;
+        read(response).await.map(drop)
+    }
+
+    /// Opens the event stream after `last_event_id`.
+    pub async fn events(&self, last_event_id: Option<i64>) -> Result<reqwest::Response, HubError> {
+        let mut request = self
+            .stream
+            .get(self.url("/api/v1/events"))
+            .bearer_auth(self.token.expose())
+            .header("Accept", "text/event-stream");
+        if let Some(id) = last_event_id {
+            request = request.header("Last-Event-ID", id.to_string());
+        }
+        let response = request.send().await.map_err(unreachable)?;
+        if response.status().is_success() {
+            Ok(response)
+        } else {
+            Err(refusal(response).await)
+        }
+    }
+}
+
+fn unreachable(e: reqwest::Error) -> HubError {
+    HubError::Unreachable(if e.is_timeout() {
+        "the hub did not answer in time".to_owned()
+    } else if e.is_connect() {
+        "cannot connect to the hub".to_owned()
+    } else {
+        e.to_string()
+    })
+}
+
+async fn read(response: reqwest::Result<reqwest::Response>) -> Result<Value, HubError> {
+    let response = response.map_err(unreachable)?;
+    if !response.status().is_success() {
+        return Err(refusal(response).await);
+    }
+    let text = response.text().await.map_err(unreachable)?;
+    if text.trim().is_empty() {
+        return Ok(Value::Null);
+    }
+    serde_json::from_str(&text)
+        .map_err(|e| HubError::Unreachable(format!("the hub's answer is not JSON: {e}")))
+}
+
+async fn refusal(response: reqwest::Response) -> HubError {
+    let status = response.status();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    let code = body["error"]["code"].as_str().unwrap_or("http").to_owned();
+    let message = body["error"]["message"]
+        .as_str()
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("HTTP {status}"));
+    if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+        HubError::Unreachable(message)
+    } else {
+        HubError::Refused {
+            status: status.as_u16(),
+            code,
+            message,
+        }
+    }
+}

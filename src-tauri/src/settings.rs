@@ -1,0 +1,157 @@
+//! The app's settings that are not secret, kept as JSON in the journal. Secrets (tokens) are in
+//! the keyring ([`crate::vault`]) and never here.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::journal::Journal;
+
+/// How the app reaches a hub.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ModeKind {
+    /// A company hub at `hub_url`, with the agent token from the keyring.
+    #[default]
+    Connected,
+    /// A hub started in-process with this agent's Aircall and Intercom credentials.
+    Standalone,
+}
+
+/// When the card window opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum CardBehaviour {
+    /// As soon as the call rings.
+    #[default]
+    OnRing,
+    /// When the call is answered.
+    OnAnswer,
+    /// Never by itself (the tray and notifications still open it).
+    Never,
+}
+
+/// Every setting, with its default.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Connected or standalone.
+    pub mode: ModeKind,
+    /// The hub's address (connected mode).
+    pub hub_url: String,
+    /// The agent's email: the Intercom admin notes and tags are written as (standalone mode).
+    pub agent_email: String,
+    /// Aircall's API id (standalone mode; its token is in the keyring).
+    pub aircall_api_id: String,
+    /// `us`, `eu` or `au` (standalone mode).
+    pub intercom_region: String,
+    /// Overrides the region's Intercom host, e.g. a proxy (standalone mode; empty: none).
+    pub intercom_base_url: String,
+    /// Overrides `https://api.aircall.io` (standalone mode; empty: none).
+    pub aircall_base_url: String,
+    /// Region for national numbers, e.g. `FR`.
+    pub default_region: String,
+    /// When the card opens.
+    pub card: CardBehaviour,
+    /// Desktop notifications for incoming calls.
+    pub notifications: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            mode: ModeKind::Connected,
+            hub_url: String::new(),
+            agent_email: String::new(),
+            aircall_api_id: String::new(),
+            intercom_region: "us".to_owned(),
+            intercom_base_url: String::new(),
+            aircall_base_url: String::new(),
+            default_region: "US".to_owned(),
+            card: CardBehaviour::OnRing,
+            notifications: true,
+        }
+    }
+}
+
+const KEY: &str = "settings";
+
+impl Settings {
+    /// The saved settings, or the defaults.
+    pub fn load(journal: &Journal) -> Result<Settings> {
+        Ok(journal
+            .meta(KEY)?
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default())
+    }
+
+    /// Checks and saves them.
+    pub fn save(&self, journal: &Journal) -> Result<()> {
+        self.validate()?;
+        let json = serde_json::to_string(self).map_err(|e| Error::Invalid(e.to_string()))?;
+        journal.set_meta(KEY, &json)
+    }
+
+    /// Refuses what cannot work, naming the field.
+    pub fn validate(&self) -> Result<()> {
+        ringside_core::phone::Region::parse(&self.default_region).map_err(|_| {
+            Error::Invalid(format!(
+                "default region `{}` is not a country code such as FR or US",
+                self.default_region
+            ))
+        })?;
+        if ringside_core::intercom::Region::parse(&self.intercom_region).is_none() {
+            return Err(Error::Invalid(format!(
+                "Intercom region `{}` is not us, eu or au",
+                self.intercom_region
+            )));
+        }
+        for (what, value) in [
+            ("hub URL", &self.hub_url),
+            ("Intercom base URL", &self.intercom_base_url),
+            ("Aircall base URL", &self.aircall_base_url),
+        ] {
+            if !value.trim().is_empty() && web_address(value).is_none() {
+                return Err(Error::Invalid(format!(
+                    "{what} `{value}` is not an http(s) address"
+                )));
+            }
+        }
+        if !self.agent_email.is_empty() && !self.agent_email.contains('@') {
+            return Err(Error::Invalid(format!(
+                "`{}` is not an email address",
+                self.agent_email
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// An http(s) address with a host.
+pub fn web_address(text: &str) -> Option<url::Url> {
+    url::Url::parse(text.trim())
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_round_trip_and_bad_values_are_refused() {
+        let journal = Journal::open_in_memory().unwrap();
+        assert_eq!(Settings::load(&journal).unwrap(), Settings::default());
+        let mut s = Settings {
+            default_region: "FR".into(),
+            card: CardBehaviour::OnAnswer,
+            ..Settings::default()
+        };
+        s.save(&journal).unwrap();
+        assert_eq!(Settings::load(&journal).unwrap(), s);
+        s.default_region = "XX".into();
+        assert_eq!(s.save(&journal).unwrap_err().code(), "invalid");
+        s.default_region = "FR".into();
+        s.hub_url = "ftp://x".into();
+        assert_eq!(s.save(&journal).unwrap_err().code(), "invalid");
+    }
+}

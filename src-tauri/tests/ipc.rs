@@ -1,0 +1,584 @@
+//! Every command through Tauri's real IPC layer on the mock runtime (no display, no bus), with
+//! the app's real capabilities: a desk in demo mode on the sandbox, calls played by a
+//! [`Director`] the test holds, and the answers (and errors, as `{code, message}`) checked.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use ringside_core::aircall::AircallClient;
+use ringside_core::Secret;
+use ringside_lib::demo::{DemoSetup, Director, Player, WebhookTarget};
+use ringside_lib::desk::{Desk, UiEvent};
+use ringside_lib::journal::Journal;
+use ringside_lib::settings::{ModeKind, Settings};
+use ringside_lib::vault::{MemoryVault, SecretName, Vault};
+use ringside_sandbox::Sandbox;
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{App, AppHandle, Manager, WebviewWindow, WebviewWindowBuilder};
+
+/// The demo without its own activity: the test plays the calls.
+struct Silent;
+
+impl Player for Silent {
+    fn play(
+        self: Box<Self>,
+        _: Arc<Sandbox>,
+        _: AircallClient,
+        _: WebhookTarget,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        Box::pin(std::future::pending())
+    }
+}
+
+const SUPPORT_FR: u64 = 2201;
+const JANE_PHONE: &str = "+33 7 62 04 35 75";
+const SHARED_PHONE: &str = "+33 1 84 88 00 00";
+const HOSTILE_PHONE: &str = "+33 6 98 76 54 32";
+const JANE: &str = "6762f0dd1bb69f9f2193bb83";
+const PAUL: &str = "6762f0dd1bb69f9f2193bb89";
+const ALICE_AIRCALL: u64 = 1102;
+
+struct TestApp {
+    app: App<MockRuntime>,
+    card: WebviewWindow<MockRuntime>,
+    main: WebviewWindow<MockRuntime>,
+    desk: Arc<Desk>,
+    vault: Arc<MemoryVault>,
+    events: Arc<Mutex<Vec<UiEvent>>>,
+    _dir: tempfile::TempDir,
+}
+
+fn app_with(
+    desk_of: impl FnOnce(
+        Journal,
+        Arc<MemoryVault>,
+        std::path::PathBuf,
+        ringside_lib::desk::UiSink,
+    ) -> Arc<Desk>,
+) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::open(dir.path()).unwrap();
+    let vault = Arc::new(MemoryVault::default());
+    let events: Arc<Mutex<Vec<UiEvent>>> = Arc::default();
+    let handle: Arc<OnceLock<AppHandle<MockRuntime>>> = Arc::default();
+    let (seen, h) = (events.clone(), handle.clone());
+    let desk = desk_of(
+        journal,
+        vault.clone(),
+        dir.path().to_owned(),
+        Arc::new(move |event: UiEvent| {
+            seen.lock().unwrap().push(event.clone());
+            if let Some(app) = h.get() {
+                ringside_lib::on_ui_event(app, event);
+            }
+        }),
+    );
+    let app = ringside_lib::run_app(mock_builder(), desk.clone(), |_| Ok(()))
+        .build(tauri::generate_context!())
+        .unwrap();
+    let _ = handle.set(app.handle().clone());
+    let card = WebviewWindowBuilder::new(&app, "card", Default::default())
+        .build()
+        .unwrap();
+    let main = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    TestApp {
+        app,
+        card,
+        main,
+        desk,
+        vault,
+        events,
+        _dir: dir,
+    }
+}
+
+/// The desk in demo mode, connected to its in-process hub.
+fn demo() -> (TestApp, Director) {
+    let t = app_with(|journal, vault, dir, sink| {
+        let demo = DemoSetup {
+            player: Box::new(Silent),
+            sandbox_addrs: None,
+        };
+        Desk::new(journal, vault, dir, Some(demo), sink)
+    });
+    tauri::async_runtime::block_on(t.desk.connect()).unwrap();
+    let director = tauri::async_runtime::block_on(t.desk.director()).unwrap();
+    director.sandbox().faults().set_aircall_budget(100_000);
+    t.until("the stream to connect", |t| {
+        t.invoke_ok(&t.card, "status", json!({}))["connection"]["state"] == "connected"
+    });
+    (t, director)
+}
+
+impl TestApp {
+    fn invoke(
+        &self,
+        window: &WebviewWindow<MockRuntime>,
+        cmd: &str,
+        args: Value,
+    ) -> Result<Value, Value> {
+        get_ipc_response(
+            window,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: CallbackFn(0),
+                error: CallbackFn(1),
+                url: "tauri://localhost".parse().unwrap(),
+                body: InvokeBody::Json(args),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|body| body.deserialize::<Value>().unwrap())
+    }
+
+    fn invoke_ok(&self, window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Value {
+        self.invoke(window, cmd, args.clone())
+            .unwrap_or_else(|e| panic!("{cmd}({args}) failed: {e}"))
+    }
+
+    fn until(&self, what: &str, check: impl Fn(&Self) -> bool) {
+        for _ in 0..400 {
+            if check(self) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("timed out waiting for {what}");
+    }
+
+    fn call_event(&self, call_id: u64) -> Option<(Value, bool, bool)> {
+        self.events
+            .lock()
+            .unwrap()
+            .iter()
+            .rev()
+            .find_map(|e| match e {
+                UiEvent::Call { card, notify, open }
+                    if card.call_id == call_id && !card.card.is_null() =>
+                {
+                    Some((serde_json::to_value(card).unwrap(), *notify, *open))
+                }
+                _ => None,
+            })
+    }
+}
+
+fn block<F: Future>(f: F) -> F::Output {
+    tauri::async_runtime::block_on(f)
+}
+
+#[test]
+fn a_ringing_call_opens_its_card_with_name_type_status_and_availability() {
+    let (t, director) = demo();
+    let call = block(director.ring(JANE_PHONE, SUPPORT_FR)).unwrap();
+    t.until("the card", |t| t.call_event(call).is_some());
+    let (_, notify, open) = t.call_event(call).unwrap();
+    assert!(notify && open, "a ringing call notifies and opens the card");
+    assert!(t.app.get_webview_window("card").is_some());
+
+    let card = t.invoke_ok(&t.card, "card", json!({"callId": call}));
+    assert_eq!(card["state"], "ringing");
+    assert_eq!(card["card"]["contact"]["name"], "Jane Roe");
+    assert_eq!(card["card"]["contact"]["type"], "lead");
+    assert_eq!(card["card"]["conversation"]["state"], "open");
+    assert_eq!(card["card"]["conversation"]["owner"]["name"], "Bob Martin");
+    assert_eq!(
+        card["card"]["conversation"]["owner"]["availability"],
+        "in_call"
+    );
+
+    let recent = t.invoke_ok(&t.main, "recent_cards", json!({"limit": 5}));
+    assert_eq!(recent[0]["call_id"], call);
+
+    // Answering it moves the state on; the call is notified once only.
+    block(director.answer(call, ALICE_AIRCALL)).unwrap();
+    t.until("the answer", |t| {
+        t.call_event(call)
+            .is_some_and(|(card, _, _)| card["state"] == "answered")
+    });
+    assert_eq!(
+        t.invoke_ok(&t.card, "card", json!({"callId": call}))["state"],
+        "answered"
+    );
+    let notified = t
+        .events
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|e| matches!(e, UiEvent::Call { card, notify: true, .. } if card.call_id == call))
+        .count();
+    assert_eq!(notified, 1);
+}
+
+#[test]
+fn tags_and_notes_from_the_card_reach_the_conversation_in_intercom() {
+    let (t, director) = demo();
+    let call = block(director.ring(JANE_PHONE, SUPPORT_FR)).unwrap();
+    t.until("the card", |t| t.call_event(call).is_some());
+
+    let tags = t.invoke_ok(&t.card, "tags", json!({}));
+    assert!(tags.as_array().unwrap().iter().any(|t| t["name"] == "VIP"));
+
+    let sent = json!("sent");
+    assert_eq!(
+        t.invoke_ok(
+            &t.card,
+            "add_tag",
+            json!({"callId": call, "name": "Churn risk"})
+        ),
+        sent
+    );
+    assert_eq!(
+        t.invoke_ok(
+            &t.card,
+            "add_tag",
+            json!({"callId": call, "name": "Callback"})
+        ),
+        sent
+    );
+    assert_eq!(
+        t.invoke_ok(
+            &t.card,
+            "remove_tag",
+            json!({"callId": call, "name": "Callback"})
+        ),
+        sent
+    );
+    assert_eq!(
+        t.invoke_ok(
+            &t.card,
+            "add_note",
+            json!({"callId": call, "body": "Wants <b>a refund</b>"})
+        ),
+        sent
+    );
+    let card = t.invoke_ok(&t.card, "card", json!({"callId": call}));
+    assert_eq!(
+        card["tags"],
+        json!([{"value": "Churn risk", "state": "sent", "reason": null}])
+    );
+    assert_eq!(card["notes"][0]["value"], "Wants <b>a refund</b>");
+
+    block(director.answer(call, ALICE_AIRCALL)).unwrap();
+    block(director.hang_up(call)).unwrap();
+    block(director.end(call)).unwrap();
+    let intercom = director.sandbox().intercom();
+    t.until("the tag and the note in Intercom", |_| {
+        intercom.conversations_of(JANE).iter().any(|c| {
+            c.source.body.contains("[Inbound answered call]")
+                && c.tags.iter().any(|tag| tag.name == "Churn risk")
+                && !c.tags.iter().any(|tag| tag.name == "Callback")
+                && c.parts.iter().any(|p| {
+                    p.part_type == "note"
+                        && p.body.as_deref().is_some_and(|b| b.contains("a refund"))
+                })
+        })
+    });
+    t.until("the history to show the call logged", |t| {
+        let history = t.invoke_ok(&t.main, "history", json!({}));
+        history["items"].as_array().unwrap().iter().any(|i| {
+            i["id"].as_str() == Some(call.to_string()).as_deref()
+                && i["status"] == "logged"
+                && i["conversation_url"].is_string()
+        })
+    });
+}
+
+#[test]
+fn a_shared_number_is_logged_to_the_contact_the_agent_picks() {
+    let (t, director) = demo();
+    let call = block(director.ring(SHARED_PHONE, SUPPORT_FR)).unwrap();
+    t.until("the card", |t| t.call_event(call).is_some());
+    let card = t.invoke_ok(&t.card, "card", json!({"callId": call}));
+    assert_eq!(card["card"]["contact"]["status"], "ambiguous");
+    assert_eq!(
+        card["card"]["contact"]["candidates"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    block(director.answer(call, ALICE_AIRCALL)).unwrap();
+    block(director.hang_up(call)).unwrap();
+    block(director.end(call)).unwrap();
+    t.until("the history to show the call skipped", |t| {
+        let history = t.invoke_ok(&t.main, "history", json!({}));
+        history["items"].as_array().unwrap().iter().any(|i| {
+            i["id"].as_str() == Some(call.to_string()).as_deref() && i["status"] == "skipped"
+        })
+    });
+    assert_eq!(
+        t.invoke_ok(
+            &t.card,
+            "choose_contact",
+            json!({"callId": call, "contactId": PAUL})
+        ),
+        json!("sent")
+    );
+    let intercom = director.sandbox().intercom();
+    t.until("the call logged to Paul", |_| {
+        intercom
+            .conversations_of(PAUL)
+            .iter()
+            .any(|c| c.source.body.contains("[Inbound answered call]"))
+    });
+}
+
+#[test]
+fn a_hostile_name_comes_through_as_plain_data() {
+    let (t, director) = demo();
+    let call = block(director.ring(HOSTILE_PHONE, SUPPORT_FR)).unwrap();
+    t.until("the card", |t| t.call_event(call).is_some());
+    let card = t.invoke_ok(&t.card, "card", json!({"callId": call}));
+    assert_eq!(
+        card["card"]["contact"]["name"],
+        "<img src=x onerror=alert(1)>"
+    );
+    // The UI renders it with textContent only: no module of ui/ parses HTML.
+    for file in ["card.js", "main.js", "dom.js", "api.js"] {
+        let source = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../ui/js")
+                .join(file),
+        )
+        .unwrap();
+        for forbidden in [
+            "innerHTML",
+            "outerHTML",
+            "insertAdjacentHTML",
+            "document.write",
+            "DOMParser",
+        ] {
+            assert!(!source.contains(forbidden), "ui/js/{file} uses {forbidden}");
+        }
+    }
+}
+
+#[test]
+fn errors_cross_as_code_and_message() {
+    let (t, _director) = demo();
+    let empty = t
+        .invoke(&t.card, "add_tag", json!({"callId": 1, "name": "  "}))
+        .unwrap_err();
+    assert_eq!(
+        empty,
+        json!({"code": "invalid", "message": "the tag is empty"})
+    );
+    let link = t
+        .invoke(&t.card, "open_link", json!({"url": "javascript:alert(1)"}))
+        .unwrap_err();
+    assert_eq!(link["code"], "invalid");
+    let unknown = t.invoke(&t.card, "card", json!({"callId": 1})).unwrap_err();
+    assert_eq!(unknown["code"], "hub", "{unknown}");
+    assert!(unknown["message"].as_str().unwrap().contains("refused"));
+    let region = t
+        .invoke(
+            &t.main,
+            "save_settings",
+            json!({"settings": {"default_region": "XX"}}),
+        )
+        .unwrap_err();
+    assert_eq!(region["code"], "invalid");
+    assert!(region["message"].as_str().unwrap().contains("XX"));
+}
+
+#[test]
+fn each_window_may_call_only_its_own_commands() {
+    let (t, _director) = demo();
+    // The card window cannot touch settings or secrets…
+    assert!(t
+        .invoke(
+            &t.card,
+            "save_secret",
+            json!({"name": "agent_token", "value": "stolen"})
+        )
+        .is_err());
+    assert!(t.invoke(&t.card, "settings", json!({})).is_err());
+    assert_eq!(t.vault.get(SecretName::AgentToken).unwrap(), None);
+    // …and the main window cannot tag or annotate calls.
+    assert!(t
+        .invoke(&t.main, "add_note", json!({"callId": 1, "body": "x"}))
+        .is_err());
+    assert!(t.invoke(&t.main, "close_window", json!({})).is_err());
+    // Each may call its own.
+    t.invoke_ok(&t.card, "close_window", json!({}));
+    t.invoke_ok(&t.main, "show_card", json!({"callId": 1}));
+}
+
+#[test]
+fn settings_and_secrets_are_saved_and_secrets_never_shown() {
+    let (t, _director) = demo();
+    let view = t.invoke_ok(&t.main, "settings", json!({}));
+    assert_eq!(view["demo"], true);
+    assert_eq!(view["settings"]["card"], "on_ring");
+    let settings = Settings {
+        default_region: "FR".into(),
+        hub_url: "https://ringside.example.com".into(),
+        notifications: false,
+        ..Settings::default()
+    };
+    t.desk.journal().set_meta("last_event_id", "41").unwrap();
+    t.invoke_ok(&t.main, "save_settings", json!({"settings": settings}));
+    // Another hub: the old hub's stream position is forgotten.
+    assert_eq!(t.desk.journal().meta("last_event_id").unwrap(), None);
+    t.invoke_ok(
+        &t.main,
+        "save_secret",
+        json!({"name": "agent_token", "value": "s3cret-token"}),
+    );
+    let view = t.invoke_ok(&t.main, "settings", json!({}));
+    assert_eq!(view["settings"]["default_region"], "FR");
+    assert_eq!(view["settings"]["notifications"], false);
+    assert_eq!(view["saved_secrets"], json!(["agent_token"]));
+    assert!(!view.to_string().contains("s3cret-token"));
+    assert_eq!(
+        t.vault.get(SecretName::AgentToken).unwrap(),
+        Some(Secret::new("s3cret-token"))
+    );
+}
+
+#[test]
+fn while_the_hub_is_unreachable_a_note_is_queued_and_the_status_says_so() {
+    let t = app_with(|journal, vault, dir, sink| {
+        Settings {
+            mode: ModeKind::Connected,
+            // Nothing listens on port 9 of loopback.
+            hub_url: "http://127.0.0.1:9".into(),
+            ..Settings::default()
+        }
+        .save(&journal)
+        .unwrap();
+        vault
+            .set(SecretName::AgentToken, &Secret::new("agent-token"))
+            .unwrap();
+        Desk::new(journal, vault, dir, None, sink)
+    });
+    block(t.desk.connect()).unwrap();
+    t.until("the stream to fail", |t| {
+        t.invoke_ok(&t.card, "status", json!({}))["connection"]["state"] == "reconnecting"
+    });
+    assert_eq!(
+        t.invoke_ok(
+            &t.card,
+            "add_note",
+            json!({"callId": 42, "body": "Call back at 5"})
+        ),
+        json!("queued")
+    );
+    let status = t.invoke_ok(&t.card, "status", json!({}));
+    assert_eq!(status["queued"], 1);
+    assert_eq!(status["mode"], "connected");
+    assert_eq!(t.desk.journal().pending().unwrap().len(), 1);
+    let offline = t.invoke(&t.main, "history", json!({})).unwrap_err();
+    assert_eq!(offline["code"], "offline");
+}
+
+#[test]
+fn without_settings_the_app_says_what_is_missing() {
+    let t = app_with(|journal, vault, dir, sink| Desk::new(journal, vault, dir, None, sink));
+    let e = block(t.desk.connect()).unwrap_err();
+    assert_eq!(e.code(), "not_configured");
+    let status = t.invoke_ok(&t.main, "status", json!({}));
+    assert_eq!(status["connection"]["state"], "offline");
+    assert!(status["connection"]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("hub URL"));
+}
+
+#[test]
+fn every_command_is_declared_for_the_capabilities() {
+    let build = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/build.rs")).unwrap();
+    let declared: Vec<&str> = build
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix('"')?.strip_suffix("\","))
+        .collect();
+    assert_eq!(declared, ringside_lib::commands::ALL);
+}
+
+#[test]
+fn standalone_mode_starts_a_hub_in_the_app_with_the_keyring_credentials() {
+    let sandbox = block(Sandbox::start(ringside_sandbox::Seed::demo())).unwrap();
+    sandbox.faults().set_aircall_budget(100_000);
+    let creds = sandbox.credentials();
+    let settings = Settings {
+        mode: ModeKind::Standalone,
+        agent_email: "bob@acme.io".into(),
+        aircall_api_id: creds.aircall_api_id.clone(),
+        aircall_base_url: sandbox.aircall_url(),
+        intercom_base_url: sandbox.intercom_url(),
+        default_region: "FR".into(),
+        ..Settings::default()
+    };
+    let t = app_with(|journal, vault, dir, sink| {
+        settings.save(&journal).unwrap();
+        vault
+            .set(
+                SecretName::IntercomToken,
+                &Secret::new(creds.intercom_token.clone()),
+            )
+            .unwrap();
+        vault
+            .set(
+                SecretName::AircallApiToken,
+                &Secret::new(creds.aircall_api_token.clone()),
+            )
+            .unwrap();
+        Desk::new(journal, vault, dir, None, sink)
+    });
+    block(t.desk.connect()).unwrap();
+    t.until("the stream to connect", |t| {
+        t.invoke_ok(&t.card, "status", json!({}))["connection"]["state"] == "connected"
+    });
+    let status = t.invoke_ok(&t.main, "status", json!({}));
+    assert_eq!(status["mode"], "standalone");
+    assert!(status["hub"]
+        .as_str()
+        .unwrap()
+        .starts_with("http://127.0.0.1:"));
+
+    // The demo fixture's ringing call, through the in-app hub and the sandbox.
+    let card = t.invoke_ok(&t.card, "card", json!({"callId": 780836754u64}));
+    assert_eq!(card["card"]["contact"]["name"], "Jane Roe");
+    assert_eq!(
+        card["card"]["conversation"]["owner"]["availability"],
+        "in_call"
+    );
+
+    // The hub's database is in the data directory; no credential is written anywhere there.
+    let mut files = Vec::new();
+    let mut dirs = vec![t._dir.path().to_owned()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    assert!(files
+        .iter()
+        .any(|f| f.starts_with(t._dir.path().join("hub"))));
+    for file in files {
+        let bytes = std::fs::read(&file).unwrap();
+        for secret in [&creds.intercom_token, &creds.aircall_api_token] {
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "{} holds a credential",
+                file.display()
+            );
+        }
+    }
+    block(t.desk.disconnect());
+}

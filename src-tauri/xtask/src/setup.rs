@@ -1,0 +1,159 @@
+//! The system packages the desktop app needs, installed on Debian and Ubuntu when missing.
+//!
+//! Each package is checked with `dpkg-query`; only the missing ones are installed, with
+//! `apt-get install --no-install-recommends` (through `sudo` when not root). `dbus-x11` is never
+//! installed: with it, an app started without a bus spawns daemons that outlive it.
+
+use std::process::Command;
+
+/// To build the shell (Tauri 2 on WebKitGTK 4.1).
+pub const BUILD: &[&str] = &[
+    "libwebkit2gtk-4.1-dev",
+    "libayatana-appindicator3-dev",
+    "librsvg2-dev",
+    "libxdo-dev",
+    "libssl-dev",
+    "pkg-config",
+    "build-essential",
+    "file",
+];
+
+/// To run it with a tray icon (without it Tauri panics when it creates the tray).
+pub const RUN: &[&str] = &["libayatana-appindicator3-1"];
+
+/// The one test environment: a virtual display, a session bus, an unlocked keyring and a
+/// notification daemon.
+pub const TEST: &[&str] = &[
+    "xvfb",
+    "xauth",
+    "webkit2gtk-driver",
+    "x11-utils",
+    "xdotool",
+    "keyutils",
+    "gnome-keyring",
+    "libsecret-tools",
+    "dunst",
+    "libnotify-bin",
+    "dbus",
+];
+
+fn installed(package: &str) -> bool {
+    Command::new("dpkg-query")
+        .args(["-W", "-f=${Status}", package])
+        .output()
+        .map(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).ends_with("installed"))
+        .unwrap_or(false)
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+/// Installs whichever of `packages` is missing.
+pub fn ensure(packages: &[&[&str]]) -> Result<(), String> {
+    if Command::new("dpkg-query")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!(
+            "xtask: not a Debian or Ubuntu system; make sure these are installed: {}",
+            packages.concat().join(" ")
+        );
+        return Ok(());
+    }
+    let missing: Vec<&str> = packages
+        .concat()
+        .into_iter()
+        .filter(|p| !installed(p))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    eprintln!("── xtask: installing {}", missing.join(" "));
+    let apt = |args: &[&str]| -> Result<(), String> {
+        let mut command = if is_root() {
+            Command::new("apt-get")
+        } else {
+            let mut sudo = Command::new("sudo");
+            sudo.arg("apt-get");
+            sudo
+        };
+        let status = command
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .map_err(|e| format!("cannot run apt-get: {e}"))?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "`apt-get {}` failed ({status}); install them by hand: {}",
+                args.join(" "),
+                missing.join(" ")
+            ))
+        }
+    };
+    apt(&["update", "-qq"])?;
+    let mut args = vec!["install", "-y", "-qq", "--no-install-recommends"];
+    args.extend(missing.iter().copied());
+    apt(&args)
+}
+
+/// The test environment of LINUX-DESKTOP-NOTES.md around `inner` (a shell command): Xvfb, a
+/// private session bus, a fresh kernel keyring, an unlocked GNOME Keyring and dunst.
+pub fn in_test_environment(inner: &str) -> Command {
+    let script = format!(
+        r#"set -e
+keyring_home=$(mktemp -d)
+eval "$(printf ringside | HOME="$keyring_home" gnome-keyring-daemon --unlock --components=secrets --daemonize)"
+export GNOME_KEYRING_CONTROL
+export RINGSIDE_NOTIFICATIONS_LOG="$keyring_home/notifications.log"
+dunst -print > "$RINGSIDE_NOTIFICATIONS_LOG" 2>/dev/null &
+dunst_pid=$!
+trap 'kill $dunst_pid 2>/dev/null || true; rm -rf "$keyring_home"' EXIT
+export RINGSIDE_DESKTOP_TEST_ENV=1
+{inner}"#
+    );
+    let mut command = Command::new("xvfb-run");
+    command.args([
+        "-a",
+        "-s",
+        "-screen 0 1280x800x24 -nolisten tcp",
+        "dbus-run-session",
+        "--",
+        "keyctl",
+        "session",
+        "ringside-tests",
+        "bash",
+        "-c",
+        &script,
+    ]);
+    command
+}
+
+/// `tauri-driver` (WebDriver for Tauri apps), for the end-to-end tests.
+pub fn ensure_tauri_driver(cargo: &str) -> Result<(), String> {
+    let found = Command::new("tauri-driver").arg("--help").output().is_ok()
+        || std::env::var_os("CARGO_HOME")
+            .map(std::path::PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".cargo")))
+            .is_some_and(|home| home.join("bin/tauri-driver").exists());
+    if found {
+        return Ok(());
+    }
+    eprintln!("── xtask: installing tauri-driver");
+    let status = Command::new(cargo)
+        .args(["install", "tauri-driver", "--version", "^2", "--locked"])
+        .status()
+        .map_err(|e| format!("cannot run cargo install: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`cargo install tauri-driver` failed ({status})"))
+    }
+}

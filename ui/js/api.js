@@ -1,0 +1,37 @@
+// The one module that talks to the shell: every command and event of the app, as functions.
+// Nothing else calls `invoke` or `listen`. Errors arrive as {code, message}.
+
+const tauri = window.__TAURI__;
+
+function invoke(command, args) {
+  return tauri.core.invoke(command, args);
+}
+
+function listen(event, handler) {
+  return tauri.event.listen(event, (e) => handler(e.payload));
+}
+
+// Status: {mode, hub, connection: {state, …}, queued, paused}.
+export const status = () => invoke("status");
+export const card = (callId) => invoke("card", { callId });
+export const recentCards = (limit) => invoke("recent_cards", { limit });
+export const history = () => invoke("history");
+export const tags = () => invoke("tags");
+// Each returns "sent" or "queued" (kept until the hub is reachable).
+export const addTag = (callId, name) => invoke("add_tag", { callId, name });
+export const removeTag = (callId, name) => invoke("remove_tag", { callId, name });
+export const addNote = (callId, body) => invoke("add_note", { callId, body });
+export const chooseContact = (callId, contactId) => invoke("choose_contact", { callId, contactId });
+export const settings = () => invoke("settings");
+export const saveSettings = (value) => invoke("save_settings", { settings: value });
+export const saveSecret = (name, value) => invoke("save_secret", { name, value });
+export const openLink = (url) => invoke("open_link", { url });
+export const showCard = (callId) => invoke("show_card", { callId });
+export const closeWindow = () => invoke("close_window");
+
+export const onStatus = (handler) => listen("status://changed", handler);
+// The handler gets the call's stored card: {call_id, card, state, started_at, answered_at, ended_at}.
+export const onCall = (handler) => listen("call://changed", (event) => handler(event.card));
+export const onHistory = (handler) => listen("history://changed", handler);
+export const onCardFocus = (handler) => listen("card://focus", handler);
+export const onTab = (handler) => listen("main://tab", handler);

@@ -1,0 +1,140 @@
+// The main window: recent calls, the logging history, settings and about.
+
+import * as api from "./api.js";
+import { el, replace, connectionWords, errorText } from "./dom.js";
+
+const message = document.getElementById("message");
+const form = document.getElementById("settings");
+
+function say(text, kind = "info") {
+  message.textContent = text;
+  message.className = `message ${kind}`;
+}
+
+function selectTab(name) {
+  for (const tab of document.querySelectorAll("[role=tab]")) {
+    tab.setAttribute("aria-selected", String(tab.dataset.tab === name));
+  }
+  for (const section of document.querySelectorAll(".tab")) {
+    section.hidden = section.id !== `tab-${name}`;
+  }
+  if (name === "history") refreshHistory();
+  if (name === "settings") loadSettings();
+}
+
+function when(seconds) {
+  return seconds ? new Date(seconds * 1000).toLocaleString() : "";
+}
+
+function link(label, url) {
+  if (!url) return null;
+  return el("a", { href: "#", onclick: (e) => { e.preventDefault(); api.openLink(url).catch((err) => say(errorText(err), "error")); } }, label);
+}
+
+const LOGGING = { logged: "logged", queued: "queued", pending: "queued", skipped: "skipped", failed: "failed", ignored: "skipped" };
+
+async function refreshHistory() {
+  try {
+    const recent = await api.recentCards(10);
+    replace(document.getElementById("recent"), recent.map((c) => {
+      const name = (c.card && c.card.contact && c.card.contact.name) || (c.card && c.card.phone) || "Unknown caller";
+      return el("li", {}, el("a", { href: "#", onclick: (e) => { e.preventDefault(); api.showCard(c.call_id); } }, name), ` — ${c.state}, ${when(c.started_at)}`);
+    }));
+  } catch (err) {
+    say(errorText(err), "error");
+  }
+  try {
+    const h = await api.history();
+    if (message.classList.contains("error")) say("");
+    document.getElementById("history-note").textContent = h.offline ? `(offline — as of ${when(h.fetched_at)})` : "";
+    replace(document.getElementById("history"), (h.items || []).map((item) => {
+      const status = LOGGING[item.status] || item.status;
+      return el("tr", { class: status },
+        el("td", {}, when(item.created_at)),
+        el("td", {}, `${item.direction || ""} ${item.kind}`),
+        el("td", {}, item.phone || "anonymous"),
+        el("td", {}, item.line || ""),
+        el("td", { title: item.reason || "" }, status, item.reason ? el("small", {}, ` — ${item.reason}`) : null),
+        el("td", {}, link("See conversation", item.conversation_url)),
+      );
+    }));
+  } catch (err) {
+    say(errorText(err), "error");
+  }
+}
+
+function showModeFields() {
+  const mode = form.elements.mode.value;
+  for (const fs of form.querySelectorAll("fieldset[data-mode]")) fs.hidden = fs.dataset.mode !== mode;
+}
+
+async function loadSettings() {
+  try {
+    const view = await api.settings();
+    const s = view.settings;
+    form.elements.mode.value = s.mode;
+    for (const key of ["hub_url", "agent_email", "aircall_api_id", "intercom_region", "intercom_base_url", "aircall_base_url", "default_region", "card"]) {
+      form.elements[key].value = s[key];
+    }
+    form.elements.notifications.checked = s.notifications;
+    for (const input of form.querySelectorAll("[data-secret]")) {
+      input.value = "";
+      input.placeholder = view.saved_secrets.includes(input.dataset.secret) ? "saved in the OS keyring (type to replace)" : "kept in the OS keyring";
+    }
+    document.getElementById("demo-note").hidden = !view.demo;
+    showModeFields();
+  } catch (err) {
+    say(errorText(err), "error");
+  }
+}
+
+form.addEventListener("change", showModeFields);
+form.addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const f = form.elements;
+  const settings = {
+    mode: f.mode.value || "connected",
+    hub_url: f.hub_url.value.trim(),
+    agent_email: f.agent_email.value.trim(),
+    aircall_api_id: f.aircall_api_id.value.trim(),
+    intercom_region: f.intercom_region.value,
+    intercom_base_url: f.intercom_base_url.value.trim(),
+    aircall_base_url: f.aircall_base_url.value.trim(),
+    default_region: f.default_region.value.trim().toUpperCase(),
+    card: f.card.value,
+    notifications: f.notifications.checked,
+  };
+  try {
+    for (const input of form.querySelectorAll("[data-secret]")) {
+      if (input.value) await api.saveSecret(input.dataset.secret, input.value);
+    }
+    const status = await api.saveSettings(settings);
+    say(`Saved. ${connectionWords(status)}`);
+    await loadSettings();
+  } catch (err) {
+    say(errorText(err), "error");
+  }
+});
+
+for (const tab of document.querySelectorAll("[role=tab]")) {
+  tab.addEventListener("click", () => selectTab(tab.dataset.tab));
+}
+
+function showStatus(s) {
+  document.getElementById("status").textContent = connectionWords(s);
+  const reason = s.connection.reason ? ` (${s.connection.reason})` : "";
+  document.getElementById("about-hub").textContent = s.hub ? `Hub: ${s.hub}${reason}` : `Not connected${reason}`;
+}
+
+let wasConnected = false;
+api.onStatus((s) => {
+  showStatus(s);
+  const connected = s.connection.state === "connected";
+  if (connected && !wasConnected) refreshHistory();
+  wasConnected = connected;
+});
+api.onHistory(refreshHistory);
+api.onCall(() => refreshHistory());
+api.onTab(selectTab);
+api.status().then(showStatus).catch((err) => say(errorText(err), "error"));
+selectTab(location.hash.slice(1) || "history");
