@@ -49,6 +49,36 @@ async fn send(hub: &Hub, event: &str, call: &Call) -> reqwest::StatusCode {
         .status()
 }
 
+/// A call starting now from `raw_digits` on Aircall line `number_id`; the hub is told it rang.
+async fn ring(app: &TestApp, hub: &Hub, raw_digits: &str, number_id: u64, now: i64) -> u64 {
+    let id = app
+        .sandbox
+        .add_call(NewCall {
+            raw_digits: raw_digits.into(),
+            number_id: Some(number_id),
+            started_at: Some(now),
+            ..NewCall::default()
+        })
+        .unwrap();
+    let ringing = app.aircall().call(id).await.unwrap();
+    assert_eq!(send(hub, "call.created", &ringing).await, 200);
+    id
+}
+
+/// Bob answers the call `answered` seconds after `now`, it ends at `ended`, and the hub is told.
+async fn end_answered_by_bob(app: &TestApp, hub: &Hub, id: u64, answered: i64, ended: i64) {
+    app.sandbox
+        .update_call(id, |c| {
+            c.status = "done".into();
+            c.user_id = Some(AIRCALL_BOB);
+            c.answered_at = Some(answered);
+            c.ended_at = Some(ended);
+        })
+        .unwrap();
+    let ended = app.aircall().call(id).await.unwrap();
+    assert_eq!(send(hub, "call.ended", &ended).await, 200);
+}
+
 async fn until<F: Fn() -> bool>(what: &str, check: F) {
     for _ in 0..100 {
         if check() {
@@ -270,17 +300,7 @@ async fn an_agent_follows_a_call_on_the_stream_then_tags_and_annotates_it() {
         buffer: String::new(),
     };
     let now = system_clock()();
-    let id = app
-        .sandbox
-        .add_call(NewCall {
-            raw_digits: "+33 7 62 04 35 75".into(),
-            number_id: Some(2201),
-            started_at: Some(now),
-            ..NewCall::default()
-        })
-        .unwrap();
-    let ringing = app.aircall().call(id).await.unwrap();
-    assert_eq!(send(&hub, "call.created", &ringing).await, 200);
+    let id = ring(&app, &hub, "+33 7 62 04 35 75", 2201, now).await;
 
     let first = stream.until("call.ringing").await;
     assert_eq!(first.data["call_id"], id);
@@ -300,16 +320,7 @@ async fn an_agent_follows_a_call_on_the_stream_then_tags_and_annotates_it() {
     })
     .await;
 
-    app.sandbox
-        .update_call(id, |c| {
-            c.status = "done".into();
-            c.user_id = Some(AIRCALL_BOB);
-            c.answered_at = Some(now + 5);
-            c.ended_at = Some(now + 65);
-        })
-        .unwrap();
-    let ended = app.aircall().call(id).await.unwrap();
-    assert_eq!(send(&hub, "call.ended", &ended).await, 200);
+    end_answered_by_bob(&app, &hub, id, now + 5, now + 65).await;
     let logged = stream.until("call.logged").await;
     let conversation = logged.data["conversation_id"].as_str().unwrap().to_owned();
     assert!(logged.data["url"]
@@ -613,17 +624,7 @@ async fn a_note_typed_while_the_call_rings_lands_once_the_call_is_logged() {
         .to_owned();
     let client = reqwest::Client::new();
     let now = system_clock()();
-    let id = app
-        .sandbox
-        .add_call(NewCall {
-            raw_digits: "+1 442-249-7851".into(),
-            number_id: Some(2202),
-            started_at: Some(now),
-            ..NewCall::default()
-        })
-        .unwrap();
-    let ringing = app.aircall().call(id).await.unwrap();
-    assert_eq!(send(&hub, "call.created", &ringing).await, 200);
+    let id = ring(&app, &hub, "+1 442-249-7851", 2202, now).await;
     until("the hub to know the call", || {
         hub.store()
             .subject("call", &id.to_string())
@@ -649,16 +650,7 @@ async fn a_note_typed_while_the_call_rings_lands_once_the_call_is_logged() {
         .conversation_id
         .is_none());
 
-    app.sandbox
-        .update_call(id, |c| {
-            c.status = "done".into();
-            c.user_id = Some(AIRCALL_BOB);
-            c.answered_at = Some(now + 3);
-            c.ended_at = Some(now + 40);
-        })
-        .unwrap();
-    let ended = app.aircall().call(id).await.unwrap();
-    assert_eq!(send(&hub, "call.ended", &ended).await, 200);
+    end_answered_by_bob(&app, &hub, id, now + 3, now + 40).await;
     until("the agent's note in the logged conversation", || {
         let Some(conversation) = hub
             .store()

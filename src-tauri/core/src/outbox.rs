@@ -192,7 +192,7 @@ impl Executor {
                 self.store.outbox_fail(row.id, &why, self.now())?;
             } else {
                 self.store
-                    .outbox_defer(row.id, self.now() + 2, "waiting for the conversation")?;
+                    .outbox_retry(row.id, self.now() + 2, "waiting for the conversation")?;
             }
             return Ok(true);
         }

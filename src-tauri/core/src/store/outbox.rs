@@ -330,17 +330,8 @@ impl Store {
         Ok(())
     }
 
-    /// Puts an effect back to wait until `at` without counting an attempt (its conversation
-    /// does not exist yet).
-    pub fn outbox_defer(&self, id: i64, at: i64, why: &str) -> Result<(), StoreError> {
-        self.conn().execute(
-            "UPDATE outbox SET state = 'pending', next_attempt_at = ?2, last_error = ?3 WHERE id = ?1",
-            params![id, at, why],
-        )?;
-        Ok(())
-    }
-
-    /// Try again at `at`, recording why.
+    /// Try again at `at`, recording why. Attempts are counted by [`Store::outbox_start`], so an
+    /// effect put back before it started (its conversation does not exist yet) costs none.
     pub fn outbox_retry(&self, id: i64, at: i64, error: &str) -> Result<(), StoreError> {
         self.conn().execute(
             "UPDATE outbox SET state = 'pending', next_attempt_at = ?2, last_error = ?3 WHERE id = ?1",
