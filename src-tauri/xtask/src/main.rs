@@ -6,6 +6,8 @@
 //! - `cargo xtask test`: formatting, lints (warnings fail) and every test of the workspace, run
 //!   inside the one desktop test environment (virtual display, session bus, keyring, dunst).
 //! - `cargo xtask bench`: the benchmarks, in release mode; they print figures.
+//! - `cargo xtask in-env <command…>`: any command inside the desktop test environment, e.g.
+//!   `cargo xtask in-env cargo test -p ringside --test e2e` to run one test binary.
 //!
 //! It uses only the standard library, so it builds in a second. The desktop shell's Debian
 //! packages are installed from here when missing ([`setup`]).
@@ -24,12 +26,13 @@ fn main() -> ExitCode {
         "demo" => demo(rest),
         "test" => test(rest),
         "bench" => bench(rest),
+        "in-env" => in_env(rest),
         "help" | "--help" | "-h" => {
-            println!("usage: cargo xtask <demo|test|bench> [args passed on]");
+            println!("usage: cargo xtask <demo|test|bench|in-env> [args passed on]");
             Ok(())
         }
         other => Err(format!(
-            "unknown task `{other}` (expected demo, test or bench)"
+            "unknown task `{other}` (expected demo, test, bench or in-env)"
         )),
     };
     match result {
@@ -108,6 +111,26 @@ fn test(rest: &[String]) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!("the tests failed ({status})"))
+    }
+}
+
+/// Runs one command inside the test environment (after installing what it needs).
+fn in_env(rest: &[String]) -> Result<(), String> {
+    if rest.is_empty() {
+        return Err(
+            "in-env needs a command, e.g. `cargo xtask in-env cargo test -p ringside`".into(),
+        );
+    }
+    setup::ensure(&[setup::BUILD, setup::RUN, setup::TEST])?;
+    setup::ensure_tauri_driver(&cargo_bin())?;
+    let command: Vec<String> = rest.iter().map(|a| shell_quote(a)).collect();
+    let status = setup::in_test_environment(&command.join(" "))
+        .status()
+        .map_err(|e| format!("cannot run xvfb-run: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{}` failed ({status})", rest.join(" ")))
     }
 }
 
