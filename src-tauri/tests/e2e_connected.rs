@@ -1,0 +1,250 @@
+//! End to end in connected mode: the real app, configured as an agent would (settings in its
+//! journal, the agent token in the real keyring), connected to a hub that the test runs on the
+//! sandbox, and driven over WebDriver inside the test environment of `cargo xtask test`.
+//!
+//! - A number two contacts share opens the card with the picker; choosing a contact logs the
+//!   call to that contact in Intercom.
+//! - A note typed while the hub is down is queued; the app is then killed (SIGKILL) and the hub
+//!   restarted; the restarted app sends the note, and Intercom gets it exactly once.
+
+mod support;
+
+use std::ffi::OsStr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ringside_core::aircall::{AircallClient, AircallConfig};
+use ringside_core::card::system_clock;
+use ringside_core::hub::{Hub, HubConfig};
+use ringside_core::intercom::{IntercomClient, IntercomConfig};
+use ringside_core::phone::Region;
+use ringside_core::store::Store;
+use ringside_core::Secret;
+use ringside_lib::journal::Journal;
+use ringside_lib::settings::{ModeKind, Settings};
+use ringside_lib::vault::{Keyring, SecretName, Vault};
+use ringside_sandbox::scenario::{demo, Player, Scenario};
+use ringside_sandbox::{Sandbox, Seed};
+
+use support::WebDriver;
+
+const JANE: &str = "6762f0dd1bb69f9f2193bb83";
+const PAUL: &str = "6762f0dd1bb69f9f2193bb89";
+const WEBHOOK_TOKEN: &str = "connected-e2e-webhook-token";
+
+/// The company's side: the sandbox and a hub on it, which the test can stop and restart on the
+/// same address and database.
+struct Company {
+    sandbox: Arc<Sandbox>,
+    store_dir: tempfile::TempDir,
+    addr: std::net::SocketAddr,
+    hub: Option<Hub>,
+}
+
+impl Company {
+    async fn start() -> Company {
+        let sandbox = Sandbox::start(Seed::demo()).await.unwrap();
+        sandbox.faults().set_aircall_budget(100_000);
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = probe.local_addr().unwrap();
+        drop(probe);
+        let mut company = Company {
+            sandbox: Arc::new(sandbox),
+            store_dir: tempfile::tempdir().unwrap(),
+            addr,
+            hub: None,
+        };
+        company.start_hub().await;
+        company
+    }
+
+    async fn start_hub(&mut self) {
+        let creds = self.sandbox.credentials();
+        let mut intercom =
+            IntercomConfig::new(Secret::new(creds.intercom_token), Default::default());
+        intercom.base_url = self.sandbox.intercom_url().parse().unwrap();
+        let mut aircall =
+            AircallConfig::new(creds.aircall_api_id, Secret::new(creds.aircall_api_token));
+        aircall.base_url = self.sandbox.aircall_url().parse().unwrap();
+        aircall.budget_per_minute = 100_000;
+        let config = HubConfig {
+            store: Store::open(self.store_dir.path()).unwrap(),
+            intercom: IntercomClient::new(intercom).unwrap(),
+            aircall: Some(AircallClient::new(aircall).unwrap()),
+            webhook_token: Some(Secret::new(WEBHOOK_TOKEN)),
+            settings: Default::default(),
+            default_region: Region::parse("FR").unwrap(),
+            clock: system_clock(),
+            tls: None,
+            sync: None,
+        };
+        // The port was just freed (or the previous hub stopped): binding may need a moment.
+        let start = Instant::now();
+        let listener = loop {
+            match tokio::net::TcpListener::bind(self.addr).await {
+                Ok(l) => break l,
+                Err(e) if start.elapsed() < Duration::from_secs(10) => {
+                    eprintln!("waiting for {}: {e}", self.addr);
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(e) => panic!("cannot listen on {} again: {e}", self.addr),
+            }
+        };
+        self.hub = Some(Hub::start(config, listener).await.unwrap());
+    }
+
+    async fn stop_hub(&mut self) {
+        if let Some(hub) = self.hub.take() {
+            hub.shutdown().await;
+        }
+    }
+
+    /// A new agent on the hub; returns the token the admin would hand over.
+    fn agent_token(&self, email: &str) -> Secret {
+        Store::open(self.store_dir.path())
+            .unwrap()
+            .add_agent(email, system_clock()())
+            .unwrap()
+    }
+
+    fn player(&self) -> Player {
+        Player::new(
+            format!("http://{}/webhooks/aircall", self.addr),
+            WEBHOOK_TOKEN,
+        )
+    }
+
+    /// Intercom conversations of a contact whose parts or first message contain `text`.
+    fn mentions(&self, contact: &str, text: &str) -> usize {
+        self.sandbox
+            .intercom()
+            .conversations_of(contact)
+            .iter()
+            .map(|c| {
+                usize::from(c.source.body.contains(text))
+                    + c.parts
+                        .iter()
+                        .filter(|p| p.body.as_deref().is_some_and(|b| b.contains(text)))
+                        .count()
+            })
+            .sum()
+    }
+
+    async fn until(&self, what: &str, within: Duration, check: impl Fn(&Company) -> bool) {
+        let start = Instant::now();
+        while !check(self) {
+            assert!(start.elapsed() < within, "timed out waiting for {what}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
+
+/// The app's data directory, configured for the company's hub, with the agent's token in the
+/// keyring of the test session.
+fn configure_agent(company: &Company) -> tempfile::TempDir {
+    let data = tempfile::tempdir().unwrap();
+    let journal = Journal::open(&data.path().join("desktop")).unwrap();
+    Settings {
+        mode: ModeKind::Connected,
+        hub_url: format!("http://{}", company.addr),
+        default_region: "FR".into(),
+        ..Settings::default()
+    }
+    .save(&journal)
+    .unwrap();
+    Keyring
+        .set(
+            SecretName::AgentToken,
+            &company.agent_token("alice.durand@acme.io"),
+        )
+        .unwrap();
+    data
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_connected_agent_picks_the_contact_and_a_note_survives_a_killed_app() {
+    if std::env::var_os("RINGSIDE_DESKTOP_TEST_ENV").is_none() {
+        eprintln!("no test environment (run `cargo xtask test`): the webview is not driven");
+        return;
+    }
+    let mut company = Company::start().await;
+    let data = configure_agent(&company);
+    let driver = WebDriver::start(&[
+        ("RINGSIDE_DATA_DIR", data.path().as_os_str()),
+        ("RINGSIDE_LOG", OsStr::new("info")),
+    ])
+    .await;
+    let app = env!("CARGO_BIN_EXE_ringside");
+    let session = driver.session(app, &[]).await;
+    session.to_window("Ringside", Duration::from_secs(20)).await;
+    session
+        .until_text("#status", "Connected · connected", Duration::from_secs(20))
+        .await;
+
+    // A number two contacts share: the card asks which one.
+    let player = company.player();
+    let shared = Scenario::shared_number(demo::SHARED, demo::SUPPORT_FR, demo::ALICE);
+    let mut playback = player.playback(&company.sandbox, &shared);
+    assert_eq!(playback.step().await.unwrap(), Some(200), "call.created");
+    session
+        .to_window("Ringside — call", Duration::from_secs(30))
+        .await;
+    session
+        .until_count("#picker option", 3, Duration::from_secs(20))
+        .await;
+    while playback.step().await.unwrap().is_some() {}
+    session
+        .click(&format!("#picker option[value='{PAUL}']"))
+        .await;
+    session.click("section.picker button").await;
+    company
+        .until("the call logged to Paul", Duration::from_secs(30), |c| {
+            c.mentions(PAUL, "[Inbound answered call]") > 0
+        })
+        .await;
+
+    // Jane calls; the hub goes down; the agent's note waits in the app.
+    let jane = Scenario::inbound_answered(demo::JANE, demo::SUPPORT_FR, demo::ALICE);
+    player.play(&company.sandbox, &jane).await.unwrap();
+    session
+        .until_text("#contact-name", "Jane Roe", Duration::from_secs(20))
+        .await;
+    company
+        .until("Jane's call logged", Duration::from_secs(30), |c| {
+            c.mentions(JANE, "[Inbound answered call]") > 0
+        })
+        .await;
+    company.stop_hub().await;
+    let note = "Promised a call back before Friday";
+    session.fill("#note-input", note).await;
+    session.click("form.note button").await;
+    session
+        .until_text(
+            "ul.notes li",
+            &format!("{note} (queued)"),
+            Duration::from_secs(20),
+        )
+        .await;
+
+    // The app dies with the note unsent; the hub comes back; the app starts again.
+    driver.kill_app(app);
+    session.close().await;
+    company.start_hub().await;
+    let again = driver.session(app, &[]).await;
+    company
+        .until(
+            "the queued note in Intercom",
+            Duration::from_secs(40),
+            |c| c.mentions(JANE, note) > 0,
+        )
+        .await;
+    // Give a duplicate every chance to show up.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        company.mentions(JANE, note),
+        1,
+        "the note reached Intercom exactly once"
+    );
+    again.close().await;
+    company.stop_hub().await;
+}
