@@ -15,6 +15,8 @@ const COMMANDS: &[&str] = &[
     "settings",
     "save_settings",
     "save_secret",
+    "check_setup",
+    "start_demo",
     "open_link",
     "show_card",
     "close_window",

@@ -5,6 +5,7 @@
 //! The shell is wiring: the [`desk::Desk`] holds the state and talks to a hub (remote, in
 //! process, or the demo's) through the agents' API; the engine never sees a window.
 
+pub mod checks;
 pub mod commands;
 pub mod demo;
 pub mod desk;
@@ -53,6 +54,8 @@ where
             commands::settings,
             commands::save_settings,
             commands::save_secret,
+            commands::check_setup,
+            commands::start_demo,
             commands::open_link,
             commands::show_card,
             commands::close_window,

@@ -93,6 +93,24 @@ async fn standalone(settings: &Settings, vault: &dyn Vault, data_dir: PathBuf) -
     if settings.agent_email.trim().is_empty() {
         return Err(Error::NotConfigured("your email"));
     }
+    let (intercom, aircall) = standalone_clients(settings, vault)?;
+    let store = Store::open(&data_dir.join("hub")).map_err(|e| Error::Invalid(e.to_string()))?;
+    start(
+        store,
+        intercom,
+        Some(aircall),
+        &settings.default_region,
+        &settings.agent_email,
+        None,
+    )
+    .await
+}
+
+/// The Intercom and Aircall clients of standalone mode, from the settings and the keyring.
+pub fn standalone_clients(
+    settings: &Settings,
+    vault: &dyn Vault,
+) -> Result<(IntercomClient, AircallClient)> {
     if settings.aircall_api_id.trim().is_empty() {
         return Err(Error::NotConfigured("the Aircall API id"));
     }
@@ -115,16 +133,7 @@ async fn standalone(settings: &Settings, vault: &dyn Vault, data_dir: PathBuf) -
     let intercom =
         IntercomClient::new(intercom_config).map_err(|e| Error::Invalid(e.to_string()))?;
     let aircall = AircallClient::new(aircall_config).map_err(|e| Error::Invalid(e.to_string()))?;
-    let store = Store::open(&data_dir.join("hub")).map_err(|e| Error::Invalid(e.to_string()))?;
-    start(
-        store,
-        intercom,
-        Some(aircall),
-        &settings.default_region,
-        &settings.agent_email,
-        None,
-    )
-    .await
+    Ok((intercom, aircall))
 }
 
 /// Demo mode: the sandbox, a hub on it in a temporary directory, and the player playing calls.

@@ -84,6 +84,11 @@ impl Settings {
             .unwrap_or_default())
     }
 
+    /// Whether settings were ever saved: the first run has none, and opens the setup.
+    pub fn saved(journal: &Journal) -> Result<bool> {
+        Ok(journal.meta(KEY)?.is_some())
+    }
+
     /// Checks and saves them.
     pub fn save(&self, journal: &Journal) -> Result<()> {
         self.validate()?;
@@ -141,12 +146,14 @@ mod tests {
     fn settings_round_trip_and_bad_values_are_refused() {
         let journal = Journal::open_in_memory().unwrap();
         assert_eq!(Settings::load(&journal).unwrap(), Settings::default());
+        assert!(!Settings::saved(&journal).unwrap());
         let mut s = Settings {
             default_region: "FR".into(),
             card: CardBehaviour::OnAnswer,
             ..Settings::default()
         };
         s.save(&journal).unwrap();
+        assert!(Settings::saved(&journal).unwrap());
         assert_eq!(Settings::load(&journal).unwrap(), s);
         s.default_region = "XX".into();
         assert_eq!(s.save(&journal).unwrap_err().code(), "invalid");

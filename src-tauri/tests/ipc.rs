@@ -582,3 +582,95 @@ fn standalone_mode_starts_a_hub_in_the_app_with_the_keyring_credentials() {
     }
     block(t.desk.disconnect());
 }
+
+#[test]
+fn the_first_run_opens_the_setup_and_its_checks_say_what_works_and_what_to_fix() {
+    let sandbox = block(Sandbox::start(ringside_sandbox::Seed::demo())).unwrap();
+    sandbox.faults().set_aircall_budget(100_000);
+    let creds = sandbox.credentials();
+    let t = app_with(|journal, vault, dir, sink| Desk::new(journal, vault, dir, None, sink));
+    let check = |t: &TestApp| -> Vec<(String, bool, String)> {
+        let checks = t.invoke_ok(&t.main, "check_setup", json!({}));
+        checks
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["subject"].as_str().unwrap().to_owned(),
+                    c["ok"].as_bool().unwrap(),
+                    c["words"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let failed = |checks: &[(String, bool, String)], subject: &str| -> String {
+        let found = checks.iter().find(|c| c.0 == subject);
+        match found {
+            Some((_, false, words)) => words.clone(),
+            other => panic!("{subject}: expected a failed check, got {other:?} in {checks:?}"),
+        }
+    };
+
+    // Nothing saved: the main window opens the setup, and the check names the first step.
+    let view = t.invoke_ok(&t.main, "settings", json!({}));
+    assert_eq!(view["first_run"], true);
+    assert!(failed(&check(&t), "Hub").contains("enter the hub URL"));
+    // The card window cannot check or start anything.
+    assert!(t.invoke(&t.card, "check_setup", json!({})).is_err());
+
+    // Standalone with a mistyped Intercom token: Intercom says so, Aircall works.
+    let settings = json!({
+        "mode": "standalone",
+        "agent_email": "Alice.Durand@acme.io",
+        "aircall_api_id": creds.aircall_api_id,
+        "aircall_base_url": sandbox.aircall_url(),
+        "intercom_base_url": sandbox.intercom_url(),
+        "default_region": "FR",
+    });
+    t.invoke_ok(&t.main, "save_settings", json!({ "settings": settings }));
+    for (name, value) in [
+        ("intercom_token", "not-the-token".to_owned()),
+        ("aircall_api_token", creds.aircall_api_token.clone()),
+    ] {
+        t.invoke_ok(
+            &t.main,
+            "save_secret",
+            json!({"name": name, "value": value}),
+        );
+    }
+    assert_eq!(
+        t.invoke_ok(&t.main, "settings", json!({}))["first_run"],
+        false
+    );
+    let checks = check(&t);
+    assert!(
+        failed(&checks, "Intercom").contains("Check the Intercom token in Settings"),
+        "{checks:?}"
+    );
+    let aircall = checks.iter().find(|c| c.0 == "Aircall").unwrap();
+    assert!(
+        aircall.1 && aircall.2.contains("the API key works"),
+        "{aircall:?}"
+    );
+    assert!(checks.iter().any(|c| c.0 == "Default region" && c.1));
+
+    // The right token: the workspace, and the teammate notes will be written as.
+    let token = creds.intercom_token.clone();
+    t.invoke_ok(
+        &t.main,
+        "save_secret",
+        json!({"name": "intercom_token", "value": token}),
+    );
+    let checks = check(&t);
+    assert!(checks.iter().all(|c| c.1), "{checks:?}");
+    let teammate = checks
+        .iter()
+        .find(|c| c.0 == "Your Intercom teammate")
+        .unwrap();
+    assert!(teammate.2.contains("Alice Durand"), "{teammate:?}");
+    // The checks never show a secret.
+    let shown = t.invoke_ok(&t.main, "check_setup", json!({})).to_string();
+    assert!(!shown.contains(&creds.intercom_token) && !shown.contains(&creds.aircall_api_token));
+    block(t.desk.disconnect());
+}

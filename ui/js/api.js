@@ -25,6 +25,10 @@ export const chooseContact = (callId, contactId) => invoke("choose_contact", { c
 export const settings = () => invoke("settings");
 export const saveSettings = (value) => invoke("save_settings", { settings: value });
 export const saveSecret = (name, value) => invoke("save_secret", { name, value });
+// [{subject, ok, words}]: the saved settings checked against the hub or Intercom and Aircall.
+export const checkSetup = () => invoke("check_setup");
+// Starts `ringside --demo` and closes this app.
+export const startDemo = () => invoke("start_demo");
 export const openLink = (url) => invoke("open_link", { url });
 export const showCard = (callId) => invoke("show_card", { callId });
 export const closeWindow = () => invoke("close_window");

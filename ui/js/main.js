@@ -19,7 +19,7 @@ function selectTab(name) {
     section.hidden = section.id !== `tab-${name}`;
   }
   if (name === "history") refreshHistory();
-  if (name === "settings") loadSettings();
+  if (name === "settings") return loadSettings();
 }
 
 function when(seconds) {
@@ -68,6 +68,21 @@ function showModeFields() {
   for (const fs of form.querySelectorAll("fieldset[data-mode]")) fs.hidden = fs.dataset.mode !== mode;
 }
 
+function showChecks(checks) {
+  replace(document.getElementById("checks"), checks.map((c) =>
+    el("li", { class: c.ok ? "ok" : "failed" }, `${c.ok ? "✓" : "✗"} ${c.subject}: `, c.words)));
+}
+
+async function runChecks() {
+  replace(document.getElementById("checks"), [el("li", {}, "Checking…")]);
+  try {
+    showChecks(await api.checkSetup());
+  } catch (err) {
+    replace(document.getElementById("checks"), []);
+    say(errorText(err), "error");
+  }
+}
+
 async function loadSettings() {
   try {
     const view = await api.settings();
@@ -111,6 +126,7 @@ form.addEventListener("submit", async (e) => {
     const status = await api.saveSettings(settings);
     say(`Saved. ${connectionWords(status)}`);
     await loadSettings();
+    await runChecks();
   } catch (err) {
     say(errorText(err), "error");
   }
@@ -119,6 +135,21 @@ form.addEventListener("submit", async (e) => {
 for (const tab of document.querySelectorAll("[role=tab]")) {
   tab.addEventListener("click", () => selectTab(tab.dataset.tab));
 }
+document.getElementById("check").addEventListener("click", runChecks);
+
+// The first run's setup: a mode opens its settings; the demo starts as its own app.
+for (const choice of document.querySelectorAll("[data-choose]")) {
+  choice.addEventListener("click", async () => {
+    await selectTab("settings");
+    form.elements.mode.value = choice.dataset.choose;
+    showModeFields();
+    form.querySelector(`fieldset[data-mode=${choice.dataset.choose}] input`)?.focus();
+  });
+}
+document.getElementById("try-demo").addEventListener("click", () => {
+  say("Starting the demo…");
+  api.startDemo().catch((err) => say(errorText(err), "error"));
+});
 
 function showStatus(s) {
   document.getElementById("status").textContent = connectionWords(s);
@@ -137,4 +168,6 @@ api.onHistory(refreshHistory);
 api.onCall(() => refreshHistory());
 api.onTab(selectTab);
 api.status().then(showStatus).catch((err) => say(errorText(err), "error"));
-selectTab(location.hash.slice(1) || "history");
+api.settings()
+  .then((view) => selectTab(view.first_run ? "setup" : location.hash.slice(1) || "history"))
+  .catch(() => selectTab(location.hash.slice(1) || "history"));

@@ -9,6 +9,7 @@
 pub mod aircall;
 pub mod card;
 pub mod config;
+pub mod doctor;
 pub mod error;
 pub mod hub;
 pub mod inbox;

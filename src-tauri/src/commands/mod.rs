@@ -24,6 +24,8 @@ pub const ALL: &[&str] = &[
     "settings",
     "save_settings",
     "save_secret",
+    "check_setup",
+    "start_demo",
     "open_link",
     "show_card",
     "close_window",

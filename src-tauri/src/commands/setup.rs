@@ -1,12 +1,14 @@
-//! Commands of the settings: the non-secret settings and the secrets in the keyring.
+//! Commands of the settings and the first run's setup: the non-secret settings, the secrets in
+//! the keyring, the checks in words, and the way to the demo.
 
 use std::sync::Arc;
 
+use ringside_core::doctor::Check;
 use serde::Serialize;
-use tauri::State;
+use tauri::{AppHandle, Runtime, State};
 
 use crate::desk::{Desk, Status};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::settings::Settings;
 use crate::vault::SecretName;
 
@@ -19,6 +21,8 @@ pub struct SettingsView {
     pub saved_secrets: Vec<SecretName>,
     /// Demo mode ignores the settings.
     pub demo: bool,
+    /// Nothing saved yet: the main window opens the setup.
+    pub first_run: bool,
 }
 
 /// The settings.
@@ -30,6 +34,7 @@ pub async fn settings(desk: State<'_, Arc<Desk>>) -> Result<SettingsView> {
         settings: desk.settings()?,
         saved_secrets,
         demo,
+        first_run: desk.first_run()?,
     })
 }
 
@@ -47,4 +52,25 @@ pub async fn save_secret(
     value: String,
 ) -> Result<Status> {
     desk.inner().save_secret(name, value).await
+}
+
+/// Checks the saved settings and secrets against the hub, or Intercom and Aircall, and says
+/// what works and what to change, in words.
+#[tauri::command]
+pub async fn check_setup(desk: State<'_, Arc<Desk>>) -> Result<Vec<Check>> {
+    desk.check_setup().await
+}
+
+/// "Try the demo": starts `ringside --demo` (a separate app on the built-in sandbox, in a
+/// temporary directory) and closes this one; the settings stay as they are.
+#[tauri::command]
+pub async fn start_demo<R: Runtime>(app: AppHandle<R>) -> Result<()> {
+    let exe = std::env::current_exe()
+        .map_err(|e| Error::Invalid(format!("cannot find the app's program: {e}")))?;
+    std::process::Command::new(exe)
+        .arg("--demo")
+        .spawn()
+        .map_err(|e| Error::Invalid(format!("cannot start the demo: {e}")))?;
+    app.exit(0);
+    Ok(())
 }

@@ -318,6 +318,17 @@ impl Desk {
         self.status()
     }
 
+    /// Whether this is the first run: not a demo, and no settings saved yet.
+    pub fn first_run(&self) -> Result<bool> {
+        Ok(self.mode == Mode::Configured && !Settings::saved(&self.journal)?)
+    }
+
+    /// The setup's checks of the saved settings and secrets, in words.
+    pub async fn check_setup(&self) -> Result<Vec<ringside_core::doctor::Check>> {
+        let settings = self.settings()?;
+        Ok(crate::checks::run(&settings, self.vault.as_ref()).await)
+    }
+
     /// Which secrets are saved (never their values).
     pub fn saved_secrets(&self) -> Result<Vec<SecretName>> {
         let mut out = Vec::new();

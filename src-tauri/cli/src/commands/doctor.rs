@@ -2,7 +2,7 @@
 //! does not in words an admin can act on.
 
 use ringside_core::config::{env, Config};
-use ringside_core::error::ApiError;
+use ringside_core::doctor;
 use ringside_core::store::Store;
 
 use crate::{engine, Outcome, UsageError};
@@ -50,27 +50,11 @@ pub async fn run(_args: Args) -> Result<Outcome, UsageError> {
             healthy = false;
             println!("✗ Intercom: not configured. Set {} to an access token from the Developer Hub (your app > Configure > Authentication).", env::INTERCOM_TOKEN);
         }
-        Some(c) => {
+        Some(_) => {
             let client = engine::intercom(&config)?;
-            match client.me().await {
-                Ok(me) => println!(
-                    "✓ Intercom: connected to workspace {} ({}) as {}{} via {}",
-                    me.workspace_name.as_deref().unwrap_or("?"),
-                    me.workspace_id,
-                    me.admin.name,
-                    me.admin
-                        .email
-                        .map(|e| format!(" <{e}>"))
-                        .unwrap_or_default(),
-                    c.base_url
-                ),
-                Err(e) => {
-                    healthy = false;
-                    println!(
-                        "✗ Intercom: {}",
-                        explain(&e, env::INTERCOM_TOKEN, c.base_url.as_str())
-                    );
-                }
+            for check in doctor::intercom(&client, env::INTERCOM_TOKEN, None).await {
+                healthy &= check.ok;
+                println!("{check}");
             }
         }
     }
@@ -84,31 +68,11 @@ pub async fn run(_args: Args) -> Result<Outcome, UsageError> {
                 env::AIRCALL_API_TOKEN
             );
         }
-        Some(c) => {
+        Some(_) => {
             let client = engine::aircall(&config)?.expect("configured");
-            match client.ping().await {
-                Ok(()) => {
-                    let numbers = client.numbers().await.map(|n| n.len());
-                    let users = client.users().await.map(|u| u.len());
-                    match (numbers, users) {
-                        (Ok(n), Ok(u)) => println!(
-                            "✓ Aircall: API key works ({n} numbers, {u} users) via {}",
-                            c.base_url
-                        ),
-                        (Err(e), _) | (_, Err(e)) => {
-                            healthy = false;
-                            println!("✗ Aircall: the API key works but listing failed: {e}");
-                        }
-                    }
-                }
-                Err(e) => {
-                    healthy = false;
-                    println!(
-                        "✗ Aircall: {}",
-                        explain(&e, env::AIRCALL_API_TOKEN, c.base_url.as_str())
-                    );
-                }
-            }
+            let check = doctor::aircall(&client, env::AIRCALL_API_TOKEN).await;
+            healthy &= check.ok;
+            println!("{check}");
         }
     }
     Ok(if healthy {
@@ -150,18 +114,5 @@ fn sync_status(store: &Store, enabled: bool) -> String {
                 unparseable
             )
         }
-    }
-}
-
-/// An API error as advice.
-fn explain(e: &ApiError, token_var: &str, host: &str) -> String {
-    match e {
-        ApiError::Unauthorized { .. } => format!("the credentials were refused. Check {token_var}: it may be mistyped, revoked or for another account."),
-        ApiError::Forbidden { .. } => "the credentials work but lack permission for this (plan or scopes).".to_owned(),
-        ApiError::Timeout { .. } => format!("{host} did not answer in time. Check the network or proxy."),
-        ApiError::Network { reason, .. } => format!("cannot reach {host} ({reason}). Check the network, proxy or base URL."),
-        ApiError::RateLimited { .. } => "the rate limit is reached right now; try again in a minute.".to_owned(),
-        ApiError::NotFound { .. } => format!("{host} has no such endpoint. Is the base URL right?"),
-        other => other.to_string(),
     }
 }

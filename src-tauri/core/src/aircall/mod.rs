@@ -117,6 +117,11 @@ impl AircallClient {
         &self.transport.pacer
     }
 
+    /// The API host this client talks to.
+    pub fn base_url(&self) -> &Url {
+        self.transport.base()
+    }
+
     /// `GET /v1/ping`: checks the API key.
     pub async fn ping(&self) -> Result<(), ApiError> {
         #[derive(Deserialize)]
