@@ -40,10 +40,12 @@ async fn hub(settings: &Settings, vault: &dyn Vault) -> Vec<Check> {
     }
     let token = match vault.get(SecretName::AgentToken) {
         Ok(Some(token)) => token,
-        Ok(None) => return vec![Check::fail(
+        Ok(None) => {
+            return vec![Check::fail(
             "Agent token",
             "none saved: paste the token your admin created for you (`ringside-cli agents add`).",
-        )],
+        )]
+        }
         Err(e) => return vec![Check::fail("Keyring", e.to_string())],
     };
     let client = match HubClient::new(url, token) {

@@ -1,9 +1,16 @@
 //! The tray icon and its menu: the connection state and queued actions, the recent calls,
 //! pause notifications, history, settings and quit.
+//!
+//! The icon carries a [`Badge`], a coloured dot for the state (connected, connecting or
+//! reconnecting, offline, paused), and, where the tray shows a label (Linux panels), the number
+//! of queued actions.
 
+use std::sync::Mutex;
+
+use tauri::image::Image;
 use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem, Submenu};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
-use tauri::{AppHandle, Runtime};
+use tauri::{AppHandle, Manager, Runtime};
 
 use crate::desk::Status;
 use crate::journal::StoredCard;
@@ -53,6 +60,72 @@ impl TrayItem {
         })
     }
 }
+
+/// The state the tray icon's dot shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Badge {
+    /// Connected to the hub: green.
+    Connected,
+    /// Connecting or reconnecting: amber.
+    Connecting,
+    /// Offline: red.
+    Offline,
+    /// Notifications paused (whatever the connection): grey.
+    Paused,
+}
+
+impl Badge {
+    /// The badge of a status; a pause outranks the connection.
+    pub fn of(status: &Status) -> Badge {
+        if status.paused {
+            return Badge::Paused;
+        }
+        match status.connection {
+            Connection::Connected => Badge::Connected,
+            Connection::Connecting | Connection::Reconnecting { .. } => Badge::Connecting,
+            Connection::Offline { .. } => Badge::Offline,
+        }
+    }
+
+    /// The dot's colour, RGB.
+    pub fn colour(self) -> [u8; 3] {
+        match self {
+            Badge::Connected => [0x1a, 0x7f, 0x37],
+            Badge::Connecting => [0xd4, 0xa7, 0x2c],
+            Badge::Offline => [0xd1, 0x24, 0x2f],
+            Badge::Paused => [0x6e, 0x77, 0x81],
+        }
+    }
+
+    /// The dot's centre and radius on a `width`×`height` icon: the lower right corner.
+    pub fn geometry(width: u32, height: u32) -> (f32, f32, f32) {
+        let r = width.min(height) as f32 * 0.22;
+        (width as f32 - r - 1.0, height as f32 - r - 1.0, r)
+    }
+
+    /// `rgba` (a `width`×`height` icon) with the dot drawn on it, ringed in white so that it
+    /// reads on dark and light panels.
+    pub fn draw(self, rgba: &[u8], width: u32, height: u32) -> Vec<u8> {
+        let mut out = rgba.to_vec();
+        let (cx, cy, r) = Badge::geometry(width, height);
+        let [red, green, blue] = self.colour();
+        for y in 0..height {
+            for x in 0..width {
+                let d = ((x as f32 + 0.5 - cx).powi(2) + (y as f32 + 0.5 - cy).powi(2)).sqrt();
+                let pixel = ((y * width + x) * 4) as usize;
+                if d <= r - 1.5 {
+                    out[pixel..pixel + 4].copy_from_slice(&[red, green, blue, 0xff]);
+                } else if d <= r {
+                    out[pixel..pixel + 4].copy_from_slice(&[0xff, 0xff, 0xff, 0xff]);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The badge the tray shows now, so that the icon is redrawn only when it changes.
+struct Shown(Mutex<Option<Badge>>);
 
 /// The status in words, for the menu and the tooltip.
 pub fn status_line(status: &Status) -> String {
@@ -152,10 +225,21 @@ pub fn create<R: Runtime>(
                 on_item(app, item);
             }
         });
-    if let Some(icon) = app.default_window_icon() {
-        builder = builder.icon(icon.clone());
+    if let Some(icon) = badged_icon(app, Badge::of(status)) {
+        builder = builder.icon(icon);
     }
+    app.manage(Shown(Mutex::new(Some(Badge::of(status)))));
     builder.build(app)
+}
+
+fn badged_icon<R: Runtime>(app: &AppHandle<R>, badge: Badge) -> Option<Image<'static>> {
+    let base = app.default_window_icon()?;
+    let (width, height) = (base.width(), base.height());
+    Some(Image::new_owned(
+        badge.draw(base.rgba(), width, height),
+        width,
+        height,
+    ))
 }
 
 /// Shows the new status and recent calls.
@@ -167,8 +251,19 @@ pub fn refresh<R: Runtime>(app: &AppHandle<R>, status: &Status, recent: &[Stored
         Ok(m) => {
             let _ = tray.set_menu(Some(m));
             let _ = tray.set_tooltip(Some(format!("Ringside — {}", status_line(status))));
+            let queued = (status.queued > 0).then(|| status.queued.to_string());
+            let _ = tray.set_title(Some(queued.unwrap_or_default()));
         }
         Err(e) => tracing::warn!(error = %e, "cannot rebuild the tray menu"),
+    }
+    let badge = Badge::of(status);
+    let shown = app.state::<Shown>();
+    let mut shown = shown.0.lock().unwrap_or_else(|e| e.into_inner());
+    if *shown != Some(badge) {
+        if let Err(e) = tray.set_icon(badged_icon(app, badge)) {
+            tracing::warn!(error = %e, "cannot change the tray icon");
+        }
+        *shown = Some(badge);
     }
 }
 
@@ -190,6 +285,39 @@ mod tests {
         }
         assert_eq!(TrayItem::parse("recent:x"), None);
         assert_eq!(TrayItem::parse("nope"), None);
+    }
+
+    #[test]
+    fn the_badge_says_the_state_and_is_drawn_in_the_corner() {
+        let mut status = Status {
+            mode: "connected".into(),
+            hub: None,
+            connection: Connection::Connected,
+            queued: 0,
+            paused: false,
+        };
+        assert_eq!(Badge::of(&status), Badge::Connected);
+        status.connection = Connection::Reconnecting {
+            attempt: 1,
+            reason: "down".into(),
+        };
+        assert_eq!(Badge::of(&status), Badge::Connecting);
+        status.connection = Connection::Offline {
+            reason: "no hub".into(),
+        };
+        assert_eq!(Badge::of(&status), Badge::Offline);
+        status.paused = true;
+        assert_eq!(Badge::of(&status), Badge::Paused);
+
+        let (w, h) = (32, 32);
+        let blank = vec![0u8; (w * h * 4) as usize];
+        let drawn = Badge::Offline.draw(&blank, w, h);
+        let at = |x: u32, y: u32| &drawn[((y * w + x) * 4) as usize..][..4];
+        let (cx, cy, _) = Badge::geometry(w, h);
+        assert_eq!(at(cx as u32, cy as u32), &[0xd1, 0x24, 0x2f, 0xff]);
+        // The rest of the icon is untouched.
+        assert_eq!(at(2, 2), &[0, 0, 0, 0]);
+        assert_eq!(at(w - 1, 2), &[0, 0, 0, 0]);
     }
 
     #[test]
