@@ -14,7 +14,7 @@ let knownTags = [];
 const drafts = new Map();
 
 function draft(callId) {
-  if (!drafts.has(callId)) drafts.set(callId, { tag: "", note: "" });
+  if (!drafts.has(callId)) drafts.set(callId, { tag: "", note: "", contact: "" });
   return drafts.get(callId);
 }
 
@@ -114,6 +114,9 @@ function pickerSection(c) {
     el("option", { value: "" }, "Choose the contact to log this call to…"),
     c.card.contact.candidates.map((cand) => el("option", { value: cand.id }, `${cand.name} (${cand.type === "user" ? "User" : "Lead"})`)),
   );
+  // The card re-renders as the call moves on: the choice stays until it is sent.
+  select.value = draft(c.call_id).contact;
+  select.addEventListener("change", () => (draft(c.call_id).contact = select.value));
   const button = el("button", {
     type: "button",
     onclick: async () => {
