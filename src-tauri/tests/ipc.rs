@@ -674,3 +674,67 @@ fn the_first_run_opens_the_setup_and_its_checks_say_what_works_and_what_to_fix()
     assert!(!shown.contains(&creds.intercom_token) && !shown.contains(&creds.aircall_api_token));
     block(t.desk.disconnect());
 }
+
+#[test]
+fn the_checks_of_connected_mode_say_whether_the_hub_answers_and_takes_the_token() {
+    let sandbox = block(Sandbox::start(ringside_sandbox::Seed::demo())).unwrap();
+    let store = ringside_core::store::Store::open_in_memory().unwrap();
+    let token = store.add_agent("alice.durand@acme.io", 0).unwrap();
+    let creds = sandbox.credentials();
+    let mut intercom = ringside_core::intercom::IntercomConfig::new(
+        Secret::new(creds.intercom_token),
+        Default::default(),
+    );
+    intercom.base_url = sandbox.intercom_url().parse().unwrap();
+    let hub = block(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        ringside_core::hub::Hub::start(
+            ringside_core::hub::HubConfig {
+                store,
+                intercom: ringside_core::intercom::IntercomClient::new(intercom).unwrap(),
+                aircall: None,
+                webhook_token: Some(Secret::new("unused")),
+                settings: Default::default(),
+                default_region: ringside_core::phone::Region::parse("FR").unwrap(),
+                clock: ringside_core::card::system_clock(),
+                tls: None,
+                sync: None,
+            },
+            listener,
+        )
+        .await
+        .unwrap()
+    });
+    let hub_url = format!("http://{}", hub.local_addr());
+    let t = app_with(|journal, vault, dir, sink| {
+        Settings {
+            mode: ModeKind::Connected,
+            hub_url: hub_url.clone(),
+            ..Settings::default()
+        }
+        .save(&journal)
+        .unwrap();
+        Desk::new(journal, vault, dir, None, sink)
+    });
+    let checks = |t: &TestApp| t.invoke_ok(&t.main, "check_setup", json!({})).to_string();
+
+    let shown = checks(&t);
+    assert!(shown.contains("none saved: paste the token"), "{shown}");
+    t.vault
+        .set(SecretName::AgentToken, &Secret::new("a-revoked-token"))
+        .unwrap();
+    let shown = checks(&t);
+    assert!(shown.contains(&format!("{hub_url} is up")), "{shown}");
+    assert!(shown.contains("the hub refused it"), "{shown}");
+    t.vault.set(SecretName::AgentToken, &token).unwrap();
+    let shown = checks(&t);
+    assert!(shown.contains("the hub accepts it"), "{shown}");
+    assert!(!shown.contains(token.expose()));
+
+    block(hub.shutdown());
+    let shown = checks(&t);
+    assert!(
+        shown.contains(&format!("cannot reach {hub_url}")),
+        "{shown}"
+    );
+}
