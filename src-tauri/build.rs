@@ -17,6 +17,7 @@ const COMMANDS: &[&str] = &[
     "save_secret",
     "check_setup",
     "start_demo",
+    "register_webhook",
     "open_link",
     "show_card",
     "close_window",

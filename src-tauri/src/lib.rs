@@ -56,6 +56,7 @@ where
             commands::save_secret,
             commands::check_setup,
             commands::start_demo,
+            commands::register_webhook,
             commands::open_link,
             commands::show_card,
             commands::close_window,

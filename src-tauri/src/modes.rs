@@ -2,9 +2,10 @@
 //!
 //! - **connected**: the company's hub, at the address in the settings, with the agent token
 //!   from the keyring;
-//! - **standalone**: `ringside_core::hub::Hub` started in-process on `127.0.0.1:0` with this
+//! - **standalone**: `ringside_core::hub::Hub` started in-process on `127.0.0.1` with this
 //!   agent's Aircall and Intercom credentials (from the keyring) and a token it creates for the
-//!   local agent;
+//!   local agent; it receives Aircall's webhooks on the port set in Settings once a public
+//!   https address forwarding there is registered ([`register_webhook`]);
 //! - **demo**: standalone on the built-in sandbox, in a temporary data directory, with the demo
 //!   activity played into it.
 
@@ -94,7 +95,9 @@ async fn standalone(settings: &Settings, vault: &dyn Vault, data_dir: PathBuf) -
         return Err(Error::NotConfigured("your email"));
     }
     let (intercom, aircall) = standalone_clients(settings, vault)?;
-    let store = Store::open(&data_dir.join("hub")).map_err(|e| Error::Invalid(e.to_string()))?;
+    let store = Store::open(&hub_dir(&data_dir)).map_err(|e| Error::Invalid(e.to_string()))?;
+    // Webhooks are checked against the token registered from Settings (kept as a hash in the
+    // hub's database); until then the hub receives none.
     start(
         store,
         intercom,
@@ -102,8 +105,74 @@ async fn standalone(settings: &Settings, vault: &dyn Vault, data_dir: PathBuf) -
         &settings.default_region,
         &settings.agent_email,
         None,
+        std::net::SocketAddr::from(([127, 0, 0, 1], settings.webhook_port)),
     )
     .await
+}
+
+/// Where standalone mode's hub keeps its database.
+pub fn hub_dir(data_dir: &std::path::Path) -> PathBuf {
+    data_dir.join("hub")
+}
+
+/// The meta key of the webhook address registered with Aircall from Settings.
+pub const WEBHOOK_URL_KEY: &str = "desktop_webhook_url";
+
+/// Standalone mode: registers `<webhook_url>/webhooks/aircall` with Aircall for the events
+/// Ringside acts on, and keeps a hash of the token Aircall returns in the hub's database (the
+/// in-app hub checks every delivery against it). Returns the registered address.
+pub async fn register_webhook(
+    settings: &Settings,
+    vault: &dyn Vault,
+    data_dir: &std::path::Path,
+) -> Result<String> {
+    if settings.mode != crate::settings::ModeKind::Standalone {
+        return Err(Error::Invalid(
+            "only standalone mode receives Aircall's webhooks itself; a company hub's admin registers them with `ringside-cli setup-webhook`".into(),
+        ));
+    }
+    let Some(base) = crate::settings::web_address(&settings.webhook_url) else {
+        return Err(Error::NotConfigured(
+            "the public https address for webhooks",
+        ));
+    };
+    let target = format!("{}/webhooks/aircall", base.as_str().trim_end_matches('/'));
+    let (_, aircall) = standalone_clients(settings, vault)?;
+    let name = format!("Ringside desktop ({})", settings.agent_email.trim());
+    let webhook = aircall
+        .create_webhook(&name, &target, ringside_core::webhook::SUBSCRIBED_EVENTS)
+        .await
+        .map_err(|e| {
+            Error::Invalid(format!(
+                "Aircall did not register the webhook: {}",
+                ringside_core::doctor::explain(&e, "the Aircall API id and token", "Aircall")
+            ))
+        })?;
+    let token = webhook
+        .token
+        .filter(|t| !t.expose().is_empty())
+        .ok_or_else(|| Error::Invalid("Aircall registered the webhook but sent no token".into()))?;
+    let store = Store::open(&hub_dir(data_dir)).map_err(|e| Error::Invalid(e.to_string()))?;
+    let save = |key: &str, value: &str| {
+        store
+            .set_meta(key, value)
+            .map_err(|e| Error::Invalid(e.to_string()))
+    };
+    save(
+        ringside_core::hub::webhooks::TOKEN_HASH_KEY,
+        &ringside_core::hub::webhooks::token_hash(token.expose()),
+    )?;
+    save(WEBHOOK_URL_KEY, &target)?;
+    Ok(target)
+}
+
+/// The webhook address registered from Settings, if any.
+pub fn registered_webhook(data_dir: &std::path::Path) -> Option<String> {
+    let dir = hub_dir(data_dir);
+    if !dir.exists() {
+        return None;
+    }
+    Store::open(&dir).ok()?.meta(WEBHOOK_URL_KEY).ok().flatten()
 }
 
 /// The Intercom and Aircall clients of standalone mode, from the settings and the keyring.
@@ -176,6 +245,7 @@ pub async fn demo(setup: DemoSetup) -> Result<Link> {
         "FR",
         DEMO_AGENT,
         Some(random_token()),
+        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
     )
     .await?;
     if let Some(local) = link.local.as_mut() {
@@ -198,6 +268,7 @@ async fn start(
     default_region: &str,
     agent_email: &str,
     webhook_token: Option<Secret>,
+    listen: std::net::SocketAddr,
 ) -> Result<Link> {
     let region = ringside_core::phone::Region::parse(default_region)
         .map_err(|e| Error::Invalid(e.to_string()))?;
@@ -215,9 +286,9 @@ async fn start(
         tls: None,
         sync: None,
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+    let listener = tokio::net::TcpListener::bind(listen)
         .await
-        .map_err(|e| Error::Invalid(format!("cannot listen on loopback: {e}")))?;
+        .map_err(|e| Error::Invalid(format!("cannot listen on {listen}: {e}")))?;
     let hub = Hub::start(config, listener)
         .await
         .map_err(|e| Error::Invalid(format!("cannot start the local hub: {e}")))?;

@@ -48,6 +48,12 @@ pub struct Settings {
     pub intercom_base_url: String,
     /// Overrides `https://api.aircall.io` (standalone mode; empty: none).
     pub aircall_base_url: String,
+    /// The loopback port the in-app hub receives Aircall's webhooks on (standalone mode; 0: a
+    /// free port, which is fine until webhooks are registered).
+    pub webhook_port: u16,
+    /// The public https address that forwards to that port, e.g. a tunnel (standalone mode;
+    /// registered with Aircall from Settings).
+    pub webhook_url: String,
     /// Region for national numbers, e.g. `FR`.
     pub default_region: String,
     /// When the card opens.
@@ -66,6 +72,8 @@ impl Default for Settings {
             intercom_region: "us".to_owned(),
             intercom_base_url: String::new(),
             aircall_base_url: String::new(),
+            webhook_port: 0,
+            webhook_url: String::new(),
             default_region: "US".to_owned(),
             card: CardBehaviour::OnRing,
             notifications: true,
@@ -121,6 +129,14 @@ impl Settings {
                 )));
             }
         }
+        if !self.webhook_url.trim().is_empty()
+            && web_address(&self.webhook_url).is_none_or(|u| u.scheme() != "https")
+        {
+            return Err(Error::Invalid(format!(
+                "webhook address `{}` is not an https address: Aircall only delivers to https",
+                self.webhook_url
+            )));
+        }
         if !self.agent_email.is_empty() && !self.agent_email.contains('@') {
             return Err(Error::Invalid(format!(
                 "`{}` is not an email address",
@@ -160,5 +176,12 @@ mod tests {
         s.default_region = "FR".into();
         s.hub_url = "ftp://x".into();
         assert_eq!(s.save(&journal).unwrap_err().code(), "invalid");
+        s.hub_url = String::new();
+        s.webhook_url = "http://agent.example.net".into();
+        let e = s.save(&journal).unwrap_err();
+        assert!(
+            e.to_string().contains("Aircall only delivers to https"),
+            "{e}"
+        );
     }
 }

@@ -555,18 +555,7 @@ fn standalone_mode_starts_a_hub_in_the_app_with_the_keyring_credentials() {
     );
 
     // The hub's database is in the data directory; no credential is written anywhere there.
-    let mut files = Vec::new();
-    let mut dirs = vec![t._dir.path().to_owned()];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(dir).unwrap().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else {
-                files.push(path);
-            }
-        }
-    }
+    let files = walk(t._dir.path());
     assert!(files
         .iter()
         .any(|f| f.starts_with(t._dir.path().join("hub"))));
@@ -737,4 +726,104 @@ fn the_checks_of_connected_mode_say_whether_the_hub_answers_and_takes_the_token(
         shown.contains(&format!("cannot reach {hub_url}")),
         "{shown}"
     );
+}
+
+#[test]
+fn standalone_mode_receives_calls_once_its_webhook_is_registered_with_aircall() {
+    let sandbox = block(Sandbox::start(ringside_sandbox::Seed::demo())).unwrap();
+    sandbox.faults().set_aircall_budget(100_000);
+    let creds = sandbox.credentials();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let settings = Settings {
+        mode: ModeKind::Standalone,
+        agent_email: "alice.durand@acme.io".into(),
+        aircall_api_id: creds.aircall_api_id.clone(),
+        aircall_base_url: sandbox.aircall_url(),
+        intercom_base_url: sandbox.intercom_url(),
+        webhook_port: port,
+        webhook_url: "https://calls.example.net/".into(),
+        default_region: "FR".into(),
+        ..Settings::default()
+    };
+    let t = app_with(|journal, vault, dir, sink| {
+        settings.save(&journal).unwrap();
+        for (name, value) in [
+            (SecretName::IntercomToken, &creds.intercom_token),
+            (SecretName::AircallApiToken, &creds.aircall_api_token),
+        ] {
+            vault.set(name, &Secret::new(value.clone())).unwrap();
+        }
+        Desk::new(journal, vault, dir, None, sink)
+    });
+    block(t.desk.connect()).unwrap();
+    assert_eq!(
+        t.invoke_ok(&t.main, "settings", json!({}))["registered_webhook"],
+        Value::Null
+    );
+    let target = "https://calls.example.net/webhooks/aircall";
+    assert_eq!(
+        t.invoke_ok(&t.main, "register_webhook", json!({})),
+        json!(target)
+    );
+    assert_eq!(
+        t.invoke_ok(&t.main, "settings", json!({}))["registered_webhook"],
+        json!(target)
+    );
+    let webhook = sandbox
+        .aircall()
+        .webhooks()
+        .into_iter()
+        .find(|w| w.url == target)
+        .expect("the webhook is registered with Aircall");
+
+    // Aircall's deliveries (forwarded to the port) reach the hub in the app; others do not.
+    let url = format!("http://127.0.0.1:{port}/webhooks/aircall");
+    let jane = ringside_sandbox::scenario::Scenario::inbound_answered(
+        JANE_PHONE,
+        SUPPORT_FR,
+        ALICE_AIRCALL,
+    );
+    let forged = ringside_sandbox::scenario::Player::new(&url, "not-the-token");
+    let staged = ringside_sandbox::scenario::stage(&sandbox, &jane).unwrap();
+    assert_eq!(block(forged.deliver(&staged.envelopes[0])).unwrap(), 401);
+    let aircall = ringside_sandbox::scenario::Player::new(&url, &webhook.token);
+    assert_eq!(block(aircall.deliver(&staged.envelopes[0])).unwrap(), 200);
+    let call = staged.call("call").unwrap();
+    t.until("the card of the delivered call", |t| {
+        t.call_event(call).is_some()
+    });
+    let (card, _, _) = t.call_event(call).unwrap();
+    assert_eq!(card["card"]["contact"]["name"], "Jane Roe");
+    // The hub keeps only a hash of the webhook's token.
+    for file in walk(t._dir.path()) {
+        let bytes = std::fs::read(&file).unwrap();
+        assert!(
+            !bytes
+                .windows(webhook.token.len())
+                .any(|w| w == webhook.token.as_bytes()),
+            "{} holds the webhook token",
+            file.display()
+        );
+    }
+    block(t.desk.disconnect());
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files
 }

@@ -29,6 +29,8 @@ export const saveSecret = (name, value) => invoke("save_secret", { name, value }
 export const checkSetup = () => invoke("check_setup");
 // Starts `ringside --demo` and closes this app.
 export const startDemo = () => invoke("start_demo");
+// Standalone mode: registers the public webhook address with Aircall; returns it.
+export const registerWebhook = () => invoke("register_webhook");
 export const openLink = (url) => invoke("open_link", { url });
 export const showCard = (callId) => invoke("show_card", { callId });
 export const closeWindow = () => invoke("close_window");

@@ -88,9 +88,14 @@ async function loadSettings() {
     const view = await api.settings();
     const s = view.settings;
     form.elements.mode.value = s.mode;
-    for (const key of ["hub_url", "agent_email", "aircall_api_id", "intercom_region", "intercom_base_url", "aircall_base_url", "default_region", "card"]) {
+    for (const key of ["hub_url", "agent_email", "aircall_api_id", "intercom_region", "intercom_base_url", "aircall_base_url", "webhook_url", "default_region", "card"]) {
       form.elements[key].value = s[key];
     }
+    form.elements.webhook_port.value = s.webhook_port || "";
+    document.getElementById("webhook-port-shown").textContent = s.webhook_port || "PORT";
+    document.getElementById("webhook-registered").textContent = view.registered_webhook
+      ? `Registered with Aircall: ${view.registered_webhook}`
+      : "Not registered with Aircall yet: no calls arrive in standalone mode until it is.";
     form.elements.notifications.checked = s.notifications;
     for (const input of form.querySelectorAll("[data-secret]")) {
       input.value = "";
@@ -115,6 +120,8 @@ form.addEventListener("submit", async (e) => {
     intercom_region: f.intercom_region.value,
     intercom_base_url: f.intercom_base_url.value.trim(),
     aircall_base_url: f.aircall_base_url.value.trim(),
+    webhook_port: Number(f.webhook_port.value) || 0,
+    webhook_url: f.webhook_url.value.trim(),
     default_region: f.default_region.value.trim().toUpperCase(),
     card: f.card.value,
     notifications: f.notifications.checked,
@@ -136,6 +143,15 @@ for (const tab of document.querySelectorAll("[role=tab]")) {
   tab.addEventListener("click", () => selectTab(tab.dataset.tab));
 }
 document.getElementById("check").addEventListener("click", runChecks);
+document.getElementById("register-webhook").addEventListener("click", async () => {
+  try {
+    const url = await api.registerWebhook();
+    say(`Registered with Aircall: calls now arrive at ${url}.`);
+    await loadSettings();
+  } catch (err) {
+    say(errorText(err), "error");
+  }
+});
 
 // The first run's setup: a mode opens its settings; the demo starts as its own app.
 for (const choice of document.querySelectorAll("[data-choose]")) {

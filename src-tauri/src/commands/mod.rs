@@ -26,6 +26,7 @@ pub const ALL: &[&str] = &[
     "save_secret",
     "check_setup",
     "start_demo",
+    "register_webhook",
     "open_link",
     "show_card",
     "close_window",

@@ -23,6 +23,8 @@ pub struct SettingsView {
     pub demo: bool,
     /// Nothing saved yet: the main window opens the setup.
     pub first_run: bool,
+    /// Standalone mode: the webhook address registered with Aircall.
+    pub registered_webhook: Option<String>,
 }
 
 /// The settings.
@@ -35,6 +37,7 @@ pub async fn settings(desk: State<'_, Arc<Desk>>) -> Result<SettingsView> {
         saved_secrets,
         demo,
         first_run: desk.first_run()?,
+        registered_webhook: desk.registered_webhook(),
     })
 }
 
@@ -73,4 +76,11 @@ pub async fn start_demo<R: Runtime>(app: AppHandle<R>) -> Result<()> {
         .map_err(|e| Error::Invalid(format!("cannot start the demo: {e}")))?;
     app.exit(0);
     Ok(())
+}
+
+/// Standalone mode: registers the public https address (Settings) with Aircall, so that calls
+/// reach the hub inside the app; returns the registered address.
+#[tauri::command]
+pub async fn register_webhook(desk: State<'_, Arc<Desk>>) -> Result<String> {
+    desk.register_webhook().await
 }

@@ -329,6 +329,25 @@ impl Desk {
         Ok(crate::checks::run(&settings, self.vault.as_ref()).await)
     }
 
+    /// Standalone mode: registers the public webhook address with Aircall; returns it.
+    pub async fn register_webhook(&self) -> Result<String> {
+        if self.mode == Mode::Demo {
+            return Err(Error::Invalid(
+                "the demo plays its own calls; webhooks are for standalone mode".into(),
+            ));
+        }
+        let settings = self.settings()?;
+        modes::register_webhook(&settings, self.vault.as_ref(), &self.data_dir).await
+    }
+
+    /// The webhook address registered with Aircall from Settings, if any.
+    pub fn registered_webhook(&self) -> Option<String> {
+        match self.mode {
+            Mode::Demo => None,
+            Mode::Configured => modes::registered_webhook(&self.data_dir),
+        }
+    }
+
     /// Which secrets are saved (never their values).
     pub fn saved_secrets(&self) -> Result<Vec<SecretName>> {
         let mut out = Vec::new();
