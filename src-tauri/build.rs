@@ -15,6 +15,8 @@ const COMMANDS: &[&str] = &[
     "settings",
     "save_settings",
     "save_secret",
+    "hub_settings",
+    "sync_status",
     "open_link",
     "show_card",
     "close_window",

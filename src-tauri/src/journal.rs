@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE cards (
     call_id     INTEGER PRIMARY KEY,
     card        TEXT NOT NULL,
@@ -42,7 +43,13 @@ CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
-"#];
+"#,
+    r#"
+-- The last action of the call the hub had accepted when it sent the card: the card's tags
+-- include it and those before it.
+ALTER TABLE cards ADD COLUMN actions_seen INTEGER NOT NULL DEFAULT 0;
+"#,
+];
 
 /// What the agent asked for on a call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,7 +114,8 @@ pub struct StoredCard {
     pub answered_at: Option<i64>,
     /// UNIX seconds.
     pub ended_at: Option<i64>,
-    /// The tags the agent put on the call from this app (one card only).
+    /// The tags of the call's conversation as the hub last sent them, with the agent's
+    /// changes the hub had not seen then (one card only).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<Chip>,
     /// The notes the agent wrote on the call from this app (one card only).
@@ -120,7 +128,8 @@ pub struct StoredCard {
 pub struct Chip {
     /// The tag's name or the note's text.
     pub value: String,
-    /// `sent`, `queued` or `failed`.
+    /// For the agent's own: `sent`, `queued` (the hub is away) or `failed`; for a tag the hub
+    /// reported: `applied` (in Intercom), `adding` or `removing` (queued in the hub).
     pub state: String,
     /// Why it failed.
     pub reason: Option<String>,
@@ -283,6 +292,33 @@ impl Journal {
         Ok(())
     }
 
+    /// Keeps a card the hub just sent, which reflects the call's actions up to `actions_seen`.
+    pub fn save_fetched_card(
+        &self,
+        call_id: u64,
+        card: &serde_json::Value,
+        now: i64,
+        actions_seen: i64,
+    ) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO cards (call_id, card, started_at, updated_at, actions_seen)
+             VALUES (?1, ?2, ?3, ?3, ?4)
+             ON CONFLICT(call_id) DO UPDATE SET card = excluded.card,
+                 updated_at = excluded.updated_at, actions_seen = excluded.actions_seen",
+            params![call_id as i64, card.to_string(), now, actions_seen],
+        )?;
+        Ok(())
+    }
+
+    /// The last of the call's actions the hub accepted (0: none).
+    pub fn last_sent_action(&self, call_id: u64) -> Result<i64> {
+        Ok(self.conn().query_row(
+            "SELECT COALESCE(MAX(id), 0) FROM actions WHERE call_id = ?1 AND sent_at IS NOT NULL",
+            [call_id as i64],
+            |r| r.get(0),
+        )?)
+    }
+
     /// Records the call's state (`ringing`, `answered`, `transferred`, `ended`); a call seen
     /// first through its state gets an empty card until the hub sends it.
     pub fn set_call_state(&self, call_id: u64, state: &str, now: i64) -> Result<()> {
@@ -305,7 +341,9 @@ impl Journal {
         Ok(())
     }
 
-    /// One call's card, with the agent's tags and notes on it.
+    /// One call's card, with its tags and the agent's notes. The tags are those of the call's
+    /// conversation the hub sent with the card, then the agent's tag changes it had not seen;
+    /// a card without them (kept from the ring) gets all of the agent's.
     pub fn card(&self, call_id: u64) -> Result<Option<StoredCard>> {
         let Some(mut card) = self
             .cards_where("WHERE call_id = ?1", params![call_id as i64])?
@@ -313,9 +351,33 @@ impl Journal {
         else {
             return Ok(None);
         };
+        let from_hub = card.card["call_conversation"]["tags"]
+            .as_array()
+            .map(|tags| {
+                tags.iter()
+                    .filter_map(|t| {
+                        Some(Chip {
+                            value: t["name"].as_str()?.to_owned(),
+                            state: t["state"].as_str().unwrap_or("applied").to_owned(),
+                            reason: None,
+                        })
+                    })
+                    .collect::<Vec<_>>()
+            });
         let conn = self.conn();
+        let seen: i64 = match from_hub {
+            Some(tags) => {
+                card.tags = tags;
+                conn.query_row(
+                    "SELECT actions_seen FROM cards WHERE call_id = ?1",
+                    [call_id as i64],
+                    |r| r.get(0),
+                )?
+            }
+            None => 0,
+        };
         let mut stmt = conn.prepare(
-            "SELECT kind, value, sent_at IS NOT NULL, failed FROM actions
+            "SELECT kind, value, sent_at IS NOT NULL, failed, id FROM actions
              WHERE call_id = ?1 AND kind IN ('add_tag', 'remove_tag', 'note') ORDER BY id",
         )?;
         let rows = stmt.query_map([call_id as i64], |r| {
@@ -324,10 +386,16 @@ impl Journal {
                 r.get::<_, String>(1)?,
                 r.get::<_, bool>(2)?,
                 r.get::<_, Option<String>>(3)?,
+                r.get::<_, i64>(4)?,
             ))
         })?;
         for row in rows {
-            let (kind, value, sent, failed) = row?;
+            let (kind, value, sent, failed, id) = row?;
+            // A tag change the hub accepted before it sent the card is in the card's tags.
+            let reflected = sent && failed.is_none() && id <= seen;
+            if reflected && kind != "note" {
+                continue;
+            }
             let chip = Chip {
                 state: match (&failed, sent) {
                     (Some(_), _) => "failed",

@@ -53,6 +53,8 @@ where
             commands::settings,
             commands::save_settings,
             commands::save_secret,
+            commands::hub_settings,
+            commands::sync_status,
             commands::open_link,
             commands::show_card,
             commands::close_window,

@@ -3,8 +3,8 @@
 //! - **connected**: the company's hub, at the address in the settings, with the agent token
 //!   from the keyring;
 //! - **standalone**: `ringside_core::hub::Hub` started in-process on `127.0.0.1:0` with this
-//!   agent's Aircall and Intercom credentials (from the keyring) and a token it creates for the
-//!   local agent;
+//!   agent's Aircall and Intercom credentials (from the keyring), the integration settings and
+//!   contact sync schedule of Settings, and a token it creates for the local agent;
 //! - **demo**: standalone on the built-in sandbox, in a temporary data directory, with the demo
 //!   activity played into it.
 
@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use ringside_core::aircall::{AircallClient, AircallConfig};
 use ringside_core::card::system_clock;
-use ringside_core::hub::{Hub, HubConfig};
+use ringside_core::hub::{Hub, HubConfig, SyncSchedule};
 use ringside_core::intercom::{IntercomClient, IntercomConfig};
 use ringside_core::rules::Settings as HubSettings;
 use ringside_core::store::Store;
@@ -116,6 +116,12 @@ async fn standalone(settings: &Settings, vault: &dyn Vault, data_dir: PathBuf) -
         IntercomClient::new(intercom_config).map_err(|e| Error::Invalid(e.to_string()))?;
     let aircall = AircallClient::new(aircall_config).map_err(|e| Error::Invalid(e.to_string()))?;
     let store = Store::open(&data_dir.join("hub")).map_err(|e| Error::Invalid(e.to_string()))?;
+    let region = ringside_core::phone::Region::parse(&settings.default_region)
+        .map_err(|e| Error::Invalid(e.to_string()))?;
+    let behaviour = HubBehaviour {
+        settings: settings.integration.hub_settings()?,
+        sync: settings.integration.sync_schedule(region)?,
+    };
     start(
         store,
         intercom,
@@ -123,8 +129,15 @@ async fn standalone(settings: &Settings, vault: &dyn Vault, data_dir: PathBuf) -
         &settings.default_region,
         &settings.agent_email,
         None,
+        behaviour,
     )
     .await
+}
+
+/// What the hub in the app logs, and whether and how often it syncs contacts.
+struct HubBehaviour {
+    settings: HubSettings,
+    sync: Option<SyncSchedule>,
 }
 
 /// Demo mode: the sandbox, a hub on it in a temporary directory, and the player playing calls.
@@ -167,6 +180,11 @@ pub async fn demo(setup: DemoSetup) -> Result<Link> {
         "FR",
         DEMO_AGENT,
         Some(random_token()),
+        // The demo shows calls; contact sync would only write demo contacts to the sandbox.
+        HubBehaviour {
+            settings: HubSettings::default(),
+            sync: None,
+        },
     )
     .await?;
     if let Some(local) = link.local.as_mut() {
@@ -189,6 +207,7 @@ async fn start(
     default_region: &str,
     agent_email: &str,
     webhook_token: Option<Secret>,
+    behaviour: HubBehaviour,
 ) -> Result<Link> {
     let region = ringside_core::phone::Region::parse(default_region)
         .map_err(|e| Error::Invalid(e.to_string()))?;
@@ -200,11 +219,11 @@ async fn start(
         intercom,
         aircall,
         webhook_token: webhook_token.clone(),
-        settings: HubSettings::default(),
+        settings: behaviour.settings,
         default_region: region,
         clock: system_clock(),
         tls: None,
-        sync: None,
+        sync: behaviour.sync,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

@@ -25,6 +25,10 @@ export const chooseContact = (callId, contactId) => invoke("choose_contact", { c
 export const settings = () => invoke("settings");
 export const saveSettings = (value) => invoke("save_settings", { settings: value });
 export const saveSecret = (name, value) => invoke("save_secret", { name, value });
+// The hub's integration settings: {settings, sync}.
+export const hubSettings = () => invoke("hub_settings");
+// Contact sync: {enabled, phase, running, percent, eta_secs, headline, last_run, last_error}.
+export const syncStatus = () => invoke("sync_status");
 export const openLink = (url) => invoke("open_link", { url });
 export const showCard = (callId) => invoke("show_card", { callId });
 export const closeWindow = () => invoke("close_window");

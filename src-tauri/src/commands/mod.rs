@@ -3,10 +3,12 @@
 //! Which window may call which is set by `capabilities/`.
 
 mod call;
+mod integration;
 mod setup;
 mod window;
 
 pub use call::*;
+pub use integration::*;
 pub use setup::*;
 pub use window::*;
 
@@ -24,6 +26,8 @@ pub const ALL: &[&str] = &[
     "settings",
     "save_settings",
     "save_secret",
+    "hub_settings",
+    "sync_status",
     "open_link",
     "show_card",
     "close_window",
