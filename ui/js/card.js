@@ -102,8 +102,9 @@ function renderCard() {
           owner ? el("span", { id: "availability" }, words) : null,
         ),
         (conversation.tags || []).length
-          ? el("ul", { class: "chips readonly", id: "conversation-tags", "aria-label": "Tags of the last conversation" },
-              conversation.tags.map((t) => el("li", { class: "chip applied" }, t.name)))
+          ? el("div", { class: "conversation-tags" }, "Tags: ",
+              el("ul", { class: "chips readonly", id: "conversation-tags", "aria-label": "Tags of the last conversation" },
+                conversation.tags.map((t) => el("li", { class: "chip applied" }, t.name))))
           : null,
       )
     : el("section", { class: "conversation" }, el("em", {}, "No previous conversation"));

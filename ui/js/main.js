@@ -114,7 +114,7 @@ async function loadHubIntegration() {
     rows.push(["Contact sync", hub.sync
       ? `${ROLES[hub.sync.roles] || hub.sync.roles} to Aircall every ${hub.sync.interval_minutes} minutes, a full sync every ${hub.sync.full_every_hours} hours`
       : "off"]);
-    replace(list, rows.map(([label, value]) => [el("dt", {}, label), el("dd", {}, value)]));
+    replace(list, rows.flatMap(([label, value]) => [el("dt", {}, label), el("dd", {}, value)]));
   } catch (err) {
     replace(list, el("dd", {}, `Not available: ${errorText(err)}`));
   }
