@@ -849,6 +849,18 @@ async fn the_calls_card_carries_the_tags_of_both_conversations() {
     }
     let card = call_card(&hub, token, id).await;
     assert_eq!(call_tags(&card), [("Follow-up".into(), "applied".into())]);
+
+    // When Intercom does not answer, the card still comes, and says why its tags are missing.
+    app.sandbox
+        .faults()
+        .fail_next(ringside_sandbox::Api::Intercom, 1, 404);
+    let card = call_card(&hub, token, id).await;
+    assert!(
+        card["call_conversation"]["tags_error"].is_string(),
+        "{card}"
+    );
+    assert_eq!(call_tags(&card), []);
+    assert_eq!(card["contact"]["name"], "Jane Roe");
     hub.shutdown().await;
 }
 
