@@ -18,6 +18,8 @@ const COMMANDS: &[&str] = &[
     "check_setup",
     "start_demo",
     "register_webhook",
+    "hub_settings",
+    "sync_status",
     "open_link",
     "show_card",
     "close_window",

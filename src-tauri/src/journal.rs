@@ -13,7 +13,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 
-const MIGRATIONS: &[&str] = &[r#"
+mod cards;
+
+pub use cards::{Chip, StoredCard};
+
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE cards (
     call_id     INTEGER PRIMARY KEY,
     card        TEXT NOT NULL,
@@ -42,7 +47,13 @@ CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
-"#];
+"#,
+    r#"
+-- The last action of the call the hub had accepted when it sent the card: the card's tags
+-- include it and those before it.
+ALTER TABLE cards ADD COLUMN actions_seen INTEGER NOT NULL DEFAULT 0;
+"#,
+];
 
 /// What the agent asked for on a call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,40 +101,6 @@ pub struct Action {
     pub request: Request,
     /// Sent with it, so the hub applies it once however often it is sent.
     pub idempotency_key: String,
-}
-
-/// A card kept for offline viewing, with the call's state.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct StoredCard {
-    /// The Aircall call.
-    pub call_id: u64,
-    /// The card as the hub sent it.
-    pub card: serde_json::Value,
-    /// `ringing`, `answered`, `transferred` or `ended`.
-    pub state: String,
-    /// UNIX seconds.
-    pub started_at: i64,
-    /// UNIX seconds.
-    pub answered_at: Option<i64>,
-    /// UNIX seconds.
-    pub ended_at: Option<i64>,
-    /// The tags the agent put on the call from this app (one card only).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<Chip>,
-    /// The notes the agent wrote on the call from this app (one card only).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<Chip>,
-}
-
-/// A tag or note the agent sent, and whether it reached the hub.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Chip {
-    /// The tag's name or the note's text.
-    pub value: String,
-    /// `sent`, `queued` or `failed`.
-    pub state: String,
-    /// Why it failed.
-    pub reason: Option<String>,
 }
 
 /// The journal: one SQLite file (or memory), shared by clones.
@@ -271,116 +248,6 @@ impl Journal {
             [],
             |r| r.get::<_, i64>(0),
         )? as u64)
-    }
-
-    /// Keeps (or replaces) a call's card.
-    pub fn save_card(&self, call_id: u64, card: &serde_json::Value, now: i64) -> Result<()> {
-        self.conn().execute(
-            "INSERT INTO cards (call_id, card, started_at, updated_at) VALUES (?1, ?2, ?3, ?3)
-             ON CONFLICT(call_id) DO UPDATE SET card = excluded.card, updated_at = excluded.updated_at",
-            params![call_id as i64, card.to_string(), now],
-        )?;
-        Ok(())
-    }
-
-    /// Records the call's state (`ringing`, `answered`, `transferred`, `ended`); a call seen
-    /// first through its state gets an empty card until the hub sends it.
-    pub fn set_call_state(&self, call_id: u64, state: &str, now: i64) -> Result<()> {
-        let conn = self.conn();
-        conn.execute(
-            "INSERT INTO cards (call_id, card, state, started_at, updated_at)
-             VALUES (?1, 'null', ?2, ?3, ?3)
-             ON CONFLICT(call_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
-            params![call_id as i64, state, now],
-        )?;
-        let column = match state {
-            "answered" => "answered_at",
-            "ended" => "ended_at",
-            _ => return Ok(()),
-        };
-        conn.execute(
-            &format!("UPDATE cards SET {column} = COALESCE({column}, ?2) WHERE call_id = ?1"),
-            params![call_id as i64, now],
-        )?;
-        Ok(())
-    }
-
-    /// One call's card, with the agent's tags and notes on it.
-    pub fn card(&self, call_id: u64) -> Result<Option<StoredCard>> {
-        let Some(mut card) = self
-            .cards_where("WHERE call_id = ?1", params![call_id as i64])?
-            .pop()
-        else {
-            return Ok(None);
-        };
-        let conn = self.conn();
-        let mut stmt = conn.prepare(
-            "SELECT kind, value, sent_at IS NOT NULL, failed FROM actions
-             WHERE call_id = ?1 AND kind IN ('add_tag', 'remove_tag', 'note') ORDER BY id",
-        )?;
-        let rows = stmt.query_map([call_id as i64], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, bool>(2)?,
-                r.get::<_, Option<String>>(3)?,
-            ))
-        })?;
-        for row in rows {
-            let (kind, value, sent, failed) = row?;
-            let chip = Chip {
-                state: match (&failed, sent) {
-                    (Some(_), _) => "failed",
-                    (None, true) => "sent",
-                    (None, false) => "queued",
-                }
-                .to_owned(),
-                reason: failed,
-                value,
-            };
-            match kind.as_str() {
-                "add_tag" => {
-                    card.tags
-                        .retain(|t| !t.value.eq_ignore_ascii_case(&chip.value));
-                    card.tags.push(chip);
-                }
-                "remove_tag" if chip.state != "failed" => card
-                    .tags
-                    .retain(|t| !t.value.eq_ignore_ascii_case(&chip.value)),
-                "note" => card.notes.push(chip),
-                _ => {}
-            }
-        }
-        Ok(Some(card))
-    }
-
-    /// The most recent cards, newest first.
-    pub fn recent_cards(&self, limit: u32) -> Result<Vec<StoredCard>> {
-        self.cards_where(
-            "ORDER BY started_at DESC, call_id DESC LIMIT ?1",
-            params![limit],
-        )
-    }
-
-    fn cards_where(&self, tail: &str, args: impl rusqlite::Params) -> Result<Vec<StoredCard>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare(&format!(
-            "SELECT call_id, card, state, started_at, answered_at, ended_at FROM cards {tail}"
-        ))?;
-        let rows = stmt.query_map(args, |r| {
-            Ok(StoredCard {
-                call_id: r.get::<_, i64>(0)? as u64,
-                card: serde_json::from_str(&r.get::<_, String>(1)?)
-                    .unwrap_or(serde_json::Value::Null),
-                state: r.get(2)?,
-                started_at: r.get(3)?,
-                answered_at: r.get(4)?,
-                ended_at: r.get(5)?,
-                tags: Vec::new(),
-                notes: Vec::new(),
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Keeps the last history the hub sent.

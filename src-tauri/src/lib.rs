@@ -57,6 +57,8 @@ where
             commands::check_setup,
             commands::start_demo,
             commands::register_webhook,
+            commands::hub_settings,
+            commands::sync_status,
             commands::open_link,
             commands::show_card,
             commands::close_window,

@@ -3,9 +3,10 @@
 //! - **connected**: the company's hub, at the address in the settings, with the agent token
 //!   from the keyring;
 //! - **standalone**: `ringside_core::hub::Hub` started in-process on `127.0.0.1` with this
-//!   agent's Aircall and Intercom credentials (from the keyring) and a token it creates for the
-//!   local agent; it receives Aircall's webhooks on the port set in Settings once a public
-//!   https address forwarding there is registered ([`register_webhook`]);
+//!   agent's Aircall and Intercom credentials (from the keyring), the integration settings and
+//!   contact sync schedule of Settings, and a token it creates for the local agent; it receives
+//!   Aircall's webhooks on the port set in Settings once a public https address forwarding
+//!   there is registered ([`register_webhook`]);
 //! - **demo**: standalone on the built-in sandbox, in a temporary data directory, with the demo
 //!   activity played into it.
 
@@ -13,7 +14,7 @@ use std::path::PathBuf;
 
 use ringside_core::aircall::{AircallClient, AircallConfig};
 use ringside_core::card::system_clock;
-use ringside_core::hub::{Hub, HubConfig};
+use ringside_core::hub::{Hub, HubConfig, SyncSchedule};
 use ringside_core::intercom::{IntercomClient, IntercomConfig};
 use ringside_core::rules::Settings as HubSettings;
 use ringside_core::store::Store;
@@ -96,6 +97,13 @@ async fn standalone(settings: &Settings, vault: &dyn Vault, data_dir: PathBuf) -
     }
     let (intercom, aircall) = standalone_clients(settings, vault)?;
     let store = Store::open(&hub_dir(&data_dir)).map_err(|e| Error::Invalid(e.to_string()))?;
+    let region = ringside_core::phone::Region::parse(&settings.default_region)
+        .map_err(|e| Error::Invalid(e.to_string()))?;
+    let behaviour = HubBehaviour {
+        settings: settings.integration.hub_settings()?,
+        sync: settings.integration.sync_schedule(region)?,
+        listen: std::net::SocketAddr::from(([127, 0, 0, 1], settings.webhook_port)),
+    };
     // Webhooks are checked against the token registered from Settings (kept as a hash in the
     // hub's database); until then the hub receives none.
     start(
@@ -105,7 +113,7 @@ async fn standalone(settings: &Settings, vault: &dyn Vault, data_dir: PathBuf) -
         &settings.default_region,
         &settings.agent_email,
         None,
-        std::net::SocketAddr::from(([127, 0, 0, 1], settings.webhook_port)),
+        behaviour,
     )
     .await
 }
@@ -205,6 +213,13 @@ pub fn standalone_clients(
     Ok((intercom, aircall))
 }
 
+/// What the hub in the app logs, whether and how often it syncs contacts, and where it listens.
+struct HubBehaviour {
+    settings: HubSettings,
+    sync: Option<SyncSchedule>,
+    listen: std::net::SocketAddr,
+}
+
 /// Demo mode: the sandbox, a hub on it in a temporary directory, and the player playing calls.
 pub async fn demo(setup: DemoSetup) -> Result<Link> {
     let DemoSetup {
@@ -245,7 +260,12 @@ pub async fn demo(setup: DemoSetup) -> Result<Link> {
         "FR",
         DEMO_AGENT,
         Some(random_token()),
-        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        // The demo shows calls; contact sync would only write demo contacts to the sandbox.
+        HubBehaviour {
+            settings: HubSettings::default(),
+            sync: None,
+            listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        },
     )
     .await?;
     if let Some(local) = link.local.as_mut() {
@@ -268,7 +288,7 @@ async fn start(
     default_region: &str,
     agent_email: &str,
     webhook_token: Option<Secret>,
-    listen: std::net::SocketAddr,
+    behaviour: HubBehaviour,
 ) -> Result<Link> {
     let region = ringside_core::phone::Region::parse(default_region)
         .map_err(|e| Error::Invalid(e.to_string()))?;
@@ -280,15 +300,15 @@ async fn start(
         intercom,
         aircall,
         webhook_token: webhook_token.clone(),
-        settings: HubSettings::default(),
+        settings: behaviour.settings,
         default_region: region,
         clock: system_clock(),
         tls: None,
-        sync: None,
+        sync: behaviour.sync,
     };
-    let listener = tokio::net::TcpListener::bind(listen)
+    let listener = tokio::net::TcpListener::bind(behaviour.listen)
         .await
-        .map_err(|e| Error::Invalid(format!("cannot listen on {listen}: {e}")))?;
+        .map_err(|e| Error::Invalid(format!("cannot listen on {}: {e}", behaviour.listen)))?;
     let hub = Hub::start(config, listener)
         .await
         .map_err(|e| Error::Invalid(format!("cannot start the local hub: {e}")))?;

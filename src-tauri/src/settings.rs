@@ -1,7 +1,11 @@
 //! The app's settings that are not secret, kept as JSON in the journal. Secrets (tokens) are in
 //! the keyring ([`crate::vault`]) and never here.
 
+mod integration;
+
 use serde::{Deserialize, Serialize};
+
+pub use integration::Integration;
 
 use crate::error::{Error, Result};
 use crate::journal::Journal;
@@ -60,6 +64,8 @@ pub struct Settings {
     pub card: CardBehaviour,
     /// Desktop notifications for incoming calls.
     pub notifications: bool,
+    /// What the hub started in standalone mode logs, and how it syncs contacts.
+    pub integration: Integration,
 }
 
 impl Default for Settings {
@@ -77,6 +83,7 @@ impl Default for Settings {
             default_region: "US".to_owned(),
             card: CardBehaviour::OnRing,
             notifications: true,
+            integration: Integration::default(),
         }
     }
 }
@@ -143,7 +150,7 @@ impl Settings {
                 self.agent_email
             )));
         }
-        Ok(())
+        self.integration.validate()
     }
 }
 

@@ -12,7 +12,7 @@ use ringside_core::Secret;
 use ringside_lib::demo::{DemoSetup, Director, Player, WebhookTarget};
 use ringside_lib::desk::{Desk, UiEvent};
 use ringside_lib::journal::Journal;
-use ringside_lib::settings::{ModeKind, Settings};
+use ringside_lib::settings::{Integration, ModeKind, Settings};
 use ringside_lib::vault::{MemoryVault, SecretName, Vault};
 use ringside_sandbox::Sandbox;
 use serde_json::{json, Value};
@@ -260,10 +260,11 @@ fn tags_and_notes_from_the_card_reach_the_conversation_in_intercom() {
         ),
         sent
     );
+    // The hub holds the tag until the call has its conversation; added then removed is nothing.
     let card = t.invoke_ok(&t.card, "card", json!({"callId": call}));
     assert_eq!(
         card["tags"],
-        json!([{"value": "Churn risk", "state": "sent", "reason": null}])
+        json!([{"value": "Churn risk", "state": "adding", "reason": null}])
     );
     assert_eq!(card["notes"][0]["value"], "Wants <b>a refund</b>");
 
@@ -389,6 +390,17 @@ fn errors_cross_as_code_and_message() {
         .unwrap_err();
     assert_eq!(region["code"], "invalid");
     assert!(region["message"].as_str().unwrap().contains("XX"));
+    let window = t
+        .invoke(
+            &t.main,
+            "save_settings",
+            json!({"settings": {"integration": {"tag_window_minutes": -1}}}),
+        )
+        .unwrap_err();
+    assert_eq!(
+        window,
+        json!({"code": "invalid", "message": "the tag window must be 0 to 10080 minutes, not -1"})
+    );
 }
 
 #[test]
@@ -403,6 +415,7 @@ fn each_window_may_call_only_its_own_commands() {
         )
         .is_err());
     assert!(t.invoke(&t.card, "settings", json!({})).is_err());
+    assert!(t.invoke(&t.card, "hub_settings", json!({})).is_err());
     assert_eq!(t.vault.get(SecretName::AgentToken).unwrap(), None);
     // …and the main window cannot tag or annotate calls.
     assert!(t
@@ -517,8 +530,29 @@ fn standalone_mode_starts_a_hub_in_the_app_with_the_keyring_credentials() {
         aircall_base_url: sandbox.aircall_url(),
         intercom_base_url: sandbox.intercom_url(),
         default_region: "FR".into(),
+        integration: Integration {
+            log_missed_calls: false,
+            tag_window_minutes: 30,
+            // Users only: few enough for Aircall's 60 writes a minute.
+            sync_roles: "users".into(),
+            sync_interval_minutes: 60,
+            ..Integration::default()
+        },
         ..Settings::default()
     };
+    let linked_to_intercom = || {
+        sandbox
+            .aircall()
+            .contacts()
+            .into_iter()
+            .filter(|c| {
+                c.information
+                    .as_deref()
+                    .is_some_and(|i| i.contains("intercom.com"))
+            })
+            .count() as u64
+    };
+    let linked_before = linked_to_intercom();
     let t = app_with(|journal, vault, dir, sink| {
         settings.save(&journal).unwrap();
         vault
@@ -554,6 +588,31 @@ fn standalone_mode_starts_a_hub_in_the_app_with_the_keyring_credentials() {
         "in_call"
     );
 
+    // The hub in the app logs with the integration settings of Settings, and syncs contacts on
+    // their schedule; the main window reads both.
+    let hub = t.invoke_ok(&t.main, "hub_settings", json!({}));
+    assert_eq!(hub["settings"]["log_missed_calls"], false);
+    assert_eq!(hub["settings"]["tag_window_secs"], 30 * 60);
+    assert_eq!(
+        hub["sync"],
+        json!({"roles": "users", "interval_minutes": 60, "full_every_hours": 24})
+    );
+    t.until("a contact sync to finish", |t| {
+        !t.invoke_ok(&t.main, "sync_status", json!({}))["last_run"].is_null()
+    });
+    let sync = t.invoke_ok(&t.main, "sync_status", json!({}));
+    assert_eq!(sync["enabled"], true);
+    assert_eq!(sync["running"], false);
+    assert_eq!(sync["headline"], "Up to date");
+    assert_eq!(sync["last_run"]["kind"], "full");
+    assert!(sync["last_run"]["indexed"].as_u64().unwrap() > 0, "{sync}");
+    assert!(sync["last_run"]["written"].as_u64().unwrap() > 0, "{sync}");
+    assert_eq!(sync["last_error"], Value::Null);
+    assert_eq!(
+        linked_to_intercom() - linked_before,
+        sync["last_run"]["written"].as_u64().unwrap()
+    );
+
     // The hub's database is in the data directory; no credential is written anywhere there.
     let files = walk(t._dir.path());
     assert!(files
@@ -570,6 +629,130 @@ fn standalone_mode_starts_a_hub_in_the_app_with_the_keyring_credentials() {
         }
     }
     block(t.desk.disconnect());
+}
+
+#[test]
+fn the_card_shows_the_conversations_real_tags_and_removing_one_removes_it_in_intercom() {
+    let (t, director) = demo();
+    let call = block(director.ring(JANE_PHONE, SUPPORT_FR)).unwrap();
+    t.until("the card", |t| t.call_event(call).is_some());
+    // The last conversation's tags, as Intercom has them.
+    let card = t.invoke_ok(&t.card, "card", json!({"callId": call}));
+    assert_eq!(
+        card["card"]["conversation"]["tags"],
+        json!([{"id": "101", "name": "VIP"}, {"id": "102", "name": "Billing"}])
+    );
+
+    block(director.answer(call, ALICE_AIRCALL)).unwrap();
+    block(director.hang_up(call)).unwrap();
+    block(director.end(call)).unwrap();
+    // Once logged, the desk fetches the card with the call's own conversation by itself.
+    t.until("the card of the logged call", |t| {
+        t.call_event(call)
+            .is_some_and(|(c, _, _)| c["card"]["call_conversation"]["id"].is_string())
+    });
+    let (card, _, _) = t.call_event(call).unwrap();
+    let conversation = card["card"]["call_conversation"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // A teammate tags it in Intercom: the card's chips show it.
+    let sandbox = director.sandbox();
+    let intercom = intercom_client(sandbox);
+    let vip = block(intercom.tag_named("VIP")).unwrap();
+    block(intercom.attach_tag(&conversation, &vip.id, "991267701")).unwrap();
+    let chips = |t: &TestApp| t.invoke_ok(&t.card, "card", json!({"callId": call}))["tags"].clone();
+    assert_eq!(
+        chips(&t),
+        json!([{"value": "VIP", "state": "applied", "reason": null}])
+    );
+
+    // Removing the chip removes the tag in Intercom; adding one shows it at once.
+    assert_eq!(
+        t.invoke_ok(
+            &t.card,
+            "remove_tag",
+            json!({"callId": call, "name": "VIP"})
+        ),
+        json!("sent")
+    );
+    assert_eq!(
+        t.invoke_ok(
+            &t.card,
+            "add_tag",
+            json!({"callId": call, "name": "Callback"})
+        ),
+        json!("sent")
+    );
+    let names = |chips: &Value| -> Vec<String> {
+        chips
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["state"] != "removing")
+            .map(|c| c["value"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(names(&chips(&t)), ["Callback"]);
+    let view = sandbox.intercom();
+    t.until("Intercom to have Callback and not VIP", |_| {
+        view.conversation(&conversation).is_some_and(|c| {
+            c.tags.iter().any(|tag| tag.name == "Callback")
+                && c.tags.iter().all(|tag| tag.name != "VIP")
+        })
+    });
+    t.until("the chips to follow Intercom", |t| {
+        chips(t) == json!([{"value": "Callback", "state": "applied", "reason": null}])
+    });
+}
+
+#[test]
+fn the_main_window_reads_the_hubs_integration_settings_and_sync_status() {
+    let (t, _director) = demo();
+    let hub = t.invoke_ok(&t.main, "hub_settings", json!({}));
+    assert_eq!(hub["settings"]["log_answered_calls"], true);
+    assert_eq!(hub["settings"]["new_contact_role"], "lead");
+    // The demo's hub does not sync contacts, and says so.
+    assert_eq!(hub["sync"], Value::Null);
+    let sync = t.invoke_ok(&t.main, "sync_status", json!({}));
+    assert_eq!(sync["enabled"], false);
+    assert_eq!(sync["headline"], "Contact sync is off");
+    assert_eq!(sync["last_run"], Value::Null);
+}
+
+#[test]
+fn without_a_hub_the_sync_status_says_why() {
+    let t = app_with(|journal, vault, dir, sink| {
+        Settings {
+            mode: ModeKind::Connected,
+            hub_url: "http://127.0.0.1:9".into(),
+            ..Settings::default()
+        }
+        .save(&journal)
+        .unwrap();
+        vault
+            .set(SecretName::AgentToken, &Secret::new("agent-token"))
+            .unwrap();
+        Desk::new(journal, vault, dir, None, sink)
+    });
+    block(t.desk.connect()).unwrap();
+    let offline = t.invoke(&t.main, "sync_status", json!({})).unwrap_err();
+    assert_eq!(offline["code"], "offline");
+    assert!(offline["message"]
+        .as_str()
+        .unwrap()
+        .contains("cannot connect to the hub"));
+}
+
+/// An Intercom client on the sandbox, acting for a teammate outside the app.
+fn intercom_client(sandbox: &Sandbox) -> ringside_core::intercom::IntercomClient {
+    let mut config = ringside_core::intercom::IntercomConfig::new(
+        Secret::new(sandbox.credentials().intercom_token),
+        Default::default(),
+    );
+    config.base_url = sandbox.intercom_url().parse().unwrap();
+    ringside_core::intercom::IntercomClient::new(config).unwrap()
 }
 
 #[test]

@@ -7,9 +7,10 @@ use std::time::Duration;
 use ringside_core::card::{CardBuilder, Freshness, ANONYMOUS_EMAIL, ANONYMOUS_NAME};
 use ringside_core::intercom::{NewContact, Role};
 use ringside_core::phone::CallerId;
+use ringside_core::store::{IntercomIdentity, Store};
 use ringside_sandbox::Api;
 use ringside_tests::demo::*;
-use ringside_tests::{e164, TestApp, TestClock};
+use ringside_tests::{e164, quick_http, TestApp, TestClock};
 use serde_json::{json, Value};
 
 async fn card_json(builder: &CardBuilder, caller: &CallerId, call_id: Option<u64>) -> Value {
@@ -41,9 +42,9 @@ fn existing(id: &str, name: &str, kind: &str) -> Value {
     })
 }
 
-/// The `conversation` of a card.
+/// The `conversation` of a card, with no tags.
 fn conversation(id: &str, state: &str, owner: Value) -> Value {
-    json!({"id": id, "state": state, "url": conversation_url(id), "owner": owner})
+    json!({"id": id, "state": state, "url": conversation_url(id), "owner": owner, "tags": []})
 }
 
 fn owner(name: &str, email: &str, availability: Option<&str>) -> Value {
@@ -77,6 +78,7 @@ async fn each_caller_gets_the_card_designed_for_their_case() {
                     "state": "open",
                     "url": "https://app.intercom.com/a/inbox/ecahpwf5/inbox/conversation/215475827415413",
                     "owner": {"name": "Bob Martin", "email": "bob@acme.io", "availability": "in_call"},
+                    "tags": [{"id": "101", "name": "VIP"}, {"id": "102", "name": "Billing"}],
                 },
             }),
         ),
@@ -138,11 +140,13 @@ async fn each_caller_gets_the_card_designed_for_their_case() {
                 "call_id": null,
                 "phone": "+33612345678",
                 "contact": existing("6762f0dd1bb69f9f2193bb88", "Sophie Martin", "user"),
-                "conversation": conversation(
-                    "215475827415406",
-                    "open",
-                    owner("David Smith", "david@acme.io", None),
-                ),
+                "conversation": {
+                    "id": "215475827415406",
+                    "state": "open",
+                    "url": conversation_url("215475827415406"),
+                    "owner": owner("David Smith", "david@acme.io", None),
+                    "tags": [{"id": "103", "name": "Churn risk"}],
+                },
             }),
         ),
         (
@@ -388,4 +392,34 @@ async fn a_new_owner_shows_once_the_cached_conversation_is_stale() {
         let card = card_json(&builder, &number(JANE_PHONE), None).await;
         assert_eq!(card["conversation"]["owner"]["name"], expected, "{case}");
     }
+}
+
+#[tokio::test]
+async fn links_use_the_workspace_of_the_token_in_use_not_one_cached_for_another() {
+    let app = TestApp::demo().await;
+    let store = Store::open_in_memory().unwrap();
+    // What an earlier token, of another workspace, left in the database; and the untied cache
+    // of an older Ringside.
+    let earlier = app.intercom_with("a-token-of-another-workspace", quick_http());
+    let elsewhere = IntercomIdentity {
+        workspace_id: "otherws".into(),
+        admin_id: "1".into(),
+    };
+    store
+        .set_intercom_identity(earlier.identity_key(), &elsewhere)
+        .unwrap();
+    store.set_meta("intercom_workspace_id", "legacyws").unwrap();
+    assert_ne!(earlier.identity_key(), app.intercom().identity_key());
+
+    let builder = CardBuilder::new(app.intercom(), Some(app.aircall()), store.clone());
+    let card = card_json(&builder, &number(JANE_PHONE), None).await;
+    assert_eq!(card["contact"]["url"], contact_url(JANE));
+    assert_eq!(card["conversation"]["url"], conversation_url(JANE_OPEN));
+    // The token in use is now the one remembered; the earlier one would ask `/me` again.
+    let remembered = store.intercom_identity(app.intercom().identity_key());
+    assert_eq!(remembered.unwrap().unwrap().workspace_id, WORKSPACE);
+    assert_eq!(
+        store.intercom_identity(earlier.identity_key()).unwrap(),
+        None
+    );
 }

@@ -716,3 +716,235 @@ async fn the_hub_runs_contact_sync_and_reports_it_on_health() {
     assert_eq!(linked_to_jane(), before + 1);
     hub.shutdown().await;
 }
+
+/// `GET /api/v1/calls/:id/card` as Bob.
+async fn call_card(hub: &Hub, token: &str, id: u64) -> serde_json::Value {
+    reqwest::Client::new()
+        .get(api(hub, &format!("/calls/{id}/card")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// The names and states of the call conversation's tags on a card.
+fn call_tags(card: &serde_json::Value) -> Vec<(String, String)> {
+    card["call_conversation"]["tags"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no call conversation on {card}"))
+        .iter()
+        .map(|t| {
+            let text = |k: &str| t[k].as_str().unwrap().to_owned();
+            (text("name"), text("state"))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_calls_card_carries_the_tags_of_both_conversations() {
+    let app = TestApp::demo().await;
+    let hub = hub(&app).await;
+    let token = hub.store().add_agent("bob@acme.io", 0).unwrap();
+    let token = token.expose();
+    let client = reqwest::Client::new();
+    let now = system_clock()();
+    let id = ring(&app, &hub, "+33 7 62 04 35 75", 2201, now).await;
+    until("the hub to track the call", || {
+        hub.store()
+            .subject("call", &id.to_string())
+            .unwrap()
+            .is_some()
+    })
+    .await;
+
+    // The last conversation's tags, as Intercom has them; the call is not logged yet.
+    let card = call_card(&hub, token, id).await;
+    assert_eq!(
+        card["conversation"]["tags"],
+        json!([{"id": "101", "name": "VIP"}, {"id": "102", "name": "Billing"}])
+    );
+    assert_eq!(card["call_conversation"]["id"], serde_json::Value::Null);
+    assert_eq!(call_tags(&card), []);
+
+    // A tag typed while it rings waits for the conversation, and the card says so.
+    let tag = client
+        .post(api(&hub, &format!("/calls/{id}/tags")))
+        .bearer_auth(token)
+        .json(&json!({"name": "Follow-up"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tag.status(), 202);
+    let card = call_card(&hub, token, id).await;
+    assert_eq!(call_tags(&card), [("Follow-up".into(), "adding".into())]);
+
+    end_answered_by_bob(&app, &hub, id, now + 5, now + 65).await;
+    let intercom = app.sandbox.intercom();
+    let logged = || {
+        hub.store()
+            .subject("call", &id.to_string())
+            .unwrap()
+            .and_then(|s| s.conversation_id)
+    };
+    until("the call logged", || logged().is_some()).await;
+    let conversation = logged().unwrap();
+    until("the agent's tag in Intercom", || {
+        intercom
+            .conversation(&conversation)
+            .is_some_and(|c| c.tags.iter().any(|t| t.name == "Follow-up"))
+    })
+    .await;
+
+    // A teammate tags the conversation in Intercom: the card shows it too.
+    let ic = app.intercom();
+    let billing = ic.tag_named("Billing").await.unwrap();
+    ic.attach_tag(&conversation, &billing.id, ALICE)
+        .await
+        .unwrap();
+    let card = call_card(&hub, token, id).await;
+    assert_eq!(card["call_conversation"]["id"], conversation);
+    assert!(card["call_conversation"]["url"]
+        .as_str()
+        .unwrap()
+        .ends_with(&conversation));
+    assert_eq!(
+        card["call_conversation"]["tags_error"],
+        serde_json::Value::Null
+    );
+    let mut tags = call_tags(&card);
+    tags.sort();
+    assert_eq!(
+        tags,
+        [
+            ("Billing".into(), "applied".into()),
+            ("Follow-up".into(), "applied".into())
+        ]
+    );
+    // The last conversation is still the one from before the call.
+    assert_eq!(card["conversation"]["id"], JANE_OPEN);
+
+    // Removing one from the card takes it off in Intercom.
+    let untag = client
+        .delete(api(&hub, &format!("/calls/{id}/tags/Billing")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(untag.status(), 202);
+    until("the tag to go", || {
+        intercom
+            .conversation(&conversation)
+            .is_some_and(|c| c.tags.iter().all(|t| t.name != "Billing"))
+    })
+    .await;
+    // The outbox marks it done just after Intercom answered.
+    for _ in 0..100 {
+        if call_tags(&call_card(&hub, token, id).await).len() == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let card = call_card(&hub, token, id).await;
+    assert_eq!(call_tags(&card), [("Follow-up".into(), "applied".into())]);
+
+    // When Intercom does not answer, the card still comes, and says why its tags are missing.
+    app.sandbox
+        .faults()
+        .fail_next(ringside_sandbox::Api::Intercom, 1, 404);
+    let card = call_card(&hub, token, id).await;
+    assert!(
+        card["call_conversation"]["tags_error"].is_string(),
+        "{card}"
+    );
+    assert_eq!(call_tags(&card), []);
+    assert_eq!(card["contact"]["name"], "Jane Roe");
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn agents_read_the_integration_settings_and_the_sync_status() {
+    let app = TestApp::demo().await;
+    app.sandbox.faults().set_aircall_budget(100_000);
+    let mut options = ringside_core::sync::SyncOptions::new(Region::parse("FR").unwrap());
+    options.roles = ringside_core::sync::plan::Roles::Leads;
+    let config = HubConfig {
+        settings: Settings {
+            log_missed_calls: false,
+            tag_window_secs: 3 * 3600,
+            ..Settings::default()
+        },
+        sync: Some(ringside_core::hub::SyncSchedule {
+            options,
+            interval: Duration::from_secs(30 * 60),
+        }),
+        ..config(&app)
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hub = Hub::start(config, listener).await.unwrap();
+    let token = hub.store().add_agent("bob@acme.io", 0).unwrap();
+    let client = reqwest::Client::new();
+    let get = |path: &'static str| {
+        let request = client.get(api(&hub, path));
+        let token = token.expose().to_owned();
+        async move {
+            let response = request.bearer_auth(token).send().await.unwrap();
+            assert_eq!(response.status(), 200);
+            response.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+
+    let unauthenticated = client.get(api(&hub, "/settings")).send().await.unwrap();
+    assert_eq!(unauthenticated.status(), 401);
+    let settings = get("/settings").await;
+    assert_eq!(settings["settings"]["log_missed_calls"], false);
+    assert_eq!(settings["settings"]["tag_window_secs"], 3 * 3600);
+    assert_eq!(
+        settings["sync"],
+        json!({"roles": "leads", "interval_minutes": 30, "full_every_hours": 24})
+    );
+    let text = settings.to_string();
+    for secret in [
+        app.sandbox.credentials().intercom_token,
+        app.sandbox.credentials().aircall_api_token,
+    ] {
+        assert!(!text.contains(&secret), "a credential in {text}");
+    }
+
+    let mut sync = serde_json::Value::Null;
+    for _ in 0..200 {
+        sync = get("/sync").await;
+        if !sync["last_run"].is_null() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(sync["enabled"], true);
+    assert_eq!(sync["last_run"]["kind"], "full", "{sync}");
+    assert!(sync["last_run"]["counts"]["indexed"].as_u64().unwrap() > 0);
+    assert!(sync["last_run"]["counts"]["created"].as_u64().unwrap() > 0);
+    assert!(sync["last_run"]["finished_at"].is_i64());
+    assert_eq!(sync["last_error"], serde_json::Value::Null);
+    assert_eq!(sync["progress"]["phase"], "done");
+    hub.shutdown().await;
+
+    // A hub without contact sync says so.
+    let hub = self::hub(&app).await;
+    let token = hub.store().add_agent("bob@acme.io", 0).unwrap();
+    let sync: serde_json::Value = client
+        .get(api(&hub, "/sync"))
+        .bearer_auth(token.expose())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        sync,
+        json!({"enabled": false, "progress": null, "last_run": null, "last_error": null})
+    );
+    hub.shutdown().await;
+}

@@ -31,6 +31,10 @@ export const checkSetup = () => invoke("check_setup");
 export const startDemo = () => invoke("start_demo");
 // Standalone mode: registers the public webhook address with Aircall; returns it.
 export const registerWebhook = () => invoke("register_webhook");
+// The hub's integration settings: {settings, sync}.
+export const hubSettings = () => invoke("hub_settings");
+// Contact sync: {enabled, phase, running, percent, eta_secs, headline, last_run, last_error}.
+export const syncStatus = () => invoke("sync_status");
 export const openLink = (url) => invoke("open_link", { url });
 export const showCard = (callId) => invoke("show_card", { callId });
 export const closeWindow = () => invoke("close_window");

@@ -101,6 +101,11 @@ function renderCard() {
           owner ? el("span", { class: `dot ${dot}`, title: words }) : null,
           owner ? el("span", { id: "availability" }, words) : null,
         ),
+        (conversation.tags || []).length
+          ? el("div", { class: "conversation-tags" }, "Tags: ",
+              el("ul", { class: "chips readonly", id: "conversation-tags", "aria-label": "Tags of the last conversation" },
+                conversation.tags.map((t) => el("li", { class: "chip applied" }, t.name))))
+          : null,
       )
     : el("section", { class: "conversation" }, el("em", {}, "No previous conversation"));
   const timer = el("div", { class: "timer", id: "timer" }, timerText(c));
@@ -132,11 +137,22 @@ function pickerSection(c) {
   return el("section", { class: "picker" }, el("label", { for: "picker" }, "Shared number"), select, button);
 }
 
+// What each chip state means, for its tooltip.
+const CHIP_STATES = {
+  applied: "on the conversation in Intercom",
+  adding: "on its way to Intercom",
+  removing: "being removed in Intercom",
+  sent: "sent to the hub",
+  queued: "kept here until the hub is back",
+  failed: "refused",
+};
+
 function tagSection(c) {
+  const logged = c.card.call_conversation || {};
   const chips = el("ul", { class: "chips", id: "tags" },
-    (c.tags || []).map((t) => el("li", { class: `chip ${t.state}`, title: t.reason || t.state },
+    (c.tags || []).map((t) => el("li", { class: `chip ${t.state}`, title: t.reason || CHIP_STATES[t.state] || t.state },
       el("span", {}, t.value),
-      el("button", {
+      t.state === "removing" ? null : el("button", {
         type: "button",
         class: "remove",
         "aria-label": `Remove tag ${t.value}`,
@@ -144,6 +160,10 @@ function tagSection(c) {
       }, "×"),
     )),
   );
+  const where = logged.id
+    ? "Tags of this call's conversation in Intercom."
+    : "Tags go on this call's conversation once it is logged.";
+  const trouble = logged.tags_error ? el("p", { class: "message error" }, `Intercom's tags could not be read: ${logged.tags_error}`) : null;
   const input = el("input", { id: "tag-input", list: "tag-names", placeholder: "Add a tag (Alt+T)", autocomplete: "off", maxlength: 100 });
   input.value = draft(c.call_id).tag;
   input.addEventListener("input", () => (draft(c.call_id).tag = input.value));
@@ -159,7 +179,7 @@ function tagSection(c) {
       }
     },
   }, input, list, el("button", { type: "submit" }, "Add"));
-  return el("section", { class: "tags" }, el("h2", {}, "Tags"), chips, form);
+  return el("section", { class: "tags" }, el("h2", {}, "Tags"), el("p", { class: "hint" }, where), trouble, chips, form);
 }
 
 function noteSection(c) {
@@ -192,7 +212,7 @@ function noteSection(c) {
 async function act(run) {
   try {
     const delivery = await run();
-    say(delivery === "sent" ? "Sent to Intercom." : "Queued: it is sent when the hub is back.");
+    say(delivery === "sent" ? "Sent to the hub; it reaches Intercom in a moment." : "Queued: it is sent when the hub is back.");
   } catch (err) {
     say(errorText(err), "error");
   }

@@ -1,4 +1,5 @@
-// The main window: recent calls, the logging history, settings and about.
+// The main window: contact sync's progress, recent calls, the logging history, settings
+// (with the integration's) and about.
 
 import * as api from "./api.js";
 import { el, replace, connectionWords, errorText } from "./dom.js";
@@ -18,7 +19,10 @@ function selectTab(name) {
   for (const section of document.querySelectorAll(".tab")) {
     section.hidden = section.id !== `tab-${name}`;
   }
-  if (name === "history") refreshHistory();
+  if (name === "history") {
+    refreshHistory();
+    refreshSync();
+  }
   if (name === "settings") return loadSettings();
 }
 
@@ -63,6 +67,81 @@ async function refreshHistory() {
   }
 }
 
+// Contact sync's line: what it is doing, the last run, the last error.
+async function refreshSync() {
+  const headline = document.getElementById("sync-headline");
+  const bar = document.getElementById("sync-progress");
+  const last = document.getElementById("sync-last");
+  const error = document.getElementById("sync-error");
+  try {
+    const s = await api.syncStatus();
+    headline.textContent = s.headline;
+    bar.hidden = !(s.running && s.percent !== null);
+    if (!bar.hidden) bar.value = s.percent;
+    const run = s.last_run;
+    last.textContent = run
+      ? `Last ${run.kind} run ${when(run.finished_at)}: ${run.indexed} contacts indexed, ${run.written} Aircall writes${run.failed ? `, ${run.failed} refused by Aircall` : ""}.`
+      : (s.enabled ? "No run has finished yet." : "");
+    error.textContent = s.last_error ? `Last error: ${s.last_error}` : "";
+  } catch (err) {
+    headline.textContent = `Unknown: ${errorText(err)}`;
+    bar.hidden = true;
+    last.textContent = "";
+    error.textContent = "";
+  }
+}
+
+// The hub's integration settings, in words, for connected mode (its admin sets them).
+const YES_NO = (yes, no) => (v) => (v ? yes : no);
+const HUB_SETTINGS = [
+  ["log_answered_calls", "Answered calls", YES_NO("logged", "not logged")],
+  ["log_missed_calls", "Missed calls", YES_NO("logged", "not logged")],
+  ["log_outbound_calls", "Outbound calls", YES_NO("logged", "not logged")],
+  ["log_messages", "SMS and WhatsApp", YES_NO("logged", "not logged")],
+  ["create_contacts", "Unknown numbers", YES_NO("get a new contact", "are not logged")],
+  ["new_contact_role", "New contacts are", (v) => (v === "user" ? "Users" : "Leads")],
+  ["message_fallback", "Unmatched messages go to", (v) => (v === "integration_admin" ? "the integration admin" : "nobody (Intercom's rules)")],
+  ["tag_window_secs", "Aircall tags sync for", (v) => `${Math.round(v / 60)} minutes after the call`],
+  ["push_insight_cards", "Card in Aircall's phone app", YES_NO("shown", "not shown")],
+];
+const ROLES = { both: "Users and Leads", users: "Users", leads: "Leads" };
+
+async function loadHubIntegration() {
+  const list = document.getElementById("hub-integration");
+  try {
+    const hub = await api.hubSettings();
+    const rows = HUB_SETTINGS.map(([key, label, words]) => [label, words(hub.settings[key])]);
+    rows.push(["Contact sync", hub.sync
+      ? `${ROLES[hub.sync.roles] || hub.sync.roles} to Aircall every ${hub.sync.interval_minutes} minutes, a full sync every ${hub.sync.full_every_hours} hours`
+      : "off"]);
+    replace(list, rows.flatMap(([label, value]) => [el("dt", {}, label), el("dd", {}, value)]));
+  } catch (err) {
+    replace(list, el("dd", {}, `Not available: ${errorText(err)}`));
+  }
+}
+
+function integrationInputs() {
+  return form.querySelectorAll("[data-integration]");
+}
+
+// The integration fieldset as the settings' `integration` object; a number field that holds
+// no whole number is refused here, with its name (the app checks the ranges).
+function readIntegration() {
+  const integration = {};
+  for (const input of integrationInputs()) {
+    const key = input.dataset.integration;
+    if (input.type === "checkbox") integration[key] = input.checked;
+    else if (input.type === "number") {
+      const n = Number(input.value);
+      if (input.value.trim() === "" || !Number.isInteger(n)) {
+        throw { code: "invalid", message: `${input.dataset.label} must be a whole number` };
+      }
+      integration[key] = n;
+    } else integration[key] = input.value;
+  }
+  return integration;
+}
+
 function showModeFields() {
   const mode = form.elements.mode.value;
   for (const fs of form.querySelectorAll("fieldset[data-mode]")) fs.hidden = fs.dataset.mode !== mode;
@@ -97,12 +176,18 @@ async function loadSettings() {
       ? `Registered with Aircall: ${view.registered_webhook}`
       : "Not registered with Aircall yet: no calls arrive in standalone mode until it is.";
     form.elements.notifications.checked = s.notifications;
+    for (const input of integrationInputs()) {
+      const value = s.integration[input.dataset.integration];
+      if (input.type === "checkbox") input.checked = value;
+      else input.value = value;
+    }
     for (const input of form.querySelectorAll("[data-secret]")) {
       input.value = "";
       input.placeholder = view.saved_secrets.includes(input.dataset.secret) ? "saved in the OS keyring (type to replace)" : "kept in the OS keyring";
     }
     document.getElementById("demo-note").hidden = !view.demo;
     showModeFields();
+    if (s.mode === "connected") loadHubIntegration();
   } catch (err) {
     say(errorText(err), "error");
   }
@@ -127,6 +212,7 @@ form.addEventListener("submit", async (e) => {
     notifications: f.notifications.checked,
   };
   try {
+    settings.integration = readIntegration();
     for (const input of form.querySelectorAll("[data-secret]")) {
       if (input.value) await api.saveSecret(input.dataset.secret, input.value);
     }
@@ -177,7 +263,10 @@ let wasConnected = false;
 api.onStatus((s) => {
   showStatus(s);
   const connected = s.connection.state === "connected";
-  if (connected && !wasConnected) refreshHistory();
+  if (connected && !wasConnected) {
+    refreshHistory();
+    refreshSync();
+  }
   wasConnected = connected;
 });
 api.onHistory(refreshHistory);
@@ -187,3 +276,7 @@ api.status().then(showStatus).catch((err) => say(errorText(err), "error"));
 api.settings()
   .then((view) => selectTab(view.first_run ? "setup" : location.hash.slice(1) || "history"))
   .catch(() => selectTab(location.hash.slice(1) || "history"));
+// Contact sync moves on its own: its line is refreshed while the history is shown.
+setInterval(() => {
+  if (!document.getElementById("tab-history").hidden) refreshSync();
+}, 10000);

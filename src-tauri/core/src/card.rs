@@ -13,10 +13,14 @@ use serde::Serialize;
 
 use crate::aircall::{AircallClient, Availability, CardBlock};
 use crate::error::ApiError;
-use crate::intercom::{self, Admin, Contact, ConversationState, IntercomClient, Role};
+use crate::intercom::{self, Admin, Contact, ConversationState, IntercomClient, Role, Tag};
 use crate::pacing::Priority;
 use crate::phone::{CallerId, E164};
 use crate::store::{CachedConversation, Store, StoreError};
+
+mod call;
+
+pub use call::{CallConversation, CallTag, TagState};
 
 /// The email of the one shared contact that stands for every anonymous caller.
 pub const ANONYMOUS_EMAIL: &str = "anonymous@aircall.io";
@@ -34,6 +38,10 @@ pub struct Card {
     pub contact: CardContact,
     /// Their most recently updated open or closed conversation.
     pub conversation: Option<CardConversation>,
+    /// The call's own conversation and its tags, when the hub knows the call (the agents' API
+    /// adds it; a card built as a call rings has none yet).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub call_conversation: Option<CallConversation>,
 }
 
 /// How the number matched Intercom contacts.
@@ -93,6 +101,8 @@ pub struct CardConversation {
     pub url: String,
     /// Who owns it; `None` when unassigned.
     pub owner: Option<Owner>,
+    /// The tags on it.
+    pub tags: Vec<Tag>,
 }
 
 /// The owner of the conversation and whether they are free.
@@ -219,15 +229,15 @@ impl CardBuilder {
         self.now().saturating_sub(fetched_at) < ttl.as_secs() as i64
     }
 
-    /// The Intercom workspace id (for links): cached in the store, else asked of `/me`.
+    /// The Intercom workspace id (for links): cached in the store for this token, else asked
+    /// of `/me`.
     pub async fn workspace_id(&self) -> Result<String, CardError> {
-        if let Some(id) = self.store.meta("intercom_workspace_id")? {
-            return Ok(id);
+        let key = self.intercom.identity_key();
+        if let Some(identity) = self.store.intercom_identity(key)? {
+            return Ok(identity.workspace_id);
         }
         let me = self.intercom.me().await?;
-        self.store
-            .set_meta("intercom_workspace_id", &me.workspace_id)?;
-        self.store.set_meta("intercom_admin_id", &me.admin.id)?;
+        self.store.set_intercom_identity(key, &(&me).into())?;
         Ok(me.workspace_id)
     }
 
@@ -252,6 +262,7 @@ impl CardBuilder {
                             candidates: Vec::new(),
                         },
                         conversation: None,
+                        call_conversation: None,
                     }),
                     [one] => {
                         let conversation = self.conversation_of(&workspace, &one.id).await?;
@@ -260,6 +271,7 @@ impl CardBuilder {
                             phone,
                             contact: existing(&workspace, one),
                             conversation,
+                            call_conversation: None,
                         })
                     }
                     many => Ok(Card {
@@ -282,6 +294,7 @@ impl CardBuilder {
                                 .collect(),
                         },
                         conversation: None,
+                        call_conversation: None,
                     }),
                 }
             }
@@ -364,6 +377,7 @@ impl CardBuilder {
                 candidates: Vec::new(),
             },
             conversation,
+            call_conversation: None,
         })
     }
 
@@ -403,6 +417,7 @@ impl CardBuilder {
             id: latest.id,
             state: latest.state,
             owner,
+            tags: latest.tags,
         }))
     }
 
@@ -436,6 +451,7 @@ impl CardBuilder {
             state: c.state,
             admin_assignee_id: c.admin_assignee_id,
             updated_at: c.updated_at,
+            tags: c.tags,
         }))
     }
 

@@ -394,10 +394,7 @@ impl Executor {
             };
         }
         let url = self
-            .store
-            .meta("intercom_workspace_id")
-            .ok()
-            .flatten()
+            .workspace()
             .map(|w| intercom::conversation_url(&w, conversation_id))
             .unwrap_or_default();
         let event = HubEvent::Logged {
@@ -484,12 +481,7 @@ impl Executor {
                 candidates: Vec::new(),
             })),
             n => {
-                let workspace = self
-                    .store
-                    .meta("intercom_workspace_id")
-                    .ok()
-                    .flatten()
-                    .unwrap_or_default();
+                let workspace = self.workspace().unwrap_or_default();
                 let candidates = found
                     .iter()
                     .map(|c| Candidate {
@@ -579,15 +571,21 @@ impl Executor {
     }
 
     async fn integration_admin(&self) -> Result<String, ApiError> {
-        if let Ok(Some(id)) = self.store.meta("intercom_admin_id") {
-            return Ok(id);
+        let key = self.intercom.identity_key();
+        if let Ok(Some(identity)) = self.store.intercom_identity(key) {
+            return Ok(identity.admin_id);
         }
         let me = self.intercom.me().await?;
-        let _ = self.store.set_meta("intercom_admin_id", &me.admin.id);
-        let _ = self
-            .store
-            .set_meta("intercom_workspace_id", &me.workspace_id);
+        if let Err(e) = self.store.set_intercom_identity(key, &(&me).into()) {
+            tracing::warn!(error = %e, "cannot remember the Intercom workspace");
+        }
         Ok(me.admin.id)
+    }
+
+    /// The workspace id of the token, when known (links are left out until it is).
+    fn workspace(&self) -> Option<String> {
+        let identity = self.store.intercom_identity(self.intercom.identity_key());
+        identity.ok().flatten().map(|i| i.workspace_id)
     }
 
     /// The Intercom admin with this email (case-insensitive), from a cache refreshed every ten

@@ -3,10 +3,12 @@
 //! Which window may call which is set by `capabilities/`.
 
 mod call;
+mod integration;
 mod setup;
 mod window;
 
 pub use call::*;
+pub use integration::*;
 pub use setup::*;
 pub use window::*;
 
@@ -27,6 +29,8 @@ pub const ALL: &[&str] = &[
     "check_setup",
     "start_demo",
     "register_webhook",
+    "hub_settings",
+    "sync_status",
     "open_link",
     "show_card",
     "close_window",

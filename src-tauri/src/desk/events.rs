@@ -34,7 +34,15 @@ impl Desk {
                 self.announce_call(id, state == "answered")?;
             }
             ("card.ready", Some(id), None) => {
-                self.journal.save_card(id, &event.data["card"], now())?;
+                let mut card = event.data["card"].clone();
+                // A card made as the call rang has no call conversation yet: keep the one a
+                // fetch already brought (a replayed event must not hide the call's tags).
+                if card.is_object() && card["call_conversation"].is_null() {
+                    if let Some(kept) = self.journal.card(id)? {
+                        card["call_conversation"] = kept.card["call_conversation"].clone();
+                    }
+                }
+                self.journal.save_card(id, &card, now())?;
                 self.announce_call(id, false)?;
             }
             ("availability.changed", _, _) => {
@@ -59,7 +67,27 @@ impl Desk {
                     }
                 }
             }
-            ("call.logged" | "logging.skipped", _, _) => (self.ui)(UiEvent::History),
+            ("call.logged", _, _) => {
+                (self.ui)(UiEvent::History);
+                // The call now has its own conversation: fetch the card with its tags.
+                let call = event.data["id"].as_str().and_then(|id| id.parse().ok());
+                if let (Some("call"), Some(id)) = (event.data["subject"].as_str(), call) {
+                    let desk = self.clone();
+                    tokio::spawn(async move {
+                        match desk.card(id).await {
+                            Ok(_) => {
+                                if let Err(e) = desk.announce_call(id, false) {
+                                    tracing::warn!(error = %e, "cannot show the logged call");
+                                }
+                            }
+                            Err(e) => {
+                                tracing::info!(error = %e, "cannot fetch the logged call's card")
+                            }
+                        }
+                    });
+                }
+            }
+            ("logging.skipped", _, _) => (self.ui)(UiEvent::History),
             _ => {}
         }
         Ok(())

@@ -3,6 +3,7 @@
 //! about windows: what the UI must hear goes out through a [`UiSink`] as [`UiEvent`]s.
 
 mod events;
+mod integration;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,6 +23,8 @@ use crate::remote::HubClient;
 use crate::settings::Settings;
 use crate::stream::{self, Connection};
 use crate::vault::{SecretName, Vault};
+
+pub use integration::{LastRun, SyncStatus};
 
 /// What the UI hears. Names are namespaced (`call://ringing`).
 #[derive(Debug, Clone, Serialize)]
@@ -375,12 +378,16 @@ impl Desk {
 
     /// A call's card: from the hub (and kept), else the one kept locally.
     pub async fn card(&self, call_id: u64) -> Result<StoredCard> {
+        // What the hub had accepted before it was asked is in its answer.
+        let seen = self.journal.last_sent_action(call_id)?;
         let fetched = match self.client() {
             Ok(client) => client.card(call_id).await.map_err(Error::from),
             Err(e) => Err(e),
         };
         match fetched {
-            Ok(card) => self.journal.save_card(call_id, &card, now())?,
+            Ok(card) => self
+                .journal
+                .save_fetched_card(call_id, &card, now(), seen)?,
             Err(Error::Offline(why)) => {
                 return self.journal.card(call_id)?.ok_or(Error::Offline(why));
             }

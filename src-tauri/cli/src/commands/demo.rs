@@ -181,6 +181,10 @@ fn print_card(label: &str, card: &Card) {
                 },
             };
             println!("   Last conversation: {} · {owner}", conv.state.as_str());
+            if !conv.tags.is_empty() {
+                let tags: Vec<String> = conv.tags.iter().map(|t| printable(&t.name)).collect();
+                println!("   Tags: {}", tags.join(", "));
+            }
             println!("   See last conversation: {}", conv.url);
         }
     }

@@ -131,7 +131,10 @@ async fn history(
 ) -> Result<Json<Vec<HistoryItem>>, Failure> {
     authenticate(&state, &headers)?;
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
-    let workspace = state.store.meta("intercom_workspace_id")?;
+    let workspace = state
+        .store
+        .intercom_identity(state.intercom.identity_key())?
+        .map(|i| i.workspace_id);
     let items = state
         .store
         .recent_subjects(limit)?
@@ -183,15 +186,17 @@ fn describe(s: &Subject) -> (Option<String>, Option<String>, Option<String>) {
     }
 }
 
+/// The call's card, with its own conversation and tags once the hub tracks the call.
 async fn call_card(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<u64>,
 ) -> Result<Json<Card>, Failure> {
     authenticate(&state, &headers)?;
+    let subject = state.store.subject("call", &id.to_string())?;
     let call: Call =
-        match state.store.subject("call", &id.to_string())? {
-            Some(s) => serde_json::from_value(s.snapshot).map_err(|e| {
+        match &subject {
+            Some(s) => serde_json::from_value(s.snapshot.clone()).map_err(|e| {
                 Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "storage", e.to_string())
             })?,
             None => match &state.aircall {
@@ -229,7 +234,11 @@ async fn call_card(
             e.to_string(),
         )
     })?;
-    Ok(Json(state.cards.build(&caller, Some(id)).await?))
+    let mut card = state.cards.build(&caller, Some(id)).await?;
+    if let Some(subject) = &subject {
+        card.call_conversation = Some(state.cards.call_conversation(subject).await?);
+    }
+    Ok(Json(card))
 }
 
 #[derive(Debug, Deserialize)]

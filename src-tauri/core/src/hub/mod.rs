@@ -9,6 +9,7 @@
 mod api;
 pub mod events;
 mod health;
+mod integration;
 mod sse;
 pub mod webhooks;
 
@@ -96,6 +97,9 @@ pub(crate) struct AppState {
     pub events: watch::Receiver<i64>,
     pub shutdown: watch::Receiver<bool>,
     pub sync: Option<watch::Receiver<crate::sync::SyncProgress>>,
+    pub sync_outcomes: Option<watch::Receiver<Option<crate::sync::RunOutcome>>>,
+    pub sync_schedule: Option<SyncSchedule>,
+    pub settings: Settings,
 }
 
 impl AppState {
@@ -200,6 +204,9 @@ impl Hub {
             events: events_rx,
             shutdown: shutdown_rx.clone(),
             sync: sync.as_ref().map(|h| h.progress()),
+            sync_outcomes: sync.as_ref().map(|h| h.outcomes()),
+            sync_schedule: sync.as_ref().and(config.sync.clone()),
+            settings: config.settings.clone(),
         };
         let app = router(state);
         let stop = shutdown_rx;
@@ -306,6 +313,7 @@ fn router(state: AppState) -> Router {
         .merge(webhooks::routes())
         .merge(health::routes())
         .merge(api::routes())
+        .merge(integration::routes())
         .merge(sse::routes())
         .with_state(state)
 }

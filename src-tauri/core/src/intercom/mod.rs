@@ -99,11 +99,13 @@ impl IntercomConfig {
 pub struct IntercomClient {
     transport: Transport,
     priority: Priority,
+    identity_key: std::sync::Arc<str>,
 }
 
 impl IntercomClient {
     /// Builds the client; no request is made.
     pub fn new(config: IntercomConfig) -> Result<Self, ApiError> {
+        let identity_key = identity_key(&config.base_url, &config.token).into();
         let mut headers = HeaderMap::new();
         headers.insert("Intercom-Version", HeaderValue::from_static(API_VERSION));
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
@@ -123,6 +125,7 @@ impl IntercomClient {
         Ok(IntercomClient {
             transport,
             priority: Priority::Logging,
+            identity_key,
         })
     }
 
@@ -131,7 +134,15 @@ impl IntercomClient {
         IntercomClient {
             transport: self.transport.clone(),
             priority,
+            identity_key: self.identity_key.clone(),
         }
+    }
+
+    /// What the workspace and admin this client acts as are cached under: a short SHA-256
+    /// fingerprint of the host and the token, so that another token (or host) never reads
+    /// another workspace's cached ids. It reveals nothing of the token.
+    pub fn identity_key(&self) -> &str {
+        &self.identity_key
     }
 
     /// The shared scheduler (for budgets and measurements).
@@ -396,6 +407,21 @@ impl IntercomClient {
             )
             .await
     }
+}
+
+/// The first 16 hex digits of SHA-256(host, token): enough to tell tokens apart, far too
+/// little to help guess one.
+fn identity_key(base_url: &Url, token: &Secret) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    hash.update(b"ringside intercom identity\0");
+    hash.update(base_url.as_str().as_bytes());
+    hash.update(b"\0");
+    hash.update(token.expose().as_bytes());
+    hash.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The inbox link to a contact (a convention; Intercom documents no deep links).

@@ -5,7 +5,7 @@ use rusqlite::{params, OptionalExtension};
 
 use super::{Store, StoreError};
 use crate::aircall::{Availability, User, UserAvailability};
-use crate::intercom::{Admin, Conversation, ConversationState};
+use crate::intercom::{Admin, Conversation, ConversationState, Tag};
 
 pub(super) const CREATE: &str = "
 CREATE TABLE latest_conversations (
@@ -34,6 +34,13 @@ CREATE TABLE aircall_users (
 CREATE INDEX aircall_users_by_email ON aircall_users (lower(email));
 ";
 
+/// The tags on each cached conversation, for the card. Rows cached before hold none, so they
+/// are made stale and read again.
+pub(super) const ADD_TAGS: &str = "
+ALTER TABLE latest_conversations ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
+UPDATE latest_conversations SET fetched_at = 0;
+";
+
 /// A contact's latest conversation as cached.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CachedConversation {
@@ -45,6 +52,8 @@ pub struct CachedConversation {
     pub admin_assignee_id: Option<String>,
     /// Intercom's last change, UNIX seconds.
     pub updated_at: i64,
+    /// The tags on it.
+    pub tags: Vec<Tag>,
 }
 
 /// An Aircall user as cached, with their last known availability.
@@ -71,18 +80,21 @@ impl Store {
         now: i64,
     ) -> Result<(), StoreError> {
         self.conn().execute(
-            "INSERT INTO latest_conversations (contact_id, conversation_id, state, admin_assignee_id, updated_at, fetched_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+            "INSERT INTO latest_conversations (contact_id, conversation_id, state, admin_assignee_id, updated_at, fetched_at, tags)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
              ON CONFLICT(contact_id) DO UPDATE SET conversation_id = excluded.conversation_id,
                  state = excluded.state, admin_assignee_id = excluded.admin_assignee_id,
-                 updated_at = excluded.updated_at, fetched_at = excluded.fetched_at",
+                 updated_at = excluded.updated_at, fetched_at = excluded.fetched_at,
+                 tags = excluded.tags",
             params![
                 contact_id,
                 conversation.map(|c| c.id.as_str()),
                 conversation.map(|c| c.state.as_str()),
                 conversation.and_then(|c| c.admin_assignee_id.as_deref()),
                 conversation.map(|c| c.updated_at),
-                now
+                now,
+                serde_json::to_string(conversation.map_or(&[][..], |c| &c.tags[..]))
+                    .unwrap_or_else(|_| "[]".into()),
             ],
         )?;
         Ok(())
@@ -96,7 +108,7 @@ impl Store {
         Ok(self
             .conn()
             .query_row(
-                "SELECT conversation_id, state, admin_assignee_id, updated_at, fetched_at
+                "SELECT conversation_id, state, admin_assignee_id, updated_at, fetched_at, tags
                  FROM latest_conversations WHERE contact_id = ?1",
                 [contact_id],
                 |r| {
@@ -108,6 +120,7 @@ impl Store {
                             state,
                             admin_assignee_id: r.get(2)?,
                             updated_at: r.get::<_, Option<i64>>(3)?.unwrap_or(0),
+                            tags: serde_json::from_str(&r.get::<_, String>(5)?).unwrap_or_default(),
                         }),
                         _ => None,
                     };

@@ -37,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     outbox::CREATE,
     agents::CREATE,
     sync::CREATE,
+    caches::ADD_TAGS,
 ];
 
 /// The database file's name inside the data directory.
@@ -156,6 +157,81 @@ impl Store {
         )?;
         Ok(())
     }
+
+    /// The workspace and admin the Intercom token with this [identity key] acts as, when they
+    /// were recorded for that token. Another token's (or an older Ringside's untied) record
+    /// answers `None`, so links are never built with a workspace the token does not belong to.
+    ///
+    /// [identity key]: crate::intercom::IntercomClient::identity_key
+    pub fn intercom_identity(
+        &self,
+        token_key: &str,
+    ) -> Result<Option<IntercomIdentity>, StoreError> {
+        let Some(json) = self.meta(IDENTITY_KEY)? else {
+            return Ok(None);
+        };
+        // A record this version cannot read is a cache miss: `GET /me` answers again.
+        Ok(serde_json::from_str::<IdentityRecord>(&json)
+            .ok()
+            .filter(|r| r.token_key == token_key)
+            .map(|r| r.identity))
+    }
+
+    /// Records what the token with this identity key acts as, replacing any other token's.
+    pub fn set_intercom_identity(
+        &self,
+        token_key: &str,
+        identity: &IntercomIdentity,
+    ) -> Result<(), StoreError> {
+        let record = IdentityRecord {
+            token_key: token_key.to_owned(),
+            identity: identity.clone(),
+        };
+        let json = serde_json::to_string(&record)
+            .map_err(|e| StoreError::Corrupt(format!("{IDENTITY_KEY}: {e}")))?;
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [IDENTITY_KEY, &json],
+        )?;
+        // The cache of older versions, tied to no token.
+        tx.execute(
+            "DELETE FROM meta WHERE key IN ('intercom_workspace_id', 'intercom_admin_id')",
+            [],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+/// Where the Intercom identity is kept in `meta`.
+const IDENTITY_KEY: &str = "intercom_identity";
+
+/// The Intercom workspace and admin a token acts as (from `GET /me`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct IntercomIdentity {
+    /// The workspace's id (`app.id_code`), used in links.
+    pub workspace_id: String,
+    /// The admin who owns the token: the integration admin.
+    pub admin_id: String,
+}
+
+impl From<&crate::intercom::Me> for IntercomIdentity {
+    fn from(me: &crate::intercom::Me) -> Self {
+        IntercomIdentity {
+            workspace_id: me.workspace_id.clone(),
+            admin_id: me.admin.id.clone(),
+        }
+    }
+}
+
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct IdentityRecord {
+    token_key: String,
+    #[serde(flatten)]
+    identity: IntercomIdentity,
 }
 
 /// The data directory: `RINGSIDE_DATA_DIR`, else the platform's data directory + `ringside`.
@@ -236,6 +312,30 @@ mod tests {
             .unwrap();
         let again = Store::open(dir.path()).unwrap();
         assert_eq!(again.meta("workspace_id").unwrap().as_deref(), Some("abc"));
+    }
+
+    #[test]
+    fn the_intercom_identity_belongs_to_the_token_it_was_read_with() {
+        let store = Store::open_in_memory().unwrap();
+        // What an older Ringside cached, tied to no token, is not trusted.
+        store.set_meta("intercom_workspace_id", "old-ws").unwrap();
+        assert_eq!(store.intercom_identity("token-a").unwrap(), None);
+        let a = IntercomIdentity {
+            workspace_id: "ws-a".into(),
+            admin_id: "1".into(),
+        };
+        store.set_intercom_identity("token-a", &a).unwrap();
+        assert_eq!(store.intercom_identity("token-a").unwrap(), Some(a));
+        assert_eq!(store.meta("intercom_workspace_id").unwrap(), None);
+        // Another token (moved to another workspace) misses, then replaces it.
+        assert_eq!(store.intercom_identity("token-b").unwrap(), None);
+        let b = IntercomIdentity {
+            workspace_id: "ws-b".into(),
+            admin_id: "2".into(),
+        };
+        store.set_intercom_identity("token-b", &b).unwrap();
+        assert_eq!(store.intercom_identity("token-a").unwrap(), None);
+        assert_eq!(store.intercom_identity("token-b").unwrap(), Some(b));
     }
 
     #[cfg(unix)]

@@ -50,10 +50,7 @@ impl SyncEngine {
     /// make, writing nothing.
     pub async fn dry_run(&self, mode: SyncMode) -> Result<DryRun, SyncError> {
         let _one_at_a_time = self.running.lock().await;
-        let workspace = match self.store.meta("intercom_workspace_id")? {
-            Some(id) => id,
-            None => self.patiently(|| self.intercom.me()).await?.workspace_id,
-        };
+        let workspace = self.workspace_id().await?;
         let (kind, since) = match self.store.sync_open_run()? {
             Some(open) if open.roles == self.options.roles && mode != SyncMode::Full => {
                 (open.kind, open.since)

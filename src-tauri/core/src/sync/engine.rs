@@ -291,15 +291,14 @@ impl SyncEngine {
         ))
     }
 
-    /// The Intercom workspace id (for profile links), remembered in the store.
+    /// The Intercom workspace id (for profile links), remembered in the store for this token.
     pub(super) async fn workspace_id(&self) -> Result<String, SyncError> {
-        if let Some(id) = self.store.meta("intercom_workspace_id")? {
-            return Ok(id);
+        let key = self.intercom.identity_key();
+        if let Some(identity) = self.store.intercom_identity(key)? {
+            return Ok(identity.workspace_id);
         }
         let me = self.patiently(|| self.intercom.me()).await?;
-        self.store
-            .set_meta("intercom_workspace_id", &me.workspace_id)?;
-        self.store.set_meta("intercom_admin_id", &me.admin.id)?;
+        self.store.set_intercom_identity(key, &(&me).into())?;
         Ok(me.workspace_id)
     }
 

@@ -1,0 +1,111 @@
+//! What the agents may know of the integration: the settings the hub logs with
+//! (`GET /api/v1/settings`) and how its contact sync is doing (`GET /api/v1/sync`). Both need an
+//! agent token; neither holds a secret (the hub's configuration keeps tokens out of its
+//! settings).
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+
+use super::api::{authenticate, Failure};
+use super::AppState;
+use crate::rules::Settings;
+use crate::store::{RunCounts, RunKind, SyncRun};
+use crate::sync::{RunOutcome, SyncProgress};
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/settings", get(settings))
+        .route("/api/v1/sync", get(sync))
+}
+
+/// The hub's integration settings.
+#[derive(Debug, Serialize)]
+struct SettingsView {
+    /// What is logged, and how.
+    settings: Settings,
+    /// Contact sync's schedule; `None` when this hub does not sync contacts.
+    sync: Option<ScheduleView>,
+}
+
+/// Contact sync's settings, in the units the configuration uses.
+#[derive(Debug, Serialize)]
+struct ScheduleView {
+    roles: &'static str,
+    interval_minutes: u64,
+    full_every_hours: u64,
+}
+
+async fn settings(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<SettingsView>, Failure> {
+    authenticate(&state, &headers)?;
+    Ok(Json(SettingsView {
+        settings: state.settings.clone(),
+        sync: state.sync_schedule.as_ref().map(|s| ScheduleView {
+            roles: s.options.roles.as_str(),
+            interval_minutes: s.interval.as_secs() / 60,
+            full_every_hours: s.options.full_every.as_secs() / 3600,
+        }),
+    }))
+}
+
+/// How contact sync is doing.
+#[derive(Debug, Serialize)]
+struct SyncView {
+    /// Whether this hub runs contact sync.
+    enabled: bool,
+    /// The current (or last) run's progress, as `/healthz` has it.
+    progress: Option<SyncProgress>,
+    /// The last run that finished.
+    last_run: Option<RunView>,
+    /// Why the last run stopped before its end, when it did (it resumes at the next tick).
+    last_error: Option<String>,
+}
+
+/// A finished run.
+#[derive(Debug, Serialize)]
+struct RunView {
+    kind: RunKind,
+    started_at: i64,
+    finished_at: Option<i64>,
+    counts: RunCounts,
+}
+
+impl From<SyncRun> for RunView {
+    fn from(run: SyncRun) -> Self {
+        RunView {
+            kind: run.kind,
+            started_at: run.started_at,
+            finished_at: run.finished_at,
+            counts: run.counts,
+        }
+    }
+}
+
+async fn sync(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<SyncView>, Failure> {
+    authenticate(&state, &headers)?;
+    let last_run = state.store.sync_last_done(None)?.map(RunView::from);
+    // The runner's last word, else what the interrupted run recorded (a restart in between).
+    let outcome = state
+        .sync_outcomes
+        .as_ref()
+        .and_then(|o| o.borrow().clone());
+    let last_error = match outcome {
+        Some(RunOutcome::Stopped(why)) => Some(why),
+        Some(RunOutcome::Finished(_)) => None,
+        None => state.store.sync_open_run()?.and_then(|run| run.error),
+    };
+    Ok(Json(SyncView {
+        enabled: state.sync.is_some(),
+        progress: state.sync.as_ref().map(|p| p.borrow().clone()),
+        last_run,
+        last_error,
+    }))
+}
