@@ -822,7 +822,7 @@ fn the_first_run_opens_the_setup_and_its_checks_say_what_works_and_what_to_fix()
     );
     let aircall = checks.iter().find(|c| c.0 == "Aircall").unwrap();
     assert!(
-        aircall.1 && aircall.2.contains("the API key works"),
+        aircall.1 && aircall.2.contains("API key works"),
         "{aircall:?}"
     );
     assert!(checks.iter().any(|c| c.0 == "Default region" && c.1));

@@ -111,7 +111,7 @@ pub async fn aircall(client: &AircallClient, token_hint: &str) -> Check {
         (Ok(numbers), Ok(users)) => Check::pass(
             "Aircall",
             format!(
-                "the API key works ({} numbers, {} users) via {host}",
+                "API key works ({} numbers, {} users) via {host}",
                 numbers.len(),
                 users.len()
             ),
