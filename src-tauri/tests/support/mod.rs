@@ -275,6 +275,16 @@ impl Session {
         self.on_element(css, "click", json!({})).await;
     }
 
+    /// Clicks the first element matching `css` once, whatever the answer: for a click that
+    /// ends the app, which then cannot answer.
+    pub async fn click_last(&self, css: &str) {
+        let id = self
+            .find(css)
+            .await
+            .unwrap_or_else(|| panic!("no {css} to click"));
+        self.post(&format!("/element/{id}/click"), json!({})).await;
+    }
+
     /// Waits until the element's text is `expected`.
     pub async fn until_text(&self, css: &str, expected: &str, within: Duration) {
         let start = Instant::now();

@@ -1,15 +1,18 @@
-//! End to end in connected mode: the real app, configured as an agent would (settings in its
-//! journal, the agent token in the real keyring), connected to a hub that the test runs on the
-//! sandbox, and driven over WebDriver inside the test environment of `cargo xtask test`.
+//! End to end as an agent sets the app up: the real app, configured as an agent would (settings
+//! in its journal, the agent token in the real keyring), connected to a hub that the test runs
+//! on the sandbox, and driven over WebDriver inside the test environment of `cargo xtask test`.
 //!
 //! - A number two contacts share opens the card with the picker; choosing a contact logs the
 //!   call to that contact in Intercom.
 //! - A note typed while the hub is down is queued; the app is then killed (SIGKILL) and the hub
 //!   restarted; the restarted app sends the note, and Intercom gets it exactly once.
+//! - The first run, with nothing configured, offers the setup: "Try the demo" replaces the app
+//!   with `ringside --demo`; connecting to a hub that is not there says so in words.
 
 mod support;
 
 use std::ffi::OsStr;
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -31,6 +34,10 @@ use support::WebDriver;
 const JANE: &str = "6762f0dd1bb69f9f2193bb83";
 const PAUL: &str = "6762f0dd1bb69f9f2193bb89";
 const WEBHOOK_TOKEN: &str = "connected-e2e-webhook-token";
+
+/// Both tests keep the agent token in the session's keyring, under the app's one entry: they
+/// take turns.
+static KEYRING_ENTRY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// The company's side: the sandbox and a hub on it, which the test can stop and restart on the
 /// same address and database.
@@ -167,6 +174,7 @@ async fn a_connected_agent_picks_the_contact_and_a_note_survives_a_killed_app() 
         eprintln!("no test environment (run `cargo xtask test`): the webview is not driven");
         return;
     }
+    let _entry = KEYRING_ENTRY.lock().await;
     let mut company = Company::start().await;
     let data = configure_agent(&company);
     let driver = WebDriver::start(&[
@@ -247,4 +255,97 @@ async fn a_connected_agent_picks_the_contact_and_a_note_survives_a_killed_app() 
     );
     again.close().await;
     company.stop_hub().await;
+}
+
+/// Processes running `application` whose environment has `RINGSIDE_DATA_DIR=data_dir`, with
+/// their command lines.
+fn apps_on(application: &str, data_dir: &std::path::Path) -> Vec<(u32, String)> {
+    let target = std::fs::canonicalize(application).unwrap();
+    let wanted = format!("RINGSIDE_DATA_DIR={}", data_dir.display());
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|entry| {
+            let pid: u32 = entry.ok()?.file_name().to_str()?.parse().ok()?;
+            let exe = std::fs::read_link(format!("/proc/{pid}/exe")).ok()?;
+            let environ = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
+            let mine = environ.split(|b| *b == 0).any(|v| v == wanted.as_bytes());
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+            (exe == target && mine)
+                .then(|| (pid, String::from_utf8_lossy(&cmdline).replace('\0', " ")))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_first_run_offers_a_hub_standalone_or_the_demo_and_checks_in_words() {
+    if std::env::var_os("RINGSIDE_DESKTOP_TEST_ENV").is_none() {
+        eprintln!("no test environment (run `cargo xtask test`): the webview is not driven");
+        return;
+    }
+    let _entry = KEYRING_ENTRY.lock().await;
+    let data = tempfile::tempdir().unwrap();
+    let driver = WebDriver::start(&[("RINGSIDE_DATA_DIR", data.path().as_os_str())]).await;
+    let app = env!("CARGO_BIN_EXE_ringside");
+
+    // Nothing configured: the setup greets the agent. "Try the demo" starts the demo app.
+    let session = driver.session(app, &[]).await;
+    session.to_window("Ringside", Duration::from_secs(20)).await;
+    session
+        .until_text(
+            "#tab-setup h1",
+            "Welcome to Ringside",
+            Duration::from_secs(20),
+        )
+        .await;
+    session.click_last("#try-demo").await;
+    let start = Instant::now();
+    let demo = loop {
+        let running = apps_on(app, data.path());
+        if let [(pid, cmdline)] = running.as_slice() {
+            if cmdline.contains("--demo") {
+                break *pid;
+            }
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the demo did not replace the app: {running:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let _ = Command::new("kill").arg(demo.to_string()).status();
+    session.close().await;
+
+    // Still nothing saved: the setup again. Connecting to a hub that is not there says so.
+    let session = driver.session(app, &[]).await;
+    session.to_window("Ringside", Duration::from_secs(20)).await;
+    session.click("[data-choose=connected]").await;
+    session
+        .fill("input[name=hub_url]", "http://127.0.0.1:9")
+        .await;
+    session
+        .fill("input[data-secret=agent_token]", "a-token-from-the-admin")
+        .await;
+    session.click("#settings button[type=submit]").await;
+    let start = Instant::now();
+    loop {
+        let shown = session.text("#checks").await.unwrap_or_default();
+        if shown.contains("✗ Hub: cannot reach http://127.0.0.1:9") {
+            assert!(!shown.contains("a-token-from-the-admin"), "{shown}");
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the checks said: {shown:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // The token went to the keyring; the field is empty again.
+    assert_eq!(
+        Keyring
+            .get(SecretName::AgentToken)
+            .unwrap()
+            .map(|t| t.expose().to_owned()),
+        Some("a-token-from-the-admin".to_owned())
+    );
+    session.close().await;
 }
