@@ -139,6 +139,10 @@ pub async fn register_webhook(
             "only standalone mode receives Aircall's webhooks itself; a company hub's admin registers them with `ringside-cli setup-webhook`".into(),
         ));
     }
+    if settings.webhook_port == 0 {
+        // A tunnel forwards to one port; a port chosen afresh at each start would lose it.
+        return Err(Error::NotConfigured("the port on this computer for webhooks"));
+    }
     let Some(base) = crate::settings::web_address(&settings.webhook_url) else {
         return Err(Error::NotConfigured(
             "the public https address for webhooks",
