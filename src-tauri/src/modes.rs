@@ -6,7 +6,7 @@
 //!   agent's Aircall and Intercom credentials (from the keyring) and a token it creates for the
 //!   local agent;
 //! - **demo**: standalone on the built-in sandbox, in a temporary data directory, with the demo
-//!   activity played into it.
+//!   activity ([`crate::demo::Activity`]) played into it by the sandbox's scenario player.
 
 use std::path::PathBuf;
 
@@ -19,7 +19,7 @@ use ringside_core::store::Store;
 use ringside_core::Secret;
 use ringside_sandbox::{Sandbox, Seed};
 
-use crate::demo::{DemoSetup, Director, WebhookTarget};
+use crate::demo::{DemoSetup, Stage, WebhookTarget};
 use crate::error::{Error, Result};
 use crate::remote::HubClient;
 use crate::settings::{ModeKind, Settings};
@@ -44,8 +44,8 @@ pub struct LocalHub {
     hub: Option<Hub>,
     /// Aircall's webhook target, for the demo player and tests.
     pub webhooks: WebhookTarget,
-    /// The demo's sandbox, and what plays Aircall's part on it.
-    pub director: Option<Director>,
+    /// The demo's sandbox and webhook target, where Aircall's part is played.
+    pub stage: Option<Stage>,
     player: Option<tokio::task::JoinHandle<()>>,
     _dir: Option<tempfile::TempDir>,
 }
@@ -127,10 +127,11 @@ async fn standalone(settings: &Settings, vault: &dyn Vault, data_dir: PathBuf) -
     .await
 }
 
-/// Demo mode: the sandbox, a hub on it in a temporary directory, and the player playing calls.
+/// Demo mode: the sandbox, a hub on it in a temporary directory, and the activity played.
 pub async fn demo(setup: DemoSetup) -> Result<Link> {
     let DemoSetup {
-        player,
+        activity,
+        step,
         sandbox_addrs,
     } = setup;
     let io = |e: std::io::Error| Error::Invalid(format!("cannot start the demo: {e}"));
@@ -163,19 +164,16 @@ pub async fn demo(setup: DemoSetup) -> Result<Link> {
     let mut link = start(
         store,
         intercom,
-        Some(aircall.clone()),
+        Some(aircall),
         "FR",
         DEMO_AGENT,
         Some(random_token()),
     )
     .await?;
     if let Some(local) = link.local.as_mut() {
-        local.player = Some(tokio::spawn(player.play(
-            sandbox.clone(),
-            aircall.clone(),
-            local.webhooks.clone(),
-        )));
-        local.director = Some(Director::new(sandbox, aircall, local.webhooks.clone()));
+        let stage = Stage::new(sandbox, local.webhooks.clone());
+        local.player = Some(tokio::spawn(activity.play(stage.clone(), step)));
+        local.stage = Some(stage);
         local._dir = Some(dir);
     }
     Ok(link)
@@ -221,7 +219,7 @@ async fn start(
                 token: webhook_token.unwrap_or_else(|| Secret::new("")),
             },
             hub: Some(hub),
-            director: None,
+            stage: None,
             player: None,
             _dir: None,
         }),
