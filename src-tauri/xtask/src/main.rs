@@ -8,6 +8,9 @@
 //! - `cargo xtask bench`: the benchmarks, in release mode; they print figures.
 //! - `cargo xtask in-env <command…>`: any command inside the desktop test environment, e.g.
 //!   `cargo xtask in-env cargo test -p ringside --test e2e` to run one test binary.
+//! - `cargo xtask screenshots`: the README's screenshots of the desktop app (each kind of card,
+//!   the main window), taken over WebDriver in the test environment into
+//!   `src-tauri/screenshots/`.
 //!
 //! It uses only the standard library, so it builds in a second. The desktop shell's Debian
 //! packages are installed from here when missing ([`setup`]).
@@ -27,12 +30,15 @@ fn main() -> ExitCode {
         "test" => test(rest),
         "bench" => bench(rest),
         "in-env" => in_env(rest),
+        "screenshots" => screenshots(),
         "help" | "--help" | "-h" => {
-            println!("usage: cargo xtask <demo|test|bench|in-env> [args passed on]");
+            println!(
+                "usage: cargo xtask <demo|test|bench|bench-desktop|screenshots|in-env> [args passed on]"
+            );
             Ok(())
         }
         other => Err(format!(
-            "unknown task `{other}` (expected demo, test, bench or in-env)"
+            "unknown task `{other}` (expected demo, test, bench, bench-desktop, screenshots or in-env)"
         )),
     };
     match result {
@@ -132,6 +138,22 @@ fn in_env(rest: &[String]) -> Result<(), String> {
     } else {
         Err(format!("`{}` failed ({status})", rest.join(" ")))
     }
+}
+
+/// The README's screenshots: the ignored `screenshots` test of the desktop crate, in the test
+/// environment.
+fn screenshots() -> Result<(), String> {
+    in_env(&[
+        cargo_bin(),
+        "test".into(),
+        "--package".into(),
+        "ringside".into(),
+        "--test".into(),
+        "screenshots".into(),
+        "--".into(),
+        "--ignored".into(),
+        "--nocapture".into(),
+    ])
 }
 
 fn shell_quote(arg: &str) -> String {

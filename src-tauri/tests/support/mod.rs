@@ -1,0 +1,279 @@
+//! WebDriver helpers shared by the tests that drive the real app (`e2e.rs`, `screenshots.rs`):
+//! `tauri-driver` started on free ports and stopped with SIGTERM, and a [`Session`] on the app
+//! with the few W3C WebDriver calls they need (find, type, click, wait for a text, switch
+//! window, run a script, take a screenshot).
+
+// Each test binary compiles this module and uses part of it.
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use serde_json::{json, Value};
+
+/// The W3C WebDriver key of an element reference.
+pub const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+/// The title of the card window.
+pub const CARD_TITLE: &str = "Ringside — call";
+/// The title of the main window.
+pub const MAIN_TITLE: &str = "Ringside";
+
+/// Whether the desktop test environment is there (`cargo xtask test` / `in-env`); says why not.
+pub fn in_test_environment() -> bool {
+    let there = std::env::var_os("RINGSIDE_DESKTOP_TEST_ENV").is_some();
+    if !there {
+        eprintln!("no test environment (run `cargo xtask test`): the webview is not driven");
+    }
+    there
+}
+
+/// A free TCP port on loopback.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `tauri-driver`, stopped with SIGTERM (SIGKILL would leave WebKitWebDriver on its port).
+pub struct Driver {
+    child: Child,
+    url: String,
+    http: reqwest::Client,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+fn tauri_driver() -> Option<String> {
+    let home = std::env::var("CARGO_HOME")
+        .ok()
+        .or_else(|| std::env::var("HOME").ok().map(|h| format!("{h}/.cargo")))?;
+    let installed = format!("{home}/bin/tauri-driver");
+    if Path::new(&installed).exists() {
+        return Some(installed);
+    }
+    Command::new("tauri-driver")
+        .arg("--help")
+        .output()
+        .ok()
+        .map(|_| "tauri-driver".to_owned())
+}
+
+impl Driver {
+    /// Starts `tauri-driver` on free ports and waits until it answers.
+    pub async fn start() -> Driver {
+        let binary = tauri_driver().expect("tauri-driver is installed by `cargo xtask test`");
+        let (port, native) = (free_port(), free_port());
+        let child = Command::new(binary)
+            .args(["--port", &port.to_string()])
+            .args(["--native-port", &native.to_string()])
+            .spawn()
+            .unwrap();
+        let driver = Driver {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            http: reqwest::Client::new(),
+        };
+        let start = Instant::now();
+        while driver
+            .http
+            .get(format!("{}/status", driver.url))
+            .send()
+            .await
+            .is_err()
+        {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "tauri-driver did not start"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        driver
+    }
+
+    /// A session on the app (`ringside` with these arguments).
+    pub async fn session(&self, args: &[String]) -> Session {
+        let created: Value = self
+            .http
+            .post(format!("{}/session", self.url))
+            .json(&json!({"capabilities": {"alwaysMatch": {"tauri:options": {
+                "application": env!("CARGO_BIN_EXE_ringside"),
+                "args": args,
+            }}}}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = created["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {created}"));
+        Session {
+            http: self.http.clone(),
+            base: format!("{}/session/{id}", self.url),
+        }
+    }
+}
+
+/// A WebDriver session on the app.
+pub struct Session {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Session {
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let answer: Value = request.send().await.unwrap().json().await.unwrap();
+        answer["value"].clone()
+    }
+
+    /// `GET` on the session.
+    pub async fn get(&self, path: &str) -> Value {
+        self.call(reqwest::Method::GET, path, None).await
+    }
+
+    /// `POST` on the session.
+    pub async fn post(&self, path: &str, body: Value) -> Value {
+        self.call(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    /// Ends the session (the app quits).
+    pub async fn end(self) {
+        self.http.delete(&self.base).send().await.unwrap();
+    }
+
+    /// The first element matching `css`.
+    pub async fn find(&self, css: &str) -> Option<String> {
+        let found = self
+            .post("/element", json!({"using": "css selector", "value": css}))
+            .await;
+        found[ELEMENT].as_str().map(str::to_owned)
+    }
+
+    /// How many elements match `css`.
+    pub async fn count(&self, css: &str) -> usize {
+        self.post("/elements", json!({"using": "css selector", "value": css}))
+            .await
+            .as_array()
+            .unwrap_or_else(|| panic!("cannot look for {css}"))
+            .len()
+    }
+
+    /// The text of the first element matching `css`.
+    pub async fn text(&self, css: &str) -> Option<String> {
+        let id = self.find(css).await?;
+        self.get(&format!("/element/{id}/text"))
+            .await
+            .as_str()
+            .map(str::to_owned)
+    }
+
+    /// Sends `body` to the element's `action` endpoint; the card re-renders as the call moves
+    /// on, so an element gone stale is looked up again.
+    pub async fn on_element(&self, css: &str, action: &str, body: Value) {
+        for _ in 0..20 {
+            if let Some(id) = self.find(css).await {
+                let answer = self
+                    .post(&format!("/element/{id}/{action}"), body.clone())
+                    .await;
+                if answer.get("error").is_none() {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("cannot {action} {css}");
+    }
+
+    /// Types into a field until it holds `text` (re-typing if a re-render interrupted it).
+    pub async fn fill(&self, css: &str, text: &str) {
+        for _ in 0..5 {
+            self.on_element(css, "clear", json!({})).await;
+            self.on_element(css, "value", json!({ "text": text })).await;
+            let id = self.find(css).await;
+            let value = match id {
+                Some(id) => self.get(&format!("/element/{id}/property/value")).await,
+                None => Value::Null,
+            };
+            if value == text {
+                return;
+            }
+        }
+        panic!("{css} would not hold {text:?}");
+    }
+
+    /// Clicks the first element matching `css`.
+    pub async fn click(&self, css: &str) {
+        self.on_element(css, "click", json!({})).await;
+    }
+
+    /// Waits until the element's text is `expected`.
+    pub async fn until_text(&self, css: &str, expected: &str, within: Duration) {
+        let start = Instant::now();
+        let mut last = None;
+        while start.elapsed() < within {
+            last = self.text(css).await;
+            if last.as_deref() == Some(expected) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let page = self.get("/source").await;
+        panic!("{css} shows {last:?}, not {expected:?}; the page: {page}");
+    }
+
+    /// Switches to the window with this title, waiting for it to open.
+    pub async fn switch_to(&self, title: &str, within: Duration) {
+        let start = Instant::now();
+        loop {
+            for handle in self
+                .get("/window/handles")
+                .await
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+            {
+                self.post("/window", json!({"handle": handle})).await;
+                if self.get("/title").await == title {
+                    return;
+                }
+            }
+            assert!(
+                start.elapsed() < within,
+                "no window titled {title:?} opened"
+            );
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    }
+
+    /// Runs an async script in the current window (its last argument is the callback).
+    pub async fn execute_async(&self, script: &str, args: Value) -> Value {
+        self.post("/execute/async", json!({"script": script, "args": args}))
+            .await
+    }
+
+    /// Saves a PNG of the current window's page.
+    pub async fn screenshot(&self, path: &Path) {
+        let encoded = self.get("/screenshot").await;
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(encoded.as_str().expect("a screenshot"))
+            .expect("the screenshot is base64");
+        std::fs::write(path, png).unwrap();
+    }
+}
