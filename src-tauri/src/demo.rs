@@ -6,7 +6,9 @@
 //! [`Activity`] says what is played: the desktop tour ([`Scenario::desktop_tour`]) in a loop, one
 //! scenario once (`--demo-script FILE`), or nothing (a test plays the calls itself through the
 //! [`Stage`]). Scenario time is compressed: each pause is the scenario's gap between two steps,
-//! at most `step` (`--demo-step-ms`), so a call of three minutes plays in a few seconds.
+//! at most `step` (`--demo-step-ms`), so a call of three minutes plays in a few seconds. The
+//! scenario starts with the demo: its first step waits for its own time too (at most `step`),
+//! which lets a script leave the app idle for a while before the first call.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -86,13 +88,16 @@ impl Stage {
         Player::new(&self.target.url, self.target.token.expose()).with_pace(pace)
     }
 
-    /// Plays a scenario once, each pause at most `step`. A step the sandbox refuses or the hub
-    /// cannot take stops it (and is logged).
+    /// Plays a scenario once, each pause at most `step` (the first step waits for its own time).
+    /// A step the sandbox refuses or the hub cannot take stops it (and is logged).
     pub async fn play(&self, scenario: &Scenario, step: Duration) {
         let player = self.player(Pace::Scaled {
             factor: 1.0,
             max_pause: step,
         });
+        if let Some(first) = scenario.steps.first() {
+            tokio::time::sleep(Duration::from_secs(first.at.max(0) as u64).min(step)).await;
+        }
         let mut playback = player.playback(&self.sandbox, scenario);
         while let Some(next) = playback.peek().cloned() {
             match playback.step().await {
