@@ -273,8 +273,13 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             }
         }),
     );
+    let webview_data = demo_dir.as_ref().map(|d| d.path().join("webview"));
     let app = run_app(tauri::Builder::default(), desk.clone(), move |app| {
         let _ = handle.set(app.handle().clone());
+        if let Some(dir) = webview_data {
+            // The demo's webviews keep their data in its temporary directory too.
+            app.manage(windows::WebviewData(dir));
+        }
         let status = desk.status()?;
         tray::create(app.handle(), &status, on_tray_item)?;
         timings::mark("tray", None);

@@ -2,7 +2,8 @@
 //! (`tauri-driver` + WebKitWebDriver) inside the test environment of `cargo xtask test`. A
 //! ringing call opens the card with the right name, type, status and availability and a desktop
 //! notification; a tag and a note typed in the card reach the sandbox's Intercom; a hostile
-//! contact name renders as text.
+//! contact name renders as text; the demo writes nothing of its own into the per-user
+//! directories (its data, the webviews' included, stays in a temporary directory).
 
 mod support;
 
@@ -156,4 +157,11 @@ async fn the_demo_card_shows_the_caller_and_sends_tags_and_notes_to_intercom() {
     assert_eq!(session.count("#card img").await, 0);
 
     session.end().await;
+    // Mesa's shader cache and dconf (system libraries) may write there; the app may not.
+    let written: Vec<_> = driver
+        .written_per_user()
+        .into_iter()
+        .filter(|f| f.to_string_lossy().contains("ringside"))
+        .collect();
+    assert!(written.is_empty(), "the demo wrote {written:?}");
 }

@@ -40,10 +40,13 @@ pub fn free_port() -> u16 {
 }
 
 /// `tauri-driver`, stopped with SIGTERM (SIGKILL would leave WebKitWebDriver on its port).
+/// It and the apps it starts get fresh, empty per-user data and cache directories
+/// (`XDG_DATA_HOME`, `XDG_CACHE_HOME`, `XDG_CONFIG_HOME`), so a test can see what they write.
 pub struct Driver {
     child: Child,
     url: String,
     http: reqwest::Client,
+    home: tempfile::TempDir,
 }
 
 impl Drop for Driver {
@@ -75,15 +78,20 @@ impl Driver {
     pub async fn start() -> Driver {
         let binary = tauri_driver().expect("tauri-driver is installed by `cargo xtask test`");
         let (port, native) = (free_port(), free_port());
+        let home = tempfile::tempdir().unwrap();
         let child = Command::new(binary)
             .args(["--port", &port.to_string()])
             .args(["--native-port", &native.to_string()])
+            .env("XDG_DATA_HOME", home.path().join("data"))
+            .env("XDG_CACHE_HOME", home.path().join("cache"))
+            .env("XDG_CONFIG_HOME", home.path().join("config"))
             .spawn()
             .unwrap();
         let driver = Driver {
             child,
             url: format!("http://127.0.0.1:{port}"),
             http: reqwest::Client::new(),
+            home,
         };
         let start = Instant::now();
         while driver
@@ -100,6 +108,23 @@ impl Driver {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         driver
+    }
+
+    /// The files written so far into the per-user data, cache and config directories.
+    pub fn written_per_user(&self) -> Vec<std::path::PathBuf> {
+        let mut files = Vec::new();
+        let mut dirs = vec![self.home.path().to_owned()];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else {
+                    files.push(path);
+                }
+            }
+        }
+        files
     }
 
     /// A session on the app (`ringside` with these arguments).
