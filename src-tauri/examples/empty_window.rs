@@ -1,6 +1,7 @@
 //! The desktop benchmark's baseline: a Tauri app with one empty window and nothing else, built
 //! like `ringside` (same crate, same Tauri features, release). With `RINGSIDE_TIMINGS=1` it
-//! prints a `window` timing mark once its window exists, as `ringside` prints `tray`.
+//! prints a `window` timing mark once its window is built, as `ringside` does for its main
+//! window. It loads `about:blank`.
 //! `cargo xtask bench-desktop` runs it.
 
 use tauri::{WebviewUrl, WebviewWindowBuilder};

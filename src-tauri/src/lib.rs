@@ -284,6 +284,7 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         tray::create(app.handle(), &status, on_tray_item)?;
         timings::mark("tray", None);
         windows::show(app.handle(), WindowLabel::Main, None)?;
+        timings::mark("window", None);
         let desk = desk.clone();
         tauri::async_runtime::spawn(async move {
             if let Err(e) = desk.connect().await {

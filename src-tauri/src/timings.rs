@@ -1,7 +1,7 @@
 //! Timing marks for the desktop benchmark (`cargo xtask bench-desktop`). With
 //! `RINGSIDE_TIMINGS=1` the app prints one line to stderr per mark:
 //! `ringside-timing <mark> <UNIX time in µs> [<call id>]`. The marks: `tray` (the tray icon
-//! exists), `ring` (the hub accepted a demo call's `call.created` webhook) and `card` (the card
+//! exists), `window` (the main window is built), `ring` (the hub accepted a demo call's `call.created` webhook) and `card` (the card
 //! window rendered that call, acknowledged by the page). Without the variable nothing is
 //! printed and nothing else changes.
 
