@@ -175,6 +175,7 @@ fn bench(rest: &[String]) -> Result<(), String> {
 /// features), then the baseline and the driver (examples), then the driver in the test
 /// environment.
 fn bench_desktop(rest: &[String]) -> Result<(), String> {
+    setup::ensure(&[setup::BUILD, setup::RUN, setup::TEST])?;
     step("release build of ringside");
     cargo(&[
         "build",
