@@ -252,13 +252,14 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     } else {
         Arc::new(vault::Keyring)
     };
-    let demo = match args.demo {
-        true => Some(demo::DemoSetup {
+    let demo = if args.demo {
+        Some(demo::DemoSetup {
             activity: args.demo_activity()?,
             step: args.demo_step,
             sandbox_addrs: args.sandbox_addrs,
-        }),
-        false => None,
+        })
+    } else {
+        None
     };
     let handle: Arc<OnceLock<AppHandle>> = Arc::new(OnceLock::new());
     let sink_handle = handle.clone();
