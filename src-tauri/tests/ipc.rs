@@ -409,6 +409,22 @@ fn the_demo_tour_shows_every_kind_of_caller_and_logs_its_sms() {
 }
 
 #[test]
+fn a_demo_script_is_played_once_then_the_demo_is_idle() {
+    let missed = Scenario::missed("+33 6 50 50 50 50", SUPPORT_FR);
+    let (t, _stage) = demo_playing(Activity::Script(missed), Duration::from_millis(50));
+    let calls = |t: &TestApp| {
+        let history = t.invoke_ok(&t.main, "history", json!({}));
+        history["items"].as_array().unwrap().clone()
+    };
+    t.until("the missed call logged", |t| {
+        calls(t).iter().any(|i| i["status"] == "logged")
+    });
+    // The tour would have rung again by now.
+    std::thread::sleep(Duration::from_millis(600));
+    assert_eq!(calls(&t).len(), 1);
+}
+
+#[test]
 fn errors_cross_as_code_and_message() {
     let (t, _stage) = demo();
     let empty = t
