@@ -1,9 +1,9 @@
 //! Timing marks for the desktop benchmark (`cargo xtask bench-desktop`). With
 //! `RINGSIDE_TIMINGS=1` the app prints one line to stderr per mark:
 //! `ringside-timing <mark> <UNIX time in µs> [<call id>]`. The marks: `tray` (the tray icon
-//! exists), `window` (the main window is built), `ring` (the hub accepted a demo call's `call.created` webhook) and `card` (the card
-//! window rendered that call, acknowledged by the page). Without the variable nothing is
-//! printed and nothing else changes.
+//! exists), `window` (the main window is built), `ring` (the hub accepted a demo call's
+//! `call.created` webhook) and `card` (the card window drew that call, as its page
+//! acknowledges). Without the variable nothing is printed.
 
 use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
