@@ -31,7 +31,8 @@ pub struct WebhookTarget {
 /// What the demo plays.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Activity {
-    /// [`Scenario::desktop_tour`], over and over.
+    /// [`Scenario::desktop_tour`], over and over (with new unknown numbers each round:
+    /// [`Scenario::desktop_tour_round`]).
     Tour,
     /// One scenario, once; then the demo stays idle.
     Script(Scenario),
@@ -126,9 +127,8 @@ impl Activity {
     pub async fn play(self, stage: Stage, step: Duration) {
         match self {
             Activity::Tour => {
-                let tour = Scenario::desktop_tour();
-                loop {
-                    stage.play(&tour, step).await;
+                for round in 0.. {
+                    stage.play(&Scenario::desktop_tour_round(round), step).await;
                     tokio::time::sleep(step).await;
                 }
             }

@@ -398,9 +398,12 @@ fn the_demo_tour_shows_every_kind_of_caller_and_logs_its_sms() {
         let sms_logged = history["items"].as_array().unwrap().iter().any(|i| {
             i["kind"] == "message" && i["status"] == "logged" && i["conversation_url"].is_string()
         });
+        // The second round's unknown callers are new too.
         has("existing \"Jane Roe\"")
             && has("existing \"<img src=x onerror=alert(1)>\"")
-            && has("new ")
+            && has("new \"+33650505050\"")
+            && has("new \"+33651000001\"")
+            && has("new \"+33652000001\"")
             && has("anonymous ")
             && has("ambiguous ")
             && has("existing \"John Carter\"")

@@ -395,14 +395,35 @@ impl Scenario {
     /// contacts share (the picker), an inbound SMS, and a call transferred from Alice to Bob.
     /// Alice (the demo's agent) answers every call.
     pub fn desktop_tour() -> Scenario {
+        Scenario::desktop_tour_round(0)
+    }
+
+    /// The desktop tour played for the `round`-th time (from 0): the same callers, but the two
+    /// unknown numbers are new each round, since a number logged once is a contact from then
+    /// on. Round 0 uses [`demo::UNKNOWN`] and [`demo::NEW_CALLER`].
+    pub fn desktop_tour_round(round: u64) -> Scenario {
         use demo::*;
+        let fresh = |prefix: &str, constant: &str| {
+            if round == 0 {
+                return constant.to_owned();
+            }
+            let part = |n: u64| format!("{:02}", n % 100);
+            // No number of the demo fixture starts with +33 6 51 or +33 6 52.
+            format!(
+                "+33 6 {prefix} {} {} {}",
+                part(round / 10_000),
+                part(round / 100),
+                part(round)
+            )
+        };
+        let (unknown, new_caller) = (fresh("51", UNKNOWN), fresh("52", NEW_CALLER));
         Scenario::one_after_another(
             "desktop tour",
             vec![
                 Scenario::inbound_answered(JANE, SUPPORT_FR, ALICE),
                 Scenario::inbound_answered(HOSTILE, SUPPORT_FR, ALICE),
-                Scenario::missed(UNKNOWN, SUPPORT_FR),
-                Scenario::unknown_caller(NEW_CALLER, SUPPORT_FR, ALICE),
+                Scenario::missed(&unknown, SUPPORT_FR),
+                Scenario::unknown_caller(&new_caller, SUPPORT_FR, ALICE),
                 Scenario::anonymous(SUPPORT_FR, ALICE),
                 Scenario::shared_number(SHARED, SUPPORT_FR, ALICE),
                 Scenario::sms_inbound(SOPHIE, SALES_US, "Can you call me back after 5 pm?"),

@@ -200,3 +200,29 @@ async fn the_desktop_tour_plays_each_kind_of_caller_in_turn() {
     let events: BTreeSet<&str> = tour.steps.iter().map(|s| s.event.as_str()).collect();
     assert!(events.contains("call.transferred"));
 }
+
+#[test]
+fn each_round_of_the_desktop_tour_calls_from_new_unknown_numbers() {
+    let callers = |round: u64| -> Vec<String> {
+        Scenario::desktop_tour_round(round)
+            .steps
+            .into_iter()
+            .filter_map(|s| match s.change {
+                Change::StartCall { raw_digits, .. } => Some(raw_digits),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(Scenario::desktop_tour_round(0), Scenario::desktop_tour());
+    let (first, second, later) = (callers(0), callers(1), callers(10_203));
+    assert_eq!(second[2], "+33 6 51 00 00 01");
+    assert_eq!(later[3], "+33 6 52 01 02 03");
+    for (index, (a, b)) in first.iter().zip(&second).enumerate() {
+        // The missed caller and the unknown caller (3rd and 4th) change; the others stay.
+        assert_eq!(
+            a == b,
+            ![2, 3].contains(&index),
+            "caller {index}: {a} / {b}"
+        );
+    }
+}
