@@ -23,6 +23,7 @@ const COMMANDS: &[&str] = &[
     "open_link",
     "show_card",
     "close_window",
+    "card_shown",
 ];
 
 fn main() {

@@ -17,6 +17,7 @@ pub mod queue;
 pub mod remote;
 pub mod settings;
 pub mod stream;
+pub mod timings;
 pub mod tray;
 pub mod vault;
 pub mod windows;
@@ -62,6 +63,7 @@ where
             commands::open_link,
             commands::show_card,
             commands::close_window,
+            commands::card_shown,
         ])
         .on_window_event(|window, event| {
             // Closing a window hides it; the app lives on in the tray until Quit.
@@ -132,8 +134,10 @@ fn on_tray_item<R: Runtime>(app: &AppHandle<R>, item: TrayItem) {
 pub struct Args {
     /// `--demo`: the built-in sandbox, a temporary data directory.
     pub demo: bool,
-    /// `--demo-step-ms N`: the demo's pace (default 4000).
+    /// `--demo-step-ms N`: the longest pause between two of the demo's steps (default 2000).
     pub demo_step: std::time::Duration,
+    /// `--demo-script FILE`: a scenario (JSON) the demo plays once instead of its tour.
+    pub demo_script: Option<PathBuf>,
     /// `--sandbox-addrs AIRCALL,INTERCOM`: where the demo's sandbox listens.
     pub sandbox_addrs: Option<(std::net::SocketAddr, std::net::SocketAddr)>,
 }
@@ -142,13 +146,16 @@ impl Args {
     /// Reads the command line.
     pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
         const USAGE: &str =
-            "usage: ringside [--demo [--demo-step-ms N] [--sandbox-addrs AIRCALL,INTERCOM]]
+            "usage: ringside [--demo [--demo-step-ms N] [--demo-script FILE] [--sandbox-addrs AIRCALL,INTERCOM]]
   --demo             run on the built-in sandbox, with demo calls, in a temporary data directory
-  --demo-step-ms N   milliseconds between the demo's steps (default 4000)
+  --demo-step-ms N   the longest pause between two of the demo's steps, in ms (default 2000)
+  --demo-script FILE play this scenario (JSON, ringside_sandbox::scenario::Scenario) once
+                     instead of the demo's tour, then stay idle
   --sandbox-addrs    where the sandbox's fake Aircall and Intercom listen (default: free ports)";
         let mut out = Args {
             demo: false,
-            demo_step: std::time::Duration::from_secs(4),
+            demo_step: demo::DEFAULT_STEP,
+            demo_script: None,
             sandbox_addrs: None,
         };
         let mut args = args.into_iter();
@@ -162,6 +169,7 @@ impl Args {
                         .map_err(|_| "--demo-step-ms takes milliseconds".to_owned())?;
                     out.demo_step = std::time::Duration::from_millis(ms.max(100));
                 }
+                "--demo-script" => out.demo_script = Some(value("--demo-script")?.into()),
                 "--sandbox-addrs" => {
                     let v = value("--sandbox-addrs")?;
                     let parsed = v
@@ -175,7 +183,22 @@ impl Args {
                 other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
             }
         }
+        if out.demo_script.is_some() && !out.demo {
+            return Err("--demo-script goes with --demo".into());
+        }
         Ok(out)
+    }
+
+    /// What the demo plays: the script's scenario, else the tour.
+    pub fn demo_activity(&self) -> Result<demo::Activity, String> {
+        let Some(path) = &self.demo_script else {
+            return Ok(demo::Activity::Tour);
+        };
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read the demo script {}: {e}", path.display()))?;
+        let scenario = serde_json::from_str(&text)
+            .map_err(|e| format!("the demo script {} is not a scenario: {e}", path.display()))?;
+        Ok(demo::Activity::Script(scenario))
     }
 }
 
@@ -235,12 +258,15 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     } else {
         Arc::new(vault::Keyring)
     };
-    let demo = args.demo.then(|| demo::DemoSetup {
-        player: Box::new(demo::BuiltinPlayer {
+    let demo = if args.demo {
+        Some(demo::DemoSetup {
+            activity: args.demo_activity()?,
             step: args.demo_step,
-        }),
-        sandbox_addrs: args.sandbox_addrs,
-    });
+            sandbox_addrs: args.sandbox_addrs,
+        })
+    } else {
+        None
+    };
     let handle: Arc<OnceLock<AppHandle>> = Arc::new(OnceLock::new());
     let sink_handle = handle.clone();
     let desk = Desk::new(
@@ -254,11 +280,18 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             }
         }),
     );
+    let webview_data = demo_dir.as_ref().map(|d| d.path().join("webview"));
     let app = run_app(tauri::Builder::default(), desk.clone(), move |app| {
         let _ = handle.set(app.handle().clone());
+        if let Some(dir) = webview_data {
+            // The demo's webviews keep their data in its temporary directory too.
+            app.manage(windows::WebviewData(dir));
+        }
         let status = desk.status()?;
         tray::create(app.handle(), &status, on_tray_item)?;
+        timings::mark("tray", None);
         windows::show(app.handle(), WindowLabel::Main, None)?;
+        timings::mark("window", None);
         let desk = desk.clone();
         tauri::async_runtime::spawn(async move {
             if let Err(e) = desk.connect().await {
@@ -321,5 +354,32 @@ mod tests {
         assert!(parse(&["--nope"])
             .unwrap_err()
             .contains("unknown argument `--nope`"));
+        assert!(parse(&["--demo-script", "x.json"])
+            .unwrap_err()
+            .contains("goes with --demo"));
+    }
+
+    #[test]
+    fn the_demo_plays_its_tour_or_the_script_it_is_given() {
+        assert_eq!(
+            parse(&["--demo"]).unwrap().demo_activity().unwrap(),
+            demo::Activity::Tour
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("script.json");
+        let missed = ringside_sandbox::scenario::Scenario::missed("+33 6 50 50 50 50", 2201);
+        std::fs::write(&path, serde_json::to_string(&missed).unwrap()).unwrap();
+        let args = parse(&["--demo", "--demo-script", path.to_str().unwrap()]).unwrap();
+        assert_eq!(
+            args.demo_activity().unwrap(),
+            demo::Activity::Script(missed)
+        );
+        std::fs::write(&path, "{\"name\": \"no steps\"}").unwrap();
+        assert!(args
+            .demo_activity()
+            .unwrap_err()
+            .contains("is not a scenario"));
+        let gone = parse(&["--demo", "--demo-script", "/nonexistent/script.json"]).unwrap();
+        assert!(gone.demo_activity().unwrap_err().contains("cannot read"));
     }
 }

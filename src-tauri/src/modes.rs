@@ -8,7 +8,7 @@
 //!   Aircall's webhooks on the port set in Settings once a public https address forwarding
 //!   there is registered ([`register_webhook`]);
 //! - **demo**: standalone on the built-in sandbox, in a temporary data directory, with the demo
-//!   activity played into it.
+//!   activity ([`crate::demo::Activity`]) played into it by the sandbox's scenario player.
 
 use std::path::PathBuf;
 
@@ -21,7 +21,7 @@ use ringside_core::store::Store;
 use ringside_core::Secret;
 use ringside_sandbox::{Sandbox, Seed};
 
-use crate::demo::{DemoSetup, Director, WebhookTarget};
+use crate::demo::{DemoSetup, Stage, WebhookTarget};
 use crate::error::{Error, Result};
 use crate::remote::HubClient;
 use crate::settings::{ModeKind, Settings};
@@ -46,8 +46,8 @@ pub struct LocalHub {
     hub: Option<Hub>,
     /// Aircall's webhook target, for the demo player and tests.
     pub webhooks: WebhookTarget,
-    /// The demo's sandbox, and what plays Aircall's part on it.
-    pub director: Option<Director>,
+    /// The demo's sandbox and webhook target, where Aircall's part is played.
+    pub stage: Option<Stage>,
     player: Option<tokio::task::JoinHandle<()>>,
     _dir: Option<tempfile::TempDir>,
 }
@@ -141,7 +141,9 @@ pub async fn register_webhook(
     }
     if settings.webhook_port == 0 {
         // A tunnel forwards to one port; a port chosen afresh at each start would lose it.
-        return Err(Error::NotConfigured("the port on this computer for webhooks"));
+        return Err(Error::NotConfigured(
+            "the port on this computer for webhooks",
+        ));
     }
     let Some(base) = crate::settings::web_address(&settings.webhook_url) else {
         return Err(Error::NotConfigured(
@@ -224,10 +226,11 @@ struct HubBehaviour {
     listen: std::net::SocketAddr,
 }
 
-/// Demo mode: the sandbox, a hub on it in a temporary directory, and the player playing calls.
+/// Demo mode: the sandbox, a hub on it in a temporary directory, and the activity played.
 pub async fn demo(setup: DemoSetup) -> Result<Link> {
     let DemoSetup {
-        player,
+        activity,
+        step,
         sandbox_addrs,
     } = setup;
     let io = |e: std::io::Error| Error::Invalid(format!("cannot start the demo: {e}"));
@@ -260,7 +263,7 @@ pub async fn demo(setup: DemoSetup) -> Result<Link> {
     let mut link = start(
         store,
         intercom,
-        Some(aircall.clone()),
+        Some(aircall),
         "FR",
         DEMO_AGENT,
         Some(random_token()),
@@ -273,12 +276,9 @@ pub async fn demo(setup: DemoSetup) -> Result<Link> {
     )
     .await?;
     if let Some(local) = link.local.as_mut() {
-        local.player = Some(tokio::spawn(player.play(
-            sandbox.clone(),
-            aircall.clone(),
-            local.webhooks.clone(),
-        )));
-        local.director = Some(Director::new(sandbox, aircall, local.webhooks.clone()));
+        let stage = Stage::new(sandbox, local.webhooks.clone());
+        local.player = Some(tokio::spawn(activity.play(stage.clone(), step)));
+        local.stage = Some(stage);
         local._dir = Some(dir);
     }
     Ok(link)
@@ -325,7 +325,7 @@ async fn start(
                 token: webhook_token.unwrap_or_else(|| Secret::new("")),
             },
             hub: Some(hub),
-            director: None,
+            stage: None,
             player: None,
             _dir: None,
         }),

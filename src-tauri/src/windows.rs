@@ -1,5 +1,7 @@
 //! The app's windows: their labels, pages and placement. The card window is small, always on
-//! top and placed near the tray (the top-right corner of the screen on Linux desktops).
+//! top and placed near the tray (the top-right corner of the screen on Linux desktops). When the
+//! app manages a [`WebviewData`] directory (demo mode), the webviews keep their data there
+//! instead of WebKit's default per-user directory.
 
 use tauri::{AppHandle, Manager, Runtime, WebviewUrl, WebviewWindow, WebviewWindowBuilder};
 
@@ -38,6 +40,10 @@ impl WindowLabel {
 
 const CARD_SIZE: (f64, f64) = (380.0, 560.0);
 
+/// Where the webviews keep their data (storage, caches), when not in WebKit's default place.
+#[derive(Debug, Clone)]
+pub struct WebviewData(pub std::path::PathBuf);
+
 /// Shows (creating if needed) and focuses a window; `page` adds a query such as `#tab`.
 pub fn show<R: Runtime>(
     app: &AppHandle<R>,
@@ -51,8 +57,11 @@ pub fn show<R: Runtime>(
                 Some(f) => format!("{}#{f}", label.page()),
                 None => label.page().to_owned(),
             };
-            let builder =
+            let mut builder =
                 WebviewWindowBuilder::new(app, label.as_str(), WebviewUrl::App(page.into()));
+            if let Some(data) = app.try_state::<WebviewData>() {
+                builder = builder.data_directory(data.0.clone());
+            }
             match label {
                 WindowLabel::Main => builder
                     .title("Ringside")

@@ -29,7 +29,7 @@ use ringside_lib::vault::{Keyring, SecretName, Vault};
 use ringside_sandbox::scenario::{demo, Player, Scenario};
 use ringside_sandbox::{Sandbox, Seed};
 
-use support::WebDriver;
+use support::{Driver, CARD_TITLE, MAIN_TITLE};
 
 const JANE: &str = "6762f0dd1bb69f9f2193bb83";
 const PAUL: &str = "6762f0dd1bb69f9f2193bb89";
@@ -170,21 +170,19 @@ fn configure_agent(company: &Company) -> tempfile::TempDir {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_connected_agent_picks_the_contact_and_a_note_survives_a_killed_app() {
-    if std::env::var_os("RINGSIDE_DESKTOP_TEST_ENV").is_none() {
-        eprintln!("no test environment (run `cargo xtask test`): the webview is not driven");
+    if !support::in_test_environment() {
         return;
     }
     let _entry = KEYRING_ENTRY.lock().await;
     let mut company = Company::start().await;
     let data = configure_agent(&company);
-    let driver = WebDriver::start(&[
+    let driver = Driver::start_with(&[
         ("RINGSIDE_DATA_DIR", data.path().as_os_str()),
         ("RINGSIDE_LOG", OsStr::new("info")),
     ])
     .await;
-    let app = env!("CARGO_BIN_EXE_ringside");
-    let session = driver.session(app, &[]).await;
-    session.to_window("Ringside", Duration::from_secs(20)).await;
+    let session = driver.session(&[]).await;
+    session.switch_to(MAIN_TITLE, Duration::from_secs(20)).await;
     session
         .until_text("#status", "Connected · connected", Duration::from_secs(20))
         .await;
@@ -194,9 +192,7 @@ async fn a_connected_agent_picks_the_contact_and_a_note_survives_a_killed_app() 
     let shared = Scenario::shared_number(demo::SHARED, demo::SUPPORT_FR, demo::ALICE);
     let mut playback = player.playback(&company.sandbox, &shared);
     assert_eq!(playback.step().await.unwrap(), Some(200), "call.created");
-    session
-        .to_window("Ringside — call", Duration::from_secs(30))
-        .await;
+    session.switch_to(CARD_TITLE, Duration::from_secs(30)).await;
     session
         .until_count("#picker option", 3, Duration::from_secs(20))
         .await;
@@ -205,6 +201,13 @@ async fn a_connected_agent_picks_the_contact_and_a_note_survives_a_killed_app() 
         .click(&format!("#picker option[value='{PAUL}']"))
         .await;
     session.click("section.picker button").await;
+    session
+        .until_text(
+            "#message",
+            "The call will be logged to this contact.",
+            Duration::from_secs(10),
+        )
+        .await;
     company
         .until("the call logged to Paul", Duration::from_secs(30), |c| {
             c.mentions(PAUL, "[Inbound answered call]") > 0
@@ -235,10 +238,10 @@ async fn a_connected_agent_picks_the_contact_and_a_note_survives_a_killed_app() 
         .await;
 
     // The app dies with the note unsent; the hub comes back; the app starts again.
-    driver.kill_app(app);
-    session.close().await;
+    driver.kill_app();
+    session.end().await;
     company.start_hub().await;
-    let again = driver.session(app, &[]).await;
+    let again = driver.session(&[]).await;
     company
         .until(
             "the queued note in Intercom",
@@ -253,7 +256,7 @@ async fn a_connected_agent_picks_the_contact_and_a_note_survives_a_killed_app() 
         1,
         "the note reached Intercom exactly once"
     );
-    again.close().await;
+    again.end().await;
     company.stop_hub().await;
 }
 
@@ -278,18 +281,17 @@ fn apps_on(application: &str, data_dir: &std::path::Path) -> Vec<(u32, String)> 
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_first_run_offers_a_hub_standalone_or_the_demo_and_checks_in_words() {
-    if std::env::var_os("RINGSIDE_DESKTOP_TEST_ENV").is_none() {
-        eprintln!("no test environment (run `cargo xtask test`): the webview is not driven");
+    if !support::in_test_environment() {
         return;
     }
     let _entry = KEYRING_ENTRY.lock().await;
     let data = tempfile::tempdir().unwrap();
-    let driver = WebDriver::start(&[("RINGSIDE_DATA_DIR", data.path().as_os_str())]).await;
+    let driver = Driver::start_with(&[("RINGSIDE_DATA_DIR", data.path().as_os_str())]).await;
     let app = env!("CARGO_BIN_EXE_ringside");
 
     // Nothing configured: the setup greets the agent. "Try the demo" starts the demo app.
-    let session = driver.session(app, &[]).await;
-    session.to_window("Ringside", Duration::from_secs(20)).await;
+    let session = driver.session(&[]).await;
+    session.switch_to(MAIN_TITLE, Duration::from_secs(20)).await;
     session
         .until_text(
             "#tab-setup h1",
@@ -313,12 +315,16 @@ async fn the_first_run_offers_a_hub_standalone_or_the_demo_and_checks_in_words()
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     let _ = Command::new("kill").arg(demo.to_string()).status();
-    session.close().await;
+    session.end().await;
 
     // Still nothing saved: the setup again. Connecting to a hub that is not there says so.
-    let session = driver.session(app, &[]).await;
-    session.to_window("Ringside", Duration::from_secs(20)).await;
+    let session = driver.session(&[]).await;
+    session.switch_to(MAIN_TITLE, Duration::from_secs(20)).await;
     session.click("[data-choose=connected]").await;
+    // The settings are loaded, then the chosen mode is selected: the form is ready.
+    session
+        .until_selected("input[name=mode][value=connected]", Duration::from_secs(10))
+        .await;
     session
         .fill("input[name=hub_url]", "http://127.0.0.1:9")
         .await;
@@ -347,5 +353,5 @@ async fn the_first_run_offers_a_hub_standalone_or_the_demo_and_checks_in_words()
             .map(|t| t.expose().to_owned()),
         Some("a-token-from-the-admin".to_owned())
     );
-    session.close().await;
+    session.end().await;
 }

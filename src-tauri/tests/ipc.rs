@@ -1,39 +1,25 @@
 //! Every command through Tauri's real IPC layer on the mock runtime (no display, no bus), with
-//! the app's real capabilities: a desk in demo mode on the sandbox, calls played by a
-//! [`Director`] the test holds, and the answers (and errors, as `{code, message}`) checked.
+//! the app's real capabilities: a desk in demo mode on the sandbox, calls played step by step
+//! with the sandbox's scenario player on the demo's [`Stage`], and the answers (and errors, as
+//! `{code, message}`) checked.
 
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use ringside_core::aircall::AircallClient;
 use ringside_core::Secret;
-use ringside_lib::demo::{DemoSetup, Director, Player, WebhookTarget};
+use ringside_lib::demo::{Activity, DemoSetup, Stage};
 use ringside_lib::desk::{Desk, UiEvent};
 use ringside_lib::journal::Journal;
 use ringside_lib::settings::{Integration, ModeKind, Settings};
 use ringside_lib::vault::{MemoryVault, SecretName, Vault};
+use ringside_sandbox::scenario::{Pace, Playback, Scenario};
 use ringside_sandbox::Sandbox;
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
 use tauri::{App, AppHandle, Manager, WebviewWindow, WebviewWindowBuilder};
-
-/// The demo without its own activity: the test plays the calls.
-struct Silent;
-
-impl Player for Silent {
-    fn play(
-        self: Box<Self>,
-        _: Arc<Sandbox>,
-        _: AircallClient,
-        _: WebhookTarget,
-    ) -> Pin<Box<dyn Future<Output = ()> + Send>> {
-        Box::pin(std::future::pending())
-    }
-}
 
 const SUPPORT_FR: u64 = 2201;
 const JANE_PHONE: &str = "+33 7 62 04 35 75";
@@ -99,22 +85,40 @@ fn app_with(
     }
 }
 
-/// The desk in demo mode, connected to its in-process hub.
-fn demo() -> (TestApp, Director) {
+/// The desk in demo mode with this activity, connected to its in-process hub.
+fn demo_playing(activity: Activity, step: Duration) -> (TestApp, Stage) {
     let t = app_with(|journal, vault, dir, sink| {
         let demo = DemoSetup {
-            player: Box::new(Silent),
-            sandbox_addrs: None,
+            step,
+            ..DemoSetup::new(activity)
         };
         Desk::new(journal, vault, dir, Some(demo), sink)
     });
     tauri::async_runtime::block_on(t.desk.connect()).unwrap();
-    let director = tauri::async_runtime::block_on(t.desk.director()).unwrap();
-    director.sandbox().faults().set_aircall_budget(100_000);
+    let stage = tauri::async_runtime::block_on(t.desk.stage()).unwrap();
+    stage.sandbox().faults().set_aircall_budget(100_000);
     t.until("the stream to connect", |t| {
         t.invoke_ok(&t.card, "status", json!({}))["connection"]["state"] == "connected"
     });
-    (t, director)
+    (t, stage)
+}
+
+/// The desk in demo mode without activity of its own: the test plays the calls.
+fn demo() -> (TestApp, Stage) {
+    demo_playing(Activity::Quiet, Duration::ZERO)
+}
+
+/// Plays a scenario's steps up to and including the next `event`; returns the id of the
+/// scenario's `call`.
+async fn through(playback: &mut Playback<'_>, event: &str) -> u64 {
+    loop {
+        let next = playback.peek().map(|s| s.event.clone());
+        let status = playback.step().await.unwrap();
+        assert_eq!(status, Some(200), "the hub took {next:?}");
+        if next.as_deref() == Some(event) {
+            return playback.call("call").unwrap();
+        }
+    }
 }
 
 impl TestApp {
@@ -177,8 +181,11 @@ fn block<F: Future>(f: F) -> F::Output {
 
 #[test]
 fn a_ringing_call_opens_its_card_with_name_type_status_and_availability() {
-    let (t, director) = demo();
-    let call = block(director.ring(JANE_PHONE, SUPPORT_FR)).unwrap();
+    let (t, stage) = demo();
+    let player = stage.player(Pace::Instant);
+    let scenario = Scenario::inbound_answered(JANE_PHONE, SUPPORT_FR, ALICE_AIRCALL);
+    let mut playback = player.playback(stage.sandbox(), &scenario);
+    let call = block(through(&mut playback, "call.created"));
     t.until("the card", |t| t.call_event(call).is_some());
     let (_, notify, open) = t.call_event(call).unwrap();
     assert!(notify && open, "a ringing call notifies and opens the card");
@@ -199,7 +206,7 @@ fn a_ringing_call_opens_its_card_with_name_type_status_and_availability() {
     assert_eq!(recent[0]["call_id"], call);
 
     // Answering it moves the state on; the call is notified once only.
-    block(director.answer(call, ALICE_AIRCALL)).unwrap();
+    block(through(&mut playback, "call.answered"));
     t.until("the answer", |t| {
         t.call_event(call)
             .is_some_and(|(card, _, _)| card["state"] == "answered")
@@ -220,8 +227,11 @@ fn a_ringing_call_opens_its_card_with_name_type_status_and_availability() {
 
 #[test]
 fn tags_and_notes_from_the_card_reach_the_conversation_in_intercom() {
-    let (t, director) = demo();
-    let call = block(director.ring(JANE_PHONE, SUPPORT_FR)).unwrap();
+    let (t, stage) = demo();
+    let player = stage.player(Pace::Instant);
+    let scenario = Scenario::inbound_answered(JANE_PHONE, SUPPORT_FR, ALICE_AIRCALL);
+    let mut playback = player.playback(stage.sandbox(), &scenario);
+    let call = block(through(&mut playback, "call.created"));
     t.until("the card", |t| t.call_event(call).is_some());
 
     let tags = t.invoke_ok(&t.card, "tags", json!({}));
@@ -268,10 +278,8 @@ fn tags_and_notes_from_the_card_reach_the_conversation_in_intercom() {
     );
     assert_eq!(card["notes"][0]["value"], "Wants <b>a refund</b>");
 
-    block(director.answer(call, ALICE_AIRCALL)).unwrap();
-    block(director.hang_up(call)).unwrap();
-    block(director.end(call)).unwrap();
-    let intercom = director.sandbox().intercom();
+    block(through(&mut playback, "call.ended"));
+    let intercom = stage.sandbox().intercom();
     t.until("the tag and the note in Intercom", |_| {
         intercom.conversations_of(JANE).iter().any(|c| {
             c.source.body.contains("[Inbound answered call]")
@@ -295,8 +303,11 @@ fn tags_and_notes_from_the_card_reach_the_conversation_in_intercom() {
 
 #[test]
 fn a_shared_number_is_logged_to_the_contact_the_agent_picks() {
-    let (t, director) = demo();
-    let call = block(director.ring(SHARED_PHONE, SUPPORT_FR)).unwrap();
+    let (t, stage) = demo();
+    let player = stage.player(Pace::Instant);
+    let scenario = Scenario::shared_number(SHARED_PHONE, SUPPORT_FR, ALICE_AIRCALL);
+    let mut playback = player.playback(stage.sandbox(), &scenario);
+    let call = block(through(&mut playback, "call.created"));
     t.until("the card", |t| t.call_event(call).is_some());
     let card = t.invoke_ok(&t.card, "card", json!({"callId": call}));
     assert_eq!(card["card"]["contact"]["status"], "ambiguous");
@@ -308,9 +319,7 @@ fn a_shared_number_is_logged_to_the_contact_the_agent_picks() {
         2
     );
 
-    block(director.answer(call, ALICE_AIRCALL)).unwrap();
-    block(director.hang_up(call)).unwrap();
-    block(director.end(call)).unwrap();
+    block(through(&mut playback, "call.ended"));
     t.until("the history to show the call skipped", |t| {
         let history = t.invoke_ok(&t.main, "history", json!({}));
         history["items"].as_array().unwrap().iter().any(|i| {
@@ -325,7 +334,7 @@ fn a_shared_number_is_logged_to_the_contact_the_agent_picks() {
         ),
         json!("sent")
     );
-    let intercom = director.sandbox().intercom();
+    let intercom = stage.sandbox().intercom();
     t.until("the call logged to Paul", |_| {
         intercom
             .conversations_of(PAUL)
@@ -336,8 +345,11 @@ fn a_shared_number_is_logged_to_the_contact_the_agent_picks() {
 
 #[test]
 fn a_hostile_name_comes_through_as_plain_data() {
-    let (t, director) = demo();
-    let call = block(director.ring(HOSTILE_PHONE, SUPPORT_FR)).unwrap();
+    let (t, stage) = demo();
+    let player = stage.player(Pace::Instant);
+    let scenario = Scenario::inbound_answered(HOSTILE_PHONE, SUPPORT_FR, ALICE_AIRCALL);
+    let mut playback = player.playback(stage.sandbox(), &scenario);
+    let call = block(through(&mut playback, "call.created"));
     t.until("the card", |t| t.call_event(call).is_some());
     let card = t.invoke_ok(&t.card, "card", json!({"callId": call}));
     assert_eq!(
@@ -365,8 +377,65 @@ fn a_hostile_name_comes_through_as_plain_data() {
 }
 
 #[test]
+fn the_demo_tour_shows_every_kind_of_caller_and_logs_its_sms() {
+    let (t, _stage) = demo_playing(Activity::Tour, Duration::from_millis(60));
+    // Every card the app was told about, as each call rang and moved on (once a new caller's
+    // call is logged, the card fetched again shows the contact it created).
+    t.until("a card of each kind and the SMS in the history", |t| {
+        let names: Vec<String> = t
+            .events
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|e| match e {
+                UiEvent::Call { card, .. } => {
+                    let contact = &card.card["contact"];
+                    Some(format!(
+                        "{} {}",
+                        contact["status"].as_str().unwrap_or("-"),
+                        contact["name"]
+                    ))
+                }
+                _ => None,
+            })
+            .collect();
+        let has = |wanted: &str| names.iter().any(|n| n.starts_with(wanted));
+        let history = t.invoke_ok(&t.main, "history", json!({}));
+        let sms_logged = history["items"].as_array().unwrap().iter().any(|i| {
+            i["kind"] == "message" && i["status"] == "logged" && i["conversation_url"].is_string()
+        });
+        // The second round's unknown callers are new too.
+        has("existing \"Jane Roe\"")
+            && has("existing \"<img src=x onerror=alert(1)>\"")
+            && has("new \"+33650505050\"")
+            && has("new \"+33651000001\"")
+            && has("new \"+33652000001\"")
+            && has("anonymous ")
+            && has("ambiguous ")
+            && has("existing \"John Carter\"")
+            && sms_logged
+    });
+}
+
+#[test]
+fn a_demo_script_is_played_once_then_the_demo_is_idle() {
+    let missed = Scenario::missed("+33 6 50 50 50 50", SUPPORT_FR);
+    let (t, _stage) = demo_playing(Activity::Script(missed), Duration::from_millis(50));
+    let calls = |t: &TestApp| {
+        let history = t.invoke_ok(&t.main, "history", json!({}));
+        history["items"].as_array().unwrap().clone()
+    };
+    t.until("the missed call logged", |t| {
+        calls(t).iter().any(|i| i["status"] == "logged")
+    });
+    // The tour would have rung again by now.
+    std::thread::sleep(Duration::from_millis(600));
+    assert_eq!(calls(&t).len(), 1);
+}
+
+#[test]
 fn errors_cross_as_code_and_message() {
-    let (t, _director) = demo();
+    let (t, _stage) = demo();
     let empty = t
         .invoke(&t.card, "add_tag", json!({"callId": 1, "name": "  "}))
         .unwrap_err();
@@ -405,7 +474,7 @@ fn errors_cross_as_code_and_message() {
 
 #[test]
 fn each_window_may_call_only_its_own_commands() {
-    let (t, _director) = demo();
+    let (t, _stage) = demo();
     // The card window cannot touch settings or secrets…
     assert!(t
         .invoke(
@@ -429,7 +498,7 @@ fn each_window_may_call_only_its_own_commands() {
 
 #[test]
 fn settings_and_secrets_are_saved_and_secrets_never_shown() {
-    let (t, _director) = demo();
+    let (t, _stage) = demo();
     let view = t.invoke_ok(&t.main, "settings", json!({}));
     assert_eq!(view["demo"], true);
     assert_eq!(view["settings"]["card"], "on_ring");
@@ -633,8 +702,11 @@ fn standalone_mode_starts_a_hub_in_the_app_with_the_keyring_credentials() {
 
 #[test]
 fn the_card_shows_the_conversations_real_tags_and_removing_one_removes_it_in_intercom() {
-    let (t, director) = demo();
-    let call = block(director.ring(JANE_PHONE, SUPPORT_FR)).unwrap();
+    let (t, stage) = demo();
+    let player = stage.player(Pace::Instant);
+    let scenario = Scenario::inbound_answered(JANE_PHONE, SUPPORT_FR, ALICE_AIRCALL);
+    let mut playback = player.playback(stage.sandbox(), &scenario);
+    let call = block(through(&mut playback, "call.created"));
     t.until("the card", |t| t.call_event(call).is_some());
     // The last conversation's tags, as Intercom has them.
     let card = t.invoke_ok(&t.card, "card", json!({"callId": call}));
@@ -643,9 +715,7 @@ fn the_card_shows_the_conversations_real_tags_and_removing_one_removes_it_in_int
         json!([{"id": "101", "name": "VIP"}, {"id": "102", "name": "Billing"}])
     );
 
-    block(director.answer(call, ALICE_AIRCALL)).unwrap();
-    block(director.hang_up(call)).unwrap();
-    block(director.end(call)).unwrap();
+    block(through(&mut playback, "call.ended"));
     // Once logged, the desk fetches the card with the call's own conversation by itself.
     t.until("the card of the logged call", |t| {
         t.call_event(call)
@@ -658,7 +728,7 @@ fn the_card_shows_the_conversations_real_tags_and_removing_one_removes_it_in_int
         .to_owned();
 
     // A teammate tags it in Intercom: the card's chips show it.
-    let sandbox = director.sandbox();
+    let sandbox = stage.sandbox();
     let intercom = intercom_client(sandbox);
     let vip = block(intercom.tag_named("VIP")).unwrap();
     block(intercom.attach_tag(&conversation, &vip.id, "991267701")).unwrap();

@@ -38,6 +38,9 @@ export const syncStatus = () => invoke("sync_status");
 export const openLink = (url) => invoke("open_link", { url });
 export const showCard = (callId) => invoke("show_card", { callId });
 export const closeWindow = () => invoke("close_window");
+// The card window's acknowledgement that it drew a call's card (a timing mark for the
+// desktop benchmark; it changes nothing).
+export const cardShown = (callId) => invoke("card_shown", { callId });
 
 export const onStatus = (handler) => listen("status://changed", handler);
 // The handler gets the call's stored card: {call_id, card, state, started_at, answered_at, ended_at}.

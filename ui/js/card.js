@@ -9,6 +9,7 @@ const statusLine = document.getElementById("status");
 const message = document.getElementById("message");
 let current = null; // the StoredCard shown
 let knownTags = [];
+let acknowledged = null; // the last call whose card was drawn and acknowledged
 // What the agent is typing, per call: a re-render (the call's state changes every few seconds)
 // must not lose it, nor the focus.
 const drafts = new Map();
@@ -112,6 +113,14 @@ function renderCard() {
 
   const picker = card.contact.status === "ambiguous" ? pickerSection(c) : null;
   replace(root, header, links, conv, timer, picker, tagSection(c), noteSection(c));
+  acknowledge(c.call_id);
+}
+
+// Tells the app, once per call, that its card is on screen: after the next frame is drawn.
+function acknowledge(callId) {
+  if (acknowledged === callId) return;
+  acknowledged = callId;
+  requestAnimationFrame(() => setTimeout(() => api.cardShown(callId).catch(() => {}), 0));
 }
 
 function pickerSection(c) {

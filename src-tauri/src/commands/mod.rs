@@ -34,4 +34,5 @@ pub const ALL: &[&str] = &[
     "open_link",
     "show_card",
     "close_window",
+    "card_shown",
 ];

@@ -224,10 +224,11 @@ impl Desk {
         }
     }
 
-    /// The demo's director (demo mode, once connected): plays Aircall's part on the sandbox.
-    pub async fn director(&self) -> Option<crate::demo::Director> {
+    /// The demo's stage (demo mode, once connected): the sandbox and the hub's webhook
+    /// receiver, where a test plays Aircall's part.
+    pub async fn stage(&self) -> Option<crate::demo::Stage> {
         let live = self.live.lock().await;
-        live.as_ref()?.link.local.as_ref()?.director.clone()
+        live.as_ref()?.link.local.as_ref()?.stage.clone()
     }
 
     fn client(&self) -> Result<HubClient> {

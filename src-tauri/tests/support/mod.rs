@@ -1,20 +1,38 @@
-//! WebDriver for the end-to-end tests: `tauri-driver` (which runs WebKitWebDriver) started on
-//! free ports, sessions on the real `ringside` binary, and the few element operations the tests
-//! use, each retried while the UI re-renders.
+//! WebDriver helpers shared by the tests that drive the real app (`e2e.rs`, `e2e_agent.rs`,
+//! `screenshots.rs`):
+//! `tauri-driver` started on free ports and stopped with SIGTERM, and a [`Session`] on the app
+//! with the few W3C WebDriver calls they need (find, type, click, wait for a text, switch
+//! window, run a script, take a screenshot), and a way to kill the app as a crash would.
 
-#![allow(dead_code)] // Each test binary uses its own subset.
+// Each test binary compiles this module and uses part of it.
+#![allow(dead_code)]
 
 use std::ffi::OsStr;
 use std::net::TcpListener;
+use std::path::Path;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
+use base64::Engine;
 use serde_json::{json, Value};
 
 /// The W3C WebDriver key of an element reference.
-const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+pub const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+/// The title of the card window.
+pub const CARD_TITLE: &str = "Ringside — call";
+/// The title of the main window.
+pub const MAIN_TITLE: &str = "Ringside";
 
-/// A free port on loopback.
+/// Whether the desktop test environment is there (`cargo xtask test` / `in-env`); says why not.
+pub fn in_test_environment() -> bool {
+    let there = std::env::var_os("RINGSIDE_DESKTOP_TEST_ENV").is_some();
+    if !there {
+        eprintln!("no test environment (run `cargo xtask test`): the webview is not driven");
+    }
+    there
+}
+
+/// A free TCP port on loopback.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -23,28 +41,17 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-fn tauri_driver_binary() -> String {
-    let home = std::env::var("CARGO_HOME")
-        .ok()
-        .or_else(|| std::env::var("HOME").ok().map(|h| format!("{h}/.cargo")));
-    if let Some(home) = home {
-        let installed = format!("{home}/bin/tauri-driver");
-        if std::path::Path::new(&installed).exists() {
-            return installed;
-        }
-    }
-    "tauri-driver".to_owned()
-}
-
-/// `tauri-driver`, stopped with SIGTERM on drop (SIGKILL would leave WebKitWebDriver on its
-/// port).
-pub struct WebDriver {
+/// `tauri-driver`, stopped with SIGTERM (SIGKILL would leave WebKitWebDriver on its port).
+/// It and the apps it starts get fresh, empty per-user data and cache directories
+/// (`XDG_DATA_HOME`, `XDG_CACHE_HOME`, `XDG_CONFIG_HOME`), so a test can see what they write.
+pub struct Driver {
     child: Child,
     url: String,
     http: reqwest::Client,
+    home: tempfile::TempDir,
 }
 
-impl Drop for WebDriver {
+impl Drop for Driver {
     fn drop(&mut self) {
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
@@ -53,21 +60,47 @@ impl Drop for WebDriver {
     }
 }
 
-impl WebDriver {
-    /// Starts `tauri-driver` with these extra environment variables (the apps it starts
-    /// inherit them) and waits until it answers.
-    pub async fn start(env: &[(&str, &OsStr)]) -> WebDriver {
+fn tauri_driver() -> Option<String> {
+    let home = std::env::var("CARGO_HOME")
+        .ok()
+        .or_else(|| std::env::var("HOME").ok().map(|h| format!("{h}/.cargo")))?;
+    let installed = format!("{home}/bin/tauri-driver");
+    if Path::new(&installed).exists() {
+        return Some(installed);
+    }
+    Command::new("tauri-driver")
+        .arg("--help")
+        .output()
+        .ok()
+        .map(|_| "tauri-driver".to_owned())
+}
+
+impl Driver {
+    /// Starts `tauri-driver` on free ports and waits until it answers.
+    pub async fn start() -> Driver {
+        Driver::start_with(&[]).await
+    }
+
+    /// [`Driver::start`] with these extra environment variables, which the apps it starts
+    /// inherit (e.g. `RINGSIDE_DATA_DIR`).
+    pub async fn start_with(env: &[(&str, &OsStr)]) -> Driver {
+        let binary = tauri_driver().expect("tauri-driver is installed by `cargo xtask test`");
         let (port, native) = (free_port(), free_port());
-        let child = Command::new(tauri_driver_binary())
+        let home = tempfile::tempdir().unwrap();
+        let child = Command::new(binary)
             .args(["--port", &port.to_string()])
             .args(["--native-port", &native.to_string()])
+            .env("XDG_DATA_HOME", home.path().join("data"))
+            .env("XDG_CACHE_HOME", home.path().join("cache"))
+            .env("XDG_CONFIG_HOME", home.path().join("config"))
             .envs(env.iter().copied())
             .spawn()
-            .expect("tauri-driver is installed by `cargo xtask test`");
-        let driver = WebDriver {
+            .unwrap();
+        let driver = Driver {
             child,
             url: format!("http://127.0.0.1:{port}"),
             http: reqwest::Client::new(),
+            home,
         };
         let start = Instant::now();
         while driver
@@ -86,13 +119,49 @@ impl WebDriver {
         driver
     }
 
-    /// Starts `application` with `args` and opens a session on it.
-    pub async fn session(&self, application: &str, args: &[String]) -> Session {
+    /// The files written so far into the per-user data, cache and config directories.
+    pub fn written_per_user(&self) -> Vec<std::path::PathBuf> {
+        let mut files = Vec::new();
+        let mut dirs = vec![self.home.path().to_owned()];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else {
+                    files.push(path);
+                }
+            }
+        }
+        files
+    }
+
+    /// SIGKILLs the app under this driver: it dies as in a crash or a power cut, with no chance
+    /// to clean up.
+    pub fn kill_app(&self) {
+        let target = std::fs::canonicalize(env!("CARGO_BIN_EXE_ringside")).unwrap();
+        let mut killed = 0;
+        for pid in descendants(self.child.id()) {
+            let exe = std::fs::read_link(format!("/proc/{pid}/exe")).ok();
+            if exe.as_deref() == Some(target.as_path()) {
+                let status = Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status()
+                    .unwrap();
+                assert!(status.success(), "cannot kill {pid}");
+                killed += 1;
+            }
+        }
+        assert!(killed > 0, "the app is not running under tauri-driver");
+    }
+
+    /// A session on the app (`ringside` with these arguments).
+    pub async fn session(&self, args: &[String]) -> Session {
         let created: Value = self
             .http
             .post(format!("{}/session", self.url))
             .json(&json!({"capabilities": {"alwaysMatch": {"tauri:options": {
-                "application": application,
+                "application": env!("CARGO_BIN_EXE_ringside"),
                 "args": args,
             }}}}))
             .send()
@@ -108,28 +177,6 @@ impl WebDriver {
             http: self.http.clone(),
             base: format!("{}/session/{id}", self.url),
         }
-    }
-
-    /// SIGKILLs every process under this driver that runs `application`: the app dies as in a
-    /// crash or a power cut, with no chance to clean up.
-    pub fn kill_app(&self, application: &str) {
-        let target = std::fs::canonicalize(application).unwrap();
-        let mut killed = 0;
-        for pid in descendants(self.child.id()) {
-            let exe = std::fs::read_link(format!("/proc/{pid}/exe")).ok();
-            if exe.as_deref() == Some(target.as_path()) {
-                let status = Command::new("kill")
-                    .args(["-KILL", &pid.to_string()])
-                    .status()
-                    .unwrap();
-                assert!(status.success(), "cannot kill {pid}");
-                killed += 1;
-            }
-        }
-        assert!(
-            killed > 0,
-            "{application} is not running under tauri-driver"
-        );
     }
 }
 
@@ -170,6 +217,7 @@ impl Session {
         if let Some(body) = body {
             request = request.json(&body);
         }
+        // An app that died (or quit on a click) answers with an error, which the callers see.
         match request.send().await {
             Ok(answer) => answer.json::<Value>().await.unwrap_or_default()["value"].clone(),
             Err(e) => json!({"error": e.to_string()}),
@@ -186,30 +234,9 @@ impl Session {
         self.call(reqwest::Method::POST, path, Some(body)).await
     }
 
-    /// Ends the session (and the app, when it still runs).
-    pub async fn close(self) {
+    /// Ends the session (the app quits, if it still runs).
+    pub async fn end(self) {
         let _ = self.http.delete(&self.base).send().await;
-    }
-
-    /// Switches to the window with this title, waiting for it to open.
-    pub async fn to_window(&self, title: &str, within: Duration) {
-        let start = Instant::now();
-        loop {
-            for handle in self
-                .get("/window/handles")
-                .await
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-            {
-                self.post("/window", json!({ "handle": handle })).await;
-                if self.get("/title").await == title {
-                    return;
-                }
-            }
-            assert!(start.elapsed() < within, "no window titled {title:?}");
-            tokio::time::sleep(Duration::from_millis(300)).await;
-        }
     }
 
     /// The first element matching `css`.
@@ -225,7 +252,8 @@ impl Session {
         self.post("/elements", json!({"using": "css selector", "value": css}))
             .await
             .as_array()
-            .map_or(0, Vec::len)
+            .unwrap_or_else(|| panic!("cannot look for {css}"))
+            .len()
     }
 
     /// The text of the first element matching `css`.
@@ -259,7 +287,8 @@ impl Session {
         for _ in 0..5 {
             self.on_element(css, "clear", json!({})).await;
             self.on_element(css, "value", json!({ "text": text })).await;
-            let value = match self.find(css).await {
+            let id = self.find(css).await;
+            let value = match id {
                 Some(id) => self.get(&format!("/element/{id}/property/value")).await,
                 None => Value::Null,
             };
@@ -273,16 +302,6 @@ impl Session {
     /// Clicks the first element matching `css`.
     pub async fn click(&self, css: &str) {
         self.on_element(css, "click", json!({})).await;
-    }
-
-    /// Clicks the first element matching `css` once, whatever the answer: for a click that
-    /// ends the app, which then cannot answer.
-    pub async fn click_last(&self, css: &str) {
-        let id = self
-            .find(css)
-            .await
-            .unwrap_or_else(|| panic!("no {css} to click"));
-        self.post(&format!("/element/{id}/click"), json!({})).await;
     }
 
     /// Waits until the element's text is `expected`.
@@ -300,6 +319,31 @@ impl Session {
         panic!("{css} shows {last:?}, not {expected:?}; the page: {page}");
     }
 
+    /// Clicks the first element matching `css` once, whatever the answer: for a click that
+    /// ends the app, which then cannot answer.
+    pub async fn click_last(&self, css: &str) {
+        let id = self
+            .find(css)
+            .await
+            .unwrap_or_else(|| panic!("no {css} to click"));
+        self.post(&format!("/element/{id}/click"), json!({})).await;
+    }
+
+    /// Waits until the first element matching `css` (a checkbox, a radio button, an option)
+    /// is selected.
+    pub async fn until_selected(&self, css: &str, within: Duration) {
+        let start = Instant::now();
+        loop {
+            if let Some(id) = self.find(css).await {
+                if self.get(&format!("/element/{id}/selected")).await == true {
+                    return;
+                }
+            }
+            assert!(start.elapsed() < within, "{css} never got selected");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Waits until `n` elements match `css`.
     pub async fn until_count(&self, css: &str, n: usize, within: Duration) {
         let start = Instant::now();
@@ -310,5 +354,44 @@ impl Session {
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
+    }
+
+    /// Switches to the window with this title, waiting for it to open.
+    pub async fn switch_to(&self, title: &str, within: Duration) {
+        let start = Instant::now();
+        loop {
+            for handle in self
+                .get("/window/handles")
+                .await
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+            {
+                self.post("/window", json!({"handle": handle})).await;
+                if self.get("/title").await == title {
+                    return;
+                }
+            }
+            assert!(
+                start.elapsed() < within,
+                "no window titled {title:?} opened"
+            );
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    }
+
+    /// Runs an async script in the current window (its last argument is the callback).
+    pub async fn execute_async(&self, script: &str, args: Value) -> Value {
+        self.post("/execute/async", json!({"script": script, "args": args}))
+            .await
+    }
+
+    /// Saves a PNG of the current window's page.
+    pub async fn screenshot(&self, path: &Path) {
+        let encoded = self.get("/screenshot").await;
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(encoded.as_str().expect("a screenshot"))
+            .expect("the screenshot is base64");
+        std::fs::write(path, png).unwrap();
     }
 }

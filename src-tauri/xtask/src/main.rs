@@ -6,8 +6,15 @@
 //! - `cargo xtask test`: formatting, lints (warnings fail) and every test of the workspace, run
 //!   inside the one desktop test environment (virtual display, session bus, keyring, dunst).
 //! - `cargo xtask bench`: the benchmarks, in release mode; they print figures.
+//! - `cargo xtask bench-desktop [--starts N] [--rings N]`: the desktop app's benchmark (cold
+//!   start, ring → card visible, memory of the whole process tree) beside an empty Tauri
+//!   window, release builds, in the desktop test environment
+//!   (`src-tauri/examples/bench_desktop.rs`).
 //! - `cargo xtask in-env <command…>`: any command inside the desktop test environment, e.g.
 //!   `cargo xtask in-env cargo test -p ringside --test e2e` to run one test binary.
+//! - `cargo xtask screenshots`: the README's screenshots of the desktop app (each kind of card,
+//!   the main window), taken over WebDriver in the test environment into
+//!   `src-tauri/screenshots/`.
 //!
 //! It uses only the standard library, so it builds in a second. The desktop shell's Debian
 //! packages are installed from here when missing ([`setup`]).
@@ -26,13 +33,17 @@ fn main() -> ExitCode {
         "demo" => demo(rest),
         "test" => test(rest),
         "bench" => bench(rest),
+        "bench-desktop" => bench_desktop(rest),
         "in-env" => in_env(rest),
+        "screenshots" => screenshots(),
         "help" | "--help" | "-h" => {
-            println!("usage: cargo xtask <demo|test|bench|in-env> [args passed on]");
+            println!(
+                "usage: cargo xtask <demo|test|bench|bench-desktop|screenshots|in-env> [args passed on]"
+            );
             Ok(())
         }
         other => Err(format!(
-            "unknown task `{other}` (expected demo, test, bench or in-env)"
+            "unknown task `{other}` (expected demo, test, bench, bench-desktop, screenshots or in-env)"
         )),
     };
     match result {
@@ -134,6 +145,22 @@ fn in_env(rest: &[String]) -> Result<(), String> {
     }
 }
 
+/// The README's screenshots: the ignored `screenshots` test of the desktop crate, in the test
+/// environment.
+fn screenshots() -> Result<(), String> {
+    in_env(&[
+        cargo_bin(),
+        "test".into(),
+        "--package".into(),
+        "ringside".into(),
+        "--test".into(),
+        "screenshots".into(),
+        "--".into(),
+        "--ignored".into(),
+        "--nocapture".into(),
+    ])
+}
+
 fn shell_quote(arg: &str) -> String {
     format!("'{}'", arg.replace('\'', r"'\''"))
 }
@@ -142,6 +169,50 @@ fn bench(rest: &[String]) -> Result<(), String> {
     let mut args = vec!["bench", "--package", "ringside-tests"];
     args.extend(rest.iter().map(String::as_str));
     cargo(&args)
+}
+
+/// The desktop benchmark: `ringside` in release (as shipped, without the dev-dependencies'
+/// features), then the baseline and the driver (examples), then the driver in the test
+/// environment.
+fn bench_desktop(rest: &[String]) -> Result<(), String> {
+    setup::ensure(&[setup::BUILD, setup::RUN, setup::TEST])?;
+    step("release build of ringside");
+    cargo(&[
+        "build",
+        "--release",
+        "--package",
+        "ringside",
+        "--bin",
+        "ringside",
+    ])?;
+    step("release build of the empty window baseline and the benchmark driver");
+    cargo(&[
+        "build",
+        "--release",
+        "--package",
+        "ringside",
+        "--example",
+        "empty_window",
+        "--example",
+        "bench_desktop",
+    ])?;
+    let release = target_dir().join("release");
+    let mut command = vec![
+        release.join("examples/bench_desktop").display().to_string(),
+        "--app".into(),
+        release.join("ringside").display().to_string(),
+        "--baseline".into(),
+        release.join("examples/empty_window").display().to_string(),
+    ];
+    command.extend(rest.iter().cloned());
+    in_env(&command)
+}
+
+/// Where cargo builds: `CARGO_TARGET_DIR`, else `target/` at the workspace's root.
+fn target_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"))
 }
 
 fn step(name: &str) {

@@ -37,6 +37,10 @@ pub mod demo {
     pub const UNKNOWN: &str = "+33 6 50 50 50 50";
     /// The number Paul and Claire Lefèvre share.
     pub const SHARED: &str = "+33 1 84 88 00 00";
+    /// The lead whose name is markup (`<img src=x onerror=alert(1)>`).
+    pub const HOSTILE: &str = "+33 6 98 76 54 32";
+    /// Another number no Intercom contact has (the unknown caller who is answered).
+    pub const NEW_CALLER: &str = "+33 6 07 08 09 10";
 }
 
 /// Builds the steps of one call or message, each after the previous one.
@@ -292,6 +296,23 @@ impl Scenario {
         Scenario::new(name, script.steps())
     }
 
+    /// Several scenarios played one after the other: each starts `gap` seconds after the
+    /// previous one's last step. Subjects are renamed `<index>:<subject>`.
+    pub fn one_after_another(name: impl Into<String>, parts: Vec<Scenario>, gap: i64) -> Scenario {
+        let mut steps = Vec::new();
+        let mut offset = 0;
+        for (index, part) in parts.into_iter().enumerate() {
+            let length = part.steps.iter().map(|s| s.at).max().unwrap_or(0);
+            steps.extend(part.steps.into_iter().map(|s| Step {
+                subject: format!("{index}:{}", s.subject),
+                at: s.at + offset,
+                ..s
+            }));
+            offset += length + gap;
+        }
+        Scenario::new(name, steps)
+    }
+
     /// An answered call from a withheld number. Subject `call`.
     pub fn anonymous(line: u64, agent: u64) -> Scenario {
         Scenario::new(
@@ -364,6 +385,51 @@ impl Scenario {
                 Scenario::tags_and_comments(JANE, SUPPORT_FR, BOB),
             ],
             60,
+        )
+    }
+
+    /// The desktop app's demo tour, on the demo company, one call after the other (5 s apart)
+    /// so that each card has the window to itself: a known lead (Jane Roe, whose open
+    /// conversation's owner Bob is in a call), the lead with the hostile name, a missed call
+    /// from an unknown number, an unknown caller answered, an anonymous caller, the number two
+    /// contacts share (the picker), an inbound SMS, and a call transferred from Alice to Bob.
+    /// Alice (the demo's agent) answers every call.
+    pub fn desktop_tour() -> Scenario {
+        Scenario::desktop_tour_round(0)
+    }
+
+    /// The desktop tour played for the `round`-th time (from 0): the same callers, but the two
+    /// unknown numbers are new each round, since a number logged once is a contact from then
+    /// on. Round 0 uses [`demo::UNKNOWN`] and [`demo::NEW_CALLER`].
+    pub fn desktop_tour_round(round: u64) -> Scenario {
+        use demo::*;
+        let fresh = |prefix: &str, constant: &str| {
+            if round == 0 {
+                return constant.to_owned();
+            }
+            let part = |n: u64| format!("{:02}", n % 100);
+            // No number of the demo fixture starts with +33 6 51 or +33 6 52.
+            format!(
+                "+33 6 {prefix} {} {} {}",
+                part(round / 10_000),
+                part(round / 100),
+                part(round)
+            )
+        };
+        let (unknown, new_caller) = (fresh("51", UNKNOWN), fresh("52", NEW_CALLER));
+        Scenario::one_after_another(
+            "desktop tour",
+            vec![
+                Scenario::inbound_answered(JANE, SUPPORT_FR, ALICE),
+                Scenario::inbound_answered(HOSTILE, SUPPORT_FR, ALICE),
+                Scenario::missed(&unknown, SUPPORT_FR),
+                Scenario::unknown_caller(&new_caller, SUPPORT_FR, ALICE),
+                Scenario::anonymous(SUPPORT_FR, ALICE),
+                Scenario::shared_number(SHARED, SUPPORT_FR, ALICE),
+                Scenario::sms_inbound(SOPHIE, SALES_US, "Can you call me back after 5 pm?"),
+                Scenario::transfer(JOHN, SALES_US, ALICE, BOB, true),
+            ],
+            5,
         )
     }
 }

@@ -153,3 +153,76 @@ async fn a_step_for_a_subject_never_started_is_refused() {
         })
     ));
 }
+
+#[tokio::test]
+async fn the_desktop_tour_plays_each_kind_of_caller_in_turn() {
+    let sandbox = sandbox().await;
+    let tour = Scenario::desktop_tour();
+    let staged = stage(&sandbox, &tour).unwrap();
+    let started: Vec<String> = staged
+        .envelopes
+        .iter()
+        .filter(|e| ["call.created", "message.received"].contains(&e.event.as_str()))
+        .map(|e| {
+            let from = if e.resource == "call" {
+                &e.data["raw_digits"]
+            } else {
+                &e.data["external_number"]
+            };
+            format!("{} {}", e.resource, from.as_str().unwrap_or_default())
+        })
+        .collect();
+    assert_eq!(
+        started,
+        [
+            format!("call {}", demo::JANE),
+            format!("call {}", demo::HOSTILE),
+            format!("call {}", demo::UNKNOWN),
+            format!("call {}", demo::NEW_CALLER),
+            "call anonymous".to_owned(),
+            format!("call {}", demo::SHARED),
+            format!("message {}", demo::SOPHIE),
+            format!("call {}", demo::JOHN),
+        ]
+    );
+    // One after the other: every subject's steps end before the next subject's begin.
+    let subjects: Vec<&str> = tour.steps.iter().map(|s| s.subject.as_str()).collect();
+    let mut seen = BTreeSet::new();
+    for pair in subjects.windows(2) {
+        seen.insert(pair[0]);
+        assert!(
+            pair[0] == pair[1] || !seen.contains(pair[1]),
+            "{} comes back after {}",
+            pair[1],
+            pair[0]
+        );
+    }
+    let events: BTreeSet<&str> = tour.steps.iter().map(|s| s.event.as_str()).collect();
+    assert!(events.contains("call.transferred"));
+}
+
+#[test]
+fn each_round_of_the_desktop_tour_calls_from_new_unknown_numbers() {
+    let callers = |round: u64| -> Vec<String> {
+        Scenario::desktop_tour_round(round)
+            .steps
+            .into_iter()
+            .filter_map(|s| match s.change {
+                Change::StartCall { raw_digits, .. } => Some(raw_digits),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(Scenario::desktop_tour_round(0), Scenario::desktop_tour());
+    let (first, second, later) = (callers(0), callers(1), callers(10_203));
+    assert_eq!(second[2], "+33 6 51 00 00 01");
+    assert_eq!(later[3], "+33 6 52 01 02 03");
+    for (index, (a, b)) in first.iter().zip(&second).enumerate() {
+        // The missed caller and the unknown caller (3rd and 4th) change; the others stay.
+        assert_eq!(
+            a == b,
+            ![2, 3].contains(&index),
+            "caller {index}: {a} / {b}"
+        );
+    }
+}

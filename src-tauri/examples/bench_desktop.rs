@@ -1,0 +1,478 @@
+//! The desktop benchmark: `cargo xtask bench-desktop` builds `ringside` and the
+//! `empty_window` baseline in release and runs this inside the desktop test environment.
+//!
+//! `bench_desktop --app PATH --baseline PATH [--starts N] [--rings N]` prints medians of:
+//!
+//! - **cold start**: from just before the process is spawned to its `tray` timing mark, and to
+//!   its `window` mark (the main window is built; the baseline's only window), over `--starts`
+//!   runs (5) of each app;
+//! - **resident memory** of the whole process tree (the app and every descendant:
+//!   WebKitWebProcess, WebKitNetworkProcess…), idle 5 s after start and with the card open 3 s
+//!   after the first card was drawn: the sum of `VmRSS` (`/proc/PID/status`) and the sum of
+//!   `Pss` (`/proc/PID/smaps_rollup`, where a shared page is divided among the processes that
+//!   map it, so the sum does not count it twice);
+//! - **ring → card visible**: from the `ring` mark (the hub accepted the call's `call.created`
+//!   webhook) to the `card` mark (the card window drew that call), over `--rings` calls (20)
+//!   3 s apart in one run, after a first ring that opens the card window; that first ring (in
+//!   each cold run) is reported apart.
+//!
+//! "Cold" means a new process, not an empty page cache: one untimed run of each app comes
+//! first. Both apps run with `RINGSIDE_TIMINGS=1` (see `ringside_lib::timings`); `ringside` runs as
+//! `--demo --demo-script` with a script of rings only, the first one 10 s after start.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use ringside_lib::timings::PREFIX;
+use ringside_sandbox::scenario::{demo, Change, Scenario, Step};
+
+/// Seconds of quiet before the first ring, and between rings (scenario seconds, played as is).
+const FIRST_RING_AT: i64 = 10;
+const RING_GAP: i64 = 3;
+const SETTLE_IDLE: Duration = Duration::from_secs(5);
+const SETTLE_CARD: Duration = Duration::from_secs(3);
+const WITHIN: Duration = Duration::from_secs(60);
+
+fn now_micros() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or_default()
+}
+
+/// One timing mark read from the app's stderr.
+#[derive(Debug, Clone)]
+struct Mark {
+    name: String,
+    micros: i64,
+    call: Option<u64>,
+}
+
+fn parse_mark(line: &str) -> Option<Mark> {
+    let mut words = line.strip_prefix(PREFIX)?.split_whitespace();
+    Some(Mark {
+        name: words.next()?.to_owned(),
+        micros: words.next()?.parse().ok()?,
+        call: words.next().and_then(|c| c.parse().ok()),
+    })
+}
+
+/// An app started for a measurement, in its own process group, stopped when dropped.
+struct Running {
+    child: Child,
+    spawned: i64,
+    marks: mpsc::Receiver<Mark>,
+}
+
+impl Running {
+    fn start(binary: &Path, args: &[String]) -> Running {
+        let spawned = now_micros();
+        let mut child = Command::new(binary)
+            .args(args)
+            .env("RINGSIDE_TIMINGS", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let (tx, marks) = mpsc::channel();
+        // Reads until the app is gone (a full pipe would block the app).
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(mark) = parse_mark(&line) {
+                    let _ = tx.send(mark);
+                }
+            }
+        });
+        Running {
+            child,
+            spawned,
+            marks,
+        }
+    }
+
+    /// The next mark with this name (and call), skipping others.
+    fn next(&self, name: &str, call: Option<u64>) -> Mark {
+        let deadline = Instant::now() + WITHIN;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.marks.recv_timeout(left) {
+                Ok(m) if m.name == name && (call.is_none() || m.call == call) => return m,
+                Ok(_) => {}
+                Err(_) => panic!("no `{name}` mark within {WITHIN:?}"),
+            }
+        }
+    }
+
+    fn memory(&self) -> Memory {
+        Memory::of_tree(self.child.id())
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let tree = descendants(self.child.id());
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
+        for pid in &tree {
+            let _ = Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .status();
+        }
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        let _ = self.child.wait();
+        // WebKit's helpers leave once their parent is gone; give them a moment.
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+/// A process and every descendant of it, from `/proc/*/stat`.
+fn descendants(root: u32) -> Vec<u32> {
+    let mut children: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // `pid (comm) state ppid …`: comm may hold spaces and parentheses.
+        let after = stat.rfind(')').map(|i| &stat[i + 1..]).unwrap_or("");
+        if let Some(ppid) = after.split_whitespace().nth(1).and_then(|p| p.parse().ok()) {
+            children.entry(ppid).or_default().push(pid);
+        }
+    }
+    let mut out = vec![root];
+    let mut next = 0;
+    while next < out.len() {
+        out.extend(children.get(&out[next]).cloned().unwrap_or_default());
+        next += 1;
+    }
+    out
+}
+
+/// Resident memory of a process tree, in KiB, and each process's name and PSS.
+#[derive(Debug, Clone, Default)]
+struct Memory {
+    processes: usize,
+    rss: u64,
+    pss: u64,
+    each: Vec<(String, u64)>,
+}
+
+fn kib_field(path: PathBuf, field: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let line = text.lines().find(|l| l.starts_with(field))?;
+    line[field.len()..].split_whitespace().next()?.parse().ok()
+}
+
+impl Memory {
+    fn of_tree(root: u32) -> Memory {
+        let mut memory = Memory::default();
+        for pid in descendants(root) {
+            let dir = PathBuf::from(format!("/proc/{pid}"));
+            if let Some(rss) = kib_field(dir.join("status"), "VmRSS:") {
+                let pss = kib_field(dir.join("smaps_rollup"), "Pss:").unwrap_or(0);
+                let name = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
+                memory.processes += 1;
+                memory.rss += rss;
+                memory.pss += pss;
+                memory.each.push((name.trim().to_owned(), pss));
+            }
+        }
+        memory
+    }
+}
+
+/// `count` inbound calls that ring and stay ringing, `RING_GAP` s apart, from the demo's known
+/// callers in turn (a lead, a user, the shared number, the hostile name…).
+fn rings(count: usize) -> Scenario {
+    let callers = [
+        demo::JANE,
+        demo::JOHN,
+        demo::SOPHIE,
+        demo::SHARED,
+        demo::HOSTILE,
+    ];
+    let steps = (0..count)
+        .map(|i| Step {
+            subject: format!("ring-{i}"),
+            at: FIRST_RING_AT + i as i64 * RING_GAP,
+            event: "call.created".into(),
+            change: Change::StartCall {
+                direction: "inbound".into(),
+                raw_digits: callers[i % callers.len()].into(),
+                line: demo::SUPPORT_FR,
+                user: None,
+            },
+        })
+        .collect();
+    Scenario::new("desktop benchmark", steps)
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    match values.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => values[n / 2],
+        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
+}
+
+fn percentile(values: &mut [f64], p: f64) -> f64 {
+    values.sort_by(f64::total_cmp);
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * values.len() as f64).ceil() as usize;
+    values[rank.clamp(1, values.len()) - 1]
+}
+
+/// Medians of several runs of one app.
+#[derive(Debug, Default)]
+struct Figures {
+    tray_ms: Vec<f64>,
+    start_ms: Vec<f64>,
+    idle: Vec<Memory>,
+    card: Vec<Memory>,
+    first_ring_ms: Vec<f64>,
+}
+
+fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+fn median_of(memories: &[Memory], pick: impl Fn(&Memory) -> f64) -> f64 {
+    median(&mut memories.iter().map(pick).collect::<Vec<_>>())
+}
+
+fn baseline_run(binary: &Path, figures: &mut Figures) {
+    let run = Running::start(binary, &[]);
+    let ready = run.next("window", None);
+    figures
+        .start_ms
+        .push((ready.micros - run.spawned) as f64 / 1000.0);
+    std::thread::sleep(SETTLE_IDLE);
+    figures.idle.push(run.memory());
+}
+
+fn app_args(script: &Path) -> Vec<String> {
+    vec![
+        "--demo".into(),
+        "--demo-step-ms".into(),
+        (FIRST_RING_AT * 1000).to_string(),
+        "--demo-script".into(),
+        script.display().to_string(),
+    ]
+}
+
+fn app_cold_run(binary: &Path, script: &Path, figures: &mut Figures) {
+    let run = Running::start(binary, &app_args(script));
+    let tray = run.next("tray", None);
+    let window = run.next("window", None);
+    figures
+        .tray_ms
+        .push((tray.micros - run.spawned) as f64 / 1000.0);
+    figures
+        .start_ms
+        .push((window.micros - run.spawned) as f64 / 1000.0);
+    std::thread::sleep(SETTLE_IDLE);
+    figures.idle.push(run.memory());
+    let ring = run.next("ring", None);
+    let card = run.next("card", ring.call);
+    figures
+        .first_ring_ms
+        .push((card.micros - ring.micros) as f64 / 1000.0);
+    std::thread::sleep(SETTLE_CARD);
+    figures.card.push(run.memory());
+}
+
+/// One run of a script of `count` rings: each ring's latency to its card, in ms, but the
+/// first's (it also opens the card window).
+fn ring_run(binary: &Path, script: &Path, count: usize) -> Vec<f64> {
+    let run = Running::start(binary, &app_args(script));
+    run.next("tray", None);
+    let mut rung: BTreeMap<u64, i64> = BTreeMap::new();
+    let mut latencies = Vec::new();
+    let deadline = Instant::now() + WITHIN + Duration::from_secs(RING_GAP as u64 * count as u64);
+    while latencies.len() < count {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let mark = run
+            .marks
+            .recv_timeout(left)
+            .unwrap_or_else(|_| panic!("only {} of {count} cards were drawn", latencies.len()));
+        match (mark.name.as_str(), mark.call) {
+            ("ring", Some(call)) => {
+                rung.insert(call, mark.micros);
+            }
+            ("card", Some(call)) => {
+                if let Some(at) = rung.remove(&call) {
+                    latencies.push((mark.micros - at) as f64 / 1000.0);
+                }
+            }
+            _ => {}
+        }
+    }
+    latencies.remove(0);
+    latencies
+}
+
+fn arg(args: &[String], name: &str) -> Option<String> {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let usage = "usage: bench_desktop --app PATH --baseline PATH [--starts N] [--rings N]";
+    let app = PathBuf::from(arg(&args, "--app").expect(usage));
+    let baseline = PathBuf::from(arg(&args, "--baseline").expect(usage));
+    let starts: usize = arg(&args, "--starts").map_or(5, |n| n.parse().expect(usage));
+    let count: usize = arg(&args, "--rings").map_or(20, |n| n.parse().expect(usage));
+    if std::env::var_os("DISPLAY").is_none() {
+        eprintln!("no display: run it through `cargo xtask bench-desktop`");
+        std::process::exit(2);
+    }
+
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let one = dir.path().join("one-ring.json");
+    let many = dir.path().join("rings.json");
+    std::fs::write(&one, serde_json::to_string(&rings(1)).unwrap()).unwrap();
+    std::fs::write(&many, serde_json::to_string(&rings(count + 1)).unwrap()).unwrap();
+
+    // One untimed run of each first: the session's accessibility bus starts with the first GTK
+    // app, and the binaries and libraries come into the page cache.
+    eprintln!("warm-up");
+    baseline_run(&baseline, &mut Figures::default());
+    app_cold_run(&app, &one, &mut Figures::default());
+    let mut base = Figures::default();
+    let mut ours = Figures::default();
+    for run in 1..=starts {
+        eprintln!("cold start {run}/{starts}");
+        baseline_run(&baseline, &mut base);
+        app_cold_run(&app, &one, &mut ours);
+    }
+    eprintln!("{count} rings, {RING_GAP} s apart");
+    let mut latencies = ring_run(&app, &many, count + 1);
+
+    let ratio = |a: f64, b: f64| format!("{:.2}×", a / b);
+    let row = |what: &str, ours: f64, base: Option<f64>, unit: &str| match base {
+        Some(b) => println!(
+            "{what:<44} {:>10} {:>14} {:>8}",
+            format!("{ours:.1} {unit}"),
+            format!("{b:.1} {unit}"),
+            ratio(ours, b)
+        ),
+        None => println!(
+            "{what:<44} {:>10} {:>14} {:>8}",
+            format!("{ours:.1} {unit}"),
+            "—",
+            "—"
+        ),
+    };
+    println!();
+    println!("Desktop benchmark (release; medians of {starts} cold starts and {count} rings)");
+    println!(
+        "{:<44} {:>10} {:>14} {:>8}",
+        "", "ringside", "empty window", "ratio"
+    );
+    row(
+        "cold start: spawn → tray ready",
+        median(&mut ours.tray_ms),
+        None,
+        "ms",
+    );
+    row(
+        "cold start: spawn → (main) window built",
+        median(&mut ours.start_ms),
+        Some(median(&mut base.start_ms)),
+        "ms",
+    );
+    let rss = |m: &Memory| mib(m.rss);
+    let pss = |m: &Memory| mib(m.pss);
+    let procs = |m: &Memory| m.processes as f64;
+    row(
+        "memory idle, RSS summed over processes",
+        median_of(&ours.idle, rss),
+        Some(median_of(&base.idle, rss)),
+        "MiB",
+    );
+    row(
+        "memory idle, PSS summed over processes",
+        median_of(&ours.idle, pss),
+        Some(median_of(&base.idle, pss)),
+        "MiB",
+    );
+    row(
+        "memory with the card open, RSS",
+        median_of(&ours.card, rss),
+        Some(median_of(&base.idle, rss)),
+        "MiB",
+    );
+    row(
+        "memory with the card open, PSS",
+        median_of(&ours.card, pss),
+        Some(median_of(&base.idle, pss)),
+        "MiB",
+    );
+    row(
+        "processes, idle",
+        median_of(&ours.idle, procs),
+        Some(median_of(&base.idle, procs)),
+        "",
+    );
+    row(
+        "processes, card open",
+        median_of(&ours.card, procs),
+        Some(median_of(&base.idle, procs)),
+        "",
+    );
+    row("ring → card visible", median(&mut latencies), None, "ms");
+    row(
+        "ring → card visible, p90",
+        percentile(&mut latencies, 90.0),
+        None,
+        "ms",
+    );
+    row(
+        "first ring of a run (creates the card window)",
+        median(&mut ours.first_ring_ms),
+        None,
+        "ms",
+    );
+    println!();
+    println!(
+        "The memory ratios compare with the empty window idle. RSS counts shared pages once per process; PSS divides them."
+    );
+    let each = |what: &str, memory: Option<&Memory>| {
+        let list: Vec<String> = memory
+            .map(|m| {
+                m.each
+                    .iter()
+                    .map(|(n, pss)| format!("{n} {:.0}", mib(*pss)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        println!(
+            "PSS by process (MiB), {what} (last run): {}",
+            list.join(", ")
+        );
+    };
+    each("empty window", base.idle.last());
+    each("ringside idle", ours.idle.last());
+    each("ringside, card open", ours.card.last());
+}

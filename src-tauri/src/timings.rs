@@ -1,0 +1,36 @@
+//! Timing marks for the desktop benchmark (`cargo xtask bench-desktop`). With
+//! `RINGSIDE_TIMINGS=1` the app prints one line to stderr per mark:
+//! `ringside-timing <mark> <UNIX time in µs> [<call id>]`. The marks: `tray` (the tray icon
+//! exists), `window` (the main window is built), `ring` (the hub accepted a demo call's
+//! `call.created` webhook) and `card` (the card window drew that call, as its page
+//! acknowledges). Without the variable nothing is printed.
+
+use std::sync::OnceLock;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The environment variable that turns the marks on.
+pub const VARIABLE: &str = "RINGSIDE_TIMINGS";
+
+/// The first word of every mark line.
+pub const PREFIX: &str = "ringside-timing";
+
+/// Whether marks are printed (read once).
+pub fn enabled() -> bool {
+    static ON: OnceLock<bool> = OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os(VARIABLE).is_some_and(|v| v == "1"))
+}
+
+/// Prints a mark now, if marks are on.
+pub fn mark(name: &str, call_id: Option<u64>) {
+    if !enabled() {
+        return;
+    }
+    let micros = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros())
+        .unwrap_or_default();
+    match call_id {
+        Some(id) => eprintln!("{PREFIX} {name} {micros} {id}"),
+        None => eprintln!("{PREFIX} {name} {micros}"),
+    }
+}

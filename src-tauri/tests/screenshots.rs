@@ -1,0 +1,178 @@
+//! The README's screenshots, taken from the real app: `cargo xtask screenshots` runs this
+//! ignored test inside the desktop test environment. The app runs in demo mode with a
+//! `--demo-script` that logs an SMS, a missed call and a transfer, then leaves five calls
+//! ringing (a known lead, the hostile name, an unknown caller, an anonymous caller, the shared
+//! number); the test shows each card through the main window's `show_card` command and saves
+//! PNGs of the card window and of the main window's history and settings into
+//! `src-tauri/screenshots/` (or `$RINGSIDE_SCREENSHOTS_DIR`).
+
+mod support;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use ringside_sandbox::scenario::{demo, Scenario};
+use serde_json::{json, Value};
+
+use support::{Session, CARD_TITLE, MAIN_TITLE};
+
+/// Only the ringing of a call: it stays ringing, as the card is best seen.
+fn ringing(scenario: Scenario) -> Scenario {
+    let steps = scenario
+        .steps
+        .into_iter()
+        .filter(|s| ["call.created", "call.ringing_on_agent"].contains(&s.event.as_str()))
+        .collect();
+    Scenario { steps, ..scenario }
+}
+
+fn script() -> Scenario {
+    use demo::*;
+    Scenario::one_after_another(
+        "screenshots",
+        vec![
+            Scenario::sms_inbound(SOPHIE, SALES_US, "Can you call me back after 5 pm?"),
+            Scenario::missed(UNKNOWN, SUPPORT_FR),
+            Scenario::transfer(JOHN, SALES_US, ALICE, BOB, true),
+            ringing(Scenario::inbound_answered(HOSTILE, SUPPORT_FR, ALICE)),
+            ringing(Scenario::anonymous(SUPPORT_FR, ALICE)),
+            ringing(Scenario::shared_number(SHARED, SUPPORT_FR, ALICE)),
+            ringing(Scenario::unknown_caller(NEW_CALLER, SUPPORT_FR, ALICE)),
+            ringing(Scenario::inbound_answered(JANE, SUPPORT_FR, ALICE)),
+        ],
+        2,
+    )
+}
+
+/// Invokes a command from the current window; its answer or its `{code, message}` error.
+async fn invoke(session: &Session, command: &str, args: Value) -> Result<Value, Value> {
+    let script = "const done = arguments[arguments.length - 1];
+        window.__TAURI__.core.invoke(arguments[0], arguments[1])
+            .then((value) => done({ value }), (error) => done({ error }));";
+    let answer = session.execute_async(script, json!([command, args])).await;
+    match answer.get("error") {
+        Some(error) => Err(error.clone()),
+        None => Ok(answer["value"].clone()),
+    }
+}
+
+/// The five ringing cards, once the script has played and the other three are logged.
+async fn cards_when_ready(session: &Session) -> Vec<Value> {
+    let start = Instant::now();
+    loop {
+        // The hub is still starting when the page is first up: errors mean "not yet".
+        let cards = invoke(session, "recent_cards", json!({"limit": 20})).await;
+        let ringing: Vec<Value> = cards
+            .unwrap_or_default()
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|c| c["state"] == "ringing" && c["card"]["contact"].is_object())
+            .collect();
+        let history = invoke(session, "history", json!({})).await;
+        let logged = history.unwrap_or_default()["items"]
+            .as_array()
+            .map_or(0, |i| i.iter().filter(|i| i["status"] == "logged").count());
+        if ringing.len() == 5 && logged >= 3 {
+            return ringing;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(90),
+            "the script did not play: {} ringing cards, {logged} logged",
+            ringing.len()
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// What the card shows as the caller's name (see `who` in `ui/js/card.js`).
+fn shown_name(card: &Value) -> String {
+    let contact = &card["card"]["contact"];
+    match contact["name"].as_str() {
+        Some(name) if !name.is_empty() => name.to_owned(),
+        _ => "Anonymous caller".to_owned(),
+    }
+}
+
+/// The file each kind of card is saved as.
+fn file_for(card: &Value) -> &'static str {
+    let contact = &card["card"]["contact"];
+    match (contact["status"].as_str(), contact["name"].as_str()) {
+        (Some("existing"), Some("Jane Roe")) => "card-known.png",
+        (Some("existing"), _) => "card-hostile-name.png",
+        (Some("new"), _) => "card-new.png",
+        (Some("anonymous"), _) => "card-anonymous.png",
+        (Some("ambiguous"), _) => "card-shared-number.png",
+        other => panic!("an unexpected card: {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "writes the README's screenshots: run by `cargo xtask screenshots`"]
+async fn screenshots_of_each_card_and_the_main_window() {
+    if !support::in_test_environment() {
+        return;
+    }
+    let out = std::env::var_os("RINGSIDE_SCREENSHOTS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("screenshots"));
+    std::fs::create_dir_all(&out).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let script_path = dir.path().join("screenshots.json");
+    std::fs::write(&script_path, serde_json::to_string(&script()).unwrap()).unwrap();
+
+    let driver = support::Driver::start().await;
+    let session = driver
+        .session(&[
+            "--demo".into(),
+            "--demo-step-ms".into(),
+            "200".into(),
+            "--demo-script".into(),
+            script_path.display().to_string(),
+        ])
+        .await;
+    session.switch_to(MAIN_TITLE, Duration::from_secs(30)).await;
+    let cards = cards_when_ready(&session).await;
+
+    let mut saved = Vec::new();
+    for card in &cards {
+        let file = file_for(card);
+        invoke(&session, "show_card", json!({"callId": card["call_id"]}))
+            .await
+            .unwrap();
+        session.switch_to(CARD_TITLE, Duration::from_secs(10)).await;
+        session
+            .until_text("#contact-name", &shown_name(card), Duration::from_secs(10))
+            .await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        session.screenshot(&out.join(file)).await;
+        saved.push(file);
+        session.switch_to(MAIN_TITLE, Duration::from_secs(10)).await;
+    }
+    saved.sort();
+    assert_eq!(
+        saved,
+        [
+            "card-anonymous.png",
+            "card-hostile-name.png",
+            "card-known.png",
+            "card-new.png",
+            "card-shared-number.png"
+        ]
+    );
+
+    session.click("[data-tab=history]").await;
+    let start = Instant::now();
+    while session.count("#history tr").await < 8 {
+        assert!(start.elapsed() < Duration::from_secs(10), "no history");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    session.screenshot(&out.join("main-history.png")).await;
+    session.click("[data-tab=settings]").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    session.screenshot(&out.join("main-settings.png")).await;
+    session.end().await;
+    eprintln!("screenshots saved in {}", out.display());
+}
