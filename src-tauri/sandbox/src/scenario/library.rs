@@ -392,8 +392,9 @@ impl Scenario {
     /// so that each card has the window to itself: a known lead (Jane Roe, whose open
     /// conversation's owner Bob is in a call), the lead with the hostile name, a missed call
     /// from an unknown number, an unknown caller answered, an anonymous caller, the number two
-    /// contacts share (the picker), an inbound SMS, and a call transferred from Alice to Bob.
-    /// Alice (the demo's agent) answers every call.
+    /// contacts share (the picker), an inbound SMS, a call transferred from Alice to Bob, and a
+    /// call from Sophie Martin that Alice tags and comments in Aircall after it ended (the tags
+    /// and comments reach Intercom's conversation). Alice (the demo's agent) answers every call.
     pub fn desktop_tour() -> Scenario {
         Scenario::desktop_tour_round(0)
     }
@@ -428,6 +429,7 @@ impl Scenario {
                 Scenario::shared_number(SHARED, SUPPORT_FR, ALICE),
                 Scenario::sms_inbound(SOPHIE, SALES_US, "Can you call me back after 5 pm?"),
                 Scenario::transfer(JOHN, SALES_US, ALICE, BOB, true),
+                Scenario::tags_and_comments(SOPHIE, SALES_US, ALICE),
             ],
             5,
         )

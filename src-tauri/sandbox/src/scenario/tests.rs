@@ -183,6 +183,7 @@ async fn the_desktop_tour_plays_each_kind_of_caller_in_turn() {
             format!("call {}", demo::SHARED),
             format!("message {}", demo::SOPHIE),
             format!("call {}", demo::JOHN),
+            format!("call {}", demo::SOPHIE),
         ]
     );
     // One after the other: every subject's steps end before the next subject's begin.
@@ -198,7 +199,9 @@ async fn the_desktop_tour_plays_each_kind_of_caller_in_turn() {
         );
     }
     let events: BTreeSet<&str> = tour.steps.iter().map(|s| s.event.as_str()).collect();
-    assert!(events.contains("call.transferred"));
+    for event in ["call.transferred", "call.tagged", "call.commented"] {
+        assert!(events.contains(event), "{event}");
+    }
 }
 
 #[test]
