@@ -4,7 +4,8 @@
 //! ringing (a known lead, the hostile name, an unknown caller, an anonymous caller, the shared
 //! number); the test shows each card through the main window's `show_card` command and saves
 //! PNGs of the card window and of the main window's history and settings into
-//! `src-tauri/screenshots/` (or `$RINGSIDE_SCREENSHOTS_DIR`).
+//! `src-tauri/screenshots/` (or `$RINGSIDE_SCREENSHOTS_DIR`); then it starts the app once more
+//! with nothing configured and saves the first run's setup.
 
 mod support;
 
@@ -173,6 +174,23 @@ async fn screenshots_of_each_card_and_the_main_window() {
     session.click("[data-tab=settings]").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     session.screenshot(&out.join("main-settings.png")).await;
+    session.end().await;
+
+    // The first run: nothing configured, the setup.
+    let fresh = tempfile::tempdir().unwrap();
+    let driver =
+        support::Driver::start_with(&[("RINGSIDE_DATA_DIR", fresh.path().as_os_str())]).await;
+    let session = driver.session(&[]).await;
+    session.switch_to(MAIN_TITLE, Duration::from_secs(30)).await;
+    session
+        .until_text(
+            "#tab-setup h1",
+            "Welcome to Ringside",
+            Duration::from_secs(20),
+        )
+        .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    session.screenshot(&out.join("main-setup.png")).await;
     session.end().await;
     eprintln!("screenshots saved in {}", out.display());
 }
