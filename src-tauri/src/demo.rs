@@ -63,7 +63,7 @@ impl DemoSetup {
     }
 }
 
-/// The default longest pause between two steps: the tour's eight callers take about a minute.
+/// The default longest pause between two steps: the tour's nine callers take about a minute.
 pub const DEFAULT_STEP: Duration = Duration::from_secs(2);
 
 /// The demo's sandbox and the hub's webhook receiver: where Aircall's part is played.
