@@ -151,3 +151,48 @@ async fn a_shared_number_is_not_logged_until_an_agent_picks_the_contact() {
     assert!(run.logged(PAUL).is_empty());
     assert_eq!(run.call_status("call").0, "logged");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_contact_picked_while_the_shared_number_rings_gets_the_call_when_it_ends() {
+    let app = TestApp::demo().await;
+    let hub = start_hub(&app, Settings::default()).await;
+    let player = player(hub.local_addr());
+    let scenario = Scenario::shared_number(demo::SHARED, demo::SUPPORT_FR, demo::BOB);
+    let mut playback = player.playback(&app.sandbox, &scenario);
+    assert_eq!(playback.step().await.unwrap(), Some(200), "call.created");
+    settle(hub.store(), Duration::from_secs(10)).await;
+
+    // The agent picks Claire on the card while the call still rings.
+    let token = hub.store().add_agent("bob@acme.io", 0).unwrap();
+    let response = reqwest::Client::new()
+        .post(format!(
+            "http://{}/api/v1/calls/{}/contact",
+            hub.local_addr(),
+            playback.call("call").unwrap()
+        ))
+        .bearer_auth(token.expose())
+        .json(&json!({ "contact_id": CLAIRE }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 202);
+    while let Some(status) = playback.step().await.unwrap() {
+        assert_eq!(status, 200);
+    }
+    settle(hub.store(), Duration::from_secs(10)).await;
+    let logged = |contact: &str| {
+        app.sandbox
+            .intercom()
+            .conversations_of(contact)
+            .into_iter()
+            .filter(|c| c.source.body.starts_with('['))
+            .collect::<Vec<_>>()
+    };
+    let claire = logged(CLAIRE);
+    assert_eq!(claire.len(), 1, "{claire:#?}");
+    assert_eq!(
+        claire[0].source.body,
+        "[Inbound answered call] on Support FR"
+    );
+    assert!(logged(PAUL).is_empty());
+}
