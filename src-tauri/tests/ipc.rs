@@ -175,6 +175,23 @@ impl TestApp {
     }
 }
 
+/// An app connected to a hub that is not there (nothing listens on port 9 of loopback).
+fn app_on_a_dead_hub() -> TestApp {
+    app_with(|journal, vault, dir, sink| {
+        Settings {
+            mode: ModeKind::Connected,
+            hub_url: "http://127.0.0.1:9".into(),
+            ..Settings::default()
+        }
+        .save(&journal)
+        .unwrap();
+        vault
+            .set(SecretName::AgentToken, &Secret::new("agent-token"))
+            .unwrap();
+        Desk::new(journal, vault, dir, None, sink)
+    })
+}
+
 fn block<F: Future>(f: F) -> F::Output {
     tauri::async_runtime::block_on(f)
 }
@@ -530,20 +547,7 @@ fn settings_and_secrets_are_saved_and_secrets_never_shown() {
 
 #[test]
 fn while_the_hub_is_unreachable_a_note_is_queued_and_the_status_says_so() {
-    let t = app_with(|journal, vault, dir, sink| {
-        Settings {
-            mode: ModeKind::Connected,
-            // Nothing listens on port 9 of loopback.
-            hub_url: "http://127.0.0.1:9".into(),
-            ..Settings::default()
-        }
-        .save(&journal)
-        .unwrap();
-        vault
-            .set(SecretName::AgentToken, &Secret::new("agent-token"))
-            .unwrap();
-        Desk::new(journal, vault, dir, None, sink)
-    });
+    let t = app_on_a_dead_hub();
     block(t.desk.connect()).unwrap();
     t.until("the stream to fail", |t| {
         t.invoke_ok(&t.card, "status", json!({}))["connection"]["state"] == "reconnecting"
@@ -793,19 +797,7 @@ fn the_main_window_reads_the_hubs_integration_settings_and_sync_status() {
 
 #[test]
 fn without_a_hub_the_sync_status_says_why() {
-    let t = app_with(|journal, vault, dir, sink| {
-        Settings {
-            mode: ModeKind::Connected,
-            hub_url: "http://127.0.0.1:9".into(),
-            ..Settings::default()
-        }
-        .save(&journal)
-        .unwrap();
-        vault
-            .set(SecretName::AgentToken, &Secret::new("agent-token"))
-            .unwrap();
-        Desk::new(journal, vault, dir, None, sink)
-    });
+    let t = app_on_a_dead_hub();
     block(t.desk.connect()).unwrap();
     let offline = t.invoke(&t.main, "sync_status", json!({})).unwrap_err();
     assert_eq!(offline["code"], "offline");
