@@ -849,6 +849,10 @@ fn the_first_run_opens_the_setup_and_its_checks_say_what_works_and_what_to_fix()
     // Nothing saved: the main window opens the setup, and the check names the first step.
     let view = t.invoke_ok(&t.main, "settings", json!({}));
     assert_eq!(view["first_run"], true);
+    assert_eq!(
+        t.invoke_ok(&t.main, "status", json!({}))["mode"],
+        "not set up"
+    );
     assert!(failed(&check(&t), "Hub").contains("enter the hub URL"));
     // The card window cannot check or start anything.
     assert!(t.invoke(&t.card, "check_setup", json!({})).is_err());

@@ -74,7 +74,7 @@ pub enum Mode {
 /// The app's status, for the tray and the windows.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Status {
-    /// `connected`, `standalone` or `demo`.
+    /// `connected`, `standalone`, `demo`, or `not set up` before the first settings are saved.
     pub mode: String,
     /// The hub's address.
     pub hub: Option<String>,
@@ -252,6 +252,8 @@ impl Desk {
     pub fn status(&self) -> Result<Status> {
         let mode = match self.mode {
             Mode::Demo => "demo".to_owned(),
+            // The first run: the setup is open and no mode is chosen yet.
+            Mode::Configured if self.first_run()? => "not set up".to_owned(),
             Mode::Configured => match self.settings()?.mode {
                 crate::settings::ModeKind::Connected => "connected".to_owned(),
                 crate::settings::ModeKind::Standalone => "standalone".to_owned(),
