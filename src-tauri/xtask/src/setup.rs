@@ -39,10 +39,24 @@ pub const TEST: &[&str] = &[
 
 fn installed(package: &str) -> bool {
     Command::new("dpkg-query")
-        .args(["-W", "-f=${Status}", package])
+        .args(["-W", "-f=${Status}\\n", package])
         .output()
-        .map(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).ends_with("installed"))
+        .map(|o| o.status.success() && status_says_installed(&String::from_utf8_lossy(&o.stdout)))
         .unwrap_or(false)
+}
+
+/// Whether `dpkg-query -W -f='${Status}\n'` says the package is installed: its status is three
+/// words (wanted, error flag, state), one line per architecture, and only the state `installed`
+/// counts. A package dpkg has heard of but never installed reads `unknown ok not-installed`, one
+/// removed with its configuration kept `deinstall ok config-files`, one whose set-up was
+/// interrupted `install ok half-configured`.
+fn status_says_installed(status: &str) -> bool {
+    let mut lines = status.lines().filter(|l| !l.trim().is_empty()).peekable();
+    lines.peek().is_some()
+        && lines.all(|line| {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            matches!(words.as_slice(), [_, "ok", "installed"])
+        })
 }
 
 fn is_root() -> bool {
@@ -155,5 +169,31 @@ pub fn ensure_tauri_driver(cargo: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!("`cargo install tauri-driver` failed ({status})"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::status_says_installed;
+
+    /// The strings are `dpkg-query -W -f='${Status}\n'`'s own, read off Debian 12.
+    #[test]
+    fn only_the_installed_state_counts() {
+        assert!(status_says_installed("install ok installed\n"));
+        assert!(status_says_installed("hold ok installed\n"));
+        assert!(status_says_installed(
+            "install ok installed\ninstall ok installed\n"
+        ));
+        for missing in [
+            "unknown ok not-installed\n",
+            "deinstall ok config-files\n",
+            "install ok half-configured\n",
+            "install ok unpacked\n",
+            "install reinstreq half-installed\n",
+            "install ok installed\nunknown ok not-installed\n",
+            "",
+        ] {
+            assert!(!status_says_installed(missing), "{missing:?}");
+        }
     }
 }
