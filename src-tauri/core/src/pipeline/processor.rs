@@ -3,19 +3,20 @@
 //!
 //! A crash before the transaction commits leaves the webhook pending, to be processed again;
 //! after it, the webhook is done. Either way nothing is lost or doubled, and the rules' memory
-//! makes a redelivered webhook a no-op.
-
-use serde_json::Value;
+//! makes a redelivered webhook a no-op. A webhook whose processing panics is set aside as
+//! failed, with the panic's message, and the others go on.
 
 use crate::aircall::{Call, Message};
 use crate::card::Clock;
-use crate::hub::events::HubEvent;
-use crate::rules::{self, CallMemory, Effect, MessageMemory, Planned, Settings};
-use crate::store::{InboxItem, Lane, NewEffect, NewEvent, Store, StoreError, Subject};
+use crate::rules::{self, Planned, Settings};
+use crate::store::{InboxItem, Lane, NewEffect, NewEvent, Origin, Store, StoreError};
 use crate::webhook::{CallEvent, Event, MessageEvent};
 
+use super::events::HubEvent;
+use super::subject::{Status, Subject, SubjectKey, Tracked};
+
 /// What one webhook changes: its subject, the effects to queue and the events to log.
-type Outcome = (Option<Subject>, Vec<Planned>, Vec<NewEvent>);
+type Outcome = (Subject, Vec<Planned>, Vec<NewEvent>);
 
 /// Turns inbox rows into subjects, effects and events.
 #[derive(Clone)]
@@ -38,12 +39,25 @@ impl std::fmt::Debug for Processor {
 pub struct Processed {
     /// Webhooks handled.
     pub webhooks: usize,
-    /// Effects queued.
+    /// Logging effects queued.
     pub effects: usize,
+    /// Cards to build (ringing calls).
+    pub cards: usize,
     /// Agent events written.
     pub events: usize,
     /// Aircall users whose availability may have changed (from user events), to refresh.
     pub users: Vec<u64>,
+    /// Webhooks set aside because processing them failed (a panic), with the reason.
+    pub failed: usize,
+}
+
+/// What one webhook did.
+#[derive(Debug, Default)]
+struct One {
+    effects: usize,
+    cards: usize,
+    events: usize,
+    user: Option<u64>,
 }
 
 impl Processor {
@@ -65,16 +79,34 @@ impl Processor {
                 return Ok(total);
             }
             for item in batch {
-                let (effects, events, user) = self.process(&item)?;
                 total.webhooks += 1;
-                total.effects += effects;
-                total.events += events;
-                total.users.extend(user);
+                let run =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.process(&item)));
+                match run {
+                    Ok(result) => {
+                        let one = result?;
+                        total.effects += one.effects;
+                        total.cards += one.cards;
+                        total.events += one.events;
+                        total.users.extend(one.user);
+                    }
+                    Err(panic) => {
+                        let why = panic_message(panic.as_ref());
+                        tracing::error!(inbox = item.id, event = %item.event.event, reason = %why, "processing a webhook panicked; it is set aside");
+                        self.store.inbox_finish(
+                            item.id,
+                            "failed",
+                            Some(&format!("processing failed: {why}")),
+                            (self.clock)(),
+                        )?;
+                        total.failed += 1;
+                    }
+                }
             }
         }
     }
 
-    fn process(&self, item: &InboxItem) -> Result<(usize, usize, Option<u64>), StoreError> {
+    fn process(&self, item: &InboxItem) -> Result<One, StoreError> {
         let now = (self.clock)();
         let event = match Event::from_stored(&item.event) {
             Ok(e) => e,
@@ -82,7 +114,7 @@ impl Processor {
                 tracing::warn!(inbox = item.id, error = %e, "webhook with unexpected data set aside");
                 self.store
                     .inbox_finish(item.id, "failed", Some(&e.to_string()), now)?;
-                return Ok((0, 0, None));
+                return Ok(One::default());
             }
         };
         let (subject, planned, events) = match event {
@@ -99,7 +131,10 @@ impl Processor {
             // The payload does not carry the live availability: the hub reads it from Aircall.
             Event::User(user) => {
                 self.store.apply_processed(item.id, None, &[], &[], now)?;
-                return Ok((0, 0, Some(user.user_id)));
+                return Ok(One {
+                    user: Some(user.user_id),
+                    ..One::default()
+                });
             }
             Event::Ignored { name } => {
                 self.store.inbox_finish(
@@ -108,25 +143,29 @@ impl Processor {
                     Some(&format!("`{name}` is not an event Ringside acts on")),
                     now,
                 )?;
-                return Ok((0, 0, None));
+                return Ok(One::default());
             }
         };
         let effects: Vec<NewEffect> = planned
             .into_iter()
             .map(|p| NewEffect {
-                lane: if p.effect == Effect::PushInsightCard {
-                    Lane::Interactive
-                } else {
-                    Lane::Logging
-                },
-                effect: serde_json::to_value(&p.effect).unwrap_or(Value::Null),
-                needs_conversation: p.effect.needs_conversation(),
                 key: p.key,
+                effect: p.effect,
+                origin: Origin::Rules,
             })
             .collect();
+        let cards = effects
+            .iter()
+            .filter(|e| Lane::of(&e.effect) == Lane::Interactive)
+            .count();
         self.store
-            .apply_processed(item.id, subject.as_ref(), &effects, &events, now)?;
-        Ok((effects.len(), events.len(), None))
+            .apply_processed(item.id, Some(&subject), &effects, &events, now)?;
+        Ok(One {
+            effects: effects.len() - cards,
+            cards,
+            events: events.len(),
+            user: None,
+        })
     }
 
     fn on_call(
@@ -136,42 +175,32 @@ impl Processor {
         timestamp: i64,
         now: i64,
     ) -> Result<Outcome, StoreError> {
-        let id = call.id.to_string();
-        let previous = self.store.subject("call", &id)?;
+        let previous = self.store.subject(&SubjectKey::call(call.id))?;
         let rank = call_rank(&call);
-        let (best, advanced) = match &previous {
-            Some(p) if (p.rank, p.event_time) > (rank, timestamp) => {
-                match serde_json::from_value::<Call>(p.snapshot.clone()) {
-                    Ok(kept) => (kept, false),
-                    Err(_) => (call.clone(), true),
-                }
+        let (kept, memory) = match previous.as_ref().map(|p| (&p.tracked, p)) {
+            Some((Tracked::Call { call: kept, memory }, p)) => {
+                let newer = (p.rank, p.event_time) <= (rank, timestamp);
+                ((!newer).then(|| kept.as_ref().clone()), memory.clone())
             }
-            _ => (call.clone(), true),
+            _ => (None, Default::default()),
         };
-        let mut memory: CallMemory = previous
-            .as_ref()
-            .and_then(|p| serde_json::from_value(p.memory.clone()).ok())
-            .unwrap_or_default();
+        let advanced = kept.is_none();
+        let best = kept.unwrap_or_else(|| call.clone());
+        let mut memory = memory;
         if kind == CallEvent::UnsuccessfulTransfer {
             memory.transfer_failed(&call);
         }
         let (planned, memory) = rules::plan_call(kind, &best, timestamp, &memory, &self.settings);
 
         let done = rules::is_done(&best, kind);
-        let status = if rules::call_not_logged(&best, &self.settings).is_some() && done {
-            "off"
-        } else if done {
-            "queued"
-        } else {
-            "live"
-        };
-        let reason = if status == "off" {
-            rules::call_not_logged(&best, &self.settings).map(str::to_owned)
-        } else {
-            None
+        let not_logged = rules::call_not_logged(&best, &self.settings).filter(|_| done);
+        let status = match (not_logged, done) {
+            (Some(_), _) => Status::Off,
+            (None, true) => Status::Queued,
+            (None, false) => Status::Live,
         };
         let was_done = previous.as_ref().is_some_and(|p| p.rank >= 2);
-        let audience = audience_of_call(&best);
+        let audience = super::subject::audience_of_call(&best);
         let mut events = Vec::new();
         if advanced {
             let e = match kind {
@@ -196,35 +225,32 @@ impl Processor {
             };
             events.extend(e.map(|e| e.to_new(audience.clone())));
         }
-        if status == "off" && previous.as_ref().map(|p| p.status.as_str()) != Some("off") {
+        if status == Status::Off && previous.as_ref().map(|p| p.status) != Some(Status::Off) {
             let skipped = HubEvent::Skipped {
                 subject: "call".into(),
-                id: id.clone(),
-                reason: reason.clone().unwrap_or_default(),
+                id: best.id.to_string(),
+                reason: not_logged.unwrap_or_default().to_owned(),
                 candidates: Vec::new(),
             };
             events.push(skipped.to_new(audience));
         }
-        let subject = Subject {
-            kind: "call".into(),
-            snapshot: serde_json::to_value(&best).unwrap_or(Value::Null),
+        let subject = Update {
+            id: best.id.to_string(),
             rank: rank.max(previous.as_ref().map_or(0, |p| p.rank)),
             event_time: if advanced {
                 timestamp
             } else {
                 previous.as_ref().map_or(timestamp, |p| p.event_time)
             },
-            memory: serde_json::to_value(&memory).unwrap_or(Value::Null),
-            status: status.into(),
-            reason,
-            contact_id: previous.as_ref().and_then(|p| p.contact_id.clone()),
-            conversation_id: previous.as_ref().and_then(|p| p.conversation_id.clone()),
-            chosen_contact_id: previous.as_ref().and_then(|p| p.chosen_contact_id.clone()),
-            created_at: previous.as_ref().map_or(now, |p| p.created_at),
-            updated_at: now,
-            id,
-        };
-        Ok((Some(subject), planned, events))
+            tracked: Tracked::Call {
+                call: Box::new(best),
+                memory,
+            },
+            status,
+            reason: not_logged.map(str::to_owned),
+        }
+        .over(previous, now);
+        Ok((subject, planned, events))
     }
 
     fn on_message(
@@ -234,39 +260,81 @@ impl Processor {
         timestamp: i64,
         now: i64,
     ) -> Result<Outcome, StoreError> {
-        let previous = self.store.subject("message", &message.id)?;
-        let memory: MessageMemory = previous
-            .as_ref()
-            .and_then(|p| serde_json::from_value(p.memory.clone()).ok())
-            .unwrap_or_default();
+        let previous = self.store.subject(&SubjectKey::message(&message.id))?;
+        let memory = match previous.as_ref().map(|p| &p.tracked) {
+            Some(Tracked::Message { memory, .. }) => memory.clone(),
+            _ => Default::default(),
+        };
         let (planned, memory) = rules::plan_message(kind, &message, &memory, &self.settings);
         let off = !self.settings.log_messages;
+        let reason = "logging messages is turned off";
         let mut events = Vec::new();
         if off && previous.is_none() {
             let e = HubEvent::Skipped {
                 subject: "message".into(),
                 id: message.id.clone(),
-                reason: "logging messages is turned off".into(),
+                reason: reason.into(),
                 candidates: Vec::new(),
             };
-            events.push(e.to_new(Vec::new()));
+            events.push(e.to_new(super::subject::audience_of_message(&message)));
         }
-        let subject = Subject {
-            kind: "message".into(),
+        let subject = Update {
             id: message.id.clone(),
-            snapshot: serde_json::to_value(&message).unwrap_or(Value::Null),
             rank: 2,
             event_time: timestamp,
-            memory: serde_json::to_value(&memory).unwrap_or(Value::Null),
-            status: if off { "off" } else { "queued" }.into(),
-            reason: off.then(|| "logging messages is turned off".to_owned()),
-            contact_id: previous.as_ref().and_then(|p| p.contact_id.clone()),
-            conversation_id: previous.as_ref().and_then(|p| p.conversation_id.clone()),
-            chosen_contact_id: previous.as_ref().and_then(|p| p.chosen_contact_id.clone()),
-            created_at: previous.as_ref().map_or(now, |p| p.created_at),
+            tracked: Tracked::Message {
+                message: Box::new(message),
+                memory,
+            },
+            status: if off { Status::Off } else { Status::Queued },
+            reason: off.then(|| reason.to_owned()),
+        }
+        .over(previous, now);
+        Ok((subject, planned, events))
+    }
+}
+
+/// The subject a new snapshot makes: what the processor decided, and what it keeps of the
+/// subject it updates (where it was logged, the agent's choice and the candidates, the card push,
+/// when it was first seen).
+struct Update {
+    id: String,
+    tracked: Tracked,
+    rank: i64,
+    event_time: i64,
+    status: Status,
+    reason: Option<String>,
+}
+
+impl Update {
+    fn over(self, previous: Option<Subject>, now: i64) -> Subject {
+        let (contact_id, conversation_id, chosen_contact_id, candidates, card_push, created_at) =
+            match previous {
+                Some(p) => (
+                    p.contact_id,
+                    p.conversation_id,
+                    p.chosen_contact_id,
+                    p.candidates,
+                    p.card_push,
+                    p.created_at,
+                ),
+                None => (None, None, None, Vec::new(), None, now),
+            };
+        Subject {
+            id: self.id,
+            tracked: self.tracked,
+            rank: self.rank,
+            event_time: self.event_time,
+            status: self.status,
+            reason: self.reason,
+            contact_id,
+            conversation_id,
+            chosen_contact_id,
+            candidates,
+            card_push,
+            created_at,
             updated_at: now,
-        };
-        Ok((Some(subject), planned, events))
+        }
     }
 }
 
@@ -281,16 +349,11 @@ fn call_rank(call: &Call) -> i64 {
     }
 }
 
-/// The agents a call concerns: whoever has or had it, and the line's teammates.
-pub fn audience_of_call(call: &Call) -> Vec<String> {
-    let mut out: Vec<String> = [&call.user, &call.transferred_to, &call.assigned_to]
-        .into_iter()
-        .flatten()
-        .chain(call.number.iter().flat_map(|n| n.users.iter()))
-        .filter_map(|u| u.email.as_ref().map(|e| e.trim().to_lowercase()))
-        .filter(|e| !e.is_empty())
-        .collect();
-    out.sort();
-    out.dedup();
-    out
+/// The message a panic carried, in words.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned())
 }
