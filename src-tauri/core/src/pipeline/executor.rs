@@ -16,6 +16,7 @@ use std::time::Duration;
 use tokio::sync::{watch, Notify, Semaphore};
 use tokio::task::JoinSet;
 
+use crate::aircall::AircallClient;
 use crate::card::{Candidate, CardError, Clock};
 use crate::contacts::Contacts;
 use crate::error::ApiError;
@@ -79,6 +80,8 @@ pub struct ExecutorParts {
     pub store: Store,
     /// Intercom.
     pub intercom: IntercomClient,
+    /// Aircall (the users of a line, when a webhook did not list them), when configured.
+    pub aircall: Option<AircallClient>,
     /// How callers resolve to contacts (the card's way).
     pub contacts: Contacts,
     /// Integration settings.
@@ -94,6 +97,7 @@ pub struct ExecutorParts {
 pub struct Executor {
     store: Store,
     intercom: IntercomClient,
+    aircall: Option<AircallClient>,
     contacts: Contacts,
     settings: Settings,
     default_region: Region,
@@ -117,6 +121,7 @@ impl Executor {
         Executor {
             store: parts.store,
             intercom: parts.intercom.at(Priority::Logging),
+            aircall: parts.aircall.map(|a| a.at(Priority::Logging)),
             contacts: parts.contacts.at(Priority::Logging),
             settings: parts.settings,
             default_region: parts.default_region,
@@ -541,17 +546,24 @@ impl Executor {
 
     async fn assign(&self, conversation: &str, target: &AssignTarget) -> Result<(), ApiError> {
         let actor = self.integration_admin().await?;
-        let assignee = match target {
-            AssignTarget::IntegrationAdmin => Some(actor.clone()),
+        let (teammate, fallback) = match target {
+            AssignTarget::IntegrationAdmin => (None, Fallback::IntegrationAdmin),
             AssignTarget::Teammate {
                 email, fallback, ..
-            } => match self.admin_by_email(email).await? {
-                Some(id) => Some(id),
-                None => match fallback {
-                    Fallback::IntegrationAdmin => Some(actor.clone()),
-                    Fallback::Keep | Fallback::Unassigned => None,
-                },
-            },
+            } => (Some(email.clone()), *fallback),
+            AssignTarget::LineTeammate {
+                number_id,
+                fallback,
+            } => (self.line_only_teammate(*number_id).await?, *fallback),
+        };
+        let matched = match teammate {
+            Some(email) => self.admin_by_email(&email).await?,
+            None => None,
+        };
+        let assignee = match (matched, fallback) {
+            (Some(id), _) => Some(id),
+            (None, Fallback::IntegrationAdmin) => Some(actor.clone()),
+            (None, Fallback::Keep | Fallback::Unassigned) => None,
         };
         match assignee {
             Some(id) => self
@@ -561,6 +573,38 @@ impl Executor {
                 .map(|_| ()),
             None => Ok(()),
         }
+    }
+
+    /// The email of the one teammate who answers on an Aircall line, when exactly one does:
+    /// from the cache `number.*` webhooks and earlier reads keep (an hour at most), else read
+    /// from Aircall (`GET /v1/numbers/:id`).
+    async fn line_only_teammate(&self, number_id: u64) -> Result<Option<String>, ApiError> {
+        let cached = self.store.line_users(number_id).ok().flatten();
+        let users = match cached {
+            Some((users, at)) if self.now() - at < 3600 => users,
+            _ => match &self.aircall {
+                None => return Ok(None),
+                Some(aircall) => {
+                    let line = aircall.number(number_id).await?;
+                    if let Err(e) = self
+                        .store
+                        .put_line_users(number_id, &line.users, self.now())
+                    {
+                        tracing::warn!(error = %e, "cannot remember a line's users");
+                    }
+                    line.users
+                }
+            },
+        };
+        Ok(match users.as_slice() {
+            [only] => only
+                .email
+                .as_deref()
+                .map(str::trim)
+                .filter(|e| !e.is_empty())
+                .map(str::to_lowercase),
+            _ => None,
+        })
     }
 
     /// The admin an agent's action is written as: theirs when the emails match, else the

@@ -142,6 +142,7 @@ impl Pipeline {
             ExecutorParts {
                 store: config.store.clone(),
                 intercom: config.intercom.clone(),
+                aircall: config.aircall.clone(),
                 contacts: config.cards.contacts().clone(),
                 settings: config.settings.clone(),
                 default_region: config.default_region,

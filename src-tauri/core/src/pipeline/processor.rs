@@ -72,6 +72,16 @@ impl Processor {
 
     /// Processes every pending webhook.
     pub fn process_pending(&self) -> Result<Processed, StoreError> {
+        self.process_each(|item| self.process(item))
+    }
+
+    /// Runs `one` on every pending webhook, in arrival order. A webhook whose processing
+    /// panics is marked failed with the panic's message and the others go on; an error of the
+    /// database stops the pass (the webhook stays pending, to be processed again).
+    fn process_each(
+        &self,
+        mut one: impl FnMut(&InboxItem) -> Result<One, StoreError>,
+    ) -> Result<Processed, StoreError> {
         let mut total = Processed::default();
         loop {
             let batch = self.store.inbox_pending(100)?;
@@ -80,8 +90,7 @@ impl Processor {
             }
             for item in batch {
                 total.webhooks += 1;
-                let run =
-                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.process(&item)));
+                let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| one(&item)));
                 match run {
                     Ok(result) => {
                         let one = result?;
@@ -135,6 +144,12 @@ impl Processor {
                     user: Some(user.user_id),
                     ..One::default()
                 });
+            }
+            // A line's users, for assigning messages whose webhooks do not list them.
+            Event::Line(line) => {
+                self.store.put_line_users(line.id, &line.users, now)?;
+                self.store.apply_processed(item.id, None, &[], &[], now)?;
+                return Ok(One::default());
             }
             Event::Ignored { name } => {
                 self.store.inbox_finish(
@@ -356,4 +371,71 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
         .map(|s| (*s).to_owned())
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "a panic without a message".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::webhook::StoredEvent;
+
+    fn push(store: &Store, id: u64) -> i64 {
+        let call = serde_json::json!({
+            "id": id, "direction": "inbound", "status": "initial", "raw_digits": "+33612345678",
+            "started_at": 1_700_000_000
+        });
+        store
+            .inbox_push(
+                &StoredEvent {
+                    resource: "call".into(),
+                    event: "call.created".into(),
+                    timestamp: 1_700_000_000,
+                    data: call,
+                },
+                1,
+            )
+            .unwrap()
+    }
+
+    #[test]
+    fn a_webhook_whose_processing_panics_is_set_aside_and_the_others_go_on() {
+        let store = Store::open_in_memory().unwrap();
+        let processor = Processor::new(
+            store.clone(),
+            Settings::default(),
+            std::sync::Arc::new(|| 1_700_000_001),
+        );
+        let bad = push(&store, 2);
+        for id in [1, 3] {
+            push(&store, id);
+        }
+        let done = processor
+            .process_each(|item| {
+                if item.id == bad {
+                    panic!("arithmetic overflow in a vendor number");
+                }
+                processor.process(item)
+            })
+            .unwrap();
+        assert_eq!((done.webhooks, done.failed), (3, 1));
+        assert_eq!(
+            store.inbox_depth().unwrap(),
+            0,
+            "nothing is retried forever"
+        );
+        for (id, tracked) in [(1, true), (2, false), (3, true)] {
+            assert_eq!(
+                store.subject(&SubjectKey::call(id)).unwrap().is_some(),
+                tracked,
+                "call {id}"
+            );
+        }
+        let conn = store.conn();
+        let (state, error): (String, String) = conn
+            .query_row("SELECT state, error FROM inbox WHERE id = ?1", [bad], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!(state, "failed");
+        assert!(error.contains("arithmetic overflow"), "{error}");
+    }
 }

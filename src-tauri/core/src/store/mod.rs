@@ -45,7 +45,11 @@ const MIGRATIONS: &[&[&str]] = &[
     &[caches::ADD_TAGS],
     // Concurrency across calls: agents' actions first, a shared number's candidates, what
     // became of each card pushed to Aircall.
-    &[subjects::ADD_CANDIDATES_AND_PUSHES, outbox::ADD_PRIORITY],
+    &[
+        subjects::ADD_CANDIDATES_AND_PUSHES,
+        outbox::ADD_PRIORITY,
+        caches::ADD_LINE_USERS,
+    ],
 ];
 
 /// The database file's name inside the data directory.
