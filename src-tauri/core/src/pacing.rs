@@ -134,6 +134,16 @@ impl Pacer {
 
     /// Waits for the right to send one request.
     pub async fn acquire(&self, priority: Priority) {
+        self.wait(priority, true).await;
+    }
+
+    /// Waits until a request at this priority could be sent now, without taking the right: for
+    /// a caller that chooses what to send only once its turn has come.
+    pub async fn ready(&self, priority: Priority) {
+        self.wait(priority, false).await;
+    }
+
+    async fn wait(&self, priority: Priority, take: bool) {
         let slot = priority as usize;
         self.lock().waiting[slot] += 1;
         let _queued = Queued { pacer: self, slot };
@@ -153,6 +163,9 @@ impl Pacer {
                             // Someone more urgent is waiting: let them go first.
                             None
                         } else if state.tokens >= 1.0 - 1e-9 {
+                            if !take {
+                                return;
+                            }
                             state.tokens = (state.tokens - 1.0).max(0.0);
                             state.granted += 1;
                             drop(state);

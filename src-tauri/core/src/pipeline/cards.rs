@@ -133,7 +133,7 @@ impl Cards {
         self.announcer.announce(&event, subject.audience())?;
         self.store.outbox_done(row.id, self.now())?;
         if let Some(pushes) = &self.pushes {
-            pushes.offer(subject.key(), call_id, card.to_insight_blocks());
+            pushes.offer(subject.key(), call_id, card.to_insight_blocks(), row.id);
         }
         Ok(())
     }
@@ -145,14 +145,13 @@ struct Push {
     subject: SubjectKey,
     call_id: u64,
     blocks: Vec<CardBlock>,
-    /// Later offers are newer.
-    order: u64,
+    /// A newer call rings later: its card's row in the outbox came later.
+    order: i64,
 }
 
 #[derive(Debug, Default)]
 struct Queue {
     waiting: Vec<Push>,
-    offered: u64,
 }
 
 /// Cards waiting for their turn under Aircall's budget. Cheap to clone.
@@ -175,11 +174,10 @@ impl Pushes {
         self.queue.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Queues a call's card; a newer card of the same call replaces an older one.
-    pub fn offer(&self, subject: SubjectKey, call_id: u64, blocks: Vec<CardBlock>) {
+    /// Queues a call's card; a newer card of the same call replaces an older one. `order`
+    /// says which call rang later (the card's outbox row).
+    pub fn offer(&self, subject: SubjectKey, call_id: u64, blocks: Vec<CardBlock>, order: i64) {
         let mut queue = self.lock();
-        queue.offered += 1;
-        let order = queue.offered;
         queue.waiting.retain(|p| p.subject != subject);
         queue.waiting.push(Push {
             subject,
@@ -197,8 +195,13 @@ impl Pushes {
         Some(queue.waiting.swap_remove(newest))
     }
 
-    /// Pushes cards one at a time, newest first, until `shutdown`; a card whose call no longer
-    /// rings is dropped and recorded as such.
+    fn is_empty(&self) -> bool {
+        self.lock().waiting.is_empty()
+    }
+
+    /// Pushes cards one at a time until `shutdown`. Each time Aircall's budget allows a
+    /// request, the newest call's card goes; a card whose call no longer rings when its turn
+    /// comes is dropped and recorded as such.
     pub async fn run(
         self,
         aircall: AircallClient,
@@ -210,10 +213,13 @@ impl Pushes {
             let notified = self.wake.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            while let Some(push) = self.newest() {
-                if *shutdown.borrow() {
-                    return;
+            while !self.is_empty() {
+                // The turn comes first; which card takes it is chosen then.
+                tokio::select! {
+                    _ = aircall.pacer().ready(Priority::Interactive) => {}
+                    _ = shutdown.changed() => return,
                 }
+                let Some(push) = self.newest() else { break };
                 let ringing = match store.subject(&push.subject) {
                     Ok(s) => s.is_some_and(|s| s.is_ringing()),
                     Err(e) => {
@@ -231,8 +237,7 @@ impl Pushes {
                             Err(ApiError::Rejected { .. } | ApiError::NotFound { .. }) => CardPush::Dropped,
                             Err(e) if e.is_transient() || matches!(e, ApiError::RateLimited { .. }) => {
                                 tracing::warn!(call_id = push.call_id, error = %e, "the card will be pushed again while the call rings");
-                                let (subject, call_id, blocks) = (push.subject, push.call_id, push.blocks);
-                                self.offer(subject, call_id, blocks);
+                                self.offer(push.subject, push.call_id, push.blocks, push.order);
                                 tokio::select! {
                                     _ = tokio::time::sleep(Duration::from_secs(1)) => {}
                                     _ = shutdown.changed() => return,
