@@ -3,16 +3,21 @@
 //! sync's runs and mapping.
 //!
 //! One file, opened in WAL mode with foreign keys on. The schema lives next to each table's
-//! accessors (`contacts.rs`, `caches.rs`, `inbox.rs`, `outbox.rs`, `agents.rs`, `sync.rs`) and
+//! accessors (`contacts.rs`, `caches.rs`, `inbox.rs`, `outbox.rs`, `agents.rs`, `sync.rs`,
+//! `candidates.rs`, `idempotency.rs`; `retention.rs` prunes them, `instance.rs` names the hub) and
 //! is applied by forward-only migrations numbered by `PRAGMA user_version`, one transaction
 //! each. A database written by a newer Ringside is refused rather than guessed at. Nothing
 //! secret is ever written here.
 
 mod agents;
 mod caches;
+mod candidates;
 mod contacts;
+mod idempotency;
 mod inbox;
+mod instance;
 mod outbox;
+mod retention;
 mod sync;
 
 use std::path::{Path, PathBuf};
@@ -23,8 +28,10 @@ use rusqlite::Connection;
 pub use agents::{new_token, Agent};
 pub use caches::{CachedAircallUser, CachedConversation};
 pub use contacts::IndexedContact;
+pub use idempotency::RecordedAnswer;
 pub use inbox::{InboxItem, LoggedEvent};
 pub use outbox::{Lane, NewEffect, NewEvent, OutboxRow, Subject};
+pub use retention::Rows;
 pub use sync::{
     Counter, LeaseHeld, RunCounts, RunKind, RunPhase, Scanned, SyncRow, SyncRun, Unparseable,
 };
@@ -38,6 +45,9 @@ const MIGRATIONS: &[&str] = &[
     agents::CREATE,
     sync::CREATE,
     caches::ADD_TAGS,
+    agents::ADD_ADMIN,
+    candidates::CREATE,
+    idempotency::CREATE,
 ];
 
 /// The database file's name inside the data directory.
