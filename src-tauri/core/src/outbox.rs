@@ -231,6 +231,10 @@ impl Executor {
                         .outbox_retry(row.id, now, "a contact was chosen meanwhile")?;
                     return Ok(true);
                 }
+                // The agents' pick is checked against these (`POST …/contact`).
+                let offered: Vec<&str> = candidates.iter().map(|c| c.id.as_str()).collect();
+                self.store
+                    .record_candidates(&subject.kind, &subject.id, &offered, now)?;
                 let event = HubEvent::Skipped {
                     subject: subject.kind.clone(),
                     id: subject.id.clone(),
@@ -321,6 +325,19 @@ impl Executor {
             }
             Err(e) => return Outcome::Fail(e.to_string()),
         };
+        // A shared number: the agents may pick one of these on the card.
+        let offered: Vec<&str> = card
+            .contact
+            .candidates
+            .iter()
+            .map(|c| c.id.as_str())
+            .collect();
+        if let Err(e) =
+            self.store
+                .record_candidates(&subject.kind, &subject.id, &offered, self.now())
+        {
+            return Outcome::Fail(e.to_string());
+        }
         if let Err(e) = self.announce(
             &HubEvent::CardReady {
                 call_id,

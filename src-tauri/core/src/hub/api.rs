@@ -1,15 +1,19 @@
 //! The agents' REST API (`/api/v1/…`): cards, history, tags, notes and the contact picker.
-//! Every route needs `Authorization: Bearer <agent token>`. Errors are `{"error": {"code",
-//! "message"}}` with a code the desktop app acts on.
+//! Every route needs `Authorization: Bearer <agent token>`, and an agent reads and acts only on
+//! the calls that concern them (see `access.rs`). Errors are `{"error": {"code", "message"}}`
+//! with a code the desktop app acts on (see `failure.rs`).
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::access::{may_see, visible_call};
+pub(super) use super::failure::Failure;
+use super::idempotency::{answer_once, client_key};
 use super::AppState;
 use crate::aircall::{Call, Message};
 use crate::card::Card;
@@ -32,67 +36,25 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/api/v1/calls/{id}/contact", post(choose_contact))
 }
 
-/// An error for the desktop app.
-#[derive(Debug)]
-pub(super) struct Failure {
-    status: StatusCode,
-    code: &'static str,
-    message: String,
-}
-
-impl Failure {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Failure {
-            status,
-            code,
-            message: message.into(),
-        }
-    }
-}
-
-impl IntoResponse for Failure {
-    fn into_response(self) -> Response {
-        (
-            self.status,
-            Json(json!({ "error": { "code": self.code, "message": self.message } })),
-        )
-            .into_response()
-    }
-}
-
-impl From<crate::store::StoreError> for Failure {
-    fn from(e: crate::store::StoreError) -> Self {
-        Failure::new(StatusCode::SERVICE_UNAVAILABLE, "storage", e.to_string())
-    }
-}
-
-impl From<crate::error::ApiError> for Failure {
-    fn from(e: crate::error::ApiError) -> Self {
-        Failure::new(StatusCode::BAD_GATEWAY, "upstream", e.to_string())
-    }
-}
-
-impl From<crate::card::CardError> for Failure {
-    fn from(e: crate::card::CardError) -> Self {
-        Failure::new(StatusCode::BAD_GATEWAY, "upstream", e.to_string())
-    }
-}
-
-/// The agent behind the request's bearer token.
-pub(super) fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Agent, Failure> {
-    let token = headers
+/// The bearer token of a request, when it has one.
+pub(super) fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| {
-            Failure::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "an agent token is required (Authorization: Bearer …)",
-            )
-        })?;
+}
+
+/// The agent behind the request's bearer token.
+pub(super) fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Agent, Failure> {
+    let token = bearer(headers).ok_or_else(|| {
+        Failure::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "an agent token is required (Authorization: Bearer …)",
+        )
+    })?;
     state.store.agent_for_token(token)?.ok_or_else(|| {
         Failure::new(
             StatusCode::UNAUTHORIZED,
@@ -129,7 +91,7 @@ async fn history(
     headers: HeaderMap,
     Query(q): Query<Limit>,
 ) -> Result<Json<Vec<HistoryItem>>, Failure> {
-    authenticate(&state, &headers)?;
+    let agent = authenticate(&state, &headers)?;
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
     let workspace = state
         .store
@@ -137,8 +99,11 @@ async fn history(
         .map(|i| i.workspace_id);
     let items = state
         .store
-        .recent_subjects(limit)?
+        // Another agent's calls are skipped: read further back so that `limit` rows remain.
+        .recent_subjects(if agent.admin { limit } else { limit * 10 })?
         .into_iter()
+        .filter(|s| may_see(&agent, s))
+        .take(limit)
         .map(|s| {
             let (direction, phone, line) = describe(&s);
             HistoryItem {
@@ -192,35 +157,11 @@ async fn call_card(
     headers: HeaderMap,
     Path(id): Path<u64>,
 ) -> Result<Json<Card>, Failure> {
-    authenticate(&state, &headers)?;
-    let subject = state.store.subject("call", &id.to_string())?;
-    let call: Call =
-        match &subject {
-            Some(s) => serde_json::from_value(s.snapshot.clone()).map_err(|e| {
-                Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "storage", e.to_string())
-            })?,
-            None => match &state.aircall {
-                Some(aircall) => aircall
-                    .at(Priority::Interactive)
-                    .call(id)
-                    .await
-                    .map_err(|e| match e {
-                        crate::error::ApiError::NotFound { .. } => Failure::new(
-                            StatusCode::NOT_FOUND,
-                            "not_found",
-                            format!("Aircall has no call {id}"),
-                        ),
-                        other => other.into(),
-                    })?,
-                None => {
-                    return Err(Failure::new(
-                        StatusCode::NOT_FOUND,
-                        "not_found",
-                        format!("the hub has not seen call {id}"),
-                    ))
-                }
-            },
-        };
+    let agent = authenticate(&state, &headers)?;
+    // Only a call the hub knows: asking Aircall for any id would spend its budget for anyone.
+    let subject = visible_call(&state, &agent, id)?;
+    let call: Call = serde_json::from_value(subject.snapshot.clone())
+        .map_err(|e| Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "storage", e.to_string()))?;
     let region = call
         .number
         .as_ref()
@@ -235,9 +176,17 @@ async fn call_card(
         )
     })?;
     let mut card = state.cards.build(&caller, Some(id)).await?;
-    if let Some(subject) = &subject {
-        card.call_conversation = Some(state.cards.call_conversation(subject).await?);
-    }
+    // A shared number: the agent may pick one of these on the card.
+    let offered: Vec<&str> = card
+        .contact
+        .candidates
+        .iter()
+        .map(|c| c.id.as_str())
+        .collect();
+    state
+        .store
+        .record_candidates("call", &subject.id, &offered, state.now())?;
+    card.call_conversation = Some(state.cards.call_conversation(&subject).await?);
     Ok(Json(card))
 }
 
@@ -291,51 +240,49 @@ struct ContactBody {
     contact_id: String,
 }
 
-/// Queues an agent's effect on a call the hub knows. The `Idempotency-Key` header makes a
-/// retried request harmless.
-fn queue(
+/// Queues an agent's effect on a call the hub knows and the agent may see. The
+/// `Idempotency-Key` header makes a retried request harmless.
+async fn queue(
     state: &AppState,
+    agent: &Agent,
     headers: &HeaderMap,
     call_id: u64,
     what: &str,
     effect: Effect,
 ) -> Result<Response, Failure> {
-    let id = call_id.to_string();
-    match state.store.subject("call", &id)? {
-        None => {
-            let why = format!("the hub has not seen call {call_id}");
-            return Err(Failure::new(StatusCode::NOT_FOUND, "not_found", why));
-        }
-        Some(s) if s.status == "off" => {
-            let why = s.reason.unwrap_or_else(|| "this call is not logged".into());
-            let why = format!("{why}: there is no conversation to write to");
-            return Err(Failure::new(StatusCode::CONFLICT, "not_logged", why));
-        }
-        Some(_) => {}
+    let client_key = client_key(headers)?;
+    let subject = visible_call(state, agent, call_id)?;
+    if subject.status == "off" {
+        let why = subject
+            .reason
+            .unwrap_or_else(|| "this call is not logged".into());
+        let why = format!("{why}: there is no conversation to write to");
+        return Err(Failure::new(StatusCode::CONFLICT, "not_logged", why));
     }
-    let client_key = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-        .filter(|k| !k.is_empty() && k.len() <= 200)
-        .map_or_else(
-            || crate::store::new_token().map(|t| t.expose()[3..27].to_owned()),
-            Ok,
-        )?;
-    let key = format!("call:{id}:agent:{what}:{client_key}");
-    let effect = NewEffect {
-        key: key.clone(),
-        lane: Lane::Logging,
-        needs_conversation: effect.needs_conversation(),
-        effect: serde_json::to_value(&effect).unwrap_or_default(),
-    };
-    let queued = state.store.outbox_push("call", &id, &effect, state.now())?;
-    state.outbox_wake.notify_waiters();
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(json!({ "queued": queued, "key": key })),
-    )
-        .into_response())
+    let id = call_id.to_string();
+    let effect_json = serde_json::to_value(&effect).unwrap_or_default();
+    let request = [what, id.as_str(), &effect_json.to_string()];
+    answer_once(state, agent, client_key.as_deref(), &request, || async {
+        let unique = match &client_key {
+            Some(k) => k.clone(),
+            None => crate::store::new_token()?.expose()[3..27].to_owned(),
+        };
+        // The agent's email keeps two agents' keys apart.
+        let key = format!("call:{id}:agent:{}:{what}:{unique}", agent.email);
+        let effect = NewEffect {
+            key: key.clone(),
+            lane: Lane::Logging,
+            needs_conversation: effect.needs_conversation(),
+            effect: effect_json.clone(),
+        };
+        let queued = state.store.outbox_push("call", &id, &effect, state.now())?;
+        state.outbox_wake.notify_waiters();
+        Ok((
+            StatusCode::ACCEPTED,
+            json!({ "queued": queued, "key": key }),
+        ))
+    })
+    .await
 }
 
 async fn add_tag(
@@ -353,16 +300,11 @@ async fn add_tag(
             "a tag name has 1 to 100 characters",
         ));
     }
-    queue(
-        &state,
-        &headers,
-        id,
-        "tag",
-        Effect::Tag {
-            name: name.to_owned(),
-            author_email: Some(agent.email),
-        },
-    )
+    let effect = Effect::Tag {
+        name: name.to_owned(),
+        author_email: Some(agent.email.clone()),
+    };
+    queue(&state, &agent, &headers, id, "tag", effect).await
 }
 
 async fn remove_tag(
@@ -371,16 +313,11 @@ async fn remove_tag(
     Path((id, name)): Path<(u64, String)>,
 ) -> Result<Response, Failure> {
     let agent = authenticate(&state, &headers)?;
-    queue(
-        &state,
-        &headers,
-        id,
-        "untag",
-        Effect::Untag {
-            name: name.trim().to_owned(),
-            author_email: Some(agent.email),
-        },
-    )
+    let effect = Effect::Untag {
+        name: name.trim().to_owned(),
+        author_email: Some(agent.email.clone()),
+    };
+    queue(&state, &agent, &headers, id, "untag", effect).await
 }
 
 async fn add_note(
@@ -399,61 +336,66 @@ async fn add_note(
         ));
     }
     let html = format!("<p>{}</p>", escape(text).replace('\n', "<br>"));
-    queue(
-        &state,
-        &headers,
-        id,
-        "note",
-        Effect::AddNote {
-            body: html,
-            author_email: Some(agent.email),
-        },
-    )
+    let effect = Effect::AddNote {
+        body: html,
+        author_email: Some(agent.email.clone()),
+    };
+    queue(&state, &agent, &headers, id, "note", effect).await
 }
 
+/// An agent picks the contact of a call the hub could not log on its own: one of the
+/// candidates it offered for that call, and no other.
 async fn choose_contact(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<u64>,
     Json(body): Json<ContactBody>,
 ) -> Result<Response, Failure> {
-    authenticate(&state, &headers)?;
+    let agent = authenticate(&state, &headers)?;
+    let client_key = client_key(&headers)?;
+    let contact_id = body.contact_id.trim();
+    // An id that could change an Intercom path is refused before anything else.
+    crate::transport::path_segment(crate::error::Api::Intercom, contact_id)?;
+    let subject = visible_call(&state, &agent, id)?;
     let key = id.to_string();
-    let Some(subject) = state.store.subject("call", &key)? else {
-        return Err(Failure::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("the hub has not seen call {id}"),
-        ));
-    };
-    if subject.conversation_id.is_some() {
-        return Err(Failure::new(
-            StatusCode::CONFLICT,
-            "already_logged",
-            "this call is already logged",
-        ));
-    }
-    // The contact must exist in Intercom.
-    let contact = state
-        .intercom
-        .at(Priority::Interactive)
-        .contact(&body.contact_id)
-        .await
-        .map_err(|e| match e {
-            crate::error::ApiError::NotFound { .. } => Failure::new(
-                StatusCode::NOT_FOUND,
-                "unknown_contact",
-                "Intercom has no such contact",
-            ),
-            other => other.into(),
-        })?;
-    state
-        .store
-        .subject_choose_contact("call", &key, &contact.id, state.now())?;
-    state.outbox_wake.notify_waiters();
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(json!({ "queued": true, "contact_id": contact.id })),
-    )
-        .into_response())
+    let request = ["contact", key.as_str(), contact_id];
+    answer_once(&state, &agent, client_key.as_deref(), &request, || async {
+        if subject.conversation_id.is_some() {
+            return Err(Failure::new(
+                StatusCode::CONFLICT,
+                "already_logged",
+                "this call is already logged",
+            ));
+        }
+        if !state.store.is_candidate("call", &key, contact_id)? {
+            return Err(Failure::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "not_a_candidate",
+                "this contact was not offered for this call",
+            ));
+        }
+        // The contact must still exist in Intercom.
+        let contact = state
+            .intercom
+            .at(Priority::Interactive)
+            .contact(contact_id)
+            .await
+            .map_err(|e| match e {
+                crate::error::ApiError::NotFound { .. } => Failure::new(
+                    StatusCode::NOT_FOUND,
+                    "unknown_contact",
+                    "Intercom has no such contact",
+                ),
+                other => other.into(),
+            })?;
+        state
+            .store
+            .subject_choose_contact("call", &key, &contact.id, state.now())?;
+        state.outbox_wake.notify_waiters();
+        Ok((
+            StatusCode::ACCEPTED,
+            json!({ "queued": true, "contact_id": contact.id }),
+        ))
+    })
+    .await
 }
