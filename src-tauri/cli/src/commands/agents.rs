@@ -43,8 +43,8 @@ pub async fn run(args: Args) -> Result<Outcome, UsageError> {
             }
             let token = store.add_agent_with(&email, admin, (system_clock())())?;
             println!(
-                "{} token for {}: {}",
-                if admin { "Admin" } else { "Agent" },
+                "{} for {}: {}",
+                if admin { "Admin token" } else { "Token" },
                 email.trim().to_lowercase(),
                 token.expose()
             );
