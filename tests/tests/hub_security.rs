@@ -902,3 +902,85 @@ async fn serving_plain_http_off_loopback_is_warned_about_loudly() {
         "{text}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_limits_hold_on_https_too() {
+    let app = TestApp::demo().await;
+    lift_budgets(&app);
+    let dir = tempfile::tempdir().unwrap();
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert, certified.cert.pem()).unwrap();
+    std::fs::write(&key, certified.signing_key.serialize_pem()).unwrap();
+    let config = HubConfig {
+        store: Store::open_in_memory().unwrap(),
+        intercom: app.intercom(),
+        aircall: None,
+        webhook_token: Some(Secret::new(WEBHOOK_TOKEN)),
+        settings: Settings::default(),
+        default_region: Region::parse("FR").unwrap(),
+        clock: TestClock::default().clock(),
+        tls: Some(ringside_core::hub::TlsFiles { cert, key }),
+        sync: None,
+    };
+    let limits = HubLimits {
+        header_read_timeout: Duration::from_millis(300),
+        max_connections: 4,
+        ..HubLimits::default()
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hub = Hub::start_with(config, limits, listener).await.unwrap();
+    let mut buf = [0u8; 64];
+
+    // A client that never starts its TLS handshake is disconnected.
+    let mut silent = tokio::net::TcpStream::connect(hub.local_addr())
+        .await
+        .unwrap();
+    let read = tokio::time::timeout(Duration::from_secs(3), silent.read(&mut buf))
+        .await
+        .expect("the hub closes a silent TLS connection");
+    assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
+
+    // Over the cap, a new connection is closed at once.
+    let mut held = Vec::new();
+    for _ in 0..6 {
+        held.push(
+            tokio::net::TcpStream::connect(hub.local_addr())
+                .await
+                .unwrap(),
+        );
+    }
+    let mut extra = tokio::net::TcpStream::connect(hub.local_addr())
+        .await
+        .unwrap();
+    let closed = tokio::time::timeout(Duration::from_millis(250), extra.read(&mut buf)).await;
+    assert!(
+        matches!(closed, Ok(Ok(0)) | Ok(Err(_))),
+        "a connection over the cap stays open: {closed:?}"
+    );
+    drop(held);
+
+    // A well-behaved client is served, with the instance header.
+    let client = reqwest::Client::builder()
+        .add_root_certificate(
+            reqwest::Certificate::from_pem(certified.cert.pem().as_bytes()).unwrap(),
+        )
+        .build()
+        .unwrap();
+    let port = hub.local_addr().port();
+    let mut status = 0;
+    for _ in 0..50 {
+        if let Ok(r) = client
+            .get(format!("https://localhost:{port}/healthz"))
+            .send()
+            .await
+        {
+            assert!(r.headers().contains_key("x-ringside-instance"));
+            status = r.status().as_u16();
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(status, 200);
+    hub.shutdown().await;
+}
