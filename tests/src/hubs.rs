@@ -108,14 +108,18 @@ pub async fn drained(store: &Store, timeout: Duration) {
         let inbox = store.inbox_depth().unwrap_or(1);
         let due = [Lane::Interactive, Lane::Logging]
             .into_iter()
-            .filter(|lane| !matches!(store.outbox_next(*lane, now), Ok(None)))
-            .count();
+            .filter(|lane| {
+                !matches!(store.outbox_next_due_at(*lane), Ok(None))
+                    && !matches!(store.outbox_next_due_at(*lane), Ok(Some(at)) if at > now)
+            })
+            .count()
+            + store.outbox_in_flight().unwrap_or(1) as usize;
         if inbox == 0 && due == 0 {
             return;
         }
         assert!(
             Instant::now() < deadline,
-            "the hub did not drain: {inbox} webhooks left and effects due in {due} lanes"
+            "the hub did not drain: {inbox} webhooks left, {due} lanes with effects due or running"
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }

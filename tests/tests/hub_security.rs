@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use ringside_core::hub::{Hub, HubConfig, HubLimits};
 use ringside_core::phone::Region;
+use ringside_core::pipeline::subject::{Status, SubjectKey};
 use ringside_core::rules::Settings;
 use ringside_core::store::Store;
 use ringside_core::{ApiError, Secret};
@@ -308,7 +309,7 @@ async fn the_contact_pick_takes_only_a_candidate_and_a_retried_pick_is_not_a_fai
     settle(hub.store(), Duration::from_secs(10)).await;
     assert!(hub
         .store()
-        .subject("call", &id.to_string())
+        .subject(&SubjectKey::call(id))
         .unwrap()
         .unwrap()
         .conversation_id
@@ -385,7 +386,7 @@ async fn idempotency_keys_are_checked_and_belong_to_their_agent() {
 
     let conversation = hub
         .store()
-        .subject("call", &id.to_string())
+        .subject(&SubjectKey::call(id))
         .unwrap()
         .and_then(|s| s.conversation_id)
         .unwrap();
@@ -424,9 +425,9 @@ async fn with_a_thousand_idle_connections_open_aircalls_deliveries_still_land() 
     .await;
     until("the call logged", Duration::from_secs(10), || {
         hub.store()
-            .subject("call", &id.to_string())
+            .subject(&SubjectKey::call(id))
             .unwrap()
-            .is_some_and(|s| s.status == "logged")
+            .is_some_and(|s| s.status == Status::Logged)
     })
     .await;
     assert!(
@@ -702,7 +703,7 @@ async fn the_hub_forgets_what_is_finished_after_the_retention_but_not_what_waits
     clock.advance(Duration::from_secs(2 * 86_400));
     until("the logged call forgotten", Duration::from_secs(5), || {
         hub.store()
-            .subject("call", &logged.to_string())
+            .subject(&SubjectKey::call(logged))
             .unwrap()
             .is_none()
     })
@@ -711,9 +712,9 @@ async fn the_hub_forgets_what_is_finished_after_the_retention_but_not_what_waits
     assert_eq!((after.inbox, after.events), (0, 0), "{after:?}");
     assert!(hub
         .store()
-        .subject("call", &waiting.to_string())
+        .subject(&SubjectKey::call(waiting))
         .unwrap()
-        .is_some_and(|s| s.status == "skipped"));
+        .is_some_and(|s| s.status == Status::Skipped));
     assert!(after.outbox > 0, "the blocked note stays: {after:?}");
     // The pick still works on it.
     let pick = post(

@@ -15,14 +15,13 @@ use super::access::{may_see, visible_call};
 pub(super) use super::failure::Failure;
 use super::idempotency::{answer_once, client_key};
 use super::AppState;
-use crate::aircall::{Call, Message};
 use crate::card::Card;
 use crate::intercom;
 use crate::pacing::Priority;
 use crate::phone::{CallerId, Region};
-use crate::rules::notes::escape;
-use crate::rules::Effect;
-use crate::store::{Agent, Lane, NewEffect, Subject};
+use crate::pipeline::actions::{self, Action, ActionError};
+use crate::pipeline::subject::{Subject, Tracked};
+use crate::store::Agent;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -74,6 +73,9 @@ struct HistoryItem {
     line: Option<String>,
     status: String,
     reason: Option<String>,
+    /// What became of the card pushed to Aircall's phone app: `pushed`, `dropped` (the call
+    /// stopped ringing before Aircall's budget let it through) or `failed`.
+    card_push: Option<String>,
     contact_id: Option<String>,
     conversation_id: Option<String>,
     conversation_url: Option<String>,
@@ -112,12 +114,13 @@ async fn history(
                     .as_ref()
                     .zip(workspace.as_ref())
                     .map(|(c, w)| intercom::conversation_url(w, c)),
-                kind: s.kind,
-                id: s.id,
+                kind: s.kind().as_str().to_owned(),
                 direction,
                 phone,
                 line,
-                status: s.status,
+                status: s.status.as_str().to_owned(),
+                card_push: s.card_push.map(|p| p.as_str().to_owned()),
+                id: s.id,
                 reason: s.reason,
                 contact_id: s.contact_id,
                 conversation_id: s.conversation_id,
@@ -130,24 +133,17 @@ async fn history(
 }
 
 fn describe(s: &Subject) -> (Option<String>, Option<String>, Option<String>) {
-    if s.kind == "call" {
-        match serde_json::from_value::<Call>(s.snapshot.clone()) {
-            Ok(c) => (
-                Some(format!("{:?}", c.direction).to_lowercase()),
-                Some(c.raw_digits),
-                c.number.map(|n| n.name),
-            ),
-            Err(_) => (None, None, None),
-        }
-    } else {
-        match serde_json::from_value::<Message>(s.snapshot.clone()) {
-            Ok(m) => (
-                Some(format!("{:?}", m.direction).to_lowercase()),
-                m.external_number.or(m.raw_digits),
-                m.number.map(|n| n.name),
-            ),
-            Err(_) => (None, None, None),
-        }
+    match &s.tracked {
+        Tracked::Call { call, .. } => (
+            Some(format!("{:?}", call.direction).to_lowercase()),
+            Some(call.raw_digits.clone()),
+            call.number.as_ref().map(|n| n.name.clone()),
+        ),
+        Tracked::Message { message: m, .. } => (
+            Some(format!("{:?}", m.direction).to_lowercase()),
+            m.external_number.clone().or_else(|| m.raw_digits.clone()),
+            m.number.as_ref().map(|n| n.name.clone()),
+        ),
     }
 }
 
@@ -160,8 +156,10 @@ async fn call_card(
     let agent = authenticate(&state, &headers)?;
     // Only a call the hub knows: asking Aircall for any id would spend its budget for anyone.
     let subject = visible_call(&state, &agent, id)?;
-    let call: Call = serde_json::from_value(subject.snapshot.clone())
-        .map_err(|e| Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "storage", e.to_string()))?;
+    let call = subject
+        .call()
+        .cloned()
+        .ok_or_else(|| Failure::unknown_call(id))?;
     let region = call
         .number
         .as_ref()
@@ -177,15 +175,15 @@ async fn call_card(
     })?;
     let mut card = state.cards.build(&caller, Some(id)).await?;
     // A shared number: the agent may pick one of these on the card.
-    let offered: Vec<&str> = card
+    let offered: Vec<String> = card
         .contact
         .candidates
         .iter()
-        .map(|c| c.id.as_str())
+        .map(|c| c.id.clone())
         .collect();
     state
         .store
-        .record_candidates("call", &subject.id, &offered, state.now())?;
+        .subject_offer_candidates(&subject.key(), &offered)?;
     card.call_conversation = Some(state.cards.call_conversation(&subject).await?);
     Ok(Json(card))
 }
@@ -240,46 +238,50 @@ struct ContactBody {
     contact_id: String,
 }
 
-/// Queues an agent's effect on a call the hub knows and the agent may see. The
+impl From<ActionError> for Failure {
+    fn from(e: ActionError) -> Self {
+        match e {
+            ActionError::UnknownCall(_) => {
+                Failure::new(StatusCode::NOT_FOUND, "not_found", e.to_string())
+            }
+            ActionError::NotLogged(_) => {
+                Failure::new(StatusCode::CONFLICT, "not_logged", e.to_string())
+            }
+            ActionError::Store(e) => e.into(),
+        }
+    }
+}
+
+/// Queues an agent's action on a call the hub knows and the agent may see. The
 /// `Idempotency-Key` header makes a retried request harmless.
 async fn queue(
     state: &AppState,
-    agent: &Agent,
     headers: &HeaderMap,
     call_id: u64,
-    what: &str,
-    effect: Effect,
+    agent: &Agent,
+    action: Action,
 ) -> Result<Response, Failure> {
     let client_key = client_key(headers)?;
-    let subject = visible_call(state, agent, call_id)?;
-    if subject.status == "off" {
-        let why = subject
-            .reason
-            .unwrap_or_else(|| "this call is not logged".into());
-        let why = format!("{why}: there is no conversation to write to");
-        return Err(Failure::new(StatusCode::CONFLICT, "not_logged", why));
-    }
+    visible_call(state, agent, call_id)?;
     let id = call_id.to_string();
-    let effect_json = serde_json::to_value(&effect).unwrap_or_default();
-    let request = [what, id.as_str(), &effect_json.to_string()];
+    let request = [id.as_str(), &format!("{action:?}")];
     answer_once(state, agent, client_key.as_deref(), &request, || async {
         let unique = match &client_key {
             Some(k) => k.clone(),
             None => crate::store::new_token()?.expose()[3..27].to_owned(),
         };
-        // The agent's email keeps two agents' keys apart.
-        let key = format!("call:{id}:agent:{}:{what}:{unique}", agent.email);
-        let effect = NewEffect {
-            key: key.clone(),
-            lane: Lane::Logging,
-            needs_conversation: effect.needs_conversation(),
-            effect: effect_json.clone(),
-        };
-        let queued = state.store.outbox_push("call", &id, &effect, state.now())?;
-        state.outbox_wake.notify_waiters();
+        let queued = actions::queue(
+            &state.store,
+            call_id,
+            &agent.email,
+            &unique,
+            &action,
+            state.now(),
+        )?;
+        state.pipeline.effects_queued();
         Ok((
             StatusCode::ACCEPTED,
-            json!({ "queued": queued, "key": key }),
+            json!({ "queued": queued.queued, "key": queued.key }),
         ))
     })
     .await
@@ -300,11 +302,7 @@ async fn add_tag(
             "a tag name has 1 to 100 characters",
         ));
     }
-    let effect = Effect::Tag {
-        name: name.to_owned(),
-        author_email: Some(agent.email.clone()),
-    };
-    queue(&state, &agent, &headers, id, "tag", effect).await
+    queue(&state, &headers, id, &agent, Action::Tag(name.to_owned())).await
 }
 
 async fn remove_tag(
@@ -313,11 +311,14 @@ async fn remove_tag(
     Path((id, name)): Path<(u64, String)>,
 ) -> Result<Response, Failure> {
     let agent = authenticate(&state, &headers)?;
-    let effect = Effect::Untag {
-        name: name.trim().to_owned(),
-        author_email: Some(agent.email.clone()),
-    };
-    queue(&state, &agent, &headers, id, "untag", effect).await
+    queue(
+        &state,
+        &headers,
+        id,
+        &agent,
+        Action::Untag(name.trim().to_owned()),
+    )
+    .await
 }
 
 async fn add_note(
@@ -335,12 +336,7 @@ async fn add_note(
             "a note has 1 to 20,000 characters",
         ));
     }
-    let html = format!("<p>{}</p>", escape(text).replace('\n', "<br>"));
-    let effect = Effect::AddNote {
-        body: html,
-        author_email: Some(agent.email.clone()),
-    };
-    queue(&state, &agent, &headers, id, "note", effect).await
+    queue(&state, &headers, id, &agent, Action::Note(text.to_owned())).await
 }
 
 /// An agent picks the contact of a call the hub could not log on its own: one of the
@@ -357,8 +353,8 @@ async fn choose_contact(
     // An id that could change an Intercom path is refused before anything else.
     crate::transport::path_segment(crate::error::Api::Intercom, contact_id)?;
     let subject = visible_call(&state, &agent, id)?;
-    let key = id.to_string();
-    let request = ["contact", key.as_str(), contact_id];
+    let call = id.to_string();
+    let request = ["contact", call.as_str(), contact_id];
     answer_once(&state, &agent, client_key.as_deref(), &request, || async {
         if subject.conversation_id.is_some() {
             return Err(Failure::new(
@@ -367,7 +363,7 @@ async fn choose_contact(
                 "this call is already logged",
             ));
         }
-        if !state.store.is_candidate("call", &key, contact_id)? {
+        if !subject.candidates.iter().any(|c| c == contact_id) {
             return Err(Failure::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "not_a_candidate",
@@ -390,8 +386,8 @@ async fn choose_contact(
             })?;
         state
             .store
-            .subject_choose_contact("call", &key, &contact.id, state.now())?;
-        state.outbox_wake.notify_waiters();
+            .subject_choose_contact(&subject.key(), &contact.id, state.now())?;
+        state.pipeline.effects_queued();
         Ok((
             StatusCode::ACCEPTED,
             json!({ "queued": true, "contact_id": contact.id }),

@@ -185,7 +185,7 @@ fn follow(cursor: Cursor) -> impl Stream<Item = Result<Event, Infallible>> {
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "cannot read the event log"),
             }
-            let mut events = c.state.events.clone();
+            let mut events = c.state.pipeline.events();
             let mut shutdown = c.state.shutdown.clone();
             let known = c.after;
             tokio::select! {
