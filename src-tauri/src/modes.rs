@@ -296,8 +296,9 @@ async fn start(
 ) -> Result<Link> {
     let region = ringside_core::phone::Region::parse(default_region)
         .map_err(|e| Error::Invalid(e.to_string()))?;
+    // The hub in the app serves this one agent: they see every call, as an admin does.
     let agent_token = store
-        .add_agent(agent_email, system_clock()())
+        .add_agent_with(agent_email, true, system_clock()())
         .map_err(|e| Error::Invalid(e.to_string()))?;
     let config = HubConfig {
         store,

@@ -1,6 +1,6 @@
 //! Running a hub against the sandbox: in process ([`start_hub`]) or as the real
 //! `ringside-cli serve` binary ([`HubProcess`]), sending it webhooks, and waiting until it has
-//! caught up ([`settle`]).
+//! caught up ([`settle`]) or has nothing due ([`drained`]).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -92,6 +92,34 @@ pub async fn settle(store: &Store, timeout: Duration) {
             Instant::now() < deadline,
             "the hub did not catch up: {inbox} webhooks and {outbox} effects left, last error {:?}",
             store.outbox_last_error().ok().flatten()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Waits until the hub has processed every webhook and no effect is due: effects that wait for
+/// a later attempt (a note waiting for its call's conversation) may remain. After it, nothing
+/// more happens until something new arrives or a waiting effect's time comes.
+pub async fn drained(store: &Store, timeout: Duration) {
+    use ringside_core::store::Lane;
+    let deadline = Instant::now() + timeout;
+    loop {
+        let now = system_clock()();
+        let inbox = store.inbox_depth().unwrap_or(1);
+        let due = [Lane::Interactive, Lane::Logging]
+            .into_iter()
+            .filter(|lane| {
+                !matches!(store.outbox_next_due_at(*lane), Ok(None))
+                    && !matches!(store.outbox_next_due_at(*lane), Ok(Some(at)) if at > now)
+            })
+            .count()
+            + store.outbox_in_flight().unwrap_or(1) as usize;
+        if inbox == 0 && due == 0 {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the hub did not drain: {inbox} webhooks left, {due} lanes with effects due or running"
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }

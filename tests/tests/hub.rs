@@ -13,6 +13,7 @@ use ringside_core::store::Store;
 use ringside_core::Secret;
 use ringside_sandbox::aircall::NewCall;
 use ringside_tests::demo::*;
+use ringside_tests::hubs::drained;
 use ringside_tests::TestApp;
 use serde_json::json;
 
@@ -139,7 +140,7 @@ async fn an_answered_call_is_logged_once_to_the_contact_and_assigned() {
     // The same webhook again, and an older one late: nothing new.
     assert_eq!(send(&hub, "call.ended", &call).await, 200);
     assert_eq!(send(&hub, "call.answered", &call).await, 200);
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    drained(hub.store(), Duration::from_secs(10)).await;
     let again = app.sandbox.intercom().conversations_of(JANE);
     assert_eq!(
         again
@@ -194,6 +195,8 @@ async fn a_wrong_token_or_a_malformed_body_is_refused_and_nothing_is_stored() {
         client.post(&url).body(big).send().await.unwrap().status(),
         413
     );
+    // Refused means not stored at all, in any state.
+    assert_eq!(hub.store().rows().unwrap().inbox, 0);
     let unknown = json!({"event": "number.opened", "token": TOKEN, "data": {"id": 1}});
     assert_eq!(
         client
@@ -210,6 +213,11 @@ async fn a_wrong_token_or_a_malformed_body_is_refused_and_nothing_is_stored() {
         hub.store().inbox_depth().unwrap() == 0
     })
     .await;
+    assert_eq!(
+        hub.store().rows().unwrap().inbox,
+        1,
+        "only the accepted event"
+    );
     hub.shutdown().await;
 }
 
@@ -465,8 +473,17 @@ async fn cards_tags_and_health_answer_an_agent() {
     let error: serde_json::Value = bad.json().await.unwrap();
     assert_eq!(error["error"]["code"], "bad_number");
 
+    // A call the hub tracks has its card; one it never saw has none, and Aircall is not asked.
+    let id = ring(&app, &hub, "+33 7 62 04 35 75", 2201, system_clock()()).await;
+    until("the hub to track the call", || {
+        hub.store()
+            .subject(&SubjectKey::call(id))
+            .unwrap()
+            .is_some()
+    })
+    .await;
     let card: serde_json::Value = client
-        .get(api(&hub, &format!("/calls/{RINGING_CALL}/card")))
+        .get(api(&hub, &format!("/calls/{id}/card")))
         .bearer_auth(&token)
         .send()
         .await
@@ -474,7 +491,14 @@ async fn cards_tags_and_health_answer_an_agent() {
         .json()
         .await
         .unwrap();
-    assert_eq!(card["call_id"], RINGING_CALL);
+    assert_eq!(card["call_id"], id);
+    let unseen = client
+        .get(api(&hub, &format!("/calls/{RINGING_CALL}/card")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unseen.status(), 404);
 
     let tags: serde_json::Value = client
         .get(api(&hub, "/tags"))
@@ -642,7 +666,8 @@ async fn a_note_typed_while_the_call_rings_lands_once_the_call_is_logged() {
         .await
         .unwrap();
     assert_eq!(note.status(), 202);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The note waits for the conversation: nothing is due, and no conversation was made.
+    drained(hub.store(), Duration::from_secs(10)).await;
     assert!(hub
         .store()
         .subject(&SubjectKey::call(id))

@@ -390,3 +390,19 @@ fn agents_are_added_listed_and_revoked() {
     assert_eq!(agents(&["revoke", "bob@acme.io"]).status.code(), Some(1));
     assert_eq!(agents(&["add", "not-an-email"]).status.code(), Some(2));
 }
+
+#[test]
+fn serve_refuses_a_retention_outside_its_bounds() {
+    let data = tempfile::tempdir().unwrap();
+    for days in ["0", "3651", "forever"] {
+        let out = cli()
+            .env("RINGSIDE_DATA_DIR", data.path())
+            .env("RINGSIDE_RETENTION_DAYS", days)
+            .arg("serve")
+            .output()
+            .unwrap();
+        let (_, stderr) = text(&out);
+        assert_eq!(out.status.code(), Some(2), "{days}: {stderr}");
+        assert!(stderr.contains("retention-days"), "{days}: {stderr}");
+    }
+}

@@ -64,6 +64,9 @@ pub enum ApiError {
         reason: String,
         connect: bool,
     },
+    /// An id (from a client or a vendor) that cannot be put in a URL path: no request was sent.
+    #[error("{api} request not sent: {id:?} is not a valid id")]
+    BadId { api: Api, id: String },
     /// A 2xx whose body is not what the API documents.
     #[error(
         "{api} sent a response that could not be read ({reason}): {}",
@@ -89,7 +92,8 @@ impl ApiError {
             | ApiError::Server { api, .. }
             | ApiError::Timeout { api }
             | ApiError::Network { api, .. }
-            | ApiError::Decode { api, .. } => *api,
+            | ApiError::Decode { api, .. }
+            | ApiError::BadId { api, .. } => *api,
         }
     }
 
@@ -115,7 +119,7 @@ impl ApiError {
             | ApiError::Rejected { body, .. }
             | ApiError::Server { body, .. }
             | ApiError::Decode { body, .. } => Some(body),
-            ApiError::Timeout { .. } | ApiError::Network { .. } => None,
+            ApiError::Timeout { .. } | ApiError::Network { .. } | ApiError::BadId { .. } => None,
         }
     }
 }

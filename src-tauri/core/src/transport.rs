@@ -321,8 +321,26 @@ impl Transport {
     }
 }
 
-/// An id placed in a URL path, percent-encoded so that an odd id cannot change the path.
-pub(crate) fn path_segment(id: &str) -> String {
+/// The longest id accepted in a request's path, in bytes.
+const MAX_PATH_ID: usize = 256;
+
+/// An id placed in a request's URL path. An id that could change the path is refused before any
+/// request is built: empty, `.` or `..`, one holding a slash, a backslash, `?`, `#`, `%`, white
+/// space or a control character, or one longer than 256 bytes. The rest is percent-encoded.
+pub(crate) fn path_segment(api: Api, id: &str) -> Result<String, ApiError> {
+    let odd =
+        |c: char| matches!(c, '/' | '\\' | '?' | '#' | '%') || c.is_whitespace() || c.is_control();
+    if id.is_empty() || id == "." || id == ".." || id.len() > MAX_PATH_ID || id.chars().any(odd) {
+        return Err(ApiError::BadId {
+            api,
+            id: id.chars().take(64).collect(),
+        });
+    }
+    Ok(link_segment(id))
+}
+
+/// An id placed in a link (not a request), percent-encoded so that it stays one segment.
+pub(crate) fn link_segment(id: &str) -> String {
     url::form_urlencoded::byte_serialize(id.as_bytes()).collect()
 }
 
@@ -420,6 +438,40 @@ fn existing_id(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_id_that_could_change_the_path_is_refused_and_the_rest_stays_one_segment() {
+        for odd in [
+            "",
+            ".",
+            "..",
+            "../admins",
+            "a/b",
+            "a b",
+            "a\\b",
+            "a?b",
+            "a#b",
+            "%2e%2e",
+            "a\nb",
+        ] {
+            assert!(
+                matches!(
+                    path_segment(Api::Intercom, odd),
+                    Err(ApiError::BadId { .. })
+                ),
+                "{odd:?} was accepted"
+            );
+        }
+        assert!(path_segment(Api::Aircall, &"9".repeat(300)).is_err());
+        assert_eq!(
+            path_segment(Api::Intercom, "6762f0dd1bb69f9f2193bb83").unwrap(),
+            "6762f0dd1bb69f9f2193bb83"
+        );
+        assert_eq!(
+            path_segment(Api::Aircall, "Bob+1@Acme.io").unwrap(),
+            "Bob%2B1%40Acme.io"
+        );
+    }
 
     #[test]
     fn the_existing_contact_id_is_read_from_a_conflict() {

@@ -1,4 +1,6 @@
-//! `ringside-cli agents add EMAIL | list | revoke EMAIL`: the agents allowed on the hub's API.
+//! `ringside-cli agents add [--admin] EMAIL | list | revoke EMAIL`: the agents allowed on the
+//! hub's API. An agent sees the calls that concern them; an admin sees every call. A revoked
+//! agent's open event stream ends within seconds.
 
 use ringside_core::card::system_clock;
 
@@ -17,6 +19,9 @@ enum Action {
     Add {
         /// The agent's email (as in Intercom and Aircall).
         email: String,
+        /// Let this token see and act on every call, and read `/healthz` in full.
+        #[arg(long)]
+        admin: bool,
     },
     /// List the agents.
     List,
@@ -32,13 +37,14 @@ pub async fn run(args: Args) -> Result<Outcome, UsageError> {
     let config = engine::config()?;
     let store = engine::store(&config)?;
     match args.action {
-        Action::Add { email } => {
+        Action::Add { email, admin } => {
             if !email.contains('@') {
                 return Err(UsageError(format!("`{email}` is not an email address")));
             }
-            let token = store.add_agent(&email, (system_clock())())?;
+            let token = store.add_agent_with(&email, admin, (system_clock())())?;
             println!(
-                "Token for {}: {}",
+                "{} for {}: {}",
+                if admin { "Admin token" } else { "Token" },
                 email.trim().to_lowercase(),
                 token.expose()
             );
@@ -50,7 +56,8 @@ pub async fn run(args: Args) -> Result<Outcome, UsageError> {
                 println!("No agents yet: add one with `ringside-cli agents add EMAIL`.");
             }
             for a in agents {
-                println!("{}\tsince {}", a.email, a.created_at);
+                let role = if a.admin { "admin" } else { "agent" };
+                println!("{}\t{role}\tsince {}", a.email, a.created_at);
             }
         }
         Action::Revoke { email } => {

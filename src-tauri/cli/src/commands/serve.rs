@@ -1,11 +1,13 @@
 //! `ringside-cli serve`: the hub. Listens on `RINGSIDE_LISTEN` (default `127.0.0.1:8790`) for
-//! Aircall's webhooks and the agents, until Ctrl-C or SIGTERM.
+//! Aircall's webhooks and the agents, until Ctrl-C or SIGTERM. Plain HTTP on an address other
+//! than loopback gets a loud warning: agents' tokens and callers' data would cross the network
+//! in clear.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use ringside_core::card::system_clock;
-use ringside_core::hub::{Hub, HubConfig, SyncSchedule, TlsFiles};
+use ringside_core::hub::{Hub, HubConfig, HubLimits, SyncSchedule, TlsFiles};
 use ringside_core::sync::SyncOptions;
 use ringside_core::Secret;
 
@@ -23,6 +25,22 @@ pub struct Args {
     /// The certificate's private key (PEM).
     #[arg(long, env = "RINGSIDE_TLS_KEY", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// Days finished webhooks, events and effects are kept (1 to 3650).
+    #[arg(long, env = "RINGSIDE_RETENTION_DAYS", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(1..=3650))]
+    retention_days: u32,
+}
+
+/// The warning printed when the hub would serve plain HTTP beyond this machine.
+fn plain_http_warning(listen: SocketAddr, tls: bool) -> Option<String> {
+    (!tls && !listen.ip().is_loopback()).then(|| {
+        format!(
+            "WARNING: serving plain HTTP on {listen}, which is not loopback: agents' tokens, \
+             callers' numbers and notes cross the network unencrypted. Serve HTTPS \
+             (RINGSIDE_TLS_CERT and RINGSIDE_TLS_KEY) or put a TLS proxy in front and listen \
+             on 127.0.0.1."
+        )
+    })
 }
 
 /// Runs the command.
@@ -66,10 +84,15 @@ pub async fn run(args: Args) -> Result<Outcome, UsageError> {
     } else {
         "http"
     };
+    if let Some(warning) = plain_http_warning(args.listen, hub_config.tls.is_some()) {
+        eprintln!("{warning}");
+        tracing::warn!("{warning}");
+    }
+    let limits = HubLimits::with_retention_days(args.retention_days).map_err(UsageError)?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| UsageError(format!("cannot listen on {}: {e}", args.listen)))?;
-    let hub = Hub::start(hub_config, listener)
+    let hub = Hub::start_with(hub_config, limits, listener)
         .await
         .map_err(|e| UsageError(e.to_string()))?;
     println!("Ringside hub listening on {scheme}://{}", hub.local_addr());
@@ -77,4 +100,22 @@ pub async fn run(args: Args) -> Result<Outcome, UsageError> {
     super::sandbox::shutdown_signal().await;
     hub.shutdown().await;
     Ok(Outcome::Success)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_is_warned_about_off_loopback_only() {
+        let public: SocketAddr = "0.0.0.0:8790".parse().unwrap();
+        let lan: SocketAddr = "192.168.1.10:8790".parse().unwrap();
+        let local: SocketAddr = "127.0.0.1:8790".parse().unwrap();
+        let local6: SocketAddr = "[::1]:8790".parse().unwrap();
+        assert!(plain_http_warning(public, false).is_some_and(|w| w.contains("WARNING")));
+        assert!(plain_http_warning(lan, false).is_some());
+        assert!(plain_http_warning(public, true).is_none());
+        assert!(plain_http_warning(local, false).is_none());
+        assert!(plain_http_warning(local6, false).is_none());
+    }
 }

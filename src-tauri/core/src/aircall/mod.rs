@@ -26,7 +26,7 @@ use crate::pacing::{Budget, Pacer, Priority};
 use crate::phone::E164;
 use crate::secret::Secret;
 use crate::transport::{
-    path_segment as segment, Auth, Call as HttpCall, HttpSettings, LimitHeaders, Transport,
+    path_segment, Auth, Call as HttpCall, HttpSettings, LimitHeaders, Transport,
 };
 
 /// Aircall's largest page.
@@ -217,7 +217,7 @@ impl AircallClient {
         struct One {
             user: User,
         }
-        let path = format!("/v2/users/{}", segment(id_or_email));
+        let path = format!("/v2/users/{}", path_segment(Api::Aircall, id_or_email)?);
         Ok(self
             .transport
             .json::<One>(self.priority, HttpCall::get(&path))

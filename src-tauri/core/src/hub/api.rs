@@ -1,22 +1,26 @@
 //! The agents' REST API (`/api/v1/…`): cards, history, tags, notes and the contact picker.
-//! Every route needs `Authorization: Bearer <agent token>`. Errors are `{"error": {"code",
-//! "message"}}` with a code the desktop app acts on.
+//! Every route needs `Authorization: Bearer <agent token>`, and an agent reads and acts only on
+//! the calls that concern them (see `access.rs`). Errors are `{"error": {"code", "message"}}`
+//! with a code the desktop app acts on (see `failure.rs`).
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::access::{may_see, visible_call};
+pub(super) use super::failure::Failure;
+use super::idempotency::{answer_once, client_key};
 use super::AppState;
 use crate::card::Card;
 use crate::intercom;
 use crate::pacing::Priority;
 use crate::phone::{CallerId, Region};
 use crate::pipeline::actions::{self, Action, ActionError};
-use crate::pipeline::subject::{Subject, SubjectKey, Tracked};
+use crate::pipeline::subject::{Subject, Tracked};
 use crate::store::Agent;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -31,67 +35,25 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/api/v1/calls/{id}/contact", post(choose_contact))
 }
 
-/// An error for the desktop app.
-#[derive(Debug)]
-pub(super) struct Failure {
-    status: StatusCode,
-    code: &'static str,
-    message: String,
-}
-
-impl Failure {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Failure {
-            status,
-            code,
-            message: message.into(),
-        }
-    }
-}
-
-impl IntoResponse for Failure {
-    fn into_response(self) -> Response {
-        (
-            self.status,
-            Json(json!({ "error": { "code": self.code, "message": self.message } })),
-        )
-            .into_response()
-    }
-}
-
-impl From<crate::store::StoreError> for Failure {
-    fn from(e: crate::store::StoreError) -> Self {
-        Failure::new(StatusCode::SERVICE_UNAVAILABLE, "storage", e.to_string())
-    }
-}
-
-impl From<crate::error::ApiError> for Failure {
-    fn from(e: crate::error::ApiError) -> Self {
-        Failure::new(StatusCode::BAD_GATEWAY, "upstream", e.to_string())
-    }
-}
-
-impl From<crate::card::CardError> for Failure {
-    fn from(e: crate::card::CardError) -> Self {
-        Failure::new(StatusCode::BAD_GATEWAY, "upstream", e.to_string())
-    }
-}
-
-/// The agent behind the request's bearer token.
-pub(super) fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Agent, Failure> {
-    let token = headers
+/// The bearer token of a request, when it has one.
+pub(super) fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| {
-            Failure::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "an agent token is required (Authorization: Bearer …)",
-            )
-        })?;
+}
+
+/// The agent behind the request's bearer token.
+pub(super) fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Agent, Failure> {
+    let token = bearer(headers).ok_or_else(|| {
+        Failure::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "an agent token is required (Authorization: Bearer …)",
+        )
+    })?;
     state.store.agent_for_token(token)?.ok_or_else(|| {
         Failure::new(
             StatusCode::UNAUTHORIZED,
@@ -131,7 +93,7 @@ async fn history(
     headers: HeaderMap,
     Query(q): Query<Limit>,
 ) -> Result<Json<Vec<HistoryItem>>, Failure> {
-    authenticate(&state, &headers)?;
+    let agent = authenticate(&state, &headers)?;
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
     let workspace = state
         .store
@@ -139,8 +101,11 @@ async fn history(
         .map(|i| i.workspace_id);
     let items = state
         .store
-        .recent_subjects(limit)?
+        // Another agent's calls are skipped: read further back so that `limit` rows remain.
+        .recent_subjects(if agent.admin { limit } else { limit * 10 })?
         .into_iter()
+        .filter(|s| may_see(&agent, s))
+        .take(limit)
         .map(|s| {
             let (direction, phone, line) = describe(&s);
             HistoryItem {
@@ -188,33 +153,13 @@ async fn call_card(
     headers: HeaderMap,
     Path(id): Path<u64>,
 ) -> Result<Json<Card>, Failure> {
-    authenticate(&state, &headers)?;
-    let subject = state.store.subject(&SubjectKey::call(id))?;
-    let call =
-        match subject.as_ref().and_then(Subject::call) {
-            Some(call) => call.clone(),
-            None => match &state.aircall {
-                Some(aircall) => aircall
-                    .at(Priority::Interactive)
-                    .call(id)
-                    .await
-                    .map_err(|e| match e {
-                        crate::error::ApiError::NotFound { .. } => Failure::new(
-                            StatusCode::NOT_FOUND,
-                            "not_found",
-                            format!("Aircall has no call {id}"),
-                        ),
-                        other => other.into(),
-                    })?,
-                None => {
-                    return Err(Failure::new(
-                        StatusCode::NOT_FOUND,
-                        "not_found",
-                        format!("the hub has not seen call {id}"),
-                    ))
-                }
-            },
-        };
+    let agent = authenticate(&state, &headers)?;
+    // Only a call the hub knows: asking Aircall for any id would spend its budget for anyone.
+    let subject = visible_call(&state, &agent, id)?;
+    let call = subject
+        .call()
+        .cloned()
+        .ok_or_else(|| Failure::unknown_call(id))?;
     let region = call
         .number
         .as_ref()
@@ -229,9 +174,17 @@ async fn call_card(
         )
     })?;
     let mut card = state.cards.build(&caller, Some(id)).await?;
-    if let Some(subject) = &subject {
-        card.call_conversation = Some(state.cards.call_conversation(subject).await?);
-    }
+    // A shared number: the agent may pick one of these on the card.
+    let offered: Vec<String> = card
+        .contact
+        .candidates
+        .iter()
+        .map(|c| c.id.clone())
+        .collect();
+    state
+        .store
+        .subject_offer_candidates(&subject.key(), &offered)?;
+    card.call_conversation = Some(state.cards.call_conversation(&subject).await?);
     Ok(Json(card))
 }
 
@@ -299,38 +252,39 @@ impl From<ActionError> for Failure {
     }
 }
 
-/// Queues an agent's action on a call the hub knows. The `Idempotency-Key` header makes a
-/// retried request harmless.
-fn queue(
+/// Queues an agent's action on a call the hub knows and the agent may see. The
+/// `Idempotency-Key` header makes a retried request harmless.
+async fn queue(
     state: &AppState,
     headers: &HeaderMap,
     call_id: u64,
     agent: &Agent,
     action: Action,
 ) -> Result<Response, Failure> {
-    let client_key = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-        .filter(|k| !k.is_empty() && k.len() <= 200)
-        .map_or_else(
-            || crate::store::new_token().map(|t| t.expose()[3..27].to_owned()),
-            Ok,
+    let client_key = client_key(headers)?;
+    visible_call(state, agent, call_id)?;
+    let id = call_id.to_string();
+    let request = [id.as_str(), &format!("{action:?}")];
+    answer_once(state, agent, client_key.as_deref(), &request, || async {
+        let unique = match &client_key {
+            Some(k) => k.clone(),
+            None => crate::store::new_token()?.expose()[3..27].to_owned(),
+        };
+        let queued = actions::queue(
+            &state.store,
+            call_id,
+            &agent.email,
+            &unique,
+            &action,
+            state.now(),
         )?;
-    let queued = actions::queue(
-        &state.store,
-        call_id,
-        &agent.email,
-        &client_key,
-        &action,
-        state.now(),
-    )?;
-    state.pipeline.effects_queued();
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(json!({ "queued": queued.queued, "key": queued.key })),
-    )
-        .into_response())
+        state.pipeline.effects_queued();
+        Ok((
+            StatusCode::ACCEPTED,
+            json!({ "queued": queued.queued, "key": queued.key }),
+        ))
+    })
+    .await
 }
 
 async fn add_tag(
@@ -348,7 +302,7 @@ async fn add_tag(
             "a tag name has 1 to 100 characters",
         ));
     }
-    queue(&state, &headers, id, &agent, Action::Tag(name.to_owned()))
+    queue(&state, &headers, id, &agent, Action::Tag(name.to_owned())).await
 }
 
 async fn remove_tag(
@@ -364,6 +318,7 @@ async fn remove_tag(
         &agent,
         Action::Untag(name.trim().to_owned()),
     )
+    .await
 }
 
 async fn add_note(
@@ -381,45 +336,62 @@ async fn add_note(
             "a note has 1 to 20,000 characters",
         ));
     }
-    queue(&state, &headers, id, &agent, Action::Note(text.to_owned()))
+    queue(&state, &headers, id, &agent, Action::Note(text.to_owned())).await
 }
 
+/// An agent picks the contact of a call the hub could not log on its own: one of the
+/// candidates it offered for that call, and no other.
 async fn choose_contact(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<u64>,
     Json(body): Json<ContactBody>,
 ) -> Result<Response, Failure> {
-    authenticate(&state, &headers)?;
-    let subject = actions::tracked_call(&state.store, id)?;
-    if subject.conversation_id.is_some() {
-        return Err(Failure::new(
-            StatusCode::CONFLICT,
-            "already_logged",
-            "this call is already logged",
-        ));
-    }
-    // The contact must exist in Intercom.
-    let contact = state
-        .intercom
-        .at(Priority::Interactive)
-        .contact(&body.contact_id)
-        .await
-        .map_err(|e| match e {
-            crate::error::ApiError::NotFound { .. } => Failure::new(
-                StatusCode::NOT_FOUND,
-                "unknown_contact",
-                "Intercom has no such contact",
-            ),
-            other => other.into(),
-        })?;
-    state
-        .store
-        .subject_choose_contact(&subject.key(), &contact.id, state.now())?;
-    state.pipeline.effects_queued();
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(json!({ "queued": true, "contact_id": contact.id })),
-    )
-        .into_response())
+    let agent = authenticate(&state, &headers)?;
+    let client_key = client_key(&headers)?;
+    let contact_id = body.contact_id.trim();
+    // An id that could change an Intercom path is refused before anything else.
+    crate::transport::path_segment(crate::error::Api::Intercom, contact_id)?;
+    let subject = visible_call(&state, &agent, id)?;
+    let call = id.to_string();
+    let request = ["contact", call.as_str(), contact_id];
+    answer_once(&state, &agent, client_key.as_deref(), &request, || async {
+        if subject.conversation_id.is_some() {
+            return Err(Failure::new(
+                StatusCode::CONFLICT,
+                "already_logged",
+                "this call is already logged",
+            ));
+        }
+        if !subject.candidates.iter().any(|c| c == contact_id) {
+            return Err(Failure::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "not_a_candidate",
+                "this contact was not offered for this call",
+            ));
+        }
+        // The contact must still exist in Intercom.
+        let contact = state
+            .intercom
+            .at(Priority::Interactive)
+            .contact(contact_id)
+            .await
+            .map_err(|e| match e {
+                crate::error::ApiError::NotFound { .. } => Failure::new(
+                    StatusCode::NOT_FOUND,
+                    "unknown_contact",
+                    "Intercom has no such contact",
+                ),
+                other => other.into(),
+            })?;
+        state
+            .store
+            .subject_choose_contact(&subject.key(), &contact.id, state.now())?;
+        state.pipeline.effects_queued();
+        Ok((
+            StatusCode::ACCEPTED,
+            json!({ "queued": true, "contact_id": contact.id }),
+        ))
+    })
+    .await
 }

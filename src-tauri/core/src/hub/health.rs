@@ -1,7 +1,10 @@
-//! `GET /healthz` (no auth): whether the hub is up and how far behind it is.
+//! `GET /healthz`: whether the hub is up, which hub it is and how far behind it is. Without a
+//! token it says nothing personal: no error text (a vendor's error can carry a caller's number
+//! or a response body), only counts. With an admin agent's token it adds the last error and
+//! why contact sync waits.
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -13,26 +16,44 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/healthz", get(health))
 }
 
-async fn health(State(state): State<AppState>) -> impl IntoResponse {
+async fn health(State(state): State<AppState>, headers: HeaderMap) -> impl IntoResponse {
+    let admin = super::api::bearer(&headers)
+        .and_then(|token| state.store.agent_for_token(token).ok().flatten())
+        .is_some_and(|agent| agent.admin);
     let inbox = state.store.inbox_depth();
     let outbox = state.store.outbox_depth();
-    let last_error = state.store.outbox_last_error().ok().flatten();
+    let mut sync = state.sync.as_ref().map(|p| p.borrow().clone());
+    if !admin {
+        if let Some(progress) = sync.as_mut() {
+            progress.waiting = None;
+        }
+    }
     match (inbox, outbox) {
-        (Ok(inbox), Ok(outbox)) => (
-            StatusCode::OK,
-            Json(json!({
+        (Ok(inbox), Ok(outbox)) => {
+            let mut body = json!({
                 "status": "up",
+                "instance": state.instance,
                 "inbox_depth": inbox,
                 "outbox_depth": outbox,
-                "last_error": last_error,
-                "sync": state.sync.as_ref().map(|p| p.borrow().clone()),
-            })),
-        ),
-        (Err(e), _) | (_, Err(e)) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(
-                json!({ "status": "degraded", "inbox_depth": null, "outbox_depth": null, "last_error": e.to_string() }),
-            ),
-        ),
+                "sync": sync,
+            });
+            if admin {
+                body["last_error"] = json!(state.store.outbox_last_error().ok().flatten());
+            }
+            (StatusCode::OK, Json(body))
+        }
+        (Err(e), _) | (_, Err(e)) => {
+            tracing::error!(error = %e, "health: the database cannot be read");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({
+                    "status": "degraded",
+                    "instance": state.instance,
+                    "inbox_depth": null,
+                    "outbox_depth": null,
+                    "error": "the hub's database cannot be read",
+                })),
+            )
+        }
     }
 }

@@ -4,15 +4,23 @@
 //!
 //! This module is the HTTP surface only: it validates requests and drives the pipeline
 //! ([`crate::pipeline`]) through its handle. [`Hub::start`] takes a bound listener and returns a
-//! handle that owns every task: the HTTP server and the pipeline's. [`Hub::shutdown`] stops them
-//! all; dropping the handle does too.
+//! handle that owns every task: the HTTP server, the pipeline's and the pruning of what is past
+//! retention. [`Hub::shutdown`] stops them all; dropping the handle does too.
+//! [`Hub::start_with`] sets the limits ([`HubLimits`]) the server holds its clients to.
 
+mod access;
 mod api;
 mod dial;
+mod failure;
 mod health;
+mod idempotency;
 mod integration;
+mod retention;
+mod server;
 mod sse;
 pub mod webhooks;
+
+pub use server::{HubLimits, RETENTION_DAYS};
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -87,6 +95,7 @@ impl std::fmt::Debug for HubConfig {
 pub(crate) struct AppState {
     pub store: Store,
     pub intercom: IntercomClient,
+    /// Aircall, for dialing (cards read it through the card builder).
     pub aircall: Option<AircallClient>,
     pub cards: CardBuilder,
     pub webhook_token: Option<Secret>,
@@ -98,6 +107,10 @@ pub(crate) struct AppState {
     pub sync_outcomes: Option<watch::Receiver<Option<crate::sync::RunOutcome>>>,
     pub sync_schedule: Option<SyncSchedule>,
     pub settings: Settings,
+    pub limits: HubLimits,
+    pub streams: sse::OpenStreams,
+    /// This hub's instance id (`X-Ringside-Instance`).
+    pub instance: String,
 }
 
 impl AppState {
@@ -117,9 +130,22 @@ pub struct Hub {
 }
 
 impl Hub {
-    /// Starts the hub on a bound listener.
+    /// Starts the hub on a bound listener, with the default limits.
     pub async fn start(config: HubConfig, listener: TcpListener) -> std::io::Result<Hub> {
+        Self::start_with(config, HubLimits::default(), listener).await
+    }
+
+    /// Starts the hub on a bound listener, holding its clients to `limits`.
+    pub async fn start_with(
+        config: HubConfig,
+        limits: HubLimits,
+        listener: TcpListener,
+    ) -> std::io::Result<Hub> {
         let addr = listener.local_addr()?;
+        let instance = config
+            .store
+            .instance_id()
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let cards = CardBuilder::new(
             config.intercom.clone(),
@@ -180,29 +206,41 @@ impl Hub {
             sync_outcomes: sync.as_ref().map(|h| h.outcomes()),
             sync_schedule: sync.as_ref().and(config.sync.clone()),
             settings: config.settings.clone(),
+            limits: limits.clone(),
+            streams: sse::OpenStreams::default(),
+            instance,
         };
         let app = router(state);
-        let stop = shutdown_rx;
-        tasks.push(match &config.tls {
-            None => tokio::spawn(serve_plain(listener, app, stop)),
-            Some(files) => {
-                let tls =
-                    axum_server::tls_rustls::RustlsConfig::from_pem_file(&files.cert, &files.key)
-                        .await
-                        .map_err(|e| {
-                            std::io::Error::new(
-                                e.kind(),
-                                format!(
-                                    "TLS certificate {} or key {}: {e}",
-                                    files.cert.display(),
-                                    files.key.display()
-                                ),
-                            )
-                        })?;
-                let server = axum_server::tls_rustls::from_tcp_rustls(listener.into_std()?, tls)?;
-                tokio::spawn(serve_tls(server, app, stop))
-            }
-        });
+        let tls = match &config.tls {
+            None => None,
+            Some(files) => Some(
+                axum_server::tls_rustls::RustlsConfig::from_pem_file(&files.cert, &files.key)
+                    .await
+                    .map_err(|e| {
+                        std::io::Error::new(
+                            e.kind(),
+                            format!(
+                                "TLS certificate {} or key {}: {e}",
+                                files.cert.display(),
+                                files.key.display()
+                            ),
+                        )
+                    })?,
+            ),
+        };
+        tasks.push(tokio::spawn(retention::prune(
+            config.store.clone(),
+            config.clock.clone(),
+            limits.clone(),
+            shutdown_rx.clone(),
+        )));
+        tasks.push(tokio::spawn(server::serve(
+            listener,
+            app,
+            tls,
+            limits,
+            shutdown_rx,
+        )));
         Ok(Hub {
             addr,
             shutdown: shutdown_tx,
@@ -254,38 +292,38 @@ impl Drop for Hub {
     }
 }
 
-async fn serve_plain(listener: TcpListener, app: Router, mut stop: watch::Receiver<bool>) {
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-        let _ = stop.wait_for(|s| *s).await;
-    });
-    if let Err(e) = server.await {
-        tracing::error!(error = %e, "the hub's HTTP server stopped");
-    }
-}
-
-async fn serve_tls(
-    server: axum_server::Server<SocketAddr, axum_server::tls_rustls::RustlsAcceptor>,
-    app: Router,
-    mut stop: watch::Receiver<bool>,
-) {
-    let handle = axum_server::Handle::new();
-    let on_stop = handle.clone();
-    tokio::spawn(async move {
-        let _ = stop.wait_for(|s| *s).await;
-        on_stop.graceful_shutdown(Some(Duration::from_secs(5)));
-    });
-    if let Err(e) = server.handle(handle).serve(app.into_make_service()).await {
-        tracing::error!(error = %e, "the hub's HTTPS server stopped");
-    }
-}
-
+/// Every route, with the limits and the one error shape. The request timeout covers every
+/// answer but the event stream's, which stays open.
 fn router(state: AppState) -> Router {
+    use axum::http::{HeaderName, HeaderValue, StatusCode};
+    use tower_http::set_header::SetResponseHeaderLayer;
+    use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
+
+    let instance = HeaderValue::from_str(&state.instance)
+        .unwrap_or_else(|_| HeaderValue::from_static("unknown"));
+    let limits = state.limits.clone();
     Router::new()
         .merge(webhooks::routes())
         .merge(health::routes())
         .merge(api::routes())
         .merge(dial::routes())
         .merge(integration::routes())
+        .fallback(|| async {
+            failure::Failure::new(StatusCode::NOT_FOUND, "not_found", "there is no such route")
+        })
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            limits.request_timeout,
+        ))
         .merge(sse::routes())
+        .layer(RequestBodyTimeoutLayer::new(limits.body_timeout))
+        .layer(axum::middleware::map_response(failure::shape_errors))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static(INSTANCE_HEADER),
+            instance,
+        ))
         .with_state(state)
 }
+
+/// The header naming the hub instance on every answer.
+pub const INSTANCE_HEADER: &str = "x-ringside-instance";

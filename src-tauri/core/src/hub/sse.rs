@@ -1,24 +1,72 @@
 //! `GET /api/v1/events`: the agent's Server-Sent Events stream. Each event carries its log id,
-//! so a client that reconnects with `Last-Event-ID` gets everything it missed, in order.
+//! so a client that reconnects with `Last-Event-ID` gets everything it missed, in order. An id
+//! beyond the log (a hub reinstalled at the same address) replays from the start of what this
+//! hub has; the `X-Ringside-Instance` header on every answer tells the two hubs apart.
+//!
+//! The token is checked again every few seconds while the stream is open: a revoked agent's
+//! stream ends. An admin's stream carries every event. Each agent may hold a few streams at once; one more is refused with a 429.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use futures_util::stream::{self, Stream};
 use serde::Deserialize;
+use tokio::time::Instant;
 
 use super::api::{authenticate, Failure};
 use super::AppState;
 use crate::store::LoggedEvent;
+use crate::Secret;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/api/v1/events", get(events))
+}
+
+/// The event streams open, by agent.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct OpenStreams(Arc<Mutex<HashMap<String, usize>>>);
+
+impl OpenStreams {
+    /// A slot for one more stream of this agent, unless they hold `max` already.
+    fn take(&self, email: &str, max: usize) -> Option<StreamSlot> {
+        let mut open = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let count = open.entry(email.to_owned()).or_insert(0);
+        if *count >= max {
+            return None;
+        }
+        *count += 1;
+        Some(StreamSlot {
+            streams: self.clone(),
+            email: email.to_owned(),
+        })
+    }
+}
+
+/// One open stream; its slot is given back when the stream ends.
+#[derive(Debug)]
+struct StreamSlot {
+    streams: OpenStreams,
+    email: String,
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut open = self.streams.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = open.get_mut(&self.email) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                open.remove(&self.email);
+            }
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -33,15 +81,41 @@ async fn events(
     Query(q): Query<Resume>,
 ) -> Result<impl IntoResponse, Failure> {
     let agent = authenticate(&state, &headers)?;
+    let token = super::api::bearer(&headers).map(Secret::new);
     let from_header = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<i64>().ok());
+    let last = state.store.last_event_id()?;
     let after = match from_header.or(q.last_event_id) {
+        // An id this hub never gave: another hub's (or this one's before a reinstall).
+        Some(id) if id > last => 0,
         Some(id) => id,
-        None => state.store.last_event_id()?,
+        None => last,
     };
-    let stream = follow(state, agent.email, after);
+    let slot = state
+        .streams
+        .take(&agent.email, state.limits.streams_per_agent)
+        .ok_or_else(|| {
+            Failure::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_streams",
+                format!(
+                    "this agent already has {} event streams open",
+                    state.limits.streams_per_agent
+                ),
+            )
+        })?;
+    let stream = follow(Cursor {
+        state,
+        email: agent.email,
+        admin: agent.admin,
+        token,
+        after,
+        pending: Default::default(),
+        checked: Instant::now(),
+        _slot: slot,
+    });
     Ok(Sse::new(stream).keep_alive(
         KeepAlive::new()
             .interval(Duration::from_secs(15))
@@ -52,23 +126,47 @@ async fn events(
 struct Cursor {
     state: AppState,
     email: String,
+    /// An admin's stream carries every event.
+    admin: bool,
+    token: Option<Secret>,
     after: i64,
     pending: std::collections::VecDeque<LoggedEvent>,
+    /// When the token was last checked.
+    checked: Instant,
+    _slot: StreamSlot,
 }
 
-fn follow(
-    state: AppState,
-    email: String,
-    after: i64,
-) -> impl Stream<Item = Result<Event, Infallible>> {
-    let cursor = Cursor {
-        state,
-        email,
-        after,
-        pending: Default::default(),
-    };
+impl Cursor {
+    /// Whether the token still belongs to the agent, checked at most every `token_recheck`.
+    fn still_allowed(&mut self) -> bool {
+        if self.checked.elapsed() < self.state.limits.token_recheck {
+            return true;
+        }
+        self.checked = Instant::now();
+        let Some(token) = &self.token else {
+            return false;
+        };
+        match self.state.store.agent_for_token(token.expose()) {
+            Ok(Some(agent)) => agent.email == self.email,
+            Ok(None) => {
+                tracing::info!(agent = %self.email, "an event stream ends: its token was revoked");
+                false
+            }
+            // The database is busy or failing: the stream goes on and checks again.
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot check an event stream's token");
+                true
+            }
+        }
+    }
+}
+
+fn follow(cursor: Cursor) -> impl Stream<Item = Result<Event, Infallible>> {
     stream::unfold(cursor, |mut c| async move {
         loop {
+            if *c.state.shutdown.borrow() || !c.still_allowed() {
+                return None;
+            }
             if let Some(e) = c.pending.pop_front() {
                 let event = Event::default()
                     .id(e.id.to_string())
@@ -76,14 +174,12 @@ fn follow(
                     .data(e.payload);
                 return Some((Ok(event), c));
             }
-            if *c.state.shutdown.borrow() {
-                return None;
-            }
             match c.state.store.events_after(c.after, 200) {
                 Ok(batch) if !batch.is_empty() => {
                     c.after = batch.last().map_or(c.after, |e| e.id);
+                    let (email, admin) = (&c.email, c.admin);
                     c.pending
-                        .extend(batch.into_iter().filter(|e| e.concerns(&c.email)));
+                        .extend(batch.into_iter().filter(|e| admin || e.concerns(email)));
                     continue;
                 }
                 Ok(_) => {}
@@ -94,7 +190,7 @@ fn follow(
             let known = c.after;
             tokio::select! {
                 _ = events.wait_for(|last| *last > known) => {}
-                _ = tokio::time::sleep(Duration::from_secs(30)) => {}
+                _ = tokio::time::sleep(c.state.limits.token_recheck) => {}
                 _ = shutdown.wait_for(|s| *s) => return None,
             }
         }

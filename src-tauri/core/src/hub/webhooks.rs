@@ -31,11 +31,12 @@ pub fn token_hash(token: &str) -> String {
 }
 
 fn refuse(status: StatusCode, reason: &str) -> Response {
-    (
-        status,
-        Json(json!({ "error": { "code": status.as_u16(), "message": reason } })),
-    )
-        .into_response()
+    let code = match status {
+        StatusCode::BAD_REQUEST => "bad_webhook",
+        StatusCode::UNAUTHORIZED => "unauthorized",
+        _ => "storage",
+    };
+    super::failure::Failure::new(status, code, reason).into_response()
 }
 
 async fn receive(State(state): State<AppState>, body: Bytes) -> Response {

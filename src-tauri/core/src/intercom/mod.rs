@@ -25,7 +25,7 @@ use crate::pacing::{Budget, Pacer, Priority};
 use crate::phone::E164;
 use crate::secret::Secret;
 use crate::transport::{
-    path_segment as segment, Auth, Call, HttpSettings, LimitHeaders, Transport,
+    link_segment, path_segment, Auth, Call, HttpSettings, LimitHeaders, Transport,
 };
 
 /// The API version every request pins.
@@ -246,7 +246,7 @@ impl IntercomClient {
 
     /// `GET /contacts/{id}`.
     pub async fn contact(&self, id: &str) -> Result<Contact, ApiError> {
-        let path = format!("/contacts/{}", segment(id));
+        let path = format!("/contacts/{}", path_segment(Api::Intercom, id)?);
         let wire: wire::WireContact = self.transport.json(self.priority, Call::get(&path)).await?;
         Ok(wire.into())
     }
@@ -303,7 +303,7 @@ impl IntercomClient {
 
     /// `GET /conversations/{id}`, with its parts.
     pub async fn conversation(&self, id: &str) -> Result<Conversation, ApiError> {
-        let path = format!("/conversations/{}", segment(id));
+        let path = format!("/conversations/{}", path_segment(Api::Intercom, id)?);
         let wire: wire::WireConversation =
             self.transport.json(self.priority, Call::get(&path)).await?;
         Ok(wire.into())
@@ -335,7 +335,10 @@ impl IntercomClient {
         admin_id: &str,
         body: &str,
     ) -> Result<Conversation, ApiError> {
-        let path = format!("/conversations/{}/reply", segment(conversation_id));
+        let path = format!(
+            "/conversations/{}/reply",
+            path_segment(Api::Intercom, conversation_id)?
+        );
         let body =
             json!({ "type": "admin", "admin_id": admin_id, "message_type": "note", "body": body });
         let wire: wire::WireConversation = self
@@ -354,7 +357,10 @@ impl IntercomClient {
         assignee: Option<&str>,
         note: Option<&str>,
     ) -> Result<Conversation, ApiError> {
-        let path = format!("/conversations/{}/parts", segment(conversation_id));
+        let path = format!(
+            "/conversations/{}/parts",
+            path_segment(Api::Intercom, conversation_id)?
+        );
         let mut body = json!({
             "message_type": "assignment",
             "type": "admin",
@@ -396,7 +402,10 @@ impl IntercomClient {
         tag_id: &str,
         admin_id: &str,
     ) -> Result<(), ApiError> {
-        let path = format!("/conversations/{}/tags", segment(conversation_id));
+        let path = format!(
+            "/conversations/{}/tags",
+            path_segment(Api::Intercom, conversation_id)?
+        );
         let body = json!({ "id": tag_id, "admin_id": admin_id });
         self.transport
             .unit(self.priority, Call::write(Method::POST, &path, Some(body)))
@@ -412,8 +421,8 @@ impl IntercomClient {
     ) -> Result<(), ApiError> {
         let path = format!(
             "/conversations/{}/tags/{}",
-            segment(conversation_id),
-            segment(tag_id)
+            path_segment(Api::Intercom, conversation_id)?,
+            path_segment(Api::Intercom, tag_id)?
         );
         let body = json!({ "admin_id": admin_id });
         self.transport
@@ -444,8 +453,8 @@ fn identity_key(base_url: &Url, token: &Secret) -> String {
 pub fn contact_url(workspace_id: &str, contact_id: &str) -> String {
     format!(
         "https://app.intercom.com/a/apps/{}/users/{}",
-        segment(workspace_id),
-        segment(contact_id)
+        link_segment(workspace_id),
+        link_segment(contact_id)
     )
 }
 
@@ -453,7 +462,7 @@ pub fn contact_url(workspace_id: &str, contact_id: &str) -> String {
 pub fn conversation_url(workspace_id: &str, conversation_id: &str) -> String {
     format!(
         "https://app.intercom.com/a/inbox/{}/inbox/conversation/{}",
-        segment(workspace_id),
-        segment(conversation_id)
+        link_segment(workspace_id),
+        link_segment(conversation_id)
     )
 }

@@ -126,6 +126,15 @@ impl Cards {
             }
             Err(e) => return self.store.outbox_fail(row.id, &e.to_string(), self.now()),
         };
+        // A shared number: the agents may pick one of these on the card.
+        let offered: Vec<String> = card
+            .contact
+            .candidates
+            .iter()
+            .map(|c| c.id.clone())
+            .collect();
+        self.store
+            .subject_offer_candidates(&subject.key(), &offered)?;
         let event = HubEvent::CardReady {
             call_id,
             card: Box::new(card.clone()),

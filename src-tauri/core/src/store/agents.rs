@@ -1,5 +1,6 @@
 //! Agent tokens: one bearer token per agent for the hub's API. Only a SHA-256 hash of each
-//! token is stored; the token itself is shown once, when it is created.
+//! token is stored; the token itself is shown once, when it is created. An admin agent may see
+//! and act on every call; the others only on the calls that concern them.
 
 use rusqlite::{params, OptionalExtension};
 use sha2::{Digest, Sha256};
@@ -15,6 +16,11 @@ CREATE TABLE agents (
 );
 ";
 
+/// Admin agents: their token sees every call, not only their own.
+pub(super) const ADD_ADMIN: &str = "
+ALTER TABLE agents ADD COLUMN admin INTEGER NOT NULL DEFAULT 0;
+";
+
 /// An agent allowed on the hub's API.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Agent {
@@ -22,6 +28,16 @@ pub struct Agent {
     pub email: String,
     /// When the token was created, UNIX seconds.
     pub created_at: i64,
+    /// Whether this agent may see and act on every call (`agents add --admin`).
+    pub admin: bool,
+}
+
+fn read_agent(r: &rusqlite::Row<'_>) -> rusqlite::Result<Agent> {
+    Ok(Agent {
+        email: r.get(0)?,
+        created_at: r.get(1)?,
+        admin: r.get(2)?,
+    })
 }
 
 fn hash(token: &str) -> String {
@@ -39,13 +55,25 @@ pub fn new_token() -> Result<Secret, StoreError> {
 }
 
 impl Store {
-    /// Creates (or replaces) the agent's token and returns it. It cannot be read back later.
+    /// Creates (or replaces) the token of an agent who sees the calls that concern them, and
+    /// returns it. It cannot be read back later.
     pub fn add_agent(&self, email: &str, now: i64) -> Result<Secret, StoreError> {
+        self.add_agent_with(email, false, now)
+    }
+
+    /// Creates (or replaces) an agent's token, an admin's (every call) when `admin` is true.
+    pub fn add_agent_with(&self, email: &str, admin: bool, now: i64) -> Result<Secret, StoreError> {
         let token = new_token()?;
         self.conn().execute(
-            "INSERT INTO agents (email, token_hash, created_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT(email) DO UPDATE SET token_hash = excluded.token_hash, created_at = excluded.created_at",
-            params![email.trim().to_lowercase(), hash(token.expose()), now],
+            "INSERT INTO agents (email, token_hash, created_at, admin) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(email) DO UPDATE SET token_hash = excluded.token_hash,
+                 created_at = excluded.created_at, admin = excluded.admin",
+            params![
+                email.trim().to_lowercase(),
+                hash(token.expose()),
+                now,
+                admin
+            ],
         )?;
         Ok(token)
     }
@@ -54,13 +82,8 @@ impl Store {
     pub fn agents(&self) -> Result<Vec<Agent>, StoreError> {
         let conn = self.conn();
         let mut stmt =
-            conn.prepare_cached("SELECT email, created_at FROM agents ORDER BY email")?;
-        let rows = stmt.query_map([], |r| {
-            Ok(Agent {
-                email: r.get(0)?,
-                created_at: r.get(1)?,
-            })
-        })?;
+            conn.prepare_cached("SELECT email, created_at, admin FROM agents ORDER BY email")?;
+        let rows = stmt.query_map([], read_agent)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -77,14 +100,9 @@ impl Store {
         Ok(self
             .conn()
             .query_row(
-                "SELECT email, created_at FROM agents WHERE token_hash = ?1",
+                "SELECT email, created_at, admin FROM agents WHERE token_hash = ?1",
                 [hash(token)],
-                |r| {
-                    Ok(Agent {
-                        email: r.get(0)?,
-                        created_at: r.get(1)?,
-                    })
-                },
+                read_agent,
             )
             .optional()?)
     }
@@ -113,10 +131,38 @@ mod tests {
             .unwrap();
         assert_ne!(stored, token.expose());
         assert!(store.agent_for_token("rs_wrong").unwrap().is_none());
+        assert!(
+            !store
+                .agent_for_token(token.expose())
+                .unwrap()
+                .unwrap()
+                .admin
+        );
         // A new token replaces the old one.
         let second = store.add_agent("bob@acme.io", 2).unwrap();
         assert!(store.agent_for_token(token.expose()).unwrap().is_none());
         assert!(store.revoke_agent("BOB@acme.io").unwrap());
         assert!(store.agent_for_token(second.expose()).unwrap().is_none());
+    }
+
+    #[test]
+    fn an_admin_token_says_so_and_replacing_it_can_drop_the_flag() {
+        let store = Store::open_in_memory().unwrap();
+        let admin = store.add_agent_with("boss@acme.io", true, 1).unwrap();
+        assert!(
+            store
+                .agent_for_token(admin.expose())
+                .unwrap()
+                .unwrap()
+                .admin
+        );
+        let plain = store.add_agent("boss@acme.io", 2).unwrap();
+        assert!(
+            !store
+                .agent_for_token(plain.expose())
+                .unwrap()
+                .unwrap()
+                .admin
+        );
     }
 }

@@ -6,7 +6,8 @@
 //! outside `store` reads a column.
 //!
 //! One file, opened in WAL mode with foreign keys on. The schema lives next to each table's
-//! accessors (`contacts.rs`, `caches.rs`, `inbox.rs`, `outbox.rs`, `agents.rs`, `sync.rs`) and
+//! accessors (`contacts.rs`, `caches.rs`, `inbox.rs`, `subjects.rs`, `outbox.rs`, `agents.rs`,
+//! `sync.rs`, `idempotency.rs`; `retention.rs` prunes them, `instance.rs` names the hub) and
 //! is applied by forward-only migrations numbered by `PRAGMA user_version`, one transaction
 //! each. A database written by a newer Ringside is refused rather than guessed at. Nothing
 //! secret is ever written here.
@@ -14,8 +15,11 @@
 mod agents;
 mod caches;
 mod contacts;
+mod idempotency;
 mod inbox;
+mod instance;
 mod outbox;
+mod retention;
 mod subjects;
 mod sync;
 
@@ -27,8 +31,10 @@ use rusqlite::Connection;
 pub use agents::{new_token, Agent};
 pub use caches::{CachedAircallUser, CachedConversation};
 pub use contacts::IndexedContact;
+pub use idempotency::RecordedAnswer;
 pub use inbox::{InboxItem, LoggedEvent};
 pub use outbox::{EffectState, Lane, NewEffect, NewEvent, Origin, OutboxRow};
+pub use retention::Rows;
 pub use sync::{
     Counter, LeaseHeld, RunCounts, RunKind, RunPhase, Scanned, SyncRow, SyncRun, Unparseable,
 };
@@ -50,6 +56,8 @@ const MIGRATIONS: &[&[&str]] = &[
         outbox::ADD_PRIORITY,
         caches::ADD_LINE_USERS,
     ],
+    // Facing the internet: admin agents and the agents' idempotency keys.
+    &[agents::ADD_ADMIN, idempotency::CREATE],
 ];
 
 /// The database file's name inside the data directory.

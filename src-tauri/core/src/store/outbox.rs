@@ -448,6 +448,15 @@ impl Store {
         )? as u64)
     }
 
+    /// Effects whose request is being sent now.
+    pub fn outbox_in_flight(&self) -> Result<u64, StoreError> {
+        Ok(self.conn().query_row(
+            "SELECT COUNT(*) FROM outbox WHERE state = 'in_flight'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )? as u64)
+    }
+
     /// The most recent error of an effect that is still waiting or failed.
     pub fn outbox_last_error(&self) -> Result<Option<String>, StoreError> {
         Ok(self

@@ -283,6 +283,44 @@ impl Store {
         Ok(changed > 0)
     }
 
+    /// Adds contacts an agent may pick for a subject (a shared number's, shown on the card
+    /// while the call rings) to those already offered.
+    pub fn subject_offer_candidates(
+        &self,
+        key: &SubjectKey,
+        contact_ids: &[String],
+    ) -> Result<(), StoreError> {
+        if contact_ids.is_empty() {
+            return Ok(());
+        }
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let known: Option<String> = tx
+            .query_row(
+                "SELECT candidates FROM subjects WHERE kind = ?1 AND id = ?2",
+                params![key.kind.as_str(), key.id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(known) = known else {
+            return Ok(());
+        };
+        let mut all: Vec<String> = serde_json::from_str(&known)
+            .map_err(|e| StoreError::Corrupt(format!("candidates: {e}")))?;
+        for id in contact_ids {
+            if !all.contains(id) {
+                all.push(id.clone());
+            }
+        }
+        let all = serde_json::to_string(&all).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        tx.execute(
+            "UPDATE subjects SET candidates = ?3 WHERE kind = ?1 AND id = ?2",
+            params![key.kind.as_str(), key.id, all],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// An agent chose the contact for a subject not logged yet: its blocked effects run again.
     /// False when it is already logged.
     pub fn subject_choose_contact(

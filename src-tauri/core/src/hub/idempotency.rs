@@ -1,0 +1,89 @@
+//! `Idempotency-Key` on the agents' writes: the first answer to an agent's key is kept, and a
+//! retry with the same key and the same request gets it again (a note is not queued twice, a
+//! contact pick whose answer was lost is not a failure). Keys are the agent's own; a key sent
+//! again with another request is a 422, and a key that is empty, longer than 200 characters
+//! or not printable ASCII is a 400, never replaced by one the hub makes up.
+
+use std::future::Future;
+
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::failure::Failure;
+use super::AppState;
+use crate::store::{Agent, RecordedAnswer};
+
+/// The longest key accepted, in characters.
+pub(super) const MAX_KEY: usize = 200;
+
+/// The request's `Idempotency-Key`, checked; `None` when it has none.
+pub(super) fn client_key(headers: &HeaderMap) -> Result<Option<String>, Failure> {
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let refuse = || {
+        Failure::new(
+            StatusCode::BAD_REQUEST,
+            "bad_idempotency_key",
+            format!("an Idempotency-Key has 1 to {MAX_KEY} printable ASCII characters"),
+        )
+    };
+    let key = value.to_str().map_err(|_| refuse())?;
+    if key.is_empty() || key.len() > MAX_KEY || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(refuse());
+    }
+    Ok(Some(key.to_owned()))
+}
+
+/// Runs `action` once per agent and key: a retry of the same request gets the first answer
+/// (when it succeeded), another request with the key a 422. Without a key, it just runs.
+/// `request` names the request (route, call, body) for the comparison.
+pub(super) async fn answer_once<F, Fut>(
+    state: &AppState,
+    agent: &Agent,
+    key: Option<&str>,
+    request: &[&str],
+    action: F,
+) -> Result<Response, Failure>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<(StatusCode, Value), Failure>>,
+{
+    let Some(key) = key else {
+        let (status, body) = action().await?;
+        return Ok((status, Json(body)).into_response());
+    };
+    let fingerprint: String = Sha256::digest(request.join("\n").as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    if let Some(prior) = state.store.idempotent_answer(&agent.email, key)? {
+        if prior.fingerprint != fingerprint {
+            return Err(Failure::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                "this Idempotency-Key was already used for another request",
+            ));
+        }
+        let status = StatusCode::from_u16(prior.status).unwrap_or(StatusCode::OK);
+        return Ok((
+            status,
+            [(header::CONTENT_TYPE, "application/json")],
+            prior.response,
+        )
+            .into_response());
+    }
+    let (status, body) = action().await?;
+    let answer = RecordedAnswer {
+        fingerprint,
+        status: status.as_u16(),
+        response: body.to_string(),
+    };
+    state
+        .store
+        .record_idempotent_answer(&agent.email, key, &answer, state.now())?;
+    Ok((status, Json(body)).into_response())
+}

@@ -1,0 +1,920 @@
+//! The hub facing the internet: revoked agents, agents reading other agents' calls, slow and
+//! many clients, a `Last-Event-ID` from another hub, what `/healthz` says to anyone, retention,
+//! `Idempotency-Key`, ids that could change a vendor's path, and the one error shape.
+
+use std::time::{Duration, Instant};
+
+use ringside_core::hub::{Hub, HubConfig, HubLimits};
+use ringside_core::phone::Region;
+use ringside_core::pipeline::subject::{Status, SubjectKey};
+use ringside_core::rules::Settings;
+use ringside_core::store::Store;
+use ringside_core::{ApiError, Secret};
+use ringside_sandbox::scenario::{demo, Scenario};
+use ringside_sandbox::Api;
+use ringside_tests::demo::{CLAIRE, JANE, PAUL, RINGING_CALL};
+use ringside_tests::hubs::{lift_budgets, player, settle, until, WEBHOOK_TOKEN};
+use ringside_tests::{TestApp, TestClock};
+use serde_json::{json, Value};
+use tokio::io::AsyncReadExt;
+
+/// Bob answers on Support GB, the line only he answers on.
+const BOB_EMAIL: &str = "bob@acme.io";
+/// Alice is a teammate, not on Support GB.
+const ALICE_EMAIL: &str = "alice.durand@acme.io";
+
+/// A hub on the demo sandbox with these limits and clock, on an in-memory store.
+async fn hub_with(app: &TestApp, limits: HubLimits, clock: &TestClock) -> Hub {
+    lift_budgets(app);
+    let config = HubConfig {
+        store: Store::open_in_memory().unwrap(),
+        intercom: app.intercom(),
+        aircall: Some(app.aircall()),
+        webhook_token: Some(Secret::new(WEBHOOK_TOKEN)),
+        settings: Settings::default(),
+        default_region: Region::parse("FR").unwrap(),
+        clock: clock.clock(),
+        tls: None,
+        sync: None,
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    Hub::start_with(config, limits, listener).await.unwrap()
+}
+
+async fn hub(app: &TestApp) -> Hub {
+    hub_with(app, HubLimits::default(), &TestClock::default()).await
+}
+
+/// Plays a scenario to its end and waits until the hub is idle; returns the call's id.
+async fn play(app: &TestApp, hub: &Hub, scenario: &Scenario) -> u64 {
+    let player = player(hub.local_addr());
+    let mut playback = player.playback(&app.sandbox, scenario);
+    while let Some(status) = playback.step().await.unwrap() {
+        assert_eq!(status, 200);
+    }
+    settle(hub.store(), Duration::from_secs(10)).await;
+    playback.call("call").unwrap()
+}
+
+fn url(hub: &Hub, path: &str) -> String {
+    format!("http://{}{path}", hub.local_addr())
+}
+
+fn token(hub: &Hub, email: &str) -> String {
+    hub.store().add_agent(email, 0).unwrap().expose().to_owned()
+}
+
+async fn get(hub: &Hub, token: &str, path: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .get(url(hub, path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn post(
+    hub: &Hub,
+    token: &str,
+    path: &str,
+    key: Option<&str>,
+    body: Value,
+) -> reqwest::Response {
+    let mut request = reqwest::Client::new()
+        .post(url(hub, path))
+        .bearer_auth(token)
+        .json(&body);
+    if let Some(key) = key {
+        request = request.header("Idempotency-Key", key);
+    }
+    request.send().await.unwrap()
+}
+
+/// The error code of a JSON error answer; panics when the answer is not in the one shape.
+async fn error_code(response: reqwest::Response) -> (u16, String) {
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    let body: Value = serde_json::from_str(&text)
+        .unwrap_or_else(|_| panic!("a {status} answer that is not JSON: {text:?}"));
+    let code = body["error"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a {status} answer without error.code: {body}"));
+    assert!(body["error"]["message"].is_string(), "{body}");
+    (status, code.to_owned())
+}
+
+/// Reads a response's body until it ends, or panics after `within`.
+async fn until_the_stream_ends(mut response: reqwest::Response, within: Duration) {
+    let deadline = Instant::now() + within;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, response.chunk()).await {
+            Err(_) => panic!("the stream was still open after {within:?}"),
+            Ok(Ok(Some(_))) => continue,
+            Ok(Ok(None) | Err(_)) => return,
+        }
+    }
+}
+
+/// The next SSE event's id and name, skipping keep-alives.
+async fn next_event(response: &mut reqwest::Response, buffer: &mut String) -> (i64, String) {
+    loop {
+        if let Some(end) = buffer.find("\n\n") {
+            let block: String = buffer.drain(..end + 2).collect();
+            let id = block
+                .lines()
+                .find_map(|l| l.strip_prefix("id:"))
+                .and_then(|v| v.trim().parse().ok());
+            let name = block
+                .lines()
+                .find_map(|l| l.strip_prefix("event:"))
+                .map(|v| v.trim().to_owned());
+            if let (Some(id), Some(name)) = (id, name) {
+                return (id, name);
+            }
+            continue;
+        }
+        let chunk = tokio::time::timeout(Duration::from_secs(10), response.chunk())
+            .await
+            .expect("an event within 10 s")
+            .unwrap()
+            .expect("the stream stays open");
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revoked_agents_open_stream_ends_within_seconds() {
+    let app = TestApp::demo().await;
+    let hub = hub(&app).await;
+    let bob = token(&hub, BOB_EMAIL);
+    let alice = token(&hub, ALICE_EMAIL);
+    let bobs = get(&hub, &bob, "/api/v1/events").await;
+    let alices = get(&hub, &alice, "/api/v1/events").await;
+    assert_eq!(bobs.status(), 200);
+    assert_eq!(alices.status(), 200);
+
+    assert!(hub.store().revoke_agent(BOB_EMAIL).unwrap());
+    until_the_stream_ends(bobs, Duration::from_secs(5)).await;
+    assert_eq!(get(&hub, &bob, "/api/v1/events").await.status(), 401);
+
+    // Alice's stream is not cut: an event still reaches her.
+    let mut alices = alices;
+    let mut buffer = String::new();
+    let body = json!({"resource": "user", "event": "user.opened.v2", "timestamp": 1_700_000_000,
+        "token": WEBHOOK_TOKEN, "data": {"id": demo::BOB, "email": "Bob@Acme.io"}});
+    let sent = reqwest::Client::new()
+        .post(url(&hub, "/webhooks/aircall"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 200);
+    let (_, name) = next_event(&mut alices, &mut buffer).await;
+    assert_eq!(name, "availability.changed");
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_agent_reads_and_acts_only_on_the_calls_that_concern_them() {
+    let app = TestApp::demo().await;
+    let hub = hub(&app).await;
+    let bob = token(&hub, BOB_EMAIL);
+    let alice = token(&hub, ALICE_EMAIL);
+    let boss = hub
+        .store()
+        .add_agent_with("boss@acme.io", true, 0)
+        .unwrap()
+        .expose()
+        .to_owned();
+    let id = play(
+        &app,
+        &hub,
+        &Scenario::inbound_answered(demo::JANE, demo::SUPPORT_GB, demo::BOB),
+    )
+    .await;
+    let card = format!("/api/v1/calls/{id}/card");
+
+    // Bob answered it: he sees it. So does the admin.
+    assert_eq!(get(&hub, &bob, &card).await.status(), 200);
+    assert_eq!(get(&hub, &boss, &card).await.status(), 200);
+    let id_text = id.to_string();
+    let listed = |history: Value| {
+        history
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|row| row["id"] == id_text.as_str())
+    };
+    let history = |token: String| {
+        let hub = &hub;
+        async move {
+            get(hub, &token, "/api/v1/calls")
+                .await
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    assert!(listed(history(bob.clone()).await));
+    assert!(listed(history(boss.clone()).await));
+
+    // Alice is not on that line: for her the call does not exist.
+    assert!(!listed(history(alice.clone()).await));
+    assert_eq!(
+        error_code(get(&hub, &alice, &card).await).await,
+        (404, "not_found".into())
+    );
+    let note = json!({"body": "Not my call"});
+    for (path, body) in [
+        (format!("/api/v1/calls/{id}/notes"), note.clone()),
+        (format!("/api/v1/calls/{id}/tags"), json!({"name": "VIP"})),
+        (
+            format!("/api/v1/calls/{id}/contact"),
+            json!({"contact_id": JANE}),
+        ),
+    ] {
+        let refused = post(&hub, &alice, &path, None, body).await;
+        assert_eq!(
+            error_code(refused).await,
+            (404, "not_found".into()),
+            "{path}"
+        );
+    }
+    let untag = reqwest::Client::new()
+        .delete(url(&hub, &format!("/api/v1/calls/{id}/tags/VIP")))
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(untag.status(), 404);
+    assert_eq!(hub.store().outbox_depth().unwrap(), 0, "nothing was queued");
+
+    // The admin may act on it.
+    let by_admin = post(
+        &hub,
+        &boss,
+        &format!("/api/v1/calls/{id}/notes"),
+        None,
+        note,
+    )
+    .await;
+    assert_eq!(by_admin.status(), 202);
+
+    // A card for a call the hub never saw costs Aircall nothing, whoever asks.
+    settle(hub.store(), Duration::from_secs(10)).await;
+    let aircall_before = app.sandbox.count_requests(Api::Aircall);
+    let unseen = get(&hub, &boss, &format!("/api/v1/calls/{RINGING_CALL}/card")).await;
+    assert_eq!(error_code(unseen).await, (404, "not_found".into()));
+    assert_eq!(app.sandbox.count_requests(Api::Aircall), aircall_before);
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_contact_pick_takes_only_a_candidate_and_a_retried_pick_is_not_a_failure() {
+    let app = TestApp::demo().await;
+    let hub = hub(&app).await;
+    let bob = token(&hub, BOB_EMAIL);
+    let id = play(
+        &app,
+        &hub,
+        &Scenario::shared_number(demo::SHARED, demo::SUPPORT_GB, demo::BOB),
+    )
+    .await;
+    let pick = format!("/api/v1/calls/{id}/contact");
+
+    // Jane exists in Intercom but was not offered for this call.
+    let jane = post(&hub, &bob, &pick, None, json!({"contact_id": JANE})).await;
+    assert_eq!(error_code(jane).await, (422, "not_a_candidate".into()));
+    // Ids that would change Intercom's path never reach it.
+    let intercom_before = app.sandbox.count_requests(Api::Intercom);
+    for odd in ["..", "../admins", "a b", "", "x/y"] {
+        let refused = post(&hub, &bob, &pick, None, json!({ "contact_id": odd })).await;
+        assert_eq!(error_code(refused).await, (400, "bad_id".into()), "{odd:?}");
+    }
+    assert_eq!(app.sandbox.count_requests(Api::Intercom), intercom_before);
+
+    // Claire was offered: the pick is taken, and the same pick again (its answer was lost)
+    // gets the same answer, even once the call is logged.
+    let first = post(
+        &hub,
+        &bob,
+        &pick,
+        Some("pick-1"),
+        json!({"contact_id": CLAIRE}),
+    )
+    .await;
+    assert_eq!(first.status(), 202);
+    let first: Value = first.json().await.unwrap();
+    settle(hub.store(), Duration::from_secs(10)).await;
+    assert!(hub
+        .store()
+        .subject(&SubjectKey::call(id))
+        .unwrap()
+        .unwrap()
+        .conversation_id
+        .is_some());
+    let again = post(
+        &hub,
+        &bob,
+        &pick,
+        Some("pick-1"),
+        json!({"contact_id": CLAIRE}),
+    )
+    .await;
+    assert_eq!(again.status(), 202);
+    assert_eq!(again.json::<Value>().await.unwrap(), first);
+    // The same key for another pick is a mistake, not a retry.
+    let other = post(
+        &hub,
+        &bob,
+        &pick,
+        Some("pick-1"),
+        json!({"contact_id": PAUL}),
+    )
+    .await;
+    assert_eq!(
+        error_code(other).await,
+        (422, "idempotency_key_reused".into())
+    );
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn idempotency_keys_are_checked_and_belong_to_their_agent() {
+    let app = TestApp::demo().await;
+    let hub = hub(&app).await;
+    let bob = token(&hub, BOB_EMAIL);
+    let boss = hub
+        .store()
+        .add_agent_with("boss@acme.io", true, 0)
+        .unwrap()
+        .expose()
+        .to_owned();
+    let id = play(
+        &app,
+        &hub,
+        &Scenario::inbound_answered(demo::JANE, demo::SUPPORT_GB, demo::BOB),
+    )
+    .await;
+    let notes = format!("/api/v1/calls/{id}/notes");
+    let note = |text: &str| json!({ "body": text });
+
+    let long = "k".repeat(201);
+    for bad in [long.as_str(), "two words"] {
+        let refused = post(&hub, &bob, &notes, Some(bad), note("Hello")).await;
+        assert_eq!(
+            error_code(refused).await,
+            (400, "bad_idempotency_key".into())
+        );
+    }
+    assert_eq!(hub.store().outbox_depth().unwrap(), 0, "nothing was queued");
+
+    let first = post(&hub, &bob, &notes, Some("n1"), note("Wants a refund")).await;
+    assert_eq!(first.status(), 202);
+    let retried = post(&hub, &bob, &notes, Some("n1"), note("Wants a refund")).await;
+    assert_eq!(retried.status(), 202);
+    let changed = post(&hub, &bob, &notes, Some("n1"), note("Wants a discount")).await;
+    assert_eq!(
+        error_code(changed).await,
+        (422, "idempotency_key_reused".into())
+    );
+    // Another agent's "n1" is another note.
+    let admins = post(&hub, &boss, &notes, Some("n1"), note("Refund approved")).await;
+    assert_eq!(admins.status(), 202);
+    settle(hub.store(), Duration::from_secs(10)).await;
+
+    let conversation = hub
+        .store()
+        .subject(&SubjectKey::call(id))
+        .unwrap()
+        .and_then(|s| s.conversation_id)
+        .unwrap();
+    let parts = app
+        .sandbox
+        .intercom()
+        .conversation(&conversation)
+        .unwrap()
+        .parts;
+    let bodies: Vec<_> = parts.iter().filter_map(|p| p.body.clone()).collect();
+    let count = |text: &str| bodies.iter().filter(|b| b.contains(text)).count();
+    assert_eq!(count("Wants a refund"), 1, "{bodies:#?}");
+    assert_eq!(count("Wants a discount"), 0, "{bodies:#?}");
+    assert_eq!(count("Refund approved"), 1, "{bodies:#?}");
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_a_thousand_idle_connections_open_aircalls_deliveries_still_land() {
+    let app = TestApp::demo().await;
+    let hub = hub(&app).await;
+    let mut idle = Vec::new();
+    for _ in 0..1000 {
+        idle.push(
+            tokio::net::TcpStream::connect(hub.local_addr())
+                .await
+                .unwrap(),
+        );
+    }
+    let started = Instant::now();
+    let id = play(
+        &app,
+        &hub,
+        &Scenario::inbound_answered(demo::JANE, demo::SUPPORT_GB, demo::BOB),
+    )
+    .await;
+    until("the call logged", Duration::from_secs(10), || {
+        hub.store()
+            .subject(&SubjectKey::call(id))
+            .unwrap()
+            .is_some_and(|s| s.status == Status::Logged)
+    })
+    .await;
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "logging took {:?} with 1,000 idle connections",
+        started.elapsed()
+    );
+    drop(idle);
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn slow_and_greedy_clients_are_cut_off_by_the_limits() {
+    let app = TestApp::demo().await;
+    let limits = HubLimits {
+        header_read_timeout: Duration::from_millis(300),
+        body_timeout: Duration::from_millis(300),
+        max_connections: 8,
+        streams_per_agent: 2,
+        ..HubLimits::default()
+    };
+    let hub = hub_with(&app, limits, &TestClock::default()).await;
+    let bob = token(&hub, BOB_EMAIL);
+
+    // A client that never sends its headers is disconnected.
+    let mut silent = tokio::net::TcpStream::connect(hub.local_addr())
+        .await
+        .unwrap();
+    let mut buf = [0u8; 256];
+    let read = tokio::time::timeout(Duration::from_secs(3), silent.read(&mut buf))
+        .await
+        .expect("the hub closes a silent connection");
+    assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
+
+    // A body that never finishes is answered with an error, in the one shape.
+    use tokio::io::AsyncWriteExt;
+    let mut slow = tokio::net::TcpStream::connect(hub.local_addr())
+        .await
+        .unwrap();
+    slow.write_all(
+        b"POST /webhooks/aircall HTTP/1.1\r\nHost: hub\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"event\"",
+    )
+    .await
+    .unwrap();
+    let read = tokio::time::timeout(Duration::from_secs(3), slow.read(&mut buf))
+        .await
+        .expect("the hub answers or closes a slow body");
+    let answer = String::from_utf8_lossy(&buf[..read.unwrap_or(0)]).into_owned();
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 4"),
+        "{answer}"
+    );
+    assert_eq!(hub.store().inbox_depth().unwrap(), 0);
+
+    // Two streams per agent; a third is refused.
+    let one = get(&hub, &bob, "/api/v1/events").await;
+    let two = get(&hub, &bob, "/api/v1/events").await;
+    assert_eq!((one.status().as_u16(), two.status().as_u16()), (200, 200));
+    let three = get(&hub, &bob, "/api/v1/events").await;
+    assert_eq!(error_code(three).await, (429, "too_many_streams".into()));
+    drop(one);
+    let mut again = 429;
+    for _ in 0..50 {
+        again = get(&hub, &bob, "/api/v1/events").await.status().as_u16();
+        if again == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(again, 200, "a closed stream gives its slot back");
+
+    hub.shutdown().await;
+
+    // Over the connection cap, a new connection is closed at once (long before the 10 s in
+    // which the idle ones would be).
+    let capped = HubLimits {
+        max_connections: 8,
+        ..HubLimits::default()
+    };
+    let hub = hub_with(&app, capped, &TestClock::default()).await;
+    assert_connection_cap(&hub, 8).await;
+    hub.shutdown().await;
+}
+
+/// With `max` idle connections open, one more is closed by the hub at once, while idle ones
+/// are kept 10 s. A stray connection from elsewhere on the machine may take a slot, so the
+/// test asks that at least one of `max + 1` connections be closed within 5 s, and that all but
+/// a couple stay open.
+async fn assert_connection_cap(hub: &Hub, max: usize) {
+    let mut reads = tokio::task::JoinSet::new();
+    for _ in 0..=max {
+        let mut connection = tokio::net::TcpStream::connect(hub.local_addr())
+            .await
+            .unwrap();
+        reads.spawn(async move {
+            let mut buf = [0u8; 64];
+            let read =
+                tokio::time::timeout(Duration::from_secs(5), connection.read(&mut buf)).await;
+            // Closed: the end of the stream, or a reset.
+            let closed = matches!(read, Ok(Ok(0)) | Ok(Err(_)));
+            (closed, connection)
+        });
+    }
+    let mut closed = 0;
+    let mut kept = Vec::new();
+    while let Some(joined) = reads.join_next().await {
+        let (was_closed, connection) = joined.unwrap();
+        closed += usize::from(was_closed);
+        kept.push(connection);
+    }
+    assert!(
+        closed >= 1,
+        "no connection over the cap of {max} was closed"
+    );
+    assert!(
+        closed <= 2,
+        "{closed} of {} connections were closed under a cap of {max}",
+        max + 1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_event_id_from_another_hub_replays_this_hubs_log_and_the_instance_is_named() {
+    let app = TestApp::demo().await;
+    let hub = hub(&app).await;
+    let bob = token(&hub, BOB_EMAIL);
+
+    // A desktop that followed a hub now reinstalled at the same address, whose log restarted.
+    let mut stream = reqwest::Client::new()
+        .get(url(&hub, "/api/v1/events"))
+        .bearer_auth(&bob)
+        .header("Last-Event-ID", "987654")
+        .send()
+        .await
+        .unwrap();
+    let instance = stream.headers()["x-ringside-instance"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(instance.len(), 32);
+    play(
+        &app,
+        &hub,
+        &Scenario::inbound_answered(demo::JANE, demo::SUPPORT_GB, demo::BOB),
+    )
+    .await;
+    let mut buffer = String::new();
+    let (id, _) = next_event(&mut stream, &mut buffer).await;
+    assert!(id < 987654, "the stream carries this hub's events ({id})");
+
+    // Every answer names the instance, errors included, and /healthz says it too.
+    for path in ["/api/v1/calls", "/api/v1/nothing-here", "/healthz"] {
+        let response = get(&hub, &bob, path).await;
+        assert_eq!(
+            response.headers()["x-ringside-instance"],
+            instance.as_str(),
+            "{path}"
+        );
+    }
+    let health: Value = reqwest::get(url(&hub, "/healthz"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["instance"], instance);
+    // Another hub is another instance.
+    let other = self::hub(&app).await;
+    let theirs: Value = reqwest::get(url(&other, "/healthz"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_ne!(theirs["instance"], instance);
+    other.shutdown().await;
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn healthz_without_an_admin_token_says_nothing_personal() {
+    let app = TestApp::demo().await;
+    let hub = hub(&app).await;
+    let bob = token(&hub, BOB_EMAIL);
+    let boss = hub
+        .store()
+        .add_agent_with("boss@acme.io", true, 0)
+        .unwrap()
+        .expose()
+        .to_owned();
+    // Intercom fails while the call is logged: the error (and its body) is kept for the admin.
+    app.sandbox.faults().fail_next(Api::Intercom, 1000, 500);
+    let player = player(hub.local_addr());
+    let scenario = Scenario::inbound_answered(demo::JANE, demo::SUPPORT_GB, demo::BOB);
+    let mut playback = player.playback(&app.sandbox, &scenario);
+    while let Some(status) = playback.step().await.unwrap() {
+        assert_eq!(status, 200);
+    }
+    until("an error recorded", Duration::from_secs(10), || {
+        hub.store().outbox_last_error().unwrap().is_some()
+    })
+    .await;
+
+    let health = |token: Option<String>| {
+        let request = reqwest::Client::new().get(url(&hub, "/healthz"));
+        async move {
+            let request = match token {
+                Some(t) => request.bearer_auth(t),
+                None => request,
+            };
+            request.send().await.unwrap().json::<Value>().await.unwrap()
+        }
+    };
+    for anyone in [health(None).await, health(Some(bob)).await] {
+        assert_eq!(anyone["status"], "up");
+        assert!(anyone.get("last_error").is_none(), "{anyone}");
+        let text = anyone.to_string();
+        assert!(
+            !text.contains("33762043575") && !text.contains("62 04"),
+            "{text}"
+        );
+    }
+    let admin = health(Some(boss)).await;
+    assert!(admin["last_error"].is_string(), "{admin}");
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_hub_forgets_what_is_finished_after_the_retention_but_not_what_waits() {
+    let app = TestApp::demo().await;
+    let clock = TestClock::default();
+    let limits = HubLimits {
+        prune_every: Duration::from_millis(50),
+        ..HubLimits::with_retention_days(30).unwrap()
+    };
+    let hub = hub_with(&app, limits, &clock).await;
+    let bob = token(&hub, BOB_EMAIL);
+    let logged = play(
+        &app,
+        &hub,
+        &Scenario::inbound_answered(demo::JANE, demo::SUPPORT_GB, demo::BOB),
+    )
+    .await;
+    // A shared number waits for an agent's pick, with a note queued behind it.
+    let waiting = play(
+        &app,
+        &hub,
+        &Scenario::shared_number(demo::SHARED, demo::SUPPORT_GB, demo::BOB),
+    )
+    .await;
+    let note = post(
+        &hub,
+        &bob,
+        &format!("/api/v1/calls/{waiting}/notes"),
+        None,
+        json!({"body": "Which one?"}),
+    )
+    .await;
+    assert_eq!(note.status(), 202);
+    settle(hub.store(), Duration::from_secs(10)).await;
+    let before = hub.store().rows().unwrap();
+    assert!(
+        before.events > 0 && before.inbox > 0 && before.outbox > 0,
+        "{before:?}"
+    );
+
+    // Twenty-nine days on, everything is still there.
+    clock.advance(Duration::from_secs(29 * 86_400));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(hub.store().rows().unwrap(), before);
+
+    // Thirty-one days on, the logged call and its traces are gone; the waiting call is not.
+    clock.advance(Duration::from_secs(2 * 86_400));
+    until("the logged call forgotten", Duration::from_secs(5), || {
+        hub.store()
+            .subject(&SubjectKey::call(logged))
+            .unwrap()
+            .is_none()
+    })
+    .await;
+    let after = hub.store().rows().unwrap();
+    assert_eq!((after.inbox, after.events), (0, 0), "{after:?}");
+    assert!(hub
+        .store()
+        .subject(&SubjectKey::call(waiting))
+        .unwrap()
+        .is_some_and(|s| s.status == Status::Skipped));
+    assert!(after.outbox > 0, "the blocked note stays: {after:?}");
+    // The pick still works on it.
+    let pick = post(
+        &hub,
+        &bob,
+        &format!("/api/v1/calls/{waiting}/contact"),
+        None,
+        json!({"contact_id": CLAIRE}),
+    )
+    .await;
+    assert_eq!(pick.status(), 202);
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_error_has_the_one_shape() {
+    let app = TestApp::demo().await;
+    let hub = hub(&app).await;
+    let bob = token(&hub, BOB_EMAIL);
+    let client = reqwest::Client::new();
+    let cases: Vec<(reqwest::RequestBuilder, u16)> = vec![
+        // A call id that is not a number.
+        (
+            client
+                .get(url(&hub, "/api/v1/calls/abc/card"))
+                .bearer_auth(&bob),
+            400,
+        ),
+        // A body that is not JSON.
+        (
+            client
+                .post(url(&hub, "/api/v1/calls/1/notes"))
+                .bearer_auth(&bob)
+                .header("content-type", "application/json")
+                .body("{not json"),
+            400,
+        ),
+        // JSON of the wrong shape.
+        (
+            client
+                .post(url(&hub, "/api/v1/calls/1/notes"))
+                .bearer_auth(&bob)
+                .json(&json!({"text": "no body field"})),
+            422,
+        ),
+        // Not JSON at all.
+        (
+            client
+                .post(url(&hub, "/api/v1/calls/1/notes"))
+                .bearer_auth(&bob)
+                .body("body=hello"),
+            415,
+        ),
+        // A query without its phone.
+        (
+            client.get(url(&hub, "/api/v1/cards")).bearer_auth(&bob),
+            400,
+        ),
+        // No such route, no such method.
+        (
+            client.get(url(&hub, "/api/v1/nothing")).bearer_auth(&bob),
+            404,
+        ),
+        (
+            client
+                .get(url(&hub, "/api/v1/calls/1/notes"))
+                .bearer_auth(&bob),
+            405,
+        ),
+        // No token.
+        (client.get(url(&hub, "/api/v1/calls")), 401),
+        // A webhook that is not JSON.
+        (
+            client
+                .post(url(&hub, "/webhooks/aircall"))
+                .body("{not json"),
+            400,
+        ),
+    ];
+    for (request, status) in cases {
+        let request = request.build().unwrap();
+        let what = format!("{} {}", request.method(), request.url().path());
+        let response = client.execute(request).await.unwrap();
+        let (got, code) = error_code(response).await;
+        assert_eq!(got, status, "{what}: {code}");
+    }
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_clients_build_no_path_from_an_id_that_could_change_it() {
+    let app = TestApp::demo().await;
+    let intercom = app.intercom();
+    let aircall = app.aircall();
+    let before = (
+        app.sandbox.count_requests(Api::Intercom),
+        app.sandbox.count_requests(Api::Aircall),
+    );
+    for odd in ["..", "../admins", "a b", "", "x/y", "?q=1"] {
+        let contact = intercom.contact(odd).await;
+        assert!(
+            matches!(contact, Err(ApiError::BadId { .. })),
+            "{odd:?}: {contact:?}"
+        );
+        let conversation = intercom.conversation(odd).await;
+        assert!(
+            matches!(conversation, Err(ApiError::BadId { .. })),
+            "{odd:?}"
+        );
+        let tagged = intercom.attach_tag(odd, "101", "991267701").await;
+        assert!(matches!(tagged, Err(ApiError::BadId { .. })), "{odd:?}");
+        let untagged = intercom.detach_tag(JANE, odd, "991267701").await;
+        assert!(matches!(untagged, Err(ApiError::BadId { .. })), "{odd:?}");
+        let user = aircall.user(odd).await;
+        assert!(matches!(user, Err(ApiError::BadId { .. })), "{odd:?}");
+    }
+    let after = (
+        app.sandbox.count_requests(Api::Intercom),
+        app.sandbox.count_requests(Api::Aircall),
+    );
+    assert_eq!(after, before, "no request was sent");
+    // A real id still works.
+    assert_eq!(intercom.contact(JANE).await.unwrap().id, JANE);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_limits_hold_on_https_too() {
+    let app = TestApp::demo().await;
+    lift_budgets(&app);
+    let dir = tempfile::tempdir().unwrap();
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert, certified.cert.pem()).unwrap();
+    std::fs::write(&key, certified.signing_key.serialize_pem()).unwrap();
+    let https = |limits: HubLimits| {
+        let config = HubConfig {
+            store: Store::open_in_memory().unwrap(),
+            intercom: app.intercom(),
+            aircall: None,
+            webhook_token: Some(Secret::new(WEBHOOK_TOKEN)),
+            settings: Settings::default(),
+            default_region: Region::parse("FR").unwrap(),
+            clock: TestClock::default().clock(),
+            tls: Some(ringside_core::hub::TlsFiles {
+                cert: cert.clone(),
+                key: key.clone(),
+            }),
+            sync: None,
+        };
+        async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            Hub::start_with(config, limits, listener).await.unwrap()
+        }
+    };
+
+    // A client that never starts its TLS handshake is disconnected.
+    let hub = https(HubLimits {
+        header_read_timeout: Duration::from_millis(300),
+        ..HubLimits::default()
+    })
+    .await;
+    let mut buf = [0u8; 64];
+    let mut silent = tokio::net::TcpStream::connect(hub.local_addr())
+        .await
+        .unwrap();
+    let read = tokio::time::timeout(Duration::from_secs(3), silent.read(&mut buf))
+        .await
+        .expect("the hub closes a silent TLS connection");
+    assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
+    hub.shutdown().await;
+
+    // Over the cap, a new connection is closed at once.
+    let hub = https(HubLimits {
+        max_connections: 4,
+        ..HubLimits::default()
+    })
+    .await;
+    assert_connection_cap(&hub, 4).await;
+
+    // A well-behaved client is served, with the instance header.
+    let client = reqwest::Client::builder()
+        .add_root_certificate(
+            reqwest::Certificate::from_pem(certified.cert.pem().as_bytes()).unwrap(),
+        )
+        .build()
+        .unwrap();
+    let port = hub.local_addr().port();
+    let mut status = 0;
+    for _ in 0..50 {
+        if let Ok(r) = client
+            .get(format!("https://localhost:{port}/healthz"))
+            .send()
+            .await
+        {
+            assert!(r.headers().contains_key("x-ringside-instance"));
+            status = r.status().as_u16();
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(status, 200);
+    hub.shutdown().await;
+}
