@@ -38,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     agents::CREATE,
     sync::CREATE,
     caches::ADD_TAGS,
+    contacts::INDEX_PHONE,
 ];
 
 /// The database file's name inside the data directory.
