@@ -160,7 +160,7 @@ fn case() -> impl Strategy<Value = (usize, String, Vec<(f64, char)>)> {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: 2_000,
+        cases: 1_000,
         failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("proptest-regressions"))),
         ..ProptestConfig::default()
     })]
