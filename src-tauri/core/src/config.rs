@@ -52,8 +52,9 @@ pub mod env {
 }
 
 /// The Aircall budget Ringside accepts, in requests a minute: Aircall's published limit is 60
-/// or 120 a company; the upper end leaves room for the sandbox and negotiated plans.
-pub const AIRCALL_BUDGET_PER_MINUTE: RangeInclusive<u64> = 1..=10_000;
+/// or 120 a company; the upper end leaves room for negotiated plans and the sandbox's load
+/// tests, and keeps the pacer's arithmetic far from overflowing.
+pub const AIRCALL_BUDGET_PER_MINUTE: RangeInclusive<u64> = 1..=1_000_000;
 /// The time between scheduled contact syncs, in minutes: up to a day.
 pub const SYNC_INTERVAL_MINUTES: RangeInclusive<u64> = 1..=24 * 60;
 /// The time between full contact syncs, in hours: up to 30 days.
@@ -444,22 +445,35 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path().to_str().unwrap();
         let aircall = [(env::AIRCALL_API_ID, "id"), (env::AIRCALL_API_TOKEN, "t")];
-        // (the setting, its range as the error words it, the largest value it accepts).
+        // (the setting, its range as the error words it, the largest value it accepts, the
+        // smallest it refuses above that).
         let settings = [
             (
                 env::AIRCALL_BUDGET,
-                "requests a minute from 1 to 10000",
-                "10000",
+                "requests a minute from 1 to 1000000, got",
+                "1000000",
+                "1000001",
             ),
-            (env::SYNC_INTERVAL, "minutes from 1 to 1440", "1440"),
-            (env::SYNC_FULL_EVERY, "hours from 1 to 720", "720"),
+            (
+                env::SYNC_INTERVAL,
+                "minutes from 1 to 1440, got",
+                "1440",
+                "1441",
+            ),
+            (
+                env::SYNC_FULL_EVERY,
+                "hours from 1 to 720, got",
+                "720",
+                "721",
+            ),
             (
                 "RINGSIDE_TAG_WINDOW_MINUTES",
-                "minutes from 0 to 10080",
+                "minutes from 0 to 10080, got",
                 "10080",
+                "10081",
             ),
         ];
-        for (key, range, largest) in settings {
+        for (key, range, largest, too_large) in settings {
             let with = |value: &'static str| {
                 let mut pairs = vec![(env::DATA_DIR, d), (key, value)];
                 pairs.extend(aircall);
@@ -467,6 +481,7 @@ mod tests {
             };
             assert!(with(largest).is_ok(), "{key}={largest} is refused");
             for value in [
+                too_large,
                 "99999999999999999999999",
                 "9223372036854775807",
                 "153722867280912930",
