@@ -298,6 +298,7 @@ enum Fate {
     Call,
     Message,
     User,
+    Line,
     Ignored,
 }
 
@@ -375,6 +376,10 @@ fn follow(body: &[u8]) -> Fate {
             Fate::Message
         }
         Event::User(_) => Fate::User,
+        Event::Line(line) => {
+            let _ = CallerId::parse(&line.digits, fr);
+            Fate::Line
+        }
         Event::Ignored { name } => {
             assert_eq!(name, stored.event);
             Fate::Ignored
@@ -438,6 +443,7 @@ fn every_live_sample_is_typed_or_knowingly_ignored() {
                 Fate::Call
             }
             Some("user") => Fate::User,
+            Some("number") if event != "number.deleted" => Fate::Line,
             _ => Fate::Ignored,
         };
         assert_eq!(fate, expected, "{event}");
