@@ -57,6 +57,8 @@ pub mod env {
 /// or 120 a company; the upper end leaves room for negotiated plans and the sandbox's load
 /// tests, and keeps the pacer's arithmetic far from overflowing.
 pub const AIRCALL_BUDGET_PER_MINUTE: RangeInclusive<u64> = 1..=1_000_000;
+/// Logging requests in flight to Intercom at once.
+pub const INTERCOM_CONCURRENCY: RangeInclusive<u64> = 1..=64;
 /// The time between scheduled contact syncs, in minutes: up to a day.
 pub const SYNC_INTERVAL_MINUTES: RangeInclusive<u64> = 1..=24 * 60;
 /// The time between full contact syncs, in hours: up to 30 days.
@@ -200,17 +202,10 @@ impl Config {
                     config.base_url = parse_url(env::INTERCOM_BASE_URL, &url)?;
                 }
                 if let Some(n) = get(env::INTERCOM_CONCURRENCY) {
-                    config.max_in_flight = n
-                        .trim()
-                        .parse::<usize>()
-                        .ok()
-                        .filter(|n| (1..=64).contains(n))
-                        .ok_or_else(|| {
-                            invalid(
-                                env::INTERCOM_CONCURRENCY,
-                                "expected a whole number from 1 to 64",
-                            )
-                        })?;
+                    let n = bounded(&n, &INTERCOM_CONCURRENCY, "requests in flight")
+                        .map_err(|reason| invalid(env::INTERCOM_CONCURRENCY, reason))?;
+                    config.max_in_flight =
+                        usize::try_from(n).expect("the concurrency's range fits in a usize");
                 }
                 Some(config)
             }
@@ -460,7 +455,11 @@ mod tests {
     fn every_numeric_setting_is_refused_outside_its_range_with_its_name_and_range() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path().to_str().unwrap();
-        let aircall = [(env::AIRCALL_API_ID, "id"), (env::AIRCALL_API_TOKEN, "t")];
+        let aircall = [
+            (env::AIRCALL_API_ID, "id"),
+            (env::AIRCALL_API_TOKEN, "t"),
+            (env::INTERCOM_TOKEN, "t"),
+        ];
         // (the setting, its range as the error words it, the largest value it accepts, the
         // smallest it refuses above that).
         let settings = [
@@ -481,6 +480,12 @@ mod tests {
                 "hours from 1 to 720, got",
                 "720",
                 "721",
+            ),
+            (
+                env::INTERCOM_CONCURRENCY,
+                "requests in flight from 1 to 64, got",
+                "64",
+                "65",
             ),
             (
                 "RINGSIDE_TAG_WINDOW_MINUTES",
