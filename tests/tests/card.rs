@@ -1,16 +1,20 @@
-//! The insight card built from the demo sandbox: the four contact states in DESIGN.md's exact
-//! JSON shape, which conversation and owner a caller gets, and how the local caches keep the
-//! card coming when Intercom or Aircall fail.
+//! The insight card built from the demo sandbox: the four contact states in the exact JSON shape
+//! of the README's architecture section, which conversation and owner a caller gets, how the
+//! local caches keep the card coming when Intercom or Aircall fail, and that the card from the
+//! contact index is the card from a live search for every caller of the fixture.
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use ringside_core::card::{CardBuilder, Freshness, ANONYMOUS_EMAIL, ANONYMOUS_NAME};
 use ringside_core::intercom::{NewContact, Role};
-use ringside_core::phone::CallerId;
+use ringside_core::phone::{CallerId, Region, E164};
 use ringside_core::store::{IntercomIdentity, Store};
-use ringside_sandbox::Api;
+use ringside_core::sync::SyncMode;
+use ringside_sandbox::intercom::NewContact as SandboxContact;
+use ringside_sandbox::{Api, NumberSeed, Seed};
 use ringside_tests::demo::*;
-use ringside_tests::{e164, quick_http, TestApp, TestClock};
+use ringside_tests::{e164, quick_http, sync_options, TestApp, TestClock};
 use serde_json::{json, Value};
 
 async fn card_json(builder: &CardBuilder, caller: &CallerId, call_id: Option<u64>) -> Value {
@@ -436,4 +440,112 @@ async fn links_use_the_workspace_of_the_token_in_use_not_one_cached_for_another(
         store.intercom_identity(earlier.identity_key()).unwrap(),
         None
     );
+}
+
+/// Every caller number the demo fixture holds: each call's caller, read in its line's country,
+/// and each contact's phone read in the country of each of the company's lines (a caller on the
+/// UK line presents a UK number, which a French workspace may have stored in UK national form).
+fn fixture_callers(seed: &Seed) -> Vec<E164> {
+    let region_of = |line: &NumberSeed| Region::parse(&line.country).ok();
+    let regions: Vec<Region> = seed.aircall.numbers.iter().filter_map(region_of).collect();
+    let default = Region::parse(&seed.default_region).unwrap();
+    let mut out = BTreeSet::new();
+    for call in &seed.aircall.calls {
+        let line = seed.aircall.numbers.iter().find(|n| n.id == call.number);
+        let region = line.and_then(region_of).unwrap_or(default);
+        if let Ok(CallerId::Number(n)) = CallerId::parse(&call.raw_digits, region) {
+            out.insert(n);
+        }
+    }
+    for phone in seed
+        .intercom
+        .contacts
+        .iter()
+        .filter_map(|c| c.phone.as_deref())
+    {
+        out.extend(regions.iter().filter_map(|r| E164::parse(phone, *r).ok()));
+    }
+    out.into_iter().collect()
+}
+
+/// The demo workspace, plus for some callers one more contact with the caller's number written
+/// as one of its variants (`None`: no twin), indexed by a contact sync; then, for every caller,
+/// the card from that index and the card from a live search. Returns the callers whose cards
+/// differ, with both cards.
+async fn index_and_live_cards_disagree(twins: &[Option<usize>]) -> Vec<(String, Value, Value)> {
+    let seed = Seed::demo();
+    let callers = fixture_callers(&seed);
+    let app = TestApp::with(seed).await;
+    app.unlimited();
+    let new = callers
+        .iter()
+        .zip(twins)
+        .filter_map(|(caller, twin)| {
+            let variants = caller.variants();
+            let phone = variants[twin.as_ref()? % variants.len()].clone();
+            Some(SandboxContact {
+                name: Some(format!("Twin of {caller}")),
+                phone: Some(phone),
+                ..SandboxContact::default()
+            })
+        })
+        .collect::<Vec<_>>();
+    app.sandbox.add_intercom_contacts(new);
+
+    let store = Store::open_in_memory().unwrap();
+    app.sync_engine(store.clone(), sync_options(), 1_000_000)
+        .run(SyncMode::Full)
+        .await
+        .expect("contact sync runs");
+    let from_index = CardBuilder::new(app.intercom(), Some(app.aircall()), store);
+    let live = app.card_builder();
+    let mut differ = Vec::new();
+    for caller in callers {
+        let caller = CallerId::Number(caller);
+        let indexed = card_json(&from_index, &caller, None).await;
+        let searched = card_json(&live, &caller, None).await;
+        if indexed != searched {
+            let number = caller.number().unwrap().to_string();
+            differ.push((number, indexed, searched));
+        }
+    }
+    differ
+}
+
+#[tokio::test]
+async fn the_index_and_a_live_search_give_the_same_card_for_every_caller_of_the_fixture() {
+    let callers = fixture_callers(&Seed::demo());
+    assert!(callers.len() >= 10, "{callers:?}");
+    // No twin; then a twin for every caller in international form (`+44 20 8765 3456`), which
+    // reads as the number in any workspace while the fixture's `020 8765 3456` does not.
+    for twins in [vec![None; callers.len()], vec![Some(1); callers.len()]] {
+        let differ = index_and_live_cards_disagree(&twins).await;
+        assert!(differ.is_empty(), "cards differ: {differ:#?}");
+    }
+}
+
+#[test]
+fn the_index_and_a_live_search_agree_whoever_shares_a_number_in_whatever_form() {
+    use proptest::test_runner::{Config, FileFailurePersistence, TestRunner};
+    let callers = fixture_callers(&Seed::demo()).len();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut runner = TestRunner::new(Config {
+        cases: 8,
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource(
+            "proptest-regressions",
+        ))),
+        source_file: Some(file!()),
+        ..Config::default()
+    });
+    let twins = proptest::collection::vec(proptest::option::of(0..15usize), callers);
+    runner
+        .run(&twins, |twins| {
+            let differ = runtime.block_on(index_and_live_cards_disagree(&twins));
+            proptest::prop_assert!(differ.is_empty(), "cards differ: {differ:#?}");
+            Ok(())
+        })
+        .unwrap();
 }

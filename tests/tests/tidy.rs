@@ -1,6 +1,6 @@
 //! Invariants of the workspace that are cheaper to check than to remember: every Rust file
 //! starts with a `//!` comment, the engine has no desktop dependency, and the top level holds
-//! only what DESIGN.md allows.
+//! only what the README's workspace layout allows.
 
 use std::path::{Path, PathBuf};
 

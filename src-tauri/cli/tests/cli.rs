@@ -87,6 +87,34 @@ fn normalize_prints_one_line_per_input_and_exits_by_outcome() {
 }
 
 #[test]
+fn serve_refuses_to_start_with_a_setting_out_of_its_range() {
+    // A huge tag window overflowed when turned into seconds; now the hub does not start, and
+    // says which setting, its range and the value.
+    let data = tempfile::tempdir().unwrap();
+    for (key, value, range) in [
+        (
+            "RINGSIDE_TAG_WINDOW_MINUTES",
+            "99999999999999999",
+            "from 0 to 10080",
+        ),
+        ("RINGSIDE_SYNC_INTERVAL_MINUTES", "0", "from 1 to 1440"),
+    ] {
+        let out = cli()
+            .env("RINGSIDE_DATA_DIR", data.path())
+            .env(key, value)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .output()
+            .unwrap();
+        let (_, stderr) = text(&out);
+        assert_eq!(out.status.code(), Some(2), "{key}={value}: {stderr}");
+        assert!(
+            stderr.contains(key) && stderr.contains(range) && stderr.contains(value),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
 fn normalize_json_has_one_object_per_input() {
     let out = cli()
         .args([

@@ -25,7 +25,7 @@ pub use call::{CallConversation, CallTag, TagState};
 pub use crate::clock::{system_clock, Clock};
 pub use crate::contacts::{ANONYMOUS_EMAIL, ANONYMOUS_NAME};
 
-/// The card, exactly as DESIGN.md shapes it.
+/// The card, exactly as the README's architecture section shapes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Card {
     /// The Aircall call, when the card is for one.
@@ -269,7 +269,15 @@ impl CardBuilder {
         match caller {
             CallerId::Anonymous => self.anonymous(&workspace, call_id).await,
             CallerId::Number(number) => {
-                let contacts = self.contacts_for(number).await?;
+                let mut contacts = self.contacts_for(number).await?;
+                // One order whatever answered (the index or a live search): the most recently
+                // updated first.
+                contacts.sort_by(|a, b| {
+                    b.updated_at
+                        .cmp(&a.updated_at)
+                        .then_with(|| a.id.cmp(&b.id))
+                });
+                contacts.dedup_by(|a, b| a.id == b.id);
                 let phone = Some(number.to_string());
                 match contacts.as_slice() {
                     [] => Ok(Card {

@@ -5,6 +5,7 @@
 //! only: a configuration file that contains one is refused, so a token never sits in a file.
 
 use std::collections::BTreeMap;
+use std::ops::RangeInclusive;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -50,6 +51,35 @@ pub mod env {
     pub const SYNC_INTERVAL: &str = "RINGSIDE_SYNC_INTERVAL_MINUTES";
     /// Hours between full syncs, which find deleted contacts (default 24).
     pub const SYNC_FULL_EVERY: &str = "RINGSIDE_SYNC_FULL_EVERY_HOURS";
+}
+
+/// The Aircall budget Ringside accepts, in requests a minute: Aircall's published limit is 60
+/// or 120 a company; the upper end leaves room for negotiated plans and the sandbox's load
+/// tests, and keeps the pacer's arithmetic far from overflowing.
+pub const AIRCALL_BUDGET_PER_MINUTE: RangeInclusive<u64> = 1..=1_000_000;
+/// Logging requests in flight to Intercom at once.
+pub const INTERCOM_CONCURRENCY: RangeInclusive<u64> = 1..=64;
+/// The time between scheduled contact syncs, in minutes: up to a day.
+pub const SYNC_INTERVAL_MINUTES: RangeInclusive<u64> = 1..=24 * 60;
+/// The time between full contact syncs, in hours: up to 30 days.
+pub const SYNC_FULL_EVERY_HOURS: RangeInclusive<u64> = 1..=30 * 24;
+
+/// Reads a numeric setting: a whole number within `range`, else why not, with the range and
+/// its unit (a huge value is refused here rather than overflowing later). The caller names the
+/// setting.
+pub(crate) fn bounded(raw: &str, range: &RangeInclusive<u64>, unit: &str) -> Result<u64, String> {
+    raw.trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| {
+            format!(
+                "expected a whole number of {unit} from {} to {}, got `{}`",
+                range.start(),
+                range.end(),
+                raw.trim()
+            )
+        })
 }
 
 /// Keys a configuration file may hold (every one optional).
@@ -174,17 +204,10 @@ impl Config {
                     config.base_url = parse_url(env::INTERCOM_BASE_URL, &url)?;
                 }
                 if let Some(n) = get(env::INTERCOM_CONCURRENCY) {
-                    config.max_in_flight = n
-                        .trim()
-                        .parse::<usize>()
-                        .ok()
-                        .filter(|n| (1..=64).contains(n))
-                        .ok_or_else(|| {
-                            invalid(
-                                env::INTERCOM_CONCURRENCY,
-                                "expected a whole number from 1 to 64",
-                            )
-                        })?;
+                    let n = bounded(&n, &INTERCOM_CONCURRENCY, "requests in flight")
+                        .map_err(|reason| invalid(env::INTERCOM_CONCURRENCY, reason))?;
+                    config.max_in_flight =
+                        usize::try_from(n).expect("the concurrency's range fits in a usize");
                 }
                 Some(config)
             }
@@ -197,16 +220,10 @@ impl Config {
                     config.base_url = parse_url(env::AIRCALL_BASE_URL, &url)?;
                 }
                 if let Some(budget) = get(env::AIRCALL_BUDGET) {
-                    config.budget_per_minute = budget
-                        .parse::<u32>()
-                        .ok()
-                        .filter(|b| *b > 0)
-                        .ok_or_else(|| {
-                            invalid(
-                                env::AIRCALL_BUDGET,
-                                "expected a whole number of requests per minute",
-                            )
-                        })?;
+                    let budget = bounded(&budget, &AIRCALL_BUDGET_PER_MINUTE, "requests a minute")
+                        .map_err(|reason| invalid(env::AIRCALL_BUDGET, reason))?;
+                    config.budget_per_minute =
+                        u32::try_from(budget).expect("the budget's range fits in a u32");
                 }
                 Some(config)
             }
@@ -238,21 +255,21 @@ impl Config {
             sync.roles = Roles::parse(&roles)
                 .ok_or_else(|| invalid(env::SYNC_ROLES, "expected users, leads or both"))?;
         }
-        let whole = |key: &str, unit: u64| -> Result<Option<Duration>, ConfigError> {
+        let whole = |key: &str, range: &RangeInclusive<u64>, unit: &str, secs: u64| {
             get(key)
                 .map(|v| {
-                    v.parse::<u64>()
-                        .ok()
-                        .filter(|n| *n > 0)
-                        .map(|n| Duration::from_secs(n.saturating_mul(unit)))
-                        .ok_or_else(|| invalid(key, "expected a whole number above zero"))
+                    bounded(&v, range, unit)
+                        .map(|n| Duration::from_secs(n * secs))
+                        .map_err(|reason| invalid(key, reason))
                 })
                 .transpose()
         };
-        if let Some(interval) = whole(env::SYNC_INTERVAL, 60)? {
+        if let Some(interval) = whole(env::SYNC_INTERVAL, &SYNC_INTERVAL_MINUTES, "minutes", 60)? {
             sync.interval = interval;
         }
-        if let Some(full_every) = whole(env::SYNC_FULL_EVERY, 3600)? {
+        if let Some(full_every) =
+            whole(env::SYNC_FULL_EVERY, &SYNC_FULL_EVERY_HOURS, "hours", 3600)?
+        {
             sync.full_every = full_every;
         }
 
@@ -426,7 +443,7 @@ mod tests {
         for (key, value, expected) in [
             (env::SYNC_ENABLED, "maybe", "true or false"),
             (env::SYNC_ROLES, "admins", "users, leads or both"),
-            (env::SYNC_INTERVAL, "0", "above zero"),
+            (env::SYNC_INTERVAL, "0", "from 1 to 1440"),
         ] {
             let err = Config::from_lookup(lookup(&[(env::DATA_DIR, d), (key, value)])).unwrap_err();
             assert!(
@@ -434,6 +451,84 @@ mod tests {
                 "{err}"
             );
         }
+    }
+
+    #[test]
+    fn every_numeric_setting_is_refused_outside_its_range_with_its_name_and_range() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_str().unwrap();
+        let aircall = [
+            (env::AIRCALL_API_ID, "id"),
+            (env::AIRCALL_API_TOKEN, "t"),
+            (env::INTERCOM_TOKEN, "t"),
+        ];
+        // (the setting, its range as the error words it, the largest value it accepts, the
+        // smallest it refuses above that).
+        let settings = [
+            (
+                env::AIRCALL_BUDGET,
+                "requests a minute from 1 to 1000000, got",
+                "1000000",
+                "1000001",
+            ),
+            (
+                env::SYNC_INTERVAL,
+                "minutes from 1 to 1440, got",
+                "1440",
+                "1441",
+            ),
+            (
+                env::SYNC_FULL_EVERY,
+                "hours from 1 to 720, got",
+                "720",
+                "721",
+            ),
+            (
+                env::INTERCOM_CONCURRENCY,
+                "requests in flight from 1 to 64, got",
+                "64",
+                "65",
+            ),
+            (
+                "RINGSIDE_TAG_WINDOW_MINUTES",
+                "minutes from 0 to 10080, got",
+                "10080",
+                "10081",
+            ),
+        ];
+        for (key, range, largest, too_large) in settings {
+            let with = |value: &'static str| {
+                let mut pairs = vec![(env::DATA_DIR, d), (key, value)];
+                pairs.extend(aircall);
+                Config::from_lookup(lookup(&pairs))
+            };
+            assert!(with(largest).is_ok(), "{key}={largest} is refused");
+            for value in [
+                too_large,
+                "99999999999999999999999",
+                "9223372036854775807",
+                "153722867280912930",
+                "-1",
+                "ten",
+            ] {
+                let err = with(value).expect_err(value).to_string();
+                assert!(
+                    err.contains(key) && err.contains(range) && err.contains(value),
+                    "{key}={value}: {err}"
+                );
+            }
+        }
+        // In range, each takes effect in its unit.
+        let c = Config::from_lookup(lookup(&[
+            (env::DATA_DIR, d),
+            (env::AIRCALL_API_ID, "id"),
+            (env::AIRCALL_API_TOKEN, "t"),
+            (env::AIRCALL_BUDGET, "120"),
+            ("RINGSIDE_TAG_WINDOW_MINUTES", "10080"),
+        ]))
+        .unwrap();
+        assert_eq!(c.aircall.unwrap().budget_per_minute, 120);
+        assert_eq!(c.settings.tag_window_secs, 7 * 24 * 3600);
     }
 
     #[test]

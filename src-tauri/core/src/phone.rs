@@ -5,12 +5,18 @@
 //! configured default. On top of the library, a few fallbacks make every format of the seed's
 //! table parse (`33762043575`, `00762043575`, `004917667402970`, `(2087) 653 456`, …) without
 //! changing how a valid national number is read: a fallback is only tried when the plain reading
-//! does not give a valid number.
+//! does not give a valid number. A number in a range the metadata does not list yet is kept when
+//! it fits its country's numbering plan, and then in every form it is written in (`+CC…`, `CC…`,
+//! `00CC…`, national with its trunk prefix): one number, one answer, which
+//! `tests/phone_forms.rs` checks on generated numbers of the seed's seven countries.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use phonenumber::{country, Mode, PhoneNumber};
+use regex::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
 
 /// A region (ISO 3166-1 alpha-2 country code) in which national numbers are read.
@@ -100,36 +106,62 @@ impl E164 {
         }
         let explicit_plus = cleaned.starts_with('+');
 
-        // 1. The library's own reading: national in `region`, or international with `+`/IDD.
-        //    A `+` number is read with no region at all: the library otherwise strips the
-        //    region's own international prefix from it (`+55 11…` read in the US loses `11`).
-        let reading_region = if explicit_plus { None } else { Some(region.0) };
-        let primary = phonenumber::parse(reading_region, &cleaned).ok();
-        if let Some(number) = primary.as_ref().filter(|n| phonenumber::is_valid(n)) {
-            return Ok(Self::from_number(number));
-        }
-        // 2. Fallbacks, only when the plain reading is not a valid number.
-        for candidate in fallbacks(&digits, explicit_plus) {
-            let reading_region = if candidate.starts_with('+') {
-                None
-            } else {
-                Some(region.0)
-            };
-            if let Ok(number) = phonenumber::parse(reading_region, &candidate) {
-                if phonenumber::is_valid(&number) {
+        // 0. Digits that start with the region's own country code, in a country whose
+        //    national numbers start with a trunk prefix they lack, are that country code
+        //    (`49 1500000000` in Germany is `+49 1500000000`, not a national `491500000000`).
+        if !explicit_plus && starts_with_own_code(&digits, region) {
+            if let Ok(number) = phonenumber::parse(None, format!("+{digits}")) {
+                if is_valid(&number) || fits_numbering_plan(&number) {
                     return Ok(Self::from_number(&number));
                 }
             }
         }
-        // 3. An explicitly international number (leading `+`) whose country code exists is kept
-        //    even when the metadata does not know its range yet: carriers are ahead of it.
-        if explicit_plus {
-            if let Some(number) = primary.as_ref() {
-                let national = number.national().value().to_string();
-                if number.country().id().is_some() && (4..=14).contains(&national.len()) {
-                    return Ok(Self::from_number(number));
+        // 1. Digits that start with `00` are an international prefix before they are a
+        //    national number with a doubled trunk prefix (`0049 1500000000` is `+49…` even
+        //    where `0491500000000` would be a valid national number) or a region's own
+        //    international prefix with a carrier code (`0055…` in Brazil is Brazil).
+        if let Some(rest) = digits.strip_prefix("00").filter(|_| !explicit_plus) {
+            if let Ok(number) = phonenumber::parse(None, format!("+{rest}")) {
+                if is_valid(&number) || fits_numbering_plan(&number) {
+                    return Ok(Self::from_number(&number));
                 }
             }
+        }
+        // 2. The library's own reading: national in `region`, or international with `+` or
+        //    the region's international prefix. A `+` number is read with no region at all:
+        //    the library otherwise strips the region's own international prefix from it
+        //    (`+55 11…` read in the US loses `11`).
+        let reading_region = if explicit_plus { None } else { Some(region.0) };
+        let primary = phonenumber::parse(reading_region, &cleaned).ok();
+        if let Some(number) = primary.as_ref().filter(|n| is_valid(n)) {
+            return Ok(Self::from_number(number));
+        }
+        // 3. The plain reading when it fits its country's numbering plan (the shape and
+        //    length of its numbers) in a range the metadata does not list yet: carriers are
+        //    ahead of it. So `+33 6 39 20 30 69`, `0033 6 39 20 30 69` and `06 39 20 30 69`
+        //    get one answer, and `822 200 0000` in the US stays American rather than becoming
+        //    `+82 2 2000 0000`.
+        if let Some(number) = primary.as_ref().filter(|n| fits_numbering_plan(n)) {
+            return Ok(Self::from_number(number));
+        }
+        // 4. Fallbacks: the first that is a valid number, else the first that fits its plan.
+        let others: Vec<PhoneNumber> = fallbacks(&digits, explicit_plus)
+            .iter()
+            .filter_map(|candidate| {
+                let reading_region = if candidate.starts_with('+') {
+                    None
+                } else {
+                    Some(region.0)
+                };
+                phonenumber::parse(reading_region, candidate).ok()
+            })
+            .collect();
+        let fallback = others
+            .iter()
+            .find(|n| is_valid(n))
+            .or_else(|| others.iter().find(|n| fits_numbering_plan(n)));
+        if let Some(number) = fallback {
+            return Ok(Self::from_number(number));
         }
         Err(PhoneError::Invalid {
             input: raw.trim().to_owned(),
@@ -137,18 +169,18 @@ impl E164 {
         })
     }
 
-    /// Builds from a string that is already E.164 (`+` and 8 to 15 digits). Used for values this
+    /// Builds from a string that is already E.164 (`+` and 7 to 15 digits). Used for values this
     /// program wrote itself (the database, the sandbox's fixtures).
     pub fn from_e164(value: &str) -> Result<Self, PhoneError> {
         let digits = value.strip_prefix('+').unwrap_or("");
-        if (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
+        if E164_DIGITS.contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
             let number =
                 phonenumber::parse(None, value).map_err(|e| not_a_number(value, &e.to_string()))?;
             return Ok(Self::from_number(&number));
         }
         Err(not_a_number(
             value,
-            "it is not in E.164 form (+ and 8 to 15 digits)",
+            "it is not in E.164 form (+ and 7 to 15 digits)",
         ))
     }
 
@@ -338,6 +370,79 @@ fn fallbacks(digits: &str, explicit_plus: bool) -> Vec<String> {
         out.push(format!("0{digits}"));
     }
     out
+}
+
+/// How many digits an E.164 number has, country code included: the standard's 15 at most, and
+/// at least the 7 of the shortest numbering plans.
+pub const E164_DIGITS: std::ops::RangeInclusive<usize> = 7..=15;
+
+/// Whether a number is valid for the phone metadata and can be written in E.164.
+fn is_valid(number: &PhoneNumber) -> bool {
+    phonenumber::is_valid(number) && writable(number)
+}
+
+/// Whether a number's E.164 form has an E.164 length and reads back as itself (a national
+/// number with leading zeros, `+81 00500000`, would not).
+fn writable(number: &PhoneNumber) -> bool {
+    let e164 = number.format().mode(Mode::E164).to_string();
+    E164_DIGITS.contains(&e164.len().saturating_sub(1))
+        && phonenumber::parse(None, &e164)
+            .is_ok_and(|again| again.format().mode(Mode::E164).to_string() == e164)
+}
+
+/// Whether a number has a known country code and a national number of the shape and length
+/// that country's numbers have (the general pattern of its numbering plan, which the metadata
+/// gives with the lengths built in), whether or not its range is assigned yet.
+fn fits_numbering_plan(number: &PhoneNumber) -> bool {
+    let national = number.national().to_string();
+    writable(number)
+        && general_patterns(number.code().value())
+            .iter()
+            .any(|pattern| pattern.is_match(&national))
+}
+
+/// The general patterns of the numbering plans behind a country code (several regions may
+/// share one: `+1`, `+44`, `+61`), anchored at both ends, compiled once per code.
+fn general_patterns(code: u16) -> Arc<Vec<Regex>> {
+    static COMPILED: OnceLock<Mutex<HashMap<u16, Arc<Vec<Regex>>>>> = OnceLock::new();
+    let mut compiled = COMPILED
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    compiled
+        .entry(code)
+        .or_insert_with(|| {
+            let plans = phonenumber::metadata::DATABASE
+                .by_code(&code)
+                .unwrap_or_default();
+            Arc::new(
+                plans
+                    .iter()
+                    .filter_map(|plan| {
+                        let source = plan.descriptors().general().national_number().as_str();
+                        RegexBuilder::new(&format!("^(?:{source})$"))
+                            .ignore_whitespace(true)
+                            .build()
+                            .ok()
+                    })
+                    .collect(),
+            )
+        })
+        .clone()
+}
+
+/// Whether `digits` start with the country code of `region` and not with the trunk prefix its
+/// national numbers are written with (regions without a trunk prefix: never).
+fn starts_with_own_code(digits: &str, region: Region) -> bool {
+    let Some(plan) = phonenumber::metadata::DATABASE.by_id(region.code()) else {
+        return false;
+    };
+    match plan.national_prefix() {
+        Some(trunk) if !trunk.is_empty() => {
+            !digits.starts_with(trunk) && digits.starts_with(&plan.country_code().to_string())
+        }
+        _ => false,
+    }
 }
 
 fn not_a_number(input: &str, reason: &str) -> PhoneError {

@@ -14,12 +14,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-/// The longest tag window the app accepts: a week.
-const MAX_TAG_WINDOW_MINUTES: i64 = 7 * 24 * 60;
-/// The longest time between two contact syncs: a day.
-const MAX_SYNC_INTERVAL_MINUTES: i64 = 24 * 60;
-/// The longest time between two full syncs: thirty days.
-const MAX_FULL_EVERY_HOURS: i64 = 30 * 24;
+/// The longest tag window the app accepts: the engine's (a week).
+const MAX_TAG_WINDOW_MINUTES: i64 = *ringside_core::rules::TAG_WINDOW_MINUTES.end() as i64;
+/// The longest time between two contact syncs: the engine's (a day).
+const MAX_SYNC_INTERVAL_MINUTES: i64 = *ringside_core::config::SYNC_INTERVAL_MINUTES.end() as i64;
+/// The longest time between two full syncs: the engine's (thirty days).
+const MAX_FULL_EVERY_HOURS: i64 = *ringside_core::config::SYNC_FULL_EVERY_HOURS.end() as i64;
 
 /// The integration settings as the form edits them, with the engine's defaults.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -116,6 +116,9 @@ fn test(rest: &[String]) -> Result<(), String> {
     ];
     args.extend(rest.iter().map(|a| shell_quote(a)));
     let status = setup::in_test_environment(&args.join(" "))
+        // The fuzz properties of the engine run all of their 100,000 cases here, a twentieth
+        // of them in a plain `cargo test`.
+        .env("RINGSIDE_FUZZ", "full")
         .status()
         .map_err(|e| format!("cannot run xvfb-run: {e}"))?;
     if status.success() {

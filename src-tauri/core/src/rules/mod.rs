@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 pub use notes::{call_first_message, message_first_message};
-pub use settings::{MessageFallback, Settings};
+pub use settings::{MessageFallback, Settings, TAG_WINDOW_MINUTES};
 
 use crate::aircall::{Call, Direction, Message, UserRef};
 use crate::webhook::{CallEvent, MessageEvent};
@@ -186,7 +186,7 @@ fn final_data(call: &Call, kind: CallEvent, event_time: i64, m: &CallMemory) -> 
         || (kind != CallEvent::Hungup
             && call
                 .ended_at
-                .is_some_and(|end| event_time >= end + FINAL_DATA_DELAY_SECS))
+                .is_some_and(|end| event_time >= end.saturating_add(FINAL_DATA_DELAY_SECS)))
 }
 
 /// The effects a call event still needs. `call` is the most complete snapshot known.
@@ -367,7 +367,11 @@ fn plan_tags(
     m: &mut CallMemory,
     out: &mut Vec<Planned>,
 ) {
-    let window_end = call.ended_at.map(|ended| ended + settings.tag_window_secs);
+    // Checked: `ended_at` is Aircall's, and may be anything; a window past the end of time is
+    // still open.
+    let window_end = call
+        .ended_at
+        .map(|ended| ended.saturating_add(settings.tag_window_secs));
     if window_end.is_some_and(|end| event_time > end) {
         return;
     }

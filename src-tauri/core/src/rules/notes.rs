@@ -55,15 +55,36 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// "3 min 12 s", "45 s".
+/// The longest span a note shows as a duration: a call or a wait longer than a week is a wrong
+/// or hostile timestamp, not a call.
+pub const LONGEST_SPAN_SECS: i64 = 7 * 24 * 3600;
+
+/// "3 min 12 s", "45 s"; "unknown" for a span no call has (negative or over a week).
 pub fn duration(secs: i64) -> String {
-    let secs = secs.max(0);
+    if !(0..=LONGEST_SPAN_SECS).contains(&secs) {
+        return "unknown".to_owned();
+    }
     match (secs / 3600, secs % 3600 / 60, secs % 60) {
         (0, 0, s) => format!("{s} s"),
         (0, m, s) => format!("{m} min {s} s"),
         (h, m, _) => format!("{h} h {m} min"),
     }
 }
+
+/// The time from `from` to `to`, as [`duration`] words. Aircall's timestamps are read as they
+/// come, so the difference is checked: an overflow (`started_at: -9223372036854775808`) is an
+/// unknown span, and a few seconds of clock skew between Aircall's servers are none at all.
+pub fn span(from: i64, to: i64) -> String {
+    match to.checked_sub(from) {
+        Some(secs) if (-CLOCK_SKEW_SECS..0).contains(&secs) => duration(0),
+        Some(secs) => duration(secs),
+        None => duration(-1),
+    }
+}
+
+/// How far apart two of Aircall's timestamps may be out of order and still be read as the same
+/// moment.
+const CLOCK_SKEW_SECS: i64 = 5;
 
 /// The link that lasts: Aircall's asset page (authenticated), else the direct media URL, which
 /// expires within the hour.
@@ -116,7 +137,7 @@ pub fn call_summary(call: &Call) -> String {
         }
     }
     if let (Some(start), Some(answer)) = (call.started_at, call.answered_at) {
-        items.push(format!("Waiting time: {}", duration(answer - start)));
+        items.push(format!("Waiting time: {}", span(start, answer)));
     } else if let Some(reason) = &call.missed_call_reason {
         items.push(format!("Missed: {}", escape(&reason.replace('_', " "))));
     }
@@ -136,7 +157,7 @@ pub fn call_summary(call: &Call) -> String {
             let total = total
                 .map(|t| format!(" ({} in all)", duration(t)))
                 .unwrap_or_default();
-            items.push(format!("Duration: {}{total}", duration(end - answer)));
+            items.push(format!("Duration: {}{total}", span(answer, end)));
         }
         (None, _, Some(total)) => {
             items.push(format!("Duration: {} (not answered)", duration(total)))

@@ -1,9 +1,17 @@
 //! The integration settings the rules obey, read from the environment like the rest of the
 //! configuration.
 
+use std::ops::RangeInclusive;
+
 use serde::{Deserialize, Serialize};
 
 use crate::intercom::Role;
+
+/// The tag window's setting.
+const TAG_WINDOW_KEY: &str = "RINGSIDE_TAG_WINDOW_MINUTES";
+
+/// The tag window Ringside accepts, in minutes: none at all up to a week after the call ended.
+pub const TAG_WINDOW_MINUTES: RangeInclusive<u64> = 0..=7 * 24 * 60;
 
 /// Whom an inbound message is assigned to when its number has no single matching teammate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,13 +116,10 @@ impl Settings {
                 other => return Err(format!("RINGSIDE_MESSAGE_FALLBACK: expected unassigned or integration_admin, got `{other}`")),
             };
         }
-        if let Some(minutes) = get("RINGSIDE_TAG_WINDOW_MINUTES") {
-            let minutes: i64 = minutes.parse().ok().filter(|m| *m >= 0).ok_or_else(|| {
-                format!(
-                    "RINGSIDE_TAG_WINDOW_MINUTES: expected a number of minutes, got `{minutes}`"
-                )
-            })?;
-            s.tag_window_secs = minutes * 60;
+        if let Some(minutes) = get(TAG_WINDOW_KEY) {
+            let minutes = crate::config::bounded(&minutes, &TAG_WINDOW_MINUTES, "minutes")
+                .map_err(|reason| format!("{TAG_WINDOW_KEY}: {reason}"))?;
+            s.tag_window_secs = i64::try_from(minutes * 60).expect("a week of seconds fits");
         }
         Ok(s)
     }

@@ -30,6 +30,9 @@ CREATE TABLE phone_lookups (
 );
 ";
 
+/// The index finds a contact by its phone exactly as stored, as a live search does.
+pub(super) const INDEX_PHONE: &str = "CREATE INDEX contacts_by_stored_phone ON contacts (phone);";
+
 /// A contact as the index holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexedContact {
@@ -52,14 +55,19 @@ impl Store {
         upsert(&self.conn(), contact, e164, now)
     }
 
-    /// The indexed contacts whose phone is this number.
+    /// The indexed contacts whose phone is this number: read as this number, or stored as one
+    /// of the ways it may have been typed ([`E164::variants`]). The same two tests as a live
+    /// search (`formatted_phone`, then the exact `phone` strings), so the index and Intercom
+    /// agree on who has a number even when a phone does not read as a number in the default
+    /// region (a UK `020 8765 3456` in a French workspace).
     pub fn contacts_by_phone(&self, number: &E164) -> Result<Vec<IndexedContact>, StoreError> {
         let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
+        let (matching, values) = matching(number);
+        let mut stmt = conn.prepare_cached(&format!(
             "SELECT id, role, name, email, phone, e164, updated_at, fetched_at
-             FROM contacts WHERE e164 = ?1 ORDER BY updated_at DESC, id",
-        )?;
-        let rows = stmt.query_map([number.as_str()], |r| {
+             FROM contacts WHERE {matching} ORDER BY updated_at DESC, id"
+        ))?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(values), |r| {
             let role: String = r.get(1)?;
             let e164: Option<String> = r.get(5)?;
             Ok(IndexedContact {
@@ -91,12 +99,19 @@ impl Store {
         let tx = conn.transaction()?;
         {
             let ids: Vec<&str> = found.iter().map(|c| c.id.as_str()).collect();
-            let mut stale = tx.prepare_cached("SELECT id FROM contacts WHERE e164 = ?1")?;
+            let (matching, values) = matching(number);
+            let mut stale =
+                tx.prepare_cached(&format!("SELECT id FROM contacts WHERE {matching}"))?;
             let indexed: Vec<String> = stale
-                .query_map([number.as_str()], |r| r.get(0))?
+                .query_map(rusqlite::params_from_iter(values), |r| r.get(0))?
                 .collect::<Result<_, _>>()?;
             for id in indexed.iter().filter(|id| !ids.contains(&id.as_str())) {
-                tx.execute("UPDATE contacts SET e164 = NULL WHERE id = ?1", [id])?;
+                // Its phone changed in Intercom since it was indexed: it no longer has this
+                // number, in either of the ways the index would find it.
+                tx.execute(
+                    "UPDATE contacts SET e164 = NULL, phone = NULL WHERE id = ?1",
+                    [id],
+                )?;
             }
             for contact in found {
                 upsert(&tx, contact, Some(number), now)?;
@@ -130,6 +145,18 @@ impl Store {
             .query_row("SELECT COUNT(*) FROM contacts", [], |r| r.get::<_, i64>(0))?
             as u64)
     }
+}
+
+/// The condition on `contacts` that finds the holders of `number`, and its parameters: read as
+/// the number, or stored as one of its variants.
+fn matching(number: &E164) -> (String, Vec<String>) {
+    let variants = number.variants();
+    let placeholders: Vec<String> = (0..variants.len()).map(|i| format!("?{}", i + 2)).collect();
+    let condition = format!("e164 = ?1 OR phone IN ({})", placeholders.join(", "));
+    let values = std::iter::once(number.as_str().to_owned())
+        .chain(variants)
+        .collect();
+    (condition, values)
 }
 
 pub(super) fn upsert(

@@ -58,6 +58,8 @@ const MIGRATIONS: &[&[&str]] = &[
     ],
     // Facing the internet: admin agents and the agents' idempotency keys.
     &[agents::ADD_ADMIN, idempotency::CREATE],
+    // The contact index finds a phone exactly as stored, as a live search does.
+    &[contacts::INDEX_PHONE],
 ];
 
 /// The database file's name inside the data directory.
