@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::aircall::{AircallClient, Availability, CardBlock};
 use crate::error::ApiError;
@@ -28,7 +28,7 @@ pub const ANONYMOUS_EMAIL: &str = "anonymous@aircall.io";
 pub const ANONYMOUS_NAME: &str = "Aircall Anonymous Contact";
 
 /// The card, exactly as DESIGN.md shapes it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Card {
     /// The Aircall call, when the card is for one.
     pub call_id: Option<u64>,
@@ -45,7 +45,7 @@ pub struct Card {
 }
 
 /// How the number matched Intercom contacts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ContactStatus {
     /// Exactly one contact has the number.
@@ -59,7 +59,7 @@ pub enum ContactStatus {
 }
 
 /// The contact part of the card.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CardContact {
     /// Existing, new, anonymous or ambiguous.
     pub status: ContactStatus,
@@ -77,7 +77,7 @@ pub struct CardContact {
 }
 
 /// One of several contacts sharing a number.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Candidate {
     /// Intercom's id.
     pub id: String,
@@ -91,7 +91,7 @@ pub struct Candidate {
 }
 
 /// The conversation part of the card.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CardConversation {
     /// Intercom's id.
     pub id: String,
@@ -106,7 +106,7 @@ pub struct CardConversation {
 }
 
 /// The owner of the conversation and whether they are free.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Owner {
     /// The admin's name.
     pub name: String,

@@ -14,6 +14,7 @@ pub mod error;
 pub mod hub;
 pub mod inbox;
 pub mod intercom;
+pub mod limits;
 pub mod outbox;
 pub mod pacing;
 pub mod phone;
