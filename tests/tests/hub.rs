@@ -7,6 +7,7 @@ use ringside_core::aircall::Call;
 use ringside_core::card::system_clock;
 use ringside_core::hub::{Hub, HubConfig};
 use ringside_core::phone::Region;
+use ringside_core::pipeline::subject::{Status, SubjectKey};
 use ringside_core::rules::Settings;
 use ringside_core::store::Store;
 use ringside_core::Secret;
@@ -112,9 +113,9 @@ async fn an_answered_call_is_logged_once_to_the_contact_and_assigned() {
 
     until("the call to be logged", || {
         hub.store()
-            .subject("call", &id.to_string())
+            .subject(&SubjectKey::call(id))
             .unwrap()
-            .is_some_and(|s| s.status == "logged")
+            .is_some_and(|s| s.status == Status::Logged)
     })
     .await;
     let conversations = app.sandbox.intercom().conversations_of(JANE);
@@ -627,7 +628,7 @@ async fn a_note_typed_while_the_call_rings_lands_once_the_call_is_logged() {
     let id = ring(&app, &hub, "+1 442-249-7851", 2202, now).await;
     until("the hub to know the call", || {
         hub.store()
-            .subject("call", &id.to_string())
+            .subject(&SubjectKey::call(id))
             .unwrap()
             .is_some()
     })
@@ -644,7 +645,7 @@ async fn a_note_typed_while_the_call_rings_lands_once_the_call_is_logged() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(hub
         .store()
-        .subject("call", &id.to_string())
+        .subject(&SubjectKey::call(id))
         .unwrap()
         .unwrap()
         .conversation_id
@@ -654,7 +655,7 @@ async fn a_note_typed_while_the_call_rings_lands_once_the_call_is_logged() {
     until("the agent's note in the logged conversation", || {
         let Some(conversation) = hub
             .store()
-            .subject("call", &id.to_string())
+            .subject(&SubjectKey::call(id))
             .unwrap()
             .and_then(|s| s.conversation_id)
         else {
@@ -754,7 +755,7 @@ async fn the_calls_card_carries_the_tags_of_both_conversations() {
     let id = ring(&app, &hub, "+33 7 62 04 35 75", 2201, now).await;
     until("the hub to track the call", || {
         hub.store()
-            .subject("call", &id.to_string())
+            .subject(&SubjectKey::call(id))
             .unwrap()
             .is_some()
     })
@@ -785,7 +786,7 @@ async fn the_calls_card_carries_the_tags_of_both_conversations() {
     let intercom = app.sandbox.intercom();
     let logged = || {
         hub.store()
-            .subject("call", &id.to_string())
+            .subject(&SubjectKey::call(id))
             .unwrap()
             .and_then(|s| s.conversation_id)
     };

@@ -88,3 +88,30 @@ fn the_top_level_holds_only_what_the_design_allows() {
         "unexpected top-level entries: {unexpected:?}"
     );
 }
+
+#[test]
+fn the_pipeline_and_the_store_know_nothing_of_the_hubs_http_surface() {
+    let core = root().join("src-tauri/core/src");
+    let mut files = Vec::new();
+    for dir in ["pipeline", "store", "rules", "card"] {
+        rust_files(&core.join(dir), &mut files);
+    }
+    for file in ["card.rs", "contacts.rs", "webhook.rs"] {
+        files.push(core.join(file));
+    }
+    assert!(files.len() > 15, "found only {} files", files.len());
+    let offenders: Vec<String> = files
+        .iter()
+        .filter(|f| {
+            let text = std::fs::read_to_string(f).unwrap_or_default();
+            text.lines()
+                .filter(|l| !l.trim_start().starts_with("//"))
+                .any(|l| l.contains("crate::hub") || l.contains("super::hub") || l.contains("axum"))
+        })
+        .map(|f| f.display().to_string())
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "these import the hub's HTTP surface: {offenders:?}"
+    );
+}

@@ -6,12 +6,12 @@
 //! independent runs at once (the conversation, the admins and the Aircall users). A failure of a
 //! secondary look-up (admins, Aircall availability) degrades the card rather than failing it.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use crate::aircall::{AircallClient, Availability, CardBlock};
+use crate::contacts::{Contacts, IndexFreshness};
 use crate::error::ApiError;
 use crate::intercom::{self, Admin, Contact, ConversationState, IntercomClient, Role, Tag};
 use crate::pacing::Priority;
@@ -22,10 +22,8 @@ mod call;
 
 pub use call::{CallConversation, CallTag, TagState};
 
-/// The email of the one shared contact that stands for every anonymous caller.
-pub const ANONYMOUS_EMAIL: &str = "anonymous@aircall.io";
-/// That contact's name.
-pub const ANONYMOUS_NAME: &str = "Aircall Anonymous Contact";
+pub use crate::clock::{system_clock, Clock};
+pub use crate::contacts::{ANONYMOUS_EMAIL, ANONYMOUS_NAME};
 
 /// The card, exactly as DESIGN.md shapes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -134,6 +132,15 @@ pub struct Freshness {
     pub availability: Duration,
 }
 
+impl Freshness {
+    fn index(&self) -> IndexFreshness {
+        IndexFreshness {
+            searched: self.contacts,
+            synced: self.synced,
+        }
+    }
+}
+
 impl Default for Freshness {
     fn default() -> Self {
         Freshness {
@@ -158,28 +165,18 @@ pub enum CardError {
     Store(#[from] StoreError),
 }
 
-/// A source of the current time in UNIX seconds (injected so tests control it).
-pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
-
-/// The system clock.
-pub fn system_clock() -> Clock {
-    Arc::new(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0)
-    })
-}
-
 /// Builds cards. Cheap to clone.
 #[derive(Clone)]
 pub struct CardBuilder {
     intercom: IntercomClient,
+    contacts: Contacts,
     aircall: Option<AircallClient>,
     store: Store,
     freshness: Freshness,
     new_contact_role: Role,
     clock: Clock,
+    /// Held while Aircall users are refreshed, so that a burst of cards makes one refresh.
+    refreshing: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl std::fmt::Debug for CardBuilder {
@@ -193,20 +190,45 @@ impl std::fmt::Debug for CardBuilder {
 impl CardBuilder {
     /// A builder over these clients and this store. Without Aircall, owners have no availability.
     pub fn new(intercom: IntercomClient, aircall: Option<AircallClient>, store: Store) -> Self {
+        let intercom = intercom.at(Priority::Interactive);
+        let freshness = Freshness::default();
+        let clock = system_clock();
         CardBuilder {
-            intercom: intercom.at(Priority::Interactive),
+            contacts: Contacts::new(
+                intercom.clone(),
+                store.clone(),
+                freshness.index(),
+                clock.clone(),
+            ),
+            intercom,
             aircall: aircall.map(|a| a.at(Priority::Interactive)),
             store,
-            freshness: Freshness::default(),
+            freshness,
             new_contact_role: Role::Lead,
-            clock: system_clock(),
+            clock,
+            refreshing: Default::default(),
         }
+    }
+
+    fn rebuild_contacts(mut self) -> Self {
+        self.contacts = Contacts::new(
+            self.intercom.clone(),
+            self.store.clone(),
+            self.freshness.index(),
+            self.clock.clone(),
+        );
+        self
+    }
+
+    /// How this builder resolves numbers to contacts (the executor resolves the same way).
+    pub fn contacts(&self) -> &Contacts {
+        &self.contacts
     }
 
     /// Sets how long cached answers are trusted.
     pub fn with_freshness(mut self, freshness: Freshness) -> Self {
         self.freshness = freshness;
-        self
+        self.rebuild_contacts()
     }
 
     /// Sets the role a new caller would be created with (shown on a `new` card).
@@ -218,7 +240,7 @@ impl CardBuilder {
     /// Replaces the clock.
     pub fn with_clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
-        self
+        self.rebuild_contacts()
     }
 
     fn now(&self) -> i64 {
@@ -301,64 +323,14 @@ impl CardBuilder {
         }
     }
 
-    /// The contacts with this number: from the index while fresh (a recent live search, or a
-    /// recent contact sync that indexed the number), else a live search (whose answer is
-    /// remembered). When the live search fails, a stale index answer stands in.
+    /// The contacts with this number (see [`Contacts::with_number`]).
     pub async fn contacts_for(&self, number: &E164) -> Result<Vec<Contact>, CardError> {
-        let fresh = self
-            .store
-            .lookup_time(number)?
-            .is_some_and(|at| self.fresh(at, self.freshness.contacts));
-        if fresh {
-            return Ok(self.indexed(number)?);
-        }
-        let synced_at = self.store.index_synced_at()?;
-        let indexed = self.indexed(number)?;
-        // Sync lists contacts the moment they exist, before Intercom's search finds them, so a
-        // number it indexed needs no search; a number it does not know may be newer than it.
-        if !indexed.is_empty() && synced_at.is_some_and(|at| self.fresh(at, self.freshness.synced))
-        {
-            return Ok(indexed);
-        }
-        match self.intercom.contacts_with_phone(number).await {
-            Ok(found) => {
-                self.store.record_lookup(number, &found, self.now())?;
-                Ok(found)
-            }
-            Err(e) => {
-                let stale = indexed;
-                // Nobody in the index: that is an answer only if the number was looked up
-                // before, or a sync indexed every contact (and nobody had it then); otherwise
-                // nothing is known.
-                if stale.is_empty()
-                    && self.store.lookup_time(number)?.is_none()
-                    && synced_at.is_none()
-                {
-                    return Err(e.into());
-                }
-                tracing::warn!(error = %e, "Intercom search failed; using the local index");
-                Ok(stale)
-            }
-        }
-    }
-
-    fn indexed(&self, number: &E164) -> Result<Vec<Contact>, StoreError> {
-        Ok(self
-            .store
-            .contacts_by_phone(number)?
-            .into_iter()
-            .map(|c| c.contact)
-            .collect())
+        self.contacts.with_number(number).await
     }
 
     async fn anonymous(&self, workspace: &str, call_id: Option<u64>) -> Result<Card, CardError> {
-        let query = intercom::Query::eq("email", ANONYMOUS_EMAIL);
-        let found = self
-            .intercom
-            .search_contacts(&query, 5, None)
-            .await?
-            .contacts;
-        let contact = found.first();
+        let found = self.contacts.anonymous().await?;
+        let contact = found.as_ref();
         let conversation = match contact {
             Some(c) => self.conversation_of(workspace, &c.id).await?,
             None => None,
@@ -481,38 +453,67 @@ impl CardBuilder {
         }
     }
 
-    /// Refreshes Aircall users and availabilities when stale. Failures only log: the card then
-    /// shows the last known availability, or none.
+    /// Refreshes Aircall users and availabilities when stale. A card never waits for Aircall's
+    /// budget when something is cached: the refresh then runs in the background, one at a time,
+    /// and the card shows the last known availability. Only a first card, with nothing cached,
+    /// waits for the one refresh every card shares. Failures only log.
     async fn refresh_aircall_users(&self) {
-        let Some(aircall) = &self.aircall else { return };
-        let freshness = match self.store.aircall_users_freshness() {
+        if self.aircall.is_none() {
+            return;
+        }
+        let known = match self.store.aircall_users_freshness() {
             Ok(f) => f,
             Err(e) => {
                 tracing::warn!(error = %e, "cannot read cached Aircall users");
                 return;
             }
         };
-        let now = self.now();
-        let result = match freshness {
-            Some((users_at, avail_at)) if self.fresh(users_at, self.freshness.aircall_users) => {
-                if self.fresh(avail_at, self.freshness.availability) {
-                    return;
-                }
-                match aircall.availabilities().await {
-                    Ok(a) => self
-                        .store
-                        .update_availabilities(&a, now)
-                        .map_err(|e| e.to_string()),
-                    Err(e) => Err(e.to_string()),
+        match known {
+            Some((users_at, avail_at))
+                if self.fresh(users_at, self.freshness.aircall_users)
+                    && self.fresh(avail_at, self.freshness.availability) => {}
+            Some(_) => {
+                if let Ok(turn) = self.refreshing.clone().try_lock_owned() {
+                    let builder = self.clone();
+                    tokio::spawn(async move {
+                        builder.refresh_now().await;
+                        drop(turn);
+                    });
                 }
             }
-            _ => match tokio::try_join!(aircall.users(), aircall.availabilities()) {
+            None => {
+                let _turn = self.refreshing.lock().await;
+                // Another card may have refreshed while this one waited for its turn.
+                if matches!(self.store.aircall_users_freshness(), Ok(None)) {
+                    self.refresh_now().await;
+                }
+            }
+        }
+    }
+
+    async fn refresh_now(&self) {
+        let Some(aircall) = &self.aircall else { return };
+        let now = self.now();
+        let users_fresh = matches!(
+            self.store.aircall_users_freshness(),
+            Ok(Some((at, _))) if self.fresh(at, self.freshness.aircall_users)
+        );
+        let result = if users_fresh {
+            match aircall.availabilities().await {
+                Ok(a) => self
+                    .store
+                    .update_availabilities(&a, now)
+                    .map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            }
+        } else {
+            match tokio::try_join!(aircall.users(), aircall.availabilities()) {
                 Ok((users, avail)) => self
                     .store
                     .replace_aircall_users(&users, &avail, now)
                     .map_err(|e| e.to_string()),
                 Err(e) => Err(e.to_string()),
-            },
+            }
         };
         if let Err(e) = result {
             tracing::warn!(error = %e, "cannot refresh Aircall availability");

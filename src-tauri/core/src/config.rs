@@ -26,6 +26,8 @@ pub mod env {
     pub const INTERCOM_REGION: &str = "RINGSIDE_INTERCOM_REGION";
     /// Overrides the region's host (tests, the sandbox, a proxy).
     pub const INTERCOM_BASE_URL: &str = "RINGSIDE_INTERCOM_BASE_URL";
+    /// Logging requests in flight to Intercom at once (default 16, 1 to 64).
+    pub const INTERCOM_CONCURRENCY: &str = "RINGSIDE_INTERCOM_CONCURRENCY";
     /// Aircall API id.
     pub const AIRCALL_API_ID: &str = "RINGSIDE_AIRCALL_API_ID";
     /// Aircall API token.
@@ -54,6 +56,7 @@ pub mod env {
 const FILE_KEYS: &[(&str, &str)] = &[
     ("intercom_region", env::INTERCOM_REGION),
     ("intercom_base_url", env::INTERCOM_BASE_URL),
+    ("intercom_concurrency", env::INTERCOM_CONCURRENCY),
     ("aircall_api_id", env::AIRCALL_API_ID),
     ("aircall_base_url", env::AIRCALL_BASE_URL),
     ("aircall_budget_per_minute", env::AIRCALL_BUDGET),
@@ -167,6 +170,19 @@ impl Config {
                 let mut config = IntercomConfig::new(Secret::new(token), region);
                 if let Some(url) = get(env::INTERCOM_BASE_URL) {
                     config.base_url = parse_url(env::INTERCOM_BASE_URL, &url)?;
+                }
+                if let Some(n) = get(env::INTERCOM_CONCURRENCY) {
+                    config.max_in_flight = n
+                        .trim()
+                        .parse::<usize>()
+                        .ok()
+                        .filter(|n| (1..=64).contains(n))
+                        .ok_or_else(|| {
+                            invalid(
+                                env::INTERCOM_CONCURRENCY,
+                                "expected a whole number from 1 to 64",
+                            )
+                        })?;
                 }
                 Some(config)
             }

@@ -2,22 +2,25 @@
 //!
 //! Phone numbers ([`phone`]), the Aircall and Intercom clients ([`aircall`], [`intercom`]) with
 //! their request scheduler ([`pacing`]), the local SQLite store ([`store`]), the configuration
-//! ([`config`]), the insight card ([`card`]) and contact sync ([`sync`]). The engine knows
+//! ([`config`]), the insight card ([`card`]), contact sync ([`sync`]), the pipeline that logs calls and
+//! messages ([`pipeline`]: inbox → rules → outbox → Intercom and Aircall) and the hub's HTTP surface
+//! over it ([`hub`]). The engine knows
 //! nothing about Tauri: the desktop shell and the headless binary both drive it through these
 //! modules.
 
 pub mod aircall;
 pub mod card;
+pub mod clock;
 pub mod config;
+pub mod contacts;
 pub mod doctor;
 pub mod error;
 pub mod hub;
-pub mod inbox;
 pub mod intercom;
 pub mod limits;
-pub mod outbox;
 pub mod pacing;
 pub mod phone;
+pub mod pipeline;
 pub mod rules;
 pub mod secret;
 pub mod store;

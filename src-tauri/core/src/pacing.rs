@@ -82,6 +82,9 @@ struct Shared {
 
 #[derive(Debug)]
 struct State {
+    /// The budget set by configuration.
+    configured: Budget,
+    /// The budget in force: the configured one, capped by the server's limit header.
     budget: Budget,
     tokens: f64,
     refilled_at: Instant,
@@ -96,6 +99,7 @@ impl Pacer {
         Pacer {
             shared: Arc::new(Shared {
                 state: Mutex::new(State {
+                    configured: budget,
                     budget,
                     tokens: budget.burst(),
                     refilled_at: Instant::now(),
@@ -116,6 +120,7 @@ impl Pacer {
     /// Replaces the budget (a setting changed).
     pub fn set_budget(&self, budget: Budget) {
         let mut state = self.lock();
+        state.configured = budget;
         state.budget = budget;
         state.tokens = state.tokens.min(budget.burst());
         drop(state);
@@ -129,6 +134,16 @@ impl Pacer {
 
     /// Waits for the right to send one request.
     pub async fn acquire(&self, priority: Priority) {
+        self.wait(priority, true).await;
+    }
+
+    /// Waits until a request at this priority could be sent now, without taking the right: for
+    /// a caller that chooses what to send only once its turn has come.
+    pub async fn ready(&self, priority: Priority) {
+        self.wait(priority, false).await;
+    }
+
+    async fn wait(&self, priority: Priority, take: bool) {
         let slot = priority as usize;
         self.lock().waiting[slot] += 1;
         let _queued = Queued { pacer: self, slot };
@@ -148,6 +163,9 @@ impl Pacer {
                             // Someone more urgent is waiting: let them go first.
                             None
                         } else if state.tokens >= 1.0 - 1e-9 {
+                            if !take {
+                                return;
+                            }
                             state.tokens = (state.tokens - 1.0).max(0.0);
                             state.granted += 1;
                             drop(state);
@@ -172,6 +190,34 @@ impl Pacer {
                 None => notified.await,
             }
         }
+    }
+
+    /// The server said how many requests its window allows: the budget is the configured one,
+    /// capped by it, so the pacer never sends more than the server allows (and goes back up to
+    /// the configured budget when the server allows more again).
+    pub fn follow_limit(&self, limit: u64) {
+        let mut state = self.lock();
+        let configured = state.configured;
+        let requests = u32::try_from(limit)
+            .unwrap_or(u32::MAX)
+            .clamp(1, configured.requests.max(1));
+        if state.budget.requests == requests {
+            return;
+        }
+        let old = state.budget;
+        state.budget = Budget {
+            requests,
+            period: configured.period,
+            burst: configured.burst.clamp(1, requests),
+        };
+        state.tokens = state.tokens.min(state.budget.burst());
+        drop(state);
+        tracing::info!(
+            from = old.requests,
+            to = requests,
+            "the API's rate limit header changed the request budget"
+        );
+        self.shared.changed.notify_waiters();
     }
 
     /// Blocks every caller until `until` (a 429, or the server said nothing remains).
@@ -253,6 +299,27 @@ mod tests {
         // And the pace is close to the budget: 150 requests need roughly 2.5 minutes.
         let total = times.last().unwrap().as_secs_f64();
         assert!((140.0..=170.0).contains(&total), "took {total}s");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_budget_never_exceeds_the_servers_limit_header() {
+        let pacer = Pacer::new(Budget::aircall(60));
+        // The server allowing more does not raise the configured budget.
+        pacer.follow_limit(120);
+        assert_eq!(pacer.budget().requests, 60);
+        assert_eq!(pacer.budget().period, Duration::from_secs(60));
+        pacer.follow_limit(30);
+        assert_eq!(pacer.budget().requests, 30);
+        assert!(pacer.budget().burst <= 30);
+        // At 30 a minute, 40 requests need more than a minute.
+        let start = Instant::now();
+        for _ in 0..40 {
+            pacer.acquire(Priority::Bulk).await;
+        }
+        assert!(Instant::now() - start > Duration::from_secs(60));
+        // And back up to the configured budget when the server allows it again.
+        pacer.follow_limit(120);
+        assert_eq!(pacer.budget().requests, 60);
     }
 
     #[tokio::test(start_paused = true)]

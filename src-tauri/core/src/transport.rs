@@ -55,6 +55,8 @@ pub(crate) enum Auth {
 /// The rate-limit headers of one API.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct LimitHeaders {
+    /// The budget of the server's window, which the pacer then follows.
+    pub limit: &'static str,
     pub remaining: &'static str,
     pub reset: &'static str,
     /// How long to hold off after a 429 that carries no reset time.
@@ -282,6 +284,9 @@ impl Transport {
             self.pacer.block_until(until);
         } else if let Some(remaining) = header_u64(headers, self.limits.remaining) {
             self.pacer.observe_remaining(remaining, reset);
+        }
+        if let Some(limit) = header_u64(headers, self.limits.limit) {
+            self.pacer.follow_limit(limit);
         }
     }
 

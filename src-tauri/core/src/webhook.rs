@@ -223,6 +223,8 @@ pub enum Event {
     },
     /// A user connected, disconnected, opened, closed…
     User(UserEvent),
+    /// A line was created or changed (`number.*`): it comes with the users who answer on it.
+    Line(Box<crate::aircall::Number>),
     /// Stored and acknowledged, but not acted on.
     Ignored { name: String },
 }
@@ -274,6 +276,11 @@ impl Event {
                 user_id,
                 email,
             }));
+        }
+        if stored.event.starts_with("number.") && stored.event != "number.deleted" {
+            let number: crate::aircall::Number =
+                serde_json::from_value(stored.data.clone()).map_err(|e| bad(e.to_string()))?;
+            return Ok(Event::Line(Box::new(number)));
         }
         Ok(Event::Ignored {
             name: stored.event.clone(),
@@ -334,13 +341,25 @@ mod tests {
             Event::from_stored(&env.stored()),
             Err(WebhookError::BadData { .. })
         ));
-        let env = Envelope::parse(br#"{"event":"number.opened","data":{"id":1}}"#).unwrap();
+        let env = Envelope::parse(br#"{"event":"contact.created","data":{"id":1}}"#).unwrap();
         assert_eq!(
             Event::from_stored(&env.stored()).unwrap(),
             Event::Ignored {
-                name: "number.opened".into()
+                name: "contact.created".into()
             }
         );
+        // A line's events come with the users who answer on it.
+        let env = Envelope::parse(
+            br#"{"event":"number.opened","data":{"id":1,"users":[{"id":7,"email":"bob@acme.io"}]}}"#,
+        )
+        .unwrap();
+        match Event::from_stored(&env.stored()).unwrap() {
+            Event::Line(line) => {
+                assert_eq!((line.id, line.users.len()), (1, 1));
+                assert_eq!(line.users[0].email.as_deref(), Some("bob@acme.io"));
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

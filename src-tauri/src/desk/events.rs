@@ -5,7 +5,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use ringside_core::aircall::Availability;
-use ringside_core::hub::events::HubEvent;
+use ringside_core::pipeline::events::HubEvent;
 
 use super::{now, Desk, UiEvent, HUB_INSTANCE, LAST_EVENT_ID};
 use crate::error::Result;

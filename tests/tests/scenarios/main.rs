@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use ringside_core::hub::Hub;
+use ringside_core::pipeline::subject::SubjectKey;
 use ringside_core::rules::{MessageFallback, Settings};
 use ringside_sandbox::intercom::{Conversation, Role};
 use ringside_sandbox::scenario::{demo, Change, Played, Player, Scenario, Step};
@@ -86,10 +87,10 @@ impl Run {
         let s = self
             .hub
             .store()
-            .subject("call", &self.call(subject).to_string())
+            .subject(&SubjectKey::call(self.call(subject)))
             .unwrap()
             .expect("the hub saw the call");
-        (s.status, s.reason)
+        (s.status.as_str().to_owned(), s.reason)
     }
 
     /// The hub's player, to redeliver envelopes.

@@ -89,3 +89,45 @@ async fn an_outbound_whatsapp_goes_to_its_sender_and_its_delivery_is_noted_once(
         Some("<p>Delivery status: Delivery Failed</p>")
     );
 }
+
+/// Aircall's call webhooks carry the line without its users, and whether message webhooks do is
+/// not documented: either way an inbound SMS goes to the line's only teammate, the line being
+/// read from Aircall once when the webhook does not list them.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_inbound_sms_finds_its_lines_only_teammate_whether_or_not_the_webhook_lists_them() {
+    let sales_us = format!("/v1/numbers/{}", demo::SALES_US);
+    for with_users in [false, true] {
+        let app = TestApp::demo().await;
+        app.sandbox
+            .aircall()
+            .set_message_numbers_with_users(with_users);
+        let hub = start_hub(&app, Settings::default()).await;
+        let player = player(hub.local_addr());
+        for text in ["Hi", "Still there?"] {
+            let scenario = Scenario::sms_inbound(demo::SOPHIE, demo::SALES_US, text);
+            player.play(&app.sandbox, &scenario).await.unwrap();
+            settle(hub.store(), Duration::from_secs(10)).await;
+        }
+        let run = Run {
+            app,
+            hub,
+            played: Played::default(),
+        };
+        let logged = run.logged(SOPHIE);
+        assert_eq!(logged.len(), 2, "with users listed: {with_users}");
+        for conversation in &logged {
+            assert_eq!(
+                conversation.admin_assignee_id.as_deref(),
+                Some(ALICE),
+                "with users listed: {with_users}"
+            );
+        }
+        let reads = run.app.aircall_requests(&sales_us).len();
+        assert_eq!(
+            reads,
+            usize::from(!with_users),
+            "the line is read once, if at all"
+        );
+        run.hub.shutdown().await;
+    }
+}

@@ -91,6 +91,7 @@ impl AircallClient {
             },
             headers,
             LimitHeaders {
+                limit: "X-AircallApi-Limit",
                 remaining: "X-AircallApi-Remaining",
                 reset: "X-AircallApi-Reset",
                 default_wait: Duration::from_secs(60),

@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 use super::{CardBuilder, CardError};
 use crate::intercom::{self, Tag};
 use crate::pacing::Priority;
+use crate::pipeline::subject::Subject;
 use crate::rules::Effect;
-use crate::store::Subject;
+use crate::store::EffectState;
 
 /// The call's conversation and its tags.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,10 +60,15 @@ impl CardBuilder {
     ) -> Result<CallConversation, CardError> {
         let pending: Vec<Effect> = self
             .store
-            .outbox_of(&subject.kind, &subject.id)?
+            .outbox_of(&subject.key())?
             .into_iter()
-            .filter(|row| matches!(row.state.as_str(), "pending" | "in_flight" | "blocked"))
-            .filter_map(|row| serde_json::from_value(row.effect).ok())
+            .filter(|row| {
+                matches!(
+                    row.state,
+                    EffectState::Pending | EffectState::InFlight | EffectState::Blocked
+                )
+            })
+            .map(|row| row.effect)
             .collect();
         let Some(id) = subject.conversation_id.clone() else {
             return Ok(CallConversation {

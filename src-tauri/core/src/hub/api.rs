@@ -11,14 +11,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::AppState;
-use crate::aircall::{Call, Message};
 use crate::card::Card;
 use crate::intercom;
 use crate::pacing::Priority;
 use crate::phone::{CallerId, Region};
-use crate::rules::notes::escape;
-use crate::rules::Effect;
-use crate::store::{Agent, Lane, NewEffect, Subject};
+use crate::pipeline::actions::{self, Action, ActionError};
+use crate::pipeline::subject::{Subject, SubjectKey, Tracked};
+use crate::store::Agent;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -112,6 +111,9 @@ struct HistoryItem {
     line: Option<String>,
     status: String,
     reason: Option<String>,
+    /// What became of the card pushed to Aircall's phone app: `pushed`, `dropped` (the call
+    /// stopped ringing before Aircall's budget let it through) or `failed`.
+    card_push: Option<String>,
     contact_id: Option<String>,
     conversation_id: Option<String>,
     conversation_url: Option<String>,
@@ -147,12 +149,13 @@ async fn history(
                     .as_ref()
                     .zip(workspace.as_ref())
                     .map(|(c, w)| intercom::conversation_url(w, c)),
-                kind: s.kind,
-                id: s.id,
+                kind: s.kind().as_str().to_owned(),
                 direction,
                 phone,
                 line,
-                status: s.status,
+                status: s.status.as_str().to_owned(),
+                card_push: s.card_push.map(|p| p.as_str().to_owned()),
+                id: s.id,
                 reason: s.reason,
                 contact_id: s.contact_id,
                 conversation_id: s.conversation_id,
@@ -165,24 +168,17 @@ async fn history(
 }
 
 fn describe(s: &Subject) -> (Option<String>, Option<String>, Option<String>) {
-    if s.kind == "call" {
-        match serde_json::from_value::<Call>(s.snapshot.clone()) {
-            Ok(c) => (
-                Some(format!("{:?}", c.direction).to_lowercase()),
-                Some(c.raw_digits),
-                c.number.map(|n| n.name),
-            ),
-            Err(_) => (None, None, None),
-        }
-    } else {
-        match serde_json::from_value::<Message>(s.snapshot.clone()) {
-            Ok(m) => (
-                Some(format!("{:?}", m.direction).to_lowercase()),
-                m.external_number.or(m.raw_digits),
-                m.number.map(|n| n.name),
-            ),
-            Err(_) => (None, None, None),
-        }
+    match &s.tracked {
+        Tracked::Call { call, .. } => (
+            Some(format!("{:?}", call.direction).to_lowercase()),
+            Some(call.raw_digits.clone()),
+            call.number.as_ref().map(|n| n.name.clone()),
+        ),
+        Tracked::Message { message: m, .. } => (
+            Some(format!("{:?}", m.direction).to_lowercase()),
+            m.external_number.clone().or_else(|| m.raw_digits.clone()),
+            m.number.as_ref().map(|n| n.name.clone()),
+        ),
     }
 }
 
@@ -193,12 +189,10 @@ async fn call_card(
     Path(id): Path<u64>,
 ) -> Result<Json<Card>, Failure> {
     authenticate(&state, &headers)?;
-    let subject = state.store.subject("call", &id.to_string())?;
-    let call: Call =
-        match &subject {
-            Some(s) => serde_json::from_value(s.snapshot.clone()).map_err(|e| {
-                Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "storage", e.to_string())
-            })?,
+    let subject = state.store.subject(&SubjectKey::call(id))?;
+    let call =
+        match subject.as_ref().and_then(Subject::call) {
+            Some(call) => call.clone(),
             None => match &state.aircall {
                 Some(aircall) => aircall
                     .at(Priority::Interactive)
@@ -291,28 +285,29 @@ struct ContactBody {
     contact_id: String,
 }
 
-/// Queues an agent's effect on a call the hub knows. The `Idempotency-Key` header makes a
+impl From<ActionError> for Failure {
+    fn from(e: ActionError) -> Self {
+        match e {
+            ActionError::UnknownCall(_) => {
+                Failure::new(StatusCode::NOT_FOUND, "not_found", e.to_string())
+            }
+            ActionError::NotLogged(_) => {
+                Failure::new(StatusCode::CONFLICT, "not_logged", e.to_string())
+            }
+            ActionError::Store(e) => e.into(),
+        }
+    }
+}
+
+/// Queues an agent's action on a call the hub knows. The `Idempotency-Key` header makes a
 /// retried request harmless.
 fn queue(
     state: &AppState,
     headers: &HeaderMap,
     call_id: u64,
-    what: &str,
-    effect: Effect,
+    agent: &Agent,
+    action: Action,
 ) -> Result<Response, Failure> {
-    let id = call_id.to_string();
-    match state.store.subject("call", &id)? {
-        None => {
-            let why = format!("the hub has not seen call {call_id}");
-            return Err(Failure::new(StatusCode::NOT_FOUND, "not_found", why));
-        }
-        Some(s) if s.status == "off" => {
-            let why = s.reason.unwrap_or_else(|| "this call is not logged".into());
-            let why = format!("{why}: there is no conversation to write to");
-            return Err(Failure::new(StatusCode::CONFLICT, "not_logged", why));
-        }
-        Some(_) => {}
-    }
     let client_key = headers
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
@@ -322,18 +317,18 @@ fn queue(
             || crate::store::new_token().map(|t| t.expose()[3..27].to_owned()),
             Ok,
         )?;
-    let key = format!("call:{id}:agent:{what}:{client_key}");
-    let effect = NewEffect {
-        key: key.clone(),
-        lane: Lane::Logging,
-        needs_conversation: effect.needs_conversation(),
-        effect: serde_json::to_value(&effect).unwrap_or_default(),
-    };
-    let queued = state.store.outbox_push("call", &id, &effect, state.now())?;
-    state.outbox_wake.notify_waiters();
+    let queued = actions::queue(
+        &state.store,
+        call_id,
+        &agent.email,
+        &client_key,
+        &action,
+        state.now(),
+    )?;
+    state.pipeline.effects_queued();
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({ "queued": queued, "key": key })),
+        Json(json!({ "queued": queued.queued, "key": queued.key })),
     )
         .into_response())
 }
@@ -356,16 +351,7 @@ async fn add_tag(
             ),
         ));
     }
-    queue(
-        &state,
-        &headers,
-        id,
-        "tag",
-        Effect::Tag {
-            name: name.to_owned(),
-            author_email: Some(agent.email),
-        },
-    )
+    queue(&state, &headers, id, &agent, Action::Tag(name.to_owned()))
 }
 
 async fn remove_tag(
@@ -378,11 +364,8 @@ async fn remove_tag(
         &state,
         &headers,
         id,
-        "untag",
-        Effect::Untag {
-            name: name.trim().to_owned(),
-            author_email: Some(agent.email),
-        },
+        &agent,
+        Action::Untag(name.trim().to_owned()),
     )
 }
 
@@ -404,17 +387,7 @@ async fn add_note(
             ),
         ));
     }
-    let html = format!("<p>{}</p>", escape(text).replace('\n', "<br>"));
-    queue(
-        &state,
-        &headers,
-        id,
-        "note",
-        Effect::AddNote {
-            body: html,
-            author_email: Some(agent.email),
-        },
-    )
+    queue(&state, &headers, id, &agent, Action::Note(text.to_owned()))
 }
 
 async fn choose_contact(
@@ -424,14 +397,7 @@ async fn choose_contact(
     Json(body): Json<ContactBody>,
 ) -> Result<Response, Failure> {
     authenticate(&state, &headers)?;
-    let key = id.to_string();
-    let Some(subject) = state.store.subject("call", &key)? else {
-        return Err(Failure::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("the hub has not seen call {id}"),
-        ));
-    };
+    let subject = actions::tracked_call(&state.store, id)?;
     if subject.conversation_id.is_some() {
         return Err(Failure::new(
             StatusCode::CONFLICT,
@@ -455,8 +421,8 @@ async fn choose_contact(
         })?;
     state
         .store
-        .subject_choose_contact("call", &key, &contact.id, state.now())?;
-    state.outbox_wake.notify_waiters();
+        .subject_choose_contact(&subject.key(), &contact.id, state.now())?;
+    state.pipeline.effects_queued();
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({ "queued": true, "contact_id": contact.id })),

@@ -2,12 +2,12 @@
 //! messages into Intercom through the inbox, the rules and the outbox, and serves the agents'
 //! API and event stream.
 //!
-//! [`Hub::start`] takes a bound listener and returns a handle that owns every task: the HTTP
-//! server, the inbox processor and the two outbox lanes (cards, logging). [`Hub::shutdown`]
-//! stops them all; dropping the handle does too.
+//! This module is the HTTP surface only: it validates requests and drives the pipeline
+//! ([`crate::pipeline`]) through its handle. [`Hub::start`] takes a bound listener and returns a
+//! handle that owns every task: the HTTP server and the pipeline's. [`Hub::shutdown`] stops them
+//! all; dropping the handle does too.
 
 mod api;
-pub mod events;
 mod health;
 mod integration;
 mod sse;
@@ -19,18 +19,17 @@ use std::time::Duration;
 
 use axum::Router;
 use tokio::net::TcpListener;
-use tokio::sync::{watch, Notify};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::aircall::AircallClient;
 use crate::card::{CardBuilder, Clock};
-use crate::inbox::Processor;
 use crate::intercom::IntercomClient;
-use crate::outbox::{Executor, ExecutorParts};
 use crate::phone::Region;
+use crate::pipeline::{Pipeline, PipelineConfig, PipelineHandle};
 use crate::rules::Settings;
 use crate::secret::Secret;
-use crate::store::{Lane, Store};
+use crate::store::Store;
 
 /// Everything a hub runs with.
 #[derive(Clone)]
@@ -92,9 +91,7 @@ pub(crate) struct AppState {
     pub webhook_token: Option<Secret>,
     pub default_region: Region,
     pub clock: Clock,
-    pub inbox_wake: Arc<Notify>,
-    pub outbox_wake: Arc<Notify>,
-    pub events: watch::Receiver<i64>,
+    pub pipeline: PipelineHandle,
     pub shutdown: watch::Receiver<bool>,
     pub sync: Option<watch::Receiver<crate::sync::SyncProgress>>,
     pub sync_outcomes: Option<watch::Receiver<Option<crate::sync::RunOutcome>>>,
@@ -123,10 +120,6 @@ impl Hub {
     pub async fn start(config: HubConfig, listener: TcpListener) -> std::io::Result<Hub> {
         let addr = listener.local_addr()?;
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
-        let last_event = config.store.last_event_id().unwrap_or(0);
-        let (events_tx, events_rx) = watch::channel(last_event);
-        let inbox_wake = Arc::new(Notify::new());
-        let outbox_wake = Arc::new(Notify::new());
         let cards = CardBuilder::new(
             config.intercom.clone(),
             config.aircall.clone(),
@@ -137,39 +130,20 @@ impl Hub {
         if let Err(e) = cards.workspace_id().await {
             tracing::warn!(error = %e, "cannot read the Intercom workspace yet; links will follow once Intercom answers");
         }
-        let executor = Executor::new(
-            ExecutorParts {
+        let pipeline = Pipeline::start(
+            PipelineConfig {
                 store: config.store.clone(),
                 intercom: config.intercom.clone(),
                 aircall: config.aircall.clone(),
                 settings: config.settings.clone(),
                 default_region: config.default_region,
+                clock: config.clock.clone(),
+                cards: cards.clone(),
             },
-            cards.clone(),
-            config.clock.clone(),
-            events_tx.clone(),
-        );
-        let processor = Processor::new(
-            config.store.clone(),
-            config.settings.clone(),
-            config.clock.clone(),
-        );
-
-        let mut tasks = Vec::new();
-        tasks.push(tokio::spawn(process_inbox(
-            processor,
-            config.aircall.clone(),
-            config.clock.clone(),
-            config.store.clone(),
-            inbox_wake.clone(),
-            outbox_wake.clone(),
-            events_tx,
             shutdown_rx.clone(),
-        )));
-        for lane in [Lane::Interactive, Lane::Logging] {
-            let (ex, wake, stop) = (executor.clone(), outbox_wake.clone(), shutdown_rx.clone());
-            tasks.push(tokio::spawn(async move { ex.run(lane, wake, stop).await }));
-        }
+        );
+        let handle = pipeline.handle();
+        let mut tasks = pipeline.into_tasks();
 
         // Contact sync shares the hub's clients, and so their pacers: its bulk requests always
         // yield to a ringing call's.
@@ -199,9 +173,7 @@ impl Hub {
             webhook_token: config.webhook_token.clone(),
             default_region: config.default_region,
             clock: config.clock.clone(),
-            inbox_wake: inbox_wake.clone(),
-            outbox_wake,
-            events: events_rx,
+            pipeline: handle,
             shutdown: shutdown_rx.clone(),
             sync: sync.as_ref().map(|h| h.progress()),
             sync_outcomes: sync.as_ref().map(|h| h.outcomes()),
@@ -230,8 +202,6 @@ impl Hub {
                 tokio::spawn(serve_tls(server, app, stop))
             }
         });
-        // Webhooks accepted before a restart are processed now.
-        inbox_wake.notify_one();
         Ok(Hub {
             addr,
             shutdown: shutdown_tx,
@@ -316,100 +286,4 @@ fn router(state: AppState) -> Router {
         .merge(integration::routes())
         .merge(sse::routes())
         .with_state(state)
-}
-
-/// Reads the live availability of users whose status changed, caches it for the cards and
-/// tells the agents.
-async fn refresh_availability(
-    aircall: &AircallClient,
-    store: &Store,
-    clock: &Clock,
-    users: &[u64],
-) {
-    let mut seen = std::collections::BTreeSet::new();
-    for &user_id in users.iter().filter(|u| seen.insert(**u)) {
-        let availability = match aircall
-            .at(crate::pacing::Priority::Logging)
-            .availability(user_id)
-            .await
-        {
-            Ok(a) => a,
-            Err(e) => {
-                tracing::warn!(user_id, error = %e, "cannot read an Aircall user's availability");
-                continue;
-            }
-        };
-        let update = crate::aircall::UserAvailability {
-            id: user_id,
-            availability,
-        };
-        let now = clock();
-        if let Err(e) = store.update_availabilities(std::slice::from_ref(&update), now) {
-            tracing::warn!(error = %e, "cannot cache an availability");
-        }
-        let event = events::HubEvent::Availability {
-            user_id,
-            email: store.aircall_user_email(user_id).ok().flatten(),
-            availability: availability.map(|a| a.as_str().to_owned()),
-        }
-        .to_new(Vec::new());
-        if let Err(e) = store.log_event(now, &event.audience, &event.kind, &event.payload) {
-            tracing::warn!(error = %e, "cannot record an availability change");
-        }
-    }
-}
-
-/// Processes the inbox whenever a webhook arrives (and once at start).
-#[allow(clippy::too_many_arguments)] // Each is a handle the task owns; a struct would only wrap them.
-async fn process_inbox(
-    processor: Processor,
-    aircall: Option<AircallClient>,
-    clock: Clock,
-    store: Store,
-    wake: Arc<Notify>,
-    outbox_wake: Arc<Notify>,
-    events: watch::Sender<i64>,
-    mut shutdown: watch::Receiver<bool>,
-) {
-    loop {
-        let notified = wake.notified();
-        tokio::pin!(notified);
-        notified.as_mut().enable();
-        let p = processor.clone();
-        match tokio::task::spawn_blocking(move || p.process_pending()).await {
-            Ok(Ok(done)) if done.webhooks > 0 => {
-                if done.effects > 0 {
-                    outbox_wake.notify_waiters();
-                }
-                // Availability is read off the processing path: Aircall's budget is small and a
-                // burst of user events must not delay calls.
-                if let (Some(aircall), false) = (&aircall, done.users.is_empty()) {
-                    let (a, st, c, ev, users) = (
-                        aircall.clone(),
-                        store.clone(),
-                        clock.clone(),
-                        events.clone(),
-                        done.users.clone(),
-                    );
-                    tokio::spawn(async move {
-                        refresh_availability(&a, &st, &c, &users).await;
-                        if let Ok(id) = st.last_event_id() {
-                            ev.send_replace(id);
-                        }
-                    });
-                }
-                if let Ok(id) = store.last_event_id() {
-                    events.send_replace(id);
-                }
-            }
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => tracing::error!(error = %e, "cannot process the inbox"),
-            Err(e) => tracing::error!(error = %e, "the inbox processor panicked"),
-        }
-        tokio::select! {
-            _ = &mut notified => {}
-            _ = tokio::time::sleep(Duration::from_secs(30)) => {}
-            _ = shutdown.wait_for(|s| *s) => return,
-        }
-    }
 }

@@ -89,7 +89,7 @@ fn follow(
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "cannot read the event log"),
             }
-            let mut events = c.state.events.clone();
+            let mut events = c.state.pipeline.events();
             let mut shutdown = c.state.shutdown.clone();
             let known = c.after;
             tokio::select! {

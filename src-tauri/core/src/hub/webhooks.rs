@@ -57,11 +57,8 @@ async fn receive(State(state): State<AppState>, body: Bytes) -> Response {
         tracing::warn!(event = %envelope.event, "webhook refused: wrong or missing token");
         return refuse(StatusCode::UNAUTHORIZED, "wrong or missing webhook token");
     }
-    match state.store.inbox_push(&envelope.stored(), state.now()) {
-        Ok(id) => {
-            state.inbox_wake.notify_one();
-            (StatusCode::OK, Json(json!({ "accepted": id }))).into_response()
-        }
+    match state.pipeline.accept(envelope.stored()).await {
+        Ok(id) => (StatusCode::OK, Json(json!({ "accepted": id }))).into_response(),
         // Aircall redelivers what it could not deliver: a 503 loses nothing.
         Err(e) => {
             tracing::error!(error = %e, "cannot store a webhook");

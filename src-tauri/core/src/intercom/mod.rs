@@ -79,7 +79,12 @@ pub struct IntercomConfig {
     pub budget_per_window: u32,
     /// Timeouts and retries.
     pub http: HttpSettings,
+    /// Logging requests in flight at once, at most (`RINGSIDE_INTERCOM_CONCURRENCY`).
+    pub max_in_flight: usize,
 }
+
+/// Logging requests in flight to Intercom at once, by default.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 16;
 
 impl IntercomConfig {
     /// A configuration for a token in a region, with default limits.
@@ -90,6 +95,7 @@ impl IntercomConfig {
             // 10,000 a minute per app, spread over 10-second windows; keep a margin.
             budget_per_window: 1_500,
             http: HttpSettings::default(),
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
         }
     }
 }
@@ -100,6 +106,7 @@ pub struct IntercomClient {
     transport: Transport,
     priority: Priority,
     identity_key: std::sync::Arc<str>,
+    max_in_flight: usize,
 }
 
 impl IntercomClient {
@@ -115,6 +122,8 @@ impl IntercomClient {
             Auth::Bearer(config.token),
             headers,
             LimitHeaders {
+                // Per 10-second window, the pacer's period for Intercom.
+                limit: "X-RateLimit-Limit",
                 remaining: "X-RateLimit-Remaining",
                 reset: "X-RateLimit-Reset",
                 default_wait: Duration::from_secs(10),
@@ -126,6 +135,7 @@ impl IntercomClient {
             transport,
             priority: Priority::Logging,
             identity_key,
+            max_in_flight: config.max_in_flight.max(1),
         })
     }
 
@@ -135,7 +145,13 @@ impl IntercomClient {
             transport: self.transport.clone(),
             priority,
             identity_key: self.identity_key.clone(),
+            max_in_flight: self.max_in_flight,
         }
+    }
+
+    /// How many logging requests may be in flight at once.
+    pub fn max_in_flight(&self) -> usize {
+        self.max_in_flight
     }
 
     /// What the workspace and admin this client acts as are cached under: a short SHA-256

@@ -74,6 +74,9 @@ pub enum AssignTarget {
     },
     /// The admin who owns the Intercom token.
     IntegrationAdmin,
+    /// The one teammate who answers on this Aircall line, read from Aircall when the webhook
+    /// did not list the line's users; several or none: the fallback.
+    LineTeammate { number_id: u64, fallback: Fallback },
 }
 
 /// What to do when a teammate has no Intercom admin.
@@ -275,6 +278,7 @@ fn target_key(target: &AssignTarget) -> String {
     match target {
         AssignTarget::Teammate { email, .. } => email.clone(),
         AssignTarget::IntegrationAdmin => "integration".to_owned(),
+        AssignTarget::LineTeammate { number_id, .. } => format!("line:{number_id}"),
     }
 }
 
@@ -446,13 +450,13 @@ pub fn plan_message(
                     MessageFallback::Unassigned => Fallback::Unassigned,
                     MessageFallback::IntegrationAdmin => Fallback::IntegrationAdmin,
                 };
-                let users = message
-                    .number
-                    .as_ref()
-                    .map(|n| n.users.as_slice())
-                    .unwrap_or_default();
-                match users {
-                    [only] => teammate(only, fallback),
+                match message.number.as_ref().map(|n| (n.id, n.users.as_slice())) {
+                    Some((_, [only])) => teammate(only, fallback),
+                    // The webhook did not list the line's users: the executor reads them.
+                    Some((number_id, [])) => Some(AssignTarget::LineTeammate {
+                        number_id,
+                        fallback,
+                    }),
                     _ => None,
                 }
                 .or(match fallback {

@@ -61,13 +61,32 @@ impl LoggedEvent {
 impl Store {
     /// Stores an accepted webhook; returns its row id.
     pub fn inbox_push(&self, event: &StoredEvent, now: i64) -> Result<i64, StoreError> {
-        let body = serde_json::to_string(event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let conn = self.conn();
-        conn.execute(
-            "INSERT INTO inbox (received_at, event, body) VALUES (?1, ?2, ?3)",
-            params![now, event.event, body],
-        )?;
-        Ok(conn.last_insert_rowid())
+        let ids = self.inbox_push_many(std::slice::from_ref(event), now)?;
+        Ok(ids[0])
+    }
+
+    /// Stores accepted webhooks together, in one transaction synced to disk before it returns;
+    /// returns their row ids, in order.
+    pub fn inbox_push_many(
+        &self,
+        events: &[StoredEvent],
+        now: i64,
+    ) -> Result<Vec<i64>, StoreError> {
+        let bodies = events
+            .iter()
+            .map(|e| serde_json::to_string(e).map_err(|err| StoreError::Corrupt(err.to_string())))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.durably(|tx| {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO inbox (received_at, event, body) VALUES (?1, ?2, ?3)",
+            )?;
+            let mut ids = Vec::with_capacity(events.len());
+            for (event, body) in events.iter().zip(&bodies) {
+                stmt.execute(params![now, event.event, body])?;
+                ids.push(tx.last_insert_rowid());
+            }
+            Ok(ids)
+        })
     }
 
     /// The oldest pending webhooks.

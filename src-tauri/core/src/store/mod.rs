@@ -2,6 +2,9 @@
 //! reads (conversations, admins, Aircall users), the hub's inbox, outbox and agents, and contact
 //! sync's runs and mapping.
 //!
+//! Rows become typed values (a subject, an effect, a state) in the module of their table; nothing
+//! outside `store` reads a column.
+//!
 //! One file, opened in WAL mode with foreign keys on. The schema lives next to each table's
 //! accessors (`contacts.rs`, `caches.rs`, `inbox.rs`, `outbox.rs`, `agents.rs`, `sync.rs`) and
 //! is applied by forward-only migrations numbered by `PRAGMA user_version`, one transaction
@@ -13,6 +16,7 @@ mod caches;
 mod contacts;
 mod inbox;
 mod outbox;
+mod subjects;
 mod sync;
 
 use std::path::{Path, PathBuf};
@@ -24,20 +28,28 @@ pub use agents::{new_token, Agent};
 pub use caches::{CachedAircallUser, CachedConversation};
 pub use contacts::IndexedContact;
 pub use inbox::{InboxItem, LoggedEvent};
-pub use outbox::{Lane, NewEffect, NewEvent, OutboxRow, Subject};
+pub use outbox::{EffectState, Lane, NewEffect, NewEvent, Origin, OutboxRow};
 pub use sync::{
     Counter, LeaseHeld, RunCounts, RunKind, RunPhase, Scanned, SyncRow, SyncRun, Unparseable,
 };
 
-/// Every migration, in order. Migration `n` (1-based) moves `user_version` from `n - 1` to `n`.
-const MIGRATIONS: &[&str] = &[
-    contacts::CREATE,
-    caches::CREATE,
-    inbox::CREATE,
-    outbox::CREATE,
-    agents::CREATE,
-    sync::CREATE,
-    caches::ADD_TAGS,
+/// Every migration, in order, each a list of SQL batches run in one transaction. Migration `n`
+/// (1-based) moves `user_version` from `n - 1` to `n`.
+const MIGRATIONS: &[&[&str]] = &[
+    &[contacts::CREATE],
+    &[caches::CREATE],
+    &[inbox::CREATE],
+    &[subjects::CREATE, outbox::CREATE],
+    &[agents::CREATE],
+    &[sync::CREATE],
+    &[caches::ADD_TAGS],
+    // Concurrency across calls: agents' actions first, a shared number's candidates, what
+    // became of each card pushed to Aircall.
+    &[
+        subjects::ADD_CANDIDATES_AND_PUSHES,
+        outbox::ADD_PRIORITY,
+        caches::ADD_LINE_USERS,
+    ],
 ];
 
 /// The database file's name inside the data directory.
@@ -82,6 +94,7 @@ impl Store {
         create_private_file(&path)?;
         let conn = Connection::open(&path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
         Self::init(conn, Some(path))
     }
 
@@ -125,13 +138,36 @@ impl Store {
                 supported,
             });
         }
-        for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        for (index, batches) in MIGRATIONS.iter().enumerate().skip(found as usize) {
             let tx = conn.transaction()?;
-            tx.execute_batch(sql)?;
+            for sql in *batches {
+                tx.execute_batch(sql)?;
+            }
             tx.pragma_update(None, "user_version", index as i64 + 1)?;
             tx.commit()?;
         }
         Ok(())
+    }
+
+    /// Runs `work` in a transaction that is synced to disk before this returns, for what must
+    /// survive a power cut (an accepted webhook, an effect claimed before its request is sent).
+    /// Other writes are synced with the next such transaction (WAL with `synchronous=NORMAL`):
+    /// a killed process loses none of them, and a power cut only ones the outbox and the inbox
+    /// recover from (an effect claimed is looked up before it is sent again).
+    pub(crate) fn durably<T>(
+        &self,
+        work: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.conn();
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        let result = (|| {
+            let tx = conn.transaction()?;
+            let value = work(&tx)?;
+            tx.commit()?;
+            Ok(value)
+        })();
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        result
     }
 
     pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {

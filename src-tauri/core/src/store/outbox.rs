@@ -1,35 +1,23 @@
-//! Subjects (each call or message being logged, with its latest snapshot, the rules' memory and
-//! where it was logged) and the outbox of effects, keyed for idempotency.
+//! The outbox: effects to run against Intercom and Aircall, keyed for idempotency. Rows become
+//! [`OutboxRow`] values (a typed [`Effect`], an [`EffectState`]) here and nowhere else.
 //!
-//! An effect row goes `pending` → `in_flight` (written before its request is sent) → `done`,
-//! or back to `pending` with a later attempt time, or `failed`. A row found `in_flight` after a
-//! crash may or may not have reached the vendor: the executor checks before sending it again.
-//! Effects that need a conversation wait as `blocked` while their subject is skipped.
+//! An effect row goes `pending` → `in_flight` (claimed, written before its request is sent) →
+//! `done`, or back to `pending` with a later attempt time, or `failed`. A row found `in_flight`
+//! after a crash may or may not have reached the vendor: it is put back to `pending` at start
+//! with its attempt counted, and the executor checks before sending it again. Effects that need
+//! a conversation wait as `blocked` while their subject waits for an agent.
+//!
+//! Claiming keeps each subject's order under concurrency: a row is claimed only when its subject
+//! has nothing in flight and nothing earlier unfinished at its stage or before, and a claim takes
+//! at most one row per subject.
 
 use rusqlite::{params, OptionalExtension};
-use serde_json::Value;
 
-use super::{Store, StoreError};
+use super::{subjects, Store, StoreError};
+use crate::pipeline::subject::{Subject, SubjectKey, SubjectKind};
+use crate::rules::Effect;
 
 pub(super) const CREATE: &str = "
-CREATE TABLE subjects (
-    kind               TEXT NOT NULL CHECK (kind IN ('call', 'message')),
-    id                 TEXT NOT NULL,
-    snapshot           TEXT NOT NULL,   -- the most complete call or message seen
-    rank               INTEGER NOT NULL,
-    event_time         INTEGER NOT NULL,
-    memory             TEXT NOT NULL,   -- what the rules already planned
-    status             TEXT NOT NULL DEFAULT 'live'
-                       CHECK (status IN ('live', 'queued', 'logged', 'skipped', 'failed', 'off')),
-    reason             TEXT,
-    contact_id         TEXT,
-    conversation_id    TEXT,
-    chosen_contact_id  TEXT,
-    created_at         INTEGER NOT NULL,
-    updated_at         INTEGER NOT NULL,
-    PRIMARY KEY (kind, id)
-);
-CREATE INDEX subjects_recent ON subjects (created_at DESC);
 CREATE TABLE outbox (
     id               INTEGER PRIMARY KEY,
     key              TEXT NOT NULL UNIQUE,
@@ -51,64 +39,16 @@ CREATE INDEX outbox_due ON outbox (lane, state, next_attempt_at, id);
 CREATE INDEX outbox_subject ON outbox (subject_kind, subject_id, id);
 ";
 
-/// A call or a message as the hub tracks it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Subject {
-    /// `call` or `message`.
-    pub kind: String,
-    /// Aircall's id.
-    pub id: String,
-    /// The latest, most complete object seen.
-    pub snapshot: Value,
-    /// How far along the snapshot is (a later status ranks higher).
-    pub rank: i64,
-    /// The time of the event that brought the snapshot.
-    pub event_time: i64,
-    /// The rules' memory (JSON).
-    pub memory: Value,
-    /// `live`, `queued`, `logged`, `skipped`, `failed` or `off`.
-    pub status: String,
-    /// Why skipped or failed, in words.
-    pub reason: Option<String>,
-    /// The Intercom contact it is logged to.
-    pub contact_id: Option<String>,
-    /// The Intercom conversation it is logged in.
-    pub conversation_id: Option<String>,
-    /// The contact an agent picked for a shared number.
-    pub chosen_contact_id: Option<String>,
-    /// First seen, UNIX seconds.
-    pub created_at: i64,
-    /// Last change, UNIX seconds.
-    pub updated_at: i64,
-}
+/// Version 8: an agent's actions go before logging.
+pub(super) const ADD_PRIORITY: &str = "
+ALTER TABLE outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 1;
+CREATE INDEX outbox_claim ON outbox (lane, state, priority, next_attempt_at, id);
+";
 
-/// An outbox row.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutboxRow {
-    /// Row id: effects of one subject run in this order.
-    pub id: i64,
-    /// The idempotency key.
-    pub key: String,
-    /// `call` or `message`.
-    pub subject_kind: String,
-    /// The subject's id.
-    pub subject_id: String,
-    /// The effect (JSON of [`crate::rules::Effect`]).
-    pub effect: Value,
-    /// `pending`, `in_flight`, `done`, `failed` or `blocked`.
-    pub state: String,
-    /// Attempts started so far.
-    pub attempts: i64,
-    /// When the current attempt started (set while in flight).
-    pub started_at: Option<i64>,
-    /// When the effect was queued, UNIX seconds.
-    pub created_at: i64,
-}
-
-/// Which queue an effect runs in: a live card must not wait behind logging.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which queue an effect runs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Lane {
-    /// Cards pushed while a call rings.
+    /// A ringing call's card: built on its own path, never behind logging.
     Interactive,
     /// Everything that logs.
     Logging,
@@ -121,6 +61,74 @@ impl Lane {
             Lane::Logging => "logging",
         }
     }
+
+    /// The lane an effect runs in.
+    pub fn of(effect: &Effect) -> Lane {
+        match effect {
+            Effect::PushInsightCard => Lane::Interactive,
+            _ => Lane::Logging,
+        }
+    }
+}
+
+/// Who asked for an effect: an agent's action goes before the logging of other calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Origin {
+    /// An agent, from the desktop.
+    Agent = 0,
+    /// The rules, from a webhook.
+    Rules = 1,
+}
+
+/// Where an effect stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EffectState {
+    /// Waiting for its turn.
+    Pending,
+    /// Claimed by the executor: its request may have been sent.
+    InFlight,
+    /// Done.
+    Done,
+    /// It cannot succeed; the reason is kept.
+    Failed,
+    /// Its subject waits for an agent.
+    Blocked,
+}
+
+impl EffectState {
+    fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "pending" => EffectState::Pending,
+            "in_flight" => EffectState::InFlight,
+            "done" => EffectState::Done,
+            "failed" => EffectState::Failed,
+            "blocked" => EffectState::Blocked,
+            _ => return None,
+        })
+    }
+}
+
+/// An outbox row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxRow {
+    /// Row id: effects of one subject run in this order.
+    pub id: i64,
+    /// The idempotency key.
+    pub key: String,
+    /// Whose effect it is.
+    pub subject: SubjectKey,
+    /// What to do.
+    pub effect: Effect,
+    /// Where it stands.
+    pub state: EffectState,
+    /// Attempts started so far (this one included, once claimed).
+    pub attempts: i64,
+    /// When the current attempt started (set while in flight).
+    pub started_at: Option<i64>,
+    /// When the effect was queued, UNIX seconds.
+    pub created_at: i64,
+    /// Why the last attempt did not succeed.
+    pub last_error: Option<String>,
 }
 
 /// A new effect to queue.
@@ -128,12 +136,10 @@ impl Lane {
 pub struct NewEffect {
     /// The idempotency key; a second effect with the same key is dropped.
     pub key: String,
-    /// The queue.
-    pub lane: Lane,
-    /// The effect as JSON.
-    pub effect: Value,
-    /// Whether it needs the conversation (it then never runs before the effects that do not).
-    pub needs_conversation: bool,
+    /// What to do.
+    pub effect: Effect,
+    /// Who asked.
+    pub origin: Origin,
 }
 
 /// A hub event to append to the log with the same transaction.
@@ -147,71 +153,159 @@ pub struct NewEvent {
     pub payload: String,
 }
 
-fn read_subject(r: &rusqlite::Row<'_>) -> rusqlite::Result<Subject> {
-    let snapshot: String = r.get(2)?;
-    let memory: String = r.get(5)?;
-    Ok(Subject {
-        kind: r.get(0)?,
-        id: r.get(1)?,
-        snapshot: serde_json::from_str(&snapshot).unwrap_or(Value::Null),
-        rank: r.get(3)?,
-        event_time: r.get(4)?,
-        memory: serde_json::from_str(&memory).unwrap_or(Value::Null),
-        status: r.get(6)?,
-        reason: r.get(7)?,
-        contact_id: r.get(8)?,
-        conversation_id: r.get(9)?,
-        chosen_contact_id: r.get(10)?,
-        created_at: r.get(11)?,
-        updated_at: r.get(12)?,
-    })
+const ROW_COLUMNS: &str = "id, key, subject_kind, subject_id, effect, state, attempts, \
+     started_at, created_at, last_error";
+
+/// A row as SQLite holds it.
+struct RawRow {
+    id: i64,
+    key: String,
+    subject_kind: String,
+    subject_id: String,
+    effect: String,
+    state: String,
+    attempts: i64,
+    started_at: Option<i64>,
+    created_at: i64,
+    last_error: Option<String>,
 }
 
-const SUBJECT_COLUMNS: &str =
-    "kind, id, snapshot, rank, event_time, memory, status, reason, contact_id, \
-     conversation_id, chosen_contact_id, created_at, updated_at";
-
-fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxRow> {
-    let effect: String = r.get(4)?;
-    Ok(OutboxRow {
+fn read_raw(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
+    Ok(RawRow {
         id: r.get(0)?,
         key: r.get(1)?,
         subject_kind: r.get(2)?,
         subject_id: r.get(3)?,
-        effect: serde_json::from_str(&effect).unwrap_or(Value::Null),
+        effect: r.get(4)?,
         state: r.get(5)?,
         attempts: r.get(6)?,
         started_at: r.get(7)?,
         created_at: r.get(8)?,
+        last_error: r.get(9)?,
     })
 }
 
-const ROW_COLUMNS: &str =
-    "id, key, subject_kind, subject_id, effect, state, attempts, started_at, created_at";
+impl RawRow {
+    fn into_row(self) -> Result<OutboxRow, String> {
+        let kind = SubjectKind::parse(&self.subject_kind)
+            .ok_or_else(|| format!("unknown subject kind `{}`", self.subject_kind))?;
+        let effect: Effect =
+            serde_json::from_str(&self.effect).map_err(|e| format!("unreadable effect: {e}"))?;
+        let state = EffectState::parse(&self.state)
+            .ok_or_else(|| format!("unknown state `{}`", self.state))?;
+        Ok(OutboxRow {
+            id: self.id,
+            key: self.key,
+            subject: SubjectKey {
+                kind,
+                id: self.subject_id,
+            },
+            effect,
+            state,
+            attempts: self.attempts,
+            started_at: self.started_at,
+            created_at: self.created_at,
+            last_error: self.last_error,
+        })
+    }
+}
+
+/// Queues effects of a subject inside an open transaction: each is dropped when its key is
+/// already queued, and waits as `blocked` while the subject waits for an agent. Returns, for
+/// each, whether it was queued now.
+pub(super) fn queue_in(
+    tx: &rusqlite::Connection,
+    subject: &SubjectKey,
+    effects: &[NewEffect],
+    now: i64,
+) -> Result<Vec<bool>, StoreError> {
+    let waits = subjects::status_in(tx, subject)?.is_some_and(|s| s.waits_for_agent());
+    let mut stmt = tx.prepare_cached(
+        "INSERT OR IGNORE INTO outbox (key, subject_kind, subject_id, lane, stage, effect, state, priority, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?;
+    let mut queued = Vec::with_capacity(effects.len());
+    for e in effects {
+        let effect =
+            serde_json::to_string(&e.effect).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+        let lane = Lane::of(&e.effect);
+        let state = if waits && lane == Lane::Logging {
+            "blocked"
+        } else {
+            "pending"
+        };
+        let inserted = stmt.execute(params![
+            e.key,
+            subject.kind.as_str(),
+            subject.id,
+            lane.as_str(),
+            i64::from(e.effect.needs_conversation()),
+            effect,
+            state,
+            e.origin as i64,
+            now
+        ])?;
+        queued.push(inserted > 0);
+    }
+    Ok(queued)
+}
+
+/// Claims due rows of a lane inside an open transaction (see [`Store::outbox_claim`]).
+fn claim_in(
+    tx: &rusqlite::Transaction<'_>,
+    lane: Lane,
+    now: i64,
+    limit: usize,
+) -> Result<Vec<OutboxRow>, StoreError> {
+    // Several rows of one subject may be due; ask for more than the limit so that the claim can
+    // still fill up with other subjects' rows.
+    let raw: Vec<RawRow> = tx
+        .prepare_cached(&format!(
+            "SELECT {ROW_COLUMNS} FROM outbox o
+             WHERE o.lane = ?1 AND o.state = 'pending' AND o.next_attempt_at <= ?2
+               AND NOT EXISTS (SELECT 1 FROM outbox p
+                   WHERE p.subject_kind = o.subject_kind AND p.subject_id = o.subject_id
+                     AND p.id != o.id
+                     AND (p.state = 'in_flight'
+                          OR (p.id < o.id AND p.stage <= o.stage
+                              AND p.state IN ('pending', 'blocked'))))
+             ORDER BY o.priority, o.id LIMIT ?3"
+        ))?
+        .query_map(params![lane.as_str(), now, (limit * 4) as i64], read_raw)?
+        .collect::<Result<_, _>>()?;
+    let mut seen = std::collections::HashSet::new();
+    let mut claimed = Vec::new();
+    for r in raw {
+        if claimed.len() == limit {
+            break;
+        }
+        if !seen.insert((r.subject_kind.clone(), r.subject_id.clone())) {
+            continue;
+        }
+        let id = r.id;
+        match r.into_row() {
+            Ok(mut row) => {
+                tx.execute(
+                    "UPDATE outbox SET state = 'in_flight', attempts = attempts + 1, started_at = ?2 WHERE id = ?1",
+                    params![id, now],
+                )?;
+                row.state = EffectState::InFlight;
+                row.attempts += 1;
+                row.started_at = Some(now);
+                claimed.push(row);
+            }
+            Err(why) => {
+                tx.execute(
+                    "UPDATE outbox SET state = 'failed', last_error = ?2, done_at = ?3 WHERE id = ?1",
+                    params![id, why, now],
+                )?;
+            }
+        }
+    }
+    Ok(claimed)
+}
 
 impl Store {
-    /// A subject, if seen.
-    pub fn subject(&self, kind: &str, id: &str) -> Result<Option<Subject>, StoreError> {
-        Ok(self
-            .conn()
-            .query_row(
-                &format!("SELECT {SUBJECT_COLUMNS} FROM subjects WHERE kind = ?1 AND id = ?2"),
-                [kind, id],
-                read_subject,
-            )
-            .optional()?)
-    }
-
-    /// The most recent subjects, newest first.
-    pub fn recent_subjects(&self, limit: usize) -> Result<Vec<Subject>, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {SUBJECT_COLUMNS} FROM subjects ORDER BY created_at DESC, id DESC LIMIT ?1"
-        ))?;
-        let rows = stmt.query_map([limit as i64], read_subject)?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
     /// Applies the outcome of processing one inbox row, atomically: the subject's new state, the
     /// effects (dropped when their key exists), the events, and the inbox row marked processed.
     /// Returns the ids of the events written.
@@ -226,44 +320,8 @@ impl Store {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         if let Some(s) = subject {
-            tx.execute(
-                "INSERT INTO subjects (kind, id, snapshot, rank, event_time, memory, status, reason, contact_id,
-                     conversation_id, chosen_contact_id, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
-                 ON CONFLICT(kind, id) DO UPDATE SET snapshot = excluded.snapshot, rank = excluded.rank,
-                     event_time = excluded.event_time, memory = excluded.memory,
-                     status = CASE WHEN subjects.status IN ('logged', 'skipped', 'failed')
-                                   THEN subjects.status ELSE excluded.status END,
-                     reason = CASE WHEN subjects.status IN ('logged', 'skipped', 'failed')
-                                   THEN subjects.reason ELSE excluded.reason END,
-                     updated_at = excluded.updated_at",
-                params![
-                    s.kind,
-                    s.id,
-                    s.snapshot.to_string(),
-                    s.rank,
-                    s.event_time,
-                    s.memory.to_string(),
-                    s.status,
-                    s.reason,
-                    s.contact_id,
-                    s.conversation_id,
-                    s.chosen_contact_id,
-                    s.created_at,
-                    now
-                ],
-            )?;
-            // A subject waiting for an agent (skipped, failed) keeps its new effects waiting too.
-            for e in effects {
-                tx.execute(
-                    "INSERT OR IGNORE INTO outbox (key, subject_kind, subject_id, lane, stage, effect, state, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6,
-                             CASE WHEN (SELECT status FROM subjects WHERE kind = ?2 AND id = ?3) IN ('skipped', 'failed')
-                                  THEN 'blocked' ELSE 'pending' END,
-                             ?7)",
-                    params![e.key, s.kind, s.id, e.lane.as_str(), i64::from(e.needs_conversation), e.effect.to_string(), now],
-                )?;
-            }
+            subjects::upsert_in(&tx, s, now)?;
+            queue_in(&tx, &s.key(), effects, now)?;
         }
         let mut ids = Vec::with_capacity(events.len());
         for e in events {
@@ -283,59 +341,91 @@ impl Store {
         Ok(ids)
     }
 
-    /// The next effect of a lane that is due and whose subject has nothing earlier unfinished
-    /// (an effect that needs the conversation never holds back one that creates it).
-    pub fn outbox_next(&self, lane: Lane, now: i64) -> Result<Option<OutboxRow>, StoreError> {
-        Ok(self
-            .conn()
-            .query_row(
-                &format!(
-                    "SELECT {ROW_COLUMNS} FROM outbox o
-                     WHERE o.lane = ?1 AND o.state IN ('pending', 'in_flight') AND o.next_attempt_at <= ?2
-                       AND NOT EXISTS (SELECT 1 FROM outbox p
-                           WHERE p.subject_kind = o.subject_kind AND p.subject_id = o.subject_id AND p.id < o.id
-                             AND p.stage <= o.stage AND p.state IN ('pending', 'in_flight', 'blocked'))
-                     ORDER BY o.stage, o.id LIMIT 1"
-                ),
-                params![lane.as_str(), now],
-                read_row,
-            )
-            .optional()?)
+    /// Queues effects for a subject the hub tracks (an agent's tag or note). Returns, for each,
+    /// whether it was queued now (false: its key was already queued).
+    pub fn queue_effects(
+        &self,
+        subject: &SubjectKey,
+        effects: &[NewEffect],
+        now: i64,
+    ) -> Result<Vec<bool>, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let queued = queue_in(&tx, subject, effects, now)?;
+        tx.commit()?;
+        Ok(queued)
+    }
+
+    /// Claims up to `limit` due effects of a lane, oldest first with an agent's before the rules':
+    /// at most one per subject, none of a subject that has one in flight or something earlier
+    /// unfinished (an effect that needs the conversation never holds back one that creates it).
+    /// Each claimed row is marked in flight with its attempt counted, in one transaction. A row
+    /// that cannot be read back is failed with the reason instead.
+    pub fn outbox_claim(
+        &self,
+        lane: Lane,
+        now: i64,
+        limit: usize,
+    ) -> Result<Vec<OutboxRow>, StoreError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        match lane {
+            // A logging effect's claim must outlive a power cut: it says the request may have
+            // been sent, so that it is looked up before it is sent again.
+            Lane::Logging => self.durably(|tx| claim_in(tx, lane, now, limit)),
+            // A card is only built and announced again.
+            Lane::Interactive => {
+                let mut conn = self.conn();
+                let tx = conn.transaction()?;
+                let claimed = claim_in(&tx, lane, now, limit)?;
+                tx.commit()?;
+                Ok(claimed)
+            }
+        }
+    }
+
+    /// Puts every effect left in flight by a previous run back in the queue, its attempt still
+    /// counted (so it is looked up before it is sent again). Called once, before claiming.
+    pub fn outbox_release_in_flight(&self) -> Result<usize, StoreError> {
+        Ok(self.conn().execute(
+            "UPDATE outbox SET state = 'pending' WHERE state = 'in_flight'",
+            [],
+        )?)
     }
 
     /// When the next effect of a lane becomes due (None: nothing waits).
     pub fn outbox_next_due_at(&self, lane: Lane) -> Result<Option<i64>, StoreError> {
         Ok(self.conn().query_row(
-            "SELECT MIN(next_attempt_at) FROM outbox WHERE lane = ?1 AND state IN ('pending', 'in_flight')",
+            "SELECT MIN(next_attempt_at) FROM outbox WHERE lane = ?1 AND state = 'pending'",
             [lane.as_str()],
             |r| r.get(0),
         )?)
     }
 
-    /// Marks an attempt as started; written before the request is sent.
-    pub fn outbox_start(&self, id: i64, now: i64) -> Result<(), StoreError> {
-        self.conn().execute(
-            "UPDATE outbox SET state = 'in_flight', attempts = attempts + 1, started_at = ?2 WHERE id = ?1",
-            params![id, now],
-        )?;
-        Ok(())
-    }
-
     /// The effect is done.
     pub fn outbox_done(&self, id: i64, now: i64) -> Result<(), StoreError> {
         self.conn().execute(
-            "UPDATE outbox SET state = 'done', done_at = ?2, last_error = NULL WHERE id = ?1",
+            "UPDATE outbox SET state = 'done', done_at = ?2, last_error = NULL WHERE id = ?1 AND state = 'in_flight'",
             params![id, now],
         )?;
         Ok(())
     }
 
-    /// Try again at `at`, recording why. Attempts are counted by [`Store::outbox_start`], so an
-    /// effect put back before it started (its conversation does not exist yet) costs none.
-    pub fn outbox_retry(&self, id: i64, at: i64, error: &str) -> Result<(), StoreError> {
+    /// Try again at `at`, recording why. An effect put back before its request was sent (its
+    /// conversation does not exist yet) gives its attempt back.
+    pub fn outbox_retry(
+        &self,
+        id: i64,
+        at: i64,
+        error: &str,
+        attempted: bool,
+    ) -> Result<(), StoreError> {
         self.conn().execute(
-            "UPDATE outbox SET state = 'pending', next_attempt_at = ?2, last_error = ?3 WHERE id = ?1",
-            params![id, at, error],
+            "UPDATE outbox SET state = 'pending', next_attempt_at = ?2, last_error = ?3,
+                 attempts = attempts - CASE WHEN ?4 THEN 0 ELSE 1 END
+             WHERE id = ?1 AND state = 'in_flight'",
+            params![id, at, error, attempted],
         )?;
         Ok(())
     }
@@ -370,173 +460,95 @@ impl Store {
             .optional()?)
     }
 
-    /// Records where a subject was logged.
-    pub fn subject_logged(
-        &self,
-        kind: &str,
-        id: &str,
-        contact_id: &str,
-        conversation_id: &str,
-        now: i64,
-    ) -> Result<(), StoreError> {
-        self.conn().execute(
-            "UPDATE subjects SET status = 'logged', reason = NULL, contact_id = ?3, conversation_id = ?4, updated_at = ?5
-             WHERE kind = ?1 AND id = ?2",
-            params![kind, id, contact_id, conversation_id, now],
-        )?;
-        Ok(())
-    }
-
-    /// Whether a call or message is already logged in this conversation.
-    pub fn conversation_logged(&self, conversation_id: &str) -> Result<bool, StoreError> {
-        Ok(self.conn().query_row(
-            "SELECT EXISTS (SELECT 1 FROM subjects WHERE conversation_id = ?1)",
-            [conversation_id],
-            |r| r.get(0),
-        )?)
-    }
-
-    /// Skips (or fails) a subject: its conversation effect and every later effect wait as
-    /// `blocked` until an agent resolves it.
-    pub fn subject_blocked(
-        &self,
-        kind: &str,
-        id: &str,
-        status: &str,
-        reason: &str,
-        tried: Option<&str>,
-        now: i64,
-    ) -> Result<bool, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        // `tried` is the contact choice the attempt saw: if an agent chose (again) meanwhile,
-        // nothing is blocked and the caller runs the attempt again with the new choice.
-        let changed = tx.execute(
-            "UPDATE subjects SET status = ?3, reason = ?4, updated_at = ?5
-             WHERE kind = ?1 AND id = ?2 AND chosen_contact_id IS ?6",
-            params![kind, id, status, reason, now, tried],
-        )?;
-        if changed > 0 {
-            tx.execute(
-                "UPDATE outbox SET state = 'blocked', last_error = ?3
-                 WHERE subject_kind = ?1 AND subject_id = ?2 AND state IN ('pending', 'in_flight')",
-                params![kind, id, reason],
-            )?;
-        }
-        tx.commit()?;
-        Ok(changed > 0)
-    }
-
-    /// An agent chose the contact for a skipped subject: its blocked effects run again.
-    pub fn subject_choose_contact(
-        &self,
-        kind: &str,
-        id: &str,
-        contact_id: &str,
-        now: i64,
-    ) -> Result<bool, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let changed = tx.execute(
-            "UPDATE subjects SET chosen_contact_id = ?3, status = 'queued', reason = NULL, updated_at = ?4
-             WHERE kind = ?1 AND id = ?2 AND conversation_id IS NULL",
-            params![kind, id, contact_id, now],
-        )?;
-        tx.execute(
-            "UPDATE outbox SET state = 'pending', next_attempt_at = 0, last_error = NULL
-             WHERE subject_kind = ?1 AND subject_id = ?2 AND state = 'blocked'",
-            params![kind, id],
-        )?;
-        tx.commit()?;
-        Ok(changed > 0)
-    }
-
-    /// Queues an effect for an existing subject outside webhook processing (an agent's tag or
-    /// note). Returns false when the key was already queued.
-    pub fn outbox_push(
-        &self,
-        kind: &str,
-        id: &str,
-        effect: &NewEffect,
-        now: i64,
-    ) -> Result<bool, StoreError> {
-        let blocked: bool = self
-            .conn()
-            .query_row(
-                "SELECT status IN ('skipped', 'failed') FROM subjects WHERE kind = ?1 AND id = ?2",
-                [kind, id],
-                |r| r.get(0),
-            )
-            .optional()?
-            .unwrap_or(false);
-        let inserted = self.conn().execute(
-            "INSERT OR IGNORE INTO outbox (key, subject_kind, subject_id, lane, stage, effect, state, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
-                effect.key,
-                kind,
-                id,
-                effect.lane.as_str(),
-                i64::from(effect.needs_conversation),
-                effect.effect.to_string(),
-                if blocked { "blocked" } else { "pending" },
-                now
-            ],
-        )?;
-        Ok(inserted > 0)
-    }
-
-    /// Every effect of a subject, in order (for tests and diagnostics).
-    pub fn outbox_of(&self, kind: &str, id: &str) -> Result<Vec<OutboxRow>, StoreError> {
+    /// Every effect of a subject, in order. A row that cannot be read back is left out.
+    pub fn outbox_of(&self, subject: &SubjectKey) -> Result<Vec<OutboxRow>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT {ROW_COLUMNS} FROM outbox WHERE subject_kind = ?1 AND subject_id = ?2 ORDER BY id"
         ))?;
-        let rows = stmt.query_map([kind, id], read_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let rows: Vec<RawRow> = stmt
+            .query_map([subject.kind.as_str(), &subject.id], read_raw)?
+            .collect::<Result<_, _>>()?;
+        Ok(rows.into_iter().filter_map(|r| r.into_row().ok()).collect())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::aircall::Call;
+    use crate::pipeline::subject::{Status, Tracked};
     use crate::webhook::StoredEvent;
 
-    fn subject(store: &Store) -> Subject {
-        let inbox = store
+    fn call_subject(id: &str) -> Subject {
+        let call: Call = serde_json::from_value(serde_json::json!({
+            "id": id.parse::<u64>().unwrap(), "direction": "inbound", "status": "done",
+            "raw_digits": "+33612345678"
+        }))
+        .unwrap();
+        Subject {
+            id: id.into(),
+            tracked: Tracked::Call {
+                call: Box::new(call),
+                memory: Default::default(),
+            },
+            rank: 2,
+            event_time: 1,
+            status: Status::Queued,
+            reason: None,
+            contact_id: None,
+            conversation_id: None,
+            chosen_contact_id: None,
+            candidates: Vec::new(),
+            card_push: None,
+            created_at: 1,
+            updated_at: 1,
+        }
+    }
+
+    fn inbox_row(store: &Store) -> i64 {
+        store
             .inbox_push(
                 &StoredEvent {
                     resource: "call".into(),
                     event: "call.ended".into(),
                     timestamp: 1,
-                    data: Value::Null,
+                    data: serde_json::Value::Null,
                 },
                 1,
             )
-            .unwrap();
-        let s = Subject {
-            kind: "call".into(),
-            id: "7".into(),
-            snapshot: Value::Null,
-            rank: 2,
-            event_time: 1,
-            memory: Value::Null,
-            status: "queued".into(),
-            reason: None,
-            contact_id: None,
-            conversation_id: None,
-            chosen_contact_id: None,
-            created_at: 1,
-            updated_at: 1,
-        };
-        let effect = NewEffect {
-            key: "call:7:conversation".into(),
-            lane: Lane::Logging,
-            effect: serde_json::json!({"type": "start_conversation", "body": "x"}),
-            needs_conversation: false,
-        };
+            .unwrap()
+    }
+
+    fn effect(key: &str, effect: Effect) -> NewEffect {
+        NewEffect {
+            key: key.into(),
+            effect,
+            origin: Origin::Rules,
+        }
+    }
+
+    fn start(id: &str) -> NewEffect {
+        effect(
+            &format!("call:{id}:conversation"),
+            Effect::StartConversation { body: "x".into() },
+        )
+    }
+
+    fn note(id: &str, n: u32) -> NewEffect {
+        effect(
+            &format!("call:{id}:note:{n}"),
+            Effect::AddNote {
+                body: format!("note {n}"),
+                author_email: None,
+            },
+        )
+    }
+
+    fn seed(store: &Store, id: &str, effects: &[NewEffect]) -> Subject {
+        let s = call_subject(id);
         store
-            .apply_processed(inbox, Some(&s), &[effect], &[], 1)
+            .apply_processed(inbox_row(store), Some(&s), effects, &[], 1)
             .unwrap();
         s
     }
@@ -544,62 +556,99 @@ mod tests {
     #[test]
     fn a_choice_made_while_an_attempt_ran_is_not_lost_to_the_skip() {
         let store = Store::open_in_memory().unwrap();
-        subject(&store);
+        let s = seed(&store, "7", &[start("7")]);
+        let key = s.key();
         // The attempt saw no choice; an agent chooses before it records the skip.
-        store.subject_choose_contact("call", "7", "c1", 2).unwrap();
+        store.subject_choose_contact(&key, "c1", 2).unwrap();
+        let shared = "2 contacts share this number";
         assert!(!store
-            .subject_blocked(
-                "call",
-                "7",
-                "skipped",
-                "2 contacts share this number",
-                None,
-                3
-            )
+            .subject_blocked(&key, Status::Skipped, shared, &[], None, 3)
             .unwrap());
-        assert_eq!(
-            store.subject("call", "7").unwrap().unwrap().status,
-            "queued"
-        );
-        // Without a new choice the skip stands and the effects wait.
+        assert_eq!(store.subject(&key).unwrap().unwrap().status, Status::Queued);
+        // Without a new choice the skip stands, with its candidates, and the effects wait.
+        let candidates = vec!["c1".to_owned(), "c2".to_owned()];
         assert!(store
-            .subject_blocked(
-                "call",
-                "7",
-                "skipped",
-                "2 contacts share this number",
-                Some("c1"),
-                4
-            )
+            .subject_blocked(&key, Status::Skipped, shared, &candidates, Some("c1"), 4)
             .unwrap());
-        assert_eq!(store.outbox_of("call", "7").unwrap()[0].state, "blocked");
+        assert_eq!(store.subject(&key).unwrap().unwrap().candidates, candidates);
+        assert_eq!(
+            store.outbox_of(&key).unwrap()[0].state,
+            EffectState::Blocked
+        );
     }
 
     #[test]
     fn a_second_webhook_never_queues_an_effect_twice() {
         let store = Store::open_in_memory().unwrap();
-        let s = subject(&store);
-        let inbox = store
-            .inbox_push(
-                &StoredEvent {
-                    resource: "call".into(),
-                    event: "call.ended".into(),
-                    timestamp: 1,
-                    data: Value::Null,
-                },
-                2,
-            )
-            .unwrap();
-        let again = NewEffect {
-            key: "call:7:conversation".into(),
-            lane: Lane::Logging,
-            effect: serde_json::json!({"type": "start_conversation", "body": "x"}),
-            needs_conversation: false,
-        };
+        let s = seed(&store, "7", &[start("7")]);
         store
-            .apply_processed(inbox, Some(&s), &[again], &[], 2)
+            .apply_processed(inbox_row(&store), Some(&s), &[start("7")], &[], 2)
             .unwrap();
-        assert_eq!(store.outbox_of("call", "7").unwrap().len(), 1);
+        assert_eq!(store.outbox_of(&s.key()).unwrap().len(), 1);
         assert_eq!(store.inbox_depth().unwrap(), 0);
+    }
+
+    #[test]
+    fn a_claim_takes_one_effect_per_call_in_order_and_others_calls_side_by_side() {
+        let store = Store::open_in_memory().unwrap();
+        let a = seed(&store, "1", &[start("1"), note("1", 1), note("1", 2)]);
+        let b = seed(&store, "2", &[start("2"), note("2", 1)]);
+        let claimed = store.outbox_claim(Lane::Logging, 5, 10).unwrap();
+        let keys: Vec<&str> = claimed.iter().map(|r| r.key.as_str()).collect();
+        assert_eq!(keys, ["call:1:conversation", "call:2:conversation"]);
+        // Nothing more of either call while its conversation is in flight.
+        assert!(store.outbox_claim(Lane::Logging, 5, 10).unwrap().is_empty());
+        store.outbox_done(claimed[0].id, 6).unwrap();
+        let next = store.outbox_claim(Lane::Logging, 6, 10).unwrap();
+        assert_eq!(next.len(), 1);
+        assert_eq!(next[0].key, "call:1:note:1");
+        assert_eq!(next[0].attempts, 1);
+        assert_eq!(next[0].subject, a.key());
+        assert_eq!(
+            store.outbox_of(&b.key()).unwrap()[0].state,
+            EffectState::InFlight
+        );
+    }
+
+    #[test]
+    fn an_agents_action_goes_before_the_backlog() {
+        let store = Store::open_in_memory().unwrap();
+        for id in 1..=5 {
+            seed(&store, &id.to_string(), &[start(&id.to_string())]);
+        }
+        let s = seed(&store, "9", &[]);
+        let mut tag = effect(
+            "call:9:agent:tag:k",
+            Effect::Tag {
+                name: "vip".into(),
+                author_email: None,
+            },
+        );
+        tag.origin = Origin::Agent;
+        assert_eq!(
+            store.queue_effects(&s.key(), &[tag.clone()], 2).unwrap(),
+            [true]
+        );
+        assert_eq!(store.queue_effects(&s.key(), &[tag], 2).unwrap(), [false]);
+        let first = store.outbox_claim(Lane::Logging, 3, 1).unwrap();
+        assert_eq!(first[0].key, "call:9:agent:tag:k");
+    }
+
+    #[test]
+    fn effects_left_in_flight_by_a_crash_come_back_with_their_attempt_counted() {
+        let store = Store::open_in_memory().unwrap();
+        seed(&store, "1", &[start("1")]);
+        let claimed = store.outbox_claim(Lane::Logging, 2, 4).unwrap();
+        assert_eq!(claimed.len(), 1);
+        // The process dies here. At the next start:
+        assert_eq!(store.outbox_release_in_flight().unwrap(), 1);
+        let again = store.outbox_claim(Lane::Logging, 3, 4).unwrap();
+        assert_eq!(again[0].attempts, 2);
+        // An attempt put back before its request was sent gives it back.
+        store
+            .outbox_retry(again[0].id, 3, "waiting", false)
+            .unwrap();
+        let third = store.outbox_claim(Lane::Logging, 3, 4).unwrap();
+        assert_eq!(third[0].attempts, 2);
     }
 }

@@ -153,8 +153,8 @@ pub(crate) fn call(c: &Call, state: &AircallState) -> Value {
     })
 }
 
-/// A message as Aircall's webhooks carry it: the number with the users who answer on it, and
-/// the sending agent for an outbound message.
+/// A message as Aircall's webhooks carry it: the number (with the users who answer on it when
+/// the sandbox is set to send them), and the sending agent for an outbound message.
 pub(crate) fn message(m: &Message, state: &AircallState) -> Value {
     let base = &state.base_url;
     let contact = state
@@ -174,7 +174,13 @@ pub(crate) fn message(m: &Message, state: &AircallState) -> Value {
         "created_at": m.created_at,
         "updated_at": m.updated_at,
         "sent_at": m.created_at,
-        "number": state.number(m.number_id).map_or(Value::Null, |n| number(n, state)),
+        "number": state.number(m.number_id).map_or(Value::Null, |n| {
+            if state.message_numbers_with_users {
+                number(n, state)
+            } else {
+                number_core(n, base)
+            }
+        }),
         "contact": contact,
         "user": m.user_id.and_then(|id| state.user(id)).map_or(Value::Null, |u| user(u, base)),
     })

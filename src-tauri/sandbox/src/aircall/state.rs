@@ -20,6 +20,10 @@ pub(crate) struct AircallState {
     pub webhooks: Vec<Webhook>,
     pub insight_cards: Vec<InsightCard>,
     pub messages: Vec<Message>,
+    /// Whether message webhooks carry the line's users. Unconfirmed: call webhooks carry the
+    /// line without them, `number.*` events with them; message webhooks are not documented
+    /// either way. Without them by default, like call webhooks.
+    pub message_numbers_with_users: bool,
     next_id: u64,
     next_call: u64,
     next_message: u64,
@@ -53,6 +57,7 @@ impl AircallState {
             webhooks: Vec::new(),
             insight_cards: Vec::new(),
             messages: Vec::new(),
+            message_numbers_with_users: false,
             next_id: (highest + 1).max(100_001),
             next_call: 780_836_800,
             next_message: 612_000_001,

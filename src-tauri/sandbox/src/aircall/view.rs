@@ -14,6 +14,12 @@ pub struct AircallView {
 }
 
 impl AircallView {
+    /// Whether message webhooks carry the line's users (off by default, like call webhooks;
+    /// Aircall does not document it).
+    pub fn set_message_numbers_with_users(&self, with: bool) {
+        super::lock(&self.state).message_numbers_with_users = with;
+    }
+
     /// Agents, seeded order.
     pub fn users(&self) -> Vec<User> {
         super::lock(&self.state).users.clone()

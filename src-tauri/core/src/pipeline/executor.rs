@@ -1,27 +1,33 @@
-//! Executing the outbox: each effect, in order per call or message, against Intercom and
-//! Aircall, exactly once.
+//! Executing the outbox: the effects of many calls and messages side by side, each call's in
+//! order, against Intercom, exactly once.
 //!
-//! Before a request is sent its row is marked in flight. If the hub dies before the answer is
-//! recorded, the next attempt first looks for the effect in Intercom (the conversation among the
-//! contact's, the note among the conversation's parts) and only sends it when it is not there.
-//! Transient failures wait and retry with back-off, in order, so nothing is lost while a vendor
-//! is down; a failure that cannot heal is recorded with its reason.
+//! The run loop claims due effects (at most one per subject, none of a subject with one in
+//! flight: see [`Store::outbox_claim`]) up to the number of requests allowed in flight, runs each
+//! claimed effect in its own task, and marks it done, retried or failed in its own transaction.
+//! A claimed effect counts as attempted: if the hub dies before its answer is recorded, the next
+//! attempt first looks for it in Intercom (the conversation among the contact's, the note among
+//! the conversation's parts) and only sends it when it is not there. Transient failures wait and
+//! retry with back-off, so nothing is lost while a vendor is down; a failure that cannot heal is
+//! recorded with its reason.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{watch, Notify};
+use tokio::sync::{watch, Notify, Semaphore};
+use tokio::task::JoinSet;
 
-use crate::aircall::{AircallClient, Call, Message};
-use crate::card::{self, Candidate, CardBuilder, Clock};
+use crate::aircall::AircallClient;
+use crate::card::{Candidate, CardError, Clock};
+use crate::contacts::Contacts;
 use crate::error::ApiError;
-use crate::hub::events::HubEvent;
-use crate::inbox::audience_of_call;
-use crate::intercom::{self, Contact, ConversationState, IntercomClient, NewContact, Upserted};
+use crate::intercom::{self, Contact, ConversationState, IntercomClient};
 use crate::pacing::Priority;
 use crate::phone::{CallerId, Region};
 use crate::rules::{AssignTarget, Effect, Fallback, Settings};
-use crate::store::{Lane, OutboxRow, Store, StoreError, Subject};
+use crate::store::{EffectState, Lane, OutboxRow, Store, StoreError};
+
+use super::events::{Announcer, HubEvent};
+use super::subject::{Status, Subject};
 
 /// How an attempt ended.
 #[derive(Debug)]
@@ -34,7 +40,7 @@ enum Outcome {
     Fail(String),
     /// The subject cannot be logged automatically; its effects wait for an agent.
     Blocked {
-        status: &'static str,
+        status: Status,
         reason: String,
         candidates: Vec<Candidate>,
     },
@@ -64,27 +70,6 @@ impl From<ApiError> for Outcome {
     }
 }
 
-/// Runs effects. Cheap to clone.
-#[derive(Clone)]
-pub struct Executor {
-    store: Store,
-    intercom: IntercomClient,
-    aircall: Option<AircallClient>,
-    cards: CardBuilder,
-    settings: Settings,
-    default_region: Region,
-    clock: Clock,
-    events: watch::Sender<i64>,
-}
-
-impl std::fmt::Debug for Executor {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Executor")
-            .field("settings", &self.settings)
-            .finish_non_exhaustive()
-    }
-}
-
 /// The longest wait between two attempts of one effect.
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
 
@@ -95,31 +80,54 @@ pub struct ExecutorParts {
     pub store: Store,
     /// Intercom.
     pub intercom: IntercomClient,
-    /// Aircall, when configured.
+    /// Aircall (the users of a line, when a webhook did not list them), when configured.
     pub aircall: Option<AircallClient>,
+    /// How callers resolve to contacts (the card's way).
+    pub contacts: Contacts,
     /// Integration settings.
     pub settings: Settings,
     /// Region for national numbers when the line's country is unknown.
     pub default_region: Region,
+    /// Requests in flight to Intercom at most.
+    pub concurrency: usize,
+}
+
+/// Runs logging effects. Cheap to clone.
+#[derive(Clone)]
+pub struct Executor {
+    store: Store,
+    intercom: IntercomClient,
+    aircall: Option<AircallClient>,
+    contacts: Contacts,
+    settings: Settings,
+    default_region: Region,
+    concurrency: usize,
+    clock: Clock,
+    announcer: Announcer,
+}
+
+impl std::fmt::Debug for Executor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Executor")
+            .field("settings", &self.settings)
+            .field("concurrency", &self.concurrency)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Executor {
-    /// An executor; `events` is told the id of every event it writes.
-    pub fn new(
-        parts: ExecutorParts,
-        cards: CardBuilder,
-        clock: Clock,
-        events: watch::Sender<i64>,
-    ) -> Self {
+    /// An executor; what it announces goes through `announcer`.
+    pub fn new(parts: ExecutorParts, clock: Clock, announcer: Announcer) -> Self {
         Executor {
             store: parts.store,
             intercom: parts.intercom.at(Priority::Logging),
             aircall: parts.aircall.map(|a| a.at(Priority::Logging)),
-            cards: cards.with_clock(clock.clone()),
+            contacts: parts.contacts.at(Priority::Logging),
             settings: parts.settings,
             default_region: parts.default_region,
+            concurrency: parts.concurrency.max(1),
             clock,
-            events,
+            announcer,
         }
     }
 
@@ -127,23 +135,41 @@ impl Executor {
         (self.clock)()
     }
 
-    /// Runs a lane until `shutdown` turns true, sleeping until work is due or `wake` is told.
-    pub async fn run(&self, lane: Lane, wake: Arc<Notify>, mut shutdown: watch::Receiver<bool>) {
+    /// Runs until `shutdown` turns true: claims what is due whenever a request slot is free,
+    /// and sleeps until work is due or `wake` is told. Effects still running at shutdown are
+    /// abandoned in flight, to be looked up at the next start.
+    pub async fn run(self, wake: Arc<Notify>, mut shutdown: watch::Receiver<bool>) {
+        let slots = Arc::new(Semaphore::new(self.concurrency));
+        let mut running = JoinSet::new();
         loop {
             if *shutdown.borrow() {
+                running.shutdown().await;
                 return;
             }
+            while running.try_join_next().is_some() {}
             let notified = wake.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            let pause = match self.step(lane).await {
-                // The other lane may have been waiting for this effect (a call's card comes
-                // before its conversation): tell it.
-                Ok(true) => {
-                    wake.notify_waiters();
+            let free = slots.available_permits();
+            let pause = match self.store.outbox_claim(Lane::Logging, self.now(), free) {
+                Ok(claimed) if !claimed.is_empty() => {
+                    for row in claimed {
+                        let Ok(slot) = slots.clone().try_acquire_owned() else {
+                            break;
+                        };
+                        let (ex, wake) = (self.clone(), wake.clone());
+                        running.spawn(async move {
+                            if let Err(e) = ex.attempt(row).await {
+                                tracing::error!(error = %e, "cannot record an effect's outcome");
+                            }
+                            drop(slot);
+                            wake.notify_one();
+                        });
+                    }
                     continue;
                 }
-                Ok(false) => match self.store.outbox_next_due_at(lane) {
+                Ok(_) if free == 0 => Duration::from_secs(60),
+                Ok(_) => match self.store.outbox_next_due_at(Lane::Logging) {
                     Ok(Some(at)) => Duration::from_secs((at - self.now()).clamp(1, 60) as u64),
                     Ok(None) => Duration::from_secs(60),
                     Err(e) => {
@@ -152,7 +178,7 @@ impl Executor {
                     }
                 },
                 Err(e) => {
-                    tracing::error!(error = %e, "outbox step failed");
+                    tracing::error!(error = %e, "cannot claim effects");
                     Duration::from_secs(5)
                 }
             };
@@ -164,49 +190,42 @@ impl Executor {
         }
     }
 
-    /// Executes the next due effect of a lane; false when none is due.
-    pub async fn step(&self, lane: Lane) -> Result<bool, StoreError> {
-        let Some(row) = self.store.outbox_next(lane, self.now())? else {
-            return Ok(false);
-        };
-        let Some(subject) = self.store.subject(&row.subject_kind, &row.subject_id)? else {
+    /// Runs one claimed effect and records how it ended.
+    async fn attempt(&self, row: OutboxRow) -> Result<(), StoreError> {
+        let Some(subject) = self.store.subject(&row.subject)? else {
             self.store
                 .outbox_fail(row.id, "its call or message is unknown", self.now())?;
-            return Ok(true);
+            return Ok(());
         };
-        let effect: Effect = match serde_json::from_value(row.effect.clone()) {
-            Ok(e) => e,
-            Err(e) => {
-                self.store
-                    .outbox_fail(row.id, &format!("unreadable effect: {e}"), self.now())?;
-                return Ok(true);
-            }
-        };
-        if effect.needs_conversation() && subject.conversation_id.is_none() {
+        if row.effect.needs_conversation() && subject.conversation_id.is_none() {
             // Not an attempt: the conversation comes first (or never, for a call not logged).
-            if subject.status == "off" {
+            if subject.status == Status::Off {
                 let why = subject
                     .reason
                     .clone()
                     .unwrap_or_else(|| "the call is not logged".into());
                 self.store.outbox_fail(row.id, &why, self.now())?;
             } else {
-                self.store
-                    .outbox_retry(row.id, self.now() + 2, "waiting for the conversation")?;
+                self.store.outbox_retry(
+                    row.id,
+                    self.now() + 2,
+                    "waiting for the conversation",
+                    false,
+                )?;
             }
-            return Ok(true);
+            return Ok(());
         }
-        self.store.outbox_start(row.id, self.now())?;
-        let outcome = self.execute(&row, &subject, &effect).await;
+        let outcome = self.execute(&row, &subject).await;
         let now = self.now();
         match outcome {
             Outcome::Done => self.store.outbox_done(row.id, now)?,
             Outcome::Retry { after, error } => {
-                let backoff = Duration::from_secs(1 << row.attempts.clamp(0, 8)).min(MAX_BACKOFF);
+                let earlier = (row.attempts - 1).clamp(0, 8);
+                let backoff = Duration::from_secs(1 << earlier).min(MAX_BACKOFF);
                 let wait = after.max(backoff);
                 tracing::warn!(key = %row.key, error = %error, wait_s = wait.as_secs(), "effect will be retried");
                 self.store
-                    .outbox_retry(row.id, now + wait.as_secs() as i64, &error)?;
+                    .outbox_retry(row.id, now + wait.as_secs() as i64, &error, true)?;
             }
             Outcome::Fail(error) => {
                 tracing::warn!(key = %row.key, error = %error, "effect failed");
@@ -218,35 +237,34 @@ impl Executor {
                 candidates,
             } => {
                 let tried = subject.chosen_contact_id.as_deref();
-                if !self.store.subject_blocked(
-                    &subject.kind,
-                    &subject.id,
-                    status,
-                    &reason,
-                    tried,
-                    now,
-                )? {
+                let ids: Vec<String> = candidates.iter().map(|c| c.id.clone()).collect();
+                let key = subject.key();
+                if !self
+                    .store
+                    .subject_blocked(&key, status, &reason, &ids, tried, now)?
+                {
                     // An agent chose a contact while this attempt ran: try again with it.
                     self.store
-                        .outbox_retry(row.id, now, "a contact was chosen meanwhile")?;
-                    return Ok(true);
+                        .outbox_retry(row.id, now, "a contact was chosen meanwhile", true)?;
+                    return Ok(());
                 }
                 let event = HubEvent::Skipped {
-                    subject: subject.kind.clone(),
-                    id: subject.id.clone(),
+                    subject: key.kind.as_str().to_owned(),
+                    id: key.id,
                     reason,
                     candidates,
                 };
-                self.announce(&event, self.audience(&subject))?;
+                self.announcer.announce(&event, subject.audience())?;
             }
         }
-        Ok(true)
+        Ok(())
     }
 
-    async fn execute(&self, row: &OutboxRow, subject: &Subject, effect: &Effect) -> Outcome {
+    async fn execute(&self, row: &OutboxRow, subject: &Subject) -> Outcome {
         let conversation = subject.conversation_id.clone().unwrap_or_default();
-        let result = match effect {
-            Effect::PushInsightCard => return self.push_card(row, subject).await,
+        let result = match &row.effect {
+            // Cards are built on their own path; one here was queued by an older hub.
+            Effect::PushInsightCard => return Outcome::Done,
             Effect::StartConversation { body } => {
                 return self.start_conversation(row, subject, body).await
             }
@@ -269,98 +287,19 @@ impl Executor {
         }
     }
 
-    /// The caller of a call or the customer of a message.
-    fn caller(&self, subject: &Subject) -> Result<CallerId, String> {
-        let (raw, country) = if subject.kind == "call" {
-            let call: Call =
-                serde_json::from_value(subject.snapshot.clone()).map_err(|e| e.to_string())?;
-            (call.raw_digits.clone(), call.number.and_then(|n| n.country))
-        } else {
-            let m: Message =
-                serde_json::from_value(subject.snapshot.clone()).map_err(|e| e.to_string())?;
-            (
-                m.external_number.or(m.raw_digits).unwrap_or_default(),
-                m.number.and_then(|n| n.country),
-            )
-        };
-        let region = country
-            .and_then(|c| Region::parse(&c).ok())
-            .unwrap_or(self.default_region);
-        CallerId::parse(&raw, region).map_err(|e| e.to_string())
-    }
-
-    fn audience(&self, subject: &Subject) -> Vec<String> {
-        serde_json::from_value::<Call>(subject.snapshot.clone())
-            .map(|c| audience_of_call(&c))
-            .unwrap_or_default()
-    }
-
-    fn announce(&self, event: &HubEvent, audience: Vec<String>) -> Result<(), StoreError> {
-        let new = event.to_new(audience);
-        let id = self
-            .store
-            .log_event(self.now(), &new.audience, &new.kind, &new.payload)?;
-        self.events.send_replace(id);
-        Ok(())
-    }
-
-    async fn push_card(&self, row: &OutboxRow, subject: &Subject) -> Outcome {
-        let call_id: u64 = subject.id.parse().unwrap_or(0);
-        let caller = match self.caller(subject) {
-            Ok(c) => c,
-            Err(e) => return Outcome::Fail(format!("the caller's number could not be read: {e}")),
-        };
-        let card = match self.cards.build(&caller, Some(call_id)).await {
-            Ok(card) => card,
-            // A card is only worth having while the call rings: retry for a minute at most.
-            Err(e) if self.now() - created(row) < 60 => {
-                return Outcome::Retry {
-                    after: Duration::from_secs(1),
-                    error: e.to_string(),
-                }
-            }
-            Err(e) => return Outcome::Fail(e.to_string()),
-        };
-        if let Err(e) = self.announce(
-            &HubEvent::CardReady {
-                call_id,
-                card: Box::new(card.clone()),
-            },
-            self.audience(subject),
-        ) {
-            return Outcome::Fail(e.to_string());
-        }
-        if !self.settings.push_insight_cards {
-            return Outcome::Done;
-        }
-        let Some(aircall) = &self.aircall else {
-            return Outcome::Done;
-        };
-        match aircall
-            .at(Priority::Interactive)
-            .push_insight_card(call_id, &card.to_insight_blocks())
-            .await
-        {
-            Ok(()) => Outcome::Done,
-            // The call ended before the card was ready: nothing left to show.
-            Err(ApiError::Rejected { .. } | ApiError::NotFound { .. }) => Outcome::Done,
-            Err(e) => e.into(),
-        }
-    }
-
     async fn start_conversation(&self, row: &OutboxRow, subject: &Subject, body: &str) -> Outcome {
         if subject.conversation_id.is_some() {
             return Outcome::Done;
         }
-        let retry = row.attempts > 0;
+        // A previous attempt may have reached Intercom before the hub died.
+        let retry = row.attempts > 1;
         let contact = match self.contact_for(subject, retry).await {
             Ok(Ok(c)) => c,
             Ok(Err(blocked)) => return blocked,
             Err(e) => return e.into(),
         };
-        // A previous attempt may have created the conversation before the hub died.
         if retry {
-            match self.find_started(&contact, body, created(row)).await {
+            match self.find_started(&contact, body, row.created_at).await {
                 Ok(Some(id)) => return self.logged(subject, &contact, &id),
                 Ok(None) => {}
                 Err(e) => return e.into(),
@@ -371,7 +310,7 @@ impl Executor {
             Err(e) => match Outcome::from(e) {
                 // Without its conversation nothing else of the subject can be logged.
                 Outcome::Fail(reason) => Outcome::Blocked {
-                    status: "failed",
+                    status: Status::Failed,
                     reason,
                     candidates: Vec::new(),
                 },
@@ -381,13 +320,11 @@ impl Executor {
     }
 
     fn logged(&self, subject: &Subject, contact: &Contact, conversation_id: &str) -> Outcome {
-        if let Err(e) = self.store.subject_logged(
-            &subject.kind,
-            &subject.id,
-            &contact.id,
-            conversation_id,
-            self.now(),
-        ) {
+        let key = subject.key();
+        if let Err(e) = self
+            .store
+            .subject_logged(&key, &contact.id, conversation_id, self.now())
+        {
             return Outcome::Retry {
                 after: Duration::from_secs(1),
                 error: e.to_string(),
@@ -398,12 +335,12 @@ impl Executor {
             .map(|w| intercom::conversation_url(&w, conversation_id))
             .unwrap_or_default();
         let event = HubEvent::Logged {
-            subject: subject.kind.clone(),
-            id: subject.id.clone(),
+            subject: key.kind.as_str().to_owned(),
+            id: key.id,
             conversation_id: conversation_id.to_owned(),
             url,
         };
-        if let Err(e) = self.announce(&event, self.audience(subject)) {
+        if let Err(e) = self.announcer.announce(&event, subject.audience()) {
             tracing::warn!(error = %e, "cannot record the logged event");
         }
         Outcome::Done
@@ -419,63 +356,36 @@ impl Executor {
         if let Some(id) = &subject.chosen_contact_id {
             return Ok(Ok(self.intercom.contact(id).await?));
         }
-        let caller = match self.caller(subject) {
-            Ok(c) => c,
+        let number = match subject.caller(self.default_region) {
+            Ok(CallerId::Number(n)) => n,
+            Ok(CallerId::Anonymous) => return self.anonymous_contact().await,
             Err(e) => {
-                let reason = format!("the number could not be read ({e})");
                 return Ok(Err(Outcome::Blocked {
-                    status: "skipped",
-                    reason,
+                    status: Status::Skipped,
+                    reason: format!("the number could not be read ({e})"),
                     candidates: Vec::new(),
-                }));
+                }))
             }
         };
-        let number = match caller {
-            CallerId::Anonymous => return self.anonymous_contact().await,
-            CallerId::Number(n) => n,
-        };
-        let indexed = if retry {
-            None
-        } else {
-            match self.cards.contacts_for(&number).await {
-                Ok(found) => Some(found),
-                Err(card::CardError::Api(e)) => return Err(e),
-                Err(card::CardError::Store(e)) => {
-                    return Ok(Err(Outcome::Retry {
-                        after: Duration::from_secs(1),
-                        error: e.to_string(),
-                    }))
-                }
-            }
-        };
-        // Before creating a contact, or after a crash, look live: the index may not know a
-        // contact a previous attempt created, or a card's search that started before another
-        // call created the contact may have written "nobody" over it.
-        let found = match indexed {
-            Some(found) if !found.is_empty() || !self.settings.create_contacts => found,
-            _ => {
-                let live = self.intercom.contacts_with_phone(&number).await?;
-                let _ = self.store.record_lookup(&number, &live, self.now());
-                live
+        let create = self
+            .settings
+            .create_contacts
+            .then_some(self.settings.new_contact_role);
+        // After a crash, look live: the index may not know a contact a previous attempt made.
+        let found = match self.contacts.for_logging(&number, create, !retry).await {
+            Ok(found) => found,
+            Err(CardError::Api(e)) => return Err(e),
+            Err(CardError::Store(e)) => {
+                return Ok(Err(Outcome::Retry {
+                    after: Duration::from_secs(1),
+                    error: e.to_string(),
+                }))
             }
         };
         match found.len() {
             1 => Ok(Ok(found.into_iter().next().expect("one"))),
-            0 if self.settings.create_contacts => {
-                let new = NewContact {
-                    role: self.settings.new_contact_role,
-                    name: Some(format!("{number} Aircall new contact")),
-                    email: None,
-                    phone: Some(number.to_string()),
-                };
-                let contact = self.upsert(&new).await?;
-                let _ =
-                    self.store
-                        .record_lookup(&number, std::slice::from_ref(&contact), self.now());
-                Ok(Ok(contact))
-            }
             0 => Ok(Err(Outcome::Blocked {
-                status: "skipped",
+                status: Status::Skipped,
                 reason: "no Intercom contact has this number and creating contacts is turned off"
                     .into(),
                 candidates: Vec::new(),
@@ -496,7 +406,7 @@ impl Executor {
                     })
                     .collect();
                 Ok(Err(Outcome::Blocked {
-                    status: "skipped",
+                    status: Status::Skipped,
                     reason: format!("{n} contacts share this number"),
                     candidates,
                 }))
@@ -504,39 +414,19 @@ impl Executor {
         }
     }
 
-    async fn upsert(&self, new: &NewContact) -> Result<Contact, ApiError> {
-        match self.intercom.create_contact(new).await? {
-            Upserted::Created(c) => Ok(c),
-            Upserted::Existing(id) => self.intercom.contact(&id).await,
-        }
-    }
-
     async fn anonymous_contact(&self) -> Result<Result<Contact, Outcome>, ApiError> {
-        let query = intercom::Query::eq("email", card::ANONYMOUS_EMAIL);
-        if let Some(c) = self
-            .intercom
-            .search_contacts(&query, 5, None)
-            .await?
-            .contacts
-            .into_iter()
-            .next()
-        {
-            return Ok(Ok(c));
-        }
-        if !self.settings.create_contacts {
-            return Ok(Err(Outcome::Blocked {
-                status: "skipped",
+        let create = self
+            .settings
+            .create_contacts
+            .then_some(self.settings.new_contact_role);
+        match self.contacts.anonymous_for_logging(create).await? {
+            Some(c) => Ok(Ok(c)),
+            None => Ok(Err(Outcome::Blocked {
+                status: Status::Skipped,
                 reason: "the caller is anonymous and creating contacts is turned off".into(),
                 candidates: Vec::new(),
-            }));
+            })),
         }
-        let new = NewContact {
-            role: self.settings.new_contact_role,
-            name: Some(card::ANONYMOUS_NAME.to_owned()),
-            email: Some(card::ANONYMOUS_EMAIL.to_owned()),
-            phone: None,
-        };
-        Ok(Ok(self.upsert(&new).await?))
     }
 
     /// A conversation this contact started with this body since the effect was queued, that no
@@ -623,7 +513,7 @@ impl Executor {
         body: &str,
         author_email: Option<&str>,
     ) -> Result<(), ApiError> {
-        if row.attempts > 0 {
+        if row.attempts > 1 {
             let existing = self.intercom.conversation(conversation).await?;
             let posted = existing
                 .parts
@@ -647,32 +537,33 @@ impl Executor {
 
     /// How many notes with these words the row's subject has already posted.
     fn notes_done(&self, row: &OutboxRow, body: &str) -> usize {
-        let rows = self
-            .store
-            .outbox_of(&row.subject_kind, &row.subject_id)
-            .unwrap_or_default();
+        let rows = self.store.outbox_of(&row.subject).unwrap_or_default();
         rows.iter()
-            .filter(|r| r.state == "done")
-            .filter(|r| {
-                matches!(serde_json::from_value(r.effect.clone()),
-                    Ok(Effect::AddNote { body: b, .. }) if same_text(&b, body))
-            })
+            .filter(|r| r.state == EffectState::Done)
+            .filter(|r| matches!(&r.effect, Effect::AddNote { body: b, .. } if same_text(b, body)))
             .count()
     }
 
     async fn assign(&self, conversation: &str, target: &AssignTarget) -> Result<(), ApiError> {
         let actor = self.integration_admin().await?;
-        let assignee = match target {
-            AssignTarget::IntegrationAdmin => Some(actor.clone()),
+        let (teammate, fallback) = match target {
+            AssignTarget::IntegrationAdmin => (None, Fallback::IntegrationAdmin),
             AssignTarget::Teammate {
                 email, fallback, ..
-            } => match self.admin_by_email(email).await? {
-                Some(id) => Some(id),
-                None => match fallback {
-                    Fallback::IntegrationAdmin => Some(actor.clone()),
-                    Fallback::Keep | Fallback::Unassigned => None,
-                },
-            },
+            } => (Some(email.clone()), *fallback),
+            AssignTarget::LineTeammate {
+                number_id,
+                fallback,
+            } => (self.line_only_teammate(*number_id).await?, *fallback),
+        };
+        let matched = match teammate {
+            Some(email) => self.admin_by_email(&email).await?,
+            None => None,
+        };
+        let assignee = match (matched, fallback) {
+            (Some(id), _) => Some(id),
+            (None, Fallback::IntegrationAdmin) => Some(actor.clone()),
+            (None, Fallback::Keep | Fallback::Unassigned) => None,
         };
         match assignee {
             Some(id) => self
@@ -682,6 +573,38 @@ impl Executor {
                 .map(|_| ()),
             None => Ok(()),
         }
+    }
+
+    /// The email of the one teammate who answers on an Aircall line, when exactly one does:
+    /// from the cache `number.*` webhooks and earlier reads keep (an hour at most), else read
+    /// from Aircall (`GET /v1/numbers/:id`).
+    async fn line_only_teammate(&self, number_id: u64) -> Result<Option<String>, ApiError> {
+        let cached = self.store.line_users(number_id).ok().flatten();
+        let users = match cached {
+            Some((users, at)) if self.now() - at < 3600 => users,
+            _ => match &self.aircall {
+                None => return Ok(None),
+                Some(aircall) => {
+                    let line = aircall.number(number_id).await?;
+                    if let Err(e) = self
+                        .store
+                        .put_line_users(number_id, &line.users, self.now())
+                    {
+                        tracing::warn!(error = %e, "cannot remember a line's users");
+                    }
+                    line.users
+                }
+            },
+        };
+        Ok(match users.as_slice() {
+            [only] => only
+                .email
+                .as_deref()
+                .map(str::trim)
+                .filter(|e| !e.is_empty())
+                .map(str::to_lowercase),
+            _ => None,
+        })
     }
 
     /// The admin an agent's action is written as: theirs when the emails match, else the
@@ -728,11 +651,6 @@ impl Executor {
             other => other,
         }
     }
-}
-
-/// When the effect was queued (its first attempt at the latest).
-fn created(row: &OutboxRow) -> i64 {
-    row.created_at
 }
 
 /// Whether two texts are the same once markup and spacing are ignored (Intercom may wrap a

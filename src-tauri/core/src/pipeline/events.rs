@@ -3,9 +3,10 @@
 //! `Last-Event-ID`), then announced to the live streams.
 
 use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
 
-use crate::card::{Candidate, Card};
-use crate::store::NewEvent;
+use crate::card::{Candidate, Card, Clock};
+use crate::store::{NewEvent, Store, StoreError};
 
 /// An event for the agents' stream. The SSE `event:` name is the `type`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -78,5 +79,69 @@ impl HubEvent {
             kind: self.kind().to_owned(),
             payload: serde_json::to_string(self).unwrap_or_else(|_| "{}".to_owned()),
         }
+    }
+}
+
+/// Writes events to the log and tells the open streams. Cheap to clone.
+#[derive(Clone)]
+pub struct Announcer {
+    store: Store,
+    clock: Clock,
+    latest: watch::Sender<i64>,
+}
+
+impl std::fmt::Debug for Announcer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Announcer")
+            .field("latest", &*self.latest.borrow())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Announcer {
+    /// An announcer over this store's event log.
+    pub fn new(store: Store, clock: Clock) -> Self {
+        let last = store.last_event_id().unwrap_or(0);
+        Announcer {
+            store,
+            clock,
+            latest: watch::channel(last).0,
+        }
+    }
+
+    /// The clock's time.
+    pub fn now(&self) -> i64 {
+        (self.clock)()
+    }
+
+    /// Appends the event for these agents (empty: everyone) and tells the streams; returns its
+    /// id.
+    pub fn announce(&self, event: &HubEvent, audience: Vec<String>) -> Result<i64, StoreError> {
+        let new = event.to_new(audience);
+        let id = self
+            .store
+            .log_event((self.clock)(), &new.audience, &new.kind, &new.payload)?;
+        self.latest.send_if_modified(|latest| {
+            let newer = id > *latest;
+            *latest = (*latest).max(id);
+            newer
+        });
+        Ok(id)
+    }
+
+    /// Tells the streams about events written elsewhere (with a webhook's processing).
+    pub fn written(&self) {
+        if let Ok(id) = self.store.last_event_id() {
+            self.latest.send_if_modified(|latest| {
+                let newer = id > *latest;
+                *latest = (*latest).max(id);
+                newer
+            });
+        }
+    }
+
+    /// The id of the newest event, as it changes.
+    pub fn subscribe(&self) -> watch::Receiver<i64> {
+        self.latest.subscribe()
     }
 }

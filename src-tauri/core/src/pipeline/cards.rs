@@ -1,0 +1,271 @@
+//! The card path: a ringing call's card is built and announced on the agents' streams as soon as
+//! its webhook is processed, side by side with every other call's card and never behind logging;
+//! its own look-ups are its only wait.
+//!
+//! Showing the card in Aircall's phone app is separate ([`Pushes`]): Aircall's budget is small
+//! (a request a second at 60 a minute), so pushes wait their turn there, calls still ringing
+//! first and the newest first, and a push whose call stopped ringing before its turn is dropped
+//! (the call's history says so). Pushes are not kept across a restart: they are only worth
+//! anything while the call rings.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinSet;
+
+use crate::aircall::{AircallClient, CardBlock};
+use crate::card::{CardBuilder, Clock};
+use crate::error::ApiError;
+use crate::pacing::Priority;
+use crate::phone::Region;
+use crate::store::{Lane, OutboxRow, Store, StoreError};
+
+use super::events::{Announcer, HubEvent};
+use super::subject::{CardPush, SubjectKey};
+
+/// How long a card that cannot be built is retried: it is only worth having while the call
+/// rings.
+const CARD_RETRY_FOR: i64 = 60;
+
+/// Builds and announces cards. Cheap to clone.
+#[derive(Clone)]
+pub struct Cards {
+    pub(super) store: Store,
+    pub(super) builder: CardBuilder,
+    pub(super) default_region: Region,
+    pub(super) clock: Clock,
+    pub(super) announcer: Announcer,
+    /// Where cards go to be pushed to Aircall; `None` when that is turned off.
+    pub(super) pushes: Option<Pushes>,
+}
+
+impl std::fmt::Debug for Cards {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cards").finish_non_exhaustive()
+    }
+}
+
+impl Cards {
+    fn now(&self) -> i64 {
+        (self.clock)()
+    }
+
+    /// Runs until `shutdown`: claims every due card and builds each in its own task.
+    pub async fn run(self, wake: Arc<Notify>, mut shutdown: watch::Receiver<bool>) {
+        let mut building = JoinSet::new();
+        loop {
+            if *shutdown.borrow() {
+                building.shutdown().await;
+                return;
+            }
+            while building.try_join_next().is_some() {}
+            let notified = wake.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let pause = match self.store.outbox_claim(Lane::Interactive, self.now(), 256) {
+                Ok(claimed) if !claimed.is_empty() => {
+                    for row in claimed {
+                        let (cards, wake) = (self.clone(), wake.clone());
+                        building.spawn(async move {
+                            let retry = cards.card(&row).await;
+                            if let Err(e) = retry {
+                                tracing::error!(error = %e, "cannot record a card's outcome");
+                            }
+                            wake.notify_one();
+                        });
+                    }
+                    continue;
+                }
+                Ok(_) => match self.store.outbox_next_due_at(Lane::Interactive) {
+                    Ok(Some(at)) => Duration::from_secs((at - self.now()).clamp(1, 60) as u64),
+                    Ok(None) => Duration::from_secs(60),
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot read the outbox");
+                        Duration::from_secs(5)
+                    }
+                },
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot claim cards");
+                    Duration::from_secs(5)
+                }
+            };
+            tokio::select! {
+                _ = &mut notified => {}
+                _ = tokio::time::sleep(pause) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    }
+
+    /// Builds one call's card, announces it to the agents the call concerns, and hands it to
+    /// the pushes.
+    async fn card(&self, row: &OutboxRow) -> Result<(), StoreError> {
+        let Some(subject) = self.store.subject(&row.subject)? else {
+            return self
+                .store
+                .outbox_fail(row.id, "its call is unknown", self.now());
+        };
+        let Some(call) = subject.call() else {
+            return self.store.outbox_fail(row.id, "not a call", self.now());
+        };
+        let call_id = call.id;
+        let caller = match subject.caller(self.default_region) {
+            Ok(c) => c,
+            Err(e) => {
+                let why = format!("the caller's number could not be read: {e}");
+                return self.store.outbox_fail(row.id, &why, self.now());
+            }
+        };
+        let card = match self.builder.build(&caller, Some(call_id)).await {
+            Ok(card) => card,
+            Err(e) if self.now() - row.created_at < CARD_RETRY_FOR => {
+                return self
+                    .store
+                    .outbox_retry(row.id, self.now() + 1, &e.to_string(), true)
+            }
+            Err(e) => return self.store.outbox_fail(row.id, &e.to_string(), self.now()),
+        };
+        let event = HubEvent::CardReady {
+            call_id,
+            card: Box::new(card.clone()),
+        };
+        self.announcer.announce(&event, subject.audience())?;
+        self.store.outbox_done(row.id, self.now())?;
+        if let Some(pushes) = &self.pushes {
+            pushes.offer(subject.key(), call_id, card.to_insight_blocks(), row.id);
+        }
+        Ok(())
+    }
+}
+
+/// One card waiting to be pushed.
+#[derive(Debug)]
+struct Push {
+    subject: SubjectKey,
+    call_id: u64,
+    blocks: Vec<CardBlock>,
+    /// A newer call rings later: its card's row in the outbox came later.
+    order: i64,
+}
+
+#[derive(Debug, Default)]
+struct Queue {
+    waiting: Vec<Push>,
+}
+
+/// Cards waiting for their turn under Aircall's budget. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Pushes {
+    queue: Arc<Mutex<Queue>>,
+    wake: Arc<Notify>,
+}
+
+impl Pushes {
+    /// An empty queue.
+    pub fn new() -> Self {
+        Pushes {
+            queue: Default::default(),
+            wake: Arc::new(Notify::new()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Queues a call's card; a newer card of the same call replaces an older one. `order`
+    /// says which call rang later (the card's outbox row).
+    pub fn offer(&self, subject: SubjectKey, call_id: u64, blocks: Vec<CardBlock>, order: i64) {
+        let mut queue = self.lock();
+        queue.waiting.retain(|p| p.subject != subject);
+        queue.waiting.push(Push {
+            subject,
+            call_id,
+            blocks,
+            order,
+        });
+        drop(queue);
+        self.wake.notify_one();
+    }
+
+    fn newest(&self) -> Option<Push> {
+        let mut queue = self.lock();
+        let newest = (0..queue.waiting.len()).max_by_key(|&i| queue.waiting[i].order)?;
+        Some(queue.waiting.swap_remove(newest))
+    }
+
+    fn is_empty(&self) -> bool {
+        self.lock().waiting.is_empty()
+    }
+
+    /// Pushes cards one at a time until `shutdown`. Each time Aircall's budget allows a
+    /// request, the newest call's card goes; a card whose call no longer rings when its turn
+    /// comes is dropped and recorded as such.
+    pub async fn run(
+        self,
+        aircall: AircallClient,
+        store: Store,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
+        let aircall = aircall.at(Priority::Interactive);
+        loop {
+            let notified = self.wake.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            while !self.is_empty() {
+                // The turn comes first; which card takes it is chosen then.
+                tokio::select! {
+                    _ = aircall.pacer().ready(Priority::Interactive) => {}
+                    _ = shutdown.changed() => return,
+                }
+                let Some(push) = self.newest() else { break };
+                let ringing = match store.subject(&push.subject) {
+                    Ok(s) => s.is_some_and(|s| s.is_ringing()),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot read a call before pushing its card");
+                        false
+                    }
+                };
+                let outcome = if !ringing {
+                    CardPush::Dropped
+                } else {
+                    tokio::select! {
+                        result = aircall.push_insight_card(push.call_id, &push.blocks) => match result {
+                            Ok(()) => CardPush::Pushed,
+                            // The call ended before the card got there: nothing left to show.
+                            Err(ApiError::Rejected { .. } | ApiError::NotFound { .. }) => CardPush::Dropped,
+                            Err(e) if e.is_transient() || matches!(e, ApiError::RateLimited { .. }) => {
+                                tracing::warn!(call_id = push.call_id, error = %e, "the card will be pushed again while the call rings");
+                                self.offer(push.subject, push.call_id, push.blocks, push.order);
+                                tokio::select! {
+                                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                                    _ = shutdown.changed() => return,
+                                }
+                                continue;
+                            }
+                            Err(e) => {
+                                tracing::warn!(call_id = push.call_id, error = %e, "Aircall refused the card");
+                                CardPush::Failed
+                            }
+                        },
+                        _ = shutdown.changed() => return,
+                    }
+                };
+                if let Err(e) = store.set_card_push(&push.subject, outcome) {
+                    tracing::warn!(error = %e, "cannot record a card push");
+                }
+            }
+            tokio::select! {
+                _ = &mut notified => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
+}
+
+impl Default for Pushes {
+    fn default() -> Self {
+        Pushes::new()
+    }
+}

@@ -1,0 +1,292 @@
+//! The pipeline that logs calls and messages: webhooks in, Intercom and Aircall out.
+//!
+//! ```text
+//! webhook ─▶ ingest (group commit) ─▶ inbox ─▶ processor (rules) ─▶ outbox ─┬▶ cards ─▶ agents' streams
+//!                                                                          │      └▶ pushes ─▶ Aircall's phone app
+//!                                                                          └▶ executor ─▶ Intercom
+//! ```
+//!
+//! Every step is durable before the next one starts: an accepted webhook is on disk before its
+//! 200, a processed one has its subject, effects and events committed with it, and an effect is
+//! claimed before its request is sent. The executor runs many calls' effects side by side and
+//! each call's in order; cards are built on their own path and never wait behind logging or
+//! Aircall's budget. [`Pipeline::start`] spawns every task; each stops when `shutdown` turns
+//! true. The hub's HTTP surface (`crate::hub`) drives the pipeline through [`PipelineHandle`]
+//! and knows nothing of its tasks; the pipeline knows nothing of HTTP.
+
+pub mod actions;
+pub mod cards;
+pub mod events;
+pub mod executor;
+pub mod ingest;
+pub mod processor;
+pub mod subject;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinHandle;
+
+use crate::aircall::AircallClient;
+use crate::card::{CardBuilder, Clock};
+use crate::intercom::IntercomClient;
+use crate::phone::Region;
+use crate::rules::Settings;
+use crate::store::Store;
+
+use cards::{Cards, Pushes};
+use events::{Announcer, HubEvent};
+use executor::{Executor, ExecutorParts};
+use ingest::{Ingest, IngestError};
+use processor::Processor;
+
+/// What the pipeline runs with.
+#[derive(Clone)]
+pub struct PipelineConfig {
+    /// The database.
+    pub store: Store,
+    /// Intercom.
+    pub intercom: IntercomClient,
+    /// Aircall (availability and the cards pushed to its phone app), when configured.
+    pub aircall: Option<AircallClient>,
+    /// Integration settings.
+    pub settings: Settings,
+    /// Region for national numbers when the Aircall line's country is unknown.
+    pub default_region: Region,
+    /// The clock.
+    pub clock: Clock,
+    /// How cards are built (shared with the agents' API).
+    pub cards: CardBuilder,
+}
+
+impl std::fmt::Debug for PipelineConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PipelineConfig")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The running pipeline's tasks.
+#[derive(Debug)]
+pub struct Pipeline {
+    handle: PipelineHandle,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+/// What the HTTP surface uses to drive the pipeline. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct PipelineHandle {
+    ingest: Ingest,
+    announcer: Announcer,
+    logging: Arc<Notify>,
+}
+
+impl PipelineHandle {
+    /// Stores an accepted webhook; returns its inbox row once it is on disk.
+    pub async fn accept(&self, event: crate::webhook::StoredEvent) -> Result<i64, IngestError> {
+        self.ingest.accept(event).await
+    }
+
+    /// The id of the newest agent event, as it changes.
+    pub fn events(&self) -> watch::Receiver<i64> {
+        self.announcer.subscribe()
+    }
+
+    /// Tells the executor that effects were queued.
+    pub fn effects_queued(&self) {
+        self.logging.notify_one();
+    }
+}
+
+impl Pipeline {
+    /// Starts every task of the pipeline. Effects left in flight by a previous run go back to
+    /// the queue first (to be looked up before they are sent again), and webhooks accepted
+    /// before a restart are processed at once.
+    pub fn start(config: PipelineConfig, shutdown: watch::Receiver<bool>) -> Pipeline {
+        if let Err(e) = config.store.outbox_release_in_flight() {
+            tracing::error!(error = %e, "cannot put back the effects left in flight");
+        }
+        let announcer = Announcer::new(config.store.clone(), config.clock.clone());
+        let stored = Arc::new(Notify::new());
+        let logging = Arc::new(Notify::new());
+        let carding = Arc::new(Notify::new());
+        let (ingest, writer) =
+            Ingest::start(config.store.clone(), config.clock.clone(), stored.clone());
+        let mut tasks = vec![writer];
+
+        let pushes = match (&config.aircall, config.settings.push_insight_cards) {
+            (Some(aircall), true) => {
+                let pushes = Pushes::new();
+                tasks.push(tokio::spawn(pushes.clone().run(
+                    aircall.clone(),
+                    config.store.clone(),
+                    shutdown.clone(),
+                )));
+                Some(pushes)
+            }
+            _ => None,
+        };
+        let cards = Cards {
+            store: config.store.clone(),
+            builder: config.cards.clone(),
+            default_region: config.default_region,
+            clock: config.clock.clone(),
+            announcer: announcer.clone(),
+            pushes,
+        };
+        tasks.push(tokio::spawn(cards.run(carding.clone(), shutdown.clone())));
+
+        let executor = Executor::new(
+            ExecutorParts {
+                store: config.store.clone(),
+                intercom: config.intercom.clone(),
+                aircall: config.aircall.clone(),
+                contacts: config.cards.contacts().clone(),
+                settings: config.settings.clone(),
+                default_region: config.default_region,
+                concurrency: config.intercom.max_in_flight(),
+            },
+            config.clock.clone(),
+            announcer.clone(),
+        );
+        tasks.push(tokio::spawn(
+            executor.run(logging.clone(), shutdown.clone()),
+        ));
+
+        let processor = Processor::new(
+            config.store.clone(),
+            config.settings.clone(),
+            config.clock.clone(),
+        );
+        let wakes = Wakes {
+            stored,
+            logging: logging.clone(),
+            carding,
+        };
+        tasks.push(tokio::spawn(process_inbox(
+            processor,
+            config.aircall.clone(),
+            config.store.clone(),
+            announcer.clone(),
+            wakes,
+            shutdown,
+        )));
+        Pipeline {
+            handle: PipelineHandle {
+                ingest,
+                announcer,
+                logging,
+            },
+            tasks,
+        }
+    }
+
+    /// The handle the HTTP surface drives the pipeline with.
+    pub fn handle(&self) -> PipelineHandle {
+        self.handle.clone()
+    }
+
+    /// The tasks, for their owner to stop and await.
+    pub fn into_tasks(self) -> Vec<JoinHandle<()>> {
+        self.tasks
+    }
+}
+
+/// Who the processor wakes.
+struct Wakes {
+    /// Told by the ingest writer after each commit.
+    stored: Arc<Notify>,
+    /// The executor.
+    logging: Arc<Notify>,
+    /// The card path.
+    carding: Arc<Notify>,
+}
+
+/// Processes the inbox whenever webhooks are stored (and once at start).
+async fn process_inbox(
+    processor: Processor,
+    aircall: Option<AircallClient>,
+    store: Store,
+    announcer: Announcer,
+    wakes: Wakes,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        let notified = wakes.stored.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        let p = processor.clone();
+        match tokio::task::spawn_blocking(move || p.process_pending()).await {
+            Ok(Ok(done)) if done.webhooks > 0 => {
+                if done.cards > 0 {
+                    wakes.carding.notify_one();
+                }
+                if done.effects > 0 {
+                    wakes.logging.notify_one();
+                }
+                announcer.written();
+                // Availability is read off the processing path: Aircall's budget is small and a
+                // burst of user events must not delay calls.
+                if let (Some(aircall), false) = (&aircall, done.users.is_empty()) {
+                    let (a, st, an, users) = (
+                        aircall.clone(),
+                        store.clone(),
+                        announcer.clone(),
+                        done.users,
+                    );
+                    tokio::spawn(async move { refresh_availability(&a, &st, &an, &users).await });
+                }
+            }
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "cannot process the inbox"),
+            Err(e) => tracing::error!(error = %e, "the inbox processor stopped"),
+        }
+        tokio::select! {
+            _ = &mut notified => {}
+            _ = tokio::time::sleep(Duration::from_secs(30)) => {}
+            _ = shutdown.wait_for(|s| *s) => return,
+        }
+    }
+}
+
+/// Reads the live availability of users whose status changed, caches it for the cards and
+/// tells the agents.
+async fn refresh_availability(
+    aircall: &AircallClient,
+    store: &Store,
+    announcer: &Announcer,
+    users: &[u64],
+) {
+    let mut seen = std::collections::BTreeSet::new();
+    for &user_id in users.iter().filter(|u| seen.insert(**u)) {
+        let availability = match aircall
+            .at(crate::pacing::Priority::Logging)
+            .availability(user_id)
+            .await
+        {
+            Ok(a) => a,
+            Err(e) => {
+                tracing::warn!(user_id, error = %e, "cannot read an Aircall user's availability");
+                continue;
+            }
+        };
+        let update = crate::aircall::UserAvailability {
+            id: user_id,
+            availability,
+        };
+        let now = announcer.now();
+        if let Err(e) = store.update_availabilities(std::slice::from_ref(&update), now) {
+            tracing::warn!(error = %e, "cannot cache an availability");
+        }
+        let event = HubEvent::Availability {
+            user_id,
+            email: store.aircall_user_email(user_id).ok().flatten(),
+            availability: availability.map(|a| a.as_str().to_owned()),
+        };
+        if let Err(e) = announcer.announce(&event, Vec::new()) {
+            tracing::warn!(error = %e, "cannot record an availability change");
+        }
+    }
+}

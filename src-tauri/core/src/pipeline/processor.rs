@@ -1,0 +1,441 @@
+//! Processing the inbox: each stored webhook, in arrival order, updates its call or message,
+//! runs the rules, and queues the resulting effects and agent events, all in one transaction.
+//!
+//! A crash before the transaction commits leaves the webhook pending, to be processed again;
+//! after it, the webhook is done. Either way nothing is lost or doubled, and the rules' memory
+//! makes a redelivered webhook a no-op. A webhook whose processing panics is set aside as
+//! failed, with the panic's message, and the others go on.
+
+use crate::aircall::{Call, Message};
+use crate::card::Clock;
+use crate::rules::{self, Planned, Settings};
+use crate::store::{InboxItem, Lane, NewEffect, NewEvent, Origin, Store, StoreError};
+use crate::webhook::{CallEvent, Event, MessageEvent};
+
+use super::events::HubEvent;
+use super::subject::{Status, Subject, SubjectKey, Tracked};
+
+/// What one webhook changes: its subject, the effects to queue and the events to log.
+type Outcome = (Subject, Vec<Planned>, Vec<NewEvent>);
+
+/// Turns inbox rows into subjects, effects and events.
+#[derive(Clone)]
+pub struct Processor {
+    store: Store,
+    settings: Settings,
+    clock: Clock,
+}
+
+impl std::fmt::Debug for Processor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Processor")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What one pass did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Processed {
+    /// Webhooks handled.
+    pub webhooks: usize,
+    /// Logging effects queued.
+    pub effects: usize,
+    /// Cards to build (ringing calls).
+    pub cards: usize,
+    /// Agent events written.
+    pub events: usize,
+    /// Aircall users whose availability may have changed (from user events), to refresh.
+    pub users: Vec<u64>,
+    /// Webhooks set aside because processing them failed (a panic), with the reason.
+    pub failed: usize,
+}
+
+/// What one webhook did.
+#[derive(Debug, Default)]
+struct One {
+    effects: usize,
+    cards: usize,
+    events: usize,
+    user: Option<u64>,
+}
+
+impl Processor {
+    /// A processor over this store.
+    pub fn new(store: Store, settings: Settings, clock: Clock) -> Self {
+        Processor {
+            store,
+            settings,
+            clock,
+        }
+    }
+
+    /// Processes every pending webhook.
+    pub fn process_pending(&self) -> Result<Processed, StoreError> {
+        self.process_each(|item| self.process(item))
+    }
+
+    /// Runs `one` on every pending webhook, in arrival order. A webhook whose processing
+    /// panics is marked failed with the panic's message and the others go on; an error of the
+    /// database stops the pass (the webhook stays pending, to be processed again).
+    fn process_each(
+        &self,
+        mut one: impl FnMut(&InboxItem) -> Result<One, StoreError>,
+    ) -> Result<Processed, StoreError> {
+        let mut total = Processed::default();
+        loop {
+            let batch = self.store.inbox_pending(100)?;
+            if batch.is_empty() {
+                return Ok(total);
+            }
+            for item in batch {
+                total.webhooks += 1;
+                let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| one(&item)));
+                match run {
+                    Ok(result) => {
+                        let one = result?;
+                        total.effects += one.effects;
+                        total.cards += one.cards;
+                        total.events += one.events;
+                        total.users.extend(one.user);
+                    }
+                    Err(panic) => {
+                        let why = panic_message(panic.as_ref());
+                        tracing::error!(inbox = item.id, event = %item.event.event, reason = %why, "processing a webhook panicked; it is set aside");
+                        self.store.inbox_finish(
+                            item.id,
+                            "failed",
+                            Some(&format!("processing failed: {why}")),
+                            (self.clock)(),
+                        )?;
+                        total.failed += 1;
+                    }
+                }
+            }
+        }
+    }
+
+    fn process(&self, item: &InboxItem) -> Result<One, StoreError> {
+        let now = (self.clock)();
+        let event = match Event::from_stored(&item.event) {
+            Ok(e) => e,
+            Err(e) => {
+                tracing::warn!(inbox = item.id, error = %e, "webhook with unexpected data set aside");
+                self.store
+                    .inbox_finish(item.id, "failed", Some(&e.to_string()), now)?;
+                return Ok(One::default());
+            }
+        };
+        let (subject, planned, events) = match event {
+            Event::Call {
+                kind,
+                call,
+                timestamp,
+            } => self.on_call(kind, *call, timestamp, now)?,
+            Event::Message {
+                kind,
+                message,
+                timestamp,
+            } => self.on_message(kind, *message, timestamp, now)?,
+            // The payload does not carry the live availability: the hub reads it from Aircall.
+            Event::User(user) => {
+                self.store.apply_processed(item.id, None, &[], &[], now)?;
+                return Ok(One {
+                    user: Some(user.user_id),
+                    ..One::default()
+                });
+            }
+            // A line's users, for assigning messages whose webhooks do not list them.
+            Event::Line(line) => {
+                self.store.put_line_users(line.id, &line.users, now)?;
+                self.store.apply_processed(item.id, None, &[], &[], now)?;
+                return Ok(One::default());
+            }
+            Event::Ignored { name } => {
+                self.store.inbox_finish(
+                    item.id,
+                    "ignored",
+                    Some(&format!("`{name}` is not an event Ringside acts on")),
+                    now,
+                )?;
+                return Ok(One::default());
+            }
+        };
+        let effects: Vec<NewEffect> = planned
+            .into_iter()
+            .map(|p| NewEffect {
+                key: p.key,
+                effect: p.effect,
+                origin: Origin::Rules,
+            })
+            .collect();
+        let cards = effects
+            .iter()
+            .filter(|e| Lane::of(&e.effect) == Lane::Interactive)
+            .count();
+        self.store
+            .apply_processed(item.id, Some(&subject), &effects, &events, now)?;
+        Ok(One {
+            effects: effects.len() - cards,
+            cards,
+            events: events.len(),
+            user: None,
+        })
+    }
+
+    fn on_call(
+        &self,
+        kind: CallEvent,
+        call: Call,
+        timestamp: i64,
+        now: i64,
+    ) -> Result<Outcome, StoreError> {
+        let previous = self.store.subject(&SubjectKey::call(call.id))?;
+        let rank = call_rank(&call);
+        let (kept, memory) = match previous.as_ref().map(|p| (&p.tracked, p)) {
+            Some((Tracked::Call { call: kept, memory }, p)) => {
+                let newer = (p.rank, p.event_time) <= (rank, timestamp);
+                ((!newer).then(|| kept.as_ref().clone()), memory.clone())
+            }
+            _ => (None, Default::default()),
+        };
+        let advanced = kept.is_none();
+        let best = kept.unwrap_or_else(|| call.clone());
+        let mut memory = memory;
+        if kind == CallEvent::UnsuccessfulTransfer {
+            memory.transfer_failed(&call);
+        }
+        let (planned, memory) = rules::plan_call(kind, &best, timestamp, &memory, &self.settings);
+
+        let done = rules::is_done(&best, kind);
+        let not_logged = rules::call_not_logged(&best, &self.settings).filter(|_| done);
+        let status = match (not_logged, done) {
+            (Some(_), _) => Status::Off,
+            (None, true) => Status::Queued,
+            (None, false) => Status::Live,
+        };
+        let was_done = previous.as_ref().is_some_and(|p| p.rank >= 2);
+        let audience = super::subject::audience_of_call(&best);
+        let mut events = Vec::new();
+        if advanced {
+            let e = match kind {
+                CallEvent::Created | CallEvent::RingingOnAgent if !done && previous.is_none() => {
+                    Some(HubEvent::CallRinging {
+                        call_id: best.id,
+                        direction: format!("{:?}", best.direction).to_lowercase(),
+                        phone: Some(best.raw_digits.clone()).filter(|d| !d.is_empty()),
+                        line: best.number.as_ref().map(|n| n.name.clone()),
+                    })
+                }
+                CallEvent::Answered if !done => Some(HubEvent::CallAnswered {
+                    call_id: best.id,
+                    by: best.user.as_ref().map(|u| u.name.clone()),
+                }),
+                CallEvent::Transferred => Some(HubEvent::CallTransferred {
+                    call_id: best.id,
+                    to: best.transferred_to.as_ref().map(|u| u.name.clone()),
+                }),
+                _ if done && !was_done => Some(HubEvent::CallEnded { call_id: best.id }),
+                _ => None,
+            };
+            events.extend(e.map(|e| e.to_new(audience.clone())));
+        }
+        if status == Status::Off && previous.as_ref().map(|p| p.status) != Some(Status::Off) {
+            let skipped = HubEvent::Skipped {
+                subject: "call".into(),
+                id: best.id.to_string(),
+                reason: not_logged.unwrap_or_default().to_owned(),
+                candidates: Vec::new(),
+            };
+            events.push(skipped.to_new(audience));
+        }
+        let subject = Update {
+            id: best.id.to_string(),
+            rank: rank.max(previous.as_ref().map_or(0, |p| p.rank)),
+            event_time: if advanced {
+                timestamp
+            } else {
+                previous.as_ref().map_or(timestamp, |p| p.event_time)
+            },
+            tracked: Tracked::Call {
+                call: Box::new(best),
+                memory,
+            },
+            status,
+            reason: not_logged.map(str::to_owned),
+        }
+        .over(previous, now);
+        Ok((subject, planned, events))
+    }
+
+    fn on_message(
+        &self,
+        kind: MessageEvent,
+        message: Message,
+        timestamp: i64,
+        now: i64,
+    ) -> Result<Outcome, StoreError> {
+        let previous = self.store.subject(&SubjectKey::message(&message.id))?;
+        let memory = match previous.as_ref().map(|p| &p.tracked) {
+            Some(Tracked::Message { memory, .. }) => memory.clone(),
+            _ => Default::default(),
+        };
+        let (planned, memory) = rules::plan_message(kind, &message, &memory, &self.settings);
+        let off = !self.settings.log_messages;
+        let reason = "logging messages is turned off";
+        let mut events = Vec::new();
+        if off && previous.is_none() {
+            let e = HubEvent::Skipped {
+                subject: "message".into(),
+                id: message.id.clone(),
+                reason: reason.into(),
+                candidates: Vec::new(),
+            };
+            events.push(e.to_new(super::subject::audience_of_message(&message)));
+        }
+        let subject = Update {
+            id: message.id.clone(),
+            rank: 2,
+            event_time: timestamp,
+            tracked: Tracked::Message {
+                message: Box::new(message),
+                memory,
+            },
+            status: if off { Status::Off } else { Status::Queued },
+            reason: off.then(|| reason.to_owned()),
+        }
+        .over(previous, now);
+        Ok((subject, planned, events))
+    }
+}
+
+/// The subject a new snapshot makes: what the processor decided, and what it keeps of the
+/// subject it updates (where it was logged, the agent's choice and the candidates, the card push,
+/// when it was first seen).
+struct Update {
+    id: String,
+    tracked: Tracked,
+    rank: i64,
+    event_time: i64,
+    status: Status,
+    reason: Option<String>,
+}
+
+impl Update {
+    fn over(self, previous: Option<Subject>, now: i64) -> Subject {
+        let (contact_id, conversation_id, chosen_contact_id, candidates, card_push, created_at) =
+            match previous {
+                Some(p) => (
+                    p.contact_id,
+                    p.conversation_id,
+                    p.chosen_contact_id,
+                    p.candidates,
+                    p.card_push,
+                    p.created_at,
+                ),
+                None => (None, None, None, Vec::new(), None, now),
+            };
+        Subject {
+            id: self.id,
+            tracked: self.tracked,
+            rank: self.rank,
+            event_time: self.event_time,
+            status: self.status,
+            reason: self.reason,
+            contact_id,
+            conversation_id,
+            chosen_contact_id,
+            candidates,
+            card_push,
+            created_at,
+            updated_at: now,
+        }
+    }
+}
+
+/// How far along a call is: ringing, answered, over.
+fn call_rank(call: &Call) -> i64 {
+    match call.status.as_str() {
+        "done" => 2,
+        _ if call.ended_at.is_some() => 2,
+        "answered" => 1,
+        _ if call.answered_at.is_some() => 1,
+        _ => 0,
+    }
+}
+
+/// The message a panic carried, in words.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::webhook::StoredEvent;
+
+    fn push(store: &Store, id: u64) -> i64 {
+        let call = serde_json::json!({
+            "id": id, "direction": "inbound", "status": "initial", "raw_digits": "+33612345678",
+            "started_at": 1_700_000_000
+        });
+        store
+            .inbox_push(
+                &StoredEvent {
+                    resource: "call".into(),
+                    event: "call.created".into(),
+                    timestamp: 1_700_000_000,
+                    data: call,
+                },
+                1,
+            )
+            .unwrap()
+    }
+
+    #[test]
+    fn a_webhook_whose_processing_panics_is_set_aside_and_the_others_go_on() {
+        let store = Store::open_in_memory().unwrap();
+        let processor = Processor::new(
+            store.clone(),
+            Settings::default(),
+            std::sync::Arc::new(|| 1_700_000_001),
+        );
+        let bad = push(&store, 2);
+        for id in [1, 3] {
+            push(&store, id);
+        }
+        let done = processor
+            .process_each(|item| {
+                if item.id == bad {
+                    panic!("arithmetic overflow in a vendor number");
+                }
+                processor.process(item)
+            })
+            .unwrap();
+        assert_eq!((done.webhooks, done.failed), (3, 1));
+        assert_eq!(
+            store.inbox_depth().unwrap(),
+            0,
+            "nothing is retried forever"
+        );
+        for (id, tracked) in [(1, true), (2, false), (3, true)] {
+            assert_eq!(
+                store.subject(&SubjectKey::call(id)).unwrap().is_some(),
+                tracked,
+                "call {id}"
+            );
+        }
+        let conn = store.conn();
+        let (state, error): (String, String) = conn
+            .query_row("SELECT state, error FROM inbox WHERE id = ?1", [bad], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!(state, "failed");
+        assert!(error.contains("arithmetic overflow"), "{error}");
+    }
+}

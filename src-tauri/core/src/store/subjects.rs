@@ -1,0 +1,318 @@
+//! The subjects table: each call or message the hub logs, with its latest snapshot, the rules'
+//! memory and where it was logged. Rows become [`Subject`] values here and nowhere else.
+
+use rusqlite::{params, OptionalExtension};
+
+use super::{Store, StoreError};
+use crate::pipeline::subject::{CardPush, Status, Subject, SubjectKey, SubjectKind, Tracked};
+
+pub(super) const CREATE: &str = "
+CREATE TABLE subjects (
+    kind               TEXT NOT NULL CHECK (kind IN ('call', 'message')),
+    id                 TEXT NOT NULL,
+    snapshot           TEXT NOT NULL,   -- the most complete call or message seen
+    rank               INTEGER NOT NULL,
+    event_time         INTEGER NOT NULL,
+    memory             TEXT NOT NULL,   -- what the rules already planned
+    status             TEXT NOT NULL DEFAULT 'live'
+                       CHECK (status IN ('live', 'queued', 'logged', 'skipped', 'failed', 'off')),
+    reason             TEXT,
+    contact_id         TEXT,
+    conversation_id    TEXT,
+    chosen_contact_id  TEXT,
+    created_at         INTEGER NOT NULL,
+    updated_at         INTEGER NOT NULL,
+    PRIMARY KEY (kind, id)
+);
+CREATE INDEX subjects_recent ON subjects (created_at DESC);
+";
+
+/// Version 8: the contacts an agent may pick from, and what became of the card pushed to
+/// Aircall.
+pub(super) const ADD_CANDIDATES_AND_PUSHES: &str = "
+ALTER TABLE subjects ADD COLUMN candidates TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE subjects ADD COLUMN card_push TEXT;
+CREATE INDEX subjects_conversation ON subjects (conversation_id);
+";
+
+pub(super) const COLUMNS: &str =
+    "kind, id, snapshot, rank, event_time, memory, status, reason, contact_id, \
+     conversation_id, chosen_contact_id, candidates, card_push, created_at, updated_at";
+
+/// A row as SQLite holds it, before it is read into a [`Subject`].
+struct Row {
+    kind: String,
+    id: String,
+    snapshot: String,
+    rank: i64,
+    event_time: i64,
+    memory: String,
+    status: String,
+    reason: Option<String>,
+    contact_id: Option<String>,
+    conversation_id: Option<String>,
+    chosen_contact_id: Option<String>,
+    candidates: String,
+    card_push: Option<String>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+    Ok(Row {
+        kind: r.get(0)?,
+        id: r.get(1)?,
+        snapshot: r.get(2)?,
+        rank: r.get(3)?,
+        event_time: r.get(4)?,
+        memory: r.get(5)?,
+        status: r.get(6)?,
+        reason: r.get(7)?,
+        contact_id: r.get(8)?,
+        conversation_id: r.get(9)?,
+        chosen_contact_id: r.get(10)?,
+        candidates: r.get(11)?,
+        card_push: r.get(12)?,
+        created_at: r.get(13)?,
+        updated_at: r.get(14)?,
+    })
+}
+
+impl Row {
+    fn into_subject(self) -> Result<Subject, StoreError> {
+        let corrupt = |what: &str, e: &dyn std::fmt::Display| {
+            StoreError::Corrupt(format!("{} {}: {what}: {e}", self.kind, self.id))
+        };
+        let kind = SubjectKind::parse(&self.kind).ok_or_else(|| corrupt("kind", &self.kind))?;
+        let tracked = match kind {
+            SubjectKind::Call => Tracked::Call {
+                call: serde_json::from_str(&self.snapshot).map_err(|e| corrupt("snapshot", &e))?,
+                memory: serde_json::from_str(&self.memory).map_err(|e| corrupt("memory", &e))?,
+            },
+            SubjectKind::Message => Tracked::Message {
+                message: serde_json::from_str(&self.snapshot)
+                    .map_err(|e| corrupt("snapshot", &e))?,
+                memory: serde_json::from_str(&self.memory).map_err(|e| corrupt("memory", &e))?,
+            },
+        };
+        Ok(Subject {
+            status: Status::parse(&self.status).ok_or_else(|| corrupt("status", &self.status))?,
+            candidates: serde_json::from_str(&self.candidates)
+                .map_err(|e| corrupt("candidates", &e))?,
+            card_push: self.card_push.as_deref().and_then(CardPush::parse),
+            id: self.id,
+            tracked,
+            rank: self.rank,
+            event_time: self.event_time,
+            reason: self.reason,
+            contact_id: self.contact_id,
+            conversation_id: self.conversation_id,
+            chosen_contact_id: self.chosen_contact_id,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+/// The snapshot and memory of a subject as stored JSON.
+fn tracked_json(tracked: &Tracked) -> Result<(String, String), StoreError> {
+    let json =
+        |v: Result<String, serde_json::Error>| v.map_err(|e| StoreError::Corrupt(e.to_string()));
+    Ok(match tracked {
+        Tracked::Call { call, memory } => (
+            json(serde_json::to_string(call))?,
+            json(serde_json::to_string(memory))?,
+        ),
+        Tracked::Message { message, memory } => (
+            json(serde_json::to_string(message))?,
+            json(serde_json::to_string(memory))?,
+        ),
+    })
+}
+
+/// Writes a subject's new snapshot inside an open transaction. A status the executor or an
+/// agent settled (logged, skipped, failed) stays; where it was logged is never overwritten.
+pub(super) fn upsert_in(
+    tx: &rusqlite::Connection,
+    s: &Subject,
+    now: i64,
+) -> Result<(), StoreError> {
+    let (snapshot, memory) = tracked_json(&s.tracked)?;
+    tx.execute(
+        "INSERT INTO subjects (kind, id, snapshot, rank, event_time, memory, status, reason,
+             contact_id, conversation_id, chosen_contact_id, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, NULL, NULL, ?9, ?10)
+         ON CONFLICT(kind, id) DO UPDATE SET snapshot = excluded.snapshot, rank = excluded.rank,
+             event_time = excluded.event_time, memory = excluded.memory,
+             status = CASE WHEN subjects.status IN ('logged', 'skipped', 'failed')
+                           THEN subjects.status ELSE excluded.status END,
+             reason = CASE WHEN subjects.status IN ('logged', 'skipped', 'failed')
+                           THEN subjects.reason ELSE excluded.reason END,
+             updated_at = excluded.updated_at",
+        params![
+            s.kind().as_str(),
+            s.id,
+            snapshot,
+            s.rank,
+            s.event_time,
+            memory,
+            s.status.as_str(),
+            s.reason,
+            s.created_at,
+            now
+        ],
+    )?;
+    Ok(())
+}
+
+/// The status of a subject inside an open transaction.
+pub(super) fn status_in(
+    tx: &rusqlite::Connection,
+    key: &SubjectKey,
+) -> Result<Option<Status>, StoreError> {
+    let status: Option<String> = tx
+        .query_row(
+            "SELECT status FROM subjects WHERE kind = ?1 AND id = ?2",
+            [key.kind.as_str(), &key.id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(status.as_deref().and_then(Status::parse))
+}
+
+impl Store {
+    /// A subject, if seen.
+    pub fn subject(&self, key: &SubjectKey) -> Result<Option<Subject>, StoreError> {
+        let row = self
+            .conn()
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM subjects WHERE kind = ?1 AND id = ?2"),
+                [key.kind.as_str(), &key.id],
+                read_row,
+            )
+            .optional()?;
+        row.map(Row::into_subject).transpose()
+    }
+
+    /// The most recent subjects, newest first. One that cannot be read back is left out (and
+    /// logged), so the rest of the history still shows.
+    pub fn recent_subjects(&self, limit: usize) -> Result<Vec<Subject>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM subjects ORDER BY created_at DESC, id DESC LIMIT ?1"
+        ))?;
+        let rows: Vec<Row> = stmt
+            .query_map([limit as i64], read_row)?
+            .collect::<Result<_, _>>()?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| match r.into_subject() {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    tracing::warn!(error = %e, "a subject cannot be read back");
+                    None
+                }
+            })
+            .collect())
+    }
+
+    /// Records where a subject was logged.
+    pub fn subject_logged(
+        &self,
+        key: &SubjectKey,
+        contact_id: &str,
+        conversation_id: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        self.conn().execute(
+            "UPDATE subjects SET status = 'logged', reason = NULL, contact_id = ?3, conversation_id = ?4, updated_at = ?5
+             WHERE kind = ?1 AND id = ?2",
+            params![key.kind.as_str(), key.id, contact_id, conversation_id, now],
+        )?;
+        Ok(())
+    }
+
+    /// Whether a call or message is already logged in this conversation.
+    pub fn conversation_logged(&self, conversation_id: &str) -> Result<bool, StoreError> {
+        Ok(self.conn().query_row(
+            "SELECT EXISTS (SELECT 1 FROM subjects WHERE conversation_id = ?1)",
+            [conversation_id],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Skips (or fails) a subject: its effects wait as `blocked` until an agent resolves it.
+    /// `candidates` are the contacts the agent may pick from. `tried` is the contact choice the
+    /// attempt saw: if an agent chose (again) meanwhile, nothing is blocked and false comes
+    /// back, so the caller runs the attempt again with the new choice.
+    pub fn subject_blocked(
+        &self,
+        key: &SubjectKey,
+        status: Status,
+        reason: &str,
+        candidates: &[String],
+        tried: Option<&str>,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let candidates =
+            serde_json::to_string(candidates).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let changed = tx.execute(
+            "UPDATE subjects SET status = ?3, reason = ?4, candidates = ?5, updated_at = ?6
+             WHERE kind = ?1 AND id = ?2 AND chosen_contact_id IS ?7",
+            params![
+                key.kind.as_str(),
+                key.id,
+                status.as_str(),
+                reason,
+                candidates,
+                now,
+                tried
+            ],
+        )?;
+        if changed > 0 {
+            tx.execute(
+                "UPDATE outbox SET state = 'blocked', last_error = ?3
+                 WHERE subject_kind = ?1 AND subject_id = ?2 AND state IN ('pending', 'in_flight')
+                   AND lane = 'logging'",
+                params![key.kind.as_str(), key.id, reason],
+            )?;
+        }
+        tx.commit()?;
+        Ok(changed > 0)
+    }
+
+    /// An agent chose the contact for a subject not logged yet: its blocked effects run again.
+    /// False when it is already logged.
+    pub fn subject_choose_contact(
+        &self,
+        key: &SubjectKey,
+        contact_id: &str,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let changed = tx.execute(
+            "UPDATE subjects SET chosen_contact_id = ?3, status = 'queued', reason = NULL, updated_at = ?4
+             WHERE kind = ?1 AND id = ?2 AND conversation_id IS NULL",
+            params![key.kind.as_str(), key.id, contact_id, now],
+        )?;
+        tx.execute(
+            "UPDATE outbox SET state = 'pending', next_attempt_at = 0, last_error = NULL
+             WHERE subject_kind = ?1 AND subject_id = ?2 AND state = 'blocked'",
+            params![key.kind.as_str(), key.id],
+        )?;
+        tx.commit()?;
+        Ok(changed > 0)
+    }
+
+    /// Records what became of the card pushed to Aircall for a call.
+    pub fn set_card_push(&self, key: &SubjectKey, push: CardPush) -> Result<(), StoreError> {
+        self.conn().execute(
+            "UPDATE subjects SET card_push = ?3 WHERE kind = ?1 AND id = ?2",
+            params![key.kind.as_str(), key.id, push.as_str()],
+        )?;
+        Ok(())
+    }
+}

@@ -1,0 +1,254 @@
+//! The hub under a call centre's load, as agents notice it: cards that never wait for Aircall's
+//! budget or other calls' logging, pushes to Aircall's phone app that go to calls still ringing,
+//! newest first, and an agent's note that overtakes a backlog.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use ringside_core::hub::{Hub, HubConfig};
+use ringside_core::pipeline::subject::{CardPush, Status, SubjectKey};
+use ringside_core::rules::Settings;
+use ringside_core::store::Store;
+use ringside_sandbox::scenario::{demo, stage, Scenario};
+use ringside_sandbox::Api;
+use ringside_tests::hubs::{lift_budgets, player, until, WEBHOOK_TOKEN};
+use ringside_tests::{quick_http, TestApp};
+use serde_json::Value;
+
+/// A hub whose Aircall client has `aircall_per_minute` requests a minute.
+async fn hub_with_aircall_budget(app: &TestApp, aircall_per_minute: u32) -> Hub {
+    lift_budgets(app);
+    let token = app.sandbox.credentials().aircall_api_token;
+    let config = HubConfig {
+        store: Store::open_in_memory().unwrap(),
+        intercom: app.intercom(),
+        aircall: Some(app.aircall_with(&token, aircall_per_minute, quick_http())),
+        webhook_token: Some(ringside_core::Secret::new(WEBHOOK_TOKEN)),
+        settings: Settings::default(),
+        default_region: ringside_core::phone::Region::parse("FR").unwrap(),
+        clock: ringside_core::card::system_clock(),
+        tls: None,
+        sync: None,
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    Hub::start(config, listener).await.unwrap()
+}
+
+/// The `card.ready` events of an agent's stream, by call, as they arrive.
+struct Cards {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+impl Cards {
+    async fn open(addr: SocketAddr, token: &str) -> Cards {
+        let response = reqwest::Client::new()
+            .get(format!("http://{addr}/api/v1/events"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        Cards {
+            response,
+            buffer: String::new(),
+        }
+    }
+
+    /// Waits for `card.ready` of each of these calls.
+    async fn ready(&mut self, calls: &[u64]) {
+        let mut missing: Vec<u64> = calls.to_vec();
+        while !missing.is_empty() {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                if block.contains("event: card.ready") || block.contains("event:card.ready") {
+                    let data = block
+                        .lines()
+                        .find_map(|l| l.strip_prefix("data:"))
+                        .unwrap_or_default();
+                    let data: Value = serde_json::from_str(data.trim()).unwrap_or(Value::Null);
+                    missing.retain(|c| Some(*c) != data["call_id"].as_u64());
+                }
+                continue;
+            }
+            let chunk = tokio::time::timeout(Duration::from_secs(10), self.response.chunk())
+                .await
+                .expect("a card within ten seconds")
+                .unwrap()
+                .expect("the stream stays open");
+            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+}
+
+fn card_push(hub: &Hub, call: u64) -> Option<CardPush> {
+    hub.store()
+        .subject(&SubjectKey::call(call))
+        .unwrap()
+        .and_then(|s| s.card_push)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cards_never_wait_for_aircalls_budget_and_pushes_go_to_the_newest_call_still_ringing() {
+    let app = TestApp::demo().await;
+    // 20 a minute: one push, then one every three seconds.
+    let hub = hub_with_aircall_budget(&app, 20).await;
+    let token = hub.store().add_agent("bob@acme.io", 0).unwrap();
+    let mut cards = Cards::open(hub.local_addr(), token.expose()).await;
+    let player = player(hub.local_addr());
+    let numbers = [
+        "+33 6 70 00 00 01",
+        "+33 6 70 00 00 02",
+        "+33 6 70 00 00 03",
+        "+33 6 70 00 00 04",
+    ];
+    let scenarios: Vec<Scenario> = numbers
+        .iter()
+        .map(|n| Scenario::missed(n, demo::SUPPORT_FR))
+        .collect();
+    let mut calls = scenarios
+        .iter()
+        .map(|s| player.playback(&app.sandbox, s))
+        .collect::<Vec<_>>();
+
+    // The first call rings alone and its card is pushed at once: the budget is spent.
+    calls[0].step().await.unwrap();
+    let first = calls[0].call("call").unwrap();
+    cards.ready(&[first]).await;
+    until("the first card in Aircall", Duration::from_secs(5), || {
+        card_push(&hub, first) == Some(CardPush::Pushed)
+    })
+    .await;
+
+    // Three more ring, one after the other: their cards reach the agent at once, although
+    // Aircall's budget holds their pushes for seconds.
+    let rung = Instant::now();
+    for call in &mut calls[1..] {
+        call.step().await.unwrap();
+    }
+    let ids: Vec<u64> = calls.iter().map(|c| c.call("call").unwrap()).collect();
+    cards.ready(&ids[1..]).await;
+    let waited = rung.elapsed();
+    assert!(
+        waited < Duration::from_millis(2500),
+        "the cards waited {waited:?}, as long as Aircall's budget"
+    );
+    // The second and third calls end before their turn comes.
+    for call in &mut calls[1..3] {
+        while call.step().await.unwrap().is_some() {}
+    }
+    until("every push decided", Duration::from_secs(15), || {
+        ids.iter().all(|c| card_push(&hub, *c).is_some())
+    })
+    .await;
+    assert_eq!(card_push(&hub, ids[3]), Some(CardPush::Pushed));
+    assert_eq!(card_push(&hub, ids[1]), Some(CardPush::Dropped));
+    assert_eq!(card_push(&hub, ids[2]), Some(CardPush::Dropped));
+    let shown: Vec<u64> = app
+        .sandbox
+        .aircall()
+        .insight_cards()
+        .iter()
+        .map(|c| c.call_id)
+        .collect();
+    assert_eq!(shown, [ids[0], ids[3]]);
+    // The history says what became of each push.
+    let history: Vec<Value> = reqwest::Client::new()
+        .get(format!("http://{}/api/v1/calls", hub.local_addr()))
+        .bearer_auth(token.expose())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let push_of = |id: u64| {
+        history
+            .iter()
+            .find(|h| h["id"] == id.to_string())
+            .map(|h| h["card_push"].clone())
+    };
+    assert_eq!(push_of(ids[1]), Some(Value::from("dropped")));
+    assert_eq!(push_of(ids[3]), Some(Value::from("pushed")));
+    for call in &mut calls {
+        while call.step().await.unwrap().is_some() {}
+    }
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_agents_note_overtakes_a_backlog_of_other_calls() {
+    let app = TestApp::demo().await;
+    let hub = hub_with_aircall_budget(&app, 6_000).await;
+    let token = hub.store().add_agent("bob@acme.io", 0).unwrap();
+    let player = player(hub.local_addr());
+
+    // Bob's call is logged first.
+    let bobs = Scenario::inbound_answered(demo::JANE, demo::SUPPORT_FR, demo::BOB);
+    let played = player.play(&app.sandbox, &bobs).await.unwrap();
+    let bobs_call = played.staged.call("call").unwrap();
+    until("Bob's call logged", Duration::from_secs(10), || {
+        hub.store()
+            .subject(&SubjectKey::call(bobs_call))
+            .unwrap()
+            .is_some_and(|s| s.status == Status::Logged)
+    })
+    .await;
+
+    // Then Intercom slows down and a backlog of 40 finished calls arrives.
+    app.sandbox
+        .faults()
+        .set_latency(Api::Intercom, Duration::from_millis(100));
+    let backlog = Scenario::together(
+        "backlog",
+        (0..40)
+            .map(|i| Scenario::missed(&format!("+33 6 71 00 00 {i:02}"), demo::SALES_US))
+            .collect(),
+        1,
+    );
+    for envelope in &stage(&app.sandbox, &backlog).unwrap().envelopes {
+        assert_eq!(player.deliver(envelope).await.unwrap(), 200);
+    }
+    until("the backlog queued", Duration::from_secs(10), || {
+        hub.store().inbox_depth().unwrap() == 0
+    })
+    .await;
+    let queued = hub.store().outbox_depth().unwrap();
+
+    // Bob writes a note on his call: it reaches Intercom while most of the backlog waits.
+    let response = reqwest::Client::new()
+        .post(format!(
+            "http://{}/api/v1/calls/{bobs_call}/notes",
+            hub.local_addr()
+        ))
+        .bearer_auth(token.expose())
+        .header("Idempotency-Key", "bobs-note")
+        .json(&serde_json::json!({"body": "Wants the yearly plan."}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 202);
+    let conversation = hub
+        .store()
+        .subject(&SubjectKey::call(bobs_call))
+        .unwrap()
+        .and_then(|s| s.conversation_id)
+        .unwrap();
+    until("Bob's note in Intercom", Duration::from_secs(10), || {
+        app.sandbox
+            .intercom()
+            .conversation(&conversation)
+            .is_some_and(|c| {
+                c.parts
+                    .iter()
+                    .any(|p| p.body.as_deref().is_some_and(|b| b.contains("yearly plan")))
+            })
+    })
+    .await;
+    let left = hub.store().outbox_depth().unwrap();
+    assert!(
+        left * 2 > queued,
+        "the note waited for the backlog: {left} of {queued} effects left when it landed"
+    );
+    hub.shutdown().await;
+}
