@@ -277,6 +277,16 @@ async fn a_connected_agent_picks_the_contact_and_a_note_survives_a_killed_app() 
         "the note reached Intercom exactly once"
     );
     again.end().await;
+    // The session's end closes the app; on a busy machine that can take a while, and an app
+    // left running would outlive the test (and hold the keyring entry): wait, then make sure.
+    let app = env!("CARGO_BIN_EXE_ringside");
+    let start = Instant::now();
+    while !apps_on(app, data.path()).is_empty() && start.elapsed() < Duration::from_secs(10) {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    for (pid, _) in apps_on(app, data.path()) {
+        let _ = Command::new("kill").arg(pid.to_string()).status();
+    }
     company.stop_hub().await;
 }
 

@@ -3,6 +3,7 @@
 //! about windows: what the UI must hear goes out through a [`UiSink`] as [`UiEvent`]s.
 
 mod events;
+mod history;
 mod integration;
 
 use std::path::PathBuf;
@@ -18,7 +19,7 @@ use tokio::sync::watch;
 
 use crate::demo::DemoSetup;
 use crate::error::{Error, Result};
-use crate::journal::{Journal, Outcome, Request, StoredCard};
+use crate::journal::{Journal, Request, StoredCard};
 use crate::modes::{self, Link};
 use crate::remote::HubClient;
 use crate::settings::Settings;
@@ -430,72 +431,6 @@ impl Desk {
     /// The last cards, newest first, from the journal.
     pub fn recent_cards(&self, limit: u32) -> Result<Vec<StoredCard>> {
         self.journal.recent_cards(limit.clamp(1, 100))
-    }
-
-    /// Recent calls and messages with their logging status: from the hub (and kept), else the
-    /// kept copy with `offline: true`.
-    pub async fn history(&self) -> Result<Value> {
-        let fetched = match self.client() {
-            Ok(client) => client
-                .get("/api/v1/calls?limit=50")
-                .await
-                .map_err(Error::from),
-            Err(e) => Err(e),
-        };
-        match fetched {
-            Ok(body) => {
-                self.journal.save_history(&body, now())?;
-                self.learn_outcomes(&body)?;
-                let items = self.with_held_back(body)?;
-                Ok(serde_json::json!({"items": items, "offline": false, "fetched_at": now()}))
-            }
-            Err(Error::Offline(why)) => match self.journal.history()? {
-                Some((body, at)) => Ok(
-                    serde_json::json!({"items": self.with_held_back(body)?, "offline": true, "fetched_at": at, "reason": why}),
-                ),
-                None => Err(Error::Offline(why)),
-            },
-            Err(e) => Err(e),
-        }
-    }
-
-    /// Records, from the hub's history, what became of each call: logged, waiting for someone
-    /// (`skipped`, `failed`), or left out for good (`off`).
-    fn learn_outcomes(&self, history: &Value) -> Result<()> {
-        for item in history.as_array().into_iter().flatten() {
-            let (Some("call"), Some(Ok(call_id))) = (
-                item["kind"].as_str(),
-                item["id"].as_str().map(str::parse::<u64>),
-            ) else {
-                continue;
-            };
-            let reason = item["reason"]
-                .as_str()
-                .unwrap_or("no reason given")
-                .to_owned();
-            let outcome = match item["status"].as_str() {
-                Some("logged") => Outcome::Logged,
-                Some("off") => Outcome::NotLogged(reason),
-                Some("skipped" | "failed") => Outcome::Waiting(reason),
-                _ => continue,
-            };
-            self.journal.set_outcome(call_id, &outcome)?;
-        }
-        Ok(())
-    }
-
-    /// The history's calls, each with how many of the agent's notes and tags its outcome keeps
-    /// from Intercom (`held_back`).
-    fn with_held_back(&self, mut history: Value) -> Result<Value> {
-        for item in history.as_array_mut().into_iter().flatten() {
-            if item["kind"] != "call" {
-                continue;
-            }
-            if let Some(Ok(call_id)) = item["id"].as_str().map(str::parse::<u64>) {
-                item["held_back"] = self.journal.held_back(call_id)?.into();
-            }
-        }
-        Ok(history)
     }
 
     /// Intercom's tags for completion (the last list when the hub is away).
