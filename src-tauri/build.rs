@@ -24,6 +24,7 @@ const COMMANDS: &[&str] = &[
     "show_card",
     "close_window",
     "card_shown",
+    "limits",
 ];
 
 fn main() {

@@ -38,6 +38,9 @@ async fn hub(settings: &Settings, vault: &dyn Vault) -> Vec<Check> {
             "no address yet: enter the hub URL your admin gave you.",
         )];
     }
+    if let Err(e) = crate::remote::hub_url(url) {
+        return vec![Check::fail(SUBJECT, e.to_string())];
+    }
     let token = match vault.get(SecretName::AgentToken) {
         Ok(Some(token)) => token,
         Ok(None) => {
@@ -71,7 +74,7 @@ async fn hub(settings: &Settings, vault: &dyn Vault) -> Vec<Check> {
     }
     checks.push(match client.get("/api/v1/calls?limit=1").await {
         Ok(_) => Check::pass("Agent token", "the hub accepts it"),
-        Err(HubError::Refused { status: 401, .. }) => Check::fail(
+        Err(HubError::Unauthorized { .. }) => Check::fail(
             "Agent token",
             "the hub refused it: it may be mistyped or revoked; ask your admin for a new one.",
         ),

@@ -15,7 +15,7 @@ use crate::error::Result;
 
 mod cards;
 
-pub use cards::{Chip, StoredCard};
+pub use cards::{Chip, Outcome, StoredCard};
 
 const MIGRATIONS: &[&str] = &[
     r#"
@@ -52,6 +52,15 @@ CREATE TABLE meta (
 -- The last action of the call the hub had accepted when it sent the card: the card's tags
 -- include it and those before it.
 ALTER TABLE cards ADD COLUMN actions_seen INTEGER NOT NULL DEFAULT 0;
+"#,
+    r#"
+-- What became of a call in the hub, when it is not (yet) logged: the agent's notes and tags
+-- on it are shown as waiting or as not applied, with the hub's reason.
+CREATE TABLE call_outcomes (
+    call_id INTEGER PRIMARY KEY,
+    final   INTEGER NOT NULL,
+    reason  TEXT NOT NULL
+);
 "#,
 ];
 
@@ -110,12 +119,17 @@ pub struct Journal {
 }
 
 impl Journal {
-    /// Opens (or creates) `ringside-desktop.db` in `dir`.
+    /// Opens (or creates) `ringside-desktop.db` in `dir`. Like the hub's store, the directory
+    /// is its owner's only (0700) and so is the database (0600): it holds callers' names and
+    /// numbers and what the agent typed.
     pub fn open(dir: &Path) -> Result<Journal> {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            crate::error::Error::Invalid(format!("cannot create {}: {e}", dir.display()))
-        })?;
-        let conn = Connection::open(dir.join("ringside-desktop.db"))?;
+        let path = dir.join("ringside-desktop.db");
+        let io = |e: ringside_core::store::StoreError| crate::error::Error::Invalid(e.to_string());
+        ringside_core::store::prepare_dir(dir).map_err(io)?;
+        ringside_core::store::create_private_file(&path).map_err(io)?;
+        owner_only(dir, 0o700)?;
+        owner_only(&path, 0o600)?;
+        let conn = Connection::open(&path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         Journal::migrate(conn)
@@ -241,6 +255,14 @@ impl Journal {
         Ok(())
     }
 
+    /// How many actions the journal holds, whatever became of them.
+    pub fn actions_total(&self) -> Result<u64> {
+        Ok(self
+            .conn()
+            .query_row("SELECT COUNT(*) FROM actions", [], |r| r.get::<_, i64>(0))?
+            as u64)
+    }
+
     /// How many actions wait for the hub.
     pub fn queued(&self) -> Result<u64> {
         Ok(self.conn().query_row(
@@ -274,6 +296,25 @@ impl Journal {
     }
 }
 
+/// Takes group and others' rights off a directory or file an older version made.
+fn owner_only(path: &Path, mode: u32) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let wrong = std::fs::metadata(path)
+            .map(|m| m.permissions().mode() & 0o077 != 0)
+            .unwrap_or(false);
+        if wrong {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(|e| {
+                crate::error::Error::Invalid(format!("cannot protect {}: {e}", path.display()))
+            })?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
+    Ok(())
+}
+
 /// A fresh idempotency key: 128 random bits in hex.
 fn new_key() -> String {
     let mut bytes = [0u8; 16];
@@ -286,4 +327,33 @@ fn new_key() -> String {
         bytes = nanos.to_le_bytes();
     }
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn the_database_and_its_directory_are_the_owners_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("desktop");
+        let journal = Journal::open(&dir).unwrap();
+        journal
+            .enqueue(1, &Request::Note("a note".into()), 1)
+            .unwrap();
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&dir.join("ringside-desktop.db")), 0o600);
+        drop(journal);
+
+        // One an older version left open to others is closed when the app opens it.
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let db = dir.join("ringside-desktop.db");
+        std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let journal = Journal::open(&dir).unwrap();
+        assert_eq!((mode(&dir), mode(&db)), (0o700, 0o600));
+        assert_eq!(journal.queued().unwrap(), 1);
+    }
 }

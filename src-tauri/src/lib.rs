@@ -64,6 +64,7 @@ where
             commands::show_card,
             commands::close_window,
             commands::card_shown,
+            commands::limits,
         ])
         .on_window_event(|window, event| {
             // Closing a window hides it; the app lives on in the tray until Quit.
@@ -83,9 +84,9 @@ pub fn on_ui_event<R: Runtime>(app: &AppHandle<R>, event: UiEvent) {
     let desk = app.state::<Arc<Desk>>();
     if let UiEvent::Call { card, notify, open } = &event {
         let call_id = card.call_id;
-        if *notify {
+        if let (true, Some(shown)) = (*notify, &card.card) {
             let handle = app.clone();
-            notify::show(&card.card, move || {
+            notify::show(shown, move || {
                 let _ = commands_show_card(&handle, call_id);
             });
         }

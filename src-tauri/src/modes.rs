@@ -53,6 +53,12 @@ pub struct LocalHub {
 }
 
 impl LocalHub {
+    /// Whether the demo's activity has played all it had to (a script, once); the tour and a
+    /// quiet demo never finish.
+    pub fn activity_finished(&self) -> bool {
+        self.player.as_ref().is_some_and(|p| p.is_finished())
+    }
+
     /// Stops the player, then the hub.
     pub async fn shutdown(mut self) {
         if let Some(p) = self.player.take() {

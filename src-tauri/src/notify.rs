@@ -1,51 +1,52 @@
 //! Desktop notifications (notify-rust, the freedesktop notification service): an incoming call
 //! with the caller's name, type and conversation owner. Clicking it focuses the card.
 
-use serde_json::Value;
+use ringside_core::aircall::Availability;
+use ringside_core::card::{Card, ContactStatus};
+use ringside_core::intercom::Role;
 
 /// The notification's title and body for a card.
-pub fn incoming_call(card: &Value) -> (String, String) {
-    let contact = &card["contact"];
-    let name = contact["name"].as_str().unwrap_or("Unknown caller");
-    let kind = match contact["type"].as_str() {
-        Some("user") => "User",
+pub fn incoming_call(card: &Card) -> (String, String) {
+    let contact = &card.contact;
+    let name = contact.name.as_str();
+    let kind = match contact.kind {
+        Some(Role::User) => "User",
         _ => "Lead",
     };
-    let who = match contact["status"].as_str() {
-        Some("new") => format!("{name} — Aircall new {}", kind.to_lowercase()),
-        Some("anonymous") => "Anonymous caller".to_owned(),
-        Some("ambiguous") => format!(
+    let who = match contact.status {
+        ContactStatus::New => format!("{name} — Aircall new {}", kind.to_lowercase()),
+        ContactStatus::Anonymous => "Anonymous caller".to_owned(),
+        ContactStatus::Ambiguous => format!(
             "{name} — {} contacts share this number",
-            contact["candidates"].as_array().map_or(0, Vec::len)
+            contact.candidates.len()
         ),
-        _ => format!("{name} ({kind})"),
+        ContactStatus::Existing => format!("{name} ({kind})"),
     };
-    let owner = &card["conversation"]["owner"];
-    let body = match owner["name"].as_str() {
-        Some(owner_name) => match owner["availability"].as_str() {
-            Some(a) => format!("Conversation owner: {owner_name} ({})", availability(a)),
-            None => format!("Conversation owner: {owner_name}"),
+    let owner = card.conversation.as_ref().and_then(|c| c.owner.as_ref());
+    let body = match owner {
+        Some(owner) => match owner.availability {
+            Some(a) => format!("Conversation owner: {} ({})", owner.name, availability(a)),
+            None => format!("Conversation owner: {}", owner.name),
         },
-        None if card["conversation"].is_null() => "No previous conversation".to_owned(),
+        None if card.conversation.is_none() => "No previous conversation".to_owned(),
         None => "The conversation is unassigned".to_owned(),
     };
     (format!("Incoming call: {who}"), body)
 }
 
 /// An Aircall availability in words.
-pub fn availability(a: &str) -> &'static str {
+pub fn availability(a: Availability) -> &'static str {
     match a {
-        "available" => "available",
-        "in_call" => "in a call",
-        "after_call_work" => "after-call work",
-        "do_not_disturb" => "do not disturb",
-        "offline" => "offline",
-        _ => "unknown",
+        Availability::Available => "available",
+        Availability::InCall => "in a call",
+        Availability::AfterCallWork => "after-call work",
+        Availability::DoNotDisturb => "do not disturb",
+        Availability::Offline => "offline",
     }
 }
 
 /// Shows the notification; `on_click` runs if the agent clicks it. Returns at once.
-pub fn show(card: &Value, on_click: impl FnOnce() + Send + 'static) {
+pub fn show(card: &Card, on_click: impl FnOnce() + Send + 'static) {
     let (summary, body) = incoming_call(card);
     std::thread::spawn(move || {
         let shown = notify_rust::Notification::new()
@@ -72,24 +73,48 @@ pub fn show(card: &Value, on_click: impl FnOnce() + Send + 'static) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use ringside_core::card::{CardContact, CardConversation, Owner};
+    use ringside_core::intercom::ConversationState;
+
+    fn card(status: ContactStatus, name: &str, conversation: Option<CardConversation>) -> Card {
+        Card {
+            call_id: Some(1),
+            phone: Some("+33650505050".into()),
+            contact: CardContact {
+                status,
+                id: None,
+                name: name.into(),
+                kind: Some(Role::Lead),
+                url: None,
+                candidates: Vec::new(),
+            },
+            conversation,
+            call_conversation: None,
+        }
+    }
 
     #[test]
     fn the_notification_names_the_caller_type_and_owner() {
-        let card = json!({
-            "contact": {"status": "existing", "name": "Jane Roe", "type": "lead", "candidates": []},
-            "conversation": {"owner": {"name": "Bob Martin", "availability": "in_call"}}
-        });
+        let owned = CardConversation {
+            id: "1".into(),
+            state: ConversationState::Open,
+            url: "https://app.intercom.com/c/1".into(),
+            owner: Some(Owner {
+                name: "Bob Martin".into(),
+                email: None,
+                availability: Some(Availability::InCall),
+            }),
+            tags: Vec::new(),
+        };
         assert_eq!(
-            incoming_call(&card),
+            incoming_call(&card(ContactStatus::Existing, "Jane Roe", Some(owned))),
             (
                 "Incoming call: Jane Roe (Lead)".to_owned(),
                 "Conversation owner: Bob Martin (in a call)".to_owned()
             )
         );
-        let new = json!({"contact": {"status": "new", "name": "+33650505050", "type": "lead"}, "conversation": null});
         assert_eq!(
-            incoming_call(&new),
+            incoming_call(&card(ContactStatus::New, "+33650505050", None)),
             (
                 "Incoming call: +33650505050 — Aircall new lead".to_owned(),
                 "No previous conversation".to_owned()

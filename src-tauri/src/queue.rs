@@ -1,8 +1,10 @@
 //! Sends the journal's queued actions to the hub, oldest first, each once.
 //!
 //! An action that reached the hub is marked sent; one the hub refused for good is kept as
-//! failed with the hub's reason; when the hub cannot be reached the flush stops and everything
-//! from there on waits for the next one (after a reconnection, or the agent's next action).
+//! failed with the hub's reason; when the hub cannot be reached, or refuses the agent's token
+//! (401 or 403: the token was rotated, revoked or mistyped), the flush stops and everything from
+//! there on waits for the next one (after a reconnection, a fixed token, or the agent's next
+//! action).
 
 use std::future::Future;
 
@@ -31,8 +33,10 @@ where
         let result = send(action).await;
         match &result {
             Ok(()) => journal.mark_sent(id, now)?,
-            Err(HubError::Refused { message, .. }) => journal.mark_failed(id, message)?,
-            Err(HubError::Unreachable(_)) => {
+            Err(HubError::Refused { message, .. } | HubError::Unreadable(message)) => {
+                journal.mark_failed(id, message)?
+            }
+            Err(HubError::Unreachable(_) | HubError::Unauthorized { .. }) => {
                 out.push(Sent { id, result });
                 break;
             }
@@ -133,6 +137,40 @@ mod tests {
         );
         assert_eq!(journal.queued().unwrap(), 0);
         assert!(journal.pending().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_refused_token_keeps_every_action_waiting_until_it_is_fixed() {
+        let journal = Journal::open_in_memory().unwrap();
+        journal.enqueue(1, &Request::Note("n".into()), 1).unwrap();
+        journal
+            .enqueue(1, &Request::AddTag("VIP".into()), 1)
+            .unwrap();
+        for status in [401, 403] {
+            let tried = Arc::new(Mutex::new(0));
+            let count = tried.clone();
+            let sent = flush(&journal, 2, move |_| {
+                *count.lock().unwrap() += 1;
+                std::future::ready(Err(HubError::Unauthorized {
+                    status,
+                    message: "unknown token".into(),
+                }))
+            })
+            .await
+            .unwrap();
+            assert_eq!(*tried.lock().unwrap(), 1, "the rest wait behind the first");
+            assert!(matches!(sent[0].result, Err(HubError::Unauthorized { .. })));
+            assert_eq!(journal.queued().unwrap(), 2, "nothing failed for good");
+        }
+        // The token is fixed: both go, in order.
+        let log = Log::default();
+        flush(&journal, 3, hub(&log, true)).await.unwrap();
+        let requests: Vec<Request> = log.lock().unwrap().iter().map(|(_, r)| r.clone()).collect();
+        assert_eq!(
+            requests,
+            vec![Request::Note("n".into()), Request::AddTag("VIP".into())]
+        );
+        assert_eq!(journal.queued().unwrap(), 0);
     }
 
     #[tokio::test]

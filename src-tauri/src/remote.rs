@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use ringside_core::card::Card;
 use ringside_core::Secret;
 use serde_json::{json, Value};
 use url::Url;
@@ -15,7 +16,20 @@ pub enum HubError {
     /// Nothing answered, it timed out, or the hub is temporarily unable (5xx): try again later.
     #[error("{0}")]
     Unreachable(String),
-    /// The hub answered no for good (4xx) with its code and message.
+    /// The hub does not take the agent's token (401) or no longer lets it act (403): a rotated,
+    /// revoked or mistyped token. Nothing is wrong with the request itself; it can go once the
+    /// token is fixed.
+    #[error("the hub refused the agent token: {message}")]
+    Unauthorized {
+        /// HTTP status.
+        status: u16,
+        /// The hub's message.
+        message: String,
+    },
+    /// The hub answered, in a shape this app cannot read (another version): the reason.
+    #[error("the hub's answer cannot be read: {0}")]
+    Unreadable(String),
+    /// The hub answered no for good (another 4xx) with its code and message.
     #[error("{message}")]
     Refused {
         /// HTTP status.
@@ -32,8 +46,52 @@ impl From<HubError> for crate::error::Error {
         match e {
             HubError::Unreachable(why) => crate::error::Error::Offline(why),
             HubError::Refused { code, message, .. } => crate::error::Error::Hub { code, message },
+            e @ HubError::Unreadable(_) => crate::error::Error::Invalid(e.to_string()),
+            e @ HubError::Unauthorized { .. } => crate::error::Error::Hub {
+                code: "unauthorized".into(),
+                message: e.to_string(),
+            },
         }
     }
+}
+
+/// The header a hub sends on every `/api/v1/…` answer with an opaque id of its instance (its
+/// database): a different id at the same address is another hub, whose event ids mean nothing
+/// to this one's.
+pub const INSTANCE_HEADER: &str = "x-ringside-instance";
+
+/// The hub's instance id in an answer's headers, if the hub sends one (older hubs do not).
+pub fn instance_of(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    headers
+        .get(INSTANCE_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
+/// A hub's address, checked: `https://` anywhere, plain `http://` only on this machine
+/// (127.0.0.0/8, `::1`, `localhost`), where nothing on the network can read the agent's token.
+pub fn hub_url(base: &str) -> crate::error::Result<Url> {
+    let url = Url::parse(base.trim())
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+        .ok_or_else(|| {
+            crate::error::Error::Invalid(format!("`{base}` is not an http(s) address"))
+        })?;
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    if url.scheme() == "http" && !loopback {
+        return Err(crate::error::Error::Invalid(format!(
+            "`{}` is plain http on the network, where anyone on the way could read the agent token; use https:// (plain http is only for a hub on this machine)",
+            base.trim()
+        )));
+    }
+    Ok(url)
 }
 
 /// One hub, one agent.
@@ -56,12 +114,7 @@ impl std::fmt::Debug for HubClient {
 impl HubClient {
     /// A client for the hub at `base` (e.g. `https://ringside.example.com`).
     pub fn new(base: &str, token: Secret) -> crate::error::Result<HubClient> {
-        let base = Url::parse(base.trim())
-            .ok()
-            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-            .ok_or_else(|| {
-                crate::error::Error::Invalid(format!("`{base}` is not an http(s) address"))
-            })?;
+        let base = hub_url(base)?;
         let build = |timeout: Option<Duration>| {
             let b = reqwest::Client::builder().connect_timeout(Duration::from_secs(5));
             match timeout {
@@ -98,8 +151,12 @@ impl HubClient {
     }
 
     /// The insight card of a call.
-    pub async fn card(&self, call_id: u64) -> Result<Value, HubError> {
-        self.get(&format!("/api/v1/calls/{call_id}/card")).await
+    pub async fn card(&self, call_id: u64) -> Result<Card, HubError> {
+        let body = self.get(&format!("/api/v1/calls/{call_id}/card")).await?;
+        serde_json::from_value(body).map_err(|e| {
+            tracing::warn!(call_id, error = %e, "the hub's card does not decode");
+            HubError::Unreadable(format!("the card of call {call_id}: {e}"))
+        })
     }
 
     /// Sends one queued action with its idempotency key.
@@ -133,6 +190,23 @@ impl HubClient {
             .send()
             .await;
         read(response).await.map(drop)
+    }
+
+    /// The hub's instance id (see [`INSTANCE_HEADER`]), read off a light request; `None` from a
+    /// hub that does not send one.
+    pub async fn instance(&self) -> Result<Option<String>, HubError> {
+        let response = self
+            .http
+            .get(self.url("/api/v1/calls?limit=1"))
+            .bearer_auth(self.token.expose())
+            .send()
+            .await
+            .map_err(unreachable)?;
+        if response.status().is_success() {
+            Ok(instance_of(response.headers()))
+        } else {
+            Err(refusal(response).await)
+        }
     }
 
     /// Opens the event stream after `last_event_id`.
@@ -187,11 +261,47 @@ async fn refusal(response: reqwest::Response) -> HubError {
         .unwrap_or_else(|| format!("HTTP {status}"));
     if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
         HubError::Unreachable(message)
+    } else if matches!(status.as_u16(), 401 | 403) {
+        HubError::Unauthorized {
+            status: status.as_u16(),
+            message,
+        }
     } else {
         HubError::Refused {
             status: status.as_u16(),
             code,
             message,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_is_refused_off_this_machine_and_https_goes_anywhere() {
+        for ok in [
+            "https://ringside.example.com",
+            "https://10.0.0.5:8443",
+            "http://127.0.0.1:9",
+            "http://127.8.0.1",
+            "http://[::1]:8080",
+            "http://localhost:3000",
+            "http://LocalHost",
+        ] {
+            assert!(hub_url(ok).is_ok(), "{ok} is refused");
+        }
+        for refused in [
+            "http://ringside.example.com",
+            "http://192.168.1.10:8080",
+            "http://[2001:db8::1]",
+            "http://localhost.example.com",
+            "http://0.0.0.0:8080",
+        ] {
+            let e = hub_url(refused).unwrap_err().to_string();
+            assert!(e.contains("use https://"), "{refused}: {e}");
+        }
+        assert!(HubClient::new("http://10.1.2.3", Secret::new("t")).is_err());
     }
 }

@@ -83,7 +83,7 @@ impl Badge {
         match status.connection {
             Connection::Connected => Badge::Connected,
             Connection::Connecting | Connection::Reconnecting { .. } => Badge::Connecting,
-            Connection::Offline { .. } => Badge::Offline,
+            Connection::Offline { .. } | Connection::Unauthorized { .. } => Badge::Offline,
         }
     }
 
@@ -134,10 +134,17 @@ pub fn status_line(status: &Status) -> String {
         Connection::Connecting => "Connecting…".to_owned(),
         Connection::Reconnecting { attempt, .. } => format!("Reconnecting (attempt {attempt})…"),
         Connection::Offline { .. } => "Offline".to_owned(),
+        Connection::Unauthorized { .. } => "The hub refuses the agent token".to_owned(),
     };
     let mut line = format!("{state} — {}", status.mode);
-    if status.queued > 0 {
-        line.push_str(&format!(", {} queued", status.queued));
+    match &status.connection {
+        Connection::Unauthorized { .. } if status.queued > 0 => line.push_str(&format!(
+            ", {} kept until the token is fixed in Settings",
+            status.queued
+        )),
+        Connection::Unauthorized { .. } => line.push_str(", fix the token in Settings"),
+        _ if status.queued > 0 => line.push_str(&format!(", {} queued", status.queued)),
+        _ => {}
     }
     if status.paused {
         line.push_str(", notifications paused");
@@ -147,9 +154,12 @@ pub fn status_line(status: &Status) -> String {
 
 /// A recent call in words.
 pub fn recent_line(card: &StoredCard) -> String {
-    let name = card.card["contact"]["name"]
-        .as_str()
-        .or_else(|| card.card["phone"].as_str())
+    let name = card
+        .card
+        .as_ref()
+        .map(|c| c.contact.name.as_str())
+        .filter(|n| !n.is_empty())
+        .or_else(|| card.card.as_ref().and_then(|c| c.phone.as_deref()))
         .unwrap_or("Unknown caller");
     format!("{name} — {}", card.state)
 }
@@ -336,5 +346,17 @@ mod tests {
             status_line(&status),
             "Reconnecting (attempt 2)… — connected, 3 queued, notifications paused"
         );
+        let refused = Status {
+            connection: Connection::Unauthorized {
+                reason: "the hub refused the agent token: unknown token".into(),
+            },
+            paused: false,
+            ..status
+        };
+        assert_eq!(
+            status_line(&refused),
+            "The hub refuses the agent token — connected, 3 kept until the token is fixed in Settings"
+        );
+        assert_eq!(Badge::of(&refused), Badge::Offline);
     }
 }

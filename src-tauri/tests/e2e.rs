@@ -53,7 +53,9 @@ async fn conversations_of(intercom: &str, contact: &str) -> Vec<Value> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_demo_card_shows_the_caller_and_sends_tags_and_notes_to_intercom() {
-    if !support::in_test_environment() {
+    if !support::in_test_environment(
+        "the_demo_card_shows_the_caller_and_sends_tags_and_notes_to_intercom",
+    ) {
         return;
     }
     let driver = Driver::start().await;

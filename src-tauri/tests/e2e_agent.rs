@@ -170,7 +170,9 @@ fn configure_agent(company: &Company) -> tempfile::TempDir {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_connected_agent_picks_the_contact_and_a_note_survives_a_killed_app() {
-    if !support::in_test_environment() {
+    if !support::in_test_environment(
+        "a_connected_agent_picks_the_contact_and_a_note_survives_a_killed_app",
+    ) {
         return;
     }
     let _entry = KEYRING_ENTRY.lock().await;
@@ -196,10 +198,28 @@ async fn a_connected_agent_picks_the_contact_and_a_note_survives_a_killed_app() 
     session
         .until_count("#picker option", 3, Duration::from_secs(20))
         .await;
-    while playback.step().await.unwrap().is_some() {}
     session
-        .click(&format!("#picker option[value='{PAUL}']"))
+        .choose("#picker", PAUL, Duration::from_secs(10))
         .await;
+    // The call ends: the card is drawn again for the ended call, and the agent's choice stays.
+    while playback.step().await.unwrap().is_some() {}
+    let start = Instant::now();
+    while !session
+        .text("#timer")
+        .await
+        .is_some_and(|t| t.starts_with("Ended"))
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the call never ended on the card"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(
+        session.property("#picker", "value").await,
+        Some(serde_json::json!(PAUL)),
+        "the choice survived the card's re-render"
+    );
     session.click("section.picker button").await;
     session
         .until_text(
@@ -257,6 +277,16 @@ async fn a_connected_agent_picks_the_contact_and_a_note_survives_a_killed_app() 
         "the note reached Intercom exactly once"
     );
     again.end().await;
+    // The session's end closes the app; on a busy machine that can take a while, and an app
+    // left running would outlive the test (and hold the keyring entry): wait, then make sure.
+    let app = env!("CARGO_BIN_EXE_ringside");
+    let start = Instant::now();
+    while !apps_on(app, data.path()).is_empty() && start.elapsed() < Duration::from_secs(10) {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    for (pid, _) in apps_on(app, data.path()) {
+        let _ = Command::new("kill").arg(pid.to_string()).status();
+    }
     company.stop_hub().await;
 }
 
@@ -281,7 +311,9 @@ fn apps_on(application: &str, data_dir: &std::path::Path) -> Vec<(u32, String)> 
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_first_run_offers_a_hub_standalone_or_the_demo_and_checks_in_words() {
-    if !support::in_test_environment() {
+    if !support::in_test_environment(
+        "the_first_run_offers_a_hub_standalone_or_the_demo_and_checks_in_words",
+    ) {
         return;
     }
     let _entry = KEYRING_ENTRY.lock().await;

@@ -166,7 +166,7 @@ impl TestApp {
             .rev()
             .find_map(|e| match e {
                 UiEvent::Call { card, notify, open }
-                    if card.call_id == call_id && !card.card.is_null() =>
+                    if card.call_id == call_id && card.card.is_some() =>
                 {
                     Some((serde_json::to_value(card).unwrap(), *notify, *open))
                 }
@@ -373,14 +373,16 @@ fn a_hostile_name_comes_through_as_plain_data() {
         card["card"]["contact"]["name"],
         "<img src=x onerror=alert(1)>"
     );
-    // The UI renders it with textContent only: no module of ui/ parses HTML.
-    for file in ["card.js", "main.js", "dom.js", "api.js"] {
-        let source = std::fs::read_to_string(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../ui/js")
-                .join(file),
-        )
-        .unwrap();
+    // The UI renders it with textContent only: no file of ui/, whatever its name, parses HTML.
+    let ui = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui");
+    let files = walk(&ui);
+    assert!(
+        files.iter().any(|f| f.ends_with("js/card.js")),
+        "ui/ was read: {files:?}"
+    );
+    for file in files {
+        let source = String::from_utf8_lossy(&std::fs::read(&file).unwrap()).into_owned();
+        let file = file.strip_prefix(&ui).unwrap().display().to_string();
         for forbidden in [
             "innerHTML",
             "outerHTML",
@@ -388,7 +390,7 @@ fn a_hostile_name_comes_through_as_plain_data() {
             "document.write",
             "DOMParser",
         ] {
-            assert!(!source.contains(forbidden), "ui/js/{file} uses {forbidden}");
+            assert!(!source.contains(forbidden), "ui/{file} uses {forbidden}");
         }
     }
 }
@@ -406,7 +408,8 @@ fn the_demo_tour_shows_every_kind_of_caller_and_logs_its_sms() {
             .iter()
             .filter_map(|e| match e {
                 UiEvent::Call { card, .. } => {
-                    let contact = &card.card["contact"];
+                    let card = serde_json::to_value(&card.card).unwrap();
+                    let contact = &card["contact"];
                     Some(format!(
                         "{} {}",
                         contact["status"].as_str().unwrap_or("-"),
@@ -445,8 +448,27 @@ fn a_demo_script_is_played_once_then_the_demo_is_idle() {
     t.until("the missed call logged", |t| {
         calls(t).iter().any(|i| i["status"] == "logged")
     });
-    // The tour would have rung again by now.
-    std::thread::sleep(Duration::from_millis(600));
+    // The script is over (the tour would go on for ever), and the hub has nothing left to do:
+    // no other call came.
+    t.until("the demo to finish its script", |t| {
+        block(t.desk.demo_finished())
+    });
+    let hub = t.invoke_ok(&t.main, "status", json!({}))["hub"]
+        .as_str()
+        .unwrap()
+        .trim_end_matches('/')
+        .to_owned();
+    t.until("the hub's inbox and outbox to drain", |_| {
+        let health: Value = block(async {
+            reqwest::get(format!("{hub}/healthz"))
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap()
+        });
+        health["inbox_depth"] == 0 && health["outbox_depth"] == 0
+    });
     assert_eq!(calls(&t).len(), 1);
 }
 
@@ -491,7 +513,13 @@ fn errors_cross_as_code_and_message() {
 
 #[test]
 fn each_window_may_call_only_its_own_commands() {
-    let (t, _stage) = demo();
+    let (t, stage) = demo();
+    // A call the hub knows, so that only the capability can refuse the main window's note.
+    let player = stage.player(Pace::Instant);
+    let scenario = Scenario::inbound_answered(JANE_PHONE, SUPPORT_FR, ALICE_AIRCALL);
+    let mut playback = player.playback(stage.sandbox(), &scenario);
+    let call = block(through(&mut playback, "call.created"));
+    t.until("the card", |t| t.call_event(call).is_some());
     // The card window cannot touch settings or secrets…
     assert!(t
         .invoke(
@@ -503,10 +531,25 @@ fn each_window_may_call_only_its_own_commands() {
     assert!(t.invoke(&t.card, "settings", json!({})).is_err());
     assert!(t.invoke(&t.card, "hub_settings", json!({})).is_err());
     assert_eq!(t.vault.get(SecretName::AgentToken).unwrap(), None);
-    // …and the main window cannot tag or annotate calls.
-    assert!(t
-        .invoke(&t.main, "add_note", json!({"callId": 1, "body": "x"}))
-        .is_err());
+    // …and the main window cannot tag or annotate calls: Tauri refuses, nothing is queued.
+    for (command, args) in [
+        ("add_note", json!({"callId": call, "body": "x"})),
+        ("add_tag", json!({"callId": call, "name": "VIP"})),
+    ] {
+        let refused = t.invoke(&t.main, command, args).unwrap_err();
+        let words = refused.as_str().unwrap_or_default();
+        assert!(
+            words.contains("not allowed") && words.contains(command),
+            "{command}: {refused}"
+        );
+    }
+    assert_eq!(t.desk.journal().actions_total().unwrap(), 0);
+    // The card window may: the same note is accepted there.
+    assert_eq!(
+        t.invoke_ok(&t.card, "add_note", json!({"callId": call, "body": "x"})),
+        "sent"
+    );
+    assert_eq!(t.desk.journal().actions_total().unwrap(), 1);
     assert!(t.invoke(&t.main, "close_window", json!({})).is_err());
     // Each may call its own.
     t.invoke_ok(&t.card, "close_window", json!({}));
@@ -1075,4 +1118,262 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         }
     }
     files
+}
+
+/// The token Aircall's webhooks carry to the hubs these tests start.
+const WEBHOOK_TOKEN: &str = "ipc-webhook-token";
+
+/// A company's hub on the sandbox with this store and these settings, on a free port of
+/// loopback.
+fn hub_on(
+    sandbox: &Sandbox,
+    store: ringside_core::store::Store,
+    settings: ringside_core::rules::Settings,
+) -> ringside_core::hub::Hub {
+    let creds = sandbox.credentials();
+    let mut intercom = ringside_core::intercom::IntercomConfig::new(
+        Secret::new(creds.intercom_token),
+        Default::default(),
+    );
+    intercom.base_url = sandbox.intercom_url().parse().unwrap();
+    block(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        ringside_core::hub::Hub::start(
+            ringside_core::hub::HubConfig {
+                store,
+                intercom: ringside_core::intercom::IntercomClient::new(intercom).unwrap(),
+                aircall: None,
+                webhook_token: Some(Secret::new(WEBHOOK_TOKEN)),
+                settings,
+                default_region: ringside_core::phone::Region::parse("FR").unwrap(),
+                clock: ringside_core::card::system_clock(),
+                tls: None,
+                sync: None,
+            },
+            listener,
+        )
+        .await
+        .unwrap()
+    })
+}
+
+/// An app in connected mode on `hub_url`, with this agent token in its keyring.
+fn connected_to(hub_url: &str, token: &str) -> TestApp {
+    let t = app_with(|journal, vault, dir, sink| {
+        Settings {
+            mode: ModeKind::Connected,
+            hub_url: hub_url.to_owned(),
+            ..Settings::default()
+        }
+        .save(&journal)
+        .unwrap();
+        vault
+            .set(SecretName::AgentToken, &Secret::new(token))
+            .unwrap();
+        Desk::new(journal, vault, dir, None, sink)
+    });
+    let _ = block(t.desk.connect());
+    t
+}
+
+/// How many parts of Jane's Intercom conversations hold `text`.
+fn janes_mentions(sandbox: &Sandbox, text: &str) -> usize {
+    sandbox
+        .intercom()
+        .conversations_of(JANE)
+        .iter()
+        .map(|c| {
+            usize::from(c.source.body.contains(text))
+                + c.parts
+                    .iter()
+                    .filter(|p| p.body.as_deref().is_some_and(|b| b.contains(text)))
+                    .count()
+        })
+        .sum()
+}
+
+#[test]
+fn a_refused_token_keeps_the_agents_note_until_the_token_is_fixed() {
+    let sandbox = block(Sandbox::start(ringside_sandbox::Seed::demo())).unwrap();
+    let store = ringside_core::store::Store::open_in_memory().unwrap();
+    let token = store.add_agent("alice.durand@acme.io", 0).unwrap();
+    let hub = hub_on(&sandbox, store, Default::default());
+    let hub_url = format!("http://{}", hub.local_addr());
+    // Jane's call, which the hub knows and logs.
+    let player = ringside_sandbox::scenario::Player::new(
+        format!("{hub_url}/webhooks/aircall"),
+        WEBHOOK_TOKEN,
+    )
+    .with_pace(Pace::Instant);
+    let scenario = Scenario::inbound_answered(JANE_PHONE, SUPPORT_FR, ALICE_AIRCALL);
+    let mut playback = player.playback(&sandbox, &scenario);
+    while block(playback.step()).unwrap().is_some() {}
+    let call = playback.call("call").unwrap();
+
+    // The agent's token was mistyped (or rotated by the admin): the note waits, and says why.
+    let t = connected_to(&hub_url, "a-mistyped-token");
+    let note = "Refund promised by Friday";
+    let delivery = t.invoke_ok(&t.card, "add_note", json!({"callId": call, "body": note}));
+    assert_eq!(delivery, "waiting_for_token");
+    let status = t.invoke_ok(&t.card, "status", json!({}));
+    assert_eq!(status["connection"]["state"], "unauthorized", "{status}");
+    assert_eq!(status["queued"], 1, "{status}");
+    // A second try while the token is still wrong keeps it too.
+    let again = t.invoke_ok(
+        &t.card,
+        "add_tag",
+        json!({"callId": call, "name": "Refund"}),
+    );
+    assert_eq!(again, "waiting_for_token");
+    assert_eq!(t.desk.journal().pending().unwrap().len(), 2);
+    assert_eq!(janes_mentions(&sandbox, note), 0);
+
+    // The right token is saved: both go, once.
+    t.invoke_ok(
+        &t.main,
+        "save_secret",
+        json!({"name": "agent_token", "value": token.expose()}),
+    );
+    t.until("the note in Intercom", |_| {
+        janes_mentions(&sandbox, note) > 0
+    });
+    t.until("nothing left queued", |t| {
+        t.invoke_ok(&t.card, "status", json!({}))["queued"] == 0
+    });
+    assert_eq!(janes_mentions(&sandbox, note), 1);
+    let card = t.invoke_ok(&t.card, "card", json!({"callId": call}));
+    assert_eq!(card["notes"][0]["state"], "sent", "{card}");
+    block(t.desk.disconnect());
+    block(hub.shutdown());
+}
+
+#[test]
+fn a_note_is_counted_in_characters_the_same_in_the_app_and_the_hub() {
+    let (t, stage) = demo();
+    let limits = t.invoke_ok(&t.card, "limits", json!({}));
+    assert_eq!(
+        limits,
+        json!({"note_max_chars": ringside_core::limits::NOTE_MAX_CHARS, "tag_max_chars": ringside_core::limits::TAG_MAX_CHARS})
+    );
+    let player = stage.player(Pace::Instant);
+    let scenario = Scenario::inbound_answered(JANE_PHONE, SUPPORT_FR, ALICE_AIRCALL);
+    let mut playback = player.playback(stage.sandbox(), &scenario);
+    let call = block(through(&mut playback, "call.created"));
+    while block(playback.step()).unwrap().is_some() {}
+
+    // 7,000 Japanese characters are 21,000 bytes: within the limit for the app and the hub.
+    let japanese = "お客様に折り返し電話".repeat(700);
+    assert_eq!(japanese.chars().count(), 7_000);
+    let delivery = t.invoke_ok(
+        &t.card,
+        "add_note",
+        json!({"callId": call, "body": japanese}),
+    );
+    assert_eq!(delivery, "sent");
+    t.until("the Japanese note in Intercom", |_| {
+        janes_mentions(stage.sandbox(), &japanese) == 1
+    });
+
+    // One character too many is refused by the app before it is queued, with the reason.
+    let before = t.desk.journal().actions_total().unwrap();
+    let too_long = "あ".repeat(ringside_core::limits::NOTE_MAX_CHARS + 1);
+    let refused = t
+        .invoke(
+            &t.card,
+            "add_note",
+            json!({"callId": call, "body": too_long}),
+        )
+        .unwrap_err();
+    assert_eq!(
+        refused,
+        json!({"code": "invalid", "message": "the note is longer than 20000 characters"})
+    );
+    assert_eq!(t.desk.journal().actions_total().unwrap(), before);
+}
+
+#[test]
+fn a_plain_http_hub_off_this_machine_is_refused_in_words() {
+    let t = connected_to("http://10.20.30.40:8080", "agent-token");
+    let checks = t.invoke_ok(&t.main, "check_setup", json!({}));
+    let hub = checks
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["subject"] == "Hub")
+        .unwrap_or_else(|| panic!("no hub check: {checks}"));
+    assert_eq!(hub["ok"], false, "{hub}");
+    let words = hub["words"].as_str().unwrap();
+    assert!(
+        words.contains("plain http") && words.contains("use https://"),
+        "{words}"
+    );
+    // Nothing was sent there: the app is offline and says why.
+    let status = t.invoke_ok(&t.main, "status", json!({}));
+    assert_eq!(status["connection"]["state"], "offline", "{status}");
+    assert!(
+        status["connection"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("use https://"),
+        "{status}"
+    );
+}
+
+#[test]
+fn a_note_on_a_call_the_hub_does_not_log_is_shown_as_not_in_intercom() {
+    let sandbox = block(Sandbox::start(ringside_sandbox::Seed::demo())).unwrap();
+    let store = ringside_core::store::Store::open_in_memory().unwrap();
+    let token = store.add_agent("alice.durand@acme.io", 0).unwrap();
+    let settings = ringside_core::rules::Settings {
+        log_answered_calls: false,
+        ..Default::default()
+    };
+    let hub = hub_on(&sandbox, store, settings);
+    let hub_url = format!("http://{}", hub.local_addr());
+    let t = connected_to(&hub_url, token.expose());
+    t.until("the stream to connect", |t| {
+        t.invoke_ok(&t.card, "status", json!({}))["connection"]["state"] == "connected"
+    });
+    let player = ringside_sandbox::scenario::Player::new(
+        format!("{hub_url}/webhooks/aircall"),
+        WEBHOOK_TOKEN,
+    )
+    .with_pace(Pace::Instant);
+    let scenario = Scenario::inbound_answered(JANE_PHONE, SUPPORT_FR, ALICE_AIRCALL);
+    let mut playback = player.playback(&sandbox, &scenario);
+    let call = block(through(&mut playback, "call.created"));
+
+    // While it rings, the hub takes the note…
+    let note = "Asked about the invoice";
+    let delivery = t.invoke_ok(&t.card, "add_note", json!({"callId": call, "body": note}));
+    assert_eq!(delivery, "sent");
+    // …then the call ends, and the hub's settings leave answered calls out of Intercom.
+    while block(playback.step()).unwrap().is_some() {}
+    t.until("the note shown as not in Intercom", |t| {
+        let card = t.invoke_ok(&t.card, "card", json!({"callId": call}));
+        card["notes"][0]["state"] == "failed"
+    });
+    let card = t.invoke_ok(&t.card, "card", json!({"callId": call}));
+    assert_eq!(
+        card["notes"][0]["reason"],
+        "not in Intercom: the call is not logged (logging answered calls is turned off)",
+        "{card}"
+    );
+    let history = t.invoke_ok(&t.main, "history", json!({}));
+    let id = call.to_string();
+    let item = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == id.as_str())
+        .unwrap_or_else(|| panic!("the call is not in the history: {history}"))
+        .clone();
+    assert_eq!(
+        (item["status"].as_str(), item["held_back"].as_u64()),
+        (Some("off"), Some(1)),
+        "{item}"
+    );
+    assert_eq!(janes_mentions(&sandbox, note), 0);
+    block(t.desk.disconnect());
+    block(hub.shutdown());
 }

@@ -1,14 +1,24 @@
 //! The OS keyring through the Secret Service: secrets round-trip there, and with no service to
 //! answer the app says so clearly instead of falling back to a file.
 
+#[path = "support/environment.rs"]
+mod environment;
+
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::path::PathBuf;
+
 use ringside_core::Secret;
 use ringside_lib::vault::{Keyring, SecretName, Vault};
 
 #[test]
 fn secrets_round_trip_in_the_keyring() {
     // `cargo xtask test` runs every test with a session bus and an unlocked GNOME Keyring.
-    if std::env::var_os("RINGSIDE_DESKTOP_TEST_ENV").is_none() {
-        eprintln!("no test environment (run `cargo xtask test`): the keyring is not exercised");
+    use environment::Need;
+    if !environment::require(
+        "secrets_round_trip_in_the_keyring",
+        &[Need::TestEnvironment, Need::SessionBus, Need::Keyring],
+    ) {
         return;
     }
     let keyring = Keyring;
@@ -76,4 +86,63 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         }
     }
     out
+}
+
+/// An environment made of these variables and programs.
+struct Fake {
+    vars: HashMap<&'static str, &'static str>,
+    programs: Vec<&'static str>,
+}
+
+impl environment::Lookup for Fake {
+    fn var(&self, name: &str) -> Option<OsString> {
+        self.vars.get(name).map(OsString::from)
+    }
+    fn program(&self, name: &str) -> Option<PathBuf> {
+        self.programs
+            .contains(&name)
+            .then(|| PathBuf::from("/usr/bin").join(name))
+    }
+}
+
+#[test]
+fn a_missing_environment_fails_under_ci_and_names_what_is_missing() {
+    use environment::{strict, verdict, Need};
+    let full = Fake {
+        vars: HashMap::from([
+            ("RINGSIDE_DESKTOP_TEST_ENV", "1"),
+            ("DISPLAY", ":99"),
+            ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/tmp/bus"),
+            ("GNOME_KEYRING_CONTROL", "/tmp/keyring"),
+        ]),
+        programs: vec!["tauri-driver", "WebKitWebDriver"],
+    };
+    assert_eq!(verdict("t", environment::WEBDRIVER, &full), Ok(()));
+    assert!(strict(&full), "inside `cargo xtask test` a gap fails");
+
+    // GNOME Keyring was never installed: the test fails, saying so.
+    let mut no_keyring = Fake {
+        vars: full.vars.clone(),
+        programs: full.programs.clone(),
+    };
+    no_keyring.vars.remove("GNOME_KEYRING_CONTROL");
+    let why = verdict("t", environment::WEBDRIVER, &no_keyring).unwrap_err();
+    assert!(why.contains("gnome-keyring"), "{why}");
+    let no_driver = Fake {
+        vars: full.vars.clone(),
+        programs: vec!["tauri-driver"],
+    };
+    let why = verdict("t", environment::WEBDRIVER, &no_driver).unwrap_err();
+    assert!(why.contains("webkit2gtk-driver"), "{why}");
+
+    // A plain `cargo test` skips; CI=true fails; CI=false is not CI.
+    let bare = |ci: Option<&'static str>| Fake {
+        vars: ci.map(|v| ("CI", v)).into_iter().collect(),
+        programs: Vec::new(),
+    };
+    assert!(!strict(&bare(None)));
+    assert!(strict(&bare(Some("true"))));
+    assert!(!strict(&bare(Some("false"))));
+    let why = verdict("t", &[Need::TestEnvironment], &bare(Some("true"))).unwrap_err();
+    assert!(why.contains("RINGSIDE_DESKTOP_TEST_ENV"), "{why}");
 }

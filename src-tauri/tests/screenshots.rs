@@ -112,7 +112,7 @@ fn file_for(card: &Value) -> &'static str {
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "writes the README's screenshots: run by `cargo xtask screenshots`"]
 async fn screenshots_of_each_card_and_the_main_window() {
-    if !support::in_test_environment() {
+    if !support::in_test_environment("screenshots_of_each_card_and_the_main_window") {
         return;
     }
     let out = std::env::var_os("RINGSIDE_SCREENSHOTS_DIR")

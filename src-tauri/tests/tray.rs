@@ -7,6 +7,9 @@
 //! - the call notification is activated through the notification daemon (`dunstctl action`),
 //!   and the card window comes back on screen (`xdotool` looks at the X server).
 
+#[path = "support/environment.rs"]
+mod environment;
+
 use std::process::{Child, Command};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -279,13 +282,19 @@ fn notifications_shown(log: &std::path::Path) -> usize {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_tray_shows_the_state_and_recent_calls_and_the_notification_brings_the_card_back() {
-    let (Some(_), Some(log)) = (
-        std::env::var_os("RINGSIDE_DESKTOP_TEST_ENV"),
-        std::env::var_os("RINGSIDE_NOTIFICATIONS_LOG"),
-    ) else {
-        eprintln!("no test environment (run `cargo xtask test`): no panel, no notifications");
+    use environment::Need;
+    if !environment::require(
+        "the_tray_shows_the_state_and_recent_calls_and_the_notification_brings_the_card_back",
+        &[
+            Need::TestEnvironment,
+            Need::Display,
+            Need::SessionBus,
+            Need::Notifications,
+        ],
+    ) {
         return;
-    };
+    }
+    let log = std::env::var_os("RINGSIDE_NOTIFICATIONS_LOG").expect("checked above");
     let log = std::path::PathBuf::from(log);
     let watcher = Watcher::default();
     let bus = zbus::connection::Builder::session()

@@ -21,6 +21,8 @@ export const tags = () => invoke("tags");
 export const addTag = (callId, name) => invoke("add_tag", { callId, name });
 export const removeTag = (callId, name) => invoke("remove_tag", { callId, name });
 export const addNote = (callId, body) => invoke("add_note", { callId, body });
+// {note_max_chars, tag_max_chars}: the app's and the hub's limits, in characters.
+export const limits = () => invoke("limits");
 export const chooseContact = (callId, contactId) => invoke("choose_contact", { callId, contactId });
 export const settings = () => invoke("settings");
 export const saveSettings = (value) => invoke("save_settings", { settings: value });

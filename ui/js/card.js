@@ -2,13 +2,17 @@
 // call's state and timer, tags, a note, and the contact picker for a shared number.
 
 import * as api from "./api.js";
-import { el, replace, AVAILABILITY, connectionWords, errorText, duration } from "./dom.js";
+import { el, replace, AVAILABILITY, connectionWords, deliveryWords, errorText, duration } from "./dom.js";
 
 const root = document.getElementById("card");
 const statusLine = document.getElementById("status");
 const message = document.getElementById("message");
 let current = null; // the StoredCard shown
 let knownTags = [];
+// The app's limits, in characters (Unicode scalar values, `[...text].length`), as the app and
+// the hub count them; the app refuses a longer note or tag with the reason anyway.
+let limits = null;
+const length = (text) => [...text].length;
 let acknowledged = null; // the last call whose card was drawn and acknowledged
 // What the agent is typing, per call: a re-render (the call's state changes every few seconds)
 // must not lose it, nor the focus.
@@ -137,7 +141,7 @@ function pickerSection(c) {
       if (!select.value) return say("Choose a contact first.", "error");
       try {
         const delivery = await api.chooseContact(c.call_id, select.value);
-        say(delivery === "sent" ? "The call will be logged to this contact." : "Queued: sent when the hub is back.");
+        say(delivery === "sent" ? "The call will be logged to this contact." : deliveryWords(delivery), delivery === "waiting_for_token" ? "error" : "info");
       } catch (err) {
         say(errorText(err), "error");
       }
@@ -152,7 +156,8 @@ const CHIP_STATES = {
   adding: "on its way to Intercom",
   removing: "being removed in Intercom",
   sent: "sent to the hub",
-  queued: "kept here until the hub is back",
+  queued: "kept here until the hub is back (or the agent token is fixed)",
+  waiting: "accepted; it waits until the call is logged",
   failed: "refused",
 };
 
@@ -173,7 +178,7 @@ function tagSection(c) {
     ? "Tags of this call's conversation in Intercom."
     : "Tags go on this call's conversation once it is logged.";
   const trouble = logged.tags_error ? el("p", { class: "message error" }, `Intercom's tags could not be read: ${logged.tags_error}`) : null;
-  const input = el("input", { id: "tag-input", list: "tag-names", placeholder: "Add a tag (Alt+T)", autocomplete: "off", maxlength: 100 });
+  const input = el("input", { id: "tag-input", list: "tag-names", placeholder: "Add a tag (Alt+T)", autocomplete: "off" });
   input.value = draft(c.call_id).tag;
   input.addEventListener("input", () => (draft(c.call_id).tag = input.value));
   const list = el("datalist", { id: "tag-names" }, knownTags.map((t) => el("option", { value: t.name })));
@@ -182,6 +187,9 @@ function tagSection(c) {
     onsubmit: (e) => {
       e.preventDefault();
       const name = input.value.trim();
+      if (limits && length(name) > limits.tag_max_chars) {
+        return say(`A tag has at most ${limits.tag_max_chars} characters.`, "error");
+      }
       if (name) {
         draft(c.call_id).tag = "";
         act(() => api.addTag(c.call_id, name));
@@ -193,11 +201,22 @@ function tagSection(c) {
 
 function noteSection(c) {
   const notes = el("ul", { class: "notes" },
-    (c.notes || []).map((n) => el("li", { class: n.state, title: n.reason || n.state }, n.value, el("small", {}, ` (${n.state})`))),
+    (c.notes || []).map((n) => el("li", { class: n.state, title: n.reason || n.state }, n.value,
+      el("small", {}, n.reason && n.state !== "sent" ? ` (${n.state}: ${n.reason})` : ` (${n.state})`))),
   );
-  const box = el("textarea", { id: "note-input", rows: 3, placeholder: "A note for the conversation (Alt+N; Ctrl+Enter saves)", maxlength: 20000 });
+  const box = el("textarea", { id: "note-input", rows: 3, placeholder: "A note for the conversation (Alt+N; Ctrl+Enter saves)" });
   box.value = draft(c.call_id).note;
-  box.addEventListener("input", () => (draft(c.call_id).note = box.value));
+  const count = el("small", { id: "note-count", class: "hint" });
+  const counted = () => {
+    if (!limits) return;
+    const n = length(box.value.trim());
+    count.textContent = n > limits.note_max_chars ? `${n} / ${limits.note_max_chars} characters: too long` : "";
+  };
+  counted();
+  box.addEventListener("input", () => {
+    draft(c.call_id).note = box.value;
+    counted();
+  });
   box.addEventListener("keydown", (e) => {
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
       e.preventDefault();
@@ -209,19 +228,22 @@ function noteSection(c) {
     onsubmit: (e) => {
       e.preventDefault();
       const body = box.value.trim();
+      if (limits && length(body) > limits.note_max_chars) {
+        return say(`A note has at most ${limits.note_max_chars} characters; this one has ${length(body)}.`, "error");
+      }
       if (body) {
         draft(c.call_id).note = "";
         act(() => api.addNote(c.call_id, body));
       }
     },
-  }, box, el("button", { type: "submit" }, "Save note"));
+  }, box, count, el("button", { type: "submit" }, "Save note"));
   return el("section", { class: "notes" }, el("h2", {}, "Notes"), notes, form);
 }
 
 async function act(run) {
   try {
     const delivery = await run();
-    say(delivery === "sent" ? "Sent to the hub; it reaches Intercom in a moment." : "Queued: it is sent when the hub is back.");
+    say(deliveryWords(delivery), delivery === "waiting_for_token" ? "error" : "info");
   } catch (err) {
     say(errorText(err), "error");
   }
@@ -273,6 +295,7 @@ api.onStatus((s) => (statusLine.textContent = connectionWords(s)));
 
 (async () => {
   api.status().then((s) => (statusLine.textContent = connectionWords(s))).catch(() => {});
+  limits = await api.limits().catch(() => null);
   await loadTags();
   const fromHash = Number(location.hash.slice(1));
   if (fromHash) return show(fromHash);

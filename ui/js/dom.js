@@ -35,11 +35,22 @@ export function connectionWords(status) {
     connecting: "Connecting…",
     reconnecting: `Reconnecting (attempt ${c.attempt})…`,
     offline: "Offline",
+    unauthorized: "The hub refuses the agent token: fix it in Settings",
   }[c.state] || c.state;
   const parts = [words, status.mode];
-  if (status.queued > 0) parts.push(`${status.queued} queued`);
+  if (status.queued > 0 && c.state === "unauthorized") parts.push(`${status.queued} kept until the token is fixed`);
+  else if (status.queued > 0) parts.push(`${status.queued} queued`);
   if (status.paused) parts.push("notifications paused");
   return parts.join(" · ");
+}
+
+// What became of a tag, note or contact pick the agent just sent.
+export function deliveryWords(delivery) {
+  return {
+    sent: "Sent to the hub; it reaches Intercom in a moment.",
+    queued: "Queued: it is sent when the hub is back.",
+    waiting_for_token: "Kept here: the hub refuses the agent token (rotated or mistyped). It is sent once the token is fixed in Settings.",
+  }[delivery] || delivery;
 }
 
 export function errorText(error) {

@@ -35,7 +35,14 @@ function link(label, url) {
   return el("a", { href: "#", onclick: (e) => { e.preventDefault(); api.openLink(url).catch((err) => say(errorText(err), "error")); } }, label);
 }
 
-const LOGGING = { logged: "logged", queued: "queued", pending: "queued", skipped: "skipped", failed: "failed", ignored: "skipped" };
+const LOGGING = { logged: "logged", queued: "queued", pending: "queued", skipped: "skipped", failed: "failed", ignored: "skipped", off: "not logged" };
+
+// The agent's notes and tags the hub accepted on a call it has not logged.
+function heldBack(item) {
+  if (!item.held_back) return null;
+  const what = item.held_back === 1 ? "1 of your notes or tags" : `${item.held_back} of your notes and tags`;
+  return el("small", { class: "held-back" }, item.status === "off" ? ` — ${what} did not reach Intercom` : ` — ${what} wait until it is logged`);
+}
 
 async function refreshHistory() {
   try {
@@ -58,7 +65,7 @@ async function refreshHistory() {
         el("td", {}, `${item.direction || ""} ${item.kind}`),
         el("td", {}, item.phone || "anonymous"),
         el("td", {}, item.line || ""),
-        el("td", { title: item.reason || "" }, status, item.reason ? el("small", {}, ` — ${item.reason}`) : null),
+        el("td", { title: item.reason || "" }, status, item.reason ? el("small", {}, ` — ${item.reason}`) : null, heldBack(item)),
         el("td", {}, link("See conversation", item.conversation_url)),
       );
     }));

@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::aircall::{AircallClient, Availability, CardBlock};
 use crate::contacts::{Contacts, IndexFreshness};
@@ -26,7 +26,7 @@ pub use crate::clock::{system_clock, Clock};
 pub use crate::contacts::{ANONYMOUS_EMAIL, ANONYMOUS_NAME};
 
 /// The card, exactly as the README's architecture section shapes it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Card {
     /// The Aircall call, when the card is for one.
     pub call_id: Option<u64>,
@@ -43,7 +43,7 @@ pub struct Card {
 }
 
 /// How the number matched Intercom contacts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ContactStatus {
     /// Exactly one contact has the number.
@@ -57,7 +57,7 @@ pub enum ContactStatus {
 }
 
 /// The contact part of the card.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CardContact {
     /// Existing, new, anonymous or ambiguous.
     pub status: ContactStatus,
@@ -75,7 +75,7 @@ pub struct CardContact {
 }
 
 /// One of several contacts sharing a number.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Candidate {
     /// Intercom's id.
     pub id: String,
@@ -89,7 +89,7 @@ pub struct Candidate {
 }
 
 /// The conversation part of the card.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CardConversation {
     /// Intercom's id.
     pub id: String,
@@ -104,7 +104,7 @@ pub struct CardConversation {
 }
 
 /// The owner of the conversation and whether they are free.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Owner {
     /// The admin's name.
     pub name: String,

@@ -18,6 +18,7 @@ pub mod error;
 pub mod hub;
 pub mod insight;
 pub mod intercom;
+pub mod limits;
 pub mod pacing;
 pub mod phone;
 pub mod pipeline;

@@ -64,6 +64,24 @@ pub async fn add_note(desk: State<'_, Arc<Desk>>, call_id: u64, body: String) ->
     desk.act(call_id, Request::Note(body)).await
 }
 
+/// The limits on what the agent types, in characters (the UI counts `[...text].length`).
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct Limits {
+    /// The longest note.
+    pub note_max_chars: usize,
+    /// The longest tag name.
+    pub tag_max_chars: usize,
+}
+
+/// The limits the app and the hub apply to notes and tags, for the UI to apply the same.
+#[tauri::command]
+pub async fn limits() -> Result<Limits> {
+    Ok(Limits {
+        note_max_chars: ringside_core::limits::NOTE_MAX_CHARS,
+        tag_max_chars: ringside_core::limits::TAG_MAX_CHARS,
+    })
+}
+
 /// Logs a shared-number call to the chosen contact.
 #[tauri::command]
 pub async fn choose_contact(

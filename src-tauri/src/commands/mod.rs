@@ -35,4 +35,5 @@ pub const ALL: &[&str] = &[
     "show_card",
     "close_window",
     "card_shown",
+    "limits",
 ];

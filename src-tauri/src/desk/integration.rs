@@ -2,11 +2,13 @@
 //! mode) and how its contact sync is doing, in words. Both come from the hub's agents' API, so
 //! standalone mode, which runs the same hub in the app, reads them the same way.
 
-use serde::Serialize;
+use ringside_core::store::{RunCounts, RunKind};
+use ringside_core::sync::{SyncPhase, SyncProgress};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::Desk;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// Contact sync as the main window shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -44,6 +46,23 @@ pub struct LastRun {
     pub failed: u64,
 }
 
+/// The hub's `GET /api/v1/sync` answer, in the engine's own types.
+#[derive(Debug, Clone, Deserialize)]
+struct HubSync {
+    enabled: bool,
+    progress: Option<SyncProgress>,
+    last_run: Option<HubRun>,
+    last_error: Option<String>,
+}
+
+/// A finished run in that answer.
+#[derive(Debug, Clone, Deserialize)]
+struct HubRun {
+    kind: RunKind,
+    finished_at: Option<i64>,
+    counts: RunCounts,
+}
+
 impl Desk {
     /// The hub's integration settings: `{settings, sync}`.
     pub async fn hub_settings(&self) -> Result<Value> {
@@ -53,77 +72,78 @@ impl Desk {
     /// How the hub's contact sync is doing.
     pub async fn sync_status(&self) -> Result<SyncStatus> {
         let body = self.client()?.get("/api/v1/sync").await?;
-        Ok(SyncStatus::from_hub(&body))
+        let sync: HubSync = serde_json::from_value(body).map_err(|e| {
+            tracing::warn!(error = %e, "the hub's sync status does not decode");
+            Error::Invalid(format!("the hub's sync status cannot be read: {e}"))
+        })?;
+        Ok(SyncStatus::from_hub(&sync))
     }
-}
-
-fn count(v: &Value, key: &str) -> u64 {
-    v[key].as_u64().unwrap_or(0)
 }
 
 impl SyncStatus {
     /// Reads the hub's `GET /api/v1/sync` answer.
-    fn from_hub(body: &Value) -> SyncStatus {
-        let enabled = body["enabled"].as_bool().unwrap_or(false);
-        let progress = &body["progress"];
-        let phase = progress["phase"].as_str().unwrap_or("idle").to_owned();
-        let running = matches!(phase.as_str(), "scanning" | "pushing");
-        let written =
-            count(progress, "created") + count(progress, "updated") + count(progress, "deleted");
-        let percent = match phase.as_str() {
-            "scanning" => progress["total"]
-                .as_u64()
+    fn from_hub(body: &HubSync) -> SyncStatus {
+        let enabled = body.enabled;
+        let progress = body.progress.clone().unwrap_or_default();
+        let phase = progress.phase;
+        let running = matches!(phase, SyncPhase::Scanning | SyncPhase::Pushing);
+        let written = progress.written();
+        let percent = match phase {
+            SyncPhase::Scanning => progress
+                .total
                 .filter(|t| *t > 0)
-                .map(|total| share(count(progress, "seen"), total)),
-            "pushing" => {
-                let todo = written + count(progress, "remaining_estimate");
+                .map(|total| share(progress.seen, total)),
+            SyncPhase::Pushing => {
+                let todo = written + progress.remaining_estimate;
                 (todo > 0).then(|| share(written, todo))
             }
             _ => None,
         };
-        let eta_secs = running.then(|| progress["eta"]["secs"].as_u64()).flatten();
-        let last_run = body["last_run"].as_object().map(|run| {
-            let counts = &run["counts"];
-            LastRun {
-                kind: run["kind"].as_str().unwrap_or("").to_owned(),
-                finished_at: run["finished_at"].as_i64(),
-                indexed: count(counts, "indexed"),
-                written: count(counts, "created")
-                    + count(counts, "updated")
-                    + count(counts, "deleted"),
-                failed: count(counts, "failed"),
+        let eta_secs = running.then(|| progress.eta.map(|d| d.as_secs())).flatten();
+        let last_run = body.last_run.as_ref().map(|run| LastRun {
+            kind: match run.kind {
+                RunKind::Full => "full",
+                RunKind::Incremental => "incremental",
             }
+            .to_owned(),
+            finished_at: run.finished_at,
+            indexed: run.counts.indexed,
+            written: run.counts.created + run.counts.updated + run.counts.deleted,
+            failed: run.counts.failed,
         });
-        let mut headline = match (enabled, phase.as_str()) {
+        let mut headline = match (enabled, phase) {
             (false, _) => "Contact sync is off".to_owned(),
-            (true, "scanning") => format!(
+            (true, SyncPhase::Scanning) => format!(
                 "Reading Intercom: {} contacts read{}",
-                count(progress, "seen"),
+                progress.seen,
                 percent.map(|p| format!(" ({p}%)")).unwrap_or_default()
             ),
-            (true, "pushing") => format!(
+            (true, SyncPhase::Pushing) => format!(
                 "Writing to Aircall: {written} written{}",
                 percent.map(|p| format!(" ({p}%)")).unwrap_or_default()
             ),
-            (true, "stopped") => "Stopped early; it resumes at the next run".to_owned(),
-            (true, "done") => "Up to date".to_owned(),
-            (true, _) => "Waiting for the first run".to_owned(),
+            (true, SyncPhase::Stopped) => "Stopped early; it resumes at the next run".to_owned(),
+            (true, SyncPhase::Done) => "Up to date".to_owned(),
+            (true, SyncPhase::Idle) => "Waiting for the first run".to_owned(),
         };
         if let Some(secs) = eta_secs {
             headline.push_str(&format!(", about {} left", words_for(secs)));
         }
-        if let Some(why) = progress["waiting"].as_str().filter(|_| running) {
+        if let Some(why) = progress.waiting.as_deref().filter(|_| running) {
             headline.push_str(&format!(" — waiting: {why}"));
         }
         SyncStatus {
             enabled,
-            phase,
+            phase: serde_json::to_value(phase)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
             running,
             percent,
             eta_secs,
             headline,
             last_run,
-            last_error: body["last_error"].as_str().map(str::to_owned),
+            last_error: body.last_error.clone(),
         }
     }
 }
@@ -147,18 +167,38 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// The hub's answer, as it serialises it.
+    fn hub(enabled: bool, progress: Option<SyncProgress>, last_error: Option<&str>) -> HubSync {
+        HubSync {
+            enabled,
+            progress,
+            last_run: None,
+            last_error: last_error.map(str::to_owned),
+        }
+    }
+
     #[test]
     fn a_run_in_progress_reads_as_a_share_and_the_time_left() {
+        let progress = SyncProgress {
+            phase: SyncPhase::Pushing,
+            seen: 900,
+            created: 30,
+            updated: 10,
+            remaining_estimate: 60,
+            eta: Some(std::time::Duration::from_secs(4000)),
+            waiting: Some("Aircall answered 429".into()),
+            ..SyncProgress::default()
+        };
+        // The answer as the hub writes it (the engine's types, serialised), read back.
         let body = json!({
             "enabled": true,
-            "progress": {"phase": "pushing", "seen": 900, "created": 30, "updated": 10,
-                         "deleted": 0, "remaining_estimate": 60, "eta": {"secs": 4000, "nanos": 0},
-                         "waiting": "Aircall answered 429"},
+            "progress": progress,
             "last_run": {"kind": "full", "started_at": 10, "finished_at": 20,
-                         "counts": {"indexed": 800, "created": 5, "updated": 2, "deleted": 1, "failed": 3}},
+                         "counts": {"seen": 900, "indexed": 800, "unparseable": 0, "created": 5,
+                                    "updated": 2, "deleted": 1, "unchanged": 0, "failed": 3}},
             "last_error": null,
         });
-        let status = SyncStatus::from_hub(&body);
+        let status = SyncStatus::from_hub(&serde_json::from_value(body).unwrap());
         assert!(status.running);
         assert_eq!(status.percent, Some(40));
         assert_eq!(
@@ -175,17 +215,34 @@ mod tests {
                 failed: 3,
             })
         );
-        let scanning =
-            json!({"enabled": true, "progress": {"phase": "scanning", "seen": 150, "total": 600}});
-        assert_eq!(SyncStatus::from_hub(&scanning).percent, Some(25));
-        let off = SyncStatus::from_hub(&json!({"enabled": false, "progress": null}));
+        let scanning = SyncProgress {
+            phase: SyncPhase::Scanning,
+            seen: 150,
+            total: Some(600),
+            ..SyncProgress::default()
+        };
+        assert_eq!(
+            SyncStatus::from_hub(&hub(true, Some(scanning), None)).percent,
+            Some(25)
+        );
+        let off = SyncStatus::from_hub(&hub(false, None, None));
         assert_eq!(
             (off.headline.as_str(), off.running),
             ("Contact sync is off", false)
         );
-        let stopped = json!({"enabled": true, "progress": {"phase": "stopped"}, "last_error": "Intercom: timed out"});
-        let stopped = SyncStatus::from_hub(&stopped);
+        let stopped = SyncProgress {
+            phase: SyncPhase::Stopped,
+            ..SyncProgress::default()
+        };
+        let stopped = SyncStatus::from_hub(&hub(true, Some(stopped), Some("Intercom: timed out")));
         assert_eq!(stopped.last_error.as_deref(), Some("Intercom: timed out"));
         assert_eq!(stopped.eta_secs, None);
+        assert_eq!(stopped.phase, "stopped");
+    }
+
+    #[test]
+    fn an_answer_that_does_not_decode_is_an_error_not_a_default() {
+        let wrong = json!({"enabled": "yes", "progress": {"phase": "warping"}});
+        assert!(serde_json::from_value::<HubSync>(wrong).is_err());
     }
 }

@@ -3,6 +3,7 @@
 //! about windows: what the UI must hear goes out through a [`UiSink`] as [`UiEvent`]s.
 
 mod events;
+mod history;
 mod integration;
 
 use std::path::PathBuf;
@@ -10,6 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use ringside_core::card::system_clock;
+use ringside_core::limits::{NOTE_MAX_CHARS, TAG_MAX_CHARS};
 use ringside_core::Secret;
 use serde::Serialize;
 use serde_json::Value;
@@ -35,7 +37,7 @@ pub enum UiEvent {
     /// A call changed state; its card (if known) comes with it.
     Call {
         /// The card and state.
-        card: StoredCard,
+        card: Box<StoredCard>,
         /// Show a desktop notification.
         #[serde(skip)]
         notify: bool,
@@ -94,6 +96,9 @@ pub enum Delivery {
     Sent,
     /// Kept in the journal; sent once the hub is reachable.
     Queued,
+    /// Kept in the journal: the hub refuses the agent's token (rotated, revoked or mistyped);
+    /// sent once the token is fixed in Settings.
+    WaitingForToken,
 }
 
 struct Live {
@@ -113,6 +118,10 @@ pub struct Desk {
     connection: Mutex<Connection>,
     paused: AtomicBool,
     flushing: tokio::sync::Mutex<()>,
+    /// Reading a new hub instance's backlog: calls are not popped up until it is read.
+    catching_up: AtomicBool,
+    /// The calls that rang during that backlog, shown if they still ring at its end.
+    held: Mutex<std::collections::BTreeSet<u64>>,
     ui: UiSink,
 }
 
@@ -127,6 +136,8 @@ impl std::fmt::Debug for Desk {
 
 /// Where the stream's position is kept in the journal.
 const LAST_EVENT_ID: &str = "last_event_id";
+/// The instance of the hub that position belongs to, when the hub names it.
+const HUB_INSTANCE: &str = "hub_instance";
 
 fn now() -> i64 {
     system_clock()()
@@ -158,6 +169,8 @@ impl Desk {
             }),
             paused: AtomicBool::new(false),
             flushing: tokio::sync::Mutex::new(()),
+            catching_up: AtomicBool::new(false),
+            held: Mutex::new(Default::default()),
             ui,
         })
     }
@@ -231,6 +244,15 @@ impl Desk {
         live.as_ref()?.link.local.as_ref()?.stage.clone()
     }
 
+    /// Whether the demo's activity has played all it had to (see
+    /// [`LocalHub::activity_finished`](crate::modes::LocalHub::activity_finished)).
+    pub async fn demo_finished(&self) -> bool {
+        let live = self.live.lock().await;
+        live.as_ref()
+            .and_then(|l| l.link.local.as_ref())
+            .is_some_and(|local| local.activity_finished())
+    }
+
     fn client(&self) -> Result<HubClient> {
         self.client
             .lock()
@@ -241,9 +263,9 @@ impl Desk {
 
     fn offline_reason(&self) -> String {
         match &*self.connection.lock().unwrap() {
-            Connection::Offline { reason } | Connection::Reconnecting { reason, .. } => {
-                reason.clone()
-            }
+            Connection::Offline { reason }
+            | Connection::Unauthorized { reason }
+            | Connection::Reconnecting { reason, .. } => reason.clone(),
             Connection::Connecting | Connection::Connected => "not connected yet".into(),
         }
     }
@@ -312,6 +334,7 @@ impl Desk {
         if (before.mode, before.hub_url.trim()) != (settings.mode, settings.hub_url.trim()) {
             // Event ids belong to one hub: another hub's stream starts from its present.
             self.journal.remove_meta(LAST_EVENT_ID)?;
+            self.journal.remove_meta(HUB_INSTANCE)?;
         }
         self.reconnect_quietly().await;
         self.status()
@@ -384,7 +407,11 @@ impl Desk {
         // What the hub had accepted before it was asked is in its answer.
         let seen = self.journal.last_sent_action(call_id)?;
         let fetched = match self.client() {
-            Ok(client) => client.card(call_id).await.map_err(Error::from),
+            Ok(client) => client.card(call_id).await.map_err(|e| match e {
+                // A refused token: the kept card is all there is, as when the hub is away.
+                e @ crate::remote::HubError::Unauthorized { .. } => Error::Offline(e.to_string()),
+                e => Error::from(e),
+            }),
             Err(e) => Err(e),
         };
         match fetched {
@@ -404,31 +431,6 @@ impl Desk {
     /// The last cards, newest first, from the journal.
     pub fn recent_cards(&self, limit: u32) -> Result<Vec<StoredCard>> {
         self.journal.recent_cards(limit.clamp(1, 100))
-    }
-
-    /// Recent calls and messages with their logging status: from the hub (and kept), else the
-    /// kept copy with `offline: true`.
-    pub async fn history(&self) -> Result<Value> {
-        let fetched = match self.client() {
-            Ok(client) => client
-                .get("/api/v1/calls?limit=50")
-                .await
-                .map_err(Error::from),
-            Err(e) => Err(e),
-        };
-        match fetched {
-            Ok(body) => {
-                self.journal.save_history(&body, now())?;
-                Ok(serde_json::json!({"items": body, "offline": false, "fetched_at": now()}))
-            }
-            Err(Error::Offline(why)) => match self.journal.history()? {
-                Some((body, at)) => Ok(
-                    serde_json::json!({"items": body, "offline": true, "fetched_at": at, "reason": why}),
-                ),
-                None => Err(Error::Offline(why)),
-            },
-            Err(e) => Err(e),
-        }
     }
 
     /// Intercom's tags for completion (the last list when the hub is away).
@@ -457,17 +459,36 @@ impl Desk {
         let action = self.journal.enqueue(call_id, &request, now())?;
         let report = self.flush().await?;
         self.announce_status();
-        match report
+        // The flush stops at the first action the hub cannot take now; the agent's waits
+        // behind it for the same reason.
+        let stopped = matches!(
+            report.last().map(|s| &s.result),
+            Some(Err(crate::remote::HubError::Unauthorized { .. }))
+        );
+        let mine = report
             .into_iter()
             .find(|s| s.id == action.id)
-            .map(|s| s.result)
-        {
+            .map(|s| s.result);
+        match mine {
             Some(Ok(())) => Ok(Delivery::Sent),
             Some(Err(crate::remote::HubError::Refused { code, message, .. })) => {
                 Err(Error::Hub { code, message })
             }
+            Some(Err(e @ crate::remote::HubError::Unreadable(_))) => Err(e.into()),
+            Some(Err(e @ crate::remote::HubError::Unauthorized { .. })) => {
+                self.token_refused(e.to_string());
+                Ok(Delivery::WaitingForToken)
+            }
+            None if stopped => Ok(Delivery::WaitingForToken),
             Some(Err(crate::remote::HubError::Unreachable(_))) | None => Ok(Delivery::Queued),
         }
+    }
+
+    /// The hub refused the agent's token: the status (tray, windows) says so until it
+    /// reconnects with a token it takes.
+    fn token_refused(&self, reason: String) {
+        *self.connection.lock().unwrap() = Connection::Unauthorized { reason };
+        self.announce_status();
     }
 
     /// Sends the queued actions if a hub is linked.
@@ -499,9 +520,9 @@ fn checked(request: Request) -> Result<Request> {
         }
     };
     Ok(match request {
-        Request::AddTag(t) => Request::AddTag(bounded(t, "tag", 100)?),
-        Request::RemoveTag(t) => Request::RemoveTag(bounded(t, "tag", 100)?),
-        Request::Note(n) => Request::Note(bounded(n, "note", 20_000)?),
+        Request::AddTag(t) => Request::AddTag(bounded(t, "tag", TAG_MAX_CHARS)?),
+        Request::RemoveTag(t) => Request::RemoveTag(bounded(t, "tag", TAG_MAX_CHARS)?),
+        Request::Note(n) => Request::Note(bounded(n, "note", NOTE_MAX_CHARS)?),
         Request::Contact(c) => Request::Contact(bounded(c, "contact", 100)?),
     })
 }

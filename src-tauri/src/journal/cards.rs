@@ -2,7 +2,8 @@
 //! notes shown on them: the call conversation's tags as the hub last sent them, then the agent's
 //! own actions the hub had not seen at that moment.
 
-use rusqlite::params;
+use ringside_core::card::{Card, TagState};
+use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 
 use super::Journal;
@@ -13,8 +14,9 @@ use crate::error::Result;
 pub struct StoredCard {
     /// The Aircall call.
     pub call_id: u64,
-    /// The card as the hub sent it.
-    pub card: serde_json::Value,
+    /// The card as the hub sent it; `None` until it comes (or when the kept one cannot be read:
+    /// its row keeps the text, and the reason is logged).
+    pub card: Option<Card>,
     /// `ringing`, `answered`, `transferred` or `ended`.
     pub state: String,
     /// UNIX seconds.
@@ -37,20 +39,91 @@ pub struct StoredCard {
 pub struct Chip {
     /// The tag's name or the note's text.
     pub value: String,
-    /// For the agent's own: `sent`, `queued` (the hub is away) or `failed`; for a tag the hub
+    /// For the agent's own: `sent`, `queued` (the hub is away or refuses the token), `waiting`
+    /// (accepted, the call is not logged yet) or `failed` (refused, or the call is not logged
+    /// for good); for a tag the hub
     /// reported: `applied` (in Intercom), `adding` or `removing` (queued in the hub).
     pub state: String,
     /// Why it failed.
     pub reason: Option<String>,
 }
 
+/// What the hub made of a call, as far as the agent's notes and tags on it are concerned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Logged in Intercom: the notes and tags go to its conversation.
+    Logged,
+    /// Not logged yet, waiting for someone (a contact to pick, a failure to clear): they wait.
+    Waiting(String),
+    /// Not logged, for good (the hub's rules leave it out): they never reach Intercom.
+    NotLogged(String),
+}
+
 impl Journal {
+    /// Records what the hub made of a call.
+    pub fn set_outcome(&self, call_id: u64, outcome: &Outcome) -> Result<()> {
+        let conn = self.conn();
+        match outcome {
+            Outcome::Logged => {
+                conn.execute(
+                    "DELETE FROM call_outcomes WHERE call_id = ?1",
+                    [call_id as i64],
+                )?;
+            }
+            Outcome::Waiting(reason) | Outcome::NotLogged(reason) => {
+                conn.execute(
+                    "INSERT INTO call_outcomes (call_id, final, reason) VALUES (?1, ?2, ?3)
+                     ON CONFLICT(call_id) DO UPDATE SET final = excluded.final, reason = excluded.reason",
+                    params![
+                        call_id as i64,
+                        matches!(outcome, Outcome::NotLogged(_)),
+                        reason
+                    ],
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// What the hub made of a call, as last heard.
+    pub fn outcome(&self, call_id: u64) -> Result<Outcome> {
+        let row: Option<(bool, String)> = self
+            .conn()
+            .query_row(
+                "SELECT final, reason FROM call_outcomes WHERE call_id = ?1",
+                [call_id as i64],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        Ok(match row {
+            None => Outcome::Logged,
+            Some((true, reason)) => Outcome::NotLogged(reason),
+            Some((false, reason)) => Outcome::Waiting(reason),
+        })
+    }
+
+    /// The agent's notes and tags the hub accepted on a call, which its outcome keeps from
+    /// Intercom (waiting or not applied): how many.
+    pub fn held_back(&self, call_id: u64) -> Result<u64> {
+        if self.outcome(call_id)? == Outcome::Logged {
+            return Ok(0);
+        }
+        Ok(self.conn().query_row(
+            "SELECT COUNT(*) FROM actions WHERE call_id = ?1 AND sent_at IS NOT NULL
+                 AND failed IS NULL AND kind IN ('add_tag', 'remove_tag', 'note')",
+            [call_id as i64],
+            |r| r.get::<_, i64>(0),
+        )? as u64)
+    }
+
     /// Keeps (or replaces) a call's card.
-    pub fn save_card(&self, call_id: u64, card: &serde_json::Value, now: i64) -> Result<()> {
+    pub fn save_card(&self, call_id: u64, card: &Card, now: i64) -> Result<()> {
+        let card = serde_json::to_string(card)
+            .map_err(|e| crate::error::Error::Invalid(format!("a card: {e}")))?;
         self.conn().execute(
             "INSERT INTO cards (call_id, card, started_at, updated_at) VALUES (?1, ?2, ?3, ?3)
              ON CONFLICT(call_id) DO UPDATE SET card = excluded.card, updated_at = excluded.updated_at",
-            params![call_id as i64, card.to_string(), now],
+            params![call_id as i64, card, now],
         )?;
         Ok(())
     }
@@ -59,16 +132,18 @@ impl Journal {
     pub fn save_fetched_card(
         &self,
         call_id: u64,
-        card: &serde_json::Value,
+        card: &Card,
         now: i64,
         actions_seen: i64,
     ) -> Result<()> {
+        let card = serde_json::to_string(card)
+            .map_err(|e| crate::error::Error::Invalid(format!("a card: {e}")))?;
         self.conn().execute(
             "INSERT INTO cards (call_id, card, started_at, updated_at, actions_seen)
              VALUES (?1, ?2, ?3, ?3, ?4)
              ON CONFLICT(call_id) DO UPDATE SET card = excluded.card,
                  updated_at = excluded.updated_at, actions_seen = excluded.actions_seen",
-            params![call_id as i64, card.to_string(), now, actions_seen],
+            params![call_id as i64, card, now, actions_seen],
         )?;
         Ok(())
     }
@@ -114,19 +189,27 @@ impl Journal {
         else {
             return Ok(None);
         };
-        let from_hub = card.card["call_conversation"]["tags"]
-            .as_array()
-            .map(|tags| {
-                tags.iter()
-                    .filter_map(|t| {
-                        Some(Chip {
-                            value: t["name"].as_str()?.to_owned(),
-                            state: t["state"].as_str().unwrap_or("applied").to_owned(),
-                            reason: None,
-                        })
+        let from_hub = card
+            .card
+            .as_ref()
+            .and_then(|c| c.call_conversation.as_ref())
+            .map(|conversation| {
+                conversation
+                    .tags
+                    .iter()
+                    .map(|t| Chip {
+                        value: t.name.clone(),
+                        state: match t.state {
+                            TagState::Applied => "applied",
+                            TagState::Adding => "adding",
+                            TagState::Removing => "removing",
+                        }
+                        .to_owned(),
+                        reason: None,
                     })
                     .collect::<Vec<_>>()
             });
+        let outcome = self.outcome(call_id)?;
         let conn = self.conn();
         let seen: i64 = match from_hub {
             Some(tags) => {
@@ -159,14 +242,23 @@ impl Journal {
             if reflected && kind != "note" {
                 continue;
             }
+            // Accepted by the hub, but the call is not logged: the agent hears it, not "sent".
+            let (state, reason) = match (failed, sent, &outcome) {
+                (Some(why), _, _) => ("failed", Some(why)),
+                (None, true, Outcome::NotLogged(why)) => (
+                    "failed",
+                    Some(format!("not in Intercom: the call is not logged ({why})")),
+                ),
+                (None, true, Outcome::Waiting(why)) => (
+                    "waiting",
+                    Some(format!("waiting: the call is not logged yet ({why})")),
+                ),
+                (None, true, Outcome::Logged) => ("sent", None),
+                (None, false, _) => ("queued", None),
+            };
             let chip = Chip {
-                state: match (&failed, sent) {
-                    (Some(_), _) => "failed",
-                    (None, true) => "sent",
-                    (None, false) => "queued",
-                }
-                .to_owned(),
-                reason: failed,
+                state: state.to_owned(),
+                reason,
                 value,
             };
             match kind.as_str() {
@@ -199,10 +291,11 @@ impl Journal {
             "SELECT call_id, card, state, started_at, answered_at, ended_at FROM cards {tail}"
         ))?;
         let rows = stmt.query_map(args, |r| {
+            let call_id = r.get::<_, i64>(0)? as u64;
+            let text = r.get::<_, String>(1)?;
             Ok(StoredCard {
-                call_id: r.get::<_, i64>(0)? as u64,
-                card: serde_json::from_str(&r.get::<_, String>(1)?)
-                    .unwrap_or(serde_json::Value::Null),
+                call_id,
+                card: decode(call_id, &text),
                 state: r.get(2)?,
                 started_at: r.get(3)?,
                 answered_at: r.get(4)?,
@@ -215,11 +308,49 @@ impl Journal {
     }
 }
 
+/// A kept card's text as a [`Card`]; one that does not decode (written by another version) is
+/// logged with the reason and shown as no card, its text left in the row.
+fn decode(call_id: u64, text: &str) -> Option<Card> {
+    match serde_json::from_str::<Option<Card>>(text) {
+        Ok(card) => card,
+        Err(e) => {
+            tracing::warn!(call_id, error = %e, "a kept card cannot be read");
+            None
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::journal::Request;
-    use serde_json::json;
+    use ringside_core::card::{CallConversation, CallTag, CardContact, ContactStatus};
+
+    /// Jane's card, with the call's conversation when the hub sent it.
+    pub(crate) fn jane(call_conversation: Option<CallConversation>) -> Card {
+        Card {
+            call_id: Some(7),
+            phone: Some("+33762043575".into()),
+            contact: CardContact {
+                status: ContactStatus::Existing,
+                id: Some("6762f0dd1bb69f9f2193bb83".into()),
+                name: "Jane".into(),
+                kind: None,
+                url: None,
+                candidates: Vec::new(),
+            },
+            conversation: None,
+            call_conversation,
+        }
+    }
+
+    fn tag(name: &str, id: Option<&str>, state: TagState) -> CallTag {
+        CallTag {
+            name: name.into(),
+            id: id.map(str::to_owned),
+            state,
+        }
+    }
 
     fn chips(journal: &Journal) -> Vec<(String, String)> {
         let card = journal.card(7).unwrap().unwrap();
@@ -230,9 +361,7 @@ mod tests {
     fn the_hubs_tags_come_first_then_the_actions_it_had_not_seen() {
         let journal = Journal::open_in_memory().unwrap();
         // The card from the ring knows no call conversation: the agent's actions are the tags.
-        journal
-            .save_card(7, &json!({"contact": {"name": "Jane"}}), 1)
-            .unwrap();
+        journal.save_card(7, &jane(None), 1).unwrap();
         let added = journal
             .enqueue(7, &Request::AddTag("Refund".into()), 1)
             .unwrap();
@@ -242,10 +371,15 @@ mod tests {
         // The hub's card after it accepted the tag: its word counts for it.
         let seen = journal.last_sent_action(7).unwrap();
         assert_eq!(seen, added.id);
-        let from_hub = json!({"call_conversation": {"id": "9", "tags": [
-            {"name": "VIP", "id": "101", "state": "applied"},
-            {"name": "Refund", "id": null, "state": "adding"},
-        ]}});
+        let from_hub = jane(Some(CallConversation {
+            id: Some("9".into()),
+            url: None,
+            tags: vec![
+                tag("VIP", Some("101"), TagState::Applied),
+                tag("Refund", None, TagState::Adding),
+            ],
+            tags_error: None,
+        }));
         journal.save_fetched_card(7, &from_hub, 3, seen).unwrap();
         assert_eq!(
             chips(&journal),
@@ -276,7 +410,77 @@ mod tests {
             ]
         );
         // A card event from the ring keeps nothing of the fetch's position: all actions count.
-        journal.save_card(7, &json!({"contact": {}}), 7).unwrap();
+        journal.save_card(7, &jane(None), 7).unwrap();
         assert_eq!(chips(&journal).len(), 3);
+    }
+
+    #[test]
+    fn a_kept_card_that_does_not_decode_is_no_card_and_its_text_stays() {
+        let journal = Journal::open_in_memory().unwrap();
+        journal.save_card(7, &jane(None), 1).unwrap();
+        journal
+            .conn()
+            .execute(
+                "UPDATE cards SET card = '{\"contact\": 3}' WHERE call_id = 7",
+                [],
+            )
+            .unwrap();
+        assert_eq!(journal.card(7).unwrap().unwrap().card, None);
+        let kept: String = journal
+            .conn()
+            .query_row("SELECT card FROM cards WHERE call_id = 7", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(kept, "{\"contact\": 3}");
+    }
+
+    #[test]
+    fn a_note_the_hub_accepted_on_a_call_it_does_not_log_is_not_left_as_sent() {
+        let journal = Journal::open_in_memory().unwrap();
+        journal.save_card(7, &jane(None), 1).unwrap();
+        let note = journal
+            .enqueue(7, &Request::Note("Call back Friday".into()), 1)
+            .unwrap();
+        journal.mark_sent(note.id, 2).unwrap();
+        let notes = |j: &Journal| {
+            let card = j.card(7).unwrap().unwrap();
+            card.notes
+                .into_iter()
+                .map(|c| (c.state, c.reason))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(notes(&journal), [("sent".to_owned(), None)]);
+
+        // A shared number waits for the agent's pick: the note waits with it.
+        journal
+            .set_outcome(
+                7,
+                &Outcome::Waiting("several contacts share this number".into()),
+            )
+            .unwrap();
+        assert_eq!(notes(&journal)[0].0, "waiting");
+        assert_eq!(journal.held_back(7).unwrap(), 1);
+
+        // The hub's rules leave the call out: the note never reaches Intercom, and says why.
+        journal
+            .set_outcome(
+                7,
+                &Outcome::NotLogged("logging missed calls is turned off".into()),
+            )
+            .unwrap();
+        assert_eq!(
+            notes(&journal),
+            [(
+                "failed".to_owned(),
+                Some(
+                    "not in Intercom: the call is not logged (logging missed calls is turned off)"
+                        .to_owned()
+                )
+            )]
+        );
+
+        // Logged after all: sent it is.
+        journal.set_outcome(7, &Outcome::Logged).unwrap();
+        assert_eq!(notes(&journal), [("sent".to_owned(), None)]);
+        assert_eq!(journal.held_back(7).unwrap(), 0);
     }
 }

@@ -23,13 +23,12 @@ pub const CARD_TITLE: &str = "Ringside — call";
 /// The title of the main window.
 pub const MAIN_TITLE: &str = "Ringside";
 
-/// Whether the desktop test environment is there (`cargo xtask test` / `in-env`); says why not.
-pub fn in_test_environment() -> bool {
-    let there = std::env::var_os("RINGSIDE_DESKTOP_TEST_ENV").is_some();
-    if !there {
-        eprintln!("no test environment (run `cargo xtask test`): the webview is not driven");
-    }
-    there
+pub mod environment;
+
+/// Whether `test`, which drives the real app over WebDriver, can run here: under CI a missing
+/// part of the test environment fails it, naming the part (see [`environment`]).
+pub fn in_test_environment(test: &str) -> bool {
+    environment::require(test, environment::WEBDRIVER)
 }
 
 /// A free TCP port on loopback.
@@ -60,19 +59,9 @@ impl Drop for Driver {
     }
 }
 
-fn tauri_driver() -> Option<String> {
-    let home = std::env::var("CARGO_HOME")
-        .ok()
-        .or_else(|| std::env::var("HOME").ok().map(|h| format!("{h}/.cargo")))?;
-    let installed = format!("{home}/bin/tauri-driver");
-    if Path::new(&installed).exists() {
-        return Some(installed);
-    }
-    Command::new("tauri-driver")
-        .arg("--help")
-        .output()
-        .ok()
-        .map(|_| "tauri-driver".to_owned())
+fn tauri_driver() -> Option<std::path::PathBuf> {
+    use environment::Lookup;
+    environment::Process.program("tauri-driver")
 }
 
 impl Driver {
@@ -327,6 +316,38 @@ impl Session {
             .await
             .unwrap_or_else(|| panic!("no {css} to click"));
         self.post(&format!("/element/{id}/click"), json!({})).await;
+    }
+
+    /// A property of the first element matching `css` (`value`, `checked`, …), if it is there.
+    pub async fn property(&self, css: &str, name: &str) -> Option<Value> {
+        let id = self.find(css).await?;
+        let value = self.get(&format!("/element/{id}/property/{name}")).await;
+        (value.get("error").is_none()).then_some(value)
+    }
+
+    /// Chooses `value` in the `<select>` matching `select`, until the select holds it.
+    ///
+    /// A click on an `<option>` is not enough on its own: when the page re-renders between
+    /// WebKitWebDriver's look-up of the option's place and of its tag name, the driver takes
+    /// the detached option for an ordinary element and clicks at its old coordinates, which
+    /// selects nothing and still answers "done".
+    pub async fn choose(&self, select: &str, value: &str, within: Duration) {
+        let start = Instant::now();
+        loop {
+            self.click(&format!("{select} option[value='{value}']"))
+                .await;
+            if self
+                .property(select, "value")
+                .await
+                .as_ref()
+                .and_then(Value::as_str)
+                == Some(value)
+            {
+                return;
+            }
+            assert!(start.elapsed() < within, "{select} would not hold {value}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Waits until the first element matching `css` (a checkbox, a radio button, an option)

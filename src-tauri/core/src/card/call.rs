@@ -6,7 +6,7 @@
 //! It is read live (Intercom's tags change outside Ringside too); when Intercom does not answer,
 //! the card still comes, with the pending changes and the reason.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{CardBuilder, CardError};
 use crate::intercom::{self, Tag};
@@ -16,7 +16,7 @@ use crate::rules::Effect;
 use crate::store::EffectState;
 
 /// The call's conversation and its tags.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallConversation {
     /// Intercom's id, once the call is logged.
     pub id: Option<String>,
@@ -30,7 +30,7 @@ pub struct CallConversation {
 }
 
 /// A tag of the call's conversation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallTag {
     /// The tag's name.
     pub name: String,
@@ -41,7 +41,7 @@ pub struct CallTag {
 }
 
 /// Where a tag of the call's conversation stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TagState {
     /// On the conversation in Intercom.

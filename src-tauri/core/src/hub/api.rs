@@ -295,11 +295,14 @@ async fn add_tag(
 ) -> Result<Response, Failure> {
     let agent = authenticate(&state, &headers)?;
     let name = body.name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
+    if name.is_empty() || !crate::limits::fits(name, crate::limits::TAG_MAX_CHARS) {
         return Err(Failure::new(
             StatusCode::BAD_REQUEST,
             "bad_tag",
-            "a tag name has 1 to 100 characters",
+            format!(
+                "a tag name has 1 to {} characters",
+                crate::limits::TAG_MAX_CHARS
+            ),
         ));
     }
     queue(&state, &headers, id, &agent, Action::Tag(name.to_owned())).await
@@ -329,11 +332,14 @@ async fn add_note(
 ) -> Result<Response, Failure> {
     let agent = authenticate(&state, &headers)?;
     let text = body.body.trim();
-    if text.is_empty() || text.len() > 20_000 {
+    if text.is_empty() || !crate::limits::fits(text, crate::limits::NOTE_MAX_CHARS) {
         return Err(Failure::new(
             StatusCode::BAD_REQUEST,
             "bad_note",
-            "a note has 1 to 20,000 characters",
+            format!(
+                "a note has 1 to {} characters",
+                crate::limits::NOTE_MAX_CHARS
+            ),
         ));
     }
     queue(&state, &headers, id, &agent, Action::Note(text.to_owned())).await

@@ -2,14 +2,14 @@
 //! Every event is written to the event log first (so a reconnecting agent can replay it with
 //! `Last-Event-ID`), then announced to the live streams.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
 use crate::card::{Candidate, Card, Clock};
 use crate::store::{NewEvent, Store, StoreError};
 
 /// An event for the agents' stream. The SSE `event:` name is the `type`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type")]
 pub enum HubEvent {
     /// A call is ringing (or was just placed).

@@ -290,7 +290,9 @@ pub fn data_dir() -> PathBuf {
     }
 }
 
-fn prepare_dir(dir: &Path) -> Result<(), StoreError> {
+/// Creates a data directory readable by its owner only (0700); an existing one is left as it is.
+/// The desktop app's database goes through the same two functions.
+pub fn prepare_dir(dir: &Path) -> Result<(), StoreError> {
     let io = |source| StoreError::Io {
         path: dir.to_owned(),
         source,
@@ -307,7 +309,7 @@ fn prepare_dir(dir: &Path) -> Result<(), StoreError> {
 }
 
 /// Creates the database file readable by its owner only, before SQLite opens it.
-fn create_private_file(path: &Path) -> Result<(), StoreError> {
+pub fn create_private_file(path: &Path) -> Result<(), StoreError> {
     let io = |source| StoreError::Io {
         path: path.to_owned(),
         source,

@@ -80,7 +80,7 @@ CREATE TABLE sync_lease (
 
 /// A full run lists every contact and finds the deleted ones; an incremental run reads only
 /// the contacts updated lately.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RunKind {
     /// Every contact.
@@ -113,7 +113,7 @@ pub enum RunPhase {
 }
 
 /// What a run has done so far.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RunCounts {
     /// Intercom contacts read.
     pub seen: u64,
