@@ -6,7 +6,7 @@
 //! set aside with a reason, or typed; a typed event redelivered plans nothing more.
 //!
 //! The case counts add up to 100,000 across the properties of this file and `phone_fuzz.rs`
-//! with `RINGSIDE_FUZZ=full`, which `cargo xtask test` sets (about five minutes on two cores in
+//! with `RINGSIDE_FUZZ=full`, which `cargo xtask test` sets (about six minutes on two cores in
 //! a debug build); a plain `cargo test` runs a twentieth of them. Cases proptest finds are kept
 //! in `webhook_fuzz.proptest-regressions` next to this file and replayed first.
 
