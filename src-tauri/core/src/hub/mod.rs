@@ -8,6 +8,7 @@
 //! all; dropping the handle does too.
 
 mod api;
+mod dial;
 mod health;
 mod integration;
 mod sse;
@@ -283,6 +284,7 @@ fn router(state: AppState) -> Router {
         .merge(webhooks::routes())
         .merge(health::routes())
         .merge(api::routes())
+        .merge(dial::routes())
         .merge(integration::routes())
         .merge(sse::routes())
         .with_state(state)
