@@ -1,12 +1,12 @@
 //! Hostile webhooks: Aircall's 37 live samples (`fixtures/aircall-webhook-samples.json`),
 //! mutated (fields dropped, types changed, extreme numbers, hostile strings, event names swapped,
 //! bytes cut or inserted), go through the decoder (`Envelope::parse`, `Event::from_stored`), the
-//! caller's number through the phone parser, and every typed event through the rules and the
-//! notes they write. Nothing panics, and every body is accounted for: refused with a reason,
+//! caller's and the line's numbers through the phone parser, and every typed event (call,
+//! message, AI insight) through the rules and the notes they write. Nothing panics, and every body is accounted for: refused with a reason,
 //! set aside with a reason, or typed; a typed event redelivered plans nothing more.
 //!
 //! The case counts add up to 100,000 across the properties of this file and `phone_fuzz.rs`
-//! with `RINGSIDE_FUZZ=full`, which `cargo xtask test` sets (about five minutes on two cores in
+//! with `RINGSIDE_FUZZ=full`, which `cargo xtask test` sets (about six minutes on two cores in
 //! a debug build); a plain `cargo test` runs a twentieth of them. Cases proptest finds are kept
 //! in `webhook_fuzz.proptest-regressions` next to this file and replayed first.
 
@@ -299,6 +299,7 @@ enum Fate {
     Message,
     User,
     Line,
+    Insight,
     Ignored,
 }
 
@@ -307,6 +308,7 @@ fn settings() -> [Settings; 2] {
     let widest = Settings {
         tag_window_secs: i64::MAX,
         log_missed_calls: false,
+        ai_topics_as_tags: true,
         ..Settings::default()
     };
     [Settings::default(), widest]
@@ -379,6 +381,19 @@ fn follow(body: &[u8]) -> Fate {
         Event::Line(line) => {
             let _ = CallerId::parse(&line.digits, fr);
             Fate::Line
+        }
+        Event::Insight(insight) => {
+            let _ = notes::insight_note(&insight);
+            for settings in settings() {
+                let (planned, memory) =
+                    rules::plan_insight(&insight, &CallMemory::default(), &settings);
+                let (again, _) = rules::plan_insight(&insight, &memory, &settings);
+                assert!(
+                    again.is_empty(),
+                    "a redelivered insight planned more: {again:?} after {planned:?}"
+                );
+            }
+            Fate::Insight
         }
         Event::Ignored { name } => {
             assert_eq!(name, stored.event);
