@@ -74,6 +74,8 @@ const FILE_KEYS: &[(&str, &str)] = &[
     ("message_fallback", "RINGSIDE_MESSAGE_FALLBACK"),
     ("tag_window_minutes", "RINGSIDE_TAG_WINDOW_MINUTES"),
     ("push_insight_cards", "RINGSIDE_PUSH_INSIGHT_CARDS"),
+    ("log_ai_insights", "RINGSIDE_LOG_AI_INSIGHTS"),
+    ("ai_topics_as_tags", "RINGSIDE_AI_TOPICS_AS_TAGS"),
 ];
 
 /// A configuration problem, worded for the admin who set it up.

@@ -16,6 +16,7 @@ pub mod contacts;
 pub mod doctor;
 pub mod error;
 pub mod hub;
+pub mod insight;
 pub mod intercom;
 pub mod pacing;
 pub mod phone;

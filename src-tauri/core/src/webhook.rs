@@ -27,6 +27,15 @@ pub const SUBSCRIBED_EVENTS: &[&str] = &[
     "message.sent",
     "message.received",
     "message.status_updated",
+    // Aircall's AI (Conversation Intelligence): sent only to accounts with the add-on.
+    "summary.created",
+    "action_item.created",
+    "topics.created",
+    "sentiment.created",
+    // A line's users (for messages whose webhooks do not list them).
+    "number.created",
+    "number.opened",
+    "number.closed",
     "user.connected",
     "user.disconnected",
     "user.opened",
@@ -225,6 +234,8 @@ pub enum Event {
     User(UserEvent),
     /// A line was created or changed (`number.*`): it comes with the users who answer on it.
     Line(Box<crate::aircall::Number>),
+    /// Aircall's AI produced an insight about a call.
+    Insight(crate::insight::Insight),
     /// Stored and acknowledged, but not acted on.
     Ignored { name: String },
 }
@@ -276,6 +287,10 @@ impl Event {
                 user_id,
                 email,
             }));
+        }
+        if let Some(kind) = crate::insight::InsightKind::parse(&stored.event) {
+            let insight = crate::insight::Insight::from_data(kind, &stored.data).map_err(bad)?;
+            return Ok(Event::Insight(insight));
         }
         if stored.event.starts_with("number.") && stored.event != "number.deleted" {
             let number: crate::aircall::Number =

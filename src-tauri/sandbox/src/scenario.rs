@@ -114,6 +114,18 @@ pub enum Change {
         /// The new status.
         status: String,
     },
+    /// Aircall's AI produced an insight about the call (the step's event says which:
+    /// `summary.created`, `action_item.created`, `topics.created`, `sentiment.created`). The
+    /// webhook carries the insight, not the call.
+    Insight {
+        /// The summary's text, the action items or topics (a list), or the caller's sentiment
+        /// (`POSITIVE`, `NEUTRAL`, `NEGATIVE`).
+        content: Value,
+        /// Nest the object under a wrapper key (`{"summary": {...}}`), the other shape the
+        /// sources disagree on.
+        #[serde(default)]
+        wrapped: bool,
+    },
     /// Nothing changes; the event carries the current state (`call.ringing_on_agent`, …).
     Nothing,
 }
@@ -328,12 +340,55 @@ impl<'a> Run<'a> {
                     .map_err(refused)?;
             }
             Change::Nothing if self.messages.contains_key(&step.subject) => {}
+            Change::Insight { content, wrapped } => {
+                let id = *self.calls.get(&step.subject).ok_or_else(not_started)?;
+                return Ok(self.insight(step, id, content, *wrapped, at));
+            }
             change => {
                 let id = *self.calls.get(&step.subject).ok_or_else(not_started)?;
                 change_call(self.sandbox, id, change, at).map_err(refused)?;
             }
         }
         self.render(step, at).ok_or_else(not_started)
+    }
+
+    /// The webhook of an AI insight about call `id`: the Conversation Intelligence object.
+    fn insight(&self, step: &Step, id: u64, content: &Value, wrapped: bool, at: i64) -> Envelope {
+        let mut state = aircall::lock(self.sandbox.aircall_state());
+        let insight_id = state.next_id();
+        let call = state.calls.iter().find(|c| c.id == id);
+        let mut data = serde_json::json!({
+            "id": insight_id,
+            "call_id": id,
+            "call_uuid": call.map(|c| c.sid.clone()),
+            "number_id": call.map(|c| c.number_id),
+            "type": "call",
+            "call_created_at": call.map(|c| c.started_at),
+            "created_at": at,
+            "ai_generated": true,
+        });
+        if step.event.starts_with("sentiment") {
+            data["participants"] = serde_json::json!([{
+                "participant_type": "external",
+                "phone_number": call.map(|c| c.raw_digits.clone()),
+                "value": content,
+            }]);
+        } else {
+            data["content"] = content.clone();
+        }
+        if wrapped {
+            let key = match step.event.split('.').next().unwrap_or_default() {
+                "topics" => "topic",
+                other => other,
+            };
+            data = serde_json::json!({ key: data });
+        }
+        Envelope {
+            resource: "conversation_intelligence".to_owned(),
+            event: step.event.clone(),
+            timestamp: at,
+            data,
+        }
     }
 
     fn render(&self, step: &Step, at: i64) -> Option<Envelope> {
@@ -433,7 +488,7 @@ fn change_call(sandbox: &Sandbox, id: u64, change: &Change, at: i64) -> Result<(
             }
         }
         Change::Untag { tag } => call.tags.retain(|t| t.id != *tag),
-        Change::Nothing => {}
+        Change::Nothing | Change::Insight { .. } => {}
         Change::StartCall { .. } | Change::StartMessage { .. } | Change::MessageStatus { .. } => {}
     }
     Ok(())

@@ -146,6 +146,7 @@ impl Integration {
             message_fallback,
             tag_window_secs: self.tag_window_minutes.max(0) * 60,
             push_insight_cards: self.push_insight_cards,
+            ..HubSettings::default()
         })
     }
 

@@ -121,6 +121,7 @@ fn assert_contains_all(text: &str, wanted: &[&str]) {
 mod annotations;
 mod calls;
 mod contacts;
+mod insights;
 mod messages;
 
 #[tokio::test(flavor = "multi_thread")]

@@ -23,6 +23,7 @@ pub use types::{
 
 use crate::error::{Api, ApiError};
 use crate::pacing::{Budget, Pacer, Priority};
+use crate::phone::E164;
 use crate::secret::Secret;
 use crate::transport::{
     path_segment, Auth, Call as HttpCall, HttpSettings, LimitHeaders, Transport,
@@ -341,6 +342,14 @@ impl AircallClient {
         let path = format!("/v1/calls/{call_id}/insight_cards");
         let call =
             HttpCall::write(Method::POST, &path, Some(json!({ "contents": blocks }))).idempotent();
+        self.transport.unit(self.priority, call).await
+    }
+
+    /// `POST /v1/users/:id/dial`: puts the number in the agent's phone app, for them to call.
+    /// Aircall documents no answer body; any success will do. A write: never retried blindly.
+    pub async fn dial(&self, user_id: u64, to: &E164) -> Result<(), ApiError> {
+        let path = format!("/v1/users/{user_id}/dial");
+        let call = HttpCall::write(Method::POST, &path, Some(json!({ "to": to.as_str() })));
         self.transport.unit(self.priority, call).await
     }
 

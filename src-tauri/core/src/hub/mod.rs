@@ -10,6 +10,7 @@
 
 mod access;
 mod api;
+mod dial;
 mod failure;
 mod health;
 mod idempotency;
@@ -94,6 +95,7 @@ impl std::fmt::Debug for HubConfig {
 pub(crate) struct AppState {
     pub store: Store,
     pub intercom: IntercomClient,
+    pub aircall: Option<AircallClient>,
     pub cards: CardBuilder,
     pub webhook_token: Option<Secret>,
     pub default_region: Region,
@@ -192,6 +194,7 @@ impl Hub {
         let state = AppState {
             store: config.store.clone(),
             intercom: config.intercom.clone(),
+            aircall: config.aircall.clone(),
             cards,
             webhook_token: config.webhook_token.clone(),
             default_region: config.default_region,
@@ -302,6 +305,7 @@ fn router(state: AppState) -> Router {
         .merge(webhooks::routes())
         .merge(health::routes())
         .merge(api::routes())
+        .merge(dial::routes())
         .merge(integration::routes())
         .fallback(|| async {
             failure::Failure::new(StatusCode::NOT_FOUND, "not_found", "there is no such route")

@@ -145,6 +145,7 @@ impl Processor {
                     ..One::default()
                 });
             }
+            Event::Insight(insight) => return self.on_insight(item, &insight, now),
             // A line's users, for assigning messages whose webhooks do not list them.
             Event::Line(line) => {
                 self.store.put_line_users(line.id, &line.users, now)?;
@@ -266,6 +267,56 @@ impl Processor {
         }
         .over(previous, now);
         Ok((subject, planned, events))
+    }
+
+    /// An insight of Aircall's AI goes on the call's conversation, once. A call the hub never
+    /// saw, or does not log, gets nothing (the webhook is set aside with the reason).
+    fn on_insight(
+        &self,
+        item: &InboxItem,
+        insight: &crate::insight::Insight,
+        now: i64,
+    ) -> Result<One, StoreError> {
+        let subject = self.store.subject(&SubjectKey::call(insight.call_id))?;
+        let why_not = match &subject {
+            None => Some(format!(
+                "call {} is unknown to this hub, so it has no conversation",
+                insight.call_id
+            )),
+            Some(s) if s.status == Status::Off => Some(format!(
+                "call {} is not logged ({})",
+                insight.call_id,
+                s.reason.as_deref().unwrap_or("by the settings")
+            )),
+            _ => None,
+        };
+        let (Some(mut subject), None) = (subject, why_not.clone()) else {
+            let why = why_not.unwrap_or_default();
+            self.store
+                .inbox_finish(item.id, "ignored", Some(&why), now)?;
+            return Ok(One::default());
+        };
+        let Tracked::Call { memory, .. } = &mut subject.tracked else {
+            self.store
+                .inbox_finish(item.id, "ignored", Some("not a call"), now)?;
+            return Ok(One::default());
+        };
+        let (planned, next) = rules::plan_insight(insight, memory, &self.settings);
+        *memory = next;
+        let effects: Vec<NewEffect> = planned
+            .into_iter()
+            .map(|p| NewEffect {
+                key: p.key,
+                effect: p.effect,
+                origin: Origin::Rules,
+            })
+            .collect();
+        self.store
+            .apply_processed(item.id, Some(&subject), &effects, &[], now)?;
+        Ok(One {
+            effects: effects.len(),
+            ..One::default()
+        })
     }
 
     fn on_message(

@@ -126,6 +126,9 @@ pub struct CallMemory {
     pub failed_transfers: BTreeSet<u64>,
     /// A counter that keeps keys unique when the same kind of effect recurs.
     pub seq: u32,
+    /// Aircall AI insights already planned (their keys).
+    #[serde(default)]
+    pub insights: BTreeSet<String>,
 }
 
 impl CallMemory {
@@ -410,6 +413,54 @@ fn plan_tags(
             },
         });
     }
+}
+
+/// The effects an insight of Aircall's AI about a call still needs: a note (the summary, the
+/// action items, the topics, the caller's sentiment) when `log_ai_insights` allows, and the
+/// topics as tags when `ai_topics_as_tags` does; each once, however often it is delivered.
+pub fn plan_insight(
+    insight: &crate::insight::Insight,
+    memory: &CallMemory,
+    settings: &Settings,
+) -> (Vec<Planned>, CallMemory) {
+    let mut m = memory.clone();
+    let mut out = Vec::new();
+    let call = insight.call_id;
+    let kind = insight.kind.as_str();
+    let which = insight
+        .id
+        .clone()
+        .unwrap_or_else(|| content_key(&insight.items));
+    let key = format!("call:{call}:ai:{kind}:{which}");
+    if settings.log_ai_insights && m.insights.insert(key.clone()) {
+        out.push(note(key, notes::insight_note(insight)));
+    }
+    if settings.ai_topics_as_tags && insight.kind == crate::insight::InsightKind::Topics {
+        for topic in &insight.items {
+            let name: String = topic.chars().take(100).collect();
+            let key = format!("call:{call}:ai:topic:{}", name.to_lowercase());
+            if m.insights.insert(key.clone()) {
+                out.push(Planned {
+                    key,
+                    effect: Effect::Tag {
+                        name,
+                        author_email: None,
+                    },
+                });
+            }
+        }
+    }
+    (out, m)
+}
+
+/// A short, stable key for a content without an id (FNV-1a of its texts).
+fn content_key(items: &[String]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in items.join("\u{1f}").bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{hash:016x}")
 }
 
 /// The effects a message event still needs. Which event it was does not matter (they come

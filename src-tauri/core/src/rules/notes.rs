@@ -184,6 +184,33 @@ pub fn comment_note(comment: &Comment) -> String {
     format!("<p><b>Note in Aircall{by}:</b> {text}</p>")
 }
 
+/// A note of Aircall's AI about the call (its text escaped).
+pub fn insight_note(insight: &crate::insight::Insight) -> String {
+    use crate::insight::InsightKind;
+    let items: Vec<String> = insight
+        .items
+        .iter()
+        .map(|i| escape(i).replace('\n', "<br>"))
+        .collect();
+    match insight.kind {
+        InsightKind::Summary => format!("<p><b>Aircall AI summary:</b> {}</p>", items.join("<br>")),
+        InsightKind::ActionItems => format!(
+            "<p><b>Aircall AI action items:</b></p><ul>{}</ul>",
+            items
+                .iter()
+                .map(|i| format!("<li>{i}</li>"))
+                .collect::<String>()
+        ),
+        InsightKind::Topics => {
+            format!("<p><b>Aircall AI topics:</b> {}</p>", items.join(", "))
+        }
+        InsightKind::Sentiment => format!(
+            "<p><b>Aircall AI, the caller's sentiment:</b> {}</p>",
+            items.join(", ")
+        ),
+    }
+}
+
 /// Who reassigned the call to whom.
 pub fn reassigned_note(from: Option<&str>, to: &str) -> String {
     match from {

@@ -36,6 +36,16 @@ pub struct Settings {
     pub tag_window_secs: i64,
     /// Push the insight card to Aircall's phone app while a call is live.
     pub push_insight_cards: bool,
+    /// Note Aircall's AI summary, action items, topics and sentiment on the call's conversation.
+    #[serde(default = "yes")]
+    pub log_ai_insights: bool,
+    /// Put Aircall's AI topics on the call's conversation as tags.
+    #[serde(default)]
+    pub ai_topics_as_tags: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Default for Settings {
@@ -50,6 +60,8 @@ impl Default for Settings {
             message_fallback: MessageFallback::Unassigned,
             tag_window_secs: 2 * 3600,
             push_insight_cards: true,
+            log_ai_insights: true,
+            ai_topics_as_tags: false,
         }
     }
 }
@@ -59,7 +71,8 @@ impl Settings {
     /// `RINGSIDE_LOG_OUTBOUND_CALLS`, `RINGSIDE_LOG_MESSAGES`, `RINGSIDE_CREATE_CONTACTS`
     /// (`true`/`false`), `RINGSIDE_NEW_CONTACT_ROLE` (`lead`/`user`),
     /// `RINGSIDE_MESSAGE_FALLBACK` (`unassigned`/`integration_admin`),
-    /// `RINGSIDE_TAG_WINDOW_MINUTES` and `RINGSIDE_PUSH_INSIGHT_CARDS` through `lookup`.
+    /// `RINGSIDE_TAG_WINDOW_MINUTES`, `RINGSIDE_PUSH_INSIGHT_CARDS`, `RINGSIDE_LOG_AI_INSIGHTS` and
+    /// `RINGSIDE_AI_TOPICS_AS_TAGS` through `lookup`.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
         let mut s = Settings::default();
         let get = |k: &str| {
@@ -81,6 +94,8 @@ impl Settings {
         s.log_messages = flag("RINGSIDE_LOG_MESSAGES", s.log_messages)?;
         s.create_contacts = flag("RINGSIDE_CREATE_CONTACTS", s.create_contacts)?;
         s.push_insight_cards = flag("RINGSIDE_PUSH_INSIGHT_CARDS", s.push_insight_cards)?;
+        s.log_ai_insights = flag("RINGSIDE_LOG_AI_INSIGHTS", s.log_ai_insights)?;
+        s.ai_topics_as_tags = flag("RINGSIDE_AI_TOPICS_AS_TAGS", s.ai_topics_as_tags)?;
         if let Some(role) = get("RINGSIDE_NEW_CONTACT_ROLE") {
             s.new_contact_role = Role::parse(&role).ok_or_else(|| {
                 format!("RINGSIDE_NEW_CONTACT_ROLE: expected lead or user, got `{role}`")

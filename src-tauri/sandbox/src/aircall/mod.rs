@@ -8,6 +8,7 @@
 mod calls;
 mod contacts;
 mod details;
+mod dial;
 mod model;
 mod paging;
 pub(crate) mod render;
@@ -30,8 +31,8 @@ use base64::Engine;
 use serde_json::{json, Map, Value};
 
 pub use model::{
-    Call, CallTag, Comment, Contact, ContactDetail, InsightCard, Message, NewCall, NewMessage,
-    Number, Tag, User, Webhook, AVAILABILITIES,
+    Call, CallTag, Comment, Contact, ContactDetail, Dial, InsightCard, Message, NewCall,
+    NewMessage, Number, Tag, User, Webhook, AVAILABILITIES,
 };
 pub(crate) use state::AircallState;
 pub use view::AircallView;
@@ -147,6 +148,7 @@ pub(crate) fn router(app: Arc<AircallApp>) -> Router {
         .route("/v1/users/{id}/availability", get(users::availability))
         .route("/v1/numbers", get(users::numbers))
         .route("/v1/numbers/{id}", get(users::number))
+        .route("/v1/users/{id}/dial", post(dial::dial))
         .route("/v1/calls", get(calls::list))
         .route("/v1/calls/search", get(calls::search))
         .route("/v1/calls/{id}", get(calls::get_one))

@@ -281,6 +281,17 @@ pub struct InsightCard {
     pub posted_at: i64,
 }
 
+/// A number put in an agent's phone by `POST /v1/users/:id/dial`, for the agent to call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Dial {
+    /// The Aircall user whose phone got it.
+    pub user_id: u64,
+    /// The number, as sent.
+    pub to: String,
+    /// UNIX seconds.
+    pub at: i64,
+}
+
 /// An SMS or WhatsApp message on an Aircall number.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Message {

@@ -20,6 +20,8 @@ pub(crate) struct AircallState {
     pub webhooks: Vec<Webhook>,
     pub insight_cards: Vec<InsightCard>,
     pub messages: Vec<Message>,
+    /// Numbers put in agents' phones to call.
+    pub dials: Vec<super::model::Dial>,
     /// Whether message webhooks carry the line's users. Unconfirmed: call webhooks carry the
     /// line without them, `number.*` events with them; message webhooks are not documented
     /// either way. Without them by default, like call webhooks.
@@ -57,6 +59,7 @@ impl AircallState {
             webhooks: Vec::new(),
             insight_cards: Vec::new(),
             messages: Vec::new(),
+            dials: Vec::new(),
             message_numbers_with_users: false,
             next_id: (highest + 1).max(100_001),
             next_call: 780_836_800,

@@ -2,7 +2,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use super::model::{Call, Contact, InsightCard, Message, Number, Tag, User, Webhook};
+use super::model::{Call, Contact, Dial, InsightCard, Message, Number, Tag, User, Webhook};
 use super::state::AircallState;
 use crate::traffic::{RequestLog, RequestRecord};
 
@@ -14,6 +14,11 @@ pub struct AircallView {
 }
 
 impl AircallView {
+    /// The numbers put in agents' phones to call (`POST /v1/users/:id/dial`), oldest first.
+    pub fn dials(&self) -> Vec<Dial> {
+        super::lock(&self.state).dials.clone()
+    }
+
     /// Whether message webhooks carry the line's users (off by default, like call webhooks;
     /// Aircall does not document it).
     pub fn set_message_numbers_with_users(&self, with: bool) {

@@ -296,6 +296,35 @@ impl Scenario {
         Scenario::new(name, script.steps())
     }
 
+    /// An answered call that Aircall's AI then describes, in the order and at the pace insights
+    /// come after `call.ended`: the summary (40 s), the topics (45 s), the action items
+    /// (1 min), the caller's sentiment (2 min). `wrapped`: each insight nested under its
+    /// wrapper key, the other shape the sources disagree on. Subject `call`.
+    pub fn ai_insights(from: &str, line: u64, agent: u64, wrapped: bool) -> Scenario {
+        let name = format!("call from {from} described by Aircall's AI");
+        let insight = |content: serde_json::Value| Change::Insight { content, wrapped };
+        let script = answered("call", 0, from, line, agent)
+            .then(
+                40,
+                "summary.created",
+                insight(serde_json::json!(
+                    "The customer asked for a refund for order 1042; the agent sent it and promised a call back on Monday."
+                )),
+            )
+            .then(
+                5,
+                "topics.created",
+                insight(serde_json::json!(["Refund", "Order 1042"])),
+            )
+            .then(
+                15,
+                "action_item.created",
+                insight(serde_json::json!([{"content": "Call the customer back on Monday"}])),
+            )
+            .then(60, "sentiment.created", insight(serde_json::json!("NEGATIVE")));
+        Scenario::new(name, script.steps())
+    }
+
     /// Several scenarios played one after the other: each starts `gap` seconds after the
     /// previous one's last step. Subjects are renamed `<index>:<subject>`.
     pub fn one_after_another(name: impl Into<String>, parts: Vec<Scenario>, gap: i64) -> Scenario {

@@ -77,10 +77,15 @@ async fn the_timing_is_aircalls() {
 }
 
 #[tokio::test]
-async fn messages_carry_their_number_users_and_sender() {
+async fn messages_carry_their_sender_and_their_number_users_when_asked() {
     let sandbox = sandbox().await;
     let scenario =
         Scenario::whatsapp_outbound(demo::JANE, demo::SUPPORT_FR, demo::BOB, "Hi", false);
+    // Like call webhooks, message webhooks carry the line without its users by default.
+    let plain = stage(&sandbox, &scenario).unwrap();
+    assert!(plain.envelopes[0].data["number"].get("users").is_none());
+    assert_eq!(plain.envelopes[0].data["number"]["id"], demo::SUPPORT_FR);
+    sandbox.aircall().set_message_numbers_with_users(true);
     let staged = stage(&sandbox, &scenario).unwrap();
     let events: Vec<&str> = staged.envelopes.iter().map(|e| e.event.as_str()).collect();
     assert_eq!(events, ["message.sent", "message.status_updated"]);
@@ -90,7 +95,54 @@ async fn messages_carry_their_number_users_and_sender() {
     assert_eq!(first["user"]["name"], "Bob Martin");
     assert_eq!(first["number"]["users"].as_array().unwrap().len(), 3);
     assert_eq!(staged.envelopes[1].data["status"], "failed");
-    assert_eq!(sandbox.aircall().messages()[0].status, "failed");
+    assert_eq!(sandbox.aircall().messages()[1].status, "failed");
+}
+
+#[tokio::test]
+async fn ai_insights_come_as_conversation_intelligence_objects_in_either_shape() {
+    let sandbox = sandbox().await;
+    for wrapped in [false, true] {
+        let scenario = Scenario::ai_insights(demo::JANE, demo::SUPPORT_FR, demo::BOB, wrapped);
+        let staged = stage(&sandbox, &scenario).unwrap();
+        let call = staged.call("call").unwrap();
+        let insights: Vec<_> = staged
+            .envelopes
+            .iter()
+            .filter(|e| e.resource == "conversation_intelligence")
+            .collect();
+        let events: Vec<&str> = insights.iter().map(|e| e.event.as_str()).collect();
+        assert_eq!(
+            events,
+            [
+                "summary.created",
+                "topics.created",
+                "action_item.created",
+                "sentiment.created"
+            ]
+        );
+        let summary = if wrapped {
+            &insights[0].data["summary"]
+        } else {
+            &insights[0].data
+        };
+        assert_eq!(summary["call_id"], call);
+        assert!(summary["content"].as_str().unwrap().contains("refund"));
+        let sentiment = if wrapped {
+            &insights[3].data["sentiment"]
+        } else {
+            &insights[3].data
+        };
+        assert_eq!(sentiment["participants"][0]["value"], "NEGATIVE");
+        // They come after the call ended.
+        let ended = staged
+            .envelopes
+            .iter()
+            .position(|e| e.event == "call.ended")
+            .unwrap();
+        assert!(staged.envelopes[..ended]
+            .iter()
+            .all(|e| e.resource == "call"));
+    }
 }
 
 #[test]
