@@ -49,6 +49,8 @@ async fn dial(
         Some(id) => state
             .store
             .subject(&SubjectKey::call(id))?
+            // Another agent's call lends nothing, not even its line's country.
+            .filter(|s| super::access::may_see(&agent, s))
             .and_then(|s| s.call().and_then(|c| c.number.as_ref()?.country.clone()))
             .and_then(|c| Region::parse(&c).ok())
             .unwrap_or(state.default_region),
