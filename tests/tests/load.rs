@@ -165,7 +165,7 @@ async fn cards_never_wait_for_aircalls_budget_and_pushes_go_to_the_newest_call_s
     let push_of = |id: u64| {
         history
             .iter()
-            .find(|h| h["id"] == id.to_string())
+            .find(|h| h["id"].as_str() == Some(id.to_string().as_str()))
             .map(|h| h["card_push"].clone())
     };
     assert_eq!(push_of(ids[1]), Some(Value::from("dropped")));

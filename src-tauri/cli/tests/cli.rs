@@ -352,7 +352,11 @@ async fn setup_webhook_registers_with_aircall_and_serve_accepts_its_token() {
     let out = run(cmd).await;
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    assert!(stdout.contains("registered for 28 events"), "{stdout}");
+    let events = ringside_core::webhook::SUBSCRIBED_EVENTS.len();
+    assert!(
+        stdout.contains(&format!("registered for {events} events")),
+        "{stdout}"
+    );
     let hooks = sandbox.aircall().webhooks();
     assert_eq!(hooks.len(), 1);
     let token = hooks[0].token.clone();

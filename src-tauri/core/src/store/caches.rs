@@ -280,6 +280,46 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The users who answer on an Aircall line, and when they were read, if known.
+    pub fn line_users(
+        &self,
+        number_id: u64,
+    ) -> Result<Option<(Vec<crate::aircall::UserRef>, i64)>, StoreError> {
+        use rusqlite::OptionalExtension;
+        let row: Option<(String, i64)> = self
+            .conn()
+            .query_row(
+                "SELECT users, fetched_at FROM line_users WHERE number_id = ?1",
+                [number_id as i64],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        row.map(|(users, at)| {
+            serde_json::from_str(&users)
+                .map(|u| (u, at))
+                .map_err(|e| StoreError::Corrupt(format!("line {number_id}'s users: {e}")))
+        })
+        .transpose()
+    }
+
+    /// Records the users who answer on an Aircall line.
+    pub fn put_line_users(
+        &self,
+        number_id: u64,
+        users: &[crate::aircall::UserRef],
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let users = serde_json::to_string(users).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.conn().execute(
+            "INSERT INTO line_users (number_id, users, fetched_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT(number_id) DO UPDATE SET users = excluded.users, fetched_at = excluded.fetched_at",
+            rusqlite::params![number_id as i64, users, now],
+        )?;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -332,45 +372,5 @@ mod tests {
         assert_eq!(store.latest_conversation("c1").unwrap(), None);
         store.put_latest_conversation("c1", None, 5).unwrap();
         assert_eq!(store.latest_conversation("c1").unwrap(), Some((None, 5)));
-    }
-}
-
-impl Store {
-    /// The users who answer on an Aircall line, and when they were read, if known.
-    pub fn line_users(
-        &self,
-        number_id: u64,
-    ) -> Result<Option<(Vec<crate::aircall::UserRef>, i64)>, StoreError> {
-        use rusqlite::OptionalExtension;
-        let row: Option<(String, i64)> = self
-            .conn()
-            .query_row(
-                "SELECT users, fetched_at FROM line_users WHERE number_id = ?1",
-                [number_id as i64],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        row.map(|(users, at)| {
-            serde_json::from_str(&users)
-                .map(|u| (u, at))
-                .map_err(|e| StoreError::Corrupt(format!("line {number_id}'s users: {e}")))
-        })
-        .transpose()
-    }
-
-    /// Records the users who answer on an Aircall line.
-    pub fn put_line_users(
-        &self,
-        number_id: u64,
-        users: &[crate::aircall::UserRef],
-        now: i64,
-    ) -> Result<(), StoreError> {
-        let users = serde_json::to_string(users).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        self.conn().execute(
-            "INSERT INTO line_users (number_id, users, fetched_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT(number_id) DO UPDATE SET users = excluded.users, fetched_at = excluded.fetched_at",
-            rusqlite::params![number_id as i64, users, now],
-        )?;
-        Ok(())
     }
 }
