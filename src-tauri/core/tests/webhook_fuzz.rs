@@ -484,3 +484,41 @@ fn the_overflowing_start_of_the_issue_is_an_unknown_waiting_time() {
     assert!(summary.contains("Waiting time: unknown"), "{summary}");
     assert!(summary.contains("Duration: 1 min 40 s"), "{summary}");
 }
+
+proptest! {
+    #![proptest_config(config(500))]
+
+    /// A batch of mutated samples that pass the receiver, stored and run through the real
+    /// processor (subjects, rules, outbox) on a database: none stays pending, each is counted.
+    #[test]
+    fn a_batch_of_hostile_webhooks_leaves_no_webhook_stuck_in_the_inbox(
+        batch in prop::collection::vec(
+            (sample(), prop::collection::vec(mutation(), 0..3)),
+            1..12,
+        ),
+    ) {
+        let store = ringside_core::store::Store::open_in_memory().unwrap();
+        let mut stored = 0;
+        for (sample, mutations) in &batch {
+            let mut value = (*sample).clone();
+            for m in mutations {
+                apply(&mut value, m);
+            }
+            let Ok(envelope) = Envelope::parse(&serde_json::to_vec(&value).unwrap()) else {
+                continue;
+            };
+            store.inbox_push(&envelope.stored(), 1_700_000_000).unwrap();
+            stored += 1;
+        }
+        let processor = ringside_core::pipeline::processor::Processor::new(
+            store.clone(),
+            Settings::default(),
+            std::sync::Arc::new(|| 1_700_000_000),
+        );
+        let done = processor.process_pending().unwrap();
+        prop_assert_eq!(done.webhooks, stored);
+        prop_assert_eq!(store.inbox_depth().unwrap(), 0);
+        // A second pass finds nothing left to do.
+        prop_assert_eq!(processor.process_pending().unwrap().webhooks, 0);
+    }
+}
