@@ -277,17 +277,23 @@ async fn a_connected_agent_picks_the_contact_and_a_note_survives_a_killed_app() 
         "the note reached Intercom exactly once"
     );
     again.end().await;
-    // The session's end closes the app; on a busy machine that can take a while, and an app
-    // left running would outlive the test (and hold the keyring entry): wait, then make sure.
+    no_app_left(data.path()).await;
+    company.stop_hub().await;
+}
+
+/// Waits for the apps a test started on `data_dir` to close, then ends those still running.
+/// A session's end closes its app, but on a busy machine that can take a while, and an app left
+/// running would outlive the test: it would keep its tray item on the session bus (where the
+/// tray test reads the one item it expects) and the keyring entry.
+async fn no_app_left(data_dir: &std::path::Path) {
     let app = env!("CARGO_BIN_EXE_ringside");
     let start = Instant::now();
-    while !apps_on(app, data.path()).is_empty() && start.elapsed() < Duration::from_secs(10) {
+    while !apps_on(app, data_dir).is_empty() && start.elapsed() < Duration::from_secs(10) {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    for (pid, _) in apps_on(app, data.path()) {
+    for (pid, _) in apps_on(app, data_dir) {
         let _ = Command::new("kill").arg(pid.to_string()).status();
     }
-    company.stop_hub().await;
 }
 
 /// Processes running `application` whose environment has `RINGSIDE_DATA_DIR=data_dir`, with
@@ -386,4 +392,5 @@ async fn the_first_run_offers_a_hub_standalone_or_the_demo_and_checks_in_words()
         Some("a-token-from-the-admin".to_owned())
     );
     session.end().await;
+    no_app_left(data.path()).await;
 }
