@@ -696,13 +696,19 @@ fn standalone_mode_starts_a_hub_in_the_app_with_the_keyring_credentials() {
         .unwrap()
         .starts_with("http://127.0.0.1:"));
 
-    // The demo fixture's ringing call, through the in-app hub and the sandbox.
-    let card = t.invoke_ok(&t.card, "card", json!({"callId": 780836754u64}));
-    assert_eq!(card["card"]["contact"]["name"], "Jane Roe");
-    assert_eq!(
-        card["card"]["conversation"]["owner"]["availability"],
-        "in_call"
+    // The demo fixture's ringing call exists in Aircall, but no webhook brought it to the hub
+    // in the app: its card is refused in words, and Aircall's budget is not spent on it.
+    let asked_aircall = sandbox.aircall().requests().len();
+    let refused = t
+        .invoke(&t.card, "card", json!({"callId": 780836754u64}))
+        .expect_err("a card for a call the hub never saw");
+    assert!(
+        refused["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("has not seen call 780836754")),
+        "{refused}"
     );
+    assert_eq!(sandbox.aircall().requests().len(), asked_aircall);
 
     // The hub in the app logs with the integration settings of Settings, and syncs contacts on
     // their schedule; the main window reads both.

@@ -17,7 +17,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ringside_core::hub::Hub;
+use ringside_core::aircall::AircallConfig;
+use ringside_core::hub::{Hub, HubConfig};
 use ringside_core::phone::{Region, E164};
 use ringside_core::pipeline::subject::{Status, SubjectKey};
 use ringside_core::rules::Settings;
@@ -25,8 +26,8 @@ use ringside_core::store::Store;
 use ringside_sandbox::intercom::NewContact;
 use ringside_sandbox::scenario::{demo, stage, Scenario};
 use ringside_sandbox::Api;
-use ringside_tests::hubs::{player, request_counts, start_hub_on, WEBHOOK_TOKEN};
-use ringside_tests::TestApp;
+use ringside_tests::hubs::{lift_budgets, player, request_counts, WEBHOOK_TOKEN};
+use ringside_tests::{quick_http, TestApp};
 use serde_json::Value;
 
 /// How much work each figure gets.
@@ -53,7 +54,23 @@ fn ms(d: Duration) -> f64 {
 /// `latency`. Aircall keeps the client's default budget (the fake's own limit is lifted, so
 /// only Ringside's pacing shapes the traffic).
 async fn hub(app: &TestApp, dir: &std::path::Path, latency: Duration) -> Hub {
-    let hub = start_hub_on(app, Settings::default(), Store::open(dir).unwrap()).await;
+    lift_budgets(app);
+    let token = app.sandbox.credentials().aircall_api_token;
+    let defaults = AircallConfig::new(String::new(), ringside_core::Secret::new(""));
+    let config = HubConfig {
+        store: Store::open(dir).unwrap(),
+        intercom: app.intercom(),
+        // The client's default budget, as `ringside-cli serve` runs.
+        aircall: Some(app.aircall_with(&token, defaults.budget_per_minute, quick_http())),
+        webhook_token: Some(ringside_core::Secret::new(WEBHOOK_TOKEN)),
+        settings: Settings::default(),
+        default_region: Region::parse("FR").unwrap(),
+        clock: ringside_core::card::system_clock(),
+        tls: None,
+        sync: None,
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hub = Hub::start(config, listener).await.unwrap();
     app.sandbox.faults().set_latency(Api::Intercom, latency);
     hub
 }

@@ -159,7 +159,8 @@ impl Pipeline {
             config.store.clone(),
             config.settings.clone(),
             config.clock.clone(),
-        );
+        )
+        .with_card_signal(carding.clone());
         let wakes = Wakes {
             stored,
             logging: logging.clone(),

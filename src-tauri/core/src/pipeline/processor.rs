@@ -24,6 +24,8 @@ pub struct Processor {
     store: Store,
     settings: Settings,
     clock: Clock,
+    /// Told as soon as a webhook queued a card, before the rest of the pass is processed.
+    cards_queued: Option<std::sync::Arc<tokio::sync::Notify>>,
 }
 
 impl std::fmt::Debug for Processor {
@@ -67,7 +69,15 @@ impl Processor {
             store,
             settings,
             clock,
+            cards_queued: None,
         }
+    }
+
+    /// Tells `notify` as soon as a webhook queued a card: a ringing call's card does not wait
+    /// for the other webhooks of the same pass.
+    pub fn with_card_signal(mut self, notify: std::sync::Arc<tokio::sync::Notify>) -> Self {
+        self.cards_queued = Some(notify);
+        self
     }
 
     /// Processes every pending webhook.
@@ -96,6 +106,9 @@ impl Processor {
                         let one = result?;
                         total.effects += one.effects;
                         total.cards += one.cards;
+                        if let (Some(cards), true) = (&self.cards_queued, one.cards > 0) {
+                            cards.notify_one();
+                        }
                         total.events += one.events;
                         total.users.extend(one.user);
                     }
