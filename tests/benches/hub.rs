@@ -5,7 +5,6 @@
 //! runs it) every figure is taken once, small, as a smoke test. Figures are medians; the
 //! machine is shared, so compare the ratios within one run rather than numbers across runs.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,8 +15,8 @@ use ringside_sandbox::intercom::NewContact;
 use ringside_sandbox::scenario::{demo, stage, Envelope, Player, Scenario};
 use ringside_sandbox::Api;
 use ringside_tests::hubs::{player, request_counts, settle, start_hub, start_hub_on};
+use ringside_tests::stream::EventStream;
 use ringside_tests::TestApp;
-use serde_json::Value;
 
 /// How much work each figure gets.
 #[derive(Debug, Clone, Copy)]
@@ -106,67 +105,6 @@ async fn webhook_ingest(size: Size) {
     println!("{line}");
 }
 
-/// An agent's event stream, read line by line from the response body.
-struct EventStream {
-    response: reqwest::Response,
-    buffer: String,
-}
-
-impl EventStream {
-    async fn open(addr: SocketAddr, token: &str) -> EventStream {
-        let response = reqwest::Client::new()
-            .get(format!("http://{addr}/api/v1/events"))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200);
-        EventStream {
-            response,
-            buffer: String::new(),
-        }
-    }
-
-    /// The next event: its `event:` name and its `data:` as JSON.
-    async fn next(&mut self) -> (String, Value) {
-        loop {
-            if let Some(end) = self.buffer.find("\n\n") {
-                let block: String = self.buffer.drain(..end + 2).collect();
-                let mut name = String::new();
-                let mut data = String::new();
-                for line in block.lines() {
-                    if let Some(v) = line.strip_prefix("event:") {
-                        name = v.trim().to_owned();
-                    } else if let Some(v) = line.strip_prefix("data:") {
-                        data.push_str(v.trim_start());
-                    }
-                }
-                if !name.is_empty() {
-                    return (name, serde_json::from_str(&data).unwrap_or(Value::Null));
-                }
-                continue;
-            }
-            let chunk = self
-                .response
-                .chunk()
-                .await
-                .unwrap()
-                .expect("the stream stays open");
-            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
-        }
-    }
-
-    /// Waits for `card.ready` of this call.
-    async fn card_ready(&mut self, call_id: u64) {
-        loop {
-            let (name, data) = self.next().await;
-            if name == "card.ready" && data["call_id"].as_u64() == Some(call_id) {
-                return;
-            }
-        }
-    }
-}
-
 /// From posting `call.created` to `card.ready` on the stream, for a first call from each of
 /// `calls` numbers and then a second one from each.
 async fn ring_to_card(latency: Duration, size: Size) {
@@ -197,7 +135,7 @@ async fn ring_to_card(latency: Duration, size: Size) {
             let mut playback = player.playback(&app.sandbox, &scenario);
             let start = Instant::now();
             playback.step().await.unwrap();
-            stream.card_ready(playback.call("call").unwrap()).await;
+            stream.cards_ready(&[playback.call("call").unwrap()]).await;
             round.push(start.elapsed());
             while playback.step().await.unwrap().is_some() {}
         }

@@ -13,7 +13,6 @@
 //! as a smoke test. Figures are medians and p99 of one run: compare the ratios within a run.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -27,6 +26,7 @@ use ringside_sandbox::intercom::NewContact;
 use ringside_sandbox::scenario::{demo, stage, Scenario};
 use ringside_sandbox::Api;
 use ringside_tests::hubs::{lift_budgets, player, request_counts, WEBHOOK_TOKEN};
+use ringside_tests::stream::EventStream;
 use ringside_tests::{quick_http, TestApp};
 use serde_json::Value;
 
@@ -73,51 +73,6 @@ async fn hub(app: &TestApp, dir: &std::path::Path, latency: Duration) -> Hub {
     let hub = Hub::start(config, listener).await.unwrap();
     app.sandbox.faults().set_latency(Api::Intercom, latency);
     hub
-}
-
-/// An agent's event stream, parsed into (name, data) as events arrive.
-struct EventStream {
-    response: reqwest::Response,
-    buffer: String,
-}
-
-impl EventStream {
-    async fn open(addr: SocketAddr, token: &str) -> EventStream {
-        let response = reqwest::Client::new()
-            .get(format!("http://{addr}/api/v1/events"))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200);
-        EventStream {
-            response,
-            buffer: String::new(),
-        }
-    }
-
-    async fn next(&mut self) -> (String, Value) {
-        loop {
-            if let Some(end) = self.buffer.find("\n\n") {
-                let block: String = self.buffer.drain(..end + 2).collect();
-                let mut name = String::new();
-                let mut data = String::new();
-                for line in block.lines() {
-                    if let Some(v) = line.strip_prefix("event:") {
-                        name = v.trim().to_owned();
-                    } else if let Some(v) = line.strip_prefix("data:") {
-                        data.push_str(v.trim_start());
-                    }
-                }
-                if !name.is_empty() {
-                    return (name, serde_json::from_str(&data).unwrap_or(Value::Null));
-                }
-                continue;
-            }
-            let chunk = self.response.chunk().await.unwrap().expect("stream open");
-            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
-        }
-    }
 }
 
 /// 20 (or `size.burst`) calls from different callers ring at once; the time from the burst's

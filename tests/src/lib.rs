@@ -249,3 +249,4 @@ impl TestClock {
 
 pub mod hubs;
 pub mod normal;
+pub mod stream;

@@ -2,7 +2,6 @@
 //! budget or other calls' logging, pushes to Aircall's phone app that go to calls still ringing,
 //! newest first, and an agent's note that overtakes a backlog.
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use ringside_core::hub::{Hub, HubConfig};
@@ -12,6 +11,7 @@ use ringside_core::store::Store;
 use ringside_sandbox::scenario::{demo, stage, Scenario};
 use ringside_sandbox::Api;
 use ringside_tests::hubs::{lift_budgets, player, until, WEBHOOK_TOKEN};
+use ringside_tests::stream::EventStream;
 use ringside_tests::{quick_http, TestApp};
 use serde_json::Value;
 
@@ -34,53 +34,6 @@ async fn hub_with_aircall_budget(app: &TestApp, aircall_per_minute: u32) -> Hub 
     Hub::start(config, listener).await.unwrap()
 }
 
-/// The `card.ready` events of an agent's stream, by call, as they arrive.
-struct Cards {
-    response: reqwest::Response,
-    buffer: String,
-}
-
-impl Cards {
-    async fn open(addr: SocketAddr, token: &str) -> Cards {
-        let response = reqwest::Client::new()
-            .get(format!("http://{addr}/api/v1/events"))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200);
-        Cards {
-            response,
-            buffer: String::new(),
-        }
-    }
-
-    /// Waits for `card.ready` of each of these calls.
-    async fn ready(&mut self, calls: &[u64]) {
-        let mut missing: Vec<u64> = calls.to_vec();
-        while !missing.is_empty() {
-            if let Some(end) = self.buffer.find("\n\n") {
-                let block: String = self.buffer.drain(..end + 2).collect();
-                if block.contains("event: card.ready") || block.contains("event:card.ready") {
-                    let data = block
-                        .lines()
-                        .find_map(|l| l.strip_prefix("data:"))
-                        .unwrap_or_default();
-                    let data: Value = serde_json::from_str(data.trim()).unwrap_or(Value::Null);
-                    missing.retain(|c| Some(*c) != data["call_id"].as_u64());
-                }
-                continue;
-            }
-            let chunk = tokio::time::timeout(Duration::from_secs(10), self.response.chunk())
-                .await
-                .expect("a card within ten seconds")
-                .unwrap()
-                .expect("the stream stays open");
-            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
-        }
-    }
-}
-
 fn card_push(hub: &Hub, call: u64) -> Option<CardPush> {
     hub.store()
         .subject(&SubjectKey::call(call))
@@ -94,7 +47,7 @@ async fn cards_never_wait_for_aircalls_budget_and_pushes_go_to_the_newest_call_s
     // 20 a minute: one push, then one every three seconds.
     let hub = hub_with_aircall_budget(&app, 20).await;
     let token = hub.store().add_agent("bob@acme.io", 0).unwrap();
-    let mut cards = Cards::open(hub.local_addr(), token.expose()).await;
+    let mut cards = EventStream::open(hub.local_addr(), token.expose()).await;
     let player = player(hub.local_addr());
     let numbers = [
         "+33 6 70 00 00 01",
@@ -114,7 +67,7 @@ async fn cards_never_wait_for_aircalls_budget_and_pushes_go_to_the_newest_call_s
     // The first call rings alone and its card is pushed at once: the budget is spent.
     calls[0].step().await.unwrap();
     let first = calls[0].call("call").unwrap();
-    cards.ready(&[first]).await;
+    cards.cards_ready(&[first]).await;
     until("the first card in Aircall", Duration::from_secs(5), || {
         card_push(&hub, first) == Some(CardPush::Pushed)
     })
@@ -127,7 +80,7 @@ async fn cards_never_wait_for_aircalls_budget_and_pushes_go_to_the_newest_call_s
         call.step().await.unwrap();
     }
     let ids: Vec<u64> = calls.iter().map(|c| c.call("call").unwrap()).collect();
-    cards.ready(&ids[1..]).await;
+    cards.cards_ready(&ids[1..]).await;
     let waited = rung.elapsed();
     assert!(
         waited < Duration::from_millis(2500),

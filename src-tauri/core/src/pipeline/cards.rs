@@ -77,14 +77,7 @@ impl Cards {
                     }
                     continue;
                 }
-                Ok(_) => match self.store.outbox_next_due_at(Lane::Interactive) {
-                    Ok(Some(at)) => Duration::from_secs((at - self.now()).clamp(1, 60) as u64),
-                    Ok(None) => Duration::from_secs(60),
-                    Err(e) => {
-                        tracing::error!(error = %e, "cannot read the outbox");
-                        Duration::from_secs(5)
-                    }
-                },
+                Ok(_) => super::until_due(&self.store, Lane::Interactive, self.now()),
                 Err(e) => {
                     tracing::error!(error = %e, "cannot claim cards");
                     Duration::from_secs(5)

@@ -169,14 +169,7 @@ impl Executor {
                     continue;
                 }
                 Ok(_) if free == 0 => Duration::from_secs(60),
-                Ok(_) => match self.store.outbox_next_due_at(Lane::Logging) {
-                    Ok(Some(at)) => Duration::from_secs((at - self.now()).clamp(1, 60) as u64),
-                    Ok(None) => Duration::from_secs(60),
-                    Err(e) => {
-                        tracing::error!(error = %e, "cannot read the outbox");
-                        Duration::from_secs(5)
-                    }
-                },
+                Ok(_) => super::until_due(&self.store, Lane::Logging, self.now()),
                 Err(e) => {
                     tracing::error!(error = %e, "cannot claim effects");
                     Duration::from_secs(5)

@@ -195,6 +195,19 @@ impl Pipeline {
     }
 }
 
+/// How long a lane's runner may sleep: until its next effect is due, between 1 and 60 seconds
+/// (a new effect wakes it earlier).
+fn until_due(store: &Store, lane: crate::store::Lane, now: i64) -> Duration {
+    match store.outbox_next_due_at(lane) {
+        Ok(Some(at)) => Duration::from_secs(at.saturating_sub(now).clamp(1, 60) as u64),
+        Ok(None) => Duration::from_secs(60),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read the outbox");
+            Duration::from_secs(5)
+        }
+    }
+}
+
 /// Who the processor wakes.
 struct Wakes {
     /// Told by the ingest writer after each commit.
