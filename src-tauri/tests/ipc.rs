@@ -993,6 +993,7 @@ fn the_checks_of_connected_mode_say_whether_the_hub_answers_and_takes_the_token(
                 clock: ringside_core::card::system_clock(),
                 tls: None,
                 sync: None,
+                intercom_client_secret: None,
             },
             listener,
         )
@@ -1162,6 +1163,7 @@ fn hub_on(
                 clock: ringside_core::card::system_clock(),
                 tls: None,
                 sync: None,
+                intercom_client_secret: None,
             },
             listener,
         )

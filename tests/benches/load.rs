@@ -68,6 +68,7 @@ async fn hub(app: &TestApp, dir: &std::path::Path, latency: Duration) -> Hub {
         clock: ringside_core::card::system_clock(),
         tls: None,
         sync: None,
+        intercom_client_secret: None,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let hub = Hub::start(config, listener).await.unwrap();
