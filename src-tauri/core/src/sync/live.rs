@@ -6,14 +6,17 @@
 //! notification can never bring back an older state, and a creation that arrives after its
 //! deletion finds nothing. The contact then goes through contact sync's own code: the index
 //! (so its card is instant) and, when the hub runs contact sync, the Aircall contact Ringside
-//! made for it, at bulk priority through the shared Aircall budget. The scheduled runs stay the
-//! safety net; since a notification leaves the same records a run would, a run afterwards finds
-//! nothing to change.
+//! made for it, at bulk priority through the shared Aircall budget. The index is written as the
+//! notification is applied; the Aircall writes follow on a task of their own, so that a lead
+//! waiting for Aircall's budget never holds back the next notification's index entry. What is
+//! due for Aircall is recorded in the sync's own table first, so a write lost to a restart is
+//! made by the next scheduled run. Those runs stay the safety net; since a notification leaves
+//! the same records a run would, a run afterwards finds nothing to change.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{watch, Notify};
+use tokio::sync::{mpsc, watch, Notify};
 
 use super::engine::{SyncEngine, SyncError};
 use super::plan::Reading;
@@ -30,6 +33,14 @@ const BATCH: usize = 50;
 /// Attempts before a notification that keeps failing for a reason that may pass is set aside.
 const MAX_ATTEMPTS: u32 = 8;
 
+/// The queue of contacts whose Aircall contact is due for a write.
+#[derive(Clone)]
+struct Pushes {
+    queue: mpsc::UnboundedSender<String>,
+    /// Taken by the task that writes them, when [`Notifications::run`] starts.
+    receiver: Arc<std::sync::Mutex<Option<mpsc::UnboundedReceiver<String>>>>,
+}
+
 /// Applies Intercom's contact notifications to the index and, with contact sync, to Aircall.
 #[derive(Clone)]
 pub struct Notifications {
@@ -40,6 +51,8 @@ pub struct Notifications {
     /// Contact sync, when the hub runs it: Aircall follows the index.
     engine: Option<Arc<SyncEngine>>,
     wake: Arc<Notify>,
+    /// The Aircall writes due, in the order they became due (with contact sync).
+    pushes: Option<Pushes>,
     /// The first wait after a failure that may pass; it doubles per attempt up to a minute.
     backoff: Duration,
 }
@@ -62,6 +75,7 @@ impl Notifications {
             clock,
             engine: None,
             wake: Arc::new(Notify::new()),
+            pushes: None,
             backoff: Duration::from_secs(2),
         }
     }
@@ -70,6 +84,11 @@ impl Notifications {
     pub fn with_engine(mut self, engine: Arc<SyncEngine>) -> Self {
         self.region = engine.options().default_region;
         self.engine = Some(engine);
+        let (queue, receiver) = mpsc::unbounded_channel();
+        self.pushes = Some(Pushes {
+            queue,
+            receiver: Arc::new(std::sync::Mutex::new(Some(receiver))),
+        });
         self
     }
 
@@ -81,6 +100,21 @@ impl Notifications {
     /// Applies stored notifications until `shutdown` turns true; wakes on [`Self::poke`], and
     /// once a minute in case a poke was missed.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let receiver = self.pushes.as_ref().and_then(|p| {
+            p.receiver
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take()
+        });
+        let writer = match (&self.engine, receiver) {
+            (Some(engine), Some(receiver)) => Some(tokio::spawn(write_to_aircall(
+                engine.clone(),
+                self.store.clone(),
+                receiver,
+            ))),
+            _ => None,
+        };
+        let _stop_writer = StopOnDrop(writer);
         loop {
             if *shutdown.borrow() {
                 return;
@@ -209,32 +243,79 @@ impl Notifications {
         let workspace = engine.workspace_id().await?;
         let scanned = engine.scanned(contact, &workspace);
         self.store.sync_record_live(&scanned, self.now())?;
-        let aircall = self.push(engine, contact_id).await?;
-        Ok(format!("{indexed}; {aircall}"))
+        Ok(format!("{indexed}; {}", self.push(contact_id)))
     }
 
     /// Takes the contact out of the index and out of Aircall.
     async fn remove(&self, contact_id: &str) -> Result<String, SyncError> {
         self.store.sync_forget_live(contact_id)?;
         match &self.engine {
-            Some(engine) => Ok(format!(
-                "left the index; {}",
-                self.push(engine, contact_id).await?
-            )),
+            Some(_) => Ok(format!("left the index; {}", self.push(contact_id))),
             None => Ok("left the index".to_owned()),
         }
     }
 
-    /// Brings the contact's Aircall contact to its target, and says what changed.
-    async fn push(&self, engine: &SyncEngine, contact_id: &str) -> Result<String, SyncError> {
-        let before = self.store.sync_row(contact_id)?;
-        engine.push_live(contact_id).await?;
-        let after = self.store.sync_row(contact_id)?;
-        Ok(describe(before.as_ref(), after.as_ref()))
+    /// Queues the contact's Aircall write, and says so.
+    fn push(&self, contact_id: &str) -> String {
+        match &self.pushes {
+            Some(pushes) if pushes.queue.send(contact_id.to_owned()).is_ok() => {
+                "Aircall follows".to_owned()
+            }
+            // No writer (the hub is stopping): the next scheduled run writes it.
+            _ => "Aircall follows at the next contact sync".to_owned(),
+        }
     }
 
     fn now(&self) -> i64 {
         (self.clock)()
+    }
+}
+
+/// Aborts the writer task when the notifications' task ends.
+struct StopOnDrop(Option<tokio::task::JoinHandle<()>>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        if let Some(task) = &self.0 {
+            task.abort();
+        }
+    }
+}
+
+/// Writes each queued contact to Aircall, in the order queued (a contact queued again while
+/// waiting is written once). A write that fails past the engine's patience stays due in the
+/// sync's table for the next scheduled run.
+async fn write_to_aircall(
+    engine: Arc<SyncEngine>,
+    store: Store,
+    mut queue: mpsc::UnboundedReceiver<String>,
+) {
+    let mut due: std::collections::VecDeque<String> = std::collections::VecDeque::new();
+    loop {
+        if due.is_empty() {
+            match queue.recv().await {
+                Some(id) => due.push_back(id),
+                None => return,
+            }
+        }
+        while let Ok(id) = queue.try_recv() {
+            if !due.contains(&id) {
+                due.push_back(id);
+            }
+        }
+        let Some(id) = due.pop_front() else {
+            continue;
+        };
+        let before = store.sync_row(&id).ok().flatten();
+        match engine.push_live(&id).await {
+            Ok(()) => {
+                let after = store.sync_row(&id).ok().flatten();
+                tracing::info!(contact = %id, aircall = %describe(before.as_ref(), after.as_ref()), "Intercom notification written to Aircall");
+            }
+            Err(e) => {
+                tracing::warn!(contact = %id, error = %e, "cannot write a notified contact to Aircall; the next contact sync does")
+            }
+        }
     }
 }
 
