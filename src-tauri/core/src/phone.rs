@@ -127,17 +127,21 @@ impl E164 {
         //    national number with a doubled trunk prefix (`0049 1500000000` is `+49…` even
         //    where `0491500000000` would be a valid national number) or a region's own
         //    international prefix with a carrier code (`0055…` in Brazil is Brazil).
-        //    As above, when that reading is not a number, no other reading is taken.
+        //    When `00` is followed by the region's own country code and that reading is not a
+        //    number, no other reading is taken, as above; otherwise a doubled trunk prefix is
+        //    still tried below (`00762043575` in France is `+33762043575`).
         if let Some(rest) = digits.strip_prefix("00").filter(|_| !explicit_plus) {
-            return match phonenumber::parse(None, format!("+{rest}")) {
-                Ok(number) if is_valid(&number) || fits_numbering_plan(&number) => {
-                    Ok(Self::from_number(&number))
+            if let Ok(number) = phonenumber::parse(None, format!("+{rest}")) {
+                if is_valid(&number) || fits_numbering_plan(&number) {
+                    return Ok(Self::from_number(&number));
                 }
-                _ => Err(PhoneError::Invalid {
+            }
+            if starts_with_own_code(rest, region) {
+                return Err(PhoneError::Invalid {
                     input: raw.trim().to_owned(),
                     region,
-                }),
-            };
+                });
+            }
         }
         // 2. The library's own reading: national in `region`, or international with `+` or
         //    the region's international prefix. A `+` number is read with no region at all:
