@@ -177,6 +177,8 @@ pub struct CardBuilder {
     clock: Clock,
     /// Held while Aircall users are refreshed, so that a burst of cards makes one refresh.
     refreshing: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// Held while Intercom's admins are read, so that a burst of cards makes one request.
+    reading_admins: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl std::fmt::Debug for CardBuilder {
@@ -207,6 +209,7 @@ impl CardBuilder {
             new_contact_role: Role::Lead,
             clock,
             refreshing: Default::default(),
+            reading_admins: Default::default(),
         }
     }
 
@@ -435,16 +438,27 @@ impl CardBuilder {
         }))
     }
 
-    /// The admins, from the cache while fresh. A failed refresh falls back to the cache.
+    /// The admins, from the cache while fresh. A failed refresh falls back to the cache. One
+    /// card reads them at a time when the cache is stale; the others then find it fresh.
     async fn admins(&self) -> Vec<Admin> {
-        let (cached, oldest) = match self.store.admins() {
-            Ok(x) => x,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot read cached admins");
-                (Vec::new(), None)
+        let cached = || -> (Vec<Admin>, bool) {
+            match self.store.admins() {
+                Ok((admins, oldest)) => {
+                    let fresh = oldest.is_some_and(|at| self.fresh(at, self.freshness.admins));
+                    (admins, fresh)
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot read cached admins");
+                    (Vec::new(), false)
+                }
             }
         };
-        if oldest.is_some_and(|at| self.fresh(at, self.freshness.admins)) {
+        if let (admins, true) = cached() {
+            return admins;
+        }
+        let _one_read_at_a_time = self.reading_admins.lock().await;
+        let (cached, fresh) = cached();
+        if fresh {
             return cached;
         }
         match self.intercom.admins().await {

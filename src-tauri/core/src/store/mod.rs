@@ -165,23 +165,47 @@ impl Store {
 
     /// Runs `work` in a transaction that is synced to disk before this returns, for what must
     /// survive a power cut (an accepted webhook, an effect claimed before its request is sent).
-    /// Other writes are synced with the next such transaction (WAL with `synchronous=NORMAL`):
-    /// a killed process loses none of them, and a power cut only ones the outbox and the inbox
-    /// recover from (an effect claimed is looked up before it is sent again).
+    /// The transaction commits into the write-ahead log under the connection's lock, then the
+    /// log is synced with that lock released, so that other work on the database (a card being
+    /// built, an event announced) does not wait for the disk. Other writes are synced with the
+    /// next such transaction (WAL with `synchronous=NORMAL`): a killed process loses none of
+    /// them, and a power cut only ones the outbox and the inbox recover from (an effect claimed
+    /// is looked up before it is sent again).
     pub(crate) fn durably<T>(
         &self,
         work: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut conn = self.conn();
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        let result = (|| {
+        let value = {
+            let mut conn = self.conn();
             let tx = conn.transaction()?;
             let value = work(&tx)?;
             tx.commit()?;
-            Ok(value)
-        })();
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        result
+            value
+        };
+        self.sync_log()?;
+        Ok(value)
+    }
+
+    /// Syncs the write-ahead log to disk: every commit so far is then durable. SQLite itself
+    /// syncs the database file after each checkpoint, which moves committed pages out of the
+    /// log, so the log is the one file to sync. An in-memory database has nothing to sync.
+    fn sync_log(&self) -> Result<(), StoreError> {
+        let Some(path) = &self.path else {
+            return Ok(());
+        };
+        let mut log = path.clone().into_os_string();
+        log.push("-wal");
+        let log = PathBuf::from(log);
+        let io = |source| StoreError::Io {
+            path: log.clone(),
+            source,
+        };
+        match std::fs::File::open(&log) {
+            Ok(file) => file.sync_data().map_err(io),
+            // No log: the database is not in WAL mode, and SQLite synced the commit itself.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(io(e)),
+        }
     }
 
     pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
