@@ -304,6 +304,7 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         timings::mark("tray", None);
         windows::show(app.handle(), WindowLabel::Main, None)?;
         timings::mark("window", None);
+        windows::prepare_card(app.handle())?;
         let desk = desk.clone();
         tauri::async_runtime::spawn(async move {
             if let Err(e) = desk.connect().await {
