@@ -177,8 +177,6 @@ pub struct CardBuilder {
     clock: Clock,
     /// Held while Aircall users are refreshed, so that a burst of cards makes one refresh.
     refreshing: std::sync::Arc<tokio::sync::Mutex<()>>,
-    /// One card at a time per number: a second build waits and reads what the first cached.
-    turns: crate::contacts::Turns,
 }
 
 impl std::fmt::Debug for CardBuilder {
@@ -209,7 +207,6 @@ impl CardBuilder {
             new_contact_role: Role::Lead,
             clock,
             refreshing: Default::default(),
-            turns: Default::default(),
         }
     }
 
@@ -272,7 +269,6 @@ impl CardBuilder {
         match caller {
             CallerId::Anonymous => self.anonymous(&workspace, call_id).await,
             CallerId::Number(number) => {
-                let _turn = self.turns.take(number.as_str()).await;
                 let mut contacts = self.contacts_for(number).await?;
                 // One order whatever answered (the index or a live search): the most recently
                 // updated first.

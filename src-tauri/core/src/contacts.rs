@@ -42,24 +42,22 @@ pub struct Contacts {
     turns: Turns,
 }
 
-/// One turn per key (a number, a contact) at a piece of work, so that two tasks doing the same
-/// work side by side do it once: two calls from a new number, logged side by side, make one
-/// contact; a card warmed up while its webhook is committed and the card itself make one set of
-/// look-ups.
+/// One turn per number at finding or creating the contact to log to, so that two calls from a
+/// new number, logged side by side, make one contact.
 #[derive(Clone, Default)]
-pub(crate) struct Turns {
+struct Turns {
     held: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
 }
 
-/// A key's turn; the next task waiting for it goes when this is dropped.
-pub(crate) struct Turn {
+/// A number's turn; the next task waiting for it goes when this is dropped.
+struct Turn {
     turns: Turns,
     key: String,
     _guard: tokio::sync::OwnedMutexGuard<()>,
 }
 
 impl Turns {
-    pub(crate) async fn take(&self, key: &str) -> Turn {
+    async fn take(&self, key: &str) -> Turn {
         let lock = {
             let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
             held.entry(key.to_owned()).or_default().clone()

@@ -58,9 +58,7 @@ async fn receive(State(state): State<AppState>, body: Bytes) -> Response {
         tracing::warn!(event = %envelope.event, "webhook refused: wrong or missing token");
         return refuse(StatusCode::UNAUTHORIZED, "wrong or missing webhook token");
     }
-    let stored = envelope.stored();
-    state.pipeline.warm_card(&stored);
-    match state.pipeline.accept(stored).await {
+    match state.pipeline.accept(envelope.stored()).await {
         Ok(id) => (StatusCode::OK, Json(json!({ "accepted": id }))).into_response(),
         // Aircall redelivers what it could not deliver: a 503 loses nothing.
         Err(e) => {

@@ -81,48 +81,12 @@ pub struct PipelineHandle {
     ingest: Ingest,
     announcer: Announcer,
     logging: Arc<Notify>,
-    cards: CardBuilder,
-    default_region: Region,
 }
 
 impl PipelineHandle {
     /// Stores an accepted webhook; returns its inbox row once it is on disk.
     pub async fn accept(&self, event: crate::webhook::StoredEvent) -> Result<i64, IngestError> {
         self.ingest.accept(event).await
-    }
-
-    /// Starts the look-ups of a ringing inbound call's card while its webhook is being
-    /// committed. They fill the caches the card's own build reads, and a build waits for one
-    /// already under way for the same number, so the agent's card costs the commit or the
-    /// Intercom round trip, whichever is longer, rather than both. Anything else is left alone.
-    pub fn warm_card(&self, event: &crate::webhook::StoredEvent) {
-        use crate::webhook::{CallEvent, Event};
-        if !matches!(
-            CallEvent::parse(&event.event),
-            Some(CallEvent::Created | CallEvent::RingingOnAgent)
-        ) {
-            return;
-        }
-        let Ok(Event::Call { call, .. }) = Event::from_stored(event) else {
-            return;
-        };
-        if call.direction != crate::aircall::Direction::Inbound || call.ended_at.is_some() {
-            return;
-        }
-        let region = call
-            .number
-            .as_ref()
-            .and_then(|n| n.country.as_deref())
-            .and_then(|c| Region::parse(c).ok())
-            .unwrap_or(self.default_region);
-        let Ok(caller) = crate::phone::CallerId::parse(&call.raw_digits, region) else {
-            return;
-        };
-        let cards = self.cards.clone();
-        tokio::spawn(async move {
-            // The card's own build reports failures; this one only warms the caches.
-            let _ = cards.build(&caller, None).await;
-        });
     }
 
     /// The id of the newest agent event, as it changes.
@@ -215,8 +179,6 @@ impl Pipeline {
                 ingest,
                 announcer,
                 logging,
-                cards: config.cards.clone(),
-                default_region: config.default_region,
             },
             tasks,
         }
