@@ -37,6 +37,11 @@ const RING_GAP: i64 = 3;
 const SETTLE_IDLE: Duration = Duration::from_secs(5);
 const SETTLE_CARD: Duration = Duration::from_secs(3);
 const WITHIN: Duration = Duration::from_secs(60);
+/// The targets of the issue "The desktop app, ready to hand to a team of agents": PSS against
+/// the empty window's, idle and with the card open, and every ring's card within 50 ms.
+const IDLE_TARGET: f64 = 1.15;
+const CARD_TARGET: f64 = 1.35;
+const RING_TARGET_MS: f64 = 50.0;
 
 fn now_micros() -> i64 {
     SystemTime::now()
@@ -457,6 +462,25 @@ fn main() {
     println!();
     println!(
         "The memory ratios compare with the empty window idle. RSS counts shared pages once per process; PSS divides them."
+    );
+    let base_pss = median_of(&base.idle, pss);
+    let later = median(&mut latencies);
+    let first = median(&mut ours.first_ring_ms);
+    let verdict = |met: bool| if met { "met" } else { "NOT met" };
+    let idle_ratio = median_of(&ours.idle, pss) / base_pss;
+    let card_ratio = median_of(&ours.card, pss) / base_pss;
+    println!("Targets:");
+    println!(
+        "  idle PSS ≤ {IDLE_TARGET:.2}× the empty window: {idle_ratio:.2}×, {}",
+        verdict(idle_ratio <= IDLE_TARGET)
+    );
+    println!(
+        "  card open PSS ≤ {CARD_TARGET:.2}× the empty window: {card_ratio:.2}×, {}",
+        verdict(card_ratio <= CARD_TARGET)
+    );
+    println!(
+        "  ring → card visible ≤ {RING_TARGET_MS:.0} ms, first ring {first:.1} ms and later rings {later:.1} ms (median), {}",
+        verdict(first <= RING_TARGET_MS && later <= RING_TARGET_MS)
     );
     let each = |what: &str, memory: Option<&Memory>| {
         let list: Vec<String> = memory

@@ -5,11 +5,13 @@
 //! The shell is wiring: the [`desk::Desk`] holds the state and talks to a hub (remote, in
 //! process, or the demo's) through the agents' API; the engine never sees a window.
 
+pub mod autostart;
 pub mod checks;
 pub mod commands;
 pub mod demo;
 pub mod desk;
 pub mod error;
+pub mod instance;
 pub mod journal;
 pub mod modes;
 pub mod notify;
@@ -254,6 +256,12 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             .join("desktop"),
     };
     let journal = Journal::open(&data_dir)?;
+    // One app per data directory (demo mode's is its own): a later start shows the running
+    // app's main window and exits while it is built, before it makes a tray or a window.
+    let builder = match &demo_dir {
+        Some(_) => tauri::Builder::default(),
+        None => tauri::Builder::default().plugin(instance::plugin(&data_dir)),
+    };
     let vault: Arc<dyn vault::Vault> = if args.demo {
         Arc::new(vault::MemoryVault::default())
     } else {
@@ -282,8 +290,11 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         }),
     );
     let webview_data = demo_dir.as_ref().map(|d| d.path().join("webview"));
-    let app = run_app(tauri::Builder::default(), desk.clone(), move |app| {
+    let app = run_app(builder, desk.clone(), move |app| {
         let _ = handle.set(app.handle().clone());
+        if let Some(autostart) = autostart::Autostart::from_env() {
+            app.manage(autostart);
+        }
         if let Some(dir) = webview_data {
             // The demo's webviews keep their data in its temporary directory too.
             app.manage(windows::WebviewData(dir));
@@ -293,6 +304,7 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         timings::mark("tray", None);
         windows::show(app.handle(), WindowLabel::Main, None)?;
         timings::mark("window", None);
+        windows::prepare_card(app.handle())?;
         let desk = desk.clone();
         tauri::async_runtime::spawn(async move {
             if let Err(e) = desk.connect().await {

@@ -18,6 +18,7 @@ use ringside_core::hub::{Hub, HubConfig, SyncSchedule};
 use ringside_core::intercom::{IntercomClient, IntercomConfig};
 use ringside_core::rules::Settings as HubSettings;
 use ringside_core::store::Store;
+use ringside_core::sync::SyncOptions;
 use ringside_core::Secret;
 use ringside_sandbox::{Sandbox, Seed};
 
@@ -232,6 +233,13 @@ struct HubBehaviour {
     listen: std::net::SocketAddr,
 }
 
+/// How often the demo's hub syncs the sandbox's contacts.
+const DEMO_SYNC_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+fn region_fr() -> Result<ringside_core::phone::Region> {
+    ringside_core::phone::Region::parse("FR").map_err(|e| Error::Invalid(e.to_string()))
+}
+
 /// Demo mode: the sandbox, a hub on it in a temporary directory, and the activity played.
 pub async fn demo(setup: DemoSetup) -> Result<Link> {
     let DemoSetup {
@@ -273,10 +281,14 @@ pub async fn demo(setup: DemoSetup) -> Result<Link> {
         "FR",
         DEMO_AGENT,
         Some(random_token()),
-        // The demo shows calls; contact sync would only write demo contacts to the sandbox.
+        // Contact sync runs as a hub's does, on the sandbox (its contacts become the fake
+        // Aircall's), every minute so that the main window's sync line shows it working.
         HubBehaviour {
             settings: HubSettings::default(),
-            sync: None,
+            sync: Some(SyncSchedule {
+                options: SyncOptions::new(region_fr()?),
+                interval: DEMO_SYNC_EVERY,
+            }),
             listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
         },
     )

@@ -66,6 +66,9 @@ pub struct Settings {
     pub notifications: bool,
     /// What the hub started in standalone mode logs, and how it syncs contacts.
     pub integration: Integration,
+    /// Start the app when the agent logs in (an XDG autostart entry, [`crate::autostart`]; the
+    /// entry, not this copy, says whether it is on).
+    pub start_with_session: bool,
 }
 
 impl Default for Settings {
@@ -84,6 +87,7 @@ impl Default for Settings {
             card: CardBehaviour::OnRing,
             notifications: true,
             integration: Integration::default(),
+            start_with_session: false,
         }
     }
 }

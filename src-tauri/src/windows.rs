@@ -52,40 +52,73 @@ pub fn show<R: Runtime>(
 ) -> tauri::Result<WebviewWindow<R>> {
     let window = match app.get_webview_window(label.as_str()) {
         Some(w) => w,
-        None => {
-            let page = match fragment {
-                Some(f) => format!("{}#{f}", label.page()),
-                None => label.page().to_owned(),
-            };
-            let mut builder =
-                WebviewWindowBuilder::new(app, label.as_str(), WebviewUrl::App(page.into()));
-            if let Some(data) = app.try_state::<WebviewData>() {
-                builder = builder.data_directory(data.0.clone());
-            }
-            match label {
-                WindowLabel::Main => builder
-                    .title("Ringside")
-                    .inner_size(880.0, 620.0)
-                    .min_inner_size(560.0, 400.0)
-                    .build()?,
-                WindowLabel::Card => {
-                    let w = builder
-                        .title("Ringside — call")
-                        .inner_size(CARD_SIZE.0, CARD_SIZE.1)
-                        .resizable(false)
-                        .always_on_top(true)
-                        .skip_taskbar(true)
-                        .build()?;
-                    place_near_tray(&w);
-                    w
-                }
-            }
-        }
+        None => build(builder(app, label, fragment))?,
     };
     window.show()?;
     window.unminimize()?;
     window.set_focus()?;
     Ok(window)
+}
+
+/// The window's builder, with its page, size and behaviour.
+fn builder<'a, R: Runtime>(
+    app: &'a AppHandle<R>,
+    label: WindowLabel,
+    fragment: Option<&str>,
+) -> WebviewWindowBuilder<'a, R, AppHandle<R>> {
+    let page = match fragment {
+        Some(f) => format!("{}#{f}", label.page()),
+        None => label.page().to_owned(),
+    };
+    let mut builder = WebviewWindowBuilder::new(app, label.as_str(), WebviewUrl::App(page.into()));
+    if let Some(data) = app.try_state::<WebviewData>() {
+        builder = builder.data_directory(data.0.clone());
+    }
+    match label {
+        WindowLabel::Main => builder
+            .title("Ringside")
+            .inner_size(880.0, 620.0)
+            .min_inner_size(560.0, 400.0),
+        WindowLabel::Card => builder
+            .title("Ringside — call")
+            .inner_size(CARD_SIZE.0, CARD_SIZE.1)
+            .resizable(false)
+            .always_on_top(true)
+            .skip_taskbar(true),
+    }
+}
+
+fn build<R: Runtime>(
+    builder: WebviewWindowBuilder<'_, R, AppHandle<R>>,
+) -> tauri::Result<WebviewWindow<R>> {
+    let window = builder.build()?;
+    if window.label() == WindowLabel::Card.as_str() {
+        place_near_tray(&window);
+    }
+    Ok(window)
+}
+
+/// Builds the card window now, hidden, so that a ring only has to show it: creating a window
+/// and loading its page takes a quarter of a second, which the first ring of a run used to pay.
+/// On Linux its page runs in the main window's web process (a related view), so a hidden card
+/// costs a page, not a second WebKit process; the main window must exist (else the card is left
+/// to the first ring).
+pub fn prepare_card<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
+    if app.get_webview_window(WindowLabel::Card.as_str()).is_some() {
+        return Ok(());
+    }
+    let Some(main) = app.get_webview_window(WindowLabel::Main.as_str()) else {
+        return Ok(());
+    };
+    let app = app.clone();
+    main.with_webview(move |_main_view| {
+        let card = builder(&app, WindowLabel::Card, None).visible(false);
+        #[cfg(target_os = "linux")]
+        let card = card.with_related_view(_main_view.inner());
+        if let Err(e) = build(card) {
+            tracing::warn!(error = %e, "cannot prepare the card window");
+        }
+    })
 }
 
 /// Top-right corner of the current monitor, a margin away from the panel.

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use ringside_core::Secret;
+use ringside_lib::autostart::Autostart;
 use ringside_lib::demo::{Activity, DemoSetup, Stage};
 use ringside_lib::desk::{Desk, UiEvent};
 use ringside_lib::journal::Journal;
@@ -622,6 +623,48 @@ fn settings_and_secrets_are_saved_and_secrets_never_shown() {
 }
 
 #[test]
+fn starting_with_the_session_writes_and_removes_the_autostart_entry() {
+    let (t, _stage) = demo();
+    let config = tempfile::tempdir().unwrap();
+    t.app.manage(Autostart::at(config.path().join("autostart")));
+    let entry = config.path().join("autostart/ringside.desktop");
+    let view = t.invoke_ok(&t.main, "settings", json!({}));
+    assert_eq!(
+        view["settings"]["start_with_session"], false,
+        "off by default"
+    );
+
+    let on = Settings {
+        start_with_session: true,
+        ..Settings::default()
+    };
+    t.invoke_ok(&t.main, "save_settings", json!({"settings": on}));
+    let text = std::fs::read_to_string(&entry).expect("the autostart entry is written");
+    let program = std::env::current_exe().unwrap();
+    assert!(
+        text.contains(&format!("\nExec=\"{}\"\n", program.display())),
+        "{text}"
+    );
+    let view = t.invoke_ok(&t.main, "settings", json!({}));
+    assert_eq!(view["settings"]["start_with_session"], true);
+
+    // The entry is the truth: removed by hand, the setting reads off.
+    std::fs::remove_file(&entry).unwrap();
+    let view = t.invoke_ok(&t.main, "settings", json!({}));
+    assert_eq!(view["settings"]["start_with_session"], false);
+
+    // On again, then off: the entry is gone.
+    t.invoke_ok(&t.main, "save_settings", json!({"settings": on}));
+    assert!(entry.is_file());
+    let off = Settings {
+        start_with_session: false,
+        ..Settings::default()
+    };
+    t.invoke_ok(&t.main, "save_settings", json!({"settings": off}));
+    assert!(!entry.exists(), "the autostart entry is still there");
+}
+
+#[test]
 fn while_the_hub_is_unreachable_a_note_is_queued_and_the_status_says_so() {
     let t = app_on_a_dead_hub();
     block(t.desk.connect()).unwrap();
@@ -876,12 +919,18 @@ fn the_main_window_reads_the_hubs_integration_settings_and_sync_status() {
     let hub = t.invoke_ok(&t.main, "hub_settings", json!({}));
     assert_eq!(hub["settings"]["log_answered_calls"], true);
     assert_eq!(hub["settings"]["new_contact_role"], "lead");
-    // The demo's hub does not sync contacts, and says so.
-    assert_eq!(hub["sync"], Value::Null);
+    // The demo's hub syncs the sandbox's contacts, so the sync line shows it working: a run
+    // that indexed the demo's contacts and wrote them to the fake Aircall.
+    assert_ne!(hub["sync"], Value::Null);
+    t.until("a finished contact sync", |t| {
+        t.invoke_ok(&t.main, "sync_status", json!({}))["last_run"]["finished_at"] != Value::Null
+    });
     let sync = t.invoke_ok(&t.main, "sync_status", json!({}));
-    assert_eq!(sync["enabled"], false);
-    assert_eq!(sync["headline"], "Contact sync is off");
-    assert_eq!(sync["last_run"], Value::Null);
+    assert_eq!(sync["enabled"], true);
+    assert_ne!(sync["headline"], "Contact sync is off");
+    assert!(sync["last_run"]["indexed"].as_u64().unwrap() > 0, "{sync}");
+    assert!(sync["last_run"]["written"].as_u64().unwrap() > 0, "{sync}");
+    assert_eq!(sync["last_error"], Value::Null, "{sync}");
 }
 
 #[test]

@@ -183,6 +183,7 @@ async function loadSettings() {
       ? `Registered with Aircall: ${view.registered_webhook}`
       : "Not registered with Aircall yet: no calls arrive in standalone mode until it is.";
     form.elements.notifications.checked = s.notifications;
+    form.elements.start_with_session.checked = s.start_with_session;
     for (const input of integrationInputs()) {
       const value = s.integration[input.dataset.integration];
       if (input.type === "checkbox") input.checked = value;
@@ -217,6 +218,7 @@ form.addEventListener("submit", async (e) => {
     default_region: f.default_region.value.trim().toUpperCase(),
     card: f.card.value,
     notifications: f.notifications.checked,
+    start_with_session: f.start_with_session.checked,
   };
   try {
     settings.integration = readIntegration();

@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use ringside_core::doctor::Check;
 use serde::Serialize;
-use tauri::{AppHandle, Runtime, State};
+use tauri::{AppHandle, Manager, Runtime, State};
 
+use crate::autostart::Autostart;
 use crate::desk::{Desk, Status};
 use crate::error::{Error, Result};
 use crate::settings::Settings;
@@ -27,13 +28,20 @@ pub struct SettingsView {
     pub registered_webhook: Option<String>,
 }
 
-/// The settings.
+/// The settings; whether the app starts with the session is read from the autostart entry.
 #[tauri::command]
-pub async fn settings(desk: State<'_, Arc<Desk>>) -> Result<SettingsView> {
+pub async fn settings<R: Runtime>(
+    app: AppHandle<R>,
+    desk: State<'_, Arc<Desk>>,
+) -> Result<SettingsView> {
     let saved_secrets = desk.saved_secrets().unwrap_or_default();
     let demo = desk.status()?.mode == "demo";
+    let mut settings = desk.settings()?;
+    if let Some(autostart) = app.try_state::<Autostart>() {
+        settings.start_with_session = autostart.enabled();
+    }
     Ok(SettingsView {
-        settings: desk.settings()?,
+        settings,
         saved_secrets,
         demo,
         first_run: desk.first_run()?,
@@ -41,10 +49,21 @@ pub async fn settings(desk: State<'_, Arc<Desk>>) -> Result<SettingsView> {
     })
 }
 
-/// Checks, saves and applies the settings.
+/// Checks, saves and applies the settings, and writes or removes the autostart entry.
 #[tauri::command]
-pub async fn save_settings(desk: State<'_, Arc<Desk>>, settings: Settings) -> Result<Status> {
-    desk.inner().save_settings(settings).await
+pub async fn save_settings<R: Runtime>(
+    app: AppHandle<R>,
+    desk: State<'_, Arc<Desk>>,
+    settings: Settings,
+) -> Result<Status> {
+    let on = settings.start_with_session;
+    let status = desk.inner().save_settings(settings).await?;
+    if let Some(autostart) = app.try_state::<Autostart>() {
+        let program = std::env::current_exe()
+            .map_err(|e| Error::Invalid(format!("cannot find the app's program: {e}")))?;
+        autostart.set(on, &program)?;
+    }
+    Ok(status)
 }
 
 /// Saves a secret in the OS keyring (an empty value deletes it) and applies it.

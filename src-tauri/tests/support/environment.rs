@@ -27,6 +27,10 @@ pub enum Need {
     TauriDriver,
     /// `WebKitWebDriver` (Debian's `webkit2gtk-driver`).
     WebKitWebDriver,
+    /// The app's `.deb`, which `cargo xtask test` builds and names in `RINGSIDE_TEST_DEB`.
+    Package,
+    /// `xdotool`, to see and handle the app's windows on the X display.
+    Xdotool,
 }
 
 /// What the end-to-end tests over WebDriver need.
@@ -80,6 +84,10 @@ impl Need {
             Need::Notifications => env.var("RINGSIDE_NOTIFICATIONS_LOG").is_some(),
             Need::TauriDriver => env.program("tauri-driver").is_some(),
             Need::WebKitWebDriver => env.program("WebKitWebDriver").is_some(),
+            Need::Package => env
+                .var("RINGSIDE_TEST_DEB")
+                .is_some_and(|p| Path::new(&p).is_file()),
+            Need::Xdotool => env.program("xdotool").is_some(),
         };
         (!there).then_some(match self {
             Need::TestEnvironment => {
@@ -95,6 +103,10 @@ impl Need {
             }
             Need::TauriDriver => "tauri-driver (`cargo install tauri-driver --version '^2' --locked`)",
             Need::WebKitWebDriver => "WebKitWebDriver (package webkit2gtk-driver)",
+            Need::Package => {
+                "the app's .deb (RINGSIDE_TEST_DEB does not name a file: `cargo xtask test` builds it)"
+            }
+            Need::Xdotool => "xdotool (package xdotool)",
         })
     }
 }

@@ -153,22 +153,47 @@ export RINGSIDE_DESKTOP_TEST_ENV=1
 /// `tauri-driver` (WebDriver for Tauri apps), for the end-to-end tests.
 pub fn ensure_tauri_driver(cargo: &str) -> Result<(), String> {
     let found = Command::new("tauri-driver").arg("--help").output().is_ok()
-        || std::env::var_os("CARGO_HOME")
-            .map(std::path::PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".cargo")))
-            .is_some_and(|home| home.join("bin/tauri-driver").exists());
+        || cargo_bin_dir().is_some_and(|bin| bin.join("tauri-driver").exists());
     if found {
         return Ok(());
     }
-    eprintln!("── xtask: installing tauri-driver");
+    cargo_install(cargo, "tauri-driver")
+}
+
+/// `cargo-tauri` (Tauri's command line, whose bundler makes the `.deb` and `.rpm`), version 2
+/// like the `tauri` crate.
+pub fn ensure_tauri_cli(cargo: &str) -> Result<(), String> {
+    let found = Command::new(cargo)
+        .args(["tauri", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if found {
+        return Ok(());
+    }
+    cargo_install(cargo, "tauri-cli")
+}
+
+/// Cargo's own `bin` directory, where `cargo install` puts programs.
+fn cargo_bin_dir() -> Option<std::path::PathBuf> {
+    std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".cargo")))
+        .map(|home| home.join("bin"))
+}
+
+/// `cargo install <krate> --version '^2' --locked` (several minutes, once).
+fn cargo_install(cargo: &str, krate: &str) -> Result<(), String> {
+    eprintln!("── xtask: installing {krate} (once; it takes a few minutes)");
     let status = Command::new(cargo)
-        .args(["install", "tauri-driver", "--version", "^2", "--locked"])
+        .args(["install", krate, "--version", "^2", "--locked"])
+        // Its own build directory, not the workspace's.
+        .env_remove("CARGO_TARGET_DIR")
         .status()
         .map_err(|e| format!("cannot run cargo install: {e}"))?;
     if status.success() {
         Ok(())
     } else {
-        Err(format!("`cargo install tauri-driver` failed ({status})"))
+        Err(format!("`cargo install {krate}` failed ({status})"))
     }
 }
 
