@@ -110,6 +110,7 @@ async fn standalone(settings: &Settings, vault: &dyn Vault, data_dir: PathBuf) -
         settings: settings.integration.hub_settings()?,
         sync: settings.integration.sync_schedule(region)?,
         listen: std::net::SocketAddr::from(([127, 0, 0, 1], settings.webhook_port)),
+        intercom_client_secret: None,
     };
     // Webhooks are checked against the token registered from Settings (kept as a hash in the
     // hub's database); until then the hub receives none.
@@ -231,6 +232,8 @@ struct HubBehaviour {
     settings: HubSettings,
     sync: Option<SyncSchedule>,
     listen: std::net::SocketAddr,
+    /// The Intercom app's client secret, which turns `POST /webhooks/intercom` on.
+    intercom_client_secret: Option<Secret>,
 }
 
 /// How often the demo's hub syncs the sandbox's contacts.
@@ -274,6 +277,7 @@ pub async fn demo(setup: DemoSetup) -> Result<Link> {
         IntercomClient::new(intercom_config).map_err(|e| Error::Invalid(e.to_string()))?;
     let aircall = AircallClient::new(aircall_config).map_err(|e| Error::Invalid(e.to_string()))?;
     let store = Store::open(dir.path()).map_err(|e| Error::Invalid(e.to_string()))?;
+    let intercom_secret = random_token();
     let mut link = start(
         store,
         intercom,
@@ -290,10 +294,18 @@ pub async fn demo(setup: DemoSetup) -> Result<Link> {
                 interval: DEMO_SYNC_EVERY,
             }),
             listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+            intercom_client_secret: Some(intercom_secret.clone()),
         },
     )
     .await?;
     if let Some(local) = link.local.as_mut() {
+        // The fake Intercom tells the hub of every contact change, as a registered app would:
+        // a caller the hub creates is in its index and, through contact sync, in Aircall.
+        let notifications = local
+            .webhooks
+            .url
+            .replace("/webhooks/aircall", "/webhooks/intercom");
+        sandbox.deliver_intercom_notifications(&notifications, intercom_secret.expose());
         let stage = Stage::new(sandbox, local.webhooks.clone());
         local.player = Some(tokio::spawn(activity.play(stage.clone(), step)));
         local.stage = Some(stage);
@@ -328,7 +340,7 @@ async fn start(
         clock: system_clock(),
         tls: None,
         sync: behaviour.sync,
-        intercom_client_secret: None,
+        intercom_client_secret: behaviour.intercom_client_secret,
     };
     let listener = tokio::net::TcpListener::bind(behaviour.listen)
         .await

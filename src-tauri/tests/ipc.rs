@@ -436,6 +436,15 @@ fn the_demo_tour_shows_every_kind_of_caller_and_logs_its_sms() {
             && has("existing \"John Carter\"")
             && sms_logged
     });
+    // The contacts the hub created for new callers came back as Intercom's signed
+    // notifications, which the hub took.
+    t.until("a notification of a created lead taken by the hub", |_| {
+        stage
+            .sandbox()
+            .intercom_notifications()
+            .iter()
+            .any(|n| n.body["topic"] == "contact.lead.created" && n.attempts.as_slice() == [200])
+    });
     // The tour's last call: Aircall's AI summary lands in Jane's conversation as a note.
     t.until("the AI summary in Intercom", |_| {
         stage.sandbox().intercom().conversations().iter().any(|c| {
