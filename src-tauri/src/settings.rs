@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 pub use integration::Integration;
 
 use crate::error::{Error, Result};
+use crate::i18n::{text, LanguageChoice};
 use crate::journal::Journal;
 
 /// How the app reaches a hub.
@@ -66,6 +67,8 @@ pub struct Settings {
     pub notifications: bool,
     /// What the hub started in standalone mode logs, and how it syncs contacts.
     pub integration: Integration,
+    /// The app's language: the system's, English or French.
+    pub language: LanguageChoice,
 }
 
 impl Default for Settings {
@@ -84,6 +87,7 @@ impl Default for Settings {
             card: CardBehaviour::OnRing,
             notifications: true,
             integration: Integration::default(),
+            language: LanguageChoice::System,
         }
     }
 }
@@ -114,40 +118,41 @@ impl Settings {
     /// Refuses what cannot work, naming the field.
     pub fn validate(&self) -> Result<()> {
         ringside_core::phone::Region::parse(&self.default_region).map_err(|_| {
-            Error::Invalid(format!(
-                "default region `{}` is not a country code such as FR or US",
-                self.default_region
+            Error::Invalid(text(
+                "error-default-region",
+                &[("value", (&self.default_region).into())],
             ))
         })?;
         if ringside_core::intercom::Region::parse(&self.intercom_region).is_none() {
-            return Err(Error::Invalid(format!(
-                "Intercom region `{}` is not us, eu or au",
-                self.intercom_region
+            return Err(Error::Invalid(text(
+                "error-intercom-region",
+                &[("value", (&self.intercom_region).into())],
             )));
         }
         for (what, value) in [
-            ("hub URL", &self.hub_url),
-            ("Intercom base URL", &self.intercom_base_url),
-            ("Aircall base URL", &self.aircall_base_url),
+            ("hub", &self.hub_url),
+            ("intercom", &self.intercom_base_url),
+            ("aircall", &self.aircall_base_url),
         ] {
             if !value.trim().is_empty() && web_address(value).is_none() {
-                return Err(Error::Invalid(format!(
-                    "{what} `{value}` is not an http(s) address"
+                return Err(Error::Invalid(text(
+                    "error-web-address",
+                    &[("what", what.into()), ("value", value.into())],
                 )));
             }
         }
         if !self.webhook_url.trim().is_empty()
             && web_address(&self.webhook_url).is_none_or(|u| u.scheme() != "https")
         {
-            return Err(Error::Invalid(format!(
-                "webhook address `{}` is not an https address: Aircall only delivers to https",
-                self.webhook_url
+            return Err(Error::Invalid(text(
+                "error-webhook-https",
+                &[("value", (&self.webhook_url).into())],
             )));
         }
         if !self.agent_email.is_empty() && !self.agent_email.contains('@') {
-            return Err(Error::Invalid(format!(
-                "`{}` is not an email address",
-                self.agent_email
+            return Err(Error::Invalid(text(
+                "error-email",
+                &[("value", (&self.agent_email).into())],
             )));
         }
         self.integration.validate()

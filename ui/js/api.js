@@ -43,6 +43,8 @@ export const closeWindow = () => invoke("close_window");
 // The card window's acknowledgement that it drew a call's card (a timing mark for the
 // desktop benchmark; it changes nothing).
 export const cardShown = (callId) => invoke("card_shown", { callId });
+// {lang, locale, ftl}: the app's language, the locale for dates and numbers, and the catalog.
+export const catalog = () => invoke("catalog");
 
 export const onStatus = (handler) => listen("status://changed", handler);
 // The handler gets the call's stored card: {call_id, card, state, started_at, answered_at, ended_at}.
@@ -50,3 +52,5 @@ export const onCall = (handler) => listen("call://changed", (event) => handler(e
 export const onHistory = (handler) => listen("history://changed", handler);
 export const onCardFocus = (handler) => listen("card://focus", handler);
 export const onTab = (handler) => listen("main://tab", handler);
+// The agent chose another language in Settings.
+export const onLanguage = (handler) => listen("i18n://changed", handler);

@@ -41,10 +41,17 @@ pub async fn settings(desk: State<'_, Arc<Desk>>) -> Result<SettingsView> {
     })
 }
 
-/// Checks, saves and applies the settings.
+/// Checks, saves and applies the settings (the language at once, in every window).
 #[tauri::command]
-pub async fn save_settings(desk: State<'_, Arc<Desk>>, settings: Settings) -> Result<Status> {
-    desk.inner().save_settings(settings).await
+pub async fn save_settings<R: Runtime>(
+    app: AppHandle<R>,
+    desk: State<'_, Arc<Desk>>,
+    settings: Settings,
+) -> Result<Status> {
+    let language = settings.language;
+    let status = desk.inner().save_settings(settings).await?;
+    crate::apply_language(&app, language);
+    Ok(status)
 }
 
 /// Saves a secret in the OS keyring (an empty value deletes it) and applies it.

@@ -510,10 +510,14 @@ fn checked(request: Request) -> Result<Request> {
     let bounded = |value: String, what: &str, max: usize| {
         let value = value.trim().to_owned();
         if value.is_empty() {
-            Err(Error::Invalid(format!("the {what} is empty")))
+            Err(Error::Invalid(crate::i18n::text(
+                "error-empty",
+                &[("what", what.into())],
+            )))
         } else if value.chars().count() > max {
-            Err(Error::Invalid(format!(
-                "the {what} is longer than {max} characters"
+            Err(Error::Invalid(crate::i18n::text(
+                "error-too-long",
+                &[("what", what.into()), ("max", max.into())],
             )))
         } else {
             Ok(value)
