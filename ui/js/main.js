@@ -65,7 +65,7 @@ async function refreshHistory() {
       return el("tr", { class: status },
         el("td", {}, when(item.created_at)),
         el("td", {}, t("history-kind", { direction: item.direction || "", kind: item.kind })),
-        el("td", {}, item.phone || t("history-anonymous")),
+        el("td", {}, item.phone && item.phone !== "anonymous" ? item.phone : t("history-anonymous")),
         el("td", {}, item.line || ""),
         el("td", { title: item.reason || "" }, t("logging-state", { state: status }), item.reason ? el("small", {}, ` — ${item.reason}`) : null, heldBack(item)),
         el("td", {}, link(t("see-conversation"), item.conversation_url)),

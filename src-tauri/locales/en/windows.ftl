@@ -83,6 +83,7 @@ history-kind = { $direction ->
     [call] call
     [sms] SMS
     [whatsapp] WhatsApp
+    [message] message
     [missed] missed call
    *[other] { $kind }
   }
@@ -91,6 +92,7 @@ logging-state = { $state ->
     [logged] logged
     [queued] queued
     [skipped] skipped
+    [live] in progress
     [failed] failed
    *[off] not logged
   }

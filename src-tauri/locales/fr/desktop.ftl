@@ -69,7 +69,7 @@ availability = { $availability ->
 ## Les erreurs que lit l'agent.
 
 error-keyring = aucun trousseau n'est disponible ({ $detail }) ; démarrez et déverrouillez GNOME Keyring ou KWallet — Ringside ne garde ses secrets nulle part ailleurs
-error-not-configured = { $what } : non renseigné ; ouvrez les Réglages
+error-not-configured = il manque { $what } ; ouvrez les Réglages
 error-hub = le hub a refusé : { $detail }
 error-offline = le hub est injoignable ({ $detail }) ; voici ce qui est gardé sur cet ordinateur
 error-storage = stockage local : { $detail }

@@ -78,6 +78,7 @@ history-kind = { $kind ->
     [call] Appel
     [sms] SMS
     [whatsapp] WhatsApp
+    [message] Message
     [missed] Appel manqué
    *[other] { $kind }
   } { $direction ->
@@ -90,6 +91,7 @@ logging-state = { $state ->
     [logged] journalisé
     [queued] en file d'attente
     [skipped] ignoré
+    [live] en cours
     [failed] échec
    *[off] non journalisé
   }
