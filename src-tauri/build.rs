@@ -25,6 +25,7 @@ const COMMANDS: &[&str] = &[
     "close_window",
     "card_shown",
     "limits",
+    "dial",
 ];
 
 fn main() {

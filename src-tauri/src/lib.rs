@@ -65,6 +65,7 @@ where
             commands::close_window,
             commands::card_shown,
             commands::limits,
+            commands::dial,
         ])
         .on_window_event(|window, event| {
             // Closing a window hides it; the app lives on in the tray until Quit.

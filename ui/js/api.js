@@ -38,6 +38,9 @@ export const hubSettings = () => invoke("hub_settings");
 // Contact sync: {enabled, phase, running, percent, eta_secs, headline, last_run, last_error}.
 export const syncStatus = () => invoke("sync_status");
 export const openLink = (url) => invoke("open_link", { url });
+// Puts a number in the agent's own Aircall phone (callId: the call it calls back, or null);
+// returns {placed, words}.
+export const dial = (to, callId) => invoke("dial", { to, callId: callId ?? null });
 export const showCard = (callId) => invoke("show_card", { callId });
 export const closeWindow = () => invoke("close_window");
 // The card window's acknowledgement that it drew a call's card (a timing mark for the

@@ -1,5 +1,5 @@
 // The card window: who is calling, their last conversation and its owner's availability, the
-// call's state and timer, tags, a note, and the contact picker for a shared number.
+// call's state and timer, call back, tags, a note, and the contact picker for a shared number.
 
 import * as api from "./api.js";
 import { el, replace, AVAILABILITY, connectionWords, deliveryWords, errorText, duration } from "./dom.js";
@@ -96,6 +96,9 @@ function renderCard() {
   const links = el("nav", { class: "links" },
     link("See contact page", card.contact.url),
     link("See last conversation", conversation && conversation.url),
+    card.phone && card.contact.status !== "anonymous"
+      ? el("button", { type: "button", id: "call-back", onclick: () => callBack(card.phone, c.call_id) }, "Call back")
+      : null,
   );
   const conv = conversation
     ? el("section", { class: "conversation" },
@@ -118,6 +121,17 @@ function renderCard() {
   const picker = card.contact.status === "ambiguous" ? pickerSection(c) : null;
   replace(root, header, links, conv, timer, picker, tagSection(c), noteSection(c));
   acknowledge(c.call_id);
+}
+
+// Puts the caller's number in the agent's own Aircall phone; the result in words.
+async function callBack(phone, callId) {
+  say("Calling…");
+  try {
+    const result = await api.dial(phone, callId);
+    say(result.words, result.placed ? "info" : "error");
+  } catch (err) {
+    say(errorText(err), "error");
+  }
 }
 
 // Tells the app, once per call, that its card is on screen: after the next frame is drawn.

@@ -1,8 +1,9 @@
-// The main window: contact sync's progress, recent calls, the logging history, settings
-// (with the integration's) and about.
+// The main window: contact sync's progress, the dial box, one history of calls and messages
+// (filtered by missed or not logged, each line with its actions), settings (with the
+// integration's) and about.
 
 import * as api from "./api.js";
-import { el, replace, connectionWords, errorText } from "./dom.js";
+import { el, replace, connectionWords, errorText, duration } from "./dom.js";
 
 const message = document.getElementById("message");
 const form = document.getElementById("settings");
@@ -35,8 +36,6 @@ function link(label, url) {
   return el("a", { href: "#", onclick: (e) => { e.preventDefault(); api.openLink(url).catch((err) => say(errorText(err), "error")); } }, label);
 }
 
-const LOGGING = { logged: "logged", queued: "queued", pending: "queued", skipped: "skipped", failed: "failed", ignored: "skipped", off: "not logged" };
-
 // The agent's notes and tags the hub accepted on a call it has not logged.
 function heldBack(item) {
   if (!item.held_back) return null;
@@ -44,35 +43,74 @@ function heldBack(item) {
   return el("small", { class: "held-back" }, item.status === "off" ? ` — ${what} did not reach Intercom` : ` — ${what} wait until it is logged`);
 }
 
-async function refreshHistory() {
+// The history as last read, and the filter the agent chose (all, missed, not logged).
+let historyItems = [];
+let historyFilter = "all";
+
+async function callBack(to, callId, where) {
+  where.textContent = "Calling…";
   try {
-    const recent = await api.recentCards(10);
-    replace(document.getElementById("recent"), recent.map((c) => {
-      const name = (c.card && c.card.contact && c.card.contact.name) || (c.card && c.card.phone) || "Unknown caller";
-      return el("li", {}, el("a", { href: "#", onclick: (e) => { e.preventDefault(); api.showCard(c.call_id); } }, name), ` — ${c.state}, ${when(c.started_at)}`);
-    }));
+    const result = await api.dial(to, callId);
+    where.textContent = result.words;
+    where.className = result.placed ? "dial-ok" : "dial-failed";
   } catch (err) {
-    say(errorText(err), "error");
+    where.textContent = errorText(err);
+    where.className = "dial-failed";
   }
+}
+
+function historyRow(item) {
+  const result = el("span", { class: "dial-result", role: "status" });
+  const actions = [
+    link("See conversation", item.conversation_url),
+    item.can_choose_contact
+      ? el("button", { type: "button", class: "choose", onclick: () => api.showCard(Number(item.id)) }, "Choose contact")
+      : null,
+    item.can_call_back
+      ? el("button", { type: "button", class: "call-back", onclick: () => callBack(item.phone, item.kind === "call" ? Number(item.id) : null, result) }, "Call back")
+      : null,
+    result,
+  ];
+  return el("tr", { class: `${item.status}${item.missed ? " missed" : ""}`, "data-id": item.id },
+    el("td", {}, when(item.created_at)),
+    el("td", { class: "what" }, item.what),
+    el("td", { class: "who" }, item.who, item.text ? el("small", { class: "text" }, item.text) : null),
+    el("td", { class: "duration" }, item.duration_secs === null || item.duration_secs === undefined ? "" : duration(item.duration_secs)),
+    el("td", { class: "logging" }, item.logging, heldBack(item)),
+    el("td", { class: "actions" }, actions),
+  );
+}
+
+function showHistory() {
+  const shown = historyItems.filter((i) =>
+    historyFilter === "missed" ? i.missed : historyFilter === "not_logged" ? i.not_logged : true);
+  replace(document.getElementById("history"), shown.map(historyRow));
+  document.getElementById("history-empty").hidden = shown.length > 0;
+}
+
+async function refreshHistory() {
   try {
     const h = await api.history();
     if (message.classList.contains("error")) say("");
     document.getElementById("history-note").textContent = h.offline ? `(offline — as of ${when(h.fetched_at)})` : "";
-    replace(document.getElementById("history"), (h.items || []).map((item) => {
-      const status = LOGGING[item.status] || item.status;
-      return el("tr", { class: status },
-        el("td", {}, when(item.created_at)),
-        el("td", {}, `${item.direction || ""} ${item.kind}`),
-        el("td", {}, item.phone || "anonymous"),
-        el("td", {}, item.line || ""),
-        el("td", { title: item.reason || "" }, status, item.reason ? el("small", {}, ` — ${item.reason}`) : null, heldBack(item)),
-        el("td", {}, link("See conversation", item.conversation_url)),
-      );
-    }));
+    historyItems = h.items || [];
+    showHistory();
   } catch (err) {
     say(errorText(err), "error");
   }
 }
+
+for (const radio of document.querySelectorAll("input[name=history-filter]")) {
+  radio.addEventListener("change", () => {
+    historyFilter = radio.value;
+    showHistory();
+  });
+}
+document.getElementById("dial").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const to = document.getElementById("dial-to").value;
+  callBack(to, null, document.getElementById("dial-result"));
+});
 
 // Contact sync's line: what it is doing, the last run, the last error.
 async function refreshSync() {

@@ -36,4 +36,5 @@ pub const ALL: &[&str] = &[
     "close_window",
     "card_shown",
     "limits",
+    "dial",
 ];

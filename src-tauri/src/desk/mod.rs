@@ -2,9 +2,11 @@
 //! connection — and everything the commands and the event stream do with it. It knows nothing
 //! about windows: what the UI must hear goes out through a [`UiSink`] as [`UiEvent`]s.
 
+mod dial;
 mod events;
 mod history;
 mod integration;
+mod words;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -26,6 +28,8 @@ use crate::settings::Settings;
 use crate::stream::{self, Connection};
 use crate::vault::{SecretName, Vault};
 
+pub use dial::Dialed;
+pub use history::{HistoryRow, HistoryView};
 pub use integration::{LastRun, SyncStatus};
 
 /// What the UI hears. Names are namespaced (`call://ringing`).
