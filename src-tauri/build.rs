@@ -26,6 +26,7 @@ const COMMANDS: &[&str] = &[
     "card_shown",
     "limits",
     "dial",
+    "last_message",
 ];
 
 fn main() {

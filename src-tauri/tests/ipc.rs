@@ -1622,3 +1622,73 @@ fn the_open_card_of_a_new_caller_becomes_the_contact_created_once_the_call_is_lo
         "the card links the call's own conversation: {logged}"
     );
 }
+
+impl TestApp {
+    /// The inbound messages the app popped up, oldest first.
+    fn message_events(&self) -> Vec<ringside_lib::desk::MessageCard> {
+        self.events
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|e| match e {
+                UiEvent::Message(m) => Some(m.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+#[test]
+fn an_inbound_message_pops_a_card_with_its_text_unless_the_agent_wants_calls_only() {
+    let (t, stage) = demo();
+    let player = stage.player(Pace::Instant);
+    let sms = Scenario::sms_inbound(JANE_PHONE, SUPPORT_FR, "Is my refund on its way?");
+    let mut playback = player.playback(stage.sandbox(), &sms);
+    while block(playback.step()).unwrap().is_some() {}
+    t.until("the message's card", |t| !t.message_events().is_empty());
+    let popped = t.message_events().remove(0);
+    assert_eq!(
+        (
+            popped.title.as_str(),
+            popped.text.as_str(),
+            popped.phone.as_deref(),
+            popped.line.as_deref()
+        ),
+        (
+            "New SMS",
+            "Is my refund on its way?",
+            Some(JANE_PHONE),
+            Some("Support FR")
+        )
+    );
+    // A card window that opens after the message arrived reads it.
+    let kept = t.invoke_ok(&t.card, "last_message", json!({}));
+    assert_eq!(kept["text"], "Is my refund on its way?");
+    // The history says SMS.
+    t.until("the SMS in the history", |t| {
+        let history = t.invoke_ok(&t.main, "history", json!({}));
+        history["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["what"] == "Inbound SMS" && i["text"] == "Is my refund on its way?")
+    });
+
+    // Calls only: the next message is in the history but pops nothing.
+    let mut settings = t.desk.settings().unwrap();
+    settings.popups = ringside_lib::settings::Popups::CallsOnly;
+    settings.save(t.desk.journal()).unwrap();
+    let quiet = Scenario::sms_inbound(JANE_PHONE, SUPPORT_FR, "No need to call");
+    let mut playback = player.playback(stage.sandbox(), &quiet);
+    while block(playback.step()).unwrap().is_some() {}
+    t.until("the second SMS in the history", |t| {
+        let history = t.invoke_ok(&t.main, "history", json!({}));
+        history["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["text"] == "No need to call")
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(t.message_events().len(), 1, "{:?}", t.message_events());
+}

@@ -51,5 +51,8 @@ export const onStatus = (handler) => listen("status://changed", handler);
 // The handler gets the call's stored card: {call_id, card, state, started_at, answered_at, ended_at}.
 export const onCall = (handler) => listen("call://changed", (event) => handler(event.card));
 export const onHistory = (handler) => listen("history://changed", handler);
+// An inbound SMS or WhatsApp message: {message_id, channel, title, phone, line, text, received_at}.
+export const onMessage = (handler) => listen("message://received", handler);
+export const lastMessage = () => invoke("last_message");
 export const onCardFocus = (handler) => listen("card://focus", handler);
 export const onTab = (handler) => listen("main://tab", handler);

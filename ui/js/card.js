@@ -264,6 +264,20 @@ async function act(run) {
   await show(current.call_id);
 }
 
+// An inbound SMS or WhatsApp message's card: who wrote, on which line, the text, call back.
+function showMessage(m) {
+  if (!m) return;
+  current = null;
+  replace(root,
+    el("header", { class: "who" },
+      el("h1", { id: "contact-name" }, m.phone || "Unknown number"),
+      el("span", { class: "badge", id: "contact-type" }, m.title),
+      m.line ? el("div", { class: "phone" }, m.line) : null),
+    el("blockquote", { class: "message-text", id: "message-text" }, m.text),
+    m.phone ? el("nav", { class: "links" }, el("button", { type: "button", id: "call-back", onclick: () => callBack(m.phone, null) }, "Call back")) : null,
+  );
+}
+
 async function show(callId) {
   try {
     current = await api.card(callId);
@@ -305,12 +319,14 @@ api.onCall((stored) => {
   }
 });
 api.onCardFocus((callId) => show(callId));
+api.onMessage(showMessage);
 api.onStatus((s) => (statusLine.textContent = connectionWords(s)));
 
 (async () => {
   api.status().then((s) => (statusLine.textContent = connectionWords(s))).catch(() => {});
   limits = await api.limits().catch(() => null);
   await loadTags();
+  if (location.hash === "#message") return showMessage(await api.lastMessage().catch(() => null));
   const fromHash = Number(location.hash.slice(1));
   if (fromHash) return show(fromHash);
   const recent = await api.recentCards(1).catch(() => []);

@@ -212,7 +212,7 @@ async function loadSettings() {
     const view = await api.settings();
     const s = view.settings;
     form.elements.mode.value = s.mode;
-    for (const key of ["hub_url", "agent_email", "aircall_api_id", "intercom_region", "intercom_base_url", "aircall_base_url", "webhook_url", "default_region", "card"]) {
+    for (const key of ["hub_url", "agent_email", "aircall_api_id", "intercom_region", "intercom_base_url", "aircall_base_url", "webhook_url", "default_region", "card", "popups"]) {
       form.elements[key].value = s[key];
     }
     form.elements.webhook_port.value = s.webhook_port || "";
@@ -254,6 +254,7 @@ form.addEventListener("submit", async (e) => {
     webhook_url: f.webhook_url.value.trim(),
     default_region: f.default_region.value.trim().toUpperCase(),
     card: f.card.value,
+    popups: f.popups.value,
     notifications: f.notifications.checked,
   };
   try {

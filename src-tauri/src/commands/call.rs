@@ -5,7 +5,7 @@ use std::sync::Arc;
 use serde_json::Value;
 use tauri::State;
 
-use crate::desk::{Delivery, Desk, Dialed, HistoryView, Status};
+use crate::desk::{Delivery, Desk, Dialed, HistoryView, MessageCard, Status};
 use crate::error::Result;
 use crate::journal::{Request, StoredCard};
 
@@ -34,6 +34,12 @@ pub async fn recent_cards(
 #[tauri::command]
 pub async fn history(desk: State<'_, Arc<Desk>>) -> Result<HistoryView> {
     desk.history().await
+}
+
+/// The last inbound message that popped up (the card window opened for it reads it).
+#[tauri::command]
+pub async fn last_message(desk: State<'_, Arc<Desk>>) -> Result<Option<MessageCard>> {
+    desk.last_message()
 }
 
 /// Puts a number in the agent's own Aircall phone (a call back, or the dial box); the result

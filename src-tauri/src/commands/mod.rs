@@ -37,4 +37,5 @@ pub const ALL: &[&str] = &[
     "card_shown",
     "limits",
     "dial",
+    "last_message",
 ];

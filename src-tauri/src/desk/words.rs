@@ -25,6 +25,10 @@ pub const NOT_LOGGED_MESSAGES_OFF: &str = "Not logged: logging of SMS and WhatsA
 pub const NOT_LOGGED_BECAUSE: &str = "Not logged: {reason}";
 pub const NOT_LOGGED_REFUSED: &str = "Not logged: Intercom refused it ({reason})";
 
+/// The title of an inbound message's card.
+pub const NEW_SMS: &str = "New SMS";
+pub const NEW_WHATSAPP: &str = "New WhatsApp message";
+
 /// What became of a "Call back" or a number typed in the dial box.
 pub const DIAL_PLACED: &str = "{number} is in your Aircall phone: press call there.";
 pub const DIAL_NOT_A_NUMBER: &str = "Not a number: “{number}” cannot be called.";
