@@ -46,28 +46,40 @@ function heldBack(item) {
 // The history as last read, and the filter the agent chose (all, missed, not logged).
 let historyItems = [];
 let historyFilter = "all";
+// What the last call back from each row gave ({words, placed}), kept across re-renders.
+const dialed = new Map();
 
-async function callBack(to, callId, where) {
+function showDialed(where, result) {
+  where.textContent = result.words;
+  where.className = `dial-result ${result.placed ? "dial-ok" : "dial-failed"}`;
+}
+
+async function callBack(to, callId, where, key) {
   where.textContent = "Calling…";
+  let result;
   try {
-    const result = await api.dial(to, callId);
-    where.textContent = result.words;
-    where.className = result.placed ? "dial-ok" : "dial-failed";
+    result = await api.dial(to, callId);
   } catch (err) {
-    where.textContent = errorText(err);
-    where.className = "dial-failed";
+    result = { placed: false, words: errorText(err) };
+  }
+  if (key) {
+    dialed.set(key, result);
+    showHistory();
+  } else {
+    showDialed(where, result);
   }
 }
 
 function historyRow(item) {
   const result = el("span", { class: "dial-result", role: "status" });
+  if (dialed.has(item.id)) showDialed(result, dialed.get(item.id));
   const actions = [
     link("See conversation", item.conversation_url),
     item.can_choose_contact
       ? el("button", { type: "button", class: "choose", onclick: () => api.showCard(Number(item.id)) }, "Choose contact")
       : null,
     item.can_call_back
-      ? el("button", { type: "button", class: "call-back", onclick: () => callBack(item.phone, item.kind === "call" ? Number(item.id) : null, result) }, "Call back")
+      ? el("button", { type: "button", class: "call-back", onclick: () => callBack(item.phone, item.kind === "call" ? Number(item.id) : null, result, item.id) }, "Call back")
       : null,
     result,
   ];
@@ -109,7 +121,7 @@ for (const radio of document.querySelectorAll("input[name=history-filter]")) {
 document.getElementById("dial").addEventListener("submit", (e) => {
   e.preventDefault();
   const to = document.getElementById("dial-to").value;
-  callBack(to, null, document.getElementById("dial-result"));
+  callBack(to, null, document.getElementById("dial-result"), null);
 });
 
 // Contact sync's line: what it is doing, the last run, the last error.
