@@ -478,3 +478,50 @@ async fn the_history_says_where_each_call_stands_filters_and_calls_back() {
     no_app_left(data.path()).await;
     company.stop_hub().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_inbound_sms_pops_a_card_with_its_text_and_a_call_back() {
+    if !support::in_test_environment("an_inbound_sms_pops_a_card_with_its_text_and_a_call_back") {
+        return;
+    }
+    let _entry = KEYRING_ENTRY.lock().await;
+    let mut company = Company::start().await;
+    let data = configure_agent(&company);
+    let driver = Driver::start_with(&[("RINGSIDE_DATA_DIR", data.path().as_os_str())]).await;
+    let session = driver.session(&[]).await;
+    session.switch_to(MAIN_TITLE, Duration::from_secs(20)).await;
+    session
+        .until_text("#status", "Connected · connected", Duration::from_secs(20))
+        .await;
+
+    let sms = Scenario::sms_inbound(demo::JANE, demo::SUPPORT_FR, "Is my refund on its way?");
+    company.player().play(&company.sandbox, &sms).await.unwrap();
+    session.switch_to(CARD_TITLE, Duration::from_secs(30)).await;
+    session
+        .until_text(
+            "#message-text",
+            "Is my refund on its way?",
+            Duration::from_secs(20),
+        )
+        .await;
+    assert_eq!(
+        session.text("#contact-type").await.as_deref(),
+        Some("New SMS")
+    );
+    assert_eq!(
+        session.text("#contact-name").await.as_deref(),
+        Some(demo::JANE)
+    );
+    session.click("#call-back").await;
+    session
+        .until_text(
+            "#message",
+            "+33762043575 is in your Aircall phone: press call there.",
+            Duration::from_secs(10),
+        )
+        .await;
+
+    session.end().await;
+    no_app_left(data.path()).await;
+    company.stop_hub().await;
+}
