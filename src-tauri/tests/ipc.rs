@@ -1448,6 +1448,7 @@ fn the_history_says_where_each_call_and_message_stands_in_words_with_its_actions
         Scenario::missed("+33 6 50 50 50 50", SUPPORT_FR),
         Scenario::shared_number(SHARED_PHONE, SUPPORT_FR, ALICE_AIRCALL),
         Scenario::sms_inbound(JANE_PHONE, SUPPORT_FR, "Can you call me back?"),
+        Scenario::anonymous(SUPPORT_FR, ALICE_AIRCALL),
     ] {
         let mut playback = player.playback(&sandbox, &scenario);
         while block(playback.step()).unwrap().is_some() {}
@@ -1460,7 +1461,7 @@ fn the_history_says_where_each_call_and_message_stands_in_words_with_its_actions
                 .unwrap(),
         );
     }
-    let [jane, missed, shared, sms] = &ids[..] else {
+    let [jane, missed, shared, sms, anonymous] = &ids[..] else {
         unreachable!()
     };
     t.until("Jane's call logged and the shared number's waiting", |t| {
@@ -1502,6 +1503,13 @@ fn the_history_says_where_each_call_and_message_stands_in_words_with_its_actions
     assert_eq!(
         (&shared["can_choose_contact"], &shared["not_logged"]),
         (&json!(true), &json!(true))
+    );
+
+    let anonymous = line(anonymous);
+    assert_eq!(
+        (&anonymous["who"], &anonymous["can_call_back"]),
+        (&json!("Anonymous caller"), &json!(false)),
+        "{anonymous}"
     );
 
     let sms = line(sms);

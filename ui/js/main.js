@@ -89,7 +89,7 @@ function historyRow(item) {
     el("td", { class: "who" }, item.who, item.text ? el("small", { class: "text" }, item.text) : null),
     el("td", { class: "duration" }, item.duration_secs === null || item.duration_secs === undefined ? "" : duration(item.duration_secs)),
     el("td", { class: "logging" }, item.logging, heldBack(item)),
-    el("td", { class: "actions" }, actions),
+    el("td", {}, el("div", { class: "actions" }, actions)),
   );
 }
 

@@ -52,11 +52,16 @@ pub struct HistoryRow {
 
 impl HistoryRow {
     fn of(item: HistoryItem, held_back: usize) -> Self {
+        // Aircall gives a hidden number as a word ("anonymous"), not as digits.
+        let number = item
+            .phone
+            .clone()
+            .filter(|p| p.chars().any(|c| c.is_ascii_digit()));
         let who = item
             .contact_name
             .clone()
             .filter(|n| !n.trim().is_empty())
-            .or_else(|| item.phone.clone())
+            .or_else(|| number.clone())
             .unwrap_or_else(|| words::ANONYMOUS_CALLER.to_owned());
         let outbound = item.direction.as_deref() == Some("outbound");
         let what = match (item.channel, outbound) {
@@ -78,7 +83,7 @@ impl HistoryRow {
             not_logged: matches!(item.status, Status::Skipped | Status::Failed | Status::Off),
             held_back,
             can_choose_contact: is_call && item.status == Status::Skipped && item.candidates > 1,
-            can_call_back: item.phone.as_deref().is_some_and(|p| !p.trim().is_empty()),
+            can_call_back: number.is_some(),
             item,
         }
     }
