@@ -26,6 +26,8 @@ const COMMANDS: &[&str] = &[
     "card_shown",
     "limits",
     "catalog",
+    "dial",
+    "last_message",
 ];
 
 fn main() {

@@ -67,6 +67,8 @@ where
             commands::card_shown,
             commands::limits,
             commands::catalog,
+            commands::dial,
+            commands::last_message,
         ])
         .on_window_event(|window, event| {
             // Closing a window hides it; the app lives on in the tray until Quit.
@@ -95,6 +97,9 @@ pub fn on_ui_event<R: Runtime>(app: &AppHandle<R>, event: UiEvent) {
         if *open {
             let _ = commands_show_card(app, call_id);
         }
+    }
+    if let UiEvent::Message(_) = &event {
+        let _ = windows::show(app, WindowLabel::Card, Some("message"));
     }
     if matches!(event, UiEvent::Status(_) | UiEvent::Call { .. }) {
         if let (Ok(status), Ok(recent)) = (desk.status(), desk.recent_cards(5)) {

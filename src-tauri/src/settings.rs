@@ -35,6 +35,17 @@ pub enum CardBehaviour {
     Never,
 }
 
+/// What pops up a card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Popups {
+    /// Calls only.
+    CallsOnly,
+    /// Calls, and inbound SMS and WhatsApp messages.
+    #[default]
+    CallsAndMessages,
+}
+
 /// Every setting, with its default.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -65,6 +76,8 @@ pub struct Settings {
     pub card: CardBehaviour,
     /// Desktop notifications for incoming calls.
     pub notifications: bool,
+    /// Whether an inbound message pops a card too.
+    pub popups: Popups,
     /// What the hub started in standalone mode logs, and how it syncs contacts.
     pub integration: Integration,
     /// The app's language: the system's, English or French.
@@ -86,6 +99,7 @@ impl Default for Settings {
             default_region: "US".to_owned(),
             card: CardBehaviour::OnRing,
             notifications: true,
+            popups: Popups::CallsAndMessages,
             integration: Integration::default(),
             language: LanguageChoice::System,
         }

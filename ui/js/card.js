@@ -1,5 +1,5 @@
 // The card window: who is calling, their last conversation and its owner's availability, the
-// call's state and timer, tags, a note, and the contact picker for a shared number.
+// call's state and timer, call back, tags, a note, and the contact picker for a shared number.
 
 import * as api from "./api.js";
 import { el, replace, AVAILABILITY_DOT, connectionWords, deliveryWords, errorText } from "./dom.js";
@@ -101,6 +101,9 @@ function renderCard() {
   const links = el("nav", { class: "links" },
     link(t("see-contact"), card.contact.url),
     link(t("see-last-conversation"), conversation && conversation.url),
+    card.phone && card.contact.status !== "anonymous"
+      ? el("button", { type: "button", id: "call-back", onclick: () => callBack(card.phone, c.call_id) }, t("call-back"))
+      : null,
   );
   const conv = conversation
     ? el("section", { class: "conversation" },
@@ -123,6 +126,17 @@ function renderCard() {
   const picker = card.contact.status === "ambiguous" ? pickerSection(c) : null;
   replace(root, header, links, conv, timer, picker, tagSection(c), noteSection(c));
   acknowledge(c.call_id);
+}
+
+// Puts the caller's number in the agent's own Aircall phone; the result in words.
+async function callBack(phone, callId) {
+  say(t("calling"));
+  try {
+    const result = await api.dial(phone, callId);
+    say(result.words, result.placed ? "info" : "error");
+  } catch (err) {
+    say(errorText(err), "error");
+  }
 }
 
 // Tells the app, once per call, that its card is on screen: after the next frame is drawn.
@@ -242,6 +256,20 @@ async function act(run) {
   await show(current.call_id);
 }
 
+// An inbound SMS or WhatsApp message's card: who wrote, on which line, the text, call back.
+function showMessage(m) {
+  if (!m) return;
+  current = null;
+  replace(root,
+    el("header", { class: "who" },
+      el("h1", { id: "contact-name" }, m.phone || t("unknown-number")),
+      el("span", { class: "badge", id: "contact-type" }, m.title),
+      m.line ? el("div", { class: "phone" }, m.line) : null),
+    el("blockquote", { class: "message-text", id: "message-text" }, m.text),
+    m.phone ? el("nav", { class: "links" }, el("button", { type: "button", id: "call-back", onclick: () => callBack(m.phone, null) }, t("call-back"))) : null,
+  );
+}
+
 async function show(callId) {
   try {
     current = await api.card(callId);
@@ -283,6 +311,7 @@ api.onCall((stored) => {
   }
 });
 api.onCardFocus((callId) => show(callId));
+api.onMessage(showMessage);
 api.onStatus((s) => (statusLine.textContent = connectionWords(s)));
 
 // Another language: the card and its status line are drawn again; drafts and focus stay.
@@ -298,6 +327,7 @@ onLanguageChange(() => {
   api.status().then((s) => (statusLine.textContent = connectionWords(s))).catch(() => {});
   limits = await api.limits().catch(() => null);
   await loadTags();
+  if (location.hash === "#message") return showMessage(await api.lastMessage().catch(() => null));
   const fromHash = Number(location.hash.slice(1));
   if (fromHash) return show(fromHash);
   const recent = await api.recentCards(1).catch(() => []);

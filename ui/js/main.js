@@ -1,9 +1,10 @@
-// The main window: contact sync's progress, recent calls, the logging history, settings
-// (with the integration's) and about.
+// The main window: contact sync's progress, the dial box, one history of calls and messages
+// (filtered by missed or not logged, each line with its actions), settings (with the
+// integration's) and about.
 
 import * as api from "./api.js";
 import { el, replace, connectionWords, errorText } from "./dom.js";
-import { t, attr, dateTime, load as loadLanguage, onChange as onLanguageChange } from "./i18n.js";
+import { t, attr, dateTime, duration, load as loadLanguage, onChange as onLanguageChange } from "./i18n.js";
 
 const message = document.getElementById("message");
 const form = document.getElementById("settings");
@@ -37,8 +38,6 @@ function link(label, url) {
   return el("a", { href: "#", onclick: (e) => { e.preventDefault(); api.openLink(url).catch((err) => say(errorText(err), "error")); } }, label);
 }
 
-const LOGGING = { logged: "logged", queued: "queued", pending: "queued", skipped: "skipped", failed: "failed", ignored: "skipped", off: "off" };
-
 // The agent's notes and tags the hub accepted on a call it has not logged.
 function heldBack(item) {
   if (!item.held_back) return null;
@@ -46,35 +45,86 @@ function heldBack(item) {
   return el("small", { class: "held-back" }, t(id, { count: item.held_back }));
 }
 
-async function refreshHistory() {
+// The history as last read, and the filter the agent chose (all, missed, not logged).
+let historyItems = [];
+let historyFilter = "all";
+// What the last call back from each row gave ({words, placed}), kept across re-renders.
+const dialed = new Map();
+
+function showDialed(where, result) {
+  where.textContent = result.words;
+  where.className = `dial-result ${result.placed ? "dial-ok" : "dial-failed"}`;
+}
+
+async function callBack(to, callId, where, key) {
+  where.textContent = t("calling");
+  let result;
   try {
-    const recent = await api.recentCards(10);
-    replace(document.getElementById("recent"), recent.map((c) => {
-      const name = (c.card && c.card.contact && c.card.contact.name) || (c.card && c.card.phone) || t("unknown-caller-short");
-      return el("li", {}, el("a", { href: "#", onclick: (e) => { e.preventDefault(); api.showCard(c.call_id); } }, name), t("recent-line", { state: c.state, when: when(c.started_at) }));
-    }));
+    result = await api.dial(to, callId);
   } catch (err) {
-    say(errorText(err), "error");
+    result = { placed: false, words: errorText(err) };
   }
+  if (key) {
+    dialed.set(key, result);
+    showHistory();
+  } else {
+    showDialed(where, result);
+  }
+}
+
+function historyRow(item) {
+  const result = el("span", { class: "dial-result", role: "status" });
+  if (dialed.has(item.id)) showDialed(result, dialed.get(item.id));
+  const actions = [
+    link(t("see-conversation"), item.conversation_url),
+    item.can_choose_contact
+      ? el("button", { type: "button", class: "choose", onclick: () => api.showCard(Number(item.id)) }, t("choose-contact"))
+      : null,
+    item.can_call_back
+      ? el("button", { type: "button", class: "call-back", onclick: () => callBack(item.phone, item.kind === "call" ? Number(item.id) : null, result, item.id) }, t("call-back"))
+      : null,
+    result,
+  ];
+  return el("tr", { class: `${item.status}${item.missed ? " missed" : ""}`, "data-id": item.id },
+    el("td", {}, when(item.created_at)),
+    el("td", { class: "what" }, item.what),
+    el("td", { class: "who" }, item.who, item.text ? el("small", { class: "text" }, item.text) : null),
+    el("td", { class: "duration" }, item.duration_secs === null || item.duration_secs === undefined ? "" : duration(item.duration_secs)),
+    el("td", { class: "logging" }, item.logging, heldBack(item)),
+    el("td", {}, el("div", { class: "actions" }, actions)),
+  );
+}
+
+function showHistory() {
+  const shown = historyItems.filter((i) =>
+    historyFilter === "missed" ? i.missed : historyFilter === "not_logged" ? i.not_logged : true);
+  replace(document.getElementById("history"), shown.map(historyRow));
+  document.getElementById("history-empty").hidden = shown.length > 0;
+}
+
+async function refreshHistory() {
   try {
     const h = await api.history();
     if (message.classList.contains("error")) say("");
     document.getElementById("history-note").textContent = h.offline ? t("history-offline", { when: when(h.fetched_at) }) : "";
-    replace(document.getElementById("history"), (h.items || []).map((item) => {
-      const status = LOGGING[item.status] || item.status;
-      return el("tr", { class: status },
-        el("td", {}, when(item.created_at)),
-        el("td", {}, t("history-kind", { direction: item.direction || "", kind: item.kind })),
-        el("td", {}, item.phone && item.phone !== "anonymous" ? item.phone : t("history-anonymous")),
-        el("td", {}, item.line || ""),
-        el("td", { title: item.reason || "" }, t("logging-state", { state: status }), item.reason ? el("small", {}, ` — ${item.reason}`) : null, heldBack(item)),
-        el("td", {}, link(t("see-conversation"), item.conversation_url)),
-      );
-    }));
+    historyItems = h.items || [];
+    showHistory();
   } catch (err) {
     say(errorText(err), "error");
   }
 }
+
+for (const radio of document.querySelectorAll("input[name=history-filter]")) {
+  radio.addEventListener("change", () => {
+    historyFilter = radio.value;
+    showHistory();
+  });
+}
+document.getElementById("dial").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const to = document.getElementById("dial-to").value;
+  callBack(to, null, document.getElementById("dial-result"), null);
+});
 
 // Contact sync's line: what it is doing, the last run, the last error.
 async function refreshSync() {
@@ -176,7 +226,7 @@ async function loadSettings() {
     const view = await api.settings();
     const s = view.settings;
     form.elements.mode.value = s.mode;
-    for (const key of ["hub_url", "agent_email", "aircall_api_id", "intercom_region", "intercom_base_url", "aircall_base_url", "webhook_url", "default_region", "card"]) {
+    for (const key of ["hub_url", "agent_email", "aircall_api_id", "intercom_region", "intercom_base_url", "aircall_base_url", "webhook_url", "default_region", "card", "popups"]) {
       form.elements[key].value = s[key];
     }
     form.elements.language.value = s.language;
@@ -228,6 +278,7 @@ form.addEventListener("submit", async (e) => {
     webhook_url: f.webhook_url.value.trim(),
     default_region: f.default_region.value.trim().toUpperCase(),
     card: f.card.value,
+    popups: f.popups.value,
     notifications: f.notifications.checked,
     language: f.language.value,
   };

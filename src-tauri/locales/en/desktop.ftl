@@ -130,3 +130,34 @@ check-keyring = Keyring
 check-email = Your email
 check-email-none = not set: enter the email of your Intercom and Aircall accounts.
 check-credentials = Credentials
+
+## The history and calling back (src/desk/words.rs).
+
+words-inbound-call = Inbound call
+words-outbound-call = Outbound call
+words-missed-call = Missed call
+words-inbound-sms = Inbound SMS
+words-outbound-sms = Outbound SMS
+words-inbound-whatsapp = Inbound WhatsApp
+words-outbound-whatsapp = Outbound WhatsApp
+words-anonymous-caller = Anonymous caller
+words-logged = Logged
+words-in-progress = In progress
+words-waiting-for-intercom = Waiting for Intercom
+words-not-logged-shared = Not logged: { $count } contacts share this number — choose one
+words-not-logged-missed-off = Not logged: logging of missed calls is off
+words-not-logged-answered-off = Not logged: logging of answered calls is off
+words-not-logged-outbound-off = Not logged: logging of outbound calls is off
+words-not-logged-messages-off = Not logged: logging of SMS and WhatsApp messages is off
+words-not-logged-because = Not logged: { $reason }
+words-not-logged-refused = Not logged: Intercom refused it ({ $reason })
+words-new-sms = New SMS
+words-new-whatsapp = New WhatsApp message
+words-dial-placed = { $number } is in your Aircall phone: press call there.
+words-dial-not-a-number = Not a number: “{ $number }” cannot be called.
+words-dial-anonymous = The caller hid their number, so it cannot be called back.
+words-dial-no-user = No Aircall user has your email: ask your admin to add you to Aircall with it.
+words-dial-refused = Aircall did not place the call: you are offline or unavailable in Aircall ({ $reason }).
+words-dial-no-aircall = The hub has no Aircall account, so it cannot place calls.
+words-dial-offline = The hub cannot be reached, so the call was not placed ({ $reason }).
+words-dial-failed = The call was not placed: { $reason }

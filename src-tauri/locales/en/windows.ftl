@@ -59,43 +59,10 @@ sync-last = Last { $kind ->
 sync-no-run = No run has finished yet.
 sync-last-error = Last error: { $error }
 sync-unknown = Unknown: { $error }
-recent-title = Recent calls
-recent-line = {" "}— { $state ->
-    [ringing] ringing
-    [answered] in call
-    [transferred] transferred
-    [ended] ended
-   *[other] { $state }
-  }, { $when }
-unknown-caller-short = Unknown caller
 history-title = Logging history
 history-offline = (offline — as of { $when })
 history-when = When
 history-what = What
-history-number = Number
-history-line = Line
-history-logging = Logging
-history-kind = { $direction ->
-    [inbound] Inbound
-    [outbound] Outbound
-   *[other] {""}
-  } { $kind ->
-    [call] call
-    [sms] SMS
-    [whatsapp] WhatsApp
-    [message] message
-    [missed] missed call
-   *[other] { $kind }
-  }
-history-anonymous = anonymous
-logging-state = { $state ->
-    [logged] logged
-    [queued] queued
-    [skipped] skipped
-    [live] in progress
-    [failed] failed
-   *[off] not logged
-  }
 held-back-waiting = { $count ->
     [one] {" "}— 1 of your notes or tags waits until it is logged
    *[other] {" "}— { $count } of your notes and tags wait until it is logged
@@ -309,3 +276,25 @@ note-input =
 note-count = { $count } / { $max } characters: too long
 note-too-long = A note has at most { $max } characters; this one has { $count }.
 save-note = Save note
+
+## The history's dial box, filters and actions, and message cards.
+
+dial-label = Call a number
+dial-call = Call
+calling = Calling…
+filters =
+    .aria-label = Show
+filter-all = All
+filter-missed = Missed
+filter-not-logged = Not logged
+history-who = Who
+history-duration = Duration
+history-intercom = Intercom
+history-actions = Actions
+history-empty = Nothing to show.
+choose-contact = Choose contact
+call-back = Call back
+unknown-number = Unknown number
+label-popups = Pop up a card for
+popups-calls-and-messages = calls and messages (SMS, WhatsApp)
+popups-calls-only = calls only

@@ -130,3 +130,34 @@ check-keyring = Trousseau
 check-email = Votre e-mail
 check-email-none = non renseigné : saisissez l'e-mail de vos comptes Intercom et Aircall.
 check-credentials = Identifiants
+
+## L'historique et le rappel (src/desk/words.rs).
+
+words-inbound-call = Appel entrant
+words-outbound-call = Appel sortant
+words-missed-call = Appel manqué
+words-inbound-sms = SMS entrant
+words-outbound-sms = SMS sortant
+words-inbound-whatsapp = WhatsApp entrant
+words-outbound-whatsapp = WhatsApp sortant
+words-anonymous-caller = Appelant anonyme
+words-logged = Journalisé dans Intercom
+words-in-progress = En cours
+words-waiting-for-intercom = En attente d'Intercom
+words-not-logged-shared = Non journalisé : { $count } contacts partagent ce numéro — choisissez-en un
+words-not-logged-missed-off = Non journalisé : la journalisation des appels manqués est désactivée
+words-not-logged-answered-off = Non journalisé : la journalisation des appels répondus est désactivée
+words-not-logged-outbound-off = Non journalisé : la journalisation des appels sortants est désactivée
+words-not-logged-messages-off = Non journalisé : la journalisation des SMS et messages WhatsApp est désactivée
+words-not-logged-because = Non journalisé : { $reason }
+words-not-logged-refused = Non journalisé : Intercom l'a refusé ({ $reason })
+words-new-sms = Nouveau SMS
+words-new-whatsapp = Nouveau message WhatsApp
+words-dial-placed = { $number } est dans votre téléphone Aircall : appuyez sur appeler.
+words-dial-not-a-number = Ce n'est pas un numéro : « { $number } » ne peut pas être appelé.
+words-dial-anonymous = L'appelant a masqué son numéro : impossible de le rappeler.
+words-dial-no-user = Aucun utilisateur Aircall n'a votre e-mail : demandez à votre administrateur de vous ajouter à Aircall avec celui-ci.
+words-dial-refused = Aircall n'a pas passé l'appel : vous êtes hors ligne ou indisponible dans Aircall ({ $reason }).
+words-dial-no-aircall = Le hub n'a pas de compte Aircall : il ne peut pas passer d'appels.
+words-dial-offline = Le hub est injoignable : l'appel n'a pas été passé ({ $reason }).
+words-dial-failed = L'appel n'a pas été passé : { $reason }

@@ -58,43 +58,10 @@ sync-last = Dernière synchronisation { $kind ->
 sync-no-run = Aucune synchronisation terminée pour l'instant.
 sync-last-error = Dernière erreur : { $error }
 sync-unknown = Inconnu : { $error }
-recent-title = Appels récents
-recent-line = {" "}— { $state ->
-    [ringing] sonne
-    [answered] en appel
-    [transferred] transféré
-    [ended] terminé
-   *[other] { $state }
-  }, { $when }
-unknown-caller-short = Appelant inconnu
 history-title = Historique de journalisation
 history-offline = (hors ligne — état au { $when })
 history-when = Quand
 history-what = Quoi
-history-number = Numéro
-history-line = Ligne
-history-logging = Journalisation
-history-kind = { $kind ->
-    [call] Appel
-    [sms] SMS
-    [whatsapp] WhatsApp
-    [message] Message
-    [missed] Appel manqué
-   *[other] { $kind }
-  } { $direction ->
-    [inbound] entrant
-    [outbound] sortant
-   *[other] {""}
-  }
-history-anonymous = anonyme
-logging-state = { $state ->
-    [logged] journalisé
-    [queued] en file d'attente
-    [skipped] ignoré
-    [live] en cours
-    [failed] échec
-   *[off] non journalisé
-  }
 held-back-waiting = { $count ->
     [one] {" "}— { $count } de vos notes ou tags attend la journalisation
    *[other] {" "}— { $count } de vos notes et tags attendent la journalisation
@@ -308,3 +275,25 @@ note-input =
 note-count = { $count } / { $max } caractères : trop long
 note-too-long = Une note a au plus { $max } caractères ; celle-ci en a { $count }.
 save-note = Enregistrer la note
+
+## Le champ d'appel, les filtres et les actions de l'historique, et les fiches de message.
+
+dial-label = Appeler un numéro
+dial-call = Appeler
+calling = Appel en cours…
+filters =
+    .aria-label = Afficher
+filter-all = Tout
+filter-missed = Manqués
+filter-not-logged = Non journalisés
+history-who = Qui
+history-duration = Durée
+history-intercom = Intercom
+history-actions = Actions
+history-empty = Rien à afficher.
+choose-contact = Choisir le contact
+call-back = Rappeler
+unknown-number = Numéro inconnu
+label-popups = Ouvrir une fiche pour
+popups-calls-and-messages = les appels et les messages (SMS, WhatsApp)
+popups-calls-only = les appels seulement

@@ -39,4 +39,6 @@ pub const ALL: &[&str] = &[
     "card_shown",
     "limits",
     "catalog",
+    "dial",
+    "last_message",
 ];
