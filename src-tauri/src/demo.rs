@@ -122,15 +122,46 @@ impl Stage {
     }
 }
 
+impl Stage {
+    /// Plays Aircall's part after an agent's "Call back": every number the fake Aircall put in an
+    /// agent's phone (`POST /v1/users/:id/dial`) becomes an outbound call from that agent, on the
+    /// French support line (the American sales line for a `+1` number), which the hub then logs
+    /// like any other. Runs until the demo stops.
+    pub async fn answer_dials(&self, step: Duration) {
+        use ringside_sandbox::scenario::demo::{SALES_US, SUPPORT_FR};
+        let mut answered = self.sandbox.aircall().dials().len();
+        loop {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            let dials = self.sandbox.aircall().dials();
+            for dial in dials.iter().skip(answered) {
+                let line = if dial.to.starts_with("+1") {
+                    SALES_US
+                } else {
+                    SUPPORT_FR
+                };
+                self.play(&Scenario::outbound(&dial.to, line, dial.user_id), step)
+                    .await;
+            }
+            answered = answered.max(dials.len());
+        }
+    }
+}
+
 impl Activity {
-    /// Plays the activity on the stage, as a task the demo owns (aborted when it stops).
+    /// Plays the activity on the stage, as a task the demo owns (aborted when it stops). The
+    /// tour also answers the agent's "Call back" with the outbound call it makes
+    /// ([`Stage::answer_dials`]); a script plays only itself, and a quiet demo leaves everything
+    /// to the test that holds the stage.
     pub async fn play(self, stage: Stage, step: Duration) {
         match self {
             Activity::Tour => {
-                for round in 0.. {
-                    stage.play(&Scenario::desktop_tour_round(round), step).await;
-                    tokio::time::sleep(step).await;
-                }
+                let tour = async {
+                    for round in 0.. {
+                        stage.play(&Scenario::desktop_tour_round(round), step).await;
+                        tokio::time::sleep(step).await;
+                    }
+                };
+                tokio::join!(tour, stage.answer_dials(step));
             }
             Activity::Script(scenario) => stage.play(&scenario, step).await,
             Activity::Quiet => {}

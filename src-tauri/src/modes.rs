@@ -312,6 +312,7 @@ async fn start(
         clock: system_clock(),
         tls: None,
         sync: behaviour.sync,
+        intercom_client_secret: None,
     };
     let listener = tokio::net::TcpListener::bind(behaviour.listen)
         .await

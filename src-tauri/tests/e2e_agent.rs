@@ -84,6 +84,7 @@ impl Company {
             clock: system_clock(),
             tls: None,
             sync: None,
+            intercom_client_secret: None,
         };
         // The port was just freed (or the previous hub stopped): binding may need a moment.
         let start = Instant::now();

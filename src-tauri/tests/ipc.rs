@@ -397,7 +397,7 @@ fn a_hostile_name_comes_through_as_plain_data() {
 
 #[test]
 fn the_demo_tour_shows_every_kind_of_caller_and_logs_its_sms() {
-    let (t, _stage) = demo_playing(Activity::Tour, Duration::from_millis(60));
+    let (t, stage) = demo_playing(Activity::Tour, Duration::from_millis(60));
     // Every card the app was told about, as each call rang and moved on (once a new caller's
     // call is logged, the card fetched again shows the contact it created).
     t.until("a card of each kind and the SMS in the history", |t| {
@@ -434,6 +434,39 @@ fn the_demo_tour_shows_every_kind_of_caller_and_logs_its_sms() {
             && has("ambiguous ")
             && has("existing \"John Carter\"")
             && sms_logged
+    });
+    // The tour's last call: Aircall's AI summary lands in Jane's conversation as a note.
+    t.until("the AI summary in Intercom", |_| {
+        stage.sandbox().intercom().conversations().iter().any(|c| {
+            c.parts.iter().any(|p| {
+                p.body
+                    .as_deref()
+                    .is_some_and(|b| b.contains("refund for order 1042"))
+            })
+        })
+    });
+}
+
+#[test]
+fn in_the_demo_a_number_put_in_the_agents_phone_becomes_their_logged_outbound_call() {
+    let (t, stage) = demo_playing(Activity::Tour, Duration::from_millis(60));
+    let sandbox = stage.sandbox();
+    let creds = sandbox.credentials();
+    // What the hub's `POST /api/v1/dial` asks of Aircall for Alice.
+    let dialed = block(
+        reqwest::Client::new()
+            .post(format!("{}/v1/users/1102/dial", sandbox.aircall_url()))
+            .basic_auth(creds.aircall_api_id, Some(creds.aircall_api_token))
+            .json(&json!({"to": "+33650505099"}))
+            .send(),
+    )
+    .unwrap();
+    assert!(dialed.status().is_success(), "{}", dialed.status());
+    t.until("the outbound call logged in the history", |t| {
+        let history = t.invoke_ok(&t.main, "history", json!({}));
+        history["items"].as_array().unwrap().iter().any(|i| {
+            i["direction"] == "outbound" && i["phone"] == "+33650505099" && i["status"] == "logged"
+        })
     });
 }
 
@@ -993,6 +1026,7 @@ fn the_checks_of_connected_mode_say_whether_the_hub_answers_and_takes_the_token(
                 clock: ringside_core::card::system_clock(),
                 tls: None,
                 sync: None,
+                intercom_client_secret: None,
             },
             listener,
         )
@@ -1185,6 +1219,7 @@ fn hub_on_with(
                 clock: ringside_core::card::system_clock(),
                 tls: None,
                 sync: None,
+                intercom_client_secret: None,
             },
             listener,
         )

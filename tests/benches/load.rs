@@ -7,7 +7,9 @@
 //! - 100 finished calls posted at once (an outage's backlog) → calls logged per second and API
 //!   requests per call;
 //! - webhooks accepted durably per second with 32 keep-alive connections, beside the same hub's
-//!   `/healthz` with the same client in the same run, and their ratio.
+//!   `/healthz` with the same client in the same run, and their ratio;
+//! - leads created in the fake Intercom, whose signed notifications reach the hub → the lead in
+//!   the index and its Aircall contact (p50, p99).
 //!
 //! Run with `cargo xtask bench` (release). Without `--bench` each figure is taken once, small,
 //! as a smoke test. Figures are medians and p99 of one run: compare the ratios within a run.
@@ -68,6 +70,7 @@ async fn hub(app: &TestApp, dir: &std::path::Path, latency: Duration) -> Hub {
         clock: ringside_core::card::system_clock(),
         tls: None,
         sync: None,
+        intercom_client_secret: None,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let hub = Hub::start(config, listener).await.unwrap();
@@ -333,6 +336,108 @@ async fn ingests(size: Size) {
     );
 }
 
+/// Leads created in the fake Intercom one every half second, with 50 ms of latency on both
+/// APIs and Aircall's default budget: the time from each creation (the fake posts its
+/// notification at once, signed, to the hub) to the lead in the hub's index (so its card needs
+/// no search) and to its Aircall contact.
+async fn notifications(size: Size) {
+    const SECRET: &str = "bench-client-secret";
+    let app = TestApp::demo().await;
+    lift_budgets(&app);
+    let dir = tempfile::tempdir().unwrap();
+    let token = app.sandbox.credentials().aircall_api_token;
+    let defaults = AircallConfig::new(String::new(), ringside_core::Secret::new(""));
+    let region = Region::parse("FR").unwrap();
+    let config = HubConfig {
+        store: Store::open(dir.path()).unwrap(),
+        intercom: app.intercom(),
+        aircall: Some(app.aircall_with(&token, defaults.budget_per_minute, quick_http())),
+        webhook_token: Some(ringside_core::Secret::new(WEBHOOK_TOKEN)),
+        settings: Settings::default(),
+        default_region: region,
+        clock: ringside_core::card::system_clock(),
+        tls: None,
+        sync: Some(ringside_core::hub::SyncSchedule {
+            options: ringside_core::sync::SyncOptions::new(region),
+            interval: Duration::from_secs(3600),
+        }),
+        intercom_client_secret: Some(ringside_core::Secret::new(SECRET)),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hub = Hub::start(config, listener).await.unwrap();
+    let mut progress = hub.sync_progress().unwrap();
+    progress
+        .wait_for(|p| p.phase == ringside_core::sync::SyncPhase::Done)
+        .await
+        .unwrap();
+    app.sandbox.deliver_intercom_notifications(
+        &format!("http://{}/webhooks/intercom", hub.local_addr()),
+        SECRET,
+    );
+    app.sandbox
+        .faults()
+        .set_latency(Api::Intercom, Duration::from_millis(50));
+    app.sandbox
+        .faults()
+        .set_latency(Api::Aircall, Duration::from_millis(50));
+    let mut to_index = Vec::new();
+    let mut to_aircall = Vec::new();
+    let leads = size.burst;
+    let mut pending = Vec::new();
+    let start = Instant::now();
+    let mut next = 0;
+    while to_aircall.len() < leads {
+        if next < leads && start.elapsed() >= Duration::from_millis(500) * next as u32 {
+            let number = format!("+33 6 4{} 00 {:02} {:02}", next / 100, next % 100, next);
+            let e164 = E164::parse(&number, region).unwrap();
+            let id = app.sandbox.add_intercom_contact(NewContact {
+                role: Some(ringside_sandbox::intercom::Role::Lead),
+                name: Some(format!("Lead {next}")),
+                phone: Some(number),
+                ..NewContact::default()
+            });
+            pending.push((id, e164, Instant::now(), None::<Duration>));
+            next += 1;
+        }
+        let aircall = app.sandbox.aircall().contacts();
+        pending.retain_mut(|(id, e164, created, indexed)| {
+            if indexed.is_none()
+                && hub
+                    .store()
+                    .contacts_by_phone(e164)
+                    .unwrap()
+                    .iter()
+                    .any(|c| &c.contact.id == id)
+            {
+                *indexed = Some(created.elapsed());
+            }
+            let in_aircall = aircall.iter().any(|c| {
+                c.information
+                    .as_deref()
+                    .is_some_and(|i| i.ends_with(&format!("/{id}")))
+            });
+            match (in_aircall, *indexed) {
+                (true, Some(indexed)) => {
+                    to_index.push(indexed);
+                    to_aircall.push(created.elapsed());
+                    false
+                }
+                _ => true,
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    println!(
+        "Intercom notifications, a lead created every 0.5 s, 50 ms latency on both APIs, Aircall's default budget: in the index p50 {:.1} ms, p99 {:.1} ms; its Aircall contact p50 {:.1} ms, p99 {:.1} ms ({} leads)",
+        ms(quantile(&to_index, 0.5)),
+        ms(quantile(&to_index, 0.99)),
+        ms(quantile(&to_aircall, 0.5)),
+        ms(quantile(&to_aircall, 0.99)),
+        leads
+    );
+    hub.shutdown().await;
+}
+
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let size = if full {
@@ -358,5 +463,6 @@ fn main() {
         bursts(size).await;
         backlogs(size).await;
         ingests(size).await;
+        notifications(size).await;
     });
 }

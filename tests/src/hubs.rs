@@ -50,6 +50,7 @@ pub async fn start_hub_on(app: &TestApp, settings: Settings, store: Store) -> Hu
         clock: system_clock(),
         tls: None,
         sync: None,
+        intercom_client_secret: None,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

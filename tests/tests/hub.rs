@@ -31,6 +31,7 @@ fn config(app: &TestApp) -> HubConfig {
         clock: system_clock(),
         tls: None,
         sync: None,
+        intercom_client_secret: None,
     }
 }
 

@@ -36,6 +36,7 @@ async fn hub_with(app: &TestApp, limits: HubLimits, clock: &TestClock) -> Hub {
         clock: clock.clock(),
         tls: None,
         sync: None,
+        intercom_client_secret: None,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     Hub::start_with(config, limits, listener).await.unwrap()
@@ -863,6 +864,7 @@ async fn the_limits_hold_on_https_too() {
                 key: key.clone(),
             }),
             sync: None,
+            intercom_client_secret: None,
         };
         async move {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

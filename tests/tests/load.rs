@@ -29,6 +29,7 @@ async fn hub_with_aircall_budget(app: &TestApp, aircall_per_minute: u32) -> Hub 
         clock: ringside_core::card::system_clock(),
         tls: None,
         sync: None,
+        intercom_client_secret: None,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     Hub::start(config, listener).await.unwrap()

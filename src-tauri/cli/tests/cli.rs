@@ -438,3 +438,50 @@ fn serve_refuses_a_retention_outside_its_bounds() {
         assert!(stderr.contains("retention-days"), "{days}: {stderr}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn doctor_says_whether_intercom_notifications_arrive() {
+    let sandbox = Sandbox::start(Seed::demo()).await.unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let doctor = |secret: bool| {
+        let mut cmd = cli();
+        sandbox_env(&mut cmd, &sandbox, data.path());
+        if secret {
+            cmd.env("RINGSIDE_INTERCOM_CLIENT_SECRET", "client-secret-7d1c");
+        }
+        cmd.arg("doctor");
+        cmd
+    };
+    let (stdout, _) = text(&run(doctor(false)).await);
+    assert!(
+        stdout.contains("· Intercom notifications: off. Set RINGSIDE_INTERCOM_CLIENT_SECRET"),
+        "{stdout}"
+    );
+    let out = run(doctor(true)).await;
+    let (stdout, stderr) = text(&out);
+    assert!(
+        stdout.contains("· Intercom notifications: none received yet")
+            && stdout.contains("contact.lead.created"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("client-secret-7d1c") && !stderr.contains("client-secret-7d1c"));
+
+    // The hub stored one (as `POST /webhooks/intercom` does).
+    let store = ringside_core::store::Store::open(data.path()).unwrap();
+    let body = br#"{"id":"notif_1","topic":"contact.deleted","data":{"item":{"type":"contact","id":"c1"}}}"#;
+    let notification = ringside_core::intercom::notification::Notification::parse(body).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    store
+        .store_notification(&notification, std::str::from_utf8(body).unwrap(), now - 90)
+        .unwrap();
+    drop(store);
+    let (stdout, _) = text(&run(doctor(true)).await);
+    assert!(
+        stdout.contains("✓ Intercom notifications: 1 in the last 24 h, the last 9"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("0 failed, 1 waiting"), "{stdout}");
+}

@@ -27,6 +27,8 @@ pub mod env {
     pub const INTERCOM_REGION: &str = "RINGSIDE_INTERCOM_REGION";
     /// Overrides the region's host (tests, the sandbox, a proxy).
     pub const INTERCOM_BASE_URL: &str = "RINGSIDE_INTERCOM_BASE_URL";
+    /// The Intercom app's client secret, which signs its webhook notifications.
+    pub const INTERCOM_CLIENT_SECRET: &str = "RINGSIDE_INTERCOM_CLIENT_SECRET";
     /// Logging requests in flight to Intercom at once (default 16, 1 to 64).
     pub const INTERCOM_CONCURRENCY: &str = "RINGSIDE_INTERCOM_CONCURRENCY";
     /// Aircall API id.
@@ -134,6 +136,8 @@ pub struct Config {
     pub settings: Settings,
     /// Contact sync.
     pub sync: SyncSettings,
+    /// The Intercom app's client secret (environment only), for its webhook notifications.
+    pub intercom_client_secret: Option<Secret>,
 }
 
 /// Contact sync's settings.
@@ -280,6 +284,7 @@ impl Config {
             data_dir,
             settings,
             sync,
+            intercom_client_secret: env_value(env::INTERCOM_CLIENT_SECRET).map(Secret::new),
         })
     }
 }

@@ -109,22 +109,38 @@ impl E164 {
         // 0. Digits that start with the region's own country code, in a country whose
         //    national numbers start with a trunk prefix they lack, are that country code
         //    (`49 1500000000` in Germany is `+49 1500000000`, not a national `491500000000`).
+        //    When that reading is not a number, nothing is: reading the same digits as a
+        //    national number lacking its trunk prefix would give another number than the one
+        //    the same digits give with `+` or `00` (`49 4980000000` is refused in every form).
         if !explicit_plus && starts_with_own_code(&digits, region) {
-            if let Ok(number) = phonenumber::parse(None, format!("+{digits}")) {
-                if is_valid(&number) || fits_numbering_plan(&number) {
-                    return Ok(Self::from_number(&number));
+            return match phonenumber::parse(None, format!("+{digits}")) {
+                Ok(number) if is_valid(&number) || fits_numbering_plan(&number) => {
+                    Ok(Self::from_number(&number))
                 }
-            }
+                _ => Err(PhoneError::Invalid {
+                    input: raw.trim().to_owned(),
+                    region,
+                }),
+            };
         }
         // 1. Digits that start with `00` are an international prefix before they are a
         //    national number with a doubled trunk prefix (`0049 1500000000` is `+49…` even
         //    where `0491500000000` would be a valid national number) or a region's own
         //    international prefix with a carrier code (`0055…` in Brazil is Brazil).
+        //    When `00` is followed by the region's own country code and that reading is not a
+        //    number, no other reading is taken, as above; otherwise a doubled trunk prefix is
+        //    still tried below (`00762043575` in France is `+33762043575`).
         if let Some(rest) = digits.strip_prefix("00").filter(|_| !explicit_plus) {
             if let Ok(number) = phonenumber::parse(None, format!("+{rest}")) {
                 if is_valid(&number) || fits_numbering_plan(&number) {
                     return Ok(Self::from_number(&number));
                 }
+            }
+            if starts_with_own_code(rest, region) {
+                return Err(PhoneError::Invalid {
+                    input: raw.trim().to_owned(),
+                    region,
+                });
             }
         }
         // 2. The library's own reading: national in `region`, or international with `+` or
@@ -458,6 +474,19 @@ mod tests {
 
     fn fr() -> Region {
         Region::parse("FR").unwrap()
+    }
+
+    #[test]
+    fn digits_that_start_with_a_country_code_are_that_country_or_nothing() {
+        let de = Region::parse("DE").unwrap();
+        let read = |raw: &str| E164::parse(raw, de).map(|n| n.as_str().to_owned());
+        assert_eq!(read("49 1500000000").unwrap(), "+491500000000");
+        assert_eq!(read("0049 1500000000").unwrap(), "+491500000000");
+        // `+49 4980000000` is not a number: neither are its other forms, even though the same
+        // digits would make a national number lacking its trunk prefix.
+        assert!(read("+494980000000").is_err());
+        assert!(read("494980000000").is_err());
+        assert!(read("00494980000000").is_err());
     }
 
     #[test]

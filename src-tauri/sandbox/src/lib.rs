@@ -76,7 +76,7 @@ use serde::{Deserialize, Serialize};
 
 pub use aircall::AircallView;
 pub use faults::{Api, Faults};
-pub use intercom::IntercomView;
+pub use intercom::{IntercomView, SentNotification};
 pub use sandbox::{Sandbox, SandboxError};
 pub use seed::{
     AdminSeed, AircallContactSeed, AircallSeed, AircallTagSeed, AircallUserSeed, CallSeed,

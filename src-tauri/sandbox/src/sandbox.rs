@@ -246,7 +246,10 @@ impl Sandbox {
             after.updated_at = clock::now().max(before.updated_at);
         }
         if let Some(stored) = state.contacts.iter_mut().find(|c| c.id == contact_id) {
-            *stored = after;
+            *stored = after.clone();
+        }
+        if after != before {
+            state.notify_contact("updated", &after);
         }
         Ok(())
     }
@@ -259,7 +262,99 @@ impl Sandbox {
         if state.contacts.len() == before {
             return Err(SandboxError::UnknownContact(contact_id.to_owned()));
         }
+        state.notify_id("contact.deleted", contact_id, serde_json::json!({}));
         Ok(())
+    }
+
+    /// Archives an Intercom contact: it leaves listings, searches and reads
+    /// (`contact.archived`).
+    pub fn archive_intercom_contact(&self, contact_id: &str) -> Result<(), SandboxError> {
+        let mut state = intercom::lock(&self.intercom);
+        let index = state
+            .contacts
+            .iter()
+            .position(|c| c.id == contact_id)
+            .ok_or_else(|| SandboxError::UnknownContact(contact_id.to_owned()))?;
+        let contact = state.contacts.remove(index);
+        state.archived.push(contact);
+        state.notify_id(
+            "contact.archived",
+            contact_id,
+            serde_json::json!({"archived": true}),
+        );
+        Ok(())
+    }
+
+    /// Brings an archived contact back (`contact.unarchived`).
+    pub fn unarchive_intercom_contact(&self, contact_id: &str) -> Result<(), SandboxError> {
+        let mut state = intercom::lock(&self.intercom);
+        let index = state
+            .archived
+            .iter()
+            .position(|c| c.id == contact_id)
+            .ok_or_else(|| SandboxError::UnknownContact(contact_id.to_owned()))?;
+        let contact = state.archived.remove(index);
+        state.contacts.push(contact);
+        state.notify_id(
+            "contact.unarchived",
+            contact_id,
+            serde_json::json!({"archived": false}),
+        );
+        Ok(())
+    }
+
+    /// Merges the lead `lead_id` into the user `user_id`, as Intercom does: the lead is gone,
+    /// the user takes its phone when it has none, and `contact.merged` names both.
+    pub fn merge_intercom_contacts(
+        &self,
+        lead_id: &str,
+        user_id: &str,
+    ) -> Result<(), SandboxError> {
+        let mut state = intercom::lock(&self.intercom);
+        let lead = state
+            .contact(lead_id)
+            .cloned()
+            .ok_or_else(|| SandboxError::UnknownContact(lead_id.to_owned()))?;
+        let user = state
+            .contacts
+            .iter_mut()
+            .find(|c| c.id == user_id)
+            .ok_or_else(|| SandboxError::UnknownContact(user_id.to_owned()))?;
+        if user.phone.is_none() {
+            user.phone = lead.phone.clone();
+            user.formatted_phone = lead.formatted_phone.clone();
+        }
+        user.updated_at = clock::now().max(user.updated_at);
+        let user = user.clone();
+        state.contacts.retain(|c| c.id != lead_id);
+        if state.notifier.is_on() {
+            let mut item = intercom::render_contact(&user, &state.workspace.id_code);
+            item["merged_from"] = serde_json::json!({"type": "contact", "id": lead_id});
+            let app = state.workspace.id_code.clone();
+            state
+                .notifier
+                .send("contact.merged", item, &app, clock::now());
+        }
+        Ok(())
+    }
+
+    /// Posts a signed notification to `url` for every contact change from now on (created,
+    /// updated, deleted, archived, unarchived, merged), as an Intercom app registered there with
+    /// this client secret would.
+    pub fn deliver_intercom_notifications(&self, url: &str, client_secret: &str) {
+        intercom::lock(&self.intercom)
+            .notifier
+            .start(url.to_owned(), client_secret.to_owned());
+    }
+
+    /// Every notification sent so far, once its delivery is over, in order.
+    pub fn intercom_notifications(&self) -> Vec<intercom::SentNotification> {
+        let sent = intercom::lock(&self.intercom).notifier.sent.clone();
+        let list = sent
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        list
     }
 
     /// Adds an Aircall call (as if it had just started ringing, by default) and returns its id.

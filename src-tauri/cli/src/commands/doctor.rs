@@ -38,6 +38,10 @@ pub async fn run(_args: Args) -> Result<Outcome, UsageError> {
                 store.contact_count().unwrap_or(0)
             );
             println!("{}", sync_status(&store, config.sync.enabled));
+            println!(
+                "{}",
+                notification_status(&store, config.intercom_client_secret.is_some())
+            );
         }
         Err(e) => {
             healthy = false;
@@ -98,21 +102,58 @@ fn sync_status(store: &Store, enabled: bool) -> String {
         ),
         (None, None) => "· Contact sync: never run; `ringside-cli sync-contacts` starts it".to_owned(),
         (Some(run), None) => {
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs() as i64)
-                .unwrap_or(0);
-            let ago = (now - run.finished_at.unwrap_or(run.started_at)).max(0);
             format!(
                 "✓ Contact sync: last run finished {} ago; {} phones in Intercom are not numbers",
-                match ago {
-                    0..=119 => format!("{ago} s"),
-                    120..=7_199 => format!("{} min", ago / 60),
-                    7_200..=172_799 => format!("{} h", ago / 3600),
-                    _ => format!("{} days", ago / 86_400),
-                },
+                ago(run.finished_at.unwrap_or(run.started_at)),
                 unparseable
             )
         }
+    }
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// How long ago `at` (UNIX seconds) was, in a unit that reads well.
+fn ago(at: i64) -> String {
+    let ago = (now() - at).max(0);
+    match ago {
+        0..=119 => format!("{ago} s"),
+        120..=7_199 => format!("{} min", ago / 60),
+        7_200..=172_799 => format!("{} h", ago / 3600),
+        _ => format!("{} days", ago / 86_400),
+    }
+}
+
+/// One line on Intercom's contact notifications: off, never received, quiet, or how many
+/// arrived in the last day.
+fn notification_status(store: &Store, secret_set: bool) -> String {
+    if !secret_set {
+        return format!(
+            "· Intercom notifications: off. Set {} to the app's client secret and subscribe https://<hub>/webhooks/intercom to the contact topics in the Developer Hub to keep contacts in step within seconds",
+            env::INTERCOM_CLIENT_SECRET
+        );
+    }
+    let stats = match store.notification_stats(now() - 86_400) {
+        Ok(stats) => stats,
+        Err(e) => return format!("✗ Intercom notifications: {e}"),
+    };
+    match stats.last_received_at {
+        None => "· Intercom notifications: none received yet. In the Developer Hub (your app > Configure > Webhooks), point the webhook at https://<hub>/webhooks/intercom and tick: contact.user.created, contact.lead.created, contact.user.updated, contact.lead.updated, contact.deleted, contact.merged, contact.archived, contact.unarchived".to_owned(),
+        Some(last) if stats.received == 0 => format!(
+            "· Intercom notifications: none in the last 24 h (the last {} ago). If contacts changed meanwhile, check the subscription in the Developer Hub: Intercom pauses one that keeps failing",
+            ago(last)
+        ),
+        Some(last) => format!(
+            "✓ Intercom notifications: {} in the last 24 h, the last {} ago; {} failed, {} waiting",
+            stats.received,
+            ago(last),
+            stats.failed,
+            stats.pending
+        ),
     }
 }

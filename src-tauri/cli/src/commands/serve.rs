@@ -78,6 +78,7 @@ pub async fn run(args: Args) -> Result<Outcome, UsageError> {
             options: SyncOptions::from_config(&config),
             interval: config.sync.interval,
         }),
+        intercom_client_secret: config.intercom_client_secret.clone(),
     };
     let scheme = if hub_config.tls.is_some() {
         "https"
@@ -96,7 +97,7 @@ pub async fn run(args: Args) -> Result<Outcome, UsageError> {
         .await
         .map_err(|e| UsageError(e.to_string()))?;
     println!("Ringside hub listening on {scheme}://{}", hub.local_addr());
-    println!("  webhooks: POST /webhooks/aircall · agents: /api/v1 · health: GET /healthz");
+    println!("  webhooks: POST /webhooks/aircall, POST /webhooks/intercom · agents: /api/v1 · health: GET /healthz");
     super::sandbox::shutdown_signal().await;
     hub.shutdown().await;
     Ok(Outcome::Success)

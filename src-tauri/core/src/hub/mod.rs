@@ -16,6 +16,7 @@ mod health;
 pub mod history;
 mod idempotency;
 mod integration;
+mod intercom;
 mod retention;
 mod server;
 mod sse;
@@ -62,6 +63,9 @@ pub struct HubConfig {
     pub tls: Option<TlsFiles>,
     /// Run contact sync on this schedule (needs Aircall). `None`: no sync in this hub.
     pub sync: Option<SyncSchedule>,
+    /// The Intercom app's client secret, which signs its webhook notifications. `None`:
+    /// `POST /webhooks/intercom` is off.
+    pub intercom_client_secret: Option<Secret>,
 }
 
 /// Contact sync inside the hub: how, and how often.
@@ -112,6 +116,8 @@ pub(crate) struct AppState {
     pub streams: sse::OpenStreams,
     /// This hub's instance id (`X-Ringside-Instance`).
     pub instance: String,
+    /// Intercom's contact notifications, when the client secret is set.
+    pub intercom_webhooks: Option<intercom::IntercomWebhooks>,
 }
 
 impl AppState {
@@ -175,22 +181,42 @@ impl Hub {
 
         // Contact sync shares the hub's clients, and so their pacers: its bulk requests always
         // yield to a ringing call's.
-        let sync = match (&config.sync, &config.aircall) {
-            (Some(schedule), Some(aircall)) => {
-                let engine = crate::sync::SyncEngine::new(
+        let engine = match (&config.sync, &config.aircall) {
+            (Some(schedule), Some(aircall)) => Some(Arc::new(
+                crate::sync::SyncEngine::new(
                     config.intercom.clone(),
                     aircall.clone(),
                     config.store.clone(),
                     schedule.options.clone(),
                 )
-                .with_clock(config.clock.clone());
-                Some(crate::sync::SyncRunner::new(Arc::new(engine), schedule.interval).spawn())
-            }
+                .with_clock(config.clock.clone()),
+            )),
             (Some(_), None) => {
                 tracing::warn!("contact sync needs Aircall credentials; it is off");
                 None
             }
             (None, _) => None,
+        };
+        // Intercom's notifications go through the same engine, so that Aircall follows too.
+        let intercom_webhooks = config.intercom_client_secret.clone().map(|secret| {
+            let worker = crate::sync::Notifications::new(
+                config.intercom.clone(),
+                config.store.clone(),
+                config.default_region,
+                config.clock.clone(),
+            );
+            let worker = match &engine {
+                Some(engine) => worker.with_engine(engine.clone()),
+                None => worker,
+            };
+            tasks.push(tokio::spawn(worker.clone().run(shutdown_rx.clone())));
+            intercom::IntercomWebhooks { secret, worker }
+        });
+        let sync = match (engine, &config.sync) {
+            (Some(engine), Some(schedule)) => {
+                Some(crate::sync::SyncRunner::new(engine, schedule.interval).spawn())
+            }
+            _ => None,
         };
 
         let state = AppState {
@@ -210,6 +236,7 @@ impl Hub {
             limits: limits.clone(),
             streams: sse::OpenStreams::default(),
             instance,
+            intercom_webhooks,
         };
         let app = router(state);
         let tls = match &config.tls {
@@ -305,6 +332,7 @@ fn router(state: AppState) -> Router {
     let limits = state.limits.clone();
     Router::new()
         .merge(webhooks::routes())
+        .merge(intercom::routes())
         .merge(health::routes())
         .merge(api::routes())
         .merge(dial::routes())

@@ -4,6 +4,7 @@
 //! Built once per workspace and cloned freely; every clone shares one [`Pacer`]. Choose how
 //! urgent a batch of calls is with [`IntercomClient::at`].
 
+pub mod notification;
 mod types;
 mod wire;
 

@@ -18,6 +18,7 @@ mod contacts;
 mod idempotency;
 mod inbox;
 mod instance;
+mod notifications;
 mod outbox;
 mod retention;
 mod subjects;
@@ -33,6 +34,7 @@ pub use caches::{CachedAircallUser, CachedConversation};
 pub use contacts::IndexedContact;
 pub use idempotency::RecordedAnswer;
 pub use inbox::{InboxItem, LoggedEvent};
+pub use notifications::{NotificationEnd, NotificationStats, PendingNotification, Stored};
 pub use outbox::{EffectState, Lane, NewEffect, NewEvent, Origin, OutboxRow};
 pub use retention::Rows;
 pub use sync::{
@@ -60,6 +62,8 @@ const MIGRATIONS: &[&[&str]] = &[
     &[agents::ADD_ADMIN, idempotency::CREATE],
     // The contact index finds a phone exactly as stored, as a live search does.
     &[contacts::INDEX_PHONE],
+    // Intercom's contact notifications.
+    &[notifications::CREATE],
 ];
 
 /// The database file's name inside the data directory.

@@ -54,6 +54,11 @@ impl Store {
             [cutoff],
         )?;
         let events = tx.execute("DELETE FROM events WHERE at < ?1", [cutoff])?;
+        tx.execute(
+            "DELETE FROM intercom_notifications WHERE state != 'pending'
+                 AND COALESCE(done_at, received_at) < ?1",
+            [cutoff],
+        )?;
         let outbox = tx.execute(
             "DELETE FROM outbox WHERE state IN ('done', 'failed')
                  AND COALESCE(done_at, started_at, created_at) < ?1",

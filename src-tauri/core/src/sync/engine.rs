@@ -131,6 +131,8 @@ pub struct SyncEngine {
     pub(super) clock: Clock,
     progress: watch::Sender<SyncProgress>,
     pub(super) running: Mutex<()>,
+    /// Held while one contact is written to Aircall (by a run or a notification).
+    pub(super) pushing: Mutex<()>,
     pub(super) holder: String,
 }
 
@@ -165,6 +167,7 @@ impl SyncEngine {
             clock: system_clock(),
             progress: watch::channel(SyncProgress::default()).0,
             running: Mutex::new(()),
+            pushing: Mutex::new(()),
             holder,
         }
     }

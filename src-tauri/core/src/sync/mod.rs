@@ -7,6 +7,9 @@
 //! (`dry.rs`). Progress is a value on a watch channel ([`SyncProgress`]). [`SyncRunner`] runs it
 //! on a schedule for the hub.
 //!
+//! Between runs, Intercom's contact notifications ([`Notifications`], `live.rs`) bring the
+//! index and Aircall in step within seconds, through the same records and pushes.
+//!
 //! Incremental runs read only the contacts Intercom's search reports updated since the last run
 //! (with an overlap of two days, since search compares dates by whole days and indexes new
 //! contacts with a delay), so they cannot see deletions: a deleted contact is simply no longer
@@ -18,6 +21,7 @@
 mod dry;
 mod engine;
 mod lease;
+mod live;
 pub mod plan;
 mod progress;
 mod push;
@@ -25,5 +29,6 @@ mod runner;
 
 pub use dry::{DryRun, Planned};
 pub use engine::{SyncEngine, SyncError, SyncMode, SyncOptions, SyncReport};
+pub use live::Notifications;
 pub use progress::{SyncPhase, SyncProgress};
 pub use runner::{RunOutcome, SyncHandle, SyncRunner};

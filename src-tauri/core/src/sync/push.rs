@@ -56,7 +56,9 @@ impl SyncEngine {
     }
 
     /// One contact, retrying failures that may pass for as long as the patience allows.
-    async fn patiently_push(&self, run: i64, id: &str) -> Result<(), SyncError> {
+    /// A notification's push and a run's never write the same contact at once.
+    pub(super) async fn patiently_push(&self, run: i64, id: &str) -> Result<(), SyncError> {
+        let _one_write_at_a_time = self.pushing.lock().await;
         let deadline = tokio::time::Instant::now() + self.options.patience;
         let mut wait = self.options.retry_backoff;
         loop {

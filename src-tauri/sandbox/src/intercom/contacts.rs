@@ -266,6 +266,9 @@ pub(crate) async fn update(
     if let Some(stored) = state.contacts.iter_mut().find(|c| c.id == id) {
         *stored = after.clone();
     }
+    if after != before {
+        state.notify_contact("updated", &after);
+    }
     Ok(Json(render::contact(&after, &state.workspace.id_code)))
 }
 
@@ -274,6 +277,7 @@ pub(crate) async fn remove(State(app): State<Arc<IntercomApp>>, Path(id): Path<S
     let mut state = app.lock();
     let contact = state.contact(&id).cloned().ok_or_else(user_not_found)?;
     state.contacts.retain(|c| c.id != id);
+    state.notify_id("contact.deleted", &id, json!({}));
     Ok(Json(json!({
         "type": "contact",
         "id": contact.id,

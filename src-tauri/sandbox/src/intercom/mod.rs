@@ -10,6 +10,7 @@ mod admins;
 mod contacts;
 mod conversations;
 mod model;
+mod notify;
 mod paging;
 mod render;
 mod search;
@@ -31,6 +32,8 @@ use serde_json::{json, Map, Value};
 pub use model::{
     Actor, Admin, AppliedTag, Contact, Conversation, ConversationState, Part, Role, Source, Tag,
 };
+pub use notify::SentNotification;
+pub(crate) use render::contact as render_contact;
 pub(crate) use state::IntercomState;
 pub use state::NewContact;
 pub use view::IntercomView;

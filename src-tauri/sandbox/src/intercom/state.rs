@@ -2,7 +2,7 @@
 //! duplicate detection, new parts).
 
 use ringside_core::phone::{Region, E164};
-use serde_json::Map;
+use serde_json::{json, Map, Value};
 
 use super::model::{
     Actor, Admin, AppliedTag, Contact, Conversation, ConversationState, Part, Role, Source, Tag,
@@ -21,6 +21,10 @@ pub(crate) struct IntercomState {
     pub contacts: Vec<Contact>,
     pub conversations: Vec<Conversation>,
     pub tags: Vec<Tag>,
+    /// Archived contacts: out of every listing, search and read until unarchived.
+    pub archived: Vec<Contact>,
+    /// Where contact notifications go (nowhere until a test or the demo asks).
+    pub notifier: super::notify::Notifier,
     next_conversation: u64,
     next_part: u64,
     next_message: u64,
@@ -69,6 +73,8 @@ impl IntercomState {
             contacts: Vec::new(),
             conversations: Vec::new(),
             tags: Vec::new(),
+            archived: Vec::new(),
+            notifier: super::notify::Notifier::default(),
             next_conversation: 215_475_827_415_400,
             next_part: 9_000_000_001,
             next_message: 403_918_400,
@@ -275,7 +281,31 @@ impl IntercomState {
             custom_attributes: Map::new(),
         };
         self.contacts.push(contact.clone());
+        self.notify_contact("created", &contact);
         contact
+    }
+
+    /// Sends the notification of a contact `created` or `updated`.
+    pub(crate) fn notify_contact(&self, what: &str, contact: &Contact) {
+        if self.notifier.is_on() {
+            let topic = format!("contact.{}.{what}", contact.role.as_str());
+            let item = super::render::contact(contact, &self.workspace.id_code);
+            self.notifier
+                .send(&topic, item, &self.workspace.id_code, crate::clock::now());
+        }
+    }
+
+    /// Sends a notification about a contact by id alone (a deletion's minimal payload, or an
+    /// archive), with `extra` fields.
+    pub(crate) fn notify_id(&self, topic: &str, id: &str, extra: Value) {
+        if self.notifier.is_on() {
+            let mut item = json!({"type": "contact", "id": id});
+            if let (Some(item), Value::Object(extra)) = (item.as_object_mut(), extra) {
+                item.extend(extra);
+            }
+            self.notifier
+                .send(topic, item, &self.workspace.id_code, crate::clock::now());
+        }
     }
 
     /// Appends a part to a conversation and bumps its `updated_at`.

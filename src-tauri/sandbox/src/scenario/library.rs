@@ -459,6 +459,9 @@ impl Scenario {
                 Scenario::sms_inbound(SOPHIE, SALES_US, "Can you call me back after 5 pm?"),
                 Scenario::transfer(JOHN, SALES_US, ALICE, BOB, true),
                 Scenario::tags_and_comments(SOPHIE, SALES_US, ALICE),
+                // Jane again: Aircall's AI summarises the call after it ends, and the summary,
+                // action items, topics and sentiment land in its Intercom conversation.
+                Scenario::ai_insights(JANE, SUPPORT_FR, ALICE, false),
             ],
             5,
         )

@@ -236,6 +236,7 @@ async fn the_desktop_tour_plays_each_kind_of_caller_in_turn() {
             format!("message {}", demo::SOPHIE),
             format!("call {}", demo::JOHN),
             format!("call {}", demo::SOPHIE),
+            format!("call {}", demo::JANE),
         ]
     );
     // One after the other: every subject's steps end before the next subject's begin.
@@ -251,7 +252,13 @@ async fn the_desktop_tour_plays_each_kind_of_caller_in_turn() {
         );
     }
     let events: BTreeSet<&str> = tour.steps.iter().map(|s| s.event.as_str()).collect();
-    for event in ["call.transferred", "call.tagged", "call.commented"] {
+    for event in [
+        "call.transferred",
+        "call.tagged",
+        "call.commented",
+        "summary.created",
+        "action_item.created",
+    ] {
         assert!(events.contains(event), "{event}");
     }
 }

@@ -4,7 +4,7 @@
 use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::rows::{prune, to_json};
-use super::{RunCounts, RunKind, SyncRun};
+use super::{run_from, RunCounts, RunKind, SyncRun, RUN_COLUMNS};
 use crate::intercom::{Contact, Role};
 use crate::store::contacts::upsert as upsert_indexed;
 use crate::store::{Store, StoreError};
@@ -76,6 +76,65 @@ impl Store {
         }
         tx.commit()?;
         Ok(counts)
+    }
+
+    /// Records one contact as an Intercom notification found it, outside any run: the index,
+    /// its phone if unparseable, and its target. While a full run is scanning, the contact counts
+    /// as listed by that run (its pages may have passed it already), so the end of the scan
+    /// does not take a contact created meanwhile for one that is gone.
+    pub fn sync_record_live(&self, scanned: &Scanned, now: i64) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let scanning = tx
+            .query_row(
+                &format!(
+                    "SELECT {RUN_COLUMNS} FROM sync_runs WHERE phase = 'scan' AND kind = 'full'
+                     ORDER BY id DESC LIMIT 1"
+                ),
+                [],
+                run_from,
+            )
+            .optional()?;
+        let run = scanning.unwrap_or(SyncRun {
+            id: 0,
+            kind: RunKind::Incremental,
+            phase: super::RunPhase::Scan,
+            roles: crate::sync::plan::Roles::Both,
+            since: None,
+            cursor: None,
+            total: None,
+            started_at: now,
+            finished_at: None,
+            counts: RunCounts::default(),
+            error: None,
+        });
+        record_scanned(&tx, &run, scanned, now, &mut RunCounts::default())?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Forgets a contact Intercom deleted, archived or merged away: it leaves the index, and
+    /// its Aircall contact (if Ringside made one) is due for deletion.
+    pub fn sync_forget_live(&self, intercom_id: &str) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute("DELETE FROM contacts WHERE id = ?1", [intercom_id])?;
+        tx.execute(
+            "DELETE FROM sync_unparseable WHERE intercom_id = ?1",
+            [intercom_id],
+        )?;
+        tx.execute(
+            "DELETE FROM sync_seen WHERE intercom_id = ?1",
+            [intercom_id],
+        )?;
+        tx.execute(
+            "UPDATE sync_contacts SET desired = NULL, desired_hash = NULL, gone = 1
+             WHERE intercom_id = ?1",
+            [intercom_id],
+        )?;
+        prune(&tx)?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// The contacts whose phone is not a number, by id.
