@@ -25,6 +25,9 @@ const COMMANDS: &[&str] = &[
     "close_window",
     "card_shown",
     "limits",
+    "catalog",
+    "dial",
+    "last_message",
 ];
 
 fn main() {

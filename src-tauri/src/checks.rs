@@ -6,6 +6,7 @@
 use ringside_core::doctor::{self, Check};
 
 use crate::error::Error;
+use crate::i18n::text;
 use crate::remote::{HubClient, HubError};
 use crate::settings::{ModeKind, Settings};
 use crate::vault::{SecretName, Vault};
@@ -20,65 +21,63 @@ pub async fn run(settings: &Settings, vault: &dyn Vault) -> Vec<Check> {
     checks.push(
         match ringside_core::phone::Region::parse(&settings.default_region) {
             Ok(region) => Check::pass(
-                "Default region",
-                format!("national numbers are read as {region} numbers"),
+                &text("check-region", &[]),
+                text("check-region-ok", &[("region", region.to_string().into())]),
             ),
-            Err(e) => Check::fail("Default region", e.to_string()),
+            Err(e) => Check::fail(&text("check-region", &[]), e.to_string()),
         },
     );
     checks
 }
 
 async fn hub(settings: &Settings, vault: &dyn Vault) -> Vec<Check> {
-    const SUBJECT: &str = "Hub";
+    let subject = text("check-hub", &[]);
+    let token_subject = text("check-agent-token", &[]);
     let url = settings.hub_url.trim();
     if url.is_empty() {
-        return vec![Check::fail(
-            SUBJECT,
-            "no address yet: enter the hub URL your admin gave you.",
-        )];
+        return vec![Check::fail(&subject, text("check-hub-none", &[]))];
     }
     if let Err(e) = crate::remote::hub_url(url) {
-        return vec![Check::fail(SUBJECT, e.to_string())];
+        return vec![Check::fail(&subject, e.to_string())];
     }
     let token = match vault.get(SecretName::AgentToken) {
         Ok(Some(token)) => token,
-        Ok(None) => {
-            return vec![Check::fail(
-            "Agent token",
-            "none saved: paste the token your admin created for you (`ringside-cli agents add`).",
-        )]
-        }
-        Err(e) => return vec![Check::fail("Keyring", e.to_string())],
+        Ok(None) => return vec![Check::fail(&token_subject, text("check-token-none", &[]))],
+        Err(e) => return vec![Check::fail(&text("check-keyring", &[]), e.to_string())],
     };
     let client = match HubClient::new(url, token) {
         Ok(client) => client,
-        Err(e) => return vec![Check::fail(SUBJECT, e.to_string())],
+        Err(e) => return vec![Check::fail(&subject, e.to_string())],
     };
     let mut checks = Vec::new();
     match client.get("/healthz").await {
         Ok(health) => checks.push(Check::pass(
-            SUBJECT,
-            format!(
-                "{url} is up ({} events being logged)",
-                health["outbox_depth"].as_u64().unwrap_or(0)
+            &subject,
+            text(
+                "check-hub-up",
+                &[
+                    ("url", url.into()),
+                    ("count", health["outbox_depth"].as_u64().unwrap_or(0).into()),
+                ],
             ),
         )),
         Err(e) => {
             checks.push(Check::fail(
-                SUBJECT,
-                format!("cannot reach {url} ({e}). Check the address, and that the hub runs."),
+                &subject,
+                text(
+                    "check-hub-down",
+                    &[("url", url.into()), ("error", e.to_string().into())],
+                ),
             ));
             return checks;
         }
     }
     checks.push(match client.get("/api/v1/calls?limit=1").await {
-        Ok(_) => Check::pass("Agent token", "the hub accepts it"),
-        Err(HubError::Unauthorized { .. }) => Check::fail(
-            "Agent token",
-            "the hub refused it: it may be mistyped or revoked; ask your admin for a new one.",
-        ),
-        Err(e) => Check::fail("Agent token", Error::from(e).to_string()),
+        Ok(_) => Check::pass(&token_subject, text("check-token-ok", &[])),
+        Err(HubError::Unauthorized { .. }) => {
+            Check::fail(&token_subject, text("check-token-refused", &[]))
+        }
+        Err(e) => Check::fail(&token_subject, Error::from(e).to_string()),
     });
     checks
 }
@@ -88,8 +87,8 @@ async fn standalone(settings: &Settings, vault: &dyn Vault) -> Vec<Check> {
     let email = settings.agent_email.trim();
     if email.is_empty() {
         checks.push(Check::fail(
-            "Your email",
-            "not set: enter the email of your Intercom and Aircall accounts.",
+            &text("check-email", &[]),
+            text("check-email-none", &[]),
         ));
     }
     match crate::modes::standalone_clients(settings, vault) {
@@ -105,7 +104,7 @@ async fn standalone(settings: &Settings, vault: &dyn Vault) -> Vec<Check> {
             checks
                 .push(doctor::aircall(&aircall, "the Aircall API id and token in Settings").await);
         }
-        Err(e) => checks.push(Check::fail("Credentials", e.to_string())),
+        Err(e) => checks.push(Check::fail(&text("check-credentials", &[]), e.to_string())),
     }
     checks
 }

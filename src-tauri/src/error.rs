@@ -5,20 +5,23 @@
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 
+use crate::i18n::text;
+
 /// What went wrong, in words an agent can act on.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// No Secret Service answers (or it is locked). Secrets are never kept anywhere else.
-    #[error("no keyring service is available ({0}); start and unlock GNOME Keyring or KWallet — Ringside keeps its secrets nowhere else")]
+    #[error("{}", text("error-keyring", &[("detail", .0.into())]))]
     KeyringUnavailable(String),
-    /// A setting or secret the current mode needs is missing.
-    #[error("{0} is not set; open Settings")]
+    /// A setting or secret the current mode needs is missing: its catalog key
+    /// (`setting-hub-url`…), which names it in the agent's language.
+    #[error("{}", text("error-not-configured", &[("what", text(.0, &[]).into())]))]
     NotConfigured(&'static str),
     /// The agent's input cannot be used.
     #[error("{0}")]
     Invalid(String),
     /// The hub refused the request (its own code and message).
-    #[error("the hub refused: {message}")]
+    #[error("{}", text("error-hub", &[("detail", message.into())]))]
     Hub {
         /// The hub's error code.
         code: String,
@@ -26,13 +29,13 @@ pub enum Error {
         message: String,
     },
     /// The hub cannot be reached and the request cannot be queued (reads).
-    #[error("the hub cannot be reached ({0}); showing what was kept locally")]
+    #[error("{}", text("error-offline", &[("detail", .0.into())]))]
     Offline(String),
     /// The local database.
-    #[error("local storage: {0}")]
+    #[error("{}", text("error-storage", &[("detail", .0.to_string().into())]))]
     Storage(#[from] rusqlite::Error),
     /// The window system.
-    #[error("window: {0}")]
+    #[error("{}", text("error-window", &[("detail", .0.to_string().into())]))]
     Window(#[from] tauri::Error),
 }
 
@@ -69,7 +72,7 @@ mod tests {
 
     #[test]
     fn an_error_crosses_as_code_and_message() {
-        let e = Error::NotConfigured("the hub URL");
+        let e = Error::NotConfigured("setting-hub-url");
         assert_eq!(
             serde_json::to_value(&e).unwrap(),
             serde_json::json!({"code": "not_configured", "message": "the hub URL is not set; open Settings"})

@@ -11,6 +11,7 @@ pub mod commands;
 pub mod demo;
 pub mod desk;
 pub mod error;
+pub mod i18n;
 pub mod instance;
 pub mod journal;
 pub mod modes;
@@ -67,6 +68,9 @@ where
             commands::close_window,
             commands::card_shown,
             commands::limits,
+            commands::catalog,
+            commands::dial,
+            commands::last_message,
         ])
         .on_window_event(|window, event| {
             // Closing a window hides it; the app lives on in the tray until Quit.
@@ -96,10 +100,30 @@ pub fn on_ui_event<R: Runtime>(app: &AppHandle<R>, event: UiEvent) {
             let _ = commands_show_card(app, call_id);
         }
     }
+    if let UiEvent::Message(_) = &event {
+        let _ = windows::show(app, WindowLabel::Card, Some("message"));
+    }
     if matches!(event, UiEvent::Status(_) | UiEvent::Call { .. }) {
         if let (Ok(status), Ok(recent)) = (desk.status(), desk.recent_cards(5)) {
             tray::refresh(app, &status, &recent);
         }
+    }
+}
+
+/// Makes the language `choice` means the app's, at once: the tray is rebuilt and the windows
+/// are told (`i18n://changed`) to format their words again.
+pub fn apply_language<R: Runtime>(app: &AppHandle<R>, choice: i18n::LanguageChoice) {
+    let lang = choice.resolve(&i18n::SystemLocale::current());
+    if lang == i18n::current() {
+        return;
+    }
+    i18n::set(lang);
+    if let Err(e) = app.emit("i18n://changed", lang) {
+        tracing::warn!(error = %e, "cannot emit i18n://changed");
+    }
+    let desk = app.state::<Arc<Desk>>();
+    if let (Ok(status), Ok(recent)) = (desk.status(), desk.recent_cards(5)) {
+        tray::refresh(app, &status, &recent);
     }
 }
 
@@ -288,6 +312,12 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
                 on_ui_event(app, event);
             }
         }),
+    );
+    // The tray and the first notification speak the saved language from the start.
+    i18n::set(
+        desk.settings()?
+            .language
+            .resolve(&i18n::SystemLocale::current()),
     );
     let webview_data = demo_dir.as_ref().map(|d| d.path().join("webview"));
     let app = run_app(builder, desk.clone(), move |app| {

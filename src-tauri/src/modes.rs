@@ -84,11 +84,11 @@ pub async fn open(settings: &Settings, vault: &dyn Vault, data_dir: PathBuf) -> 
     match settings.mode {
         ModeKind::Connected => {
             if settings.hub_url.trim().is_empty() {
-                return Err(Error::NotConfigured("the hub URL"));
+                return Err(Error::NotConfigured("setting-hub-url"));
             }
             let token = vault
                 .get(SecretName::AgentToken)?
-                .ok_or(Error::NotConfigured("the agent token"))?;
+                .ok_or(Error::NotConfigured("setting-agent-token"))?;
             Ok(Link {
                 client: HubClient::new(&settings.hub_url, token)?,
                 local: None,
@@ -100,7 +100,7 @@ pub async fn open(settings: &Settings, vault: &dyn Vault, data_dir: PathBuf) -> 
 
 async fn standalone(settings: &Settings, vault: &dyn Vault, data_dir: PathBuf) -> Result<Link> {
     if settings.agent_email.trim().is_empty() {
-        return Err(Error::NotConfigured("your email"));
+        return Err(Error::NotConfigured("setting-agent-email"));
     }
     let (intercom, aircall) = standalone_clients(settings, vault)?;
     let store = Store::open(&hub_dir(&data_dir)).map_err(|e| Error::Invalid(e.to_string()))?;
@@ -149,14 +149,10 @@ pub async fn register_webhook(
     }
     if settings.webhook_port == 0 {
         // A tunnel forwards to one port; a port chosen afresh at each start would lose it.
-        return Err(Error::NotConfigured(
-            "the port on this computer for webhooks",
-        ));
+        return Err(Error::NotConfigured("setting-webhook-port"));
     }
     let Some(base) = crate::settings::web_address(&settings.webhook_url) else {
-        return Err(Error::NotConfigured(
-            "the public https address for webhooks",
-        ));
+        return Err(Error::NotConfigured("setting-webhook-url"));
     };
     let target = format!("{}/webhooks/aircall", base.as_str().trim_end_matches('/'));
     let (_, aircall) = standalone_clients(settings, vault)?;
@@ -203,14 +199,14 @@ pub fn standalone_clients(
     vault: &dyn Vault,
 ) -> Result<(IntercomClient, AircallClient)> {
     if settings.aircall_api_id.trim().is_empty() {
-        return Err(Error::NotConfigured("the Aircall API id"));
+        return Err(Error::NotConfigured("setting-aircall-api-id"));
     }
     let intercom_token = vault
         .get(SecretName::IntercomToken)?
-        .ok_or(Error::NotConfigured("the Intercom token"))?;
+        .ok_or(Error::NotConfigured("setting-intercom-token"))?;
     let aircall_token = vault
         .get(SecretName::AircallApiToken)?
-        .ok_or(Error::NotConfigured("the Aircall API token"))?;
+        .ok_or(Error::NotConfigured("setting-aircall-api-token"))?;
     let region = ringside_core::intercom::Region::parse(&settings.intercom_region)
         .ok_or_else(|| Error::Invalid("Intercom region".into()))?;
     let mut intercom_config = IntercomConfig::new(intercom_token, region);

@@ -5,56 +5,87 @@ use ringside_core::aircall::Availability;
 use ringside_core::card::{Card, ContactStatus};
 use ringside_core::intercom::Role;
 
-/// The notification's title and body for a card.
-pub fn incoming_call(card: &Card) -> (String, String) {
+use crate::i18n::{text_in, Arg, Lang};
+
+/// The notification's title and body for a card, in `lang`.
+pub fn incoming_call(lang: Lang, card: &Card) -> (String, String) {
     let contact = &card.contact;
-    let name = contact.name.as_str();
-    let kind = match contact.kind {
-        Some(Role::User) => "User",
-        _ => "Lead",
+    let name = || Arg::from(contact.name.as_str());
+    let kind = || {
+        Arg::from(match contact.kind {
+            Some(Role::User) => "user",
+            _ => "lead",
+        })
     };
     let who = match contact.status {
-        ContactStatus::New => format!("{name} — Aircall new {}", kind.to_lowercase()),
-        ContactStatus::Anonymous => "Anonymous caller".to_owned(),
-        ContactStatus::Ambiguous => format!(
-            "{name} — {} contacts share this number",
-            contact.candidates.len()
+        ContactStatus::New => text_in(
+            lang,
+            "notify-who-new",
+            &[("name", name()), ("kind", kind())],
         ),
-        ContactStatus::Existing => format!("{name} ({kind})"),
+        ContactStatus::Anonymous => text_in(lang, "notify-who-anonymous", &[]),
+        ContactStatus::Ambiguous => text_in(
+            lang,
+            "notify-who-shared",
+            &[("name", name()), ("count", contact.candidates.len().into())],
+        ),
+        ContactStatus::Existing => text_in(
+            lang,
+            "notify-who-known",
+            &[("name", name()), ("kind", kind())],
+        ),
     };
     let owner = card.conversation.as_ref().and_then(|c| c.owner.as_ref());
     let body = match owner {
         Some(owner) => match owner.availability {
-            Some(a) => format!("Conversation owner: {} ({})", owner.name, availability(a)),
-            None => format!("Conversation owner: {}", owner.name),
+            Some(a) => text_in(
+                lang,
+                "notify-owner-availability",
+                &[
+                    ("owner", owner.name.as_str().into()),
+                    ("availability", availability(lang, a).into()),
+                ],
+            ),
+            None => text_in(
+                lang,
+                "notify-owner",
+                &[("owner", owner.name.as_str().into())],
+            ),
         },
-        None if card.conversation.is_none() => "No previous conversation".to_owned(),
-        None => "The conversation is unassigned".to_owned(),
+        None if card.conversation.is_none() => text_in(lang, "notify-no-conversation", &[]),
+        None => text_in(lang, "notify-unassigned", &[]),
     };
-    (format!("Incoming call: {who}"), body)
+    (
+        text_in(lang, "notify-incoming", &[("who", who.into())]),
+        body,
+    )
 }
 
-/// An Aircall availability in words.
-pub fn availability(a: Availability) -> &'static str {
-    match a {
+/// An Aircall availability in words, in `lang`.
+pub fn availability(lang: Lang, a: Availability) -> String {
+    let key = match a {
         Availability::Available => "available",
-        Availability::InCall => "in a call",
-        Availability::AfterCallWork => "after-call work",
-        Availability::DoNotDisturb => "do not disturb",
+        Availability::InCall => "in-call",
+        Availability::AfterCallWork => "after-call-work",
+        Availability::DoNotDisturb => "do-not-disturb",
         Availability::Offline => "offline",
-    }
+    };
+    text_in(lang, "availability", &[("availability", key.into())])
 }
 
-/// Shows the notification; `on_click` runs if the agent clicks it. Returns at once.
+/// Shows the notification in the app's language; `on_click` runs if the agent clicks it.
+/// Returns at once.
 pub fn show(card: &Card, on_click: impl FnOnce() + Send + 'static) {
-    let (summary, body) = incoming_call(card);
+    let lang = crate::i18n::current();
+    let (summary, body) = incoming_call(lang, card);
+    let action = text_in(lang, "notify-show-card", &[]);
     std::thread::spawn(move || {
         let shown = notify_rust::Notification::new()
             .appname("Ringside")
             .summary(&summary)
             .body(&body)
             .icon("call-start")
-            .action("default", "Show the card")
+            .action("default", &action)
             .show();
         match shown {
             #[cfg(all(unix, not(target_os = "macos")))]
@@ -107,14 +138,27 @@ mod tests {
             tags: Vec::new(),
         };
         assert_eq!(
-            incoming_call(&card(ContactStatus::Existing, "Jane Roe", Some(owned))),
+            incoming_call(
+                Lang::Fr,
+                &card(ContactStatus::Existing, "Jane Roe", Some(owned.clone()))
+            ),
+            (
+                "Appel entrant : Jane Roe (Prospect)".to_owned(),
+                "Responsable de la conversation : Bob Martin (en appel)".to_owned()
+            )
+        );
+        assert_eq!(
+            incoming_call(
+                Lang::En,
+                &card(ContactStatus::Existing, "Jane Roe", Some(owned))
+            ),
             (
                 "Incoming call: Jane Roe (Lead)".to_owned(),
                 "Conversation owner: Bob Martin (in a call)".to_owned()
             )
         );
         assert_eq!(
-            incoming_call(&card(ContactStatus::New, "+33650505050", None)),
+            incoming_call(Lang::En, &card(ContactStatus::New, "+33650505050", None)),
             (
                 "Incoming call: +33650505050 — Aircall new lead".to_owned(),
                 "No previous conversation".to_owned()

@@ -192,6 +192,18 @@ impl HubClient {
         read(response).await.map(drop)
     }
 
+    /// Asks the hub to put `to` in the agent's Aircall phone (`POST /api/v1/dial`); `call_id`
+    /// is the call it calls back, whose line reads a national number. The hub dials as the
+    /// token's agent only.
+    pub async fn dial(&self, to: &str, call_id: Option<u64>) -> Result<Value, HubError> {
+        let request = self
+            .http
+            .post(self.url("/api/v1/dial"))
+            .bearer_auth(self.token.expose())
+            .json(&json!({ "to": to, "call_id": call_id }));
+        read(request.send().await).await
+    }
+
     /// The hub's instance id (see [`INSTANCE_HEADER`]), read off a light request; `None` from a
     /// hub that does not send one.
     pub async fn instance(&self) -> Result<Option<String>, HubError> {

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 pub use integration::Integration;
 
 use crate::error::{Error, Result};
+use crate::i18n::{text, LanguageChoice};
 use crate::journal::Journal;
 
 /// How the app reaches a hub.
@@ -32,6 +33,17 @@ pub enum CardBehaviour {
     OnAnswer,
     /// Never by itself (the tray and notifications still open it).
     Never,
+}
+
+/// What pops up a card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Popups {
+    /// Calls only.
+    CallsOnly,
+    /// Calls, and inbound SMS and WhatsApp messages.
+    #[default]
+    CallsAndMessages,
 }
 
 /// Every setting, with its default.
@@ -64,11 +76,15 @@ pub struct Settings {
     pub card: CardBehaviour,
     /// Desktop notifications for incoming calls.
     pub notifications: bool,
+    /// Whether an inbound message pops a card too.
+    pub popups: Popups,
     /// What the hub started in standalone mode logs, and how it syncs contacts.
     pub integration: Integration,
     /// Start the app when the agent logs in (an XDG autostart entry, [`crate::autostart`]; the
     /// entry, not this copy, says whether it is on).
     pub start_with_session: bool,
+    /// The app's language: the system's, English or French.
+    pub language: LanguageChoice,
 }
 
 impl Default for Settings {
@@ -86,8 +102,10 @@ impl Default for Settings {
             default_region: "US".to_owned(),
             card: CardBehaviour::OnRing,
             notifications: true,
+            popups: Popups::CallsAndMessages,
             integration: Integration::default(),
             start_with_session: false,
+            language: LanguageChoice::System,
         }
     }
 }
@@ -118,40 +136,41 @@ impl Settings {
     /// Refuses what cannot work, naming the field.
     pub fn validate(&self) -> Result<()> {
         ringside_core::phone::Region::parse(&self.default_region).map_err(|_| {
-            Error::Invalid(format!(
-                "default region `{}` is not a country code such as FR or US",
-                self.default_region
+            Error::Invalid(text(
+                "error-default-region",
+                &[("value", (&self.default_region).into())],
             ))
         })?;
         if ringside_core::intercom::Region::parse(&self.intercom_region).is_none() {
-            return Err(Error::Invalid(format!(
-                "Intercom region `{}` is not us, eu or au",
-                self.intercom_region
+            return Err(Error::Invalid(text(
+                "error-intercom-region",
+                &[("value", (&self.intercom_region).into())],
             )));
         }
         for (what, value) in [
-            ("hub URL", &self.hub_url),
-            ("Intercom base URL", &self.intercom_base_url),
-            ("Aircall base URL", &self.aircall_base_url),
+            ("hub", &self.hub_url),
+            ("intercom", &self.intercom_base_url),
+            ("aircall", &self.aircall_base_url),
         ] {
             if !value.trim().is_empty() && web_address(value).is_none() {
-                return Err(Error::Invalid(format!(
-                    "{what} `{value}` is not an http(s) address"
+                return Err(Error::Invalid(text(
+                    "error-web-address",
+                    &[("what", what.into()), ("value", value.into())],
                 )));
             }
         }
         if !self.webhook_url.trim().is_empty()
             && web_address(&self.webhook_url).is_none_or(|u| u.scheme() != "https")
         {
-            return Err(Error::Invalid(format!(
-                "webhook address `{}` is not an https address: Aircall only delivers to https",
-                self.webhook_url
+            return Err(Error::Invalid(text(
+                "error-webhook-https",
+                &[("value", (&self.webhook_url).into())],
             )));
         }
         if !self.agent_email.is_empty() && !self.agent_email.contains('@') {
-            return Err(Error::Invalid(format!(
-                "`{}` is not an email address",
-                self.agent_email
+            return Err(Error::Invalid(text(
+                "error-email",
+                &[("value", (&self.agent_email).into())],
             )));
         }
         self.integration.validate()

@@ -13,6 +13,7 @@ use tauri::tray::{TrayIcon, TrayIconBuilder};
 use tauri::{AppHandle, Manager, Runtime};
 
 use crate::desk::Status;
+use crate::i18n::{text_in, Arg, Lang};
 use crate::journal::StoredCard;
 use crate::stream::Connection;
 
@@ -127,41 +128,74 @@ impl Badge {
 /// The badge the tray shows now, so that the icon is redrawn only when it changes.
 struct Shown(Mutex<Option<Badge>>);
 
-/// The status in words, for the menu and the tooltip.
-pub fn status_line(status: &Status) -> String {
-    let state = match &status.connection {
-        Connection::Connected => "Connected".to_owned(),
-        Connection::Connecting => "Connecting…".to_owned(),
-        Connection::Reconnecting { attempt, .. } => format!("Reconnecting (attempt {attempt})…"),
-        Connection::Offline { .. } => "Offline".to_owned(),
-        Connection::Unauthorized { .. } => "The hub refuses the agent token".to_owned(),
-    };
-    let mut line = format!("{state} — {}", status.mode);
+/// The connection in words, in `lang`.
+pub fn connection_words(lang: Lang, connection: &Connection) -> String {
+    match connection {
+        Connection::Connected => text_in(lang, "connection-connected", &[]),
+        Connection::Connecting => text_in(lang, "connection-connecting", &[]),
+        Connection::Reconnecting { attempt, .. } => text_in(
+            lang,
+            "connection-reconnecting",
+            &[("attempt", (*attempt).into())],
+        ),
+        Connection::Offline { .. } => text_in(lang, "connection-offline", &[]),
+        Connection::Unauthorized { .. } => text_in(lang, "connection-unauthorized", &[]),
+    }
+}
+
+/// The status in words, in `lang`, for the menu and the tooltip.
+pub fn status_line(lang: Lang, status: &Status) -> String {
+    let mode = text_in(
+        lang,
+        "mode-name",
+        &[("mode", status.mode.replace(' ', "-").into())],
+    );
+    let mut line = text_in(
+        lang,
+        "tray-status",
+        &[
+            ("state", connection_words(lang, &status.connection).into()),
+            ("mode", mode.into()),
+        ],
+    );
+    let count = || [("count", Arg::from(status.queued))];
     match &status.connection {
-        Connection::Unauthorized { .. } if status.queued > 0 => line.push_str(&format!(
-            ", {} kept until the token is fixed in Settings",
-            status.queued
-        )),
-        Connection::Unauthorized { .. } => line.push_str(", fix the token in Settings"),
-        _ if status.queued > 0 => line.push_str(&format!(", {} queued", status.queued)),
+        Connection::Unauthorized { .. } if status.queued > 0 => {
+            line.push_str(&text_in(lang, "tray-kept-until-fixed", &count()))
+        }
+        Connection::Unauthorized { .. } => line.push_str(&text_in(lang, "tray-fix-token", &[])),
+        _ if status.queued > 0 => line.push_str(&text_in(lang, "tray-queued", &count())),
         _ => {}
     }
     if status.paused {
-        line.push_str(", notifications paused");
+        line.push_str(&text_in(lang, "tray-paused", &[]));
     }
     line
 }
 
-/// A recent call in words.
-pub fn recent_line(card: &StoredCard) -> String {
+/// A recent call in words, in `lang`.
+pub fn recent_line(lang: Lang, card: &StoredCard) -> String {
     let name = card
         .card
         .as_ref()
-        .map(|c| c.contact.name.as_str())
+        .map(|c| c.contact.name.clone())
         .filter(|n| !n.is_empty())
-        .or_else(|| card.card.as_ref().and_then(|c| c.phone.as_deref()))
-        .unwrap_or("Unknown caller");
-    format!("{name} — {}", card.state)
+        .or_else(|| card.card.as_ref().and_then(|c| c.phone.clone()))
+        .unwrap_or_else(|| text_in(lang, "unknown-caller", &[]));
+    let state = text_in(lang, "call-state", &[("state", card.state.as_str().into())]);
+    text_in(
+        lang,
+        "tray-recent",
+        &[("name", name.into()), ("state", state.into())],
+    )
+}
+
+fn tooltip(lang: Lang, status: &Status) -> String {
+    text_in(
+        lang,
+        "tray-tooltip",
+        &[("status", status_line(lang, status).into())],
+    )
 }
 
 fn menu<R: Runtime>(
@@ -169,19 +203,26 @@ fn menu<R: Runtime>(
     status: &Status,
     recent: &[StoredCard],
 ) -> tauri::Result<Menu<R>> {
+    let lang = crate::i18n::current();
+    let words = |key: &str| text_in(lang, key, &[]);
     let status_item = MenuItem::with_id(
         app,
         TrayItem::Status.id(),
-        status_line(status),
+        status_line(lang, status),
         false,
         None::<&str>,
     )?;
-    let recent_menu = Submenu::with_id(app, "recent", "Recent calls", !recent.is_empty())?;
+    let recent_menu = Submenu::with_id(
+        app,
+        "recent",
+        words("tray-recent-calls"),
+        !recent.is_empty(),
+    )?;
     for card in recent {
         recent_menu.append(&MenuItem::with_id(
             app,
             TrayItem::Recent(card.call_id).id(),
-            recent_line(card),
+            recent_line(lang, card),
             true,
             None::<&str>,
         )?)?;
@@ -189,7 +230,7 @@ fn menu<R: Runtime>(
     let pause = CheckMenuItem::with_id(
         app,
         TrayItem::Pause.id(),
-        "Pause notifications",
+        words("tray-pause"),
         true,
         status.paused,
         None::<&str>,
@@ -201,11 +242,17 @@ fn menu<R: Runtime>(
             &PredefinedMenuItem::separator(app)?,
             &recent_menu,
             &pause,
-            &MenuItem::with_id(app, TrayItem::History.id(), "History", true, None::<&str>)?,
+            &MenuItem::with_id(
+                app,
+                TrayItem::History.id(),
+                words("tray-history"),
+                true,
+                None::<&str>,
+            )?,
             &MenuItem::with_id(
                 app,
                 TrayItem::Settings.id(),
-                "Settings…",
+                words("tray-settings"),
                 true,
                 None::<&str>,
             )?,
@@ -213,7 +260,7 @@ fn menu<R: Runtime>(
             &MenuItem::with_id(
                 app,
                 TrayItem::Quit.id(),
-                "Quit Ringside",
+                words("tray-quit"),
                 true,
                 None::<&str>,
             )?,
@@ -229,7 +276,7 @@ pub fn create<R: Runtime>(
 ) -> tauri::Result<TrayIcon<R>> {
     let mut builder = TrayIconBuilder::with_id(TRAY_ID)
         .menu(&menu(app, status, &[])?)
-        .tooltip(format!("Ringside — {}", status_line(status)))
+        .tooltip(tooltip(crate::i18n::current(), status))
         .on_menu_event(move |app, event| {
             if let Some(item) = TrayItem::parse(event.id().as_ref()) {
                 on_item(app, item);
@@ -260,7 +307,7 @@ pub fn refresh<R: Runtime>(app: &AppHandle<R>, status: &Status, recent: &[Stored
     match menu(app, status, recent) {
         Ok(m) => {
             let _ = tray.set_menu(Some(m));
-            let _ = tray.set_tooltip(Some(format!("Ringside — {}", status_line(status))));
+            let _ = tray.set_tooltip(Some(tooltip(crate::i18n::current(), status)));
             let queued = (status.queued > 0).then(|| status.queued.to_string());
             let _ = tray.set_title(Some(queued.unwrap_or_default()));
         }
@@ -343,8 +390,12 @@ mod tests {
             paused: true,
         };
         assert_eq!(
-            status_line(&status),
+            status_line(Lang::En, &status),
             "Reconnecting (attempt 2)… — connected, 3 queued, notifications paused"
+        );
+        assert_eq!(
+            status_line(Lang::Fr, &status),
+            "Reconnexion (tentative 2)… — connecté, 3 en file d'attente, notifications en pause"
         );
         let refused = Status {
             connection: Connection::Unauthorized {
@@ -354,7 +405,7 @@ mod tests {
             ..status
         };
         assert_eq!(
-            status_line(&refused),
+            status_line(Lang::En, &refused),
             "The hub refuses the agent token — connected, 3 kept until the token is fixed in Settings"
         );
         assert_eq!(Badge::of(&refused), Badge::Offline);

@@ -395,3 +395,134 @@ async fn the_first_run_offers_a_hub_standalone_or_the_demo_and_checks_in_words()
     session.end().await;
     no_app_left(data.path()).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_history_says_where_each_call_stands_filters_and_calls_back() {
+    if !support::in_test_environment(
+        "the_history_says_where_each_call_stands_filters_and_calls_back",
+    ) {
+        return;
+    }
+    let _entry = KEYRING_ENTRY.lock().await;
+    let mut company = Company::start().await;
+    let data = configure_agent(&company);
+    let driver = Driver::start_with(&[("RINGSIDE_DATA_DIR", data.path().as_os_str())]).await;
+    let session = driver.session(&[]).await;
+    session.switch_to(MAIN_TITLE, Duration::from_secs(20)).await;
+    session
+        .until_text("#status", "Connected · connected", Duration::from_secs(20))
+        .await;
+
+    // A shared number's call, then Jane's: one waits for the agent, the other is logged.
+    let player = company.player();
+    let shared = Scenario::shared_number(demo::SHARED, demo::SUPPORT_FR, demo::ALICE);
+    let shared = player.play(&company.sandbox, &shared).await.unwrap();
+    let shared = shared.staged.call("call").unwrap();
+    let jane = Scenario::inbound_answered(demo::JANE, demo::SUPPORT_FR, demo::ALICE);
+    let jane = player.play(&company.sandbox, &jane).await.unwrap();
+    let jane = jane.staged.call("call").unwrap();
+    let row = |id: u64, cell: &str| format!("#history tr[data-id=\"{id}\"] {cell}");
+    session.click("[data-tab=history]").await;
+    session
+        .until_text(
+            &row(shared, "td.logging"),
+            "Not logged: 2 contacts share this number — choose one",
+            Duration::from_secs(30),
+        )
+        .await;
+    session
+        .until_text(&row(jane, "td.logging"), "Logged", Duration::from_secs(30))
+        .await;
+    assert_eq!(
+        session.text(&row(jane, "td.who")).await.as_deref(),
+        Some("Jane Roe")
+    );
+    assert_eq!(
+        session.text(&row(jane, "td.what")).await.as_deref(),
+        Some("Inbound call")
+    );
+    assert_eq!(session.count(&row(shared, "button.choose")).await, 1);
+
+    // "Not logged" keeps the shared number's call only.
+    session
+        .click("input[name=history-filter][value=not_logged]")
+        .await;
+    session
+        .until_count("#history tr", 1, Duration::from_secs(5))
+        .await;
+    session.click("input[name=history-filter][value=all]").await;
+    session
+        .until_count("#history tr", 2, Duration::from_secs(5))
+        .await;
+
+    // Call back from Jane's row, then a typo in the dial box.
+    session.click(&row(jane, "button.call-back")).await;
+    session
+        .until_text(
+            &row(jane, ".dial-result"),
+            "+33762043575 is in your Aircall phone: press call there.",
+            Duration::from_secs(10),
+        )
+        .await;
+    assert_eq!(company.sandbox.aircall().dials().len(), 1);
+    session.fill("#dial-to", "call me").await;
+    session.click("#dial button").await;
+    session
+        .until_text(
+            "#dial-result",
+            "Not a number: “call me” cannot be called.",
+            Duration::from_secs(10),
+        )
+        .await;
+
+    session.end().await;
+    no_app_left(data.path()).await;
+    company.stop_hub().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_inbound_sms_pops_a_card_with_its_text_and_a_call_back() {
+    if !support::in_test_environment("an_inbound_sms_pops_a_card_with_its_text_and_a_call_back") {
+        return;
+    }
+    let _entry = KEYRING_ENTRY.lock().await;
+    let mut company = Company::start().await;
+    let data = configure_agent(&company);
+    let driver = Driver::start_with(&[("RINGSIDE_DATA_DIR", data.path().as_os_str())]).await;
+    let session = driver.session(&[]).await;
+    session.switch_to(MAIN_TITLE, Duration::from_secs(20)).await;
+    session
+        .until_text("#status", "Connected · connected", Duration::from_secs(20))
+        .await;
+
+    let sms = Scenario::sms_inbound(demo::JANE, demo::SUPPORT_FR, "Is my refund on its way?");
+    company.player().play(&company.sandbox, &sms).await.unwrap();
+    session.switch_to(CARD_TITLE, Duration::from_secs(30)).await;
+    session
+        .until_text(
+            "#message-text",
+            "Is my refund on its way?",
+            Duration::from_secs(20),
+        )
+        .await;
+    assert_eq!(
+        session.text("#contact-type").await.as_deref(),
+        Some("New SMS")
+    );
+    assert_eq!(
+        session.text("#contact-name").await.as_deref(),
+        Some(demo::JANE)
+    );
+    session.click("#call-back").await;
+    session
+        .until_text(
+            "#message",
+            "+33762043575 is in your Aircall phone: press call there.",
+            Duration::from_secs(10),
+        )
+        .await;
+
+    session.end().await;
+    no_app_left(data.path()).await;
+    company.stop_hub().await;
+}

@@ -1235,6 +1235,29 @@ fn hub_on(
     store: ringside_core::store::Store,
     settings: ringside_core::rules::Settings,
 ) -> ringside_core::hub::Hub {
+    hub_on_with(sandbox, store, settings, None)
+}
+
+/// The sandbox's Aircall, for a hub that dials.
+fn aircall_of(sandbox: &Sandbox) -> ringside_core::aircall::AircallClient {
+    let creds = sandbox.credentials();
+    sandbox.faults().set_aircall_budget(100_000);
+    let mut config = ringside_core::aircall::AircallConfig::new(
+        creds.aircall_api_id,
+        Secret::new(creds.aircall_api_token),
+    );
+    config.base_url = sandbox.aircall_url().parse().unwrap();
+    config.budget_per_minute = 100_000;
+    ringside_core::aircall::AircallClient::new(config).unwrap()
+}
+
+/// [`hub_on`], with Aircall's client when it has one.
+fn hub_on_with(
+    sandbox: &Sandbox,
+    store: ringside_core::store::Store,
+    settings: ringside_core::rules::Settings,
+    aircall: Option<ringside_core::aircall::AircallClient>,
+) -> ringside_core::hub::Hub {
     let creds = sandbox.credentials();
     let mut intercom = ringside_core::intercom::IntercomConfig::new(
         Secret::new(creds.intercom_token),
@@ -1247,7 +1270,7 @@ fn hub_on(
             ringside_core::hub::HubConfig {
                 store,
                 intercom: ringside_core::intercom::IntercomClient::new(intercom).unwrap(),
-                aircall: None,
+                aircall,
                 webhook_token: Some(Secret::new(WEBHOOK_TOKEN)),
                 settings,
                 default_region: ringside_core::phone::Region::parse("FR").unwrap(),
@@ -1482,4 +1505,291 @@ fn a_note_on_a_call_the_hub_does_not_log_is_shown_as_not_in_intercom() {
     assert_eq!(janes_mentions(&sandbox, note), 0);
     block(t.desk.disconnect());
     block(hub.shutdown());
+}
+
+/// The history's line for `id`.
+fn history_line(t: &TestApp, id: &str) -> Option<Value> {
+    let history = t.invoke_ok(&t.main, "history", json!({}));
+    history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == id)
+        .cloned()
+}
+
+#[test]
+fn the_history_says_where_each_call_and_message_stands_in_words_with_its_actions() {
+    let sandbox = block(Sandbox::start(ringside_sandbox::Seed::demo())).unwrap();
+    let store = ringside_core::store::Store::open_in_memory().unwrap();
+    let token = store.add_agent_with("bob@acme.io", true, 0).unwrap();
+    let settings = ringside_core::rules::Settings {
+        log_missed_calls: false,
+        ..Default::default()
+    };
+    let hub = hub_on(&sandbox, store, settings);
+    let hub_url = format!("http://{}", hub.local_addr());
+    let t = connected_to(&hub_url, token.expose());
+    let player = ringside_sandbox::scenario::Player::new(
+        format!("{hub_url}/webhooks/aircall"),
+        WEBHOOK_TOKEN,
+    )
+    .with_pace(Pace::Instant);
+    let mut ids = Vec::new();
+    for scenario in [
+        Scenario::inbound_answered(JANE_PHONE, SUPPORT_FR, ALICE_AIRCALL),
+        Scenario::missed("+33 6 50 50 50 50", SUPPORT_FR),
+        Scenario::shared_number(SHARED_PHONE, SUPPORT_FR, ALICE_AIRCALL),
+        Scenario::sms_inbound(JANE_PHONE, SUPPORT_FR, "Can you call me back?"),
+        Scenario::anonymous(SUPPORT_FR, ALICE_AIRCALL),
+    ] {
+        let mut playback = player.playback(&sandbox, &scenario);
+        while block(playback.step()).unwrap().is_some() {}
+        let played = playback.finish().staged;
+        ids.push(
+            played
+                .call("call")
+                .map(|c| c.to_string())
+                .or_else(|| played.message("sms").map(str::to_owned))
+                .unwrap(),
+        );
+    }
+    let [jane, missed, shared, sms, anonymous] = &ids[..] else {
+        unreachable!()
+    };
+    t.until("Jane's call logged and the shared number's waiting", |t| {
+        history_line(t, jane).is_some_and(|l| l["logging"] == "Logged")
+            && history_line(t, shared).is_some_and(|l| l["status"] == "skipped")
+            && history_line(t, sms).is_some_and(|l| l["logging"] == "Logged")
+    });
+    let line = |id: &str| history_line(&t, id).unwrap();
+    let jane = line(jane);
+    assert_eq!(
+        (&jane["who"], &jane["what"], &jane["logging"]),
+        (&json!("Jane Roe"), &json!("Inbound call"), &json!("Logged")),
+        "{jane}"
+    );
+    assert_eq!(jane["can_call_back"], true);
+    assert!(jane["conversation_url"].is_string(), "{jane}");
+    assert!(
+        jane["duration_secs"].as_i64().is_some_and(|d| d > 0),
+        "{jane}"
+    );
+
+    let missed = line(missed);
+    assert_eq!(
+        (&missed["what"], &missed["logging"], &missed["not_logged"]),
+        (
+            &json!("Missed call"),
+            &json!("Not logged: logging of missed calls is off"),
+            &json!(true)
+        ),
+        "{missed}"
+    );
+    assert_eq!(missed["who"], "+33 6 50 50 50 50");
+
+    let shared = line(shared);
+    assert_eq!(
+        shared["logging"],
+        "Not logged: 2 contacts share this number — choose one"
+    );
+    assert_eq!(
+        (&shared["can_choose_contact"], &shared["not_logged"]),
+        (&json!(true), &json!(true))
+    );
+
+    let anonymous = line(anonymous);
+    assert_eq!(
+        (&anonymous["who"], &anonymous["can_call_back"]),
+        (&json!("Anonymous caller"), &json!(false)),
+        "{anonymous}"
+    );
+
+    let sms = line(sms);
+    assert_eq!(
+        (&sms["what"], &sms["who"], &sms["channel"], &sms["text"]),
+        (
+            &json!("Inbound SMS"),
+            &json!("Jane Roe"),
+            &json!("sms"),
+            &json!("Can you call me back?")
+        ),
+        "{sms}"
+    );
+    block(t.desk.disconnect());
+    block(hub.shutdown());
+}
+
+#[test]
+fn call_back_puts_the_number_in_the_agents_own_phone_and_says_why_when_it_cannot() {
+    let sandbox = block(Sandbox::start(ringside_sandbox::Seed::demo())).unwrap();
+    let store = ringside_core::store::Store::open_in_memory().unwrap();
+    let alice = store.add_agent("alice.durand@acme.io", 0).unwrap();
+    let chloe = store.add_agent("chloe@acme.io", 0).unwrap();
+    let david = store.add_agent("david@acme.io", 0).unwrap();
+    let hub = hub_on_with(
+        &sandbox,
+        store,
+        Default::default(),
+        Some(aircall_of(&sandbox)),
+    );
+    let hub_url = format!("http://{}", hub.local_addr());
+    let dial = |token: &Secret, to: &str| {
+        let t = connected_to(&hub_url, token.expose());
+        let answer = t.invoke_ok(&t.main, "dial", json!({"to": to}));
+        block(t.desk.disconnect());
+        answer
+    };
+
+    // Alice calls Jane back, from the main window's dial box in a national format.
+    assert_eq!(
+        dial(&alice, "07 62 04 35 75"),
+        json!({"placed": true, "words": "+33762043575 is in your Aircall phone: press call there."})
+    );
+    let dials = sandbox.aircall().dials();
+    assert_eq!(
+        dials
+            .iter()
+            .map(|d| (d.user_id, d.to.as_str()))
+            .collect::<Vec<_>>(),
+        vec![(ALICE_AIRCALL, "+33762043575")]
+    );
+    assert_eq!(
+        dial(&alice, "call me"),
+        json!({"placed": false, "words": "Not a number: “call me” cannot be called."})
+    );
+    let offline = dial(&chloe, JANE_PHONE);
+    assert_eq!(offline["placed"], false);
+    assert!(
+        offline["words"].as_str().unwrap().starts_with(
+            "Aircall did not place the call: you are offline or unavailable in Aircall"
+        ),
+        "{offline}"
+    );
+    assert_eq!(
+        dial(&david, JANE_PHONE),
+        json!({"placed": false, "words": "No Aircall user has your email: ask your admin to add you to Aircall with it."})
+    );
+    // Nobody's phone but Alice's got a number.
+    assert_eq!(sandbox.aircall().dials().len(), 1);
+    block(hub.shutdown());
+
+    // Without a hub, the card says so instead of pretending.
+    let t = app_on_a_dead_hub();
+    let answer = t.invoke_ok(&t.card, "dial", json!({"to": JANE_PHONE, "callId": 1}));
+    assert_eq!(answer["placed"], false);
+    assert!(
+        answer["words"]
+            .as_str()
+            .unwrap()
+            .starts_with("The hub cannot be reached, so the call was not placed"),
+        "{answer}"
+    );
+}
+
+#[test]
+fn the_open_card_of_a_new_caller_becomes_the_contact_created_once_the_call_is_logged() {
+    let (t, stage) = demo();
+    let player = stage.player(Pace::Instant);
+    let scenario = Scenario::unknown_caller("+33 6 07 08 09 10", SUPPORT_FR, ALICE_AIRCALL);
+    let mut playback = player.playback(stage.sandbox(), &scenario);
+    let call = block(through(&mut playback, "call.created"));
+    t.until("the ringing card", |t| t.call_event(call).is_some());
+    let (ringing, _, open) = t.call_event(call).unwrap();
+    assert!(open, "the card opens on ring");
+    assert_eq!(ringing["card"]["contact"]["status"], "new", "{ringing}");
+
+    // The agent does nothing: the call ends, the hub creates the contact and logs the call,
+    // and the card the app was told about last is the created contact, with its link.
+    while block(playback.step()).unwrap().is_some() {}
+    t.until("the card to follow the logged call", |t| {
+        t.call_event(call)
+            .is_some_and(|(c, _, _)| c["card"]["contact"]["status"] == "existing")
+    });
+    let (logged, _, _) = t.call_event(call).unwrap();
+    let contact = &logged["card"]["contact"];
+    assert_eq!(
+        contact["name"], "+33607080910 Aircall new contact",
+        "{logged}"
+    );
+    assert!(
+        contact["url"]
+            .as_str()
+            .is_some_and(|u| u.contains("/users/")),
+        "{logged}"
+    );
+    assert!(
+        logged["card"]["call_conversation"]["id"].is_string(),
+        "the card links the call's own conversation: {logged}"
+    );
+}
+
+impl TestApp {
+    /// The inbound messages the app popped up, oldest first.
+    fn message_events(&self) -> Vec<ringside_lib::desk::MessageCard> {
+        self.events
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|e| match e {
+                UiEvent::Message(m) => Some(m.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+#[test]
+fn an_inbound_message_pops_a_card_with_its_text_unless_the_agent_wants_calls_only() {
+    let (t, stage) = demo();
+    let player = stage.player(Pace::Instant);
+    let sms = Scenario::sms_inbound(JANE_PHONE, SUPPORT_FR, "Is my refund on its way?");
+    let mut playback = player.playback(stage.sandbox(), &sms);
+    while block(playback.step()).unwrap().is_some() {}
+    t.until("the message's card", |t| !t.message_events().is_empty());
+    let popped = t.message_events().remove(0);
+    assert_eq!(
+        (
+            popped.title.as_str(),
+            popped.text.as_str(),
+            popped.phone.as_deref(),
+            popped.line.as_deref()
+        ),
+        (
+            "New SMS",
+            "Is my refund on its way?",
+            Some(JANE_PHONE),
+            Some("Support FR")
+        )
+    );
+    // A card window that opens after the message arrived reads it.
+    let kept = t.invoke_ok(&t.card, "last_message", json!({}));
+    assert_eq!(kept["text"], "Is my refund on its way?");
+    // The history says SMS.
+    t.until("the SMS in the history", |t| {
+        let history = t.invoke_ok(&t.main, "history", json!({}));
+        history["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["what"] == "Inbound SMS" && i["text"] == "Is my refund on its way?")
+    });
+
+    // Calls only: the next message is in the history but pops nothing.
+    let mut settings = t.desk.settings().unwrap();
+    settings.popups = ringside_lib::settings::Popups::CallsOnly;
+    settings.save(t.desk.journal()).unwrap();
+    let quiet = Scenario::sms_inbound(JANE_PHONE, SUPPORT_FR, "No need to call");
+    let mut playback = player.playback(stage.sandbox(), &quiet);
+    while block(playback.step()).unwrap().is_some() {}
+    t.until("the second SMS in the history", |t| {
+        let history = t.invoke_ok(&t.main, "history", json!({}));
+        history["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["text"] == "No need to call")
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(t.message_events().len(), 1, "{:?}", t.message_events());
 }

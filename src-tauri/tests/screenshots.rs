@@ -5,7 +5,8 @@
 //! number); the test shows each card through the main window's `show_card` command and saves
 //! PNGs of the card window and of the main window's history and settings into
 //! `src-tauri/screenshots/` (or `$RINGSIDE_SCREENSHOTS_DIR`); then it starts the app once more
-//! with nothing configured and saves the first run's setup.
+//! with nothing configured and saves the first run's setup. It does all of it twice: under an
+//! English system locale, and under a French one into `screenshots/fr/`.
 
 mod support;
 
@@ -87,12 +88,36 @@ async fn cards_when_ready(session: &Session) -> Vec<Value> {
     }
 }
 
+/// A language the screenshots are taken in: the system locale the app starts under, where its
+/// pictures go, and the words the test waits for.
+struct Language {
+    locale: &'static str,
+    dir: &'static str,
+    anonymous: &'static str,
+    welcome: &'static str,
+}
+
+const LANGUAGES: [Language; 2] = [
+    Language {
+        locale: "en_US.UTF-8",
+        dir: "",
+        anonymous: "Anonymous caller",
+        welcome: "Welcome to Ringside",
+    },
+    Language {
+        locale: "fr_FR.UTF-8",
+        dir: "fr",
+        anonymous: "Appelant anonyme",
+        welcome: "Bienvenue dans Ringside",
+    },
+];
+
 /// What the card shows as the caller's name (see `who` in `ui/js/card.js`).
-fn shown_name(card: &Value) -> String {
+fn shown_name(card: &Value, language: &Language) -> String {
     let contact = &card["card"]["contact"];
     match contact["name"].as_str() {
         Some(name) if !name.is_empty() => name.to_owned(),
-        _ => "Anonymous caller".to_owned(),
+        _ => language.anonymous.to_owned(),
     }
 }
 
@@ -115,15 +140,28 @@ async fn screenshots_of_each_card_and_the_main_window() {
     if !support::in_test_environment("screenshots_of_each_card_and_the_main_window") {
         return;
     }
-    let out = std::env::var_os("RINGSIDE_SCREENSHOTS_DIR")
+    let root = std::env::var_os("RINGSIDE_SCREENSHOTS_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("screenshots"));
-    std::fs::create_dir_all(&out).unwrap();
+    for language in &LANGUAGES {
+        let out = root.join(language.dir);
+        std::fs::create_dir_all(&out).unwrap();
+        take(&out, language).await;
+        eprintln!("screenshots saved in {}", out.display());
+    }
+}
+
+/// Every screenshot, with the app started under `language`'s locale, into `out`.
+async fn take(out: &std::path::Path, language: &Language) {
+    let locale = [
+        ("LC_ALL", std::ffi::OsStr::new(language.locale)),
+        ("TZ", std::ffi::OsStr::new("UTC")),
+    ];
     let dir = tempfile::tempdir().unwrap();
     let script_path = dir.path().join("screenshots.json");
     std::fs::write(&script_path, serde_json::to_string(&script()).unwrap()).unwrap();
 
-    let driver = support::Driver::start().await;
+    let driver = support::Driver::start_with(&locale).await;
     let session = driver
         .session(&[
             "--demo".into(),
@@ -144,7 +182,11 @@ async fn screenshots_of_each_card_and_the_main_window() {
             .unwrap();
         session.switch_to(CARD_TITLE, Duration::from_secs(10)).await;
         session
-            .until_text("#contact-name", &shown_name(card), Duration::from_secs(10))
+            .until_text(
+                "#contact-name",
+                &shown_name(card, language),
+                Duration::from_secs(10),
+            )
             .await;
         tokio::time::sleep(Duration::from_millis(500)).await;
         session.screenshot(&out.join(file)).await;
@@ -178,19 +220,22 @@ async fn screenshots_of_each_card_and_the_main_window() {
 
     // The first run: nothing configured, the setup.
     let fresh = tempfile::tempdir().unwrap();
-    let driver =
-        support::Driver::start_with(&[("RINGSIDE_DATA_DIR", fresh.path().as_os_str())]).await;
+    let driver = support::Driver::start_with(&[
+        locale[0],
+        locale[1],
+        // Under Xvfb, WebKit's compositing leaves a window that is idle after its first paint
+        // (the setup) showing that paint in screenshots; drawn without it, the screenshot is
+        // the page as it is.
+        ("WEBKIT_DISABLE_COMPOSITING_MODE", std::ffi::OsStr::new("1")),
+        ("RINGSIDE_DATA_DIR", fresh.path().as_os_str()),
+    ])
+    .await;
     let session = driver.session(&[]).await;
     session.switch_to(MAIN_TITLE, Duration::from_secs(30)).await;
     session
-        .until_text(
-            "#tab-setup h1",
-            "Welcome to Ringside",
-            Duration::from_secs(20),
-        )
+        .until_text("#tab-setup h1", language.welcome, Duration::from_secs(20))
         .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     session.screenshot(&out.join("main-setup.png")).await;
     session.end().await;
-    eprintln!("screenshots saved in {}", out.display());
 }

@@ -975,3 +975,90 @@ async fn agents_read_the_integration_settings_and_the_sync_status() {
     );
     hub.shutdown().await;
 }
+
+/// Plays a scenario to its end on the hub.
+async fn play_all(app: &TestApp, hub: &Hub, scenario: &ringside_sandbox::scenario::Scenario) {
+    let player = ringside_tests::hubs::player(hub.local_addr());
+    let mut playback = player.playback(&app.sandbox, scenario);
+    while let Some(status) = playback.step().await.unwrap() {
+        assert_eq!(status, 200);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_history_gives_each_line_its_channel_name_duration_and_why_it_waits() {
+    use ringside_core::hub::history::{Channel, HistoryItem};
+    use ringside_sandbox::scenario::{demo, Scenario};
+    let app = TestApp::demo().await;
+    app.sandbox.faults().set_aircall_budget(100_000);
+    let config = HubConfig {
+        settings: Settings {
+            log_missed_calls: false,
+            ..Settings::default()
+        },
+        ..config(&app)
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hub = Hub::start(config, listener).await.unwrap();
+    let token = hub.store().add_agent_with("bob@acme.io", true, 0).unwrap();
+    for scenario in [
+        Scenario::inbound_answered(demo::JANE, demo::SUPPORT_FR, demo::BOB),
+        Scenario::missed(demo::UNKNOWN, demo::SUPPORT_FR),
+        Scenario::shared_number(demo::SHARED, demo::SUPPORT_FR, demo::BOB),
+        Scenario::sms_inbound(demo::JANE, demo::SUPPORT_FR, "Can you call me back?"),
+        Scenario::whatsapp_outbound(demo::JANE, demo::SUPPORT_FR, demo::BOB, "On my way", true),
+    ] {
+        play_all(&app, &hub, &scenario).await;
+    }
+    ringside_tests::hubs::settle(hub.store(), Duration::from_secs(10)).await;
+
+    // The desktop reads the history with the hub's own type.
+    let history: Vec<HistoryItem> = reqwest::Client::new()
+        .get(api(&hub, "/calls?limit=20"))
+        .bearer_auth(token.expose())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let line = |what: &str, pick: &dyn Fn(&HistoryItem) -> bool| {
+        history
+            .iter()
+            .find(|i| pick(i))
+            .unwrap_or_else(|| panic!("no line for {what} in {history:#?}"))
+            .clone()
+    };
+    let jane = line("Jane's call", &|i| {
+        i.channel == Channel::Call && i.phone.as_deref() == Some(demo::JANE)
+    });
+    assert_eq!(jane.contact_name.as_deref(), Some("Jane Roe"));
+    assert_eq!(jane.status, Status::Logged);
+    assert!(!jane.missed);
+    assert!(jane.duration_secs.is_some_and(|d| d > 0), "{jane:?}");
+    assert!(jane.conversation_url.is_some());
+
+    let missed = line("the missed call", &|i| {
+        i.channel == Channel::Call && i.phone.as_deref() == Some(demo::UNKNOWN)
+    });
+    assert!(missed.missed);
+    assert_eq!(missed.duration_secs, None, "nobody spoke");
+    assert_eq!(missed.status, Status::Off);
+    assert_eq!(
+        missed.reason.as_deref(),
+        Some("logging missed calls is turned off")
+    );
+
+    let shared = line("the shared number's call", &|i| {
+        i.channel == Channel::Call && i.phone.as_deref() == Some(demo::SHARED)
+    });
+    assert_eq!((shared.status, shared.candidates), (Status::Skipped, 2));
+    assert_eq!(shared.contact_name, None);
+
+    let sms = line("the SMS", &|i| i.channel == Channel::Sms);
+    assert_eq!(sms.text.as_deref(), Some("Can you call me back?"));
+    assert_eq!(sms.contact_name.as_deref(), Some("Jane Roe"));
+    let whatsapp = line("the WhatsApp message", &|i| i.channel == Channel::Whatsapp);
+    assert_eq!(whatsapp.direction.as_deref(), Some("outbound"));
+    hub.shutdown().await;
+}

@@ -38,15 +38,25 @@ export const hubSettings = () => invoke("hub_settings");
 // Contact sync: {enabled, phase, running, percent, eta_secs, headline, last_run, last_error}.
 export const syncStatus = () => invoke("sync_status");
 export const openLink = (url) => invoke("open_link", { url });
+// Puts a number in the agent's own Aircall phone (callId: the call it calls back, or null);
+// returns {placed, words}.
+export const dial = (to, callId) => invoke("dial", { to, callId: callId ?? null });
 export const showCard = (callId) => invoke("show_card", { callId });
 export const closeWindow = () => invoke("close_window");
 // The card window's acknowledgement that it drew a call's card (a timing mark for the
 // desktop benchmark; it changes nothing).
 export const cardShown = (callId) => invoke("card_shown", { callId });
+// {lang, locale, ftl}: the app's language, the locale for dates and numbers, and the catalog.
+export const catalog = () => invoke("catalog");
 
 export const onStatus = (handler) => listen("status://changed", handler);
 // The handler gets the call's stored card: {call_id, card, state, started_at, answered_at, ended_at}.
 export const onCall = (handler) => listen("call://changed", (event) => handler(event.card));
 export const onHistory = (handler) => listen("history://changed", handler);
+// An inbound SMS or WhatsApp message: {message_id, channel, title, phone, line, text, received_at}.
+export const onMessage = (handler) => listen("message://received", handler);
+export const lastMessage = () => invoke("last_message");
 export const onCardFocus = (handler) => listen("card://focus", handler);
 export const onTab = (handler) => listen("main://tab", handler);
+// The agent chose another language in Settings.
+export const onLanguage = (handler) => listen("i18n://changed", handler);

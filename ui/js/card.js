@@ -1,8 +1,9 @@
 // The card window: who is calling, their last conversation and its owner's availability, the
-// call's state and timer, tags, a note, and the contact picker for a shared number.
+// call's state and timer, call back, tags, a note, and the contact picker for a shared number.
 
 import * as api from "./api.js";
-import { el, replace, AVAILABILITY, connectionWords, deliveryWords, errorText, duration } from "./dom.js";
+import { el, replace, AVAILABILITY_DOT, connectionWords, deliveryWords, errorText } from "./dom.js";
+import { t, attr, l10n, duration, load as loadLanguage, onChange as onLanguageChange } from "./i18n.js";
 
 const root = document.getElementById("card");
 const statusLine = document.getElementById("status");
@@ -41,16 +42,16 @@ function link(label, url) {
 }
 
 function who(contact) {
-  const kind = contact.type === "user" ? "User" : "Lead";
+  const kind = contact.type === "user" ? "user" : "lead";
   switch (contact.status) {
     case "new":
-      return [contact.name, `Aircall new ${kind.toLowerCase()}`];
+      return [contact.name, t("card-new", { kind })];
     case "anonymous":
-      return [contact.name || "Anonymous caller", "Anonymous"];
+      return [contact.name || t("anonymous-caller"), t("card-anonymous")];
     case "ambiguous":
-      return [contact.name, `${contact.candidates.length} contacts share this number`];
+      return [contact.name, t("card-shared", { count: contact.candidates.length })];
     default:
-      return [contact.name, kind];
+      return [contact.name, t("kind", { kind })];
   }
 }
 
@@ -58,10 +59,13 @@ function timerText(c) {
   const now = Date.now() / 1000;
   if (c.state === "ended") {
     const from = c.answered_at || c.started_at;
-    return `Ended · ${duration((c.ended_at || now) - from)}`;
+    return t("timer", { state: "ended", duration: duration((c.ended_at || now) - from) });
   }
-  if (c.answered_at) return `${c.state === "transferred" ? "Transferred" : "In call"} · ${duration(now - c.answered_at)}`;
-  return `Ringing · ${duration(now - c.started_at)}`;
+  if (c.answered_at) {
+    const state = c.state === "transferred" ? "transferred" : "in_call";
+    return t("timer", { state, duration: duration(now - c.answered_at) });
+  }
+  return t("timer", { state: "ringing", duration: duration(now - c.started_at) });
 }
 
 function render() {
@@ -78,7 +82,7 @@ function render() {
 
 function renderCard() {
   if (!current || !current.card) {
-    replace(root, el("p", { class: "empty" }, "No call yet. The card opens when a call rings."));
+    replace(root, el("p", { class: "empty" }, t("card-empty")));
     return;
   }
   const c = current;
@@ -86,7 +90,8 @@ function renderCard() {
   const [name, kind] = who(card.contact);
   const conversation = card.conversation;
   const owner = conversation && conversation.owner;
-  const [dot, words] = owner && owner.availability ? AVAILABILITY[owner.availability] || ["away", owner.availability] : ["none", "Availability unknown"];
+  const dot = (owner && AVAILABILITY_DOT[owner.availability]) || "none";
+  const words = t("availability-title", { availability: (owner && owner.availability) || "unknown" });
 
   const header = el("header", { class: "who" },
     el("h1", { id: "contact-name" }, name),
@@ -94,30 +99,44 @@ function renderCard() {
     card.phone && card.phone !== name ? el("div", { class: "phone" }, card.phone) : null,
   );
   const links = el("nav", { class: "links" },
-    link("See contact page", card.contact.url),
-    link("See last conversation", conversation && conversation.url),
+    link(t("see-contact"), card.contact.url),
+    link(t("see-last-conversation"), conversation && conversation.url),
+    card.phone && card.contact.status !== "anonymous"
+      ? el("button", { type: "button", id: "call-back", onclick: () => callBack(card.phone, c.call_id) }, t("call-back"))
+      : null,
   );
   const conv = conversation
     ? el("section", { class: "conversation" },
-        el("div", {}, "Conversation: ", el("strong", { id: "conversation-state" }, conversation.state)),
+        el("div", {}, t("conversation"), el("strong", { id: "conversation-state" }, t("conversation-state", { state: conversation.state }))),
         el("div", { id: "owner" },
-          "Owner: ",
-          owner ? el("strong", {}, owner.name) : el("em", {}, "unassigned"),
+          t("owner"),
+          owner ? el("strong", {}, owner.name) : el("em", {}, t("unassigned")),
           owner ? el("span", { class: `dot ${dot}`, title: words }) : null,
           owner ? el("span", { id: "availability" }, words) : null,
         ),
         (conversation.tags || []).length
-          ? el("div", { class: "conversation-tags" }, "Tags: ",
-              el("ul", { class: "chips readonly", id: "conversation-tags", "aria-label": "Tags of the last conversation" },
+          ? el("div", { class: "conversation-tags" }, t("conversation-tags"),
+              el("ul", { class: "chips readonly", id: "conversation-tags", "aria-label": attr("conversation-tags-list", "aria-label") },
                 conversation.tags.map((t) => el("li", { class: "chip applied" }, t.name))))
           : null,
       )
-    : el("section", { class: "conversation" }, el("em", {}, "No previous conversation"));
+    : el("section", { class: "conversation" }, el("em", {}, t("no-conversation")));
   const timer = el("div", { class: "timer", id: "timer" }, timerText(c));
 
   const picker = card.contact.status === "ambiguous" ? pickerSection(c) : null;
   replace(root, header, links, conv, timer, picker, tagSection(c), noteSection(c));
   acknowledge(c.call_id);
+}
+
+// Puts the caller's number in the agent's own Aircall phone; the result in words.
+async function callBack(phone, callId) {
+  say(t("calling"));
+  try {
+    const result = await api.dial(phone, callId);
+    say(result.words, result.placed ? "info" : "error");
+  } catch (err) {
+    say(errorText(err), "error");
+  }
 }
 
 // Tells the app, once per call, that its card is on screen: after the next frame is drawn.
@@ -129,8 +148,8 @@ function acknowledge(callId) {
 
 function pickerSection(c) {
   const select = el("select", { id: "picker" },
-    el("option", { value: "" }, "Choose the contact to log this call to…"),
-    c.card.contact.candidates.map((cand) => el("option", { value: cand.id }, `${cand.name} (${cand.type === "user" ? "User" : "Lead"})`)),
+    el("option", { value: "" }, t("picker-choose")),
+    c.card.contact.candidates.map((cand) => el("option", { value: cand.id }, t("picker-option", { name: cand.name, kind: cand.type === "user" ? "user" : "lead" }))),
   );
   // The card re-renders as the call moves on: the choice stays until it is sent.
   select.value = draft(c.call_id).contact;
@@ -138,47 +157,34 @@ function pickerSection(c) {
   const button = el("button", {
     type: "button",
     onclick: async () => {
-      if (!select.value) return say("Choose a contact first.", "error");
+      if (!select.value) return say(t("picker-first"), "error");
       try {
         const delivery = await api.chooseContact(c.call_id, select.value);
-        say(delivery === "sent" ? "The call will be logged to this contact." : deliveryWords(delivery), delivery === "waiting_for_token" ? "error" : "info");
+        say(delivery === "sent" ? t("picker-logged") : deliveryWords(delivery), delivery === "waiting_for_token" ? "error" : "info");
       } catch (err) {
         say(errorText(err), "error");
       }
     },
-  }, "Log to this contact");
-  return el("section", { class: "picker" }, el("label", { for: "picker" }, "Shared number"), select, button);
+  }, t("picker-log"));
+  return el("section", { class: "picker" }, el("label", { for: "picker" }, t("picker-label")), select, button);
 }
-
-// What each chip state means, for its tooltip.
-const CHIP_STATES = {
-  applied: "on the conversation in Intercom",
-  adding: "on its way to Intercom",
-  removing: "being removed in Intercom",
-  sent: "sent to the hub",
-  queued: "kept here until the hub is back (or the agent token is fixed)",
-  waiting: "accepted; it waits until the call is logged",
-  failed: "refused",
-};
 
 function tagSection(c) {
   const logged = c.card.call_conversation || {};
   const chips = el("ul", { class: "chips", id: "tags" },
-    (c.tags || []).map((t) => el("li", { class: `chip ${t.state}`, title: t.reason || CHIP_STATES[t.state] || t.state },
-      el("span", {}, t.value),
-      t.state === "removing" ? null : el("button", {
+    (c.tags || []).map((tag) => el("li", { class: `chip ${tag.state}`, title: tag.reason || t("chip-state", { state: tag.state }) },
+      el("span", {}, tag.value),
+      tag.state === "removing" ? null : el("button", {
         type: "button",
         class: "remove",
-        "aria-label": `Remove tag ${t.value}`,
-        onclick: () => act(() => api.removeTag(c.call_id, t.value)),
+        "aria-label": attr("remove-tag", "aria-label", { tag: tag.value }),
+        onclick: () => act(() => api.removeTag(c.call_id, tag.value)),
       }, "×"),
     )),
   );
-  const where = logged.id
-    ? "Tags of this call's conversation in Intercom."
-    : "Tags go on this call's conversation once it is logged.";
-  const trouble = logged.tags_error ? el("p", { class: "message error" }, `Intercom's tags could not be read: ${logged.tags_error}`) : null;
-  const input = el("input", { id: "tag-input", list: "tag-names", placeholder: "Add a tag (Alt+T)", autocomplete: "off" });
+  const where = t(logged.id ? "tags-where-logged" : "tags-where-not-logged");
+  const trouble = logged.tags_error ? el("p", { class: "message error" }, t("tags-error", { error: logged.tags_error })) : null;
+  const input = l10n(el("input", { id: "tag-input", list: "tag-names", autocomplete: "off" }), "tag-input");
   input.value = draft(c.call_id).tag;
   input.addEventListener("input", () => (draft(c.call_id).tag = input.value));
   const list = el("datalist", { id: "tag-names" }, knownTags.map((t) => el("option", { value: t.name })));
@@ -188,29 +194,29 @@ function tagSection(c) {
       e.preventDefault();
       const name = input.value.trim();
       if (limits && length(name) > limits.tag_max_chars) {
-        return say(`A tag has at most ${limits.tag_max_chars} characters.`, "error");
+        return say(t("tag-too-long", { max: limits.tag_max_chars }), "error");
       }
       if (name) {
         draft(c.call_id).tag = "";
         act(() => api.addTag(c.call_id, name));
       }
     },
-  }, input, list, el("button", { type: "submit" }, "Add"));
-  return el("section", { class: "tags" }, el("h2", {}, "Tags"), el("p", { class: "hint" }, where), trouble, chips, form);
+  }, input, list, el("button", { type: "submit" }, t("add-tag")));
+  return el("section", { class: "tags" }, el("h2", {}, t("tags-title")), el("p", { class: "hint" }, where), trouble, chips, form);
 }
 
 function noteSection(c) {
   const notes = el("ul", { class: "notes" },
     (c.notes || []).map((n) => el("li", { class: n.state, title: n.reason || n.state }, n.value,
-      el("small", {}, n.reason && n.state !== "sent" ? ` (${n.state}: ${n.reason})` : ` (${n.state})`))),
+      el("small", {}, n.reason && n.state !== "sent" ? ` (${t("note-state", { state: n.state })}: ${n.reason})` : ` (${t("note-state", { state: n.state })})`))),
   );
-  const box = el("textarea", { id: "note-input", rows: 3, placeholder: "A note for the conversation (Alt+N; Ctrl+Enter saves)" });
+  const box = l10n(el("textarea", { id: "note-input", rows: 3 }), "note-input");
   box.value = draft(c.call_id).note;
   const count = el("small", { id: "note-count", class: "hint" });
   const counted = () => {
     if (!limits) return;
     const n = length(box.value.trim());
-    count.textContent = n > limits.note_max_chars ? `${n} / ${limits.note_max_chars} characters: too long` : "";
+    count.textContent = n > limits.note_max_chars ? t("note-count", { count: n, max: limits.note_max_chars }) : "";
   };
   counted();
   box.addEventListener("input", () => {
@@ -229,15 +235,15 @@ function noteSection(c) {
       e.preventDefault();
       const body = box.value.trim();
       if (limits && length(body) > limits.note_max_chars) {
-        return say(`A note has at most ${limits.note_max_chars} characters; this one has ${length(body)}.`, "error");
+        return say(t("note-too-long", { max: limits.note_max_chars, count: length(body) }), "error");
       }
       if (body) {
         draft(c.call_id).note = "";
         act(() => api.addNote(c.call_id, body));
       }
     },
-  }, box, count, el("button", { type: "submit" }, "Save note"));
-  return el("section", { class: "notes" }, el("h2", {}, "Notes"), notes, form);
+  }, box, count, el("button", { type: "submit" }, t("save-note")));
+  return el("section", { class: "notes" }, el("h2", {}, t("notes-title")), notes, form);
 }
 
 async function act(run) {
@@ -248,6 +254,20 @@ async function act(run) {
     say(errorText(err), "error");
   }
   await show(current.call_id);
+}
+
+// An inbound SMS or WhatsApp message's card: who wrote, on which line, the text, call back.
+function showMessage(m) {
+  if (!m) return;
+  current = null;
+  replace(root,
+    el("header", { class: "who" },
+      el("h1", { id: "contact-name" }, m.phone || t("unknown-number")),
+      el("span", { class: "badge", id: "contact-type" }, m.title),
+      m.line ? el("div", { class: "phone" }, m.line) : null),
+    el("blockquote", { class: "message-text", id: "message-text" }, m.text),
+    m.phone ? el("nav", { class: "links" }, el("button", { type: "button", id: "call-back", onclick: () => callBack(m.phone, null) }, t("call-back"))) : null,
+  );
 }
 
 async function show(callId) {
@@ -291,12 +311,23 @@ api.onCall((stored) => {
   }
 });
 api.onCardFocus((callId) => show(callId));
+api.onMessage(showMessage);
 api.onStatus((s) => (statusLine.textContent = connectionWords(s)));
 
+// Another language: the card and its status line are drawn again; drafts and focus stay.
+onLanguageChange(() => {
+  render();
+  api.status().then((s) => (statusLine.textContent = connectionWords(s))).catch(() => {});
+});
+
 (async () => {
+  await loadLanguage().catch((err) => say(errorText(err), "error"));
+  // A call that arrived while the catalog loaded is drawn again in words.
+  if (current) render();
   api.status().then((s) => (statusLine.textContent = connectionWords(s))).catch(() => {});
   limits = await api.limits().catch(() => null);
   await loadTags();
+  if (location.hash === "#message") return showMessage(await api.lastMessage().catch(() => null));
   const fromHash = Number(location.hash.slice(1));
   if (fromHash) return show(fromHash);
   const recent = await api.recentCards(1).catch(() => []);

@@ -1,6 +1,8 @@
 // Building the page without HTML parsing: every text, and above all every string that comes
 // from Aircall or Intercom, is set with textContent.
 
+import { t } from "./i18n.js";
+
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs)) {
@@ -20,46 +22,39 @@ export function replace(node, ...children) {
   node.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
 }
 
-export const AVAILABILITY = {
-  available: ["available", "Available"],
-  in_call: ["busy", "In a call"],
-  after_call_work: ["busy", "After-call work"],
-  do_not_disturb: ["away", "Do not disturb"],
-  offline: ["away", "Offline"],
+// An owner's availability: the dot's class and the message that names it.
+export const AVAILABILITY_DOT = {
+  available: "available",
+  in_call: "busy",
+  after_call_work: "busy",
+  do_not_disturb: "away",
+  offline: "away",
 };
 
 export function connectionWords(status) {
   const c = status.connection;
   const words = {
-    connected: "Connected",
-    connecting: "Connecting…",
-    reconnecting: `Reconnecting (attempt ${c.attempt})…`,
-    offline: "Offline",
-    unauthorized: "The hub refuses the agent token: fix it in Settings",
-  }[c.state] || c.state;
-  const parts = [words, status.mode];
-  if (status.queued > 0 && c.state === "unauthorized") parts.push(`${status.queued} kept until the token is fixed`);
-  else if (status.queued > 0) parts.push(`${status.queued} queued`);
-  if (status.paused) parts.push("notifications paused");
+    connected: () => t("connection-connected"),
+    connecting: () => t("connection-connecting"),
+    reconnecting: () => t("connection-reconnecting", { attempt: c.attempt }),
+    offline: () => t("connection-offline"),
+    unauthorized: () => t("status-unauthorized"),
+  }[c.state];
+  const mode = t("mode-name", { mode: status.mode.replace(/ /g, "-") });
+  const parts = [t("status-line", { state: words ? words() : c.state, mode })];
+  if (status.queued > 0 && c.state === "unauthorized") parts.push(t("status-kept", { count: status.queued }));
+  else if (status.queued > 0) parts.push(t("status-queued", { count: status.queued }));
+  if (status.paused) parts.push(t("status-paused"));
   return parts.join(" · ");
 }
 
 // What became of a tag, note or contact pick the agent just sent.
 export function deliveryWords(delivery) {
-  return {
-    sent: "Sent to the hub; it reaches Intercom in a moment.",
-    queued: "Queued: it is sent when the hub is back.",
-    waiting_for_token: "Kept here: the hub refuses the agent token (rotated or mistyped). It is sent once the token is fixed in Settings.",
-  }[delivery] || delivery;
+  const id = { sent: "delivery-sent", queued: "delivery-queued", waiting_for_token: "delivery-waiting-for-token" }[delivery];
+  return id ? t(id) : delivery;
 }
 
 export function errorText(error) {
   if (error && typeof error === "object" && "message" in error) return error.message;
   return String(error);
-}
-
-export function duration(seconds) {
-  const s = Math.max(0, Math.floor(seconds));
-  const m = Math.floor(s / 60);
-  return `${m}:${String(s % 60).padStart(2, "0")}`;
 }

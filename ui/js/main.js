@@ -1,8 +1,10 @@
-// The main window: contact sync's progress, recent calls, the logging history, settings
-// (with the integration's) and about.
+// The main window: contact sync's progress, the dial box, one history of calls and messages
+// (filtered by missed or not logged, each line with its actions), settings (with the
+// integration's) and about.
 
 import * as api from "./api.js";
 import { el, replace, connectionWords, errorText } from "./dom.js";
+import { t, attr, dateTime, duration, load as loadLanguage, onChange as onLanguageChange } from "./i18n.js";
 
 const message = document.getElementById("message");
 const form = document.getElementById("settings");
@@ -12,7 +14,10 @@ function say(text, kind = "info") {
   message.className = `message ${kind}`;
 }
 
+let shownTab = null;
+
 function selectTab(name) {
+  shownTab = name;
   for (const tab of document.querySelectorAll("[role=tab]")) {
     tab.setAttribute("aria-selected", String(tab.dataset.tab === name));
   }
@@ -26,53 +31,100 @@ function selectTab(name) {
   if (name === "settings") return loadSettings();
 }
 
-function when(seconds) {
-  return seconds ? new Date(seconds * 1000).toLocaleString() : "";
-}
+const when = dateTime;
 
 function link(label, url) {
   if (!url) return null;
   return el("a", { href: "#", onclick: (e) => { e.preventDefault(); api.openLink(url).catch((err) => say(errorText(err), "error")); } }, label);
 }
 
-const LOGGING = { logged: "logged", queued: "queued", pending: "queued", skipped: "skipped", failed: "failed", ignored: "skipped", off: "not logged" };
-
 // The agent's notes and tags the hub accepted on a call it has not logged.
 function heldBack(item) {
   if (!item.held_back) return null;
-  const what = item.held_back === 1 ? "1 of your notes or tags" : `${item.held_back} of your notes and tags`;
-  return el("small", { class: "held-back" }, item.status === "off" ? ` — ${what} did not reach Intercom` : ` — ${what} wait until it is logged`);
+  const id = item.status === "off" ? "held-back-off" : "held-back-waiting";
+  return el("small", { class: "held-back" }, t(id, { count: item.held_back }));
+}
+
+// The history as last read, and the filter the agent chose (all, missed, not logged).
+let historyItems = [];
+let historyFilter = "all";
+// What the last call back from each row gave ({words, placed}), kept across re-renders.
+const dialed = new Map();
+
+function showDialed(where, result) {
+  where.textContent = result.words;
+  where.className = `dial-result ${result.placed ? "dial-ok" : "dial-failed"}`;
+}
+
+async function callBack(to, callId, where, key) {
+  where.textContent = t("calling");
+  let result;
+  try {
+    result = await api.dial(to, callId);
+  } catch (err) {
+    result = { placed: false, words: errorText(err) };
+  }
+  if (key) {
+    dialed.set(key, result);
+    showHistory();
+  } else {
+    showDialed(where, result);
+  }
+}
+
+function historyRow(item) {
+  const result = el("span", { class: "dial-result", role: "status" });
+  if (dialed.has(item.id)) showDialed(result, dialed.get(item.id));
+  const actions = [
+    link(t("see-conversation"), item.conversation_url),
+    item.can_choose_contact
+      ? el("button", { type: "button", class: "choose", onclick: () => api.showCard(Number(item.id)) }, t("choose-contact"))
+      : null,
+    item.can_call_back
+      ? el("button", { type: "button", class: "call-back", onclick: () => callBack(item.phone, item.kind === "call" ? Number(item.id) : null, result, item.id) }, t("call-back"))
+      : null,
+    result,
+  ];
+  return el("tr", { class: `${item.status}${item.missed ? " missed" : ""}`, "data-id": item.id },
+    el("td", {}, when(item.created_at)),
+    el("td", { class: "what" }, item.what),
+    el("td", { class: "who" }, item.who, item.text ? el("small", { class: "text" }, item.text) : null),
+    el("td", { class: "duration" }, item.duration_secs === null || item.duration_secs === undefined ? "" : duration(item.duration_secs)),
+    el("td", { class: "logging" }, item.logging, heldBack(item)),
+    el("td", {}, el("div", { class: "actions" }, actions)),
+  );
+}
+
+function showHistory() {
+  const shown = historyItems.filter((i) =>
+    historyFilter === "missed" ? i.missed : historyFilter === "not_logged" ? i.not_logged : true);
+  replace(document.getElementById("history"), shown.map(historyRow));
+  document.getElementById("history-empty").hidden = shown.length > 0;
 }
 
 async function refreshHistory() {
   try {
-    const recent = await api.recentCards(10);
-    replace(document.getElementById("recent"), recent.map((c) => {
-      const name = (c.card && c.card.contact && c.card.contact.name) || (c.card && c.card.phone) || "Unknown caller";
-      return el("li", {}, el("a", { href: "#", onclick: (e) => { e.preventDefault(); api.showCard(c.call_id); } }, name), ` — ${c.state}, ${when(c.started_at)}`);
-    }));
-  } catch (err) {
-    say(errorText(err), "error");
-  }
-  try {
     const h = await api.history();
     if (message.classList.contains("error")) say("");
-    document.getElementById("history-note").textContent = h.offline ? `(offline — as of ${when(h.fetched_at)})` : "";
-    replace(document.getElementById("history"), (h.items || []).map((item) => {
-      const status = LOGGING[item.status] || item.status;
-      return el("tr", { class: status },
-        el("td", {}, when(item.created_at)),
-        el("td", {}, `${item.direction || ""} ${item.kind}`),
-        el("td", {}, item.phone || "anonymous"),
-        el("td", {}, item.line || ""),
-        el("td", { title: item.reason || "" }, status, item.reason ? el("small", {}, ` — ${item.reason}`) : null, heldBack(item)),
-        el("td", {}, link("See conversation", item.conversation_url)),
-      );
-    }));
+    document.getElementById("history-note").textContent = h.offline ? t("history-offline", { when: when(h.fetched_at) }) : "";
+    historyItems = h.items || [];
+    showHistory();
   } catch (err) {
     say(errorText(err), "error");
   }
 }
+
+for (const radio of document.querySelectorAll("input[name=history-filter]")) {
+  radio.addEventListener("change", () => {
+    historyFilter = radio.value;
+    showHistory();
+  });
+}
+document.getElementById("dial").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const to = document.getElementById("dial-to").value;
+  callBack(to, null, document.getElementById("dial-result"), null);
+});
 
 // Contact sync's line: what it is doing, the last run, the last error.
 async function refreshSync() {
@@ -87,11 +139,11 @@ async function refreshSync() {
     if (!bar.hidden) bar.value = s.percent;
     const run = s.last_run;
     last.textContent = run
-      ? `Last ${run.kind} run ${when(run.finished_at)}: ${run.indexed} contacts indexed, ${run.written} Aircall writes${run.failed ? `, ${run.failed} refused by Aircall` : ""}.`
-      : (s.enabled ? "No run has finished yet." : "");
-    error.textContent = s.last_error ? `Last error: ${s.last_error}` : "";
+      ? t("sync-last", { kind: run.kind, when: when(run.finished_at), indexed: run.indexed, written: run.written, failed: run.failed })
+      : (s.enabled ? t("sync-no-run") : "");
+    error.textContent = s.last_error ? t("sync-last-error", { error: s.last_error }) : "";
   } catch (err) {
-    headline.textContent = `Unknown: ${errorText(err)}`;
+    headline.textContent = t("sync-unknown", { error: errorText(err) });
     bar.hidden = true;
     last.textContent = "";
     error.textContent = "";
@@ -99,31 +151,31 @@ async function refreshSync() {
 }
 
 // The hub's integration settings, in words, for connected mode (its admin sets them).
-const YES_NO = (yes, no) => (v) => (v ? yes : no);
+const yesNo = (id, name) => (v) => t(id, { [name]: v ? "yes" : "no" });
 const HUB_SETTINGS = [
-  ["log_answered_calls", "Answered calls", YES_NO("logged", "not logged")],
-  ["log_missed_calls", "Missed calls", YES_NO("logged", "not logged")],
-  ["log_outbound_calls", "Outbound calls", YES_NO("logged", "not logged")],
-  ["log_messages", "SMS and WhatsApp", YES_NO("logged", "not logged")],
-  ["create_contacts", "Unknown numbers", YES_NO("get a new contact", "are not logged")],
-  ["new_contact_role", "New contacts are", (v) => (v === "user" ? "Users" : "Leads")],
-  ["message_fallback", "Unmatched messages go to", (v) => (v === "integration_admin" ? "the integration admin" : "nobody (Intercom's rules)")],
-  ["tag_window_secs", "Aircall tags sync for", (v) => `${Math.round(v / 60)} minutes after the call`],
-  ["push_insight_cards", "Card in Aircall's phone app", YES_NO("shown", "not shown")],
+  ["log_answered_calls", "hub-answered", yesNo("hub-logged", "logged")],
+  ["log_missed_calls", "hub-missed", yesNo("hub-logged", "logged")],
+  ["log_outbound_calls", "hub-outbound", yesNo("hub-logged", "logged")],
+  ["log_messages", "hub-messages", yesNo("hub-logged", "logged")],
+  ["create_contacts", "hub-unknown-numbers", yesNo("hub-create-contacts", "create")],
+  ["new_contact_role", "hub-new-contacts", (v) => t(v === "user" ? "role-user" : "role-lead")],
+  ["message_fallback", "hub-fallback", (v) => t("hub-fallback-value", { fallback: v })],
+  ["tag_window_secs", "hub-tag-window", (v) => t("hub-tag-window-value", { minutes: Math.round(v / 60) })],
+  ["push_insight_cards", "hub-push-cards", yesNo("hub-shown", "shown")],
 ];
-const ROLES = { both: "Users and Leads", users: "Users", leads: "Leads" };
+const ROLES = { both: "roles-both", users: "roles-users", leads: "roles-leads" };
 
 async function loadHubIntegration() {
   const list = document.getElementById("hub-integration");
   try {
     const hub = await api.hubSettings();
-    const rows = HUB_SETTINGS.map(([key, label, words]) => [label, words(hub.settings[key])]);
-    rows.push(["Contact sync", hub.sync
-      ? `${ROLES[hub.sync.roles] || hub.sync.roles} to Aircall every ${hub.sync.interval_minutes} minutes, a full sync every ${hub.sync.full_every_hours} hours`
-      : "off"]);
+    const rows = HUB_SETTINGS.map(([key, label, words]) => [t(label), words(hub.settings[key])]);
+    rows.push([t("hub-sync"), hub.sync
+      ? t("hub-sync-value", { roles: ROLES[hub.sync.roles] ? t(ROLES[hub.sync.roles]) : hub.sync.roles, minutes: hub.sync.interval_minutes, hours: hub.sync.full_every_hours })
+      : t("hub-sync-off")]);
     replace(list, rows.flatMap(([label, value]) => [el("dt", {}, label), el("dd", {}, value)]));
   } catch (err) {
-    replace(list, el("dd", {}, `Not available: ${errorText(err)}`));
+    replace(list, el("dd", {}, t("not-available", { error: errorText(err) })));
   }
 }
 
@@ -141,7 +193,7 @@ function readIntegration() {
     else if (input.type === "number") {
       const n = Number(input.value);
       if (input.value.trim() === "" || !Number.isInteger(n)) {
-        throw { code: "invalid", message: `${input.dataset.label} must be a whole number` };
+        throw { code: "invalid", message: t("not-whole-number", { field: t(input.dataset.name) }) };
       }
       integration[key] = n;
     } else integration[key] = input.value;
@@ -160,7 +212,7 @@ function showChecks(checks) {
 }
 
 async function runChecks() {
-  replace(document.getElementById("checks"), [el("li", {}, "Checking…")]);
+  replace(document.getElementById("checks"), [el("li", {}, t("checking"))]);
   try {
     showChecks(await api.checkSetup());
   } catch (err) {
@@ -174,14 +226,16 @@ async function loadSettings() {
     const view = await api.settings();
     const s = view.settings;
     form.elements.mode.value = s.mode;
-    for (const key of ["hub_url", "agent_email", "aircall_api_id", "intercom_region", "intercom_base_url", "aircall_base_url", "webhook_url", "default_region", "card"]) {
+    for (const key of ["hub_url", "agent_email", "aircall_api_id", "intercom_region", "intercom_base_url", "aircall_base_url", "webhook_url", "default_region", "card", "popups"]) {
       form.elements[key].value = s[key];
     }
+    form.elements.language.value = s.language;
     form.elements.webhook_port.value = s.webhook_port || "";
-    document.getElementById("webhook-port-shown").textContent = s.webhook_port || "PORT";
+    receivingAddress = `http://127.0.0.1:${s.webhook_port || 8790}`;
+    showReceivingNote();
     document.getElementById("webhook-registered").textContent = view.registered_webhook
-      ? `Registered with Aircall: ${view.registered_webhook}`
-      : "Not registered with Aircall yet: no calls arrive in standalone mode until it is.";
+      ? t("webhook-registered", { url: view.registered_webhook })
+      : t("webhook-not-registered");
     form.elements.notifications.checked = s.notifications;
     form.elements.start_with_session.checked = s.start_with_session;
     for (const input of integrationInputs()) {
@@ -191,7 +245,7 @@ async function loadSettings() {
     }
     for (const input of form.querySelectorAll("[data-secret]")) {
       input.value = "";
-      input.placeholder = view.saved_secrets.includes(input.dataset.secret) ? "saved in the OS keyring (type to replace)" : "kept in the OS keyring";
+      input.placeholder = view.saved_secrets.includes(input.dataset.secret) ? t("secret-saved") : attr("secret-kept", "placeholder");
     }
     document.getElementById("demo-note").hidden = !view.demo;
     showModeFields();
@@ -199,6 +253,14 @@ async function loadSettings() {
   } catch (err) {
     say(errorText(err), "error");
   }
+}
+
+// Where Aircall's webhooks must be forwarded to, in the receiving note.
+let receivingAddress = "http://127.0.0.1:8790";
+function showReceivingNote() {
+  const note = document.getElementById("receiving-note");
+  const [before, after] = t("receiving-note", { address: "\u0000" }).split("\u0000");
+  replace(note, before, el("code", {}, receivingAddress), after);
 }
 
 form.addEventListener("change", showModeFields);
@@ -217,8 +279,10 @@ form.addEventListener("submit", async (e) => {
     webhook_url: f.webhook_url.value.trim(),
     default_region: f.default_region.value.trim().toUpperCase(),
     card: f.card.value,
+    popups: f.popups.value,
     notifications: f.notifications.checked,
     start_with_session: f.start_with_session.checked,
+    language: f.language.value,
   };
   try {
     settings.integration = readIntegration();
@@ -226,7 +290,7 @@ form.addEventListener("submit", async (e) => {
       if (input.value) await api.saveSecret(input.dataset.secret, input.value);
     }
     const status = await api.saveSettings(settings);
-    say(`Saved. ${connectionWords(status)}`);
+    say(t("saved", { status: connectionWords(status) }));
     await loadSettings();
     await runChecks();
   } catch (err) {
@@ -241,7 +305,7 @@ document.getElementById("check").addEventListener("click", runChecks);
 document.getElementById("register-webhook").addEventListener("click", async () => {
   try {
     const url = await api.registerWebhook();
-    say(`Registered with Aircall: calls now arrive at ${url}.`);
+    say(t("webhook-now-registered", { url }));
     await loadSettings();
   } catch (err) {
     say(errorText(err), "error");
@@ -258,14 +322,14 @@ for (const choice of document.querySelectorAll("[data-choose]")) {
   });
 }
 document.getElementById("try-demo").addEventListener("click", () => {
-  say("Starting the demo…");
+  say(t("demo-starting"));
   api.startDemo().catch((err) => say(errorText(err), "error"));
 });
 
 function showStatus(s) {
   document.getElementById("status").textContent = connectionWords(s);
   const reason = s.connection.reason ? ` (${s.connection.reason})` : "";
-  document.getElementById("about-hub").textContent = s.hub ? `Hub: ${s.hub}${reason}` : `Not connected${reason}`;
+  document.getElementById("about-hub").textContent = s.hub ? t("about-hub", { hub: s.hub, reason }) : t("about-not-connected", { reason });
 }
 
 let wasConnected = false;
@@ -281,10 +345,25 @@ api.onStatus((s) => {
 api.onHistory(refreshHistory);
 api.onCall(() => refreshHistory());
 api.onTab(selectTab);
-api.status().then(showStatus).catch((err) => say(errorText(err), "error"));
-api.settings()
-  .then((view) => selectTab(view.first_run ? "setup" : location.hash.slice(1) || "history"))
-  .catch(() => selectTab(location.hash.slice(1) || "history"));
+// Another language: every word of the window is formatted again, the form keeps what is typed.
+onLanguageChange(() => {
+  api.status().then(showStatus).catch(() => {});
+  showReceivingNote();
+  if (shownTab === "history") {
+    refreshHistory();
+    refreshSync();
+  } else if (shownTab === "settings" && form.elements.mode.value === "connected") {
+    loadHubIntegration();
+  }
+});
+
+(async () => {
+  await loadLanguage().catch((err) => say(errorText(err), "error"));
+  api.status().then(showStatus).catch((err) => say(errorText(err), "error"));
+  await api.settings()
+    .then((view) => selectTab(view.first_run ? "setup" : location.hash.slice(1) || "history"))
+    .catch(() => selectTab(location.hash.slice(1) || "history"));
+})();
 // Contact sync moves on its own: its line is refreshed while the history is shown.
 setInterval(() => {
   if (!document.getElementById("tab-history").hidden) refreshSync();

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use serde_json::Value;
 use tauri::State;
 
-use crate::desk::{Delivery, Desk, Status};
+use crate::desk::{Delivery, Desk, Dialed, HistoryView, MessageCard, Status};
 use crate::error::Result;
 use crate::journal::{Request, StoredCard};
 
@@ -30,10 +30,23 @@ pub async fn recent_cards(
     desk.recent_cards(limit.unwrap_or(20))
 }
 
-/// Recent calls and messages with their logging status.
+/// Recent calls and messages with their logging state in words and their actions.
 #[tauri::command]
-pub async fn history(desk: State<'_, Arc<Desk>>) -> Result<Value> {
+pub async fn history(desk: State<'_, Arc<Desk>>) -> Result<HistoryView> {
     desk.history().await
+}
+
+/// The last inbound message that popped up (the card window opened for it reads it).
+#[tauri::command]
+pub async fn last_message(desk: State<'_, Arc<Desk>>) -> Result<Option<MessageCard>> {
+    desk.last_message()
+}
+
+/// Puts a number in the agent's own Aircall phone (a call back, or the dial box); the result
+/// in words.
+#[tauri::command]
+pub async fn dial(desk: State<'_, Arc<Desk>>, to: String, call_id: Option<u64>) -> Result<Dialed> {
+    Ok(desk.dial(&to, call_id).await)
 }
 
 /// Intercom's tags, for completion.

@@ -4,11 +4,13 @@
 
 mod call;
 mod integration;
+mod language;
 mod setup;
 mod window;
 
 pub use call::*;
 pub use integration::*;
+pub use language::*;
 pub use setup::*;
 pub use window::*;
 
@@ -36,4 +38,7 @@ pub const ALL: &[&str] = &[
     "close_window",
     "card_shown",
     "limits",
+    "catalog",
+    "dial",
+    "last_message",
 ];

@@ -49,7 +49,8 @@ pub async fn settings<R: Runtime>(
     })
 }
 
-/// Checks, saves and applies the settings, and writes or removes the autostart entry.
+/// Checks, saves and applies the settings (the language at once, in every window), and
+/// writes or removes the autostart entry.
 #[tauri::command]
 pub async fn save_settings<R: Runtime>(
     app: AppHandle<R>,
@@ -57,7 +58,9 @@ pub async fn save_settings<R: Runtime>(
     settings: Settings,
 ) -> Result<Status> {
     let on = settings.start_with_session;
+    let language = settings.language;
     let status = desk.inner().save_settings(settings).await?;
+    crate::apply_language(&app, language);
     if let Some(autostart) = app.try_state::<Autostart>() {
         let program = std::env::current_exe()
             .map_err(|e| Error::Invalid(format!("cannot find the app's program: {e}")))?;

@@ -45,6 +45,36 @@ impl Desk {
             return self.announce_call(id, state == "answered");
         }
         match event {
+            HubEvent::MessageReceived {
+                message_id,
+                channel,
+                phone,
+                line,
+                text,
+            } => {
+                if self.settings()?.popups != crate::settings::Popups::CallsAndMessages
+                    || self.catching_up.load(Ordering::SeqCst)
+                {
+                    return Ok(());
+                }
+                let title = if channel == "WhatsApp" {
+                    super::words::NEW_WHATSAPP
+                } else {
+                    super::words::NEW_SMS
+                };
+                let card = super::MessageCard {
+                    message_id,
+                    channel,
+                    title: super::words::fill(title, &[]),
+                    phone,
+                    line,
+                    text: text.unwrap_or_default(),
+                    received_at: now(),
+                };
+                let kept = serde_json::to_string(&card).unwrap_or_default();
+                self.journal.set_meta(super::LAST_MESSAGE, &kept)?;
+                (self.ui)(UiEvent::Message(card));
+            }
             HubEvent::CardReady { call_id, card } => {
                 let mut card = *card;
                 // A card made as the call rang has no call conversation yet: keep the one a

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::Desk;
 use crate::error::{Error, Result};
+use crate::i18n::text;
 
 /// Contact sync as the main window shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -111,26 +112,33 @@ impl SyncStatus {
             written: run.counts.created + run.counts.updated + run.counts.deleted,
             failed: run.counts.failed,
         });
+        let share_words = || {
+            percent
+                .map(|p| text("sync-percent", &[("percent", u32::from(p).into())]))
+                .unwrap_or_default()
+        };
         let mut headline = match (enabled, phase) {
-            (false, _) => "Contact sync is off".to_owned(),
-            (true, SyncPhase::Scanning) => format!(
-                "Reading Intercom: {} contacts read{}",
-                progress.seen,
-                percent.map(|p| format!(" ({p}%)")).unwrap_or_default()
+            (false, _) => text("sync-off", &[]),
+            (true, SyncPhase::Scanning) => text(
+                "sync-scanning",
+                &[
+                    ("count", progress.seen.into()),
+                    ("percent", share_words().into()),
+                ],
             ),
-            (true, SyncPhase::Pushing) => format!(
-                "Writing to Aircall: {written} written{}",
-                percent.map(|p| format!(" ({p}%)")).unwrap_or_default()
+            (true, SyncPhase::Pushing) => text(
+                "sync-pushing",
+                &[("count", written.into()), ("percent", share_words().into())],
             ),
-            (true, SyncPhase::Stopped) => "Stopped early; it resumes at the next run".to_owned(),
-            (true, SyncPhase::Done) => "Up to date".to_owned(),
-            (true, SyncPhase::Idle) => "Waiting for the first run".to_owned(),
+            (true, SyncPhase::Stopped) => text("sync-stopped", &[]),
+            (true, SyncPhase::Done) => text("sync-done", &[]),
+            (true, SyncPhase::Idle) => text("sync-idle", &[]),
         };
         if let Some(secs) = eta_secs {
-            headline.push_str(&format!(", about {} left", words_for(secs)));
+            headline.push_str(&text("sync-eta", &[("left", words_for(secs).into())]));
         }
         if let Some(why) = progress.waiting.as_deref().filter(|_| running) {
-            headline.push_str(&format!(" — waiting: {why}"));
+            headline.push_str(&text("sync-waiting", &[("why", why.into())]));
         }
         SyncStatus {
             enabled,

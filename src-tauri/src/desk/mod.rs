@@ -2,9 +2,11 @@
 //! connection — and everything the commands and the event stream do with it. It knows nothing
 //! about windows: what the UI must hear goes out through a [`UiSink`] as [`UiEvent`]s.
 
+mod dial;
 mod events;
 mod history;
 mod integration;
+mod words;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -26,6 +28,8 @@ use crate::settings::Settings;
 use crate::stream::{self, Connection};
 use crate::vault::{SecretName, Vault};
 
+pub use dial::Dialed;
+pub use history::{HistoryRow, HistoryView};
 pub use integration::{LastRun, SyncStatus};
 
 /// What the UI hears. Names are namespaced (`call://ringing`).
@@ -47,6 +51,27 @@ pub enum UiEvent {
     },
     /// The history changed (a call was logged or skipped).
     History,
+    /// An inbound SMS or WhatsApp message to pop up.
+    Message(MessageCard),
+}
+
+/// An inbound message's card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct MessageCard {
+    /// Aircall's id.
+    pub message_id: String,
+    /// `SMS` or `WhatsApp`.
+    pub channel: String,
+    /// "New SMS" or "New WhatsApp message", in words.
+    pub title: String,
+    /// The customer's number.
+    pub phone: Option<String>,
+    /// The Aircall line's name.
+    pub line: Option<String>,
+    /// The message's text.
+    pub text: String,
+    /// When it arrived, UNIX seconds.
+    pub received_at: i64,
 }
 
 impl UiEvent {
@@ -56,6 +81,7 @@ impl UiEvent {
             UiEvent::Status(_) => "status://changed",
             UiEvent::Call { .. } => "call://changed",
             UiEvent::History => "history://changed",
+            UiEvent::Message(_) => "message://received",
         }
     }
 }
@@ -136,6 +162,8 @@ impl std::fmt::Debug for Desk {
 
 /// Where the stream's position is kept in the journal.
 const LAST_EVENT_ID: &str = "last_event_id";
+/// The last inbound message's card, for a card window that opens after it arrived.
+const LAST_MESSAGE: &str = "last_message";
 /// The instance of the hub that position belongs to, when the hub names it.
 const HUB_INSTANCE: &str = "hub_instance";
 
@@ -428,6 +456,14 @@ impl Desk {
             .ok_or_else(|| Error::Invalid(format!("no card for call {call_id}")))
     }
 
+    /// The last inbound message that popped up, if any.
+    pub fn last_message(&self) -> Result<Option<MessageCard>> {
+        Ok(self
+            .journal
+            .meta(LAST_MESSAGE)?
+            .and_then(|m| serde_json::from_str(&m).ok()))
+    }
+
     /// The last cards, newest first, from the journal.
     pub fn recent_cards(&self, limit: u32) -> Result<Vec<StoredCard>> {
         self.journal.recent_cards(limit.clamp(1, 100))
@@ -510,10 +546,14 @@ fn checked(request: Request) -> Result<Request> {
     let bounded = |value: String, what: &str, max: usize| {
         let value = value.trim().to_owned();
         if value.is_empty() {
-            Err(Error::Invalid(format!("the {what} is empty")))
+            Err(Error::Invalid(crate::i18n::text(
+                "error-empty",
+                &[("what", what.into())],
+            )))
         } else if value.chars().count() > max {
-            Err(Error::Invalid(format!(
-                "the {what} is longer than {max} characters"
+            Err(Error::Invalid(crate::i18n::text(
+                "error-too-long",
+                &[("what", what.into()), ("max", max.into())],
             )))
         } else {
             Ok(value)

@@ -8,11 +8,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 
 use super::access::{may_see, visible_call};
 pub(super) use super::failure::Failure;
+use super::history::HistoryItem;
 use super::idempotency::{answer_once, client_key};
 use super::AppState;
 use crate::card::Card;
@@ -20,7 +21,7 @@ use crate::intercom;
 use crate::pacing::Priority;
 use crate::phone::{CallerId, Region};
 use crate::pipeline::actions::{self, Action, ActionError};
-use crate::pipeline::subject::{Subject, Tracked};
+use crate::pipeline::subject::Subject;
 use crate::store::Agent;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -63,26 +64,6 @@ pub(super) fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Agen
     })
 }
 
-/// One line of the history.
-#[derive(Debug, Serialize)]
-struct HistoryItem {
-    kind: String,
-    id: String,
-    direction: Option<String>,
-    phone: Option<String>,
-    line: Option<String>,
-    status: String,
-    reason: Option<String>,
-    /// What became of the card pushed to Aircall's phone app: `pushed`, `dropped` (the call
-    /// stopped ringing before Aircall's budget let it through) or `failed`.
-    card_push: Option<String>,
-    contact_id: Option<String>,
-    conversation_id: Option<String>,
-    conversation_url: Option<String>,
-    created_at: i64,
-    updated_at: i64,
-}
-
 #[derive(Debug, Deserialize)]
 struct Limit {
     limit: Option<usize>,
@@ -107,44 +88,32 @@ async fn history(
         .filter(|s| may_see(&agent, s))
         .take(limit)
         .map(|s| {
-            let (direction, phone, line) = describe(&s);
-            HistoryItem {
-                conversation_url: s
-                    .conversation_id
-                    .as_ref()
-                    .zip(workspace.as_ref())
-                    .map(|(c, w)| intercom::conversation_url(w, c)),
-                kind: s.kind().as_str().to_owned(),
-                direction,
-                phone,
-                line,
-                status: s.status.as_str().to_owned(),
-                card_push: s.card_push.map(|p| p.as_str().to_owned()),
-                id: s.id,
-                reason: s.reason,
-                contact_id: s.contact_id,
-                conversation_id: s.conversation_id,
-                created_at: s.created_at,
-                updated_at: s.updated_at,
-            }
+            let url = s
+                .conversation_id
+                .as_ref()
+                .zip(workspace.as_ref())
+                .map(|(c, w)| intercom::conversation_url(w, c));
+            let name = contact_name(&state, &s)?;
+            Ok(HistoryItem::of(s, name, url))
         })
-        .collect();
+        .collect::<Result<_, Failure>>()?;
     Ok(Json(items))
 }
 
-fn describe(s: &Subject) -> (Option<String>, Option<String>, Option<String>) {
-    match &s.tracked {
-        Tracked::Call { call, .. } => (
-            Some(format!("{:?}", call.direction).to_lowercase()),
-            Some(call.raw_digits.clone()),
-            call.number.as_ref().map(|n| n.name.clone()),
-        ),
-        Tracked::Message { message: m, .. } => (
-            Some(format!("{:?}", m.direction).to_lowercase()),
-            m.external_number.clone().or_else(|| m.raw_digits.clone()),
-            m.number.as_ref().map(|n| n.name.clone()),
-        ),
+/// The name of the Intercom contact a call or message is about: the one it is logged to, else
+/// the one contact the index holds for its number (none for a shared or unknown number).
+fn contact_name(state: &AppState, s: &Subject) -> Result<Option<String>, Failure> {
+    if let Some(id) = &s.contact_id {
+        return Ok(state.store.contact_name(id)?);
     }
+    let Ok(CallerId::Number(number)) = s.caller(state.default_region) else {
+        return Ok(None);
+    };
+    let found = state.store.contacts_by_phone(&number)?;
+    Ok(match found.as_slice() {
+        [one] => one.contact.name.clone(),
+        _ => None,
+    })
 }
 
 /// The call's card, with its own conversation and tags once the hub tracks the call.

@@ -13,6 +13,7 @@ mod api;
 mod dial;
 mod failure;
 mod health;
+pub mod history;
 mod idempotency;
 mod integration;
 mod intercom;

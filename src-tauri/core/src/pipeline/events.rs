@@ -48,6 +48,16 @@ pub enum HubEvent {
         reason: String,
         candidates: Vec<Candidate>,
     },
+    /// A customer's SMS or WhatsApp message arrived.
+    #[serde(rename = "message.received")]
+    MessageReceived {
+        message_id: String,
+        /// `SMS` or `WhatsApp`.
+        channel: String,
+        phone: Option<String>,
+        line: Option<String>,
+        text: Option<String>,
+    },
     /// A teammate's Aircall availability changed.
     #[serde(rename = "availability.changed")]
     Availability {
@@ -68,6 +78,7 @@ impl HubEvent {
             HubEvent::CardReady { .. } => "card.ready",
             HubEvent::Logged { .. } => "call.logged",
             HubEvent::Skipped { .. } => "logging.skipped",
+            HubEvent::MessageReceived { .. } => "message.received",
             HubEvent::Availability { .. } => "availability.changed",
         }
     }

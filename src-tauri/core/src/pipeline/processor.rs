@@ -348,6 +348,19 @@ impl Processor {
         let off = !self.settings.log_messages;
         let reason = "logging messages is turned off";
         let mut events = Vec::new();
+        if previous.is_none() && message.direction == crate::aircall::Direction::Inbound {
+            let received = HubEvent::MessageReceived {
+                message_id: message.id.clone(),
+                channel: message.channel_label().to_owned(),
+                phone: message
+                    .external_number
+                    .clone()
+                    .or_else(|| message.raw_digits.clone()),
+                line: message.number.as_ref().map(|n| n.name.clone()),
+                text: message.body.clone(),
+            };
+            events.push(received.to_new(super::subject::audience_of_message(&message)));
+        }
         if off && previous.is_none() {
             let e = HubEvent::Skipped {
                 subject: "message".into(),

@@ -138,6 +138,17 @@ impl Store {
             .optional()?)
     }
 
+    /// The name of an indexed contact, when the index holds it with one.
+    pub fn contact_name(&self, id: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row("SELECT name FROM contacts WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .flatten())
+    }
+
     /// How many contacts the index holds.
     pub fn contact_count(&self) -> Result<u64, StoreError> {
         Ok(self

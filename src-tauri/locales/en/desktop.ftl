@@ -1,0 +1,163 @@
+# The desktop shell's words: the tray menu, desktop notifications and the errors the agent reads.
+# Every message here has its twin in ../fr/desktop.ftl, with the same placeholders.
+
+## The connection and mode, shared by the tray and the windows' status line.
+
+connection-connected = Connected
+connection-connecting = Connecting…
+connection-reconnecting = Reconnecting (attempt { $attempt })…
+connection-offline = Offline
+connection-unauthorized = The hub refuses the agent token
+mode-name = { $mode ->
+    [connected] connected
+    [standalone] standalone
+    [demo] demo
+    [not-set-up] not set up
+   *[other] { $mode }
+  }
+call-state = { $state ->
+    [ringing] ringing
+    [answered] in call
+    [transferred] transferred
+    [ended] ended
+    [missed] missed
+   *[other] { $state }
+  }
+
+## The tray.
+
+tray-status = { $state } — { $mode }
+tray-kept-until-fixed = , { $count } kept until the token is fixed in Settings
+tray-fix-token = , fix the token in Settings
+tray-queued = , { $count } queued
+tray-paused = , notifications paused
+tray-tooltip = Ringside — { $status }
+tray-recent = { $name } — { $state }
+tray-recent-calls = Recent calls
+tray-pause = Pause notifications
+tray-history = History
+tray-settings = Settings…
+tray-quit = Quit Ringside
+unknown-caller = Unknown caller
+
+## Desktop notifications.
+
+notify-incoming = Incoming call: { $who }
+notify-who-new = { $name } — Aircall new { $kind ->
+    [user] user
+   *[lead] lead
+  }
+notify-who-anonymous = Anonymous caller
+notify-who-shared = { $name } — { $count } contacts share this number
+notify-who-known = { $name } ({ $kind ->
+    [user] User
+   *[lead] Lead
+  })
+notify-owner = Conversation owner: { $owner }
+notify-owner-availability = Conversation owner: { $owner } ({ $availability })
+notify-no-conversation = No previous conversation
+notify-unassigned = The conversation is unassigned
+notify-show-card = Show the card
+availability = { $availability ->
+    [available] available
+    [in-call] in a call
+    [after-call-work] after-call work
+    [do-not-disturb] do not disturb
+   *[offline] offline
+  }
+
+## Errors the agent reads (they cross to the windows as code and message).
+
+error-keyring = no keyring service is available ({ $detail }); start and unlock GNOME Keyring or KWallet — Ringside keeps its secrets nowhere else
+error-not-configured = { $what } is not set; open Settings
+error-hub = the hub refused: { $detail }
+error-offline = the hub cannot be reached ({ $detail }); showing what was kept locally
+error-storage = local storage: { $detail }
+error-window = window: { $detail }
+setting-hub-url = the hub URL
+setting-agent-token = the agent token
+setting-agent-email = your email
+setting-aircall-api-id = the Aircall API id
+setting-aircall-api-token = the Aircall API token
+setting-intercom-token = the Intercom token
+setting-webhook-port = the port on this computer for webhooks
+setting-webhook-url = the public https address for webhooks
+error-default-region = default region `{ $value }` is not a country code such as FR or US
+error-intercom-region = Intercom region `{ $value }` is not us, eu or au
+error-web-address = { $what ->
+    [hub] hub URL
+    [intercom] Intercom base URL
+   *[aircall] Aircall base URL
+  } `{ $value }` is not an http(s) address
+error-webhook-https = webhook address `{ $value }` is not an https address: Aircall only delivers to https
+error-email = `{ $value }` is not an email address
+error-empty = the { $what ->
+    [note] note
+    [contact] contact
+   *[tag] tag
+  } is empty
+error-too-long = the { $what ->
+    [note] note
+    [contact] contact
+   *[tag] tag
+  } is longer than { $max } characters
+
+## Contact sync's line in the main window.
+
+sync-off = Contact sync is off
+sync-scanning = Reading Intercom: { $count } contacts read{ $percent }
+sync-pushing = Writing to Aircall: { $count } written{ $percent }
+sync-percent = {" "}({ $percent }%)
+sync-stopped = Stopped early; it resumes at the next run
+sync-done = Up to date
+sync-idle = Waiting for the first run
+sync-eta = , about { $left } left
+sync-waiting = {" "}— waiting: { $why }
+
+## The setup's checks (Settings → Save and check).
+
+check-region = Default region
+check-region-ok = national numbers are read as { $region } numbers
+check-hub = Hub
+check-hub-none = no address yet: enter the hub URL your admin gave you.
+check-hub-up = { $url } is up ({ $count } events being logged)
+check-hub-down = cannot reach { $url } ({ $error }). Check the address, and that the hub runs.
+check-agent-token = Agent token
+check-token-none = none saved: paste the token your admin created for you (`ringside-cli agents add`).
+check-token-ok = the hub accepts it
+check-token-refused = the hub refused it: it may be mistyped or revoked; ask your admin for a new one.
+check-keyring = Keyring
+check-email = Your email
+check-email-none = not set: enter the email of your Intercom and Aircall accounts.
+check-credentials = Credentials
+
+## The history and calling back (src/desk/words.rs).
+
+words-inbound-call = Inbound call
+words-outbound-call = Outbound call
+words-missed-call = Missed call
+words-inbound-sms = Inbound SMS
+words-outbound-sms = Outbound SMS
+words-inbound-whatsapp = Inbound WhatsApp
+words-outbound-whatsapp = Outbound WhatsApp
+words-anonymous-caller = Anonymous caller
+words-logged = Logged
+words-in-progress = In progress
+words-waiting-for-intercom = Waiting for Intercom
+words-not-logged-shared = Not logged: { $count } contacts share this number — choose one
+words-not-logged-missed-off = Not logged: logging of missed calls is off
+words-not-logged-answered-off = Not logged: logging of answered calls is off
+words-not-logged-outbound-off = Not logged: logging of outbound calls is off
+words-not-logged-messages-off = Not logged: logging of SMS and WhatsApp messages is off
+words-not-logged-because = Not logged: { $reason }
+words-not-logged-refused = Not logged: Intercom refused it ({ $reason })
+words-new-sms = New SMS
+words-new-whatsapp = New WhatsApp message
+words-dial-placed = { $number } is in your Aircall phone: press call there.
+words-dial-not-a-number = Not a number: “{ $number }” cannot be called.
+words-dial-anonymous = The caller hid their number, so it cannot be called back.
+words-dial-no-user = No Aircall user has your email: ask your admin to add you to Aircall with it.
+words-dial-refused = Aircall did not place the call: you are offline or unavailable in Aircall ({ $reason }).
+words-dial-no-aircall = The hub has no Aircall account, so it cannot place calls.
+words-dial-offline = The hub cannot be reached, so the call was not placed ({ $reason }).
+words-dial-failed = The call was not placed: { $reason }

@@ -1,0 +1,163 @@
+# Les mots de l'application de bureau : le menu de la zone de notification, les notifications et
+# les erreurs que lit l'agent. Chaque message a son jumeau dans ../en/desktop.ftl.
+
+## La connexion et le mode, communs à la zone de notification et à la ligne d'état des fenêtres.
+
+connection-connected = Connecté
+connection-connecting = Connexion…
+connection-reconnecting = Reconnexion (tentative { $attempt })…
+connection-offline = Hors ligne
+connection-unauthorized = Le hub refuse le jeton d'agent
+mode-name = { $mode ->
+    [connected] connecté
+    [standalone] autonome
+    [demo] démo
+    [not-set-up] non configuré
+   *[other] { $mode }
+  }
+call-state = { $state ->
+    [ringing] sonne
+    [answered] en appel
+    [transferred] transféré
+    [ended] terminé
+    [missed] manqué
+   *[other] { $state }
+  }
+
+## La zone de notification.
+
+tray-status = { $state } — { $mode }
+tray-kept-until-fixed = , { $count } en attente d'un jeton corrigé dans les Réglages
+tray-fix-token = , corrigez le jeton dans les Réglages
+tray-queued = , { $count } en file d'attente
+tray-paused = , notifications en pause
+tray-tooltip = Ringside — { $status }
+tray-recent = { $name } — { $state }
+tray-recent-calls = Appels récents
+tray-pause = Suspendre les notifications
+tray-history = Historique
+tray-settings = Réglages…
+tray-quit = Quitter Ringside
+unknown-caller = Appelant inconnu
+
+## Les notifications.
+
+notify-incoming = Appel entrant : { $who }
+notify-who-new = { $name } — nouveau { $kind ->
+    [user] utilisateur
+   *[lead] prospect
+  } Aircall
+notify-who-anonymous = Appelant anonyme
+notify-who-shared = { $name } — { $count } contacts partagent ce numéro
+notify-who-known = { $name } ({ $kind ->
+    [user] Utilisateur
+   *[lead] Prospect
+  })
+notify-owner = Responsable de la conversation : { $owner }
+notify-owner-availability = Responsable de la conversation : { $owner } ({ $availability })
+notify-no-conversation = Aucune conversation précédente
+notify-unassigned = La conversation n'est pas attribuée
+notify-show-card = Afficher la fiche
+availability = { $availability ->
+    [available] disponible
+    [in-call] en appel
+    [after-call-work] en post-appel
+    [do-not-disturb] ne pas déranger
+   *[offline] hors ligne
+  }
+
+## Les erreurs que lit l'agent.
+
+error-keyring = aucun trousseau n'est disponible ({ $detail }) ; démarrez et déverrouillez GNOME Keyring ou KWallet — Ringside ne garde ses secrets nulle part ailleurs
+error-not-configured = il manque { $what } ; ouvrez les Réglages
+error-hub = le hub a refusé : { $detail }
+error-offline = le hub est injoignable ({ $detail }) ; voici ce qui est gardé sur cet ordinateur
+error-storage = stockage local : { $detail }
+error-window = fenêtre : { $detail }
+setting-hub-url = l'adresse du hub
+setting-agent-token = le jeton d'agent
+setting-agent-email = votre e-mail
+setting-aircall-api-id = l'identifiant d'API Aircall
+setting-aircall-api-token = le jeton d'API Aircall
+setting-intercom-token = le jeton Intercom
+setting-webhook-port = le port de cet ordinateur pour les webhooks
+setting-webhook-url = l'adresse https publique des webhooks
+error-default-region = la région par défaut `{ $value }` n'est pas un code pays comme FR ou US
+error-intercom-region = la région Intercom `{ $value }` n'est pas us, eu ou au
+error-web-address = { $what ->
+    [hub] l'adresse du hub
+    [intercom] l'adresse de base d'Intercom
+   *[aircall] l'adresse de base d'Aircall
+  } `{ $value }` n'est pas une adresse http(s)
+error-webhook-https = l'adresse du webhook `{ $value }` n'est pas en https : Aircall ne livre qu'en https
+error-email = `{ $value }` n'est pas une adresse e-mail
+error-empty = { $what ->
+    [note] la note est vide
+    [contact] le contact est vide
+   *[tag] le tag est vide
+  }
+error-too-long = { $what ->
+    [note] la note dépasse
+    [contact] le contact dépasse
+   *[tag] le tag dépasse
+  } { $max } caractères
+
+## La ligne de la synchronisation des contacts, dans la fenêtre principale.
+
+sync-off = La synchronisation des contacts est désactivée
+sync-scanning = Lecture d'Intercom : { $count } contacts lus{ $percent }
+sync-pushing = Écriture dans Aircall : { $count } écrits{ $percent }
+sync-percent = {" "}({ $percent } %)
+sync-stopped = Arrêtée avant la fin ; elle reprend à la prochaine exécution
+sync-done = À jour
+sync-idle = En attente de la première exécution
+sync-eta = , encore { $left } environ
+sync-waiting = {" "}— en attente : { $why }
+
+## Les vérifications de la configuration (Réglages → Enregistrer et vérifier).
+
+check-region = Région par défaut
+check-region-ok = les numéros nationaux sont lus comme des numéros { $region }
+check-hub = Hub
+check-hub-none = pas encore d'adresse : saisissez l'adresse du hub que votre administrateur vous a donnée.
+check-hub-up = { $url } répond ({ $count } événements en cours de journalisation)
+check-hub-down = impossible de joindre { $url } ({ $error }). Vérifiez l'adresse, et que le hub tourne.
+check-agent-token = Jeton d'agent
+check-token-none = aucun enregistré : collez le jeton que votre administrateur a créé pour vous (`ringside-cli agents add`).
+check-token-ok = le hub l'accepte
+check-token-refused = le hub l'a refusé : il est peut-être mal saisi ou révoqué ; demandez-en un nouveau à votre administrateur.
+check-keyring = Trousseau
+check-email = Votre e-mail
+check-email-none = non renseigné : saisissez l'e-mail de vos comptes Intercom et Aircall.
+check-credentials = Identifiants
+
+## L'historique et le rappel (src/desk/words.rs).
+
+words-inbound-call = Appel entrant
+words-outbound-call = Appel sortant
+words-missed-call = Appel manqué
+words-inbound-sms = SMS entrant
+words-outbound-sms = SMS sortant
+words-inbound-whatsapp = WhatsApp entrant
+words-outbound-whatsapp = WhatsApp sortant
+words-anonymous-caller = Appelant anonyme
+words-logged = Journalisé dans Intercom
+words-in-progress = En cours
+words-waiting-for-intercom = En attente d'Intercom
+words-not-logged-shared = Non journalisé : { $count } contacts partagent ce numéro — choisissez-en un
+words-not-logged-missed-off = Non journalisé : la journalisation des appels manqués est désactivée
+words-not-logged-answered-off = Non journalisé : la journalisation des appels répondus est désactivée
+words-not-logged-outbound-off = Non journalisé : la journalisation des appels sortants est désactivée
+words-not-logged-messages-off = Non journalisé : la journalisation des SMS et messages WhatsApp est désactivée
+words-not-logged-because = Non journalisé : { $reason }
+words-not-logged-refused = Non journalisé : Intercom l'a refusé ({ $reason })
+words-new-sms = Nouveau SMS
+words-new-whatsapp = Nouveau message WhatsApp
+words-dial-placed = { $number } est dans votre téléphone Aircall : appuyez sur appeler.
+words-dial-not-a-number = Ce n'est pas un numéro : « { $number } » ne peut pas être appelé.
+words-dial-anonymous = L'appelant a masqué son numéro : impossible de le rappeler.
+words-dial-no-user = Aucun utilisateur Aircall n'a votre e-mail : demandez à votre administrateur de vous ajouter à Aircall avec celui-ci.
+words-dial-refused = Aircall n'a pas passé l'appel : vous êtes hors ligne ou indisponible dans Aircall ({ $reason }).
+words-dial-no-aircall = Le hub n'a pas de compte Aircall : il ne peut pas passer d'appels.
+words-dial-offline = Le hub est injoignable : l'appel n'a pas été passé ({ $reason }).
+words-dial-failed = L'appel n'a pas été passé : { $reason }
