@@ -9,59 +9,16 @@
 
 #[path = "support/environment.rs"]
 mod environment;
+#[path = "support/panel.rs"]
+mod panel;
 
 use std::process::{Child, Command};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use std::collections::HashMap;
 
+use panel::Watcher;
 use zbus::zvariant::{OwnedValue, Value};
-
-/// The panel's side: items registered by apps, as (bus name, object path).
-#[derive(Clone, Default)]
-struct Watcher {
-    items: Arc<Mutex<Vec<(String, String)>>>,
-}
-
-#[zbus::interface(name = "org.kde.StatusNotifierWatcher")]
-impl Watcher {
-    async fn register_status_notifier_item(
-        &self,
-        service: &str,
-        #[zbus(header)] header: zbus::message::Header<'_>,
-    ) {
-        let sender = header.sender().map(|s| s.to_string()).unwrap_or_default();
-        // An item registers by object path (from its unique name) or by bus name.
-        let item = if service.starts_with('/') {
-            (sender, service.to_owned())
-        } else {
-            (service.to_owned(), "/StatusNotifierItem".to_owned())
-        };
-        self.items.lock().unwrap().push(item);
-    }
-
-    async fn register_status_notifier_host(&self, _service: &str) {}
-
-    #[zbus(property)]
-    async fn registered_status_notifier_items(&self) -> Vec<String> {
-        let items = self.items.lock().unwrap();
-        items
-            .iter()
-            .map(|(name, path)| format!("{name}{path}"))
-            .collect()
-    }
-
-    #[zbus(property)]
-    async fn is_status_notifier_host_registered(&self) -> bool {
-        true
-    }
-
-    #[zbus(property)]
-    async fn protocol_version(&self) -> i32 {
-        0
-    }
-}
 
 /// One entry of the tray menu, as the panel would draw it.
 #[derive(Debug, Clone)]
@@ -310,11 +267,8 @@ async fn the_tray_shows_the_state_and_recent_calls_and_the_notification_brings_t
         .args(["--demo", "--demo-step-ms", "2500"])
         .spawn()
         .unwrap());
-    until("the app's tray item", || {
-        !watcher.items.lock().unwrap().is_empty()
-    })
-    .await;
-    let (name, path) = watcher.items.lock().unwrap()[0].clone();
+    until("the app's tray item", || !watcher.items().is_empty()).await;
+    let (name, path) = watcher.items()[0].clone();
     let tray = Tray { bus, name, path };
 
     // Connected to the demo's hub: the status line and a green dot.

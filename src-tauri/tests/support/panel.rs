@@ -1,5 +1,5 @@
 //! The desktop's side of the app, for the tests that start the real binary by hand
-//! (`package.rs`, `instance.rs`): a panel on the session bus (an
+//! (`package.rs`, `instance.rs`, `tray.rs`): a panel on the session bus (an
 //! `org.kde.StatusNotifierWatcher`, where the app registers its tray item) and the app's windows
 //! on the X display as `xdotool` sees them.
 
@@ -53,6 +53,13 @@ impl Watcher {
     #[zbus(property)]
     async fn protocol_version(&self) -> i32 {
         0
+    }
+}
+
+impl Watcher {
+    /// The items registered so far, as (bus name, object path), in order.
+    pub fn items(&self) -> Vec<(String, String)> {
+        self.items.lock().unwrap().clone()
     }
 }
 
