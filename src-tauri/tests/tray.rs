@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use std::collections::HashMap;
 
-use panel::Watcher;
+use panel::Panel;
 use zbus::zvariant::{OwnedValue, Value};
 
 /// One entry of the tray menu, as the panel would draw it.
@@ -253,16 +253,7 @@ async fn the_tray_shows_the_state_and_recent_calls_and_the_notification_brings_t
     }
     let log = std::env::var_os("RINGSIDE_NOTIFICATIONS_LOG").expect("checked above");
     let log = std::path::PathBuf::from(log);
-    let watcher = Watcher::default();
-    let bus = zbus::connection::Builder::session()
-        .unwrap()
-        .name("org.kde.StatusNotifierWatcher")
-        .unwrap()
-        .serve_at("/StatusNotifierWatcher", watcher.clone())
-        .unwrap()
-        .build()
-        .await
-        .unwrap();
+    let Panel { bus, watcher } = Panel::start().await;
     let mut app = App(Command::new(env!("CARGO_BIN_EXE_ringside"))
         .args(["--demo", "--demo-step-ms", "2500"])
         .spawn()

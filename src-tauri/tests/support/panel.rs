@@ -65,8 +65,10 @@ impl Watcher {
 
 /// A panel on the session bus, holding the watcher's well-known name while it lives.
 pub struct Panel {
-    bus: zbus::Connection,
-    watcher: Watcher,
+    /// The panel's connection to the session bus.
+    pub bus: zbus::Connection,
+    /// The items apps registered with it.
+    pub watcher: Watcher,
 }
 
 impl Panel {
