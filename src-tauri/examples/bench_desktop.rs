@@ -14,7 +14,9 @@
 //! - **ring → card visible**: from the `ring` mark (the hub accepted the call's `call.created`
 //!   webhook) to the `card` mark (the card window drew that call), over `--rings` calls (20)
 //!   3 s apart in one run, after a first ring that opens the card window; that first ring (in
-//!   each cold run) is reported apart.
+//!   each cold run) is reported apart. The median time from the ring to each mark in between
+//!   (`ready`, `open`, `fetch`, `fetched`) says where a ring's time goes: the hub, the app or
+//!   the page.
 //!
 //! "Cold" means a new process, not an empty page cache: one untimed run of each app comes
 //! first. Both apps run with `RINGSIDE_TIMINGS=1` (see `ringside_lib::timings`); `ringside` runs as
@@ -305,34 +307,55 @@ fn app_cold_run(binary: &Path, script: &Path, figures: &mut Figures) {
     figures.card.push(run.memory());
 }
 
+/// The marks after a ring, which split its latency: the hub's part ends at `ready` (the event
+/// reached the app), the app shows the card window (`open`), a window asks for the card and
+/// gets it (`fetch`, `fetched`), and the card window draws it (`card`).
+const STEPS: [&str; 5] = ["ready", "open", "fetch", "fetched", "card"];
+
 /// One run of a script of `count` rings: each ring's latency to its card, in ms, but the
-/// first's (it also opens the card window).
-fn ring_run(binary: &Path, script: &Path, count: usize) -> Vec<f64> {
+/// first's (it also opens the card window), and the median time from the ring to each mark of
+/// [`STEPS`] over those rings (a call without that mark is left out).
+fn ring_run(binary: &Path, script: &Path, count: usize) -> (Vec<f64>, Vec<(String, f64)>) {
     let run = Running::start(binary, &app_args(script));
     run.next("tray", None);
-    let mut rung: BTreeMap<u64, i64> = BTreeMap::new();
-    let mut latencies = Vec::new();
+    // Each call's marks, the first of each name, in the order the calls rang.
+    let mut calls: Vec<(u64, BTreeMap<String, i64>)> = Vec::new();
+    let mut drawn = 0;
     let deadline = Instant::now() + WITHIN + Duration::from_secs(RING_GAP as u64 * count as u64);
-    while latencies.len() < count {
+    while drawn < count {
         let left = deadline.saturating_duration_since(Instant::now());
         let mark = run
             .marks
             .recv_timeout(left)
-            .unwrap_or_else(|_| panic!("only {} of {count} cards were drawn", latencies.len()));
-        match (mark.name.as_str(), mark.call) {
-            ("ring", Some(call)) => {
-                rung.insert(call, mark.micros);
-            }
-            ("card", Some(call)) => {
-                if let Some(at) = rung.remove(&call) {
-                    latencies.push((mark.micros - at) as f64 / 1000.0);
-                }
-            }
-            _ => {}
+            .unwrap_or_else(|_| panic!("only {drawn} of {count} cards were drawn"));
+        let Some(call) = mark.call else { continue };
+        if mark.name == "ring" {
+            calls.push((call, BTreeMap::new()));
         }
+        let Some((_, marks)) = calls.iter_mut().find(|(c, _)| *c == call) else {
+            continue;
+        };
+        if mark.name == "card" && !marks.contains_key("card") {
+            drawn += 1;
+        }
+        marks.entry(mark.name).or_insert(mark.micros);
     }
-    latencies.remove(0);
-    latencies
+    let later = &calls[1..];
+    let latencies = later
+        .iter()
+        .filter_map(|(_, m)| Some((m.get("card")? - m.get("ring")?) as f64 / 1000.0))
+        .collect();
+    let steps = STEPS
+        .iter()
+        .map(|step| {
+            let mut each: Vec<f64> = later
+                .iter()
+                .filter_map(|(_, m)| Some((m.get(*step)? - m.get("ring")?) as f64 / 1000.0))
+                .collect();
+            (step.to_string(), median(&mut each))
+        })
+        .collect();
+    (latencies, steps)
 }
 
 fn arg(args: &[String], name: &str) -> Option<String> {
@@ -372,7 +395,7 @@ fn main() {
         app_cold_run(&app, &one, &mut ours);
     }
     eprintln!("{count} rings, {RING_GAP} s apart");
-    let mut latencies = ring_run(&app, &many, count + 1);
+    let (mut latencies, steps) = ring_run(&app, &many, count + 1);
 
     let ratio = |a: f64, b: f64| format!("{:.2}×", a / b);
     let row = |what: &str, ours: f64, base: Option<f64>, unit: &str| match base {
@@ -453,8 +476,11 @@ fn main() {
         None,
         "ms",
     );
+    for (step, ms) in &steps {
+        row(&format!("  ring → `{step}` mark"), *ms, None, "ms");
+    }
     row(
-        "first ring of a run (creates the card window)",
+        "first ring of a run",
         median(&mut ours.first_ring_ms),
         None,
         "ms",

@@ -98,6 +98,7 @@ pub fn on_ui_event<R: Runtime>(app: &AppHandle<R>, event: UiEvent) {
         }
         if *open {
             let _ = commands_show_card(app, call_id);
+            timings::mark("open", Some(call_id));
         }
     }
     if let UiEvent::Message(_) = &event {

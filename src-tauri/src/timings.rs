@@ -2,8 +2,12 @@
 //! `RINGSIDE_TIMINGS=1` the app prints one line to stderr per mark:
 //! `ringside-timing <mark> <UNIX time in µs> [<call id>]`. The marks: `tray` (the tray icon
 //! exists), `window` (the main window is built), `ring` (the hub accepted a demo call's
-//! `call.created` webhook) and `card` (the card window drew that call, as its page
-//! acknowledges). Without the variable nothing is printed.
+//! `call.created` webhook), `ready` (the call's `card.ready` event reached the app from the
+//! hub's stream), `open` (the app showed the card window on that call and told it so), `fetch`
+//! and `fetched` (a window asked the app for that call's card, and got it) and `card` (the card
+//! window drew that call, as its page acknowledges). The marks between `ring` and `card` split
+//! a ring's latency into the hub's part, the app's and the page's. Without the variable nothing
+//! is printed.
 
 use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};

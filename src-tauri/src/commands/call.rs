@@ -18,7 +18,10 @@ pub async fn status(desk: State<'_, Arc<Desk>>) -> Result<Status> {
 /// A call's card (the kept one when the hub is away).
 #[tauri::command]
 pub async fn card(desk: State<'_, Arc<Desk>>, call_id: u64) -> Result<StoredCard> {
-    desk.card(call_id).await
+    crate::timings::mark("fetch", Some(call_id));
+    let card = desk.card(call_id).await;
+    crate::timings::mark("fetched", Some(call_id));
+    card
 }
 
 /// The last cards, newest first.

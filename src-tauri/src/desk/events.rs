@@ -76,6 +76,7 @@ impl Desk {
                 (self.ui)(UiEvent::Message(card));
             }
             HubEvent::CardReady { call_id, card } => {
+                crate::timings::mark("ready", Some(call_id));
                 let mut card = *card;
                 // A card made as the call rang has no call conversation yet: keep the one a
                 // fetch already brought (a replayed event must not hide the call's tags).
