@@ -270,7 +270,10 @@ function showMessage(m) {
   );
 }
 
+// Shows a call's card: the one already here at once, then the app's latest (the hub's, with
+// the call's own conversation and tags), drawn again when it comes.
 async function show(callId) {
+  if (current && current.call_id === callId && current.card) render();
   try {
     current = await api.card(callId);
     render();
@@ -305,9 +308,19 @@ setInterval(() => {
   if (timer && current) timer.textContent = timerText(current);
 }, 1000);
 
+// A call changed: the app sends its stored card with the event, so a ringing call's card is
+// drawn from it at once, without asking the app again (the window's `card://focus`, which
+// follows when the card opens, brings the hub's latest after it is drawn). A call that rings
+// before the hub made its card waits for `card.ready`, which brings the card.
 api.onCall((stored) => {
-  if (!current || stored.call_id === current.call_id || stored.state === "ringing") {
-    show(stored.call_id);
+  const same = current && stored.call_id === current.call_id;
+  if (current && !same && stored.state !== "ringing") return;
+  if (stored.card) {
+    current = stored;
+    render();
+  } else if (same) {
+    current = { ...stored, card: current.card };
+    render();
   }
 });
 api.onCardFocus((callId) => show(callId));
