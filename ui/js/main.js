@@ -342,8 +342,28 @@ api.onStatus((s) => {
   }
   wasConnected = connected;
 });
-api.onHistory(refreshHistory);
-api.onCall(() => refreshHistory());
+// A ring brings two or three events within a few milliseconds, and the card, drawn in this
+// window's web process, goes first: the history is read once, a moment after the first of
+// them (what comes while it is read asks again), and only while this window is on screen; a
+// hidden window reads it when it is shown again.
+const HISTORY_AFTER_MS = 300;
+let historyTimer = null;
+let historyStale = false;
+function historyChanged() {
+  if (historyTimer !== null) return;
+  historyTimer = setTimeout(() => {
+    historyTimer = null;
+    if (document.hidden) historyStale = true;
+    else refreshHistory();
+  }, HISTORY_AFTER_MS);
+}
+document.addEventListener("visibilitychange", () => {
+  if (document.hidden || !historyStale) return;
+  historyStale = false;
+  refreshHistory();
+});
+api.onHistory(historyChanged);
+api.onCall(historyChanged);
 api.onTab(selectTab);
 // Another language: every word of the window is formatted again, the form keeps what is typed.
 onLanguageChange(() => {
