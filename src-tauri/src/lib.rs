@@ -253,6 +253,7 @@ pub fn main() -> ExitCode {
         eprintln!("ringside: no display (neither DISPLAY nor WAYLAND_DISPLAY is set). To run without a screen: xvfb-run -a dbus-run-session -- ringside{}", if args.demo { " --demo" } else { "" });
         return ExitCode::from(2);
     }
+    windows::draw_without_compositing();
     match run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
