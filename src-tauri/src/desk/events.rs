@@ -207,18 +207,23 @@ impl Desk {
             notify,
             open,
         });
+        if notify {
+            // Remembered once the card is on its way: the write waits for the disk, the ring
+            // does not.
+            self.journal.set_meta(&notified_key(call_id), "1")?;
+        }
         Ok(())
     }
 
-    /// Whether this call was already notified (and remembers that it now is).
+    /// Whether this call was already notified.
     fn notified(&self, call_id: u64) -> Result<bool> {
-        let key = format!("notified:{call_id}");
-        if self.journal.meta(&key)?.is_some() {
-            return Ok(true);
-        }
-        self.journal.set_meta(&key, "1")?;
-        Ok(false)
+        Ok(self.journal.meta(&notified_key(call_id))?.is_some())
     }
+}
+
+/// Where the journal remembers that a call was notified.
+fn notified_key(call_id: u64) -> String {
+    format!("notified:{call_id}")
 }
 
 /// The stream's sink: the desk, weakly (the follower must not keep it alive).
