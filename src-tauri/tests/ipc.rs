@@ -594,7 +594,8 @@ fn each_window_may_call_only_its_own_commands() {
     );
     assert_eq!(t.desk.journal().actions_total().unwrap(), 1);
     assert!(t.invoke(&t.main, "close_window", json!({})).is_err());
-    // Each may call its own.
+    // Each may call its own: the card window reads the last card when it opens on none.
+    t.invoke_ok(&t.card, "recent_cards", json!({"limit": 1}));
     t.invoke_ok(&t.card, "close_window", json!({}));
     t.invoke_ok(&t.main, "show_card", json!({"callId": 1}));
 }
@@ -717,6 +718,86 @@ fn every_command_is_declared_for_the_capabilities() {
         .filter_map(|l| l.trim().strip_prefix('"')?.strip_suffix("\","))
         .collect();
     assert_eq!(declared, ringside_lib::commands::ALL);
+}
+
+/// The modules a page loads: its script and, one after another, what each imports.
+fn modules_of(page: &str) -> Vec<String> {
+    let ui = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui");
+    let html = std::fs::read_to_string(ui.join(page)).unwrap();
+    let first = html
+        .split("<script type=\"module\" src=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("{page} loads no module"))
+        .to_owned();
+    let mut modules = vec![first];
+    let mut next = 0;
+    while next < modules.len() {
+        let path = ui.join(&modules[next]);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let dir = std::path::Path::new(&modules[next])
+            .parent()
+            .unwrap()
+            .to_owned();
+        for import in text.split("from \"./").skip(1) {
+            let file = import.split('"').next().unwrap();
+            let module = dir.join(file).display().to_string();
+            if !modules.contains(&module) {
+                modules.push(module);
+            }
+        }
+        next += 1;
+    }
+    modules
+}
+
+#[test]
+fn each_window_may_call_every_command_its_page_uses() {
+    let ui = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/js");
+    let api = std::fs::read_to_string(ui.join("api.js")).unwrap();
+    // `export const recentCards = (limit) => invoke("recent_cards", { limit });`
+    let functions: Vec<(String, String)> = api
+        .lines()
+        .filter_map(|line| {
+            let (name, body) = line.strip_prefix("export const ")?.split_once(" = ")?;
+            let command = body.split("invoke(\"").nth(1)?.split('"').next()?;
+            Some((name.to_owned(), command.to_owned()))
+        })
+        .collect();
+    assert!(functions.len() > 20, "api.js's commands: {functions:?}");
+    for (window, page) in [("card", "card.html"), ("main", "index.html")] {
+        let path = format!("{}/capabilities/{window}.json", env!("CARGO_MANIFEST_DIR"));
+        let capability: Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let allowed: Vec<&str> = capability["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        let modules = modules_of(page);
+        assert!(
+            modules.iter().any(|m| m.ends_with("i18n.js")),
+            "{modules:?}"
+        );
+        for module in &modules {
+            let text = std::fs::read_to_string(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("../ui")
+                    .join(module),
+            )
+            .unwrap();
+            for (function, command) in &functions {
+                if text.contains(&format!("api.{function}(")) {
+                    let permission = format!("allow-{}", command.replace('_', "-"));
+                    assert!(
+                        allowed.contains(&permission.as_str()),
+                        "{module} (the {window} window) calls `{command}`, which {window}.json does not allow"
+                    );
+                }
+            }
+        }
+    }
 }
 
 #[test]
