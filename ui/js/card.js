@@ -311,11 +311,15 @@ setInterval(() => {
 // A call changed: the app sends its stored card with the event, so a ringing call's card is
 // drawn from it at once, without asking the app again (the window's `card://focus`, which
 // follows when the card opens, brings the hub's latest after it is drawn). A call that rings
-// before the hub made its card waits for `card.ready`, which brings the card.
+// before the hub made its card is followed once `card.ready` brings the card, even if the call
+// was answered or ended by then.
+let lastRung = null; // the last call that rang and whose card is not drawn yet
 api.onCall((stored) => {
   const same = current && stored.call_id === current.call_id;
-  if (current && !same && stored.state !== "ringing") return;
+  if (stored.state === "ringing") lastRung = stored.call_id;
+  if (current && !same && stored.call_id !== lastRung) return;
   if (stored.card) {
+    if (stored.call_id === lastRung) lastRung = null;
     current = stored;
     render();
   } else if (same) {
