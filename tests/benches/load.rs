@@ -12,7 +12,9 @@
 //!   the index and its Aircall contact (p50, p99).
 //!
 //! Run with `cargo xtask bench` (release). Without `--bench` each figure is taken once, small,
-//! as a smoke test. Figures are medians and p99 of one run: compare the ratios within a run.
+//! as a smoke test. Section names after the flags (`bursts`, `backlog`, `ingest`,
+//! `notifications`) run only those. Figures are medians and p99 of one run: compare the ratios
+//! within a run.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -459,10 +461,24 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
+    // `cargo xtask bench --bench load -- --bench bursts ingest` runs only the sections named.
+    let named: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let wanted = |section: &str| named.is_empty() || named.iter().any(|n| n == section);
     runtime.block_on(async {
-        bursts(size).await;
-        backlogs(size).await;
-        ingests(size).await;
-        notifications(size).await;
+        if wanted("bursts") {
+            bursts(size).await;
+        }
+        if wanted("backlog") {
+            backlogs(size).await;
+        }
+        if wanted("ingest") {
+            ingests(size).await;
+        }
+        if wanted("notifications") {
+            notifications(size).await;
+        }
     });
 }

@@ -438,29 +438,42 @@ impl CardBuilder {
         }))
     }
 
-    /// The admins, from the cache while fresh. A failed refresh falls back to the cache. One
-    /// card reads them at a time when the cache is stale; the others then find it fresh.
+    /// The admins. While a list is cached a card never waits for Intercom: a stale list is
+    /// refreshed in the background (one read at a time) and this card uses it meanwhile. Only
+    /// with nothing cached (a hub's first card, unless [`CardBuilder::warm`] ran) does the card
+    /// wait, for the one read every card then shares. A failed read falls back to the cache.
     async fn admins(&self) -> Vec<Admin> {
-        let cached = || -> (Vec<Admin>, bool) {
-            match self.store.admins() {
-                Ok((admins, oldest)) => {
-                    let fresh = oldest.is_some_and(|at| self.fresh(at, self.freshness.admins));
-                    (admins, fresh)
+        let cached = || -> (Vec<Admin>, Option<i64>) {
+            self.store.admins().unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "cannot read cached admins");
+                (Vec::new(), None)
+            })
+        };
+        match cached() {
+            (admins, Some(at)) if self.fresh(at, self.freshness.admins) => admins,
+            (admins, Some(_)) => {
+                if let Ok(turn) = self.reading_admins.clone().try_lock_owned() {
+                    let builder = self.clone();
+                    tokio::spawn(async move {
+                        builder.read_admins().await;
+                        drop(turn);
+                    });
                 }
-                Err(e) => {
-                    tracing::warn!(error = %e, "cannot read cached admins");
-                    (Vec::new(), false)
+                admins
+            }
+            (_, None) => {
+                let _one_read_at_a_time = self.reading_admins.lock().await;
+                match cached() {
+                    // Another card read them while this one waited for its turn.
+                    (admins, Some(_)) => admins,
+                    (_, None) => self.read_admins().await,
                 }
             }
-        };
-        if let (admins, true) = cached() {
-            return admins;
         }
-        let _one_read_at_a_time = self.reading_admins.lock().await;
-        let (cached, fresh) = cached();
-        if fresh {
-            return cached;
-        }
+    }
+
+    /// Reads the admins from Intercom and caches them; on failure, the cached ones.
+    async fn read_admins(&self) -> Vec<Admin> {
         match self.intercom.admins().await {
             Ok(admins) => {
                 if let Err(e) = self.store.replace_admins(&admins, self.now()) {
@@ -470,8 +483,20 @@ impl CardBuilder {
             }
             Err(e) => {
                 tracing::warn!(error = %e, "cannot list Intercom admins; owner names may be missing");
-                cached
+                self.store.admins().map(|(a, _)| a).unwrap_or_default()
             }
+        }
+    }
+
+    /// Reads ahead what every card shares from Intercom (the workspace and the admins), so that
+    /// the first rings after a start wait only for their own look-ups. Aircall's users are not
+    /// read ahead: Aircall's budget is small (a request a second by default) and an insight
+    /// card pushed for a ringing call needs it more; the first card that shows an owner reads
+    /// them. Failures only log: the cards then read what they need themselves.
+    pub async fn warm(&self) {
+        let (workspace, _) = tokio::join!(self.workspace_id(), self.admins());
+        if let Err(e) = workspace {
+            tracing::warn!(error = %e, "cannot read the Intercom workspace ahead of the first card");
         }
     }
 

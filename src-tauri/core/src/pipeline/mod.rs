@@ -128,6 +128,14 @@ impl Pipeline {
             }
             _ => None,
         };
+        // What every card shares is read now, not by the first rings.
+        let (builder, mut stopping) = (config.cards.clone(), shutdown.clone());
+        tasks.push(tokio::spawn(async move {
+            tokio::select! {
+                () = builder.warm() => {}
+                _ = stopping.changed() => {}
+            }
+        }));
         let cards = Cards {
             store: config.store.clone(),
             builder: config.cards.clone(),

@@ -2,6 +2,7 @@
 //! token is stored; the token itself is shown once, when it is created. An admin agent may see
 //! and act on every call; the others only on the calls that concern them.
 
+use crate::store::CachedSql;
 use rusqlite::{params, OptionalExtension};
 use sha2::{Digest, Sha256};
 
@@ -64,7 +65,7 @@ impl Store {
     /// Creates (or replaces) an agent's token, an admin's (every call) when `admin` is true.
     pub fn add_agent_with(&self, email: &str, admin: bool, now: i64) -> Result<Secret, StoreError> {
         let token = new_token()?;
-        self.conn().execute(
+        self.conn().exec(
             "INSERT INTO agents (email, token_hash, created_at, admin) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT(email) DO UPDATE SET token_hash = excluded.token_hash,
                  created_at = excluded.created_at, admin = excluded.admin",
@@ -89,7 +90,7 @@ impl Store {
 
     /// Revokes the agent's token; false when there was none.
     pub fn revoke_agent(&self, email: &str) -> Result<bool, StoreError> {
-        Ok(self.conn().execute(
+        Ok(self.conn().exec(
             "DELETE FROM agents WHERE email = ?1",
             [email.trim().to_lowercase()],
         )? > 0)
@@ -99,7 +100,7 @@ impl Store {
     pub fn agent_for_token(&self, token: &str) -> Result<Option<Agent>, StoreError> {
         Ok(self
             .conn()
-            .query_row(
+            .row(
                 "SELECT email, created_at, admin FROM agents WHERE token_hash = ?1",
                 [hash(token)],
                 read_agent,
@@ -127,7 +128,7 @@ mod tests {
         );
         let stored: String = store
             .conn()
-            .query_row("SELECT token_hash FROM agents", [], |r| r.get(0))
+            .row("SELECT token_hash FROM agents", [], |r| r.get(0))
             .unwrap();
         assert_ne!(stored, token.expose());
         assert!(store.agent_for_token("rs_wrong").unwrap().is_none());

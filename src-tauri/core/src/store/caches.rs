@@ -1,6 +1,7 @@
 //! Caches with a fetch time: each contact's latest conversation, Intercom admins and Aircall
 //! users with their availability. The card decides what is fresh enough; these only remember.
 
+use crate::store::CachedSql;
 use rusqlite::{params, OptionalExtension};
 
 use super::{Store, StoreError};
@@ -88,7 +89,7 @@ impl Store {
         conversation: Option<&Conversation>,
         now: i64,
     ) -> Result<(), StoreError> {
-        self.conn().execute(
+        self.conn().exec(
             "INSERT INTO latest_conversations (contact_id, conversation_id, state, admin_assignee_id, updated_at, fetched_at, tags)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
              ON CONFLICT(contact_id) DO UPDATE SET conversation_id = excluded.conversation_id,
@@ -116,7 +117,7 @@ impl Store {
     ) -> Result<Option<(Option<CachedConversation>, i64)>, StoreError> {
         Ok(self
             .conn()
-            .query_row(
+            .row(
                 "SELECT conversation_id, state, admin_assignee_id, updated_at, fetched_at, tags
                  FROM latest_conversations WHERE contact_id = ?1",
                 [contact_id],
@@ -143,9 +144,9 @@ impl Store {
     pub fn replace_admins(&self, admins: &[Admin], now: i64) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        tx.execute("DELETE FROM admins", [])?;
+        tx.exec("DELETE FROM admins", [])?;
         for a in admins {
-            tx.execute(
+            tx.exec(
                 "INSERT INTO admins (id, name, email, away, fetched_at) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![a.id, a.name, a.email, a.away, now],
             )?;
@@ -191,13 +192,13 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        tx.execute("DELETE FROM aircall_users", [])?;
+        tx.exec("DELETE FROM aircall_users", [])?;
         for u in users {
             let availability = availabilities
                 .iter()
                 .find(|a| a.id == u.id)
                 .and_then(|a| a.availability);
-            tx.execute(
+            tx.exec(
                 "INSERT INTO aircall_users (id, name, email, availability, fetched_at, availability_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
                 params![u.id as i64, u.name, u.email, availability.map(Availability::as_str), now],
@@ -216,7 +217,7 @@ impl Store {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         for a in availabilities {
-            tx.execute(
+            tx.exec(
                 "UPDATE aircall_users SET availability = ?2, availability_at = ?3 WHERE id = ?1",
                 params![a.id as i64, a.availability.map(Availability::as_str), now],
             )?;
@@ -232,7 +233,7 @@ impl Store {
     ) -> Result<Option<CachedAircallUser>, StoreError> {
         Ok(self
             .conn()
-            .query_row(
+            .row(
                 "SELECT id, name, email, availability, availability_at FROM aircall_users
                  WHERE lower(email) = lower(?1) ORDER BY id LIMIT 1",
                 [email.trim()],
@@ -254,7 +255,7 @@ impl Store {
     pub fn aircall_user_email(&self, id: u64) -> Result<Option<String>, StoreError> {
         Ok(self
             .conn()
-            .query_row(
+            .row(
                 "SELECT email FROM aircall_users WHERE id = ?1",
                 [id as i64],
                 |r| r.get(0),
@@ -265,7 +266,7 @@ impl Store {
 
     /// When the Aircall users were last listed, and the oldest availability among them.
     pub fn aircall_users_freshness(&self) -> Result<Option<(i64, i64)>, StoreError> {
-        Ok(self.conn().query_row(
+        Ok(self.conn().row(
             "SELECT MIN(fetched_at), MIN(availability_at) FROM aircall_users",
             [],
             |r| {
@@ -289,7 +290,7 @@ impl Store {
         use rusqlite::OptionalExtension;
         let row: Option<(String, i64)> = self
             .conn()
-            .query_row(
+            .row(
                 "SELECT users, fetched_at FROM line_users WHERE number_id = ?1",
                 [number_id as i64],
                 |r| Ok((r.get(0)?, r.get(1)?)),
@@ -311,7 +312,7 @@ impl Store {
         now: i64,
     ) -> Result<(), StoreError> {
         let users = serde_json::to_string(users).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        self.conn().execute(
+        self.conn().exec(
             "INSERT INTO line_users (number_id, users, fetched_at) VALUES (?1, ?2, ?3)
              ON CONFLICT(number_id) DO UPDATE SET users = excluded.users, fetched_at = excluded.fetched_at",
             rusqlite::params![number_id as i64, users, now],

@@ -1,6 +1,7 @@
 //! The contact index: Intercom Users and Leads by the E.164 form of their phone, and when each
 //! number was last looked up live.
 
+use crate::store::CachedSql;
 use rusqlite::{params, OptionalExtension};
 
 use super::{Store, StoreError};
@@ -108,7 +109,7 @@ impl Store {
             for id in indexed.iter().filter(|id| !ids.contains(&id.as_str())) {
                 // Its phone changed in Intercom since it was indexed: it no longer has this
                 // number, in either of the ways the index would find it.
-                tx.execute(
+                tx.exec(
                     "UPDATE contacts SET e164 = NULL, phone = NULL WHERE id = ?1",
                     [id],
                 )?;
@@ -116,7 +117,7 @@ impl Store {
             for contact in found {
                 upsert(&tx, contact, Some(number), now)?;
             }
-            tx.execute(
+            tx.exec(
                 "INSERT INTO phone_lookups (e164, fetched_at, matches) VALUES (?1, ?2, ?3)
                  ON CONFLICT(e164) DO UPDATE SET fetched_at = excluded.fetched_at, matches = excluded.matches",
                 params![number.as_str(), now, found.len() as i64],
@@ -130,7 +131,7 @@ impl Store {
     pub fn lookup_time(&self, number: &E164) -> Result<Option<i64>, StoreError> {
         Ok(self
             .conn()
-            .query_row(
+            .row(
                 "SELECT fetched_at FROM phone_lookups WHERE e164 = ?1",
                 [number.as_str()],
                 |r| r.get(0),
@@ -142,7 +143,7 @@ impl Store {
     pub fn contact_name(&self, id: &str) -> Result<Option<String>, StoreError> {
         Ok(self
             .conn()
-            .query_row("SELECT name FROM contacts WHERE id = ?1", [id], |r| {
+            .row("SELECT name FROM contacts WHERE id = ?1", [id], |r| {
                 r.get(0)
             })
             .optional()?
@@ -153,8 +154,7 @@ impl Store {
     pub fn contact_count(&self) -> Result<u64, StoreError> {
         Ok(self
             .conn()
-            .query_row("SELECT COUNT(*) FROM contacts", [], |r| r.get::<_, i64>(0))?
-            as u64)
+            .row("SELECT COUNT(*) FROM contacts", [], |r| r.get::<_, i64>(0))? as u64)
     }
 }
 

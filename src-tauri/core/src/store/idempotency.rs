@@ -2,6 +2,7 @@
 //! the request it answered. A retried request gets the same answer; the same key sent with
 //! another request is refused rather than taken for a retry.
 
+use crate::store::CachedSql;
 use rusqlite::{params, OptionalExtension};
 
 use super::{Store, StoreError};
@@ -38,7 +39,7 @@ impl Store {
     ) -> Result<Option<RecordedAnswer>, StoreError> {
         Ok(self
             .conn()
-            .query_row(
+            .row(
                 "SELECT fingerprint, status, response FROM idempotency WHERE agent = ?1 AND key = ?2",
                 params![agent, key],
                 |r| {
@@ -60,7 +61,7 @@ impl Store {
         answer: &RecordedAnswer,
         now: i64,
     ) -> Result<(), StoreError> {
-        self.conn().execute(
+        self.conn().exec(
             "INSERT INTO idempotency (agent, key, fingerprint, status, response, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
             params![

@@ -1,6 +1,7 @@
 //! The inbox (every accepted webhook, written before Aircall gets its 200) and the event log
 //! the agents' stream replays from.
 
+use crate::store::CachedSql;
 use rusqlite::{params, OptionalExtension};
 
 use super::{Store, StoreError};
@@ -104,7 +105,7 @@ impl Store {
                 Ok(event) => out.push(InboxItem { id, event }),
                 // Only a hand-edited row can get here: set it aside with the reason.
                 Err(e) => {
-                    conn.execute(
+                    conn.exec(
                         "UPDATE inbox SET state = 'failed', error = ?2 WHERE id = ?1",
                         params![id, e.to_string()],
                     )?;
@@ -122,7 +123,7 @@ impl Store {
         error: Option<&str>,
         now: i64,
     ) -> Result<(), StoreError> {
-        self.conn().execute(
+        self.conn().exec(
             "UPDATE inbox SET state = ?2, error = ?3, processed_at = ?4 WHERE id = ?1",
             params![id, state, error, now],
         )?;
@@ -131,7 +132,7 @@ impl Store {
 
     /// Webhooks accepted but not processed yet.
     pub fn inbox_depth(&self) -> Result<u64, StoreError> {
-        Ok(self.conn().query_row(
+        Ok(self.conn().row(
             "SELECT COUNT(*) FROM inbox WHERE state = 'pending'",
             [],
             |r| r.get::<_, i64>(0),
@@ -147,7 +148,7 @@ impl Store {
         payload: &str,
     ) -> Result<i64, StoreError> {
         let audience = serde_json::to_string(audience).unwrap_or_else(|_| "[]".into());
-        conn.execute(
+        conn.exec(
             "INSERT INTO events (at, audience, kind, payload) VALUES (?1, ?2, ?3, ?4)",
             params![at, audience, kind, payload],
         )?;
@@ -192,7 +193,7 @@ impl Store {
     pub fn last_event_id(&self) -> Result<i64, StoreError> {
         Ok(self
             .conn()
-            .query_row("SELECT MAX(id) FROM events", [], |r| {
+            .row("SELECT MAX(id) FROM events", [], |r| {
                 r.get::<_, Option<i64>>(0)
             })
             .optional()?

@@ -3,6 +3,7 @@
 //! reinstall, a restored backup) and that event ids it remembers mean nothing there.
 
 use super::{Store, StoreError};
+use crate::store::CachedSql;
 
 /// Where the id is kept in `meta`.
 const INSTANCE_KEY: &str = "hub_instance_id";
@@ -18,7 +19,7 @@ impl Store {
             .map_err(|e| StoreError::Corrupt(format!("no randomness available: {e}")))?;
         let id: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
         // Another handle may have made one meanwhile: the first one written stays.
-        self.conn().execute(
+        self.conn().exec(
             "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO NOTHING",
             [INSTANCE_KEY, &id],
         )?;

@@ -1,6 +1,7 @@
 //! Intercom's contact notifications, stored before the hub answers Intercom and applied in the
 //! order they arrived. A redelivery (same notification id) is recognised and not stored twice.
 
+use crate::store::CachedSql;
 use rusqlite::{params, OptionalExtension};
 
 use super::{Store, StoreError};
@@ -87,7 +88,7 @@ impl Store {
         now: i64,
     ) -> Result<Stored, StoreError> {
         self.durably(|tx| {
-            let inserted = tx.execute(
+            let inserted = tx.exec(
                 "INSERT INTO intercom_notifications (id, topic, contacts, body, received_at)
                  VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(id) DO NOTHING",
                 params![
@@ -129,7 +130,7 @@ impl Store {
     /// Records that applying a notification failed for a reason that may pass (it stays
     /// pending).
     pub fn retry_notification(&self, seq: i64, reason: &str) -> Result<(), StoreError> {
-        self.conn().execute(
+        self.conn().exec(
             "UPDATE intercom_notifications SET attempts = attempts + 1, outcome = ?2
              WHERE seq = ?1",
             params![seq, reason],
@@ -145,7 +146,7 @@ impl Store {
         outcome: &str,
         now: i64,
     ) -> Result<(), StoreError> {
-        self.conn().execute(
+        self.conn().exec(
             "UPDATE intercom_notifications SET state = ?2, outcome = ?3, done_at = ?4
              WHERE seq = ?1",
             params![seq, end.as_str(), outcome, now],
@@ -160,7 +161,7 @@ impl Store {
     ) -> Result<Option<(String, Option<String>)>, StoreError> {
         Ok(self
             .conn()
-            .query_row(
+            .row(
                 "SELECT state, outcome FROM intercom_notifications WHERE id = ?1",
                 [id],
                 |r| Ok((r.get(0)?, r.get(1)?)),
@@ -171,14 +172,14 @@ impl Store {
     /// What arrived since `since` (UNIX seconds), what waits, and when the last one came.
     pub fn notification_stats(&self, since: i64) -> Result<NotificationStats, StoreError> {
         let conn = self.conn();
-        let (received, failed, last): (i64, i64, Option<i64>) = conn.query_row(
+        let (received, failed, last): (i64, i64, Option<i64>) = conn.row(
             "SELECT COUNT(*), COALESCE(SUM(state = 'failed'), 0),
                     (SELECT MAX(received_at) FROM intercom_notifications)
              FROM intercom_notifications WHERE received_at >= ?1",
             [since],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?;
-        let pending: i64 = conn.query_row(
+        let pending: i64 = conn.row(
             "SELECT COUNT(*) FROM intercom_notifications WHERE state = 'pending'",
             [],
             |r| r.get(0),

@@ -11,6 +11,7 @@
 //! has nothing in flight and nothing earlier unfinished at its stage or before, and a claim takes
 //! at most one row per subject.
 
+use crate::store::CachedSql;
 use rusqlite::{params, OptionalExtension};
 
 use super::{subjects, Store, StoreError};
@@ -285,7 +286,7 @@ fn claim_in(
         let id = r.id;
         match r.into_row() {
             Ok(mut row) => {
-                tx.execute(
+                tx.exec(
                     "UPDATE outbox SET state = 'in_flight', attempts = attempts + 1, started_at = ?2 WHERE id = ?1",
                     params![id, now],
                 )?;
@@ -295,7 +296,7 @@ fn claim_in(
                 claimed.push(row);
             }
             Err(why) => {
-                tx.execute(
+                tx.exec(
                     "UPDATE outbox SET state = 'failed', last_error = ?2, done_at = ?3 WHERE id = ?1",
                     params![id, why, now],
                 )?;
@@ -333,7 +334,7 @@ impl Store {
                 &e.payload,
             )?);
         }
-        tx.execute(
+        tx.exec(
             "UPDATE inbox SET state = 'processed', processed_at = ?2 WHERE id = ?1",
             params![inbox_id, now],
         )?;
@@ -388,7 +389,7 @@ impl Store {
     /// Puts every effect left in flight by a previous run back in the queue, its attempt still
     /// counted (so it is looked up before it is sent again). Called once, before claiming.
     pub fn outbox_release_in_flight(&self) -> Result<usize, StoreError> {
-        Ok(self.conn().execute(
+        Ok(self.conn().exec(
             "UPDATE outbox SET state = 'pending' WHERE state = 'in_flight'",
             [],
         )?)
@@ -396,7 +397,7 @@ impl Store {
 
     /// When the next effect of a lane becomes due (None: nothing waits).
     pub fn outbox_next_due_at(&self, lane: Lane) -> Result<Option<i64>, StoreError> {
-        Ok(self.conn().query_row(
+        Ok(self.conn().row(
             "SELECT MIN(next_attempt_at) FROM outbox WHERE lane = ?1 AND state = 'pending'",
             [lane.as_str()],
             |r| r.get(0),
@@ -405,7 +406,7 @@ impl Store {
 
     /// The effect is done.
     pub fn outbox_done(&self, id: i64, now: i64) -> Result<(), StoreError> {
-        self.conn().execute(
+        self.conn().exec(
             "UPDATE outbox SET state = 'done', done_at = ?2, last_error = NULL WHERE id = ?1 AND state = 'in_flight'",
             params![id, now],
         )?;
@@ -421,7 +422,7 @@ impl Store {
         error: &str,
         attempted: bool,
     ) -> Result<(), StoreError> {
-        self.conn().execute(
+        self.conn().exec(
             "UPDATE outbox SET state = 'pending', next_attempt_at = ?2, last_error = ?3,
                  attempts = attempts - CASE WHEN ?4 THEN 0 ELSE 1 END
              WHERE id = ?1 AND state = 'in_flight'",
@@ -432,7 +433,7 @@ impl Store {
 
     /// The effect cannot succeed; recorded with the reason.
     pub fn outbox_fail(&self, id: i64, error: &str, now: i64) -> Result<(), StoreError> {
-        self.conn().execute(
+        self.conn().exec(
             "UPDATE outbox SET state = 'failed', last_error = ?2, done_at = ?3 WHERE id = ?1",
             params![id, error, now],
         )?;
@@ -441,7 +442,7 @@ impl Store {
 
     /// Effects queued or running (not done, failed or blocked).
     pub fn outbox_depth(&self) -> Result<u64, StoreError> {
-        Ok(self.conn().query_row(
+        Ok(self.conn().row(
             "SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'in_flight')",
             [],
             |r| r.get::<_, i64>(0),
@@ -450,7 +451,7 @@ impl Store {
 
     /// Effects whose request is being sent now.
     pub fn outbox_in_flight(&self) -> Result<u64, StoreError> {
-        Ok(self.conn().query_row(
+        Ok(self.conn().row(
             "SELECT COUNT(*) FROM outbox WHERE state = 'in_flight'",
             [],
             |r| r.get::<_, i64>(0),
@@ -461,7 +462,7 @@ impl Store {
     pub fn outbox_last_error(&self) -> Result<Option<String>, StoreError> {
         Ok(self
             .conn()
-            .query_row(
+            .row(
                 "SELECT last_error FROM outbox WHERE last_error IS NOT NULL AND state != 'done' ORDER BY id DESC LIMIT 1",
                 [],
                 |r| r.get(0),

@@ -4,6 +4,7 @@
 //! waiting is ever deleted: pending webhooks, effects that are pending, in flight or blocked, and
 //! every call or message with such an effect (or still live) stay whatever their age.
 
+use crate::store::CachedSql;
 use rusqlite::params;
 
 use super::{Store, StoreError};
@@ -33,8 +34,7 @@ impl Store {
     pub fn rows(&self) -> Result<Rows, StoreError> {
         let conn = self.conn();
         let count = |table: &str| -> Result<usize, StoreError> {
-            let n: i64 =
-                conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?;
+            let n: i64 = conn.row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?;
             Ok(n as usize)
         };
         Ok(Rows {
@@ -49,28 +49,28 @@ impl Store {
     pub fn prune_before(&self, cutoff: i64) -> Result<Rows, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let inbox = tx.execute(
+        let inbox = tx.exec(
             "DELETE FROM inbox WHERE state != 'pending' AND COALESCE(processed_at, received_at) < ?1",
             [cutoff],
         )?;
-        let events = tx.execute("DELETE FROM events WHERE at < ?1", [cutoff])?;
-        tx.execute(
+        let events = tx.exec("DELETE FROM events WHERE at < ?1", [cutoff])?;
+        tx.exec(
             "DELETE FROM intercom_notifications WHERE state != 'pending'
                  AND COALESCE(done_at, received_at) < ?1",
             [cutoff],
         )?;
-        let outbox = tx.execute(
+        let outbox = tx.exec(
             "DELETE FROM outbox WHERE state IN ('done', 'failed')
                  AND COALESCE(done_at, started_at, created_at) < ?1",
             [cutoff],
         )?;
-        let subjects = tx.execute(
+        let subjects = tx.exec(
             "DELETE FROM subjects WHERE updated_at < ?1 AND status != 'live'
                  AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.subject_kind = subjects.kind
                                  AND o.subject_id = subjects.id)",
             [cutoff],
         )?;
-        tx.execute(
+        tx.exec(
             "DELETE FROM idempotency WHERE created_at < ?1",
             params![cutoff],
         )?;
@@ -95,7 +95,7 @@ mod tests {
     fn subject(store: &Store, id: &str, status: &str, at: i64) {
         store
             .conn()
-            .execute(
+            .exec(
                 "INSERT INTO subjects (kind, id, snapshot, rank, event_time, memory, status,
                      created_at, updated_at) VALUES ('call', ?1, '{}', 2, ?2, '{}', ?3, ?2, ?2)",
                 params![id, at, status],
@@ -107,7 +107,7 @@ mod tests {
         let done = matches!(state, "done" | "failed").then_some(at);
         store
             .conn()
-            .execute(
+            .exec(
                 "INSERT INTO outbox (key, subject_kind, subject_id, lane, stage, effect, state,
                      created_at, done_at) VALUES (?1, 'call', ?2, 'logging', 1, '{}', ?3, ?4, ?5)",
                 params![format!("{subject}:{state}:{at}"), subject, state, at, done],
@@ -118,7 +118,7 @@ mod tests {
     fn inbox(store: &Store, state: &str, at: i64) {
         store
             .conn()
-            .execute(
+            .exec(
                 "INSERT INTO inbox (received_at, event, body, state, processed_at)
                  VALUES (?1, 'call.ended', '{}', ?2, ?3)",
                 params![at, state, (state != "pending").then_some(at)],
@@ -174,7 +174,7 @@ mod tests {
         let exists = |id: &str| -> bool {
             store
                 .conn()
-                .query_row(
+                .row(
                     "SELECT EXISTS (SELECT 1 FROM subjects WHERE id = ?1)",
                     [id],
                     |r| r.get(0),

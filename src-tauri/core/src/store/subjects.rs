@@ -1,6 +1,7 @@
 //! The subjects table: each call or message the hub logs, with its latest snapshot, the rules'
 //! memory and where it was logged. Rows become [`Subject`] values here and nowhere else.
 
+use crate::store::CachedSql;
 use rusqlite::{params, OptionalExtension};
 
 use super::{Store, StoreError};
@@ -138,7 +139,7 @@ pub(super) fn upsert_in(
     now: i64,
 ) -> Result<(), StoreError> {
     let (snapshot, memory) = tracked_json(&s.tracked)?;
-    tx.execute(
+    tx.exec(
         "INSERT INTO subjects (kind, id, snapshot, rank, event_time, memory, status, reason,
              contact_id, conversation_id, chosen_contact_id, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, NULL, NULL, ?9, ?10)
@@ -171,7 +172,7 @@ pub(super) fn status_in(
     key: &SubjectKey,
 ) -> Result<Option<Status>, StoreError> {
     let status: Option<String> = tx
-        .query_row(
+        .row(
             "SELECT status FROM subjects WHERE kind = ?1 AND id = ?2",
             [key.kind.as_str(), &key.id],
             |r| r.get(0),
@@ -185,7 +186,7 @@ impl Store {
     pub fn subject(&self, key: &SubjectKey) -> Result<Option<Subject>, StoreError> {
         let row = self
             .conn()
-            .query_row(
+            .row(
                 &format!("SELECT {COLUMNS} FROM subjects WHERE kind = ?1 AND id = ?2"),
                 [key.kind.as_str(), &key.id],
                 read_row,
@@ -224,7 +225,7 @@ impl Store {
         conversation_id: &str,
         now: i64,
     ) -> Result<(), StoreError> {
-        self.conn().execute(
+        self.conn().exec(
             "UPDATE subjects SET status = 'logged', reason = NULL, contact_id = ?3, conversation_id = ?4, updated_at = ?5
              WHERE kind = ?1 AND id = ?2",
             params![key.kind.as_str(), key.id, contact_id, conversation_id, now],
@@ -234,7 +235,7 @@ impl Store {
 
     /// Whether a call or message is already logged in this conversation.
     pub fn conversation_logged(&self, conversation_id: &str) -> Result<bool, StoreError> {
-        Ok(self.conn().query_row(
+        Ok(self.conn().row(
             "SELECT EXISTS (SELECT 1 FROM subjects WHERE conversation_id = ?1)",
             [conversation_id],
             |r| r.get(0),
@@ -258,7 +259,7 @@ impl Store {
             serde_json::to_string(candidates).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let changed = tx.execute(
+        let changed = tx.exec(
             "UPDATE subjects SET status = ?3, reason = ?4, candidates = ?5, updated_at = ?6
              WHERE kind = ?1 AND id = ?2 AND chosen_contact_id IS ?7",
             params![
@@ -272,7 +273,7 @@ impl Store {
             ],
         )?;
         if changed > 0 {
-            tx.execute(
+            tx.exec(
                 "UPDATE outbox SET state = 'blocked', last_error = ?3
                  WHERE subject_kind = ?1 AND subject_id = ?2 AND state IN ('pending', 'in_flight')
                    AND lane = 'logging'",
@@ -296,7 +297,7 @@ impl Store {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let known: Option<String> = tx
-            .query_row(
+            .row(
                 "SELECT candidates FROM subjects WHERE kind = ?1 AND id = ?2",
                 params![key.kind.as_str(), key.id],
                 |r| r.get(0),
@@ -313,7 +314,7 @@ impl Store {
             }
         }
         let all = serde_json::to_string(&all).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        tx.execute(
+        tx.exec(
             "UPDATE subjects SET candidates = ?3 WHERE kind = ?1 AND id = ?2",
             params![key.kind.as_str(), key.id, all],
         )?;
@@ -331,12 +332,12 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let changed = tx.execute(
+        let changed = tx.exec(
             "UPDATE subjects SET chosen_contact_id = ?3, status = 'queued', reason = NULL, updated_at = ?4
              WHERE kind = ?1 AND id = ?2 AND conversation_id IS NULL",
             params![key.kind.as_str(), key.id, contact_id, now],
         )?;
-        tx.execute(
+        tx.exec(
             "UPDATE outbox SET state = 'pending', next_attempt_at = 0, last_error = NULL
              WHERE subject_kind = ?1 AND subject_id = ?2 AND state = 'blocked'",
             params![key.kind.as_str(), key.id],
@@ -347,7 +348,7 @@ impl Store {
 
     /// Records what became of the card pushed to Aircall for a call.
     pub fn set_card_push(&self, key: &SubjectKey, push: CardPush) -> Result<(), StoreError> {
-        self.conn().execute(
+        self.conn().exec(
             "UPDATE subjects SET card_push = ?3 WHERE kind = ?1 AND id = ?2",
             params![key.kind.as_str(), key.id, push.as_str()],
         )?;

@@ -13,6 +13,7 @@
 mod rows;
 mod scan;
 
+use crate::store::CachedSql;
 use rusqlite::{params, OptionalExtension, Row};
 
 use super::{Store, StoreError};
@@ -220,12 +221,12 @@ impl Store {
         now: i64,
     ) -> Result<SyncRun, StoreError> {
         let conn = self.conn();
-        conn.execute(
+        conn.exec(
             "INSERT INTO sync_runs (kind, phase, roles, since, started_at) VALUES (?1, 'scan', ?2, ?3, ?4)",
             params![kind.as_str(), roles.as_str(), since, now],
         )?;
         let id = conn.last_insert_rowid();
-        Ok(conn.query_row(
+        Ok(conn.row(
             &format!("SELECT {RUN_COLUMNS} FROM sync_runs WHERE id = ?1"),
             [id],
             run_from,
@@ -236,7 +237,7 @@ impl Store {
     pub fn sync_run(&self, id: i64) -> Result<Option<SyncRun>, StoreError> {
         Ok(self
             .conn()
-            .query_row(
+            .row(
                 &format!("SELECT {RUN_COLUMNS} FROM sync_runs WHERE id = ?1"),
                 [id],
                 run_from,
@@ -248,7 +249,7 @@ impl Store {
     pub fn sync_open_run(&self) -> Result<Option<SyncRun>, StoreError> {
         Ok(self
             .conn()
-            .query_row(
+            .row(
                 &format!(
                     "SELECT {RUN_COLUMNS} FROM sync_runs WHERE phase IN ('scan', 'push')
                      ORDER BY id DESC LIMIT 1"
@@ -263,7 +264,7 @@ impl Store {
     pub fn sync_last_done(&self, kind: Option<RunKind>) -> Result<Option<SyncRun>, StoreError> {
         Ok(self
             .conn()
-            .query_row(
+            .row(
                 &format!(
                     "SELECT {RUN_COLUMNS} FROM sync_runs WHERE phase = 'done'
                      AND (?1 IS NULL OR kind = ?1) ORDER BY id DESC LIMIT 1"
@@ -276,7 +277,7 @@ impl Store {
 
     /// Records how many contacts the scan will list.
     pub fn sync_set_total(&self, run: i64, total: u64) -> Result<(), StoreError> {
-        self.conn().execute(
+        self.conn().exec(
             "UPDATE sync_runs SET total = ?2 WHERE id = ?1",
             params![run, total as i64],
         )?;
@@ -285,7 +286,7 @@ impl Store {
 
     /// Starts a run's scan over from the first page, its scan counters at zero.
     pub fn sync_restart_scan(&self, run: i64) -> Result<(), StoreError> {
-        self.conn().execute(
+        self.conn().exec(
             "UPDATE sync_runs SET cursor = NULL, seen = 0, indexed = 0, unparseable = 0,
                  unchanged = 0 WHERE id = ?1",
             [run],
@@ -295,7 +296,7 @@ impl Store {
 
     /// Ends a run.
     pub fn sync_finish_run(&self, run: i64, now: i64) -> Result<(), StoreError> {
-        self.conn().execute(
+        self.conn().exec(
             "UPDATE sync_runs SET phase = 'done', finished_at = ?2, error = NULL WHERE id = ?1",
             params![run, now],
         )?;
@@ -304,7 +305,7 @@ impl Store {
 
     /// Notes why a run stopped early (it resumes from its checkpoint).
     pub fn sync_interrupt_run(&self, run: i64, error: &str) -> Result<(), StoreError> {
-        self.conn().execute(
+        self.conn().exec(
             "UPDATE sync_runs SET error = ?2 WHERE id = ?1",
             params![run, error],
         )?;
@@ -313,7 +314,7 @@ impl Store {
 
     /// Gives a stopped run up (a run of another kind replaces it).
     pub fn sync_abandon_run(&self, run: i64, now: i64) -> Result<(), StoreError> {
-        self.conn().execute(
+        self.conn().exec(
             "UPDATE sync_runs SET phase = 'abandoned', finished_at = ?2 WHERE id = ?1",
             params![run, now],
         )?;
@@ -323,7 +324,7 @@ impl Store {
     /// When the index was last known complete: the start of the last finished run, once a full
     /// run has finished. The card trusts synced numbers from then on.
     pub fn index_synced_at(&self) -> Result<Option<i64>, StoreError> {
-        Ok(self.conn().query_row(
+        Ok(self.conn().row(
             "SELECT MAX(started_at) FROM sync_runs WHERE phase = 'done'
              AND EXISTS (SELECT 1 FROM sync_runs WHERE phase = 'done' AND kind = 'full')",
             [],
@@ -342,7 +343,7 @@ impl Store {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let current: Option<(String, i64)> = tx
-            .query_row(
+            .row(
                 "SELECT holder, expires_at FROM sync_lease WHERE id = 1",
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?)),
@@ -356,7 +357,7 @@ impl Store {
                 }));
             }
         }
-        tx.execute(
+        tx.exec(
             "INSERT INTO sync_lease (id, holder, expires_at) VALUES (1, ?1, ?2)
              ON CONFLICT(id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at",
             params![holder, now + ttl],
@@ -368,7 +369,7 @@ impl Store {
     /// Gives the lease back, if `holder` has it.
     pub fn sync_release_lease(&self, holder: &str) -> Result<(), StoreError> {
         self.conn()
-            .execute("DELETE FROM sync_lease WHERE holder = ?1", [holder])?;
+            .exec("DELETE FROM sync_lease WHERE holder = ?1", [holder])?;
         Ok(())
     }
 }

@@ -1,6 +1,7 @@
 //! The mapping from each Intercom contact to Ringside's Aircall contact: what is wanted, what
 //! was written, a create whose answer was lost, a refusal; and the push's accessors on it.
 
+use crate::store::CachedSql;
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 
 use crate::store::{Store, StoreError};
@@ -111,7 +112,7 @@ impl Store {
 
     /// How many contacts need Aircall work.
     pub fn sync_todo_count(&self) -> Result<u64, StoreError> {
-        Ok(self.conn().query_row(
+        Ok(self.conn().row(
             &format!("SELECT COUNT(*) FROM sync_contacts WHERE {TODO}"),
             [],
             |r| r.get::<_, i64>(0),
@@ -122,7 +123,7 @@ impl Store {
     pub fn sync_row(&self, intercom_id: &str) -> Result<Option<SyncRow>, StoreError> {
         Ok(self
             .conn()
-            .query_row(
+            .row(
                 &format!("SELECT {ROW_COLUMNS} FROM sync_contacts WHERE intercom_id = ?1"),
                 [intercom_id],
                 row_from,
@@ -148,7 +149,7 @@ impl Store {
         sent: &Target,
         now: i64,
     ) -> Result<(), StoreError> {
-        self.conn().execute(
+        self.conn().exec(
             "UPDATE sync_contacts SET pending_since = ?2, written = ?3, written_hash = NULL,
                  aircall_id = NULL, phone_detail_id = NULL, email_detail_id = NULL
              WHERE intercom_id = ?1",
@@ -172,7 +173,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        tx.execute(
+        tx.exec(
             "UPDATE sync_contacts SET aircall_id = ?2, written = ?3, written_hash = ?4,
                  phone_detail_id = ?5, email_detail_id = ?6, pending_since = NULL,
                  failed_for = NULL, failure = NULL
@@ -203,7 +204,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        tx.execute(
+        tx.exec(
             "UPDATE sync_contacts SET aircall_id = NULL, written = NULL, written_hash = NULL,
                  phone_detail_id = NULL, email_detail_id = NULL, pending_since = NULL,
                  failed_for = NULL, failure = NULL
@@ -228,7 +229,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        tx.execute(
+        tx.exec(
             "UPDATE sync_contacts SET failed_for = COALESCE(desired_hash, ''), failure = ?2,
                  pending_since = NULL
              WHERE intercom_id = ?1",
@@ -255,7 +256,7 @@ impl Store {
 
 fn bump(tx: &Transaction<'_>, run: i64, counter: Counter) -> Result<(), StoreError> {
     let column = counter.column();
-    tx.execute(
+    tx.exec(
         &format!("UPDATE sync_runs SET {column} = {column} + 1 WHERE id = ?1"),
         [run],
     )?;
@@ -264,7 +265,7 @@ fn bump(tx: &Transaction<'_>, run: i64, counter: Counter) -> Result<(), StoreErr
 
 /// Drops rows that hold nothing: no target, nothing written, nothing pending.
 pub(super) fn prune(tx: &Transaction<'_>) -> Result<(), StoreError> {
-    tx.execute(
+    tx.exec(
         "DELETE FROM sync_contacts WHERE desired IS NULL AND aircall_id IS NULL
              AND written IS NULL AND pending_since IS NULL",
         [],

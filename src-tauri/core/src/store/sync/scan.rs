@@ -1,6 +1,7 @@
 //! What a scan found, recorded page by page: the contact index, the phones that do not parse,
 //! the targets, and, at the end of a full scan, the contacts that are gone.
 
+use crate::store::CachedSql;
 use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::rows::{prune, to_json};
@@ -59,7 +60,7 @@ impl Store {
         for scanned in page {
             record_scanned(&tx, run, scanned, now, &mut counts)?;
         }
-        tx.execute(
+        tx.exec(
             "UPDATE sync_runs SET cursor = ?2, seen = seen + ?3, indexed = indexed + ?4,
                  unparseable = unparseable + ?5, unchanged = unchanged + ?6 WHERE id = ?1",
             params![
@@ -86,7 +87,7 @@ impl Store {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let scanning = tx
-            .query_row(
+            .row(
                 &format!(
                     "SELECT {RUN_COLUMNS} FROM sync_runs WHERE phase = 'scan' AND kind = 'full'
                      ORDER BY id DESC LIMIT 1"
@@ -118,16 +119,16 @@ impl Store {
     pub fn sync_forget_live(&self, intercom_id: &str) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        tx.execute("DELETE FROM contacts WHERE id = ?1", [intercom_id])?;
-        tx.execute(
+        tx.exec("DELETE FROM contacts WHERE id = ?1", [intercom_id])?;
+        tx.exec(
             "DELETE FROM sync_unparseable WHERE intercom_id = ?1",
             [intercom_id],
         )?;
-        tx.execute(
+        tx.exec(
             "DELETE FROM sync_seen WHERE intercom_id = ?1",
             [intercom_id],
         )?;
-        tx.execute(
+        tx.exec(
             "UPDATE sync_contacts SET desired = NULL, desired_hash = NULL, gone = 1
              WHERE intercom_id = ?1",
             [intercom_id],
@@ -162,28 +163,28 @@ impl Store {
 
 fn finish_scan(tx: &Transaction<'_>, run: &SyncRun) -> Result<(), StoreError> {
     if run.kind == RunKind::Full {
-        tx.execute(
+        tx.exec(
             "UPDATE sync_contacts SET desired = NULL, desired_hash = NULL, gone = 1
              WHERE seen_run <> ?1",
             [run.id],
         )?;
         // Indexed contacts the scan did not list are gone, unless a card looked their number
         // up while the scan ran (a contact created meanwhile, which the scan may have passed).
-        tx.execute(
+        tx.exec(
             "DELETE FROM contacts
              WHERE id NOT IN (SELECT intercom_id FROM sync_seen WHERE run = ?1)
                AND (e164 IS NULL OR e164 NOT IN
                     (SELECT e164 FROM phone_lookups WHERE fetched_at >= ?2))",
             params![run.id, run.started_at],
         )?;
-        tx.execute("DELETE FROM sync_seen WHERE run <> ?1", [run.id])?;
-        tx.execute(
+        tx.exec("DELETE FROM sync_seen WHERE run <> ?1", [run.id])?;
+        tx.exec(
             "DELETE FROM sync_unparseable WHERE intercom_id NOT IN (SELECT id FROM contacts)",
             [],
         )?;
     }
     prune(tx)?;
-    tx.execute(
+    tx.exec(
         "UPDATE sync_runs SET phase = 'push', cursor = NULL WHERE id = ?1",
         [run.id],
     )?;
@@ -206,7 +207,7 @@ fn record_scanned(
         }
         Reading::Unparseable { phone, reason } => {
             upsert_indexed(tx, contact, None, now)?;
-            tx.execute(
+            tx.exec(
                 "INSERT INTO sync_unparseable (intercom_id, role, name, phone, reason, seen_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT(intercom_id) DO UPDATE SET role = excluded.role, name = excluded.name,
@@ -226,7 +227,7 @@ fn record_scanned(
         Reading::NoPhone => {
             // Only a contact already indexed (it had a phone) is kept, without its number.
             let known = tx
-                .query_row(
+                .row(
                     "SELECT 1 FROM contacts WHERE id = ?1",
                     [&contact.id],
                     |_| Ok(()),
@@ -240,14 +241,14 @@ fn record_scanned(
         }
     };
     if indexed && run.kind == RunKind::Full {
-        tx.execute(
+        tx.exec(
             "INSERT INTO sync_seen (intercom_id, run) VALUES (?1, ?2)
              ON CONFLICT(intercom_id) DO UPDATE SET run = excluded.run",
             params![contact.id, run.id],
         )?;
     }
     if !matches!(scanned.reading, Reading::Unparseable { .. }) {
-        tx.execute(
+        tx.exec(
             "DELETE FROM sync_unparseable WHERE intercom_id = ?1",
             [&contact.id],
         )?;
@@ -255,7 +256,7 @@ fn record_scanned(
     let seen_run = if run.kind == RunKind::Full { run.id } else { 0 };
     match &scanned.target {
         Some(target) => {
-            tx.execute(
+            tx.exec(
                 "INSERT INTO sync_contacts (intercom_id, desired, desired_hash, seen_run)
                  VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT(intercom_id) DO UPDATE SET desired = excluded.desired,
@@ -263,7 +264,7 @@ fn record_scanned(
                      seen_run = MAX(seen_run, excluded.seen_run)",
                 params![contact.id, to_json(target), target.hash(), seen_run],
             )?;
-            let unchanged: bool = tx.query_row(
+            let unchanged: bool = tx.row(
                 "SELECT written_hash IS desired_hash AND pending_since IS NULL
                  FROM sync_contacts WHERE intercom_id = ?1",
                 [&contact.id],
@@ -274,7 +275,7 @@ fn record_scanned(
             }
         }
         None => {
-            tx.execute(
+            tx.exec(
                 "UPDATE sync_contacts SET desired = NULL, desired_hash = NULL, gone = 0,
                      seen_run = MAX(seen_run, ?2)
                  WHERE intercom_id = ?1",
