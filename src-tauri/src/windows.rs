@@ -145,8 +145,17 @@ pub const COMPOSITING_VARIABLE: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
 /// first frame 150 ms late each time a window is first shown. Called at start, before any
 /// window exists and while the app has a single thread.
 pub fn draw_without_compositing() {
-    if std::env::var_os(COMPOSITING_VARIABLE).is_none() {
-        std::env::set_var(COMPOSITING_VARIABLE, "1");
+    if let Some(value) = compositing_value(std::env::var_os(COMPOSITING_VARIABLE).as_deref()) {
+        std::env::set_var(COMPOSITING_VARIABLE, value);
+    }
+}
+
+/// What to set [`COMPOSITING_VARIABLE`] to, given its value in the environment: `1` (compositing
+/// off) when it is not set, nothing when the environment chose.
+fn compositing_value(set: Option<&std::ffi::OsStr>) -> Option<&'static str> {
+    match set {
+        None => Some("1"),
+        Some(_) => None,
     }
 }
 
@@ -164,20 +173,15 @@ mod tests {
 
     #[test]
     fn windows_are_drawn_without_compositing_unless_the_environment_chose() {
-        std::env::remove_var(COMPOSITING_VARIABLE);
-        draw_without_compositing();
         assert_eq!(
-            std::env::var(COMPOSITING_VARIABLE).as_deref(),
-            Ok("1"),
+            compositing_value(None),
+            Some("1"),
             "WebKit is told to draw without compositing"
         );
-        std::env::set_var(COMPOSITING_VARIABLE, "0");
-        draw_without_compositing();
         assert_eq!(
-            std::env::var(COMPOSITING_VARIABLE).as_deref(),
-            Ok("0"),
+            compositing_value(Some(std::ffi::OsStr::new("0"))),
+            None,
             "the agent's own choice is kept"
         );
-        std::env::remove_var(COMPOSITING_VARIABLE);
     }
 }
