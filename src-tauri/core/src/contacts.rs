@@ -156,8 +156,12 @@ impl Contacts {
 
     /// The contacts with this number, searched live in Intercom now; the answer is remembered.
     pub async fn live(&self, number: &E164) -> Result<Vec<Contact>, ApiError> {
+        let searched_at = self.now();
         let found = self.intercom.contacts_with_phone(number).await?;
-        if let Err(e) = self.store.record_lookup(number, &found, self.now()) {
+        if let Err(e) = self
+            .store
+            .record_lookup(number, &found, searched_at, self.now())
+        {
             tracing::warn!(error = %e, "cannot remember a contact search");
         }
         Ok(found)
@@ -230,6 +234,7 @@ impl Contacts {
     /// Creates the contact a new caller is logged to: `<E.164> Aircall new contact`, with the
     /// number, in this role (Intercom answers with the existing one when it already exists).
     pub async fn create_for(&self, number: &E164, role: Role) -> Result<Contact, ApiError> {
+        let sent_at = self.now();
         let contact = self
             .upsert(&NewContact {
                 role,
@@ -238,9 +243,9 @@ impl Contacts {
                 phone: Some(number.to_string()),
             })
             .await?;
-        if let Err(e) = self
-            .store
-            .record_lookup(number, std::slice::from_ref(&contact), self.now())
+        if let Err(e) =
+            self.store
+                .record_lookup(number, std::slice::from_ref(&contact), sent_at, self.now())
         {
             tracing::warn!(error = %e, "cannot remember a created contact");
         }

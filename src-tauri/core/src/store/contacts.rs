@@ -88,12 +88,15 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Records the answer of a live search for `number`: the contacts found are upserted, and
-    /// any indexed contact that claimed the number but was not found loses it.
+    /// Records the answer of a live search for `number`, sent at `searched_at`: the contacts
+    /// found are upserted, and any indexed contact that claimed the number but was not found
+    /// loses it, unless Ringside learnt it since the search was sent (a notification or a sync
+    /// that overtook the search knows better than its answer).
     pub fn record_lookup(
         &self,
         number: &E164,
         found: &[Contact],
+        searched_at: i64,
         now: i64,
     ) -> Result<(), StoreError> {
         let mut conn = self.conn();
@@ -101,10 +104,18 @@ impl Store {
         {
             let ids: Vec<&str> = found.iter().map(|c| c.id.as_str()).collect();
             let (matching, values) = matching(number);
-            let mut stale =
-                tx.prepare_cached(&format!("SELECT id FROM contacts WHERE {matching}"))?;
+            let mut stale = tx.prepare_cached(&format!(
+                "SELECT id, fetched_at FROM contacts WHERE {matching}"
+            ))?;
             let indexed: Vec<String> = stale
-                .query_map(rusqlite::params_from_iter(values), |r| r.get(0))?
+                .query_map(rusqlite::params_from_iter(values), |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+                })?
+                .filter_map(|r| match r {
+                    Ok((id, fetched_at)) if fetched_at < searched_at => Some(Ok(id)),
+                    Ok(_) => None,
+                    Err(e) => Some(Err(e)),
+                })
                 .collect::<Result<_, _>>()?;
             for id in indexed.iter().filter(|id| !ids.contains(&id.as_str())) {
                 // Its phone changed in Intercom since it was indexed: it no longer has this
@@ -170,6 +181,8 @@ fn matching(number: &E164) -> (String, Vec<String>) {
     (condition, values)
 }
 
+/// Adds or refreshes a contact; a version of it older than the indexed one (by Intercom's
+/// `updated_at`, as from a search sent before a notification's read) changes nothing.
 pub(super) fn upsert(
     conn: &rusqlite::Connection,
     c: &Contact,
@@ -181,7 +194,8 @@ pub(super) fn upsert(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT(id) DO UPDATE SET role = excluded.role, name = excluded.name,
              email = excluded.email, phone = excluded.phone, e164 = excluded.e164,
-             updated_at = excluded.updated_at, fetched_at = excluded.fetched_at",
+             updated_at = excluded.updated_at, fetched_at = excluded.fetched_at
+         WHERE excluded.updated_at >= contacts.updated_at",
     )?
     .execute(params![
         c.id,
@@ -227,7 +241,7 @@ mod tests {
 
         // Intercom now says only `b` has the number (a changed phone).
         store
-            .record_lookup(&n, &[contact("b", "+33762043575")], 50)
+            .record_lookup(&n, &[contact("b", "+33762043575")], 50, 50)
             .unwrap();
         let now: Vec<String> = store
             .contacts_by_phone(&n)
@@ -242,6 +256,42 @@ mod tests {
             2,
             "the contact stays indexed, without the number"
         );
+    }
+
+    #[test]
+    fn a_search_overtaken_by_newer_knowledge_does_not_undo_it() {
+        let store = Store::open_in_memory().unwrap();
+        let fr = Region::parse("FR").unwrap();
+        let old = E164::parse("06 41 52 63 74", fr).unwrap();
+        let new = E164::parse("07 11 22 33 44", fr).unwrap();
+        // A search for the old number is sent at 100; meanwhile a notification reads the
+        // contact with its new number (updated at 105) and indexes it at 106.
+        let mut moved = contact("lea", "+33711223344");
+        moved.updated_at = 105;
+        store.upsert_contact(&moved, Some(&new), 106).unwrap();
+        // The search's answer, the contact as it was at 100, arrives last.
+        let before = contact("lea", "+33641526374");
+        store.record_lookup(&old, &[before], 100, 107).unwrap();
+        let ids = |n: &E164| -> Vec<String> {
+            store
+                .contacts_by_phone(n)
+                .unwrap()
+                .into_iter()
+                .map(|c| c.contact.id)
+                .collect()
+        };
+        assert_eq!(ids(&new), ["lea"]);
+        assert!(ids(&old).is_empty());
+
+        // A search sent before a new lead was indexed, and finding nobody, leaves it there.
+        let mut lead = contact("ana", "+33641526374");
+        lead.updated_at = 110;
+        store.upsert_contact(&lead, Some(&old), 111).unwrap();
+        store.record_lookup(&old, &[], 109, 112).unwrap();
+        assert_eq!(ids(&old), ["ana"]);
+        // One sent after it, and finding nobody, takes the number away.
+        store.record_lookup(&old, &[], 113, 114).unwrap();
+        assert!(ids(&old).is_empty());
     }
 
     #[test]
