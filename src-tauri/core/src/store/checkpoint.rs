@@ -33,8 +33,12 @@ pub(super) fn start(path: PathBuf, store: Weak<Mutex<Connection>>) {
                     return;
                 }
             };
-            while store.strong_count() > 0 {
+            loop {
                 std::thread::sleep(EVERY);
+                // The store is gone: this connection, the last, checkpoints as it closes.
+                if store.strong_count() == 0 {
+                    return;
+                }
                 if let Err(e) = checkpoint(&conn) {
                     tracing::warn!(error = %e, "checkpoint failed; retried in a second");
                 }
