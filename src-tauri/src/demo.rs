@@ -147,6 +147,26 @@ impl Stage {
     }
 }
 
+/// Waits until `agent` has an event stream open on the hub (the app follows it), at most
+/// `within`; after that the demo plays anyway, and says so.
+pub async fn until_following(
+    streams: &ringside_core::hub::OpenStreams,
+    agent: &str,
+    within: Duration,
+) {
+    let start = tokio::time::Instant::now();
+    while streams.count(agent) == 0 {
+        if start.elapsed() >= within {
+            tracing::warn!(
+                "demo: the app has not followed the hub after {} s; the calls play anyway",
+                within.as_secs()
+            );
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 impl Activity {
     /// Plays the activity on the stage, as a task the demo owns (aborted when it stops). The
     /// tour also answers the agent's "Call back" with the outbound call it makes

@@ -31,6 +31,9 @@ use crate::vault::{SecretName, Vault};
 /// The agent the demo runs as: Alice Durand of the demo company.
 pub const DEMO_AGENT: &str = "alice.durand@acme.io";
 
+/// How long the demo's activity waits for the app to follow its hub before it plays anyway.
+const DEMO_WAIT_FOR_APP: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// A hub to talk to, and whatever must live as long as the link (an in-process hub, the
 /// sandbox, the demo's data directory and activity).
 #[derive(Debug)]
@@ -303,7 +306,18 @@ pub async fn demo(setup: DemoSetup) -> Result<Link> {
             .replace("/webhooks/aircall", "/webhooks/intercom");
         sandbox.deliver_intercom_notifications(&notifications, intercom_secret.expose());
         let stage = Stage::new(sandbox, local.webhooks.clone());
-        local.player = Some(tokio::spawn(activity.play(stage.clone(), step)));
+        let streams = local.hub.as_ref().map(|h| h.streams());
+        local.player = Some(tokio::spawn({
+            let stage = stage.clone();
+            async move {
+                // The first call rings once the app follows the hub: a hub streams what happens
+                // from the moment an app connects, so a ring before then would never pop up.
+                if let Some(streams) = streams {
+                    crate::demo::until_following(&streams, DEMO_AGENT, DEMO_WAIT_FOR_APP).await;
+                }
+                activity.play(stage, step).await
+            }
+        }));
         local.stage = Some(stage);
         local._dir = Some(dir);
     }

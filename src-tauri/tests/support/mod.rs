@@ -1,6 +1,6 @@
 //! WebDriver helpers shared by the tests that drive the real app (`e2e.rs`, `e2e_agent.rs`,
 //! `screenshots.rs`):
-//! `tauri-driver` started on free ports and stopped with SIGTERM, and a [`Session`] on the app
+//! `tauri-driver` started on free ports and stopped with SIGTERM (with every process it started), and a [`Session`] on the app
 //! with the few W3C WebDriver calls they need (find, type, click, wait for a text, switch
 //! window, run a script, take a screenshot), and a way to kill the app as a crash would.
 
@@ -9,6 +9,7 @@
 
 use std::ffi::OsStr;
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
@@ -52,10 +53,31 @@ pub struct Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
         let _ = self.child.wait();
+        // A test that failed before ending its session leaves its app running (tauri-driver
+        // does not stop it), and that app's card would take the focus from the next test's
+        // windows at each ring: stop everything the driver started, its process group.
+        let group = format!("-{pid}");
+        let _ = Command::new("kill")
+            .args(["-TERM", "--", &group])
+            .stderr(std::process::Stdio::null())
+            .status();
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(5)
+            && Command::new("kill")
+                .args(["-0", "--", &group])
+                .stderr(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stderr(std::process::Stdio::null())
+            .status();
     }
 }
 
@@ -83,6 +105,8 @@ impl Driver {
             .env("XDG_CACHE_HOME", home.path().join("cache"))
             .env("XDG_CONFIG_HOME", home.path().join("config"))
             .envs(env.iter().copied())
+            // Its own process group, which the apps it starts join: see `Drop`.
+            .process_group(0)
             .spawn()
             .unwrap();
         let driver = Driver {

@@ -20,6 +20,7 @@ mod intercom;
 mod retention;
 mod server;
 mod sse;
+pub use sse::OpenStreams;
 pub mod webhooks;
 
 pub use server::{HubLimits, RETENTION_DAYS};
@@ -134,6 +135,7 @@ pub struct Hub {
     tasks: Vec<JoinHandle<()>>,
     store: Store,
     sync: Option<crate::sync::SyncHandle>,
+    streams: sse::OpenStreams,
 }
 
 impl Hub {
@@ -154,6 +156,7 @@ impl Hub {
             .instance_id()
             .map_err(|e| std::io::Error::other(e.to_string()))?;
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let streams = sse::OpenStreams::default();
         let cards = CardBuilder::new(
             config.intercom.clone(),
             config.aircall.clone(),
@@ -234,7 +237,7 @@ impl Hub {
             sync_schedule: sync.as_ref().and(config.sync.clone()),
             settings: config.settings.clone(),
             limits: limits.clone(),
-            streams: sse::OpenStreams::default(),
+            streams: streams.clone(),
             instance,
             intercom_webhooks,
         };
@@ -275,6 +278,7 @@ impl Hub {
             tasks,
             store: config.store,
             sync,
+            streams,
         })
     }
 
@@ -286,6 +290,11 @@ impl Hub {
     /// The hub's database.
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The agents' open event streams (an app that follows the hub holds one).
+    pub fn streams(&self) -> sse::OpenStreams {
+        self.streams.clone()
     }
 
     /// The contact sync's progress, when the hub runs it.

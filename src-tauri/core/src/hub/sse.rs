@@ -32,9 +32,15 @@ pub(super) fn routes() -> Router<AppState> {
 
 /// The event streams open, by agent.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct OpenStreams(Arc<Mutex<HashMap<String, usize>>>);
+pub struct OpenStreams(Arc<Mutex<HashMap<String, usize>>>);
 
 impl OpenStreams {
+    /// How many event streams this agent (by email, as the hub stores it) has open now.
+    pub fn count(&self, email: &str) -> usize {
+        let open = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        open.get(email).copied().unwrap_or(0)
+    }
+
     /// A slot for one more stream of this agent, unless they hold `max` already.
     fn take(&self, email: &str, max: usize) -> Option<StreamSlot> {
         let mut open = self.0.lock().unwrap_or_else(|e| e.into_inner());
