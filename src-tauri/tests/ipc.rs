@@ -1470,6 +1470,7 @@ fn a_note_is_counted_in_characters_the_same_in_the_app_and_the_hub() {
     let mut playback = player.playback(stage.sandbox(), &scenario);
     let call = block(through(&mut playback, "call.created"));
     while block(playback.step()).unwrap().is_some() {}
+    t.until("the card", |t| t.call_event(call).is_some());
 
     // 7,000 Japanese characters are 21,000 bytes: within the limit for the app and the hub.
     let japanese = "お客様に折り返し電話".repeat(700);
@@ -1552,6 +1553,8 @@ fn a_note_on_a_call_the_hub_does_not_log_is_shown_as_not_in_intercom() {
     let scenario = Scenario::inbound_answered(JANE_PHONE, SUPPORT_FR, ALICE_AIRCALL);
     let mut playback = player.playback(&sandbox, &scenario);
     let call = block(through(&mut playback, "call.created"));
+    // The agent notes a call their app shows (the hub has read its webhook by then).
+    t.until("the card", |t| t.call_event(call).is_some());
 
     // While it rings, the hub takes the note…
     let note = "Asked about the invoice";

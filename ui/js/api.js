@@ -57,6 +57,8 @@ export const onHistory = (handler) => listen("history://changed", handler);
 export const onMessage = (handler) => listen("message://received", handler);
 export const lastMessage = () => invoke("last_message");
 export const onCardFocus = (handler) => listen("card://focus", handler);
+// The prepared card window is shown once, off screen, before the first ring.
+export const onPrime = (handler) => listen("card://prime", handler);
 export const onTab = (handler) => listen("main://tab", handler);
 // The agent chose another language in Settings.
 export const onLanguage = (handler) => listen("i18n://changed", handler);

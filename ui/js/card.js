@@ -68,7 +68,14 @@ function timerText(c) {
   return t("timer", { state: "ringing", duration: duration(now - c.started_at) });
 }
 
-function render() {
+// What the card shows was drawn from: a call's events, the window's focus and the app's answer
+// often bring the same card, and drawing it again would only delay the frame that shows it.
+let drawnFrom = null;
+
+function render(again = false) {
+  const from = JSON.stringify([current, knownTags.length, limits !== null]);
+  if (from === drawnFrom && !again) return;
+  drawnFrom = from;
   const focused = document.activeElement && document.activeElement.id;
   renderCard();
   if (focused === "note-input" || focused === "tag-input") {
@@ -141,7 +148,7 @@ async function callBack(phone, callId) {
 
 // Tells the app, once per call, that its card is on screen: after the next frame is drawn.
 function acknowledge(callId) {
-  if (acknowledged === callId) return;
+  if (acknowledged === callId || !callId) return;
   acknowledged = callId;
   requestAnimationFrame(() => setTimeout(() => api.cardShown(callId).catch(() => {}), 0));
 }
@@ -329,18 +336,40 @@ api.onCall((stored) => {
 });
 api.onCardFocus((callId) => show(callId));
 api.onMessage(showMessage);
+// The app shows the prepared window once, off screen, before the first ring: a sample card is
+// drawn and painted then, so that the first ring's card comes as fast as the others'.
+api.onPrime(() => {
+  if (current) return;
+  const now = Date.now() / 1000;
+  current = {
+    call_id: 0, state: "ringing", started_at: now,
+    card: {
+      call_id: 0, phone: "+33 1 00 00 00 00",
+      contact: { status: "known", name: "—", type: "lead", candidates: [] },
+      conversation: { id: "0", state: "open", url: null, tags: [{ name: "—" }],
+        owner: { name: "—", availability: "available" } },
+    },
+  };
+  render();
+  requestAnimationFrame(() => requestAnimationFrame(() => {
+    if (current && current.call_id === 0) {
+      current = null;
+      render();
+    }
+  }));
+});
 api.onStatus((s) => (statusLine.textContent = connectionWords(s)));
 
 // Another language: the card and its status line are drawn again; drafts and focus stay.
 onLanguageChange(() => {
-  render();
+  render(true);
   api.status().then((s) => (statusLine.textContent = connectionWords(s))).catch(() => {});
 });
 
 (async () => {
   await loadLanguage().catch((err) => say(errorText(err), "error"));
   // A call that arrived while the catalog loaded is drawn again in words.
-  if (current) render();
+  if (current) render(true);
   api.status().then((s) => (statusLine.textContent = connectionWords(s))).catch(() => {});
   limits = await api.limits().catch(() => null);
   await loadTags();
