@@ -32,6 +32,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use ringside_lib::timings::PREFIX;
+use ringside_lib::windows::COMPOSITING_VARIABLE as COMPOSITING_OFF;
 use ringside_sandbox::scenario::{demo, Change, Scenario, Step};
 
 /// Seconds of quiet before the first ring, and between rings (scenario seconds, played as is).
@@ -79,9 +80,15 @@ struct Running {
 
 impl Running {
     fn start(binary: &Path, args: &[String]) -> Running {
+        Running::start_with(binary, args, &[])
+    }
+
+    /// [`Running::start`] with these extra environment variables.
+    fn start_with(binary: &Path, args: &[String], env: &[(&str, &str)]) -> Running {
         let spawned = now_micros();
         let mut child = Command::new(binary)
             .args(args)
+            .envs(env.iter().copied())
             .env("RINGSIDE_TIMINGS", "1")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -271,8 +278,9 @@ fn median_of(memories: &[Memory], pick: impl Fn(&Memory) -> f64) -> f64 {
     median(&mut memories.iter().map(pick).collect::<Vec<_>>())
 }
 
-fn baseline_run(binary: &Path, figures: &mut Figures) {
-    let run = Running::start(binary, &[]);
+/// One cold run of the empty window; `env` as [`Running::start_with`].
+fn baseline_run(binary: &Path, env: &[(&str, &str)], figures: &mut Figures) {
+    let run = Running::start_with(binary, &[], env);
     let ready = run.next("window", None);
     figures
         .start_ms
@@ -424,13 +432,17 @@ fn main() {
     // One untimed run of each first: the session's accessibility bus starts with the first GTK
     // app, and the binaries and libraries come into the page cache.
     eprintln!("warm-up");
-    baseline_run(&baseline, &mut Figures::default());
+    baseline_run(&baseline, &[], &mut Figures::default());
     app_cold_run(&app, &one, &mut Figures::default());
     let mut base = Figures::default();
+    // The empty window drawn as the app draws its own, without WebKit's GPU compositing (the
+    // app's choice, see `ringside_lib::windows::draw_without_compositing`): the fairer baseline.
+    let mut base_flat = Figures::default();
     let mut ours = Figures::default();
     for run in 1..=starts {
         eprintln!("cold start {run}/{starts}");
-        baseline_run(&baseline, &mut base);
+        baseline_run(&baseline, &[], &mut base);
+        baseline_run(&baseline, &[(COMPOSITING_OFF, "1")], &mut base_flat);
         app_cold_run(&app, &one, &mut ours);
     }
     eprintln!("{count} rings, {RING_GAP} s apart");
@@ -553,6 +565,16 @@ fn main() {
         "  card open PSS ≤ {CARD_TARGET:.2}× the empty window: {card_ratio:.2}×, {}",
         verdict(card_ratio <= CARD_TARGET)
     );
+    let flat_pss = median_of(&base_flat.idle, pss);
+    let (flat_idle, flat_card) = (
+        median_of(&ours.idle, pss) / flat_pss,
+        median_of(&ours.card, pss) / flat_pss,
+    );
+    println!(
+        "  the same against the empty window without compositing, as the app draws ({flat_pss:.1} MiB PSS): idle {flat_idle:.2}× ({}), card open {flat_card:.2}× ({})",
+        verdict(flat_idle <= IDLE_TARGET),
+        verdict(flat_card <= CARD_TARGET)
+    );
     let first_in_app = median(&mut ours.first_ring_in_app_ms);
     let later_in_app = median(&mut in_app);
     println!(
@@ -578,6 +600,7 @@ fn main() {
         );
     };
     each("empty window", base.idle.last());
+    each("empty window without compositing", base_flat.idle.last());
     each("ringside idle", ours.idle.last());
     each("ringside, card open", ours.card.last());
 }

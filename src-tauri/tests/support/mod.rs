@@ -269,13 +269,17 @@ impl Session {
             .len()
     }
 
-    /// The text of the first element matching `css`.
+    /// The text of the first element matching `css`; a window that re-renders between finding
+    /// the element and reading it (the element gone stale) is read again.
     pub async fn text(&self, css: &str) -> Option<String> {
-        let id = self.find(css).await?;
-        self.get(&format!("/element/{id}/text"))
-            .await
-            .as_str()
-            .map(str::to_owned)
+        for _ in 0..10 {
+            let id = self.find(css).await?;
+            if let Some(text) = self.get(&format!("/element/{id}/text")).await.as_str() {
+                return Some(text.to_owned());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        None
     }
 
     /// Sends `body` to the element's `action` endpoint; the card re-renders as the call moves
