@@ -20,10 +20,10 @@ mod intercom;
 mod retention;
 mod server;
 mod sse;
-pub use sse::OpenStreams;
 pub mod webhooks;
 
 pub use server::{HubLimits, RETENTION_DAYS};
+pub use sse::OpenStreams;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
