@@ -2,6 +2,7 @@
 //! budget or other calls' logging, pushes to Aircall's phone app that go to calls still ringing,
 //! newest first, and an agent's note that overtakes a backlog.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use ringside_core::hub::{Hub, HubConfig};
@@ -204,5 +205,121 @@ async fn an_agents_note_overtakes_a_backlog_of_other_calls() {
         left * 2 > queued,
         "the note waited for the backlog: {left} of {queued} effects left when it landed"
     );
+    hub.shutdown().await;
+}
+
+/// The fake Intercom's requests to `path` so far.
+fn requests_to(app: &TestApp, path: &str) -> usize {
+    app.sandbox
+        .intercom()
+        .requests()
+        .iter()
+        .filter(|r| r.path == path)
+        .count()
+}
+
+/// The `card.ready` events of these calls, by call.
+async fn cards_of(stream: &mut EventStream, calls: &[u64]) -> HashMap<u64, Value> {
+    let mut cards = HashMap::new();
+    let waiting = async {
+        while cards.len() < calls.len() {
+            let (name, data) = stream.next().await;
+            match data["call_id"].as_u64() {
+                Some(id) if name == "card.ready" && calls.contains(&id) => {
+                    cards.insert(id, data["card"].clone());
+                }
+                _ => {}
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), waiting)
+        .await
+        .expect("every card within 10 s");
+    cards
+}
+
+/// A hub whose start-up reads (workspace, admins) are done, so that faults injected next meet
+/// the calls' requests.
+async fn warmed_hub(app: &TestApp) -> Hub {
+    let hub = hub_with_aircall_budget(app, 60).await;
+    until("the admins read ahead", Duration::from_secs(5), || {
+        matches!(hub.store().admins(), Ok((_, Some(_))))
+    })
+    .await;
+    hub
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn callers_ringing_at_once_are_each_looked_up_once() {
+    let app = TestApp::demo().await;
+    let hub = warmed_hub(&app).await;
+    let token = hub.store().add_agent("bob@acme.io", 0).unwrap();
+    let mut stream = EventStream::open(hub.local_addr(), token.expose()).await;
+    let player = player(hub.local_addr());
+    let (contacts, conversations) = (
+        requests_to(&app, "/contacts/search"),
+        requests_to(&app, "/conversations/search"),
+    );
+    let scenarios: Vec<Scenario> = [demo::JANE, demo::JOHN, demo::SOPHIE]
+        .iter()
+        .map(|n| Scenario::missed(n, demo::SUPPORT_FR))
+        .collect();
+    let mut calls: Vec<_> = scenarios
+        .iter()
+        .map(|s| player.playback(&app.sandbox, s))
+        .collect();
+    futures_util::future::join_all(calls.iter_mut().map(|c| async move {
+        assert_eq!(c.step().await.unwrap(), Some(200));
+    }))
+    .await;
+    let ids: Vec<u64> = calls.iter().map(|c| c.call("call").unwrap()).collect();
+    let cards = cards_of(&mut stream, &ids).await;
+    // Their look-ups started as their webhooks came in, and their cards took those answers
+    // instead of asking Intercom a second time.
+    let existing = cards
+        .values()
+        .filter(|c| c["contact"]["status"] == "existing")
+        .count();
+    assert!(existing >= 2, "{cards:?}");
+    assert_eq!(requests_to(&app, "/contacts/search") - contacts, 3);
+    assert_eq!(
+        requests_to(&app, "/conversations/search") - conversations,
+        existing,
+        "one conversation search per caller with one contact"
+    );
+    for call in &mut calls {
+        while call.step().await.unwrap().is_some() {}
+    }
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_look_up_that_fails_as_the_webhook_arrives_only_delays_the_card() {
+    let app = TestApp::demo().await;
+    let hub = warmed_hub(&app).await;
+    let token = hub.store().add_agent("bob@acme.io", 0).unwrap();
+    let mut stream = EventStream::open(hub.local_addr(), token.expose()).await;
+    // Every attempt of the first look-up fails (the client tries a read three times).
+    app.sandbox.faults().fail_next(Api::Intercom, 3, 500);
+    let scenario = Scenario::missed(demo::JANE, demo::SUPPORT_FR);
+    let player = player(hub.local_addr());
+    let mut call = player.playback(&app.sandbox, &scenario);
+    assert_eq!(call.step().await.unwrap(), Some(200));
+    let id = call.call("call").unwrap();
+    let cards = cards_of(&mut stream, &[id]).await;
+    let card = &cards[&id];
+    assert_eq!(card["contact"]["status"], "existing", "{card}");
+    assert!(card["contact"]["name"]
+        .as_str()
+        .is_some_and(|n| n.starts_with("Jane")));
+    let failed = app
+        .sandbox
+        .intercom()
+        .requests()
+        .iter()
+        .filter(|r| r.status == 500)
+        .count();
+    assert_eq!(failed, 3);
+    while call.step().await.unwrap().is_some() {}
     hub.shutdown().await;
 }

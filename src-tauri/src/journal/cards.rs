@@ -279,9 +279,11 @@ impl Journal {
 
     /// The most recent cards, newest first.
     pub fn recent_cards(&self, limit: u32) -> Result<Vec<StoredCard>> {
+        // The limit is written into the statement: SQLite compiles a statement whose LIMIT is
+        // a parameter again at every run.
         self.cards_where(
-            "ORDER BY started_at DESC, call_id DESC LIMIT ?1",
-            params![limit],
+            &format!("ORDER BY started_at DESC, call_id DESC LIMIT {limit}"),
+            params![],
         )
     }
 

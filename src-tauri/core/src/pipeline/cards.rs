@@ -2,12 +2,19 @@
 //! its webhook is processed, side by side with every other call's card and never behind logging;
 //! its own look-ups are its only wait.
 //!
+//! The look-ups start even earlier ([`Cards::look_ahead`]): as soon as a ringing call's webhook
+//! is accepted, before it is on disk and processed, the caller's card is built; the call's card,
+//! once the call is processed, takes that one (waiting for it if need be) instead of looking
+//! everything up again. Its wait is then one round trip from the webhook's arrival, not from
+//! the end of its processing. A look-up that fails only costs time: the card then asks itself.
+//!
 //! Showing the card in Aircall's phone app is separate ([`Pushes`]): Aircall's budget is small
 //! (a request a second at 60 a minute), so pushes wait their turn there, calls still ringing
 //! first and the newest first, and a push whose call stopped ringing before its turn is dropped
 //! (the call's history says so). Pushes are not kept across a restart: they are only worth
 //! anything while the call rings.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -15,18 +22,84 @@ use tokio::sync::{watch, Notify};
 use tokio::task::JoinSet;
 
 use crate::aircall::{AircallClient, CardBlock};
-use crate::card::{CardBuilder, Clock};
+use crate::card::{Card, CardBuilder, Clock};
 use crate::error::ApiError;
 use crate::pacing::Priority;
-use crate::phone::Region;
+use crate::phone::{CallerId, Region};
 use crate::store::{Lane, OutboxRow, Store, StoreError};
+use crate::webhook::{Event, StoredEvent};
 
 use super::events::{Announcer, HubEvent};
-use super::subject::{CardPush, SubjectKey};
+use super::subject::{caller_of_call, CardPush, SubjectKey};
 
 /// How long a card that cannot be built is retried: it is only worth having while the call
 /// rings.
 const CARD_RETRY_FOR: i64 = 60;
+
+/// Callers looked up ahead of their card at most at once; a burst beyond it builds the rest of
+/// its cards the usual way, once processed.
+const AHEAD_AT_MOST: usize = 256;
+
+/// How long a card built ahead stands in for the card of its call: its call has usually been
+/// processed within milliseconds; one that was not (a backlog) is looked up again.
+const AHEAD_KEPT_FOR: Duration = Duration::from_secs(10);
+
+/// Cards built ahead, by caller: a ringing call's card takes its caller's (waiting for it while
+/// it is being built) instead of looking everything up a second time. Cheap to clone.
+#[derive(Clone, Default)]
+pub(super) struct Ahead {
+    slots: Arc<Mutex<HashMap<String, Slot>>>,
+}
+
+/// A card being built ahead, or built: `None` until then, and for good when the look-up failed.
+struct Slot {
+    card: watch::Receiver<Option<Card>>,
+    started: tokio::time::Instant,
+}
+
+impl Ahead {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Slot>> {
+        self.slots.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn key(caller: &CallerId) -> String {
+        match caller {
+            CallerId::Number(n) => n.to_string(),
+            CallerId::Anonymous => "anonymous".to_owned(),
+        }
+    }
+
+    /// Makes room for a card of `caller`; `None` when one is being built or kept already, or
+    /// too many are. Cards nobody took (their call was not a ring after all) go after a while.
+    fn start(&self, caller: &CallerId) -> Option<watch::Sender<Option<Card>>> {
+        let mut slots = self.lock();
+        slots.retain(|_, slot| slot.started.elapsed() < AHEAD_KEPT_FOR);
+        let key = Self::key(caller);
+        if slots.contains_key(&key) || slots.len() >= AHEAD_AT_MOST {
+            return None;
+        }
+        let (built, card) = watch::channel(None);
+        slots.insert(
+            key,
+            Slot {
+                card,
+                started: tokio::time::Instant::now(),
+            },
+        );
+        Some(built)
+    }
+
+    /// The card built ahead for `caller`, waiting for it while it is being built; `None` when
+    /// there is none, it failed, or it is too old. Each card built ahead is taken once.
+    async fn take(&self, caller: &CallerId) -> Option<Card> {
+        let slot = self.lock().remove(&Self::key(caller))?;
+        let mut card = slot.card;
+        // Ends when the card is there, or when its task ended without one.
+        let _ = card.wait_for(Option::is_some).await;
+        let built = card.borrow().clone();
+        built.filter(|_| slot.started.elapsed() < AHEAD_KEPT_FOR)
+    }
+}
 
 /// Builds and announces cards. Cheap to clone.
 #[derive(Clone)]
@@ -38,6 +111,8 @@ pub struct Cards {
     pub(super) announcer: Announcer,
     /// Where cards go to be pushed to Aircall; `None` when that is turned off.
     pub(super) pushes: Option<Pushes>,
+    /// Look-ups started when a ringing call's webhook was accepted.
+    pub(super) ahead: Ahead,
 }
 
 impl std::fmt::Debug for Cards {
@@ -49,6 +124,37 @@ impl std::fmt::Debug for Cards {
 impl Cards {
     fn now(&self) -> i64 {
         (self.clock)()
+    }
+
+    /// Starts the look-ups of a ringing call's card as soon as its webhook is accepted, in the
+    /// background: the card, built once the call is processed, then finds their answers. Does
+    /// nothing for other events, for a call that has ended, or while the same caller is being
+    /// looked up. A failed look-up only costs time: the card asks again itself.
+    pub fn look_ahead(&self, stored: &StoredEvent) {
+        let Ok(Event::Call { kind, call, .. }) = Event::from_stored(stored) else {
+            return;
+        };
+        if crate::rules::is_done(&call, kind) {
+            return;
+        }
+        let Ok(caller) = caller_of_call(&call, self.default_region) else {
+            return;
+        };
+        let Some(built) = self.ahead.start(&caller) else {
+            return;
+        };
+        let builder = self.builder.clone();
+        tokio::spawn(async move {
+            match builder.build(&caller, None).await {
+                Ok(card) => {
+                    let _ = built.send(Some(card));
+                }
+                // Dropping `built` tells the waiting card to look up itself.
+                Err(e) => {
+                    tracing::debug!(error = %e, "a card's early look-up failed; the card will ask again")
+                }
+            }
+        });
     }
 
     /// Runs until `shutdown`: claims every due card and builds each in its own task.
@@ -110,7 +216,14 @@ impl Cards {
                 return self.store.outbox_fail(row.id, &why, self.now());
             }
         };
-        let card = match self.builder.build(&caller, Some(call_id)).await {
+        let built = match self.ahead.take(&caller).await {
+            Some(card) => Ok(Card {
+                call_id: Some(call_id),
+                ..card
+            }),
+            None => self.builder.build(&caller, Some(call_id)).await,
+        };
+        let card = match built {
             Ok(card) => card,
             Err(e) if self.now() - row.created_at < CARD_RETRY_FOR => {
                 return self

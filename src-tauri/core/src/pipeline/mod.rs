@@ -79,13 +79,16 @@ pub struct Pipeline {
 #[derive(Debug, Clone)]
 pub struct PipelineHandle {
     ingest: Ingest,
+    cards: Cards,
     announcer: Announcer,
     logging: Arc<Notify>,
 }
 
 impl PipelineHandle {
-    /// Stores an accepted webhook; returns its inbox row once it is on disk.
+    /// Stores an accepted webhook; returns its inbox row once it is on disk. A ringing call's
+    /// card starts its look-ups at once, while the webhook is stored and processed.
     pub async fn accept(&self, event: crate::webhook::StoredEvent) -> Result<i64, IngestError> {
+        self.cards.look_ahead(&event);
         self.ingest.accept(event).await
     }
 
@@ -143,7 +146,9 @@ impl Pipeline {
             clock: config.clock.clone(),
             announcer: announcer.clone(),
             pushes,
+            ahead: cards::Ahead::default(),
         };
+        let looking_ahead = cards.clone();
         tasks.push(tokio::spawn(cards.run(carding.clone(), shutdown.clone())));
 
         let executor = Executor::new(
@@ -185,6 +190,7 @@ impl Pipeline {
         Pipeline {
             handle: PipelineHandle {
                 ingest,
+                cards: looking_ahead,
                 announcer,
                 logging,
             },

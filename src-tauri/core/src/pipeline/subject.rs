@@ -257,10 +257,7 @@ impl Subject {
     /// region of the Aircall line that carried it, else in `default_region`.
     pub fn caller(&self, default_region: Region) -> Result<CallerId, PhoneError> {
         let (raw, country) = match &self.tracked {
-            Tracked::Call { call, .. } => (
-                call.raw_digits.clone(),
-                call.number.as_ref().and_then(|n| n.country.clone()),
-            ),
+            Tracked::Call { call, .. } => return caller_of_call(call, default_region),
             Tracked::Message { message, .. } => (
                 message
                     .external_number
@@ -283,6 +280,18 @@ impl Subject {
             Tracked::Message { message, .. } => audience_of_message(message),
         }
     }
+}
+
+/// The caller of a call (the other party, whichever way it goes). A national number is read in
+/// the region of the Aircall line that carried it, else in `default_region`.
+pub fn caller_of_call(call: &Call, default_region: Region) -> Result<CallerId, PhoneError> {
+    let region = call
+        .number
+        .as_ref()
+        .and_then(|n| n.country.as_deref())
+        .and_then(|c| Region::parse(c).ok())
+        .unwrap_or(default_region);
+    CallerId::parse(&call.raw_digits, region)
 }
 
 /// The agents a call concerns: whoever has or had it, and the line's teammates.

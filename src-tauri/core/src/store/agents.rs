@@ -81,7 +81,7 @@ impl Store {
 
     /// Every agent, by email.
     pub fn agents(&self) -> Result<Vec<Agent>, StoreError> {
-        let conn = self.conn();
+        let conn = self.read();
         let mut stmt =
             conn.prepare_cached("SELECT email, created_at, admin FROM agents ORDER BY email")?;
         let rows = stmt.query_map([], read_agent)?;
@@ -99,7 +99,7 @@ impl Store {
     /// The agent a bearer token belongs to.
     pub fn agent_for_token(&self, token: &str) -> Result<Option<Agent>, StoreError> {
         Ok(self
-            .conn()
+            .read()
             .row(
                 "SELECT email, created_at, admin FROM agents WHERE token_hash = ?1",
                 [hash(token)],

@@ -116,7 +116,7 @@ impl Store {
         contact_id: &str,
     ) -> Result<Option<(Option<CachedConversation>, i64)>, StoreError> {
         Ok(self
-            .conn()
+            .read()
             .row(
                 "SELECT conversation_id, state, admin_assignee_id, updated_at, fetched_at, tags
                  FROM latest_conversations WHERE contact_id = ?1",
@@ -157,7 +157,7 @@ impl Store {
 
     /// The cached admins and the oldest fetch time among them (`None` when empty).
     pub fn admins(&self) -> Result<(Vec<Admin>, Option<i64>), StoreError> {
-        let conn = self.conn();
+        let conn = self.read();
         let mut stmt = conn
             .prepare_cached("SELECT id, name, email, away, fetched_at FROM admins ORDER BY name")?;
         let mut oldest: Option<i64> = None;
@@ -232,7 +232,7 @@ impl Store {
         email: &str,
     ) -> Result<Option<CachedAircallUser>, StoreError> {
         Ok(self
-            .conn()
+            .read()
             .row(
                 "SELECT id, name, email, availability, availability_at FROM aircall_users
                  WHERE lower(email) = lower(?1) ORDER BY id LIMIT 1",
@@ -254,7 +254,7 @@ impl Store {
     /// The email of a cached Aircall user.
     pub fn aircall_user_email(&self, id: u64) -> Result<Option<String>, StoreError> {
         Ok(self
-            .conn()
+            .read()
             .row(
                 "SELECT email FROM aircall_users WHERE id = ?1",
                 [id as i64],
@@ -266,7 +266,7 @@ impl Store {
 
     /// When the Aircall users were last listed, and the oldest availability among them.
     pub fn aircall_users_freshness(&self) -> Result<Option<(i64, i64)>, StoreError> {
-        Ok(self.conn().row(
+        Ok(self.read().row(
             "SELECT MIN(fetched_at), MIN(availability_at) FROM aircall_users",
             [],
             |r| {
@@ -289,7 +289,7 @@ impl Store {
     ) -> Result<Option<(Vec<crate::aircall::UserRef>, i64)>, StoreError> {
         use rusqlite::OptionalExtension;
         let row: Option<(String, i64)> = self
-            .conn()
+            .read()
             .row(
                 "SELECT users, fetched_at FROM line_users WHERE number_id = ?1",
                 [number_id as i64],

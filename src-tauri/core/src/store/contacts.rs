@@ -62,7 +62,7 @@ impl Store {
     /// agree on who has a number even when a phone does not read as a number in the default
     /// region (a UK `020 8765 3456` in a French workspace).
     pub fn contacts_by_phone(&self, number: &E164) -> Result<Vec<IndexedContact>, StoreError> {
-        let conn = self.conn();
+        let conn = self.read();
         let (matching, values) = matching(number);
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT id, role, name, email, phone, e164, updated_at, fetched_at
@@ -141,7 +141,7 @@ impl Store {
     /// When `number` was last looked up live, UNIX seconds.
     pub fn lookup_time(&self, number: &E164) -> Result<Option<i64>, StoreError> {
         Ok(self
-            .conn()
+            .read()
             .row(
                 "SELECT fetched_at FROM phone_lookups WHERE e164 = ?1",
                 [number.as_str()],
@@ -153,7 +153,7 @@ impl Store {
     /// The name of an indexed contact, when the index holds it with one.
     pub fn contact_name(&self, id: &str) -> Result<Option<String>, StoreError> {
         Ok(self
-            .conn()
+            .read()
             .row("SELECT name FROM contacts WHERE id = ?1", [id], |r| {
                 r.get(0)
             })
@@ -164,7 +164,7 @@ impl Store {
     /// How many contacts the index holds.
     pub fn contact_count(&self) -> Result<u64, StoreError> {
         Ok(self
-            .conn()
+            .read()
             .row("SELECT COUNT(*) FROM contacts", [], |r| r.get::<_, i64>(0))? as u64)
     }
 }

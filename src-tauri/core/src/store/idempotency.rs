@@ -38,7 +38,7 @@ impl Store {
         key: &str,
     ) -> Result<Option<RecordedAnswer>, StoreError> {
         Ok(self
-            .conn()
+            .read()
             .row(
                 "SELECT fingerprint, status, response FROM idempotency WHERE agent = ?1 AND key = ?2",
                 params![agent, key],

@@ -94,10 +94,10 @@ impl Store {
     pub fn inbox_pending(&self, limit: usize) -> Result<Vec<InboxItem>, StoreError> {
         let conn = self.conn();
         let rows: Vec<(i64, String)> = conn
-            .prepare_cached(
-                "SELECT id, body FROM inbox WHERE state = 'pending' ORDER BY id LIMIT ?1",
-            )?
-            .query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .prepare_cached(&format!(
+                "SELECT id, body FROM inbox WHERE state = 'pending' ORDER BY id LIMIT {limit}"
+            ))?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
         let mut out = Vec::with_capacity(rows.len());
         for (id, body) in rows {
@@ -132,7 +132,7 @@ impl Store {
 
     /// Webhooks accepted but not processed yet.
     pub fn inbox_depth(&self) -> Result<u64, StoreError> {
-        Ok(self.conn().row(
+        Ok(self.read().row(
             "SELECT COUNT(*) FROM inbox WHERE state = 'pending'",
             [],
             |r| r.get::<_, i64>(0),
@@ -172,11 +172,11 @@ impl Store {
         after_id: i64,
         limit: usize,
     ) -> Result<Vec<LoggedEvent>, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
-            "SELECT id, at, audience, kind, payload FROM events WHERE id > ?1 ORDER BY id LIMIT ?2",
-        )?;
-        let rows = stmt.query_map(params![after_id, limit as i64], |r| {
+        let conn = self.read();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT id, at, audience, kind, payload FROM events WHERE id > ?1 ORDER BY id LIMIT {limit}"
+        ))?;
+        let rows = stmt.query_map(params![after_id], |r| {
             let audience: String = r.get(2)?;
             Ok(LoggedEvent {
                 id: r.get(0)?,
@@ -192,7 +192,7 @@ impl Store {
     /// The newest event id (0 when none).
     pub fn last_event_id(&self) -> Result<i64, StoreError> {
         Ok(self
-            .conn()
+            .read()
             .row("SELECT MAX(id) FROM events", [], |r| {
                 r.get::<_, Option<i64>>(0)
             })

@@ -5,7 +5,10 @@
 //! Rows become typed values (a subject, an effect, a state) in the module of their table; nothing
 //! outside `store` reads a column.
 //!
-//! One file, opened in WAL mode with foreign keys on. The schema lives next to each table's
+//! One file, opened in WAL mode with foreign keys on. One connection writes, behind a lock; a
+//! small pool of read-only connections ([`Store::read`]) answers the look-ups a card, an event
+//! stream or an agent's request makes, so that they never queue behind a write or each other
+//! (in WAL mode a reader sees the last commit without waiting for the writer). The schema lives next to each table's
 //! accessors (`contacts.rs`, `caches.rs`, `inbox.rs`, `subjects.rs`, `outbox.rs`, `agents.rs`,
 //! `sync.rs`, `idempotency.rs`; `retention.rs` prunes them, `instance.rs` names the hub) and
 //! is applied by forward-only migrations numbered by `PRAGMA user_version`, one transaction
@@ -96,7 +99,8 @@ impl CachedSql for Connection {
 }
 
 /// How many prepared statements the connection keeps: more than the store has, so that none
-/// is parsed twice.
+/// is parsed twice. (No statement takes its `LIMIT` as a parameter: SQLite compiles such a
+/// statement again at every run, which made claiming an effect cost ten times its query.)
 const STATEMENT_CACHE: usize = 256;
 
 /// The database file's name inside the data directory.
@@ -117,6 +121,9 @@ pub enum StoreError {
     /// A row holds something this program cannot read back.
     #[error("stored data could not be read: {0}")]
     Corrupt(String),
+    /// The read-only connections could not be opened.
+    #[error("cannot open the database {path} for reading: {reason}")]
+    Readers { path: PathBuf, reason: String },
     /// The file was written by a newer Ringside.
     #[error("the database {path} has schema version {found}, newer than this Ringside understands ({supported}); upgrade Ringside or point RINGSIDE_DATA_DIR elsewhere")]
     TooNew {
@@ -126,11 +133,77 @@ pub enum StoreError {
     },
 }
 
-/// A handle on the database. Cheap to clone; all clones share one connection.
+/// How many connections read beside the writer. Reads are short; a handful covers every
+/// worker thread and the blocking tasks on a small machine.
+const READERS: u32 = 4;
+
+/// The pool of read-only connections.
+type Readers = r2d2::Pool<r2d2_sqlite::SqliteConnectionManager>;
+
+/// A handle on the database. Cheap to clone; all clones share one writing connection and one
+/// pool of reading ones.
 #[derive(Debug, Clone)]
 pub struct Store {
     conn: Arc<Mutex<Connection>>,
+    /// `None` in memory, where a second connection would see another database.
+    readers: Option<Readers>,
     path: Option<PathBuf>,
+}
+
+/// A connection to read with: one of the pool's, or the writer's when there is no pool.
+pub(crate) enum ReadConn<'a> {
+    Pooled(r2d2::PooledConnection<r2d2_sqlite::SqliteConnectionManager>),
+    Writer(MutexGuard<'a, Connection>),
+}
+
+impl std::ops::Deref for ReadConn<'_> {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        match self {
+            ReadConn::Pooled(c) => c,
+            ReadConn::Writer(c) => c,
+        }
+    }
+}
+
+/// The readers of every store share one thread for the pool's upkeep (r2d2 would start three
+/// per pool).
+fn pool_upkeep() -> Arc<scheduled_thread_pool::ScheduledThreadPool> {
+    static UPKEEP: std::sync::OnceLock<Arc<scheduled_thread_pool::ScheduledThreadPool>> =
+        std::sync::OnceLock::new();
+    UPKEEP
+        .get_or_init(|| {
+            Arc::new(
+                scheduled_thread_pool::ScheduledThreadPool::builder()
+                    .num_threads(1)
+                    .thread_name_pattern("ringside-readers")
+                    .build(),
+            )
+        })
+        .clone()
+}
+
+/// Opens the read-only connections to the database at `path` (migrated already).
+fn open_readers(path: &Path) -> Result<Readers, StoreError> {
+    let manager = r2d2_sqlite::SqliteConnectionManager::file(path).with_init(|c| {
+        c.busy_timeout(std::time::Duration::from_secs(5))?;
+        c.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        // A reader never writes, whatever a bug would ask of it.
+        c.pragma_update(None, "query_only", "ON")
+    });
+    r2d2::Pool::builder()
+        .max_size(READERS)
+        .test_on_check_out(false)
+        .max_lifetime(None)
+        .idle_timeout(None)
+        .connection_timeout(std::time::Duration::from_secs(5))
+        .thread_pool(pool_upkeep())
+        .build(manager)
+        .map_err(|e| StoreError::Readers {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })
 }
 
 impl Store {
@@ -143,7 +216,8 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "wal_autocheckpoint", checkpoint::FALLBACK_PAGES)?;
-        let store = Self::init(conn, Some(path.clone()))?;
+        let mut store = Self::init(conn, Some(path.clone()))?;
+        store.readers = Some(open_readers(&path)?);
         checkpoint::start(path, Arc::downgrade(&store.conn));
         Ok(store)
     }
@@ -159,6 +233,7 @@ impl Store {
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         let mut store = Store {
             conn: Arc::new(Mutex::new(conn)),
+            readers: None,
             path,
         };
         store.migrate()?;
@@ -245,6 +320,20 @@ impl Store {
         }
     }
 
+    /// A connection for look-ups only; it sees every commit made before this call. When no
+    /// reader is free within its timeout (or in memory), the writer's connection serves.
+    pub(crate) fn read(&self) -> ReadConn<'_> {
+        if let Some(readers) = &self.readers {
+            match readers.get() {
+                Ok(c) => return ReadConn::Pooled(c),
+                Err(e) => {
+                    tracing::warn!(error = %e, "no database reader is free; reading on the writer")
+                }
+            }
+        }
+        ReadConn::Writer(self.conn.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
     pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
         // SQLite rolls back an unfinished transaction itself; the connection stays usable.
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
@@ -254,7 +343,7 @@ impl Store {
     pub fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
         use rusqlite::OptionalExtension;
         Ok(self
-            .conn()
+            .read()
             .row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
             .optional()?)
     }
@@ -393,6 +482,31 @@ pub fn create_private_file(path: &Path) -> Result<(), StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reader_sees_every_commit_at_once_and_cannot_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        // Every reader of the pool, held at once, sees each value as soon as it is committed.
+        for n in 0..3 {
+            store.set_meta("answer", &n.to_string()).unwrap();
+            let readers: Vec<ReadConn<'_>> = (0..READERS).map(|_| store.read()).collect();
+            for reader in &readers {
+                assert!(matches!(reader, ReadConn::Pooled(_)));
+                let seen: String = reader
+                    .row("SELECT value FROM meta WHERE key = 'answer'", [], |r| {
+                        r.get(0)
+                    })
+                    .unwrap();
+                assert_eq!(seen, n.to_string());
+            }
+        }
+        let refused = store
+            .read()
+            .exec("INSERT INTO meta (key, value) VALUES ('x', 'y')", []);
+        assert!(refused.is_err(), "a reader wrote");
+        assert_eq!(store.meta("x").unwrap(), None);
+    }
 
     #[test]
     fn a_fresh_database_reaches_the_current_version() {

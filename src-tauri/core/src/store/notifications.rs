@@ -113,11 +113,11 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<PendingNotification>, StoreError> {
         let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
+        let mut stmt = conn.prepare_cached(&format!(
             "SELECT seq, body, attempts FROM intercom_notifications WHERE state = 'pending'
-             ORDER BY seq LIMIT ?1",
-        )?;
-        let rows = stmt.query_map([limit as i64], |r| {
+             ORDER BY seq LIMIT {limit}"
+        ))?;
+        let rows = stmt.query_map([], |r| {
             Ok(PendingNotification {
                 seq: r.get(0)?,
                 body: r.get(1)?,
@@ -160,7 +160,7 @@ impl Store {
         id: &str,
     ) -> Result<Option<(String, Option<String>)>, StoreError> {
         Ok(self
-            .conn()
+            .read()
             .row(
                 "SELECT state, outcome FROM intercom_notifications WHERE id = ?1",
                 [id],
@@ -171,7 +171,7 @@ impl Store {
 
     /// What arrived since `since` (UNIX seconds), what waits, and when the last one came.
     pub fn notification_stats(&self, since: i64) -> Result<NotificationStats, StoreError> {
-        let conn = self.conn();
+        let conn = self.read();
         let (received, failed, last): (i64, i64, Option<i64>) = conn.row(
             "SELECT COUNT(*), COALESCE(SUM(state = 'failed'), 0),
                     (SELECT MAX(received_at) FROM intercom_notifications)

@@ -270,9 +270,10 @@ fn claim_in(
                      AND (p.state = 'in_flight'
                           OR (p.id < o.id AND p.stage <= o.stage
                               AND p.state IN ('pending', 'blocked'))))
-             ORDER BY o.priority, o.id LIMIT ?3"
+             ORDER BY o.priority, o.id LIMIT {}",
+            limit * 4
         ))?
-        .query_map(params![lane.as_str(), now, (limit * 4) as i64], read_raw)?
+        .query_map(params![lane.as_str(), now], read_raw)?
         .collect::<Result<_, _>>()?;
     let mut seen = std::collections::HashSet::new();
     let mut claimed = Vec::new();
@@ -397,7 +398,7 @@ impl Store {
 
     /// When the next effect of a lane becomes due (None: nothing waits).
     pub fn outbox_next_due_at(&self, lane: Lane) -> Result<Option<i64>, StoreError> {
-        Ok(self.conn().row(
+        Ok(self.read().row(
             "SELECT MIN(next_attempt_at) FROM outbox WHERE lane = ?1 AND state = 'pending'",
             [lane.as_str()],
             |r| r.get(0),
@@ -442,7 +443,7 @@ impl Store {
 
     /// Effects queued or running (not done, failed or blocked).
     pub fn outbox_depth(&self) -> Result<u64, StoreError> {
-        Ok(self.conn().row(
+        Ok(self.read().row(
             "SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'in_flight')",
             [],
             |r| r.get::<_, i64>(0),
@@ -451,7 +452,7 @@ impl Store {
 
     /// Effects whose request is being sent now.
     pub fn outbox_in_flight(&self) -> Result<u64, StoreError> {
-        Ok(self.conn().row(
+        Ok(self.read().row(
             "SELECT COUNT(*) FROM outbox WHERE state = 'in_flight'",
             [],
             |r| r.get::<_, i64>(0),
@@ -461,7 +462,7 @@ impl Store {
     /// The most recent error of an effect that is still waiting or failed.
     pub fn outbox_last_error(&self) -> Result<Option<String>, StoreError> {
         Ok(self
-            .conn()
+            .read()
             .row(
                 "SELECT last_error FROM outbox WHERE last_error IS NOT NULL AND state != 'done' ORDER BY id DESC LIMIT 1",
                 [],
@@ -472,7 +473,7 @@ impl Store {
 
     /// Every effect of a subject, in order. A row that cannot be read back is left out.
     pub fn outbox_of(&self, subject: &SubjectKey) -> Result<Vec<OutboxRow>, StoreError> {
-        let conn = self.conn();
+        let conn = self.read();
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT {ROW_COLUMNS} FROM outbox WHERE subject_kind = ?1 AND subject_id = ?2 ORDER BY id"
         ))?;

@@ -32,7 +32,7 @@ impl Rows {
 impl Store {
     /// How many rows the tables retention prunes hold, whatever their state.
     pub fn rows(&self) -> Result<Rows, StoreError> {
-        let conn = self.conn();
+        let conn = self.read();
         let count = |table: &str| -> Result<usize, StoreError> {
             let n: i64 = conn.row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?;
             Ok(n as usize)

@@ -185,7 +185,7 @@ impl Store {
     /// A subject, if seen.
     pub fn subject(&self, key: &SubjectKey) -> Result<Option<Subject>, StoreError> {
         let row = self
-            .conn()
+            .read()
             .row(
                 &format!("SELECT {COLUMNS} FROM subjects WHERE kind = ?1 AND id = ?2"),
                 [key.kind.as_str(), &key.id],
@@ -198,13 +198,11 @@ impl Store {
     /// The most recent subjects, newest first. One that cannot be read back is left out (and
     /// logged), so the rest of the history still shows.
     pub fn recent_subjects(&self, limit: usize) -> Result<Vec<Subject>, StoreError> {
-        let conn = self.conn();
+        let conn = self.read();
         let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM subjects ORDER BY created_at DESC, id DESC LIMIT ?1"
+            "SELECT {COLUMNS} FROM subjects ORDER BY created_at DESC, id DESC LIMIT {limit}"
         ))?;
-        let rows: Vec<Row> = stmt
-            .query_map([limit as i64], read_row)?
-            .collect::<Result<_, _>>()?;
+        let rows: Vec<Row> = stmt.query_map([], read_row)?.collect::<Result<_, _>>()?;
         Ok(rows
             .into_iter()
             .filter_map(|r| match r.into_subject() {
@@ -235,7 +233,7 @@ impl Store {
 
     /// Whether a call or message is already logged in this conversation.
     pub fn conversation_logged(&self, conversation_id: &str) -> Result<bool, StoreError> {
-        Ok(self.conn().row(
+        Ok(self.read().row(
             "SELECT EXISTS (SELECT 1 FROM subjects WHERE conversation_id = ?1)",
             [conversation_id],
             |r| r.get(0),

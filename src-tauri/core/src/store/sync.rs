@@ -236,7 +236,7 @@ impl Store {
     /// A run by its number.
     pub fn sync_run(&self, id: i64) -> Result<Option<SyncRun>, StoreError> {
         Ok(self
-            .conn()
+            .read()
             .row(
                 &format!("SELECT {RUN_COLUMNS} FROM sync_runs WHERE id = ?1"),
                 [id],
@@ -248,7 +248,7 @@ impl Store {
     /// The run that was stopped before its end, if any.
     pub fn sync_open_run(&self) -> Result<Option<SyncRun>, StoreError> {
         Ok(self
-            .conn()
+            .read()
             .row(
                 &format!(
                     "SELECT {RUN_COLUMNS} FROM sync_runs WHERE phase IN ('scan', 'push')
@@ -263,7 +263,7 @@ impl Store {
     /// The last finished run (of `kind`, or of any kind).
     pub fn sync_last_done(&self, kind: Option<RunKind>) -> Result<Option<SyncRun>, StoreError> {
         Ok(self
-            .conn()
+            .read()
             .row(
                 &format!(
                     "SELECT {RUN_COLUMNS} FROM sync_runs WHERE phase = 'done'
@@ -324,7 +324,7 @@ impl Store {
     /// When the index was last known complete: the start of the last finished run, once a full
     /// run has finished. The card trusts synced numbers from then on.
     pub fn index_synced_at(&self) -> Result<Option<i64>, StoreError> {
-        Ok(self.conn().row(
+        Ok(self.read().row(
             "SELECT MAX(started_at) FROM sync_runs WHERE phase = 'done'
              AND EXISTS (SELECT 1 FROM sync_runs WHERE phase = 'done' AND kind = 'full')",
             [],

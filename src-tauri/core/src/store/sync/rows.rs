@@ -99,20 +99,20 @@ const ROW_COLUMNS: &str = "intercom_id, desired, aircall_id, written, written_ha
 impl Store {
     /// Up to `limit` contacts that need Aircall work, in id order after `after`.
     pub fn sync_todo(&self, after: Option<&str>, limit: usize) -> Result<Vec<String>, StoreError> {
-        let conn = self.conn();
+        let conn = self.read();
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT intercom_id FROM sync_contacts WHERE {TODO} AND intercom_id > ?1
-             ORDER BY intercom_id LIMIT ?2"
+             ORDER BY intercom_id LIMIT {limit}"
         ))?;
         let ids = stmt
-            .query_map(params![after.unwrap_or(""), limit as i64], |r| r.get(0))?
+            .query_map(params![after.unwrap_or("")], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
         Ok(ids)
     }
 
     /// How many contacts need Aircall work.
     pub fn sync_todo_count(&self) -> Result<u64, StoreError> {
-        Ok(self.conn().row(
+        Ok(self.read().row(
             &format!("SELECT COUNT(*) FROM sync_contacts WHERE {TODO}"),
             [],
             |r| r.get::<_, i64>(0),
@@ -122,7 +122,7 @@ impl Store {
     /// The sync state of one contact.
     pub fn sync_row(&self, intercom_id: &str) -> Result<Option<SyncRow>, StoreError> {
         Ok(self
-            .conn()
+            .read()
             .row(
                 &format!("SELECT {ROW_COLUMNS} FROM sync_contacts WHERE intercom_id = ?1"),
                 [intercom_id],
@@ -133,7 +133,7 @@ impl Store {
 
     /// Every contact's sync state (for a dry run's comparison).
     pub fn sync_rows(&self) -> Result<Vec<SyncRow>, StoreError> {
-        let conn = self.conn();
+        let conn = self.read();
         let mut stmt = conn.prepare(&format!(
             "SELECT {ROW_COLUMNS} FROM sync_contacts ORDER BY intercom_id"
         ))?;
@@ -242,7 +242,7 @@ impl Store {
 
     /// The contacts Aircall refused, with why.
     pub fn sync_failures(&self) -> Result<Vec<(String, String)>, StoreError> {
-        let conn = self.conn();
+        let conn = self.read();
         let mut stmt = conn.prepare(
             "SELECT intercom_id, failure FROM sync_contacts WHERE failure IS NOT NULL
              ORDER BY intercom_id",
