@@ -126,11 +126,15 @@ impl Cards {
         (self.clock)()
     }
 
-    /// Starts the look-ups of a ringing call's card as soon as its webhook is accepted, in the
-    /// background: the card, built once the call is processed, then finds their answers. Does
-    /// nothing for other events, for a call that has ended, or while the same caller is being
-    /// looked up. A failed look-up only costs time: the card asks again itself.
+    /// Starts building a ringing call's card as soon as its `call.created` webhook is
+    /// accepted, in the background: the card, built once the call is processed, takes it. Does
+    /// nothing for other events (a call's later events find its card built), for a call that
+    /// has ended, or while the same caller's card is being built ahead. A failed look-up only
+    /// costs time: the card asks again itself.
     pub fn look_ahead(&self, stored: &StoredEvent) {
+        if stored.event != "call.created" {
+            return;
+        }
         let Ok(Event::Call { kind, call, .. }) = Event::from_stored(stored) else {
             return;
         };
