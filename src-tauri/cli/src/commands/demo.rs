@@ -71,13 +71,7 @@ pub async fn run(args: Args) -> Result<Outcome, UsageError> {
 
     // The ringing call: read it from Aircall, read its caller in the line's country, push the card.
     let call = aircall.call(RINGING_CALL).await?;
-    let line_region = call
-        .number
-        .as_ref()
-        .and_then(|n| n.country.as_deref())
-        .and_then(|c| Region::parse(c).ok())
-        .unwrap_or(region);
-    let caller = CallerId::parse(&call.raw_digits, line_region)?;
+    let caller = ringside_core::pipeline::subject::caller_of_call(&call, region)?;
     let line = call
         .number
         .as_ref()
