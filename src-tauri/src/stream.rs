@@ -165,11 +165,13 @@ async fn read_once(client: &HubClient, sink: &impl Sink, attempt: &mut u32) -> H
     }
     *attempt = 0;
     sink.connection(Connection::Connected);
-    read_events(response.bytes_stream(), sink, sink.catching_up()).await
+    read_events(response.bytes_stream(), sink).await
 }
 
 /// Hands the events of an SSE byte stream to the sink until it ends or fails; returns why.
-async fn read_events<S, B, E>(bytes: S, sink: &impl Sink, mut catching_up: bool) -> HubError
+/// While the sink catches up (a new hub's backlog, or a log replayed after a `stream.reset`),
+/// a short silence tells it the backlog is read.
+async fn read_events<S, B, E>(bytes: S, sink: &impl Sink) -> HubError
 where
     S: Stream<Item = Result<B, E>> + Unpin,
     B: AsRef<[u8]>,
@@ -178,6 +180,7 @@ where
     let mut events = bytes.eventsource();
     loop {
         // The hub sends a keep-alive every 15 s; silence for a minute means a dead link.
+        let catching_up = sink.catching_up();
         let quiet = if catching_up {
             CAUGHT_UP_AFTER
         } else {
@@ -185,7 +188,6 @@ where
         };
         let next = match tokio::time::timeout(quiet, events.next()).await {
             Err(_) if catching_up => {
-                catching_up = false;
                 sink.caught_up();
                 continue;
             }
@@ -218,7 +220,7 @@ mod tests {
         let sink = Recorder::default();
         let bytes =
             futures_util::stream::iter(chunks.into_iter().map(Ok::<_, std::convert::Infallible>));
-        read_events(bytes, &sink, false).await;
+        read_events(bytes, &sink).await;
         let got = sink.got.lock().unwrap().clone();
         got
     }
@@ -262,7 +264,7 @@ mod tests {
         let bytes = futures_util::stream::iter([Ok::<_, std::convert::Infallible>(
             &b"id: 1\nevent: a\ndata: {}\n\nid: 2\nevent: b\ndata: {}\n\nid: 3\nevent: c\ndata: {}\n\n"[..],
         )]);
-        let why = read_events(bytes, &sink, false).await;
+        let why = read_events(bytes, &sink).await;
         assert!(why.to_string().contains("could not be stored"), "{why}");
         assert_eq!(
             sink.last_event_id(),

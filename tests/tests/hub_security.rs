@@ -25,9 +25,14 @@ const ALICE_EMAIL: &str = "alice.durand@acme.io";
 
 /// A hub on the demo sandbox with these limits and clock, on an in-memory store.
 async fn hub_with(app: &TestApp, limits: HubLimits, clock: &TestClock) -> Hub {
+    hub_on(app, limits, clock, Store::open_in_memory().unwrap()).await
+}
+
+/// A hub on the demo sandbox with these limits and clock, on this store.
+async fn hub_on(app: &TestApp, limits: HubLimits, clock: &TestClock, store: Store) -> Hub {
     lift_budgets(app);
     let config = HubConfig {
-        store: Store::open_in_memory().unwrap(),
+        store,
         intercom: app.intercom(),
         aircall: Some(app.aircall()),
         webhook_token: Some(Secret::new(WEBHOOK_TOKEN)),
@@ -119,19 +124,30 @@ async fn until_the_stream_ends(mut response: reqwest::Response, within: Duration
 
 /// The next SSE event's id and name, skipping keep-alives.
 async fn next_event(response: &mut reqwest::Response, buffer: &mut String) -> (i64, String) {
+    let (id, name, _) = next_event_with_data(response, buffer).await;
+    (id, name)
+}
+
+/// The next SSE event's id, name and data (`Null` when it is not JSON), skipping comments.
+async fn next_event_with_data(
+    response: &mut reqwest::Response,
+    buffer: &mut String,
+) -> (i64, String, Value) {
     loop {
         if let Some(end) = buffer.find("\n\n") {
             let block: String = buffer.drain(..end + 2).collect();
-            let id = block
-                .lines()
-                .find_map(|l| l.strip_prefix("id:"))
-                .and_then(|v| v.trim().parse().ok());
-            let name = block
-                .lines()
-                .find_map(|l| l.strip_prefix("event:"))
-                .map(|v| v.trim().to_owned());
-            if let (Some(id), Some(name)) = (id, name) {
-                return (id, name);
+            let field = |name: &str| {
+                block
+                    .lines()
+                    .find_map(|l| l.strip_prefix(name))
+                    .map(|v| v.trim().to_owned())
+            };
+            let id = field("id:").and_then(|v| v.parse().ok());
+            let data = field("data:")
+                .and_then(|d| serde_json::from_str(&d).ok())
+                .unwrap_or(Value::Null);
+            if let (Some(id), Some(name)) = (id, field("event:")) {
+                return (id, name, data);
             }
             continue;
         }
@@ -556,6 +572,23 @@ async fn an_event_id_from_another_hub_replays_this_hubs_log_and_the_instance_is_
     let hub = hub(&app).await;
     let bob = token(&hub, BOB_EMAIL);
 
+    // The log holds a call already.
+    play(
+        &app,
+        &hub,
+        &Scenario::inbound_answered(demo::JANE, demo::SUPPORT_GB, demo::BOB),
+    )
+    .await;
+    let first = hub
+        .store()
+        .events_after(0, 100)
+        .unwrap()
+        .into_iter()
+        .find(|e| e.concerns(BOB_EMAIL))
+        .expect("an event of Bob's")
+        .id;
+    let newest = hub.store().last_event_id().unwrap();
+
     // A desktop that followed a hub now reinstalled at the same address, whose log restarted.
     let mut stream = reqwest::Client::new()
         .get(url(&hub, "/api/v1/events"))
@@ -569,15 +602,28 @@ async fn an_event_id_from_another_hub_replays_this_hubs_log_and_the_instance_is_
         .unwrap()
         .to_owned();
     assert_eq!(instance.len(), 32);
+    let mut buffer = String::new();
+    // It is told first, with an id that makes a reconnection start from the beginning too…
+    let (id, name, told) = next_event_with_data(&mut stream, &mut buffer).await;
+    assert_eq!((id, name.as_str()), (0, "stream.reset"));
+    assert_eq!(told["asked"], 987654, "{told}");
+    assert_eq!(told["newest"], newest, "{told}");
+    // …then reads this hub's log from its first event, and what comes next.
+    let (id, _) = next_event(&mut stream, &mut buffer).await;
+    assert_eq!(id, first, "the log is replayed from its beginning");
     play(
         &app,
         &hub,
         &Scenario::inbound_answered(demo::JANE, demo::SUPPORT_GB, demo::BOB),
     )
     .await;
-    let mut buffer = String::new();
-    let (id, _) = next_event(&mut stream, &mut buffer).await;
-    assert!(id < 987654, "the stream carries this hub's events ({id})");
+    loop {
+        let (id, _) = next_event(&mut stream, &mut buffer).await;
+        assert!(id < 987654, "the stream carries this hub's events ({id})");
+        if id > newest {
+            break;
+        }
+    }
 
     // Every answer names the instance, errors included, and /healthz says it too.
     for path in ["/api/v1/calls", "/api/v1/nothing-here", "/healthz"] {
@@ -727,6 +773,83 @@ async fn the_hub_forgets_what_is_finished_after_the_retention_but_not_what_waits
     )
     .await;
     assert_eq!(pick.status(), 202);
+    hub.shutdown().await;
+}
+
+/// Opens Bob's event stream from `last_event_id` (live when `None`); the answer's headers must
+/// come at once, whatever the log holds.
+async fn open_stream(hub: &Hub, token: &str, last_event_id: Option<i64>) -> reqwest::Response {
+    let mut request = reqwest::Client::new()
+        .get(url(hub, "/api/v1/events"))
+        .bearer_auth(token);
+    if let Some(id) = last_event_id {
+        request = request.header("Last-Event-ID", id.to_string());
+    }
+    let response = tokio::time::timeout(Duration::from_secs(2), request.send())
+        .await
+        .expect("the stream's headers within 2 s")
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response
+}
+
+/// Reads a stream until the card of `call` is ready; returns that event's id.
+async fn until_card(response: &mut reqwest::Response, buffer: &mut String, call: u64) -> i64 {
+    loop {
+        let (id, name, data) = next_event_with_data(response, buffer).await;
+        if name == "card.ready" && data["call_id"] == call {
+            return id;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn after_retention_empties_the_log_and_the_hub_restarts_every_app_still_gets_the_next_card() {
+    let app = TestApp::demo().await;
+    let clock = TestClock::default();
+    let limits = || HubLimits {
+        prune_every: Duration::from_millis(50),
+        ..HubLimits::with_retention_days(30).unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let hub = hub_on(&app, limits(), &clock, Store::open(dir.path()).unwrap()).await;
+    let bob = token(&hub, BOB_EMAIL);
+    let jane = Scenario::inbound_answered(demo::JANE, demo::SUPPORT_GB, demo::BOB);
+    let first = play(&app, &hub, &jane).await;
+    let mut before = open_stream(&hub, &bob, Some(0)).await;
+    let mut buffer = String::new();
+    let seen = until_card(&mut before, &mut buffer, first).await;
+
+    // A quiet month: retention prunes every event, with the stream open.
+    clock.advance(Duration::from_secs(31 * 86_400));
+    until("every event pruned", Duration::from_secs(5), || {
+        hub.store().rows().unwrap().events == 0
+    })
+    .await;
+    // The open stream still gets the next call's card, with an id beyond what it saw.
+    let second = play(&app, &hub, &jane).await;
+    let id = until_card(&mut before, &mut buffer, second).await;
+    assert!(id > seen, "event ids went back: {id} after {seen}");
+    drop(before);
+
+    // Pruned again, and the hub restarts on the same database.
+    clock.advance(Duration::from_secs(31 * 86_400));
+    until("every event pruned again", Duration::from_secs(5), || {
+        hub.store().rows().unwrap().events == 0
+    })
+    .await;
+    hub.shutdown().await;
+    let hub = hub_on(&app, limits(), &clock, Store::open(dir.path()).unwrap()).await;
+    assert_eq!(hub.store().rows().unwrap().events, 0);
+    // The app that followed the hub resumes from its position; a new one follows live.
+    let mut resumed = open_stream(&hub, &bob, Some(id)).await;
+    let mut live = open_stream(&hub, &bob, None).await;
+    let third = play(&app, &hub, &jane).await;
+    let (mut a, mut b) = (String::new(), String::new());
+    let resumed_id = until_card(&mut resumed, &mut a, third).await;
+    let live_id = until_card(&mut live, &mut b, third).await;
+    assert!(resumed_id > id, "{resumed_id} after {id}");
+    assert_eq!(resumed_id, live_id);
     hub.shutdown().await;
 }
 

@@ -166,6 +166,17 @@ impl Desk {
                     });
                 }
             }
+            HubEvent::StreamReset { asked, newest } => {
+                // The hub never gave the position the app resumed from (its log was restored,
+                // or went back before ids were kept): it replays its log from the beginning.
+                // As for another hub, its calls that no longer ring are not shown again.
+                tracing::warn!(
+                    asked,
+                    newest,
+                    "the hub's event log is behind this app's position; reading it from its beginning"
+                );
+                self.catching_up.store(true, Ordering::SeqCst);
+            }
             _ => {}
         }
         Ok(())

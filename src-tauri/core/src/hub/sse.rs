@@ -1,7 +1,10 @@
 //! `GET /api/v1/events`: the agent's Server-Sent Events stream. Each event carries its log id,
-//! so a client that reconnects with `Last-Event-ID` gets everything it missed, in order. An id
-//! beyond the log (a hub reinstalled at the same address) replays from the start of what this
-//! hub has; the `X-Ringside-Instance` header on every answer tells the two hubs apart.
+//! so a client that reconnects with `Last-Event-ID` gets everything it missed, in order. Ids
+//! never go back, even once retention has pruned the whole log. An id beyond the highest this
+//! hub ever gave (another hub's, or a log restored from a backup) is answered with a
+//! `stream.reset` event first, then the log from its beginning; the `X-Ringside-Instance`
+//! header on every answer tells two hubs apart. The answer's headers and a first comment leave
+//! at once, whatever the log holds.
 //!
 //! The token is checked again every few seconds while the stream is open: a revoked agent's
 //! stream ends. An admin's stream carries every event. Each agent may hold a few streams at once; one more is refused with a 429.
@@ -19,10 +22,12 @@ use axum::routing::get;
 use axum::Router;
 use futures_util::stream::{self, Stream};
 use serde::Deserialize;
+use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::api::{authenticate, Failure};
 use super::AppState;
+use crate::pipeline::events::HubEvent;
 use crate::store::LoggedEvent;
 use crate::Secret;
 
@@ -92,12 +97,23 @@ async fn events(
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<i64>().ok());
-    let last = state.store.last_event_id()?;
+    let newest = state.store.last_event_id()?;
+    let mut pending = std::collections::VecDeque::new();
     let after = match from_header.or(q.last_event_id) {
-        // An id this hub never gave: another hub's (or this one's before a reinstall).
-        Some(id) if id > last => 0,
-        Some(id) => id,
-        None => last,
+        // An id this hub never gave: another hub's, or this one's before its log was restored
+        // from a backup. The app is told, and reads the log from its beginning.
+        Some(asked) if asked > newest => {
+            tracing::warn!(
+                agent = %agent.email,
+                asked,
+                newest,
+                "an app resumes beyond this hub's newest event; it is told and reads the log from its beginning"
+            );
+            pending.push_back(reset(asked, newest));
+            0
+        }
+        Some(id) => id.max(0),
+        None => newest,
     };
     let slot = state
         .streams
@@ -112,13 +128,16 @@ async fn events(
                 ),
             )
         })?;
+    let latest = state.pipeline.events();
     let stream = follow(Cursor {
         state,
         email: agent.email,
         admin: agent.admin,
         token,
         after,
-        pending: Default::default(),
+        pending,
+        latest,
+        opened: false,
         checked: Instant::now(),
         _slot: slot,
     });
@@ -137,6 +156,10 @@ struct Cursor {
     token: Option<Secret>,
     after: i64,
     pending: std::collections::VecDeque<LoggedEvent>,
+    /// The newest event id announced; the stream reads the log again when it changes.
+    latest: watch::Receiver<i64>,
+    /// Whether the stream's opening comment went out.
+    opened: bool,
     /// When the token was last checked.
     checked: Instant,
     _slot: StreamSlot,
@@ -167,8 +190,27 @@ impl Cursor {
     }
 }
 
+/// The `stream.reset` event told to an app that asked for a position beyond `newest`.
+fn reset(asked: i64, newest: i64) -> LoggedEvent {
+    let event = HubEvent::StreamReset { asked, newest };
+    let new = event.to_new(Vec::new());
+    LoggedEvent {
+        id: 0,
+        at: 0,
+        audience: new.audience,
+        kind: new.kind,
+        payload: new.payload,
+    }
+}
+
+/// The stream: a comment at once (so that the answer's headers and first bytes leave whatever
+/// the log holds), then the events after the cursor, then each new one as it is announced.
 fn follow(cursor: Cursor) -> impl Stream<Item = Result<Event, Infallible>> {
     stream::unfold(cursor, |mut c| async move {
+        if !c.opened {
+            c.opened = true;
+            return Some((Ok(Event::default().comment("ringside events")), c));
+        }
         loop {
             if *c.state.shutdown.borrow() || !c.still_allowed() {
                 return None;
@@ -180,6 +222,10 @@ fn follow(cursor: Cursor) -> impl Stream<Item = Result<Event, Infallible>> {
                     .data(e.payload);
                 return Some((Ok(event), c));
             }
+            // Whatever is announced from here on wakes the wait below, even if the log was
+            // read before it was written: the stream never spins on an announcement it has
+            // seen (the log may hold nothing above it, pruned or not this agent's).
+            c.latest.borrow_and_update();
             match c.state.store.events_after(c.after, 200) {
                 Ok(batch) if !batch.is_empty() => {
                     c.after = batch.last().map_or(c.after, |e| e.id);
@@ -191,11 +237,14 @@ fn follow(cursor: Cursor) -> impl Stream<Item = Result<Event, Infallible>> {
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "cannot read the event log"),
             }
-            let mut events = c.state.pipeline.events();
             let mut shutdown = c.state.shutdown.clone();
-            let known = c.after;
             tokio::select! {
-                _ = events.wait_for(|last| *last > known) => {}
+                announced = c.latest.changed() => {
+                    // The pipeline is gone: the hub is stopping.
+                    if announced.is_err() {
+                        return None;
+                    }
+                }
                 _ = tokio::time::sleep(c.state.limits.token_recheck) => {}
                 _ = shutdown.wait_for(|s| *s) => return None,
             }

@@ -65,6 +65,17 @@ pub enum HubEvent {
         email: Option<String>,
         availability: Option<String>,
     },
+    /// Sent first, on one stream only, to an app that resumed from an event id this hub never
+    /// gave (its log was restored from a backup, or went back before ids were kept): the app's
+    /// position means nothing here, and the stream replays the log from its beginning. Never
+    /// written to the log; its SSE id is 0, so that a reconnection starts from the beginning too.
+    #[serde(rename = "stream.reset")]
+    StreamReset {
+        /// The position the app asked for.
+        asked: i64,
+        /// The highest id this hub ever gave.
+        newest: i64,
+    },
 }
 
 impl HubEvent {
@@ -80,6 +91,7 @@ impl HubEvent {
             HubEvent::Skipped { .. } => "logging.skipped",
             HubEvent::MessageReceived { .. } => "message.received",
             HubEvent::Availability { .. } => "availability.changed",
+            HubEvent::StreamReset { .. } => "stream.reset",
         }
     }
 

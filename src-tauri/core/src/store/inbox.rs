@@ -28,6 +28,24 @@ CREATE TABLE events (
 );
 ";
 
+/// Event ids never go back: without `AUTOINCREMENT`, SQLite gives the next row `MAX(id) + 1`,
+/// so once retention had pruned every event the log started again at 1, below every app's
+/// position, and the apps never saw another call. With it, SQLite keeps the highest id ever
+/// given (in `sqlite_sequence`) and counts on from there, whatever is deleted.
+pub(super) const EVENT_IDS_NEVER_GO_BACK: &str = "
+CREATE TABLE events_kept (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    at        INTEGER NOT NULL,
+    audience  TEXT NOT NULL,            -- JSON array of lower-case emails; [] = every agent
+    kind      TEXT NOT NULL,
+    payload   TEXT NOT NULL
+);
+INSERT INTO events_kept (id, at, audience, kind, payload)
+    SELECT id, at, audience, kind, payload FROM events;
+DROP TABLE events;
+ALTER TABLE events_kept RENAME TO events;
+";
+
 /// An inbox row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InboxItem {
@@ -189,15 +207,73 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// The newest event id (0 when none).
+    /// The highest event id this hub ever gave (0 when none), even if retention has pruned
+    /// that event since: the next event's id is above it.
     pub fn last_event_id(&self) -> Result<i64, StoreError> {
         Ok(self
             .read()
-            .row("SELECT MAX(id) FROM events", [], |r| {
-                r.get::<_, Option<i64>>(0)
-            })
+            .row(
+                "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0),
+                            COALESCE((SELECT MAX(id) FROM events), 0))",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
             .optional()?
-            .flatten()
             .unwrap_or(0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_ids_go_on_from_the_highest_ever_given_after_the_log_is_emptied_and_reopened() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        for at in 1..=3 {
+            store.log_event(at, &[], "call.ended", "{}").unwrap();
+        }
+        assert_eq!(store.last_event_id().unwrap(), 3);
+        store.prune_before(10).unwrap();
+        assert!(store.events_after(0, 10).unwrap().is_empty());
+        assert_eq!(store.last_event_id().unwrap(), 3, "the pruned ids still count");
+        drop(store);
+
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.last_event_id().unwrap(), 3);
+        let next = store.log_event(20, &[], "call.ringing", "{}").unwrap();
+        assert_eq!(next, 4);
+        assert_eq!(store.last_event_id().unwrap(), 4);
+    }
+
+    #[test]
+    fn a_log_written_before_ids_were_kept_is_carried_over_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(crate::store::DB_FILE);
+        {
+            // The schema as it was before the migration, with two events in its log.
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            let mut batches: Vec<&str> = Vec::new();
+            for migration in &super::super::MIGRATIONS[..super::super::MIGRATIONS.len() - 1] {
+                batches.extend(migration.iter().copied());
+            }
+            for sql in batches {
+                conn.execute_batch(sql).unwrap();
+            }
+            let version = super::super::MIGRATIONS.len() as i64 - 1;
+            conn.pragma_update(None, "user_version", version).unwrap();
+            conn.execute_batch(
+                "INSERT INTO events (id, at, audience, kind, payload)
+                     VALUES (7, 1, '[]', 'call.ended', '{}'), (9, 2, '[\"a@b.c\"]', 'call.ringing', '{}');",
+            )
+            .unwrap();
+        }
+        let store = Store::open(dir.path()).unwrap();
+        let kept = store.events_after(0, 10).unwrap();
+        assert_eq!(kept.iter().map(|e| e.id).collect::<Vec<_>>(), [7, 9]);
+        assert_eq!(kept[1].audience, ["a@b.c"]);
+        store.prune_before(10).unwrap();
+        assert_eq!(store.log_event(20, &[], "call.ringing", "{}").unwrap(), 10);
     }
 }

@@ -68,6 +68,8 @@ const MIGRATIONS: &[&[&str]] = &[
     &[contacts::INDEX_PHONE],
     // Intercom's contact notifications.
     &[notifications::CREATE],
+    // Event ids never go back, even once retention has emptied the log.
+    &[inbox::EVENT_IDS_NEVER_GO_BACK],
 ];
 
 /// Statements run through the connection's prepared-statement cache. rusqlite's `execute` and
