@@ -144,22 +144,23 @@ impl Announcer {
         let id = self
             .store
             .log_event((self.clock)(), &new.audience, &new.kind, &new.payload)?;
+        self.announced(id);
+        Ok(id)
+    }
+
+    /// Tells the streams about an event written with other changes, once they are committed.
+    pub fn announced(&self, id: i64) {
         self.latest.send_if_modified(|latest| {
             let newer = id > *latest;
             *latest = (*latest).max(id);
             newer
         });
-        Ok(id)
     }
 
     /// Tells the streams about events written elsewhere (with a webhook's processing).
     pub fn written(&self) {
         if let Ok(id) = self.store.last_event_id() {
-            self.latest.send_if_modified(|latest| {
-                let newer = id > *latest;
-                *latest = (*latest).max(id);
-                newer
-            });
+            self.announced(id);
         }
     }
 

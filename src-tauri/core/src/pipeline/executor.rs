@@ -3,7 +3,8 @@
 //!
 //! The run loop claims due effects (at most one per subject, none of a subject with one in
 //! flight: see [`Store::outbox_claim`]) up to the number of requests allowed in flight, runs each
-//! claimed effect in its own task, and marks it done, retried or failed in its own transaction.
+//! claimed effect in its own task, and records how it ended in one transaction: the effect done,
+//! retried or failed, its subject's change (logged, skipped) and the event that tells the agents.
 //! A claimed effect counts as attempted: if the hub dies before its answer is recorded, the next
 //! attempt first looks for it in Intercom (the conversation among the contact's, the note among
 //! the conversation's parts) and only sends it when it is not there. Transient failures wait and
@@ -24,7 +25,7 @@ use crate::intercom::{self, Contact, ConversationState, IntercomClient};
 use crate::pacing::Priority;
 use crate::phone::{CallerId, Region};
 use crate::rules::{AssignTarget, Effect, Fallback, Settings};
-use crate::store::{EffectState, Lane, OutboxRow, Store, StoreError};
+use crate::store::{EffectState, Lane, Logged, OutboxRow, Store, StoreError};
 
 use super::events::{Announcer, HubEvent};
 use super::subject::{Status, Subject};
@@ -33,6 +34,11 @@ use super::subject::{Status, Subject};
 #[derive(Debug)]
 enum Outcome {
     Done,
+    /// The subject's conversation exists: it is logged there.
+    Logged {
+        contact_id: String,
+        conversation_id: String,
+    },
     Retry {
         after: Duration,
         error: String,
@@ -185,6 +191,9 @@ impl Executor {
 
     /// Runs one claimed effect and records how it ended.
     async fn attempt(&self, row: OutboxRow) -> Result<(), StoreError> {
+        // A crash here, once the effect is claimed, leaves it in flight: the next start looks
+        // it up in Intercom before sending it.
+        fail::fail_point!("executor::claimed", |_| Ok(()));
         let Some(subject) = self.store.subject(&row.subject)? else {
             self.store
                 .outbox_fail(row.id, "its call or message is unknown", self.now())?;
@@ -209,9 +218,37 @@ impl Executor {
             return Ok(());
         }
         let outcome = self.execute(&row, &subject).await;
+        // A crash from here until the outcome is committed leaves the effect in flight: the
+        // next start looks its work up in Intercom before sending it again.
+        fail::fail_point!("executor::answered", |_| Ok(()));
         let now = self.now();
-        match outcome {
-            Outcome::Done => self.store.outbox_done(row.id, now)?,
+        let event = match outcome {
+            Outcome::Done => {
+                self.store.outbox_done(row.id, now)?;
+                None
+            }
+            Outcome::Logged {
+                contact_id,
+                conversation_id,
+            } => {
+                let key = subject.key();
+                let event = HubEvent::Logged {
+                    subject: key.kind.as_str().to_owned(),
+                    id: key.id.clone(),
+                    url: self
+                        .workspace()
+                        .map(|w| intercom::conversation_url(&w, &conversation_id))
+                        .unwrap_or_default(),
+                    conversation_id: conversation_id.clone(),
+                };
+                let logged = Logged {
+                    subject: &key,
+                    contact_id: &contact_id,
+                    conversation_id: &conversation_id,
+                };
+                let new = event.to_new(subject.audience());
+                Some(self.store.outbox_logged(row.id, &logged, &new, now)?)
+            }
             Outcome::Retry { after, error } => {
                 let earlier = (row.attempts - 1).clamp(0, 8);
                 let backoff = Duration::from_secs(1 << earlier).min(MAX_BACKOFF);
@@ -219,10 +256,12 @@ impl Executor {
                 tracing::warn!(key = %row.key, error = %error, wait_s = wait.as_secs(), "effect will be retried");
                 self.store
                     .outbox_retry(row.id, now + wait.as_secs() as i64, &error, true)?;
+                None
             }
             Outcome::Fail(error) => {
                 tracing::warn!(key = %row.key, error = %error, "effect failed");
                 self.store.outbox_fail(row.id, &error, now)?;
+                None
             }
             Outcome::Blocked {
                 status,
@@ -232,23 +271,29 @@ impl Executor {
                 let tried = subject.chosen_contact_id.as_deref();
                 let ids: Vec<String> = candidates.iter().map(|c| c.id.clone()).collect();
                 let key = subject.key();
-                if !self
+                let event = HubEvent::Skipped {
+                    subject: key.kind.as_str().to_owned(),
+                    id: key.id.clone(),
+                    reason: reason.clone(),
+                    candidates,
+                };
+                let new = event.to_new(subject.audience());
+                let blocked = self
                     .store
-                    .subject_blocked(&key, status, &reason, &ids, tried, now)?
-                {
+                    .subject_blocked(&key, status, &reason, &ids, tried, &new, now)?;
+                if blocked.is_none() {
                     // An agent chose a contact while this attempt ran: try again with it.
                     self.store
                         .outbox_retry(row.id, now, "a contact was chosen meanwhile", true)?;
-                    return Ok(());
                 }
-                let event = HubEvent::Skipped {
-                    subject: key.kind.as_str().to_owned(),
-                    id: key.id,
-                    reason,
-                    candidates,
-                };
-                self.announcer.announce(&event, subject.audience())?;
+                blocked
             }
+        };
+        // A crash here loses nothing: the outcome and its event are committed, and the
+        // streams read the event from the log when they come back.
+        fail::fail_point!("executor::recorded", |_| Ok(()));
+        if let Some(id) = event {
+            self.announcer.announced(id);
         }
         Ok(())
     }
@@ -293,13 +338,13 @@ impl Executor {
         };
         if retry {
             match self.find_started(&contact, body, row.created_at).await {
-                Ok(Some(id)) => return self.logged(subject, &contact, &id),
+                Ok(Some(id)) => return logged(&contact, id),
                 Ok(None) => {}
                 Err(e) => return e.into(),
             }
         }
         match self.intercom.start_conversation(&contact, body).await {
-            Ok(started) => self.logged(subject, &contact, &started.conversation_id),
+            Ok(started) => logged(&contact, started.conversation_id),
             Err(e) => match Outcome::from(e) {
                 // Without its conversation nothing else of the subject can be logged.
                 Outcome::Fail(reason) => Outcome::Blocked {
@@ -310,33 +355,6 @@ impl Executor {
                 other => other,
             },
         }
-    }
-
-    fn logged(&self, subject: &Subject, contact: &Contact, conversation_id: &str) -> Outcome {
-        let key = subject.key();
-        if let Err(e) = self
-            .store
-            .subject_logged(&key, &contact.id, conversation_id, self.now())
-        {
-            return Outcome::Retry {
-                after: Duration::from_secs(1),
-                error: e.to_string(),
-            };
-        }
-        let url = self
-            .workspace()
-            .map(|w| intercom::conversation_url(&w, conversation_id))
-            .unwrap_or_default();
-        let event = HubEvent::Logged {
-            subject: key.kind.as_str().to_owned(),
-            id: key.id,
-            conversation_id: conversation_id.to_owned(),
-            url,
-        };
-        if let Err(e) = self.announcer.announce(&event, subject.audience()) {
-            tracing::warn!(error = %e, "cannot record the logged event");
-        }
-        Outcome::Done
     }
 
     /// The contact to log to: the agent's choice, the one contact with the number, a new one,
@@ -648,6 +666,14 @@ impl Executor {
 
 /// Whether two texts are the same once markup and spacing are ignored (Intercom may wrap a
 /// plain-text body in `<p>`).
+/// The outcome of an effect that started (or found) the subject's conversation.
+fn logged(contact: &Contact, conversation_id: String) -> Outcome {
+    Outcome::Logged {
+        contact_id: contact.id.clone(),
+        conversation_id,
+    }
+}
+
 fn same_text(a: &str, b: &str) -> bool {
     fn plain(s: &str) -> String {
         let mut out = String::new();

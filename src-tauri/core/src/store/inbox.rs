@@ -237,7 +237,11 @@ mod tests {
         assert_eq!(store.last_event_id().unwrap(), 3);
         store.prune_before(10).unwrap();
         assert!(store.events_after(0, 10).unwrap().is_empty());
-        assert_eq!(store.last_event_id().unwrap(), 3, "the pruned ids still count");
+        assert_eq!(
+            store.last_event_id().unwrap(),
+            3,
+            "the pruned ids still count"
+        );
         drop(store);
 
         let store = Store::open(dir.path()).unwrap();

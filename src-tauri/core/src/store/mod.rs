@@ -41,6 +41,7 @@ pub use inbox::{InboxItem, LoggedEvent};
 pub use notifications::{NotificationEnd, NotificationStats, PendingNotification, Stored};
 pub use outbox::{EffectState, Lane, NewEffect, NewEvent, Origin, OutboxRow};
 pub use retention::Rows;
+pub use subjects::Logged;
 pub use sync::{
     Counter, LeaseHeld, RunCounts, RunKind, RunPhase, Scanned, SyncRow, SyncRun, Unparseable,
 };

@@ -414,6 +414,29 @@ impl Store {
         Ok(())
     }
 
+    /// The effect that started its subject's conversation is done, in one transaction with
+    /// the subject marked logged there and the event that says so: a crash leaves all three or
+    /// none (then the effect, still in flight, finds its conversation in Intercom and records
+    /// it). Returns the event's id.
+    pub fn outbox_logged(
+        &self,
+        id: i64,
+        logged: &subjects::Logged<'_>,
+        event: &NewEvent,
+        now: i64,
+    ) -> Result<i64, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.exec(
+            "UPDATE outbox SET state = 'done', done_at = ?2, last_error = NULL WHERE id = ?1 AND state = 'in_flight'",
+            params![id, now],
+        )?;
+        subjects::logged_in(&tx, logged, now)?;
+        let event_id = Self::log_event_in(&tx, now, &event.audience, &event.kind, &event.payload)?;
+        tx.commit()?;
+        Ok(event_id)
+    }
+
     /// Try again at `at`, recording why. An effect put back before its request was sent (its
     /// conversation does not exist yet) gives its attempt back.
     pub fn outbox_retry(
@@ -489,6 +512,7 @@ mod tests {
     use super::*;
     use crate::aircall::Call;
     use crate::pipeline::subject::{Status, Tracked};
+    use crate::store::Logged;
     use crate::webhook::StoredEvent;
 
     fn call_subject(id: &str) -> Subject {
@@ -572,20 +596,84 @@ mod tests {
         // The attempt saw no choice; an agent chooses before it records the skip.
         store.subject_choose_contact(&key, "c1", 2).unwrap();
         let shared = "2 contacts share this number";
-        assert!(!store
-            .subject_blocked(&key, Status::Skipped, shared, &[], None, 3)
-            .unwrap());
+        let said = NewEvent {
+            audience: Vec::new(),
+            kind: "logging.skipped".into(),
+            payload: "{}".into(),
+        };
+        let before = store.last_event_id().unwrap();
+        assert_eq!(
+            store
+                .subject_blocked(&key, Status::Skipped, shared, &[], None, &said, 3)
+                .unwrap(),
+            None
+        );
         assert_eq!(store.subject(&key).unwrap().unwrap().status, Status::Queued);
-        // Without a new choice the skip stands, with its candidates, and the effects wait.
+        assert_eq!(store.last_event_id().unwrap(), before, "nothing said");
+        // Without a new choice the skip stands, with its candidates, the effects wait, and the
+        // event that says so is in the log.
         let candidates = vec!["c1".to_owned(), "c2".to_owned()];
-        assert!(store
-            .subject_blocked(&key, Status::Skipped, shared, &candidates, Some("c1"), 4)
-            .unwrap());
+        let event = store
+            .subject_blocked(
+                &key,
+                Status::Skipped,
+                shared,
+                &candidates,
+                Some("c1"),
+                &said,
+                4,
+            )
+            .unwrap()
+            .expect("blocked");
         assert_eq!(store.subject(&key).unwrap().unwrap().candidates, candidates);
         assert_eq!(
             store.outbox_of(&key).unwrap()[0].state,
             EffectState::Blocked
         );
+        assert_eq!(store.events_after(before, 10).unwrap()[0].id, event);
+    }
+
+    #[test]
+    fn a_logged_subject_its_effect_and_its_event_are_recorded_together_or_not_at_all() {
+        let store = Store::open_in_memory().unwrap();
+        let s = seed(&store, "7", &[start("7")]);
+        let key = s.key();
+        let row = store.outbox_claim(Lane::Logging, 2, 1).unwrap().remove(0);
+        let logged = Logged {
+            subject: &key,
+            contact_id: "c1",
+            conversation_id: "conv-1",
+        };
+        let said = NewEvent {
+            audience: Vec::new(),
+            kind: "call.logged".into(),
+            payload: "{}".into(),
+        };
+        // The log refuses the event (a full disk, say): nothing of the outcome is kept.
+        store
+            .conn()
+            .execute_batch(
+                "CREATE TEMP TRIGGER refuse BEFORE INSERT ON events
+                 BEGIN SELECT RAISE(ABORT, 'disk full'); END;",
+            )
+            .unwrap();
+        assert!(store.outbox_logged(row.id, &logged, &said, 3).is_err());
+        assert_eq!(store.subject(&key).unwrap().unwrap().status, Status::Queued);
+        assert_eq!(
+            store.outbox_of(&key).unwrap()[0].state,
+            EffectState::InFlight
+        );
+        store
+            .conn()
+            .execute_batch("DROP TRIGGER temp.refuse")
+            .unwrap();
+        // Then all of it.
+        let event = store.outbox_logged(row.id, &logged, &said, 4).unwrap();
+        let subject = store.subject(&key).unwrap().unwrap();
+        assert_eq!(subject.status, Status::Logged);
+        assert_eq!(subject.conversation_id.as_deref(), Some("conv-1"));
+        assert_eq!(store.outbox_of(&key).unwrap()[0].state, EffectState::Done);
+        assert_eq!(store.last_event_id().unwrap(), event);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use crate::store::CachedSql;
 use rusqlite::{params, OptionalExtension};
 
-use super::{Store, StoreError};
+use super::{NewEvent, Store, StoreError};
 use crate::pipeline::subject::{CardPush, Status, Subject, SubjectKey, SubjectKind, Tracked};
 
 pub(super) const CREATE: &str = "
@@ -166,6 +166,32 @@ pub(super) fn upsert_in(
     Ok(())
 }
 
+/// Where a subject was logged.
+#[derive(Debug, Clone, Copy)]
+pub struct Logged<'a> {
+    /// The call or message.
+    pub subject: &'a SubjectKey,
+    /// The Intercom contact it was logged to.
+    pub contact_id: &'a str,
+    /// The conversation that holds it.
+    pub conversation_id: &'a str,
+}
+
+/// Records where a subject was logged, inside an open transaction.
+pub(super) fn logged_in(
+    tx: &rusqlite::Transaction<'_>,
+    logged: &Logged<'_>,
+    now: i64,
+) -> Result<(), StoreError> {
+    let key = logged.subject;
+    tx.exec(
+        "UPDATE subjects SET status = 'logged', reason = NULL, contact_id = ?3, conversation_id = ?4, updated_at = ?5
+         WHERE kind = ?1 AND id = ?2",
+        params![key.kind.as_str(), key.id, logged.contact_id, logged.conversation_id, now],
+    )?;
+    Ok(())
+}
+
 /// The status of a subject inside an open transaction.
 pub(super) fn status_in(
     tx: &rusqlite::Connection,
@@ -215,22 +241,6 @@ impl Store {
             .collect())
     }
 
-    /// Records where a subject was logged.
-    pub fn subject_logged(
-        &self,
-        key: &SubjectKey,
-        contact_id: &str,
-        conversation_id: &str,
-        now: i64,
-    ) -> Result<(), StoreError> {
-        self.conn().exec(
-            "UPDATE subjects SET status = 'logged', reason = NULL, contact_id = ?3, conversation_id = ?4, updated_at = ?5
-             WHERE kind = ?1 AND id = ?2",
-            params![key.kind.as_str(), key.id, contact_id, conversation_id, now],
-        )?;
-        Ok(())
-    }
-
     /// Whether a call or message is already logged in this conversation.
     pub fn conversation_logged(&self, conversation_id: &str) -> Result<bool, StoreError> {
         Ok(self.read().row(
@@ -240,10 +250,12 @@ impl Store {
         )?)
     }
 
-    /// Skips (or fails) a subject: its effects wait as `blocked` until an agent resolves it.
-    /// `candidates` are the contacts the agent may pick from. `tried` is the contact choice the
-    /// attempt saw: if an agent chose (again) meanwhile, nothing is blocked and false comes
-    /// back, so the caller runs the attempt again with the new choice.
+    /// Skips (or fails) a subject: its effects wait as `blocked` until an agent resolves it,
+    /// and `event` (which says so) is logged, in one transaction. `candidates` are the contacts
+    /// the agent may pick from. `tried` is the contact choice the attempt saw: if an agent
+    /// chose (again) meanwhile, nothing changes and `None` comes back, so the caller runs the
+    /// attempt again with the new choice. Returns the event's id.
+    #[allow(clippy::too_many_arguments)]
     pub fn subject_blocked(
         &self,
         key: &SubjectKey,
@@ -251,8 +263,9 @@ impl Store {
         reason: &str,
         candidates: &[String],
         tried: Option<&str>,
+        event: &NewEvent,
         now: i64,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Option<i64>, StoreError> {
         let candidates =
             serde_json::to_string(candidates).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let mut conn = self.conn();
@@ -270,16 +283,18 @@ impl Store {
                 tried
             ],
         )?;
-        if changed > 0 {
-            tx.exec(
-                "UPDATE outbox SET state = 'blocked', last_error = ?3
-                 WHERE subject_kind = ?1 AND subject_id = ?2 AND state IN ('pending', 'in_flight')
-                   AND lane = 'logging'",
-                params![key.kind.as_str(), key.id, reason],
-            )?;
+        if changed == 0 {
+            return Ok(None);
         }
+        tx.exec(
+            "UPDATE outbox SET state = 'blocked', last_error = ?3
+             WHERE subject_kind = ?1 AND subject_id = ?2 AND state IN ('pending', 'in_flight')
+               AND lane = 'logging'",
+            params![key.kind.as_str(), key.id, reason],
+        )?;
+        let event_id = Self::log_event_in(&tx, now, &event.audience, &event.kind, &event.payload)?;
         tx.commit()?;
-        Ok(changed > 0)
+        Ok(Some(event_id))
     }
 
     /// Adds contacts an agent may pick for a subject (a shared number's, shown on the card
