@@ -1,6 +1,6 @@
 //! The hub under a call centre's load, as agents notice it: cards that never wait for Aircall's
-//! budget or other calls' logging, pushes to Aircall's phone app that go to calls still ringing,
-//! newest first, and an agent's note that overtakes a backlog.
+//! budget or other calls' logging, pushes to Aircall's phone app that go to calls still live
+//! (ringing or answered), newest first, and an agent's note that overtakes a backlog.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -125,6 +125,77 @@ async fn cards_never_wait_for_aircalls_budget_and_pushes_go_to_the_newest_call_s
     };
     assert_eq!(push_of(ids[1]), Some(Value::from("dropped")));
     assert_eq!(push_of(ids[3]), Some(Value::from("pushed")));
+    for call in &mut calls {
+        while call.step().await.unwrap().is_some() {}
+    }
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_card_waiting_for_aircalls_budget_still_goes_to_an_answered_call_but_not_to_an_ended_one()
+{
+    let app = TestApp::demo().await;
+    // 20 a minute: one push, then one every three seconds.
+    let hub = hub_with_aircall_budget(&app, 20).await;
+    let token = hub.store().add_agent("bob@acme.io", 0).unwrap();
+    let mut cards = EventStream::open(hub.local_addr(), token.expose()).await;
+    let player = player(hub.local_addr());
+    // The first call's push spends the budget.
+    let missed = Scenario::missed("+33 6 70 00 00 10", demo::SUPPORT_FR);
+    let mut first = player.playback(&app.sandbox, &missed);
+    first.step().await.unwrap();
+    let first_id = first.call("call").unwrap();
+    until("the first card in Aircall", Duration::from_secs(5), || {
+        card_push(&hub, first_id) == Some(CardPush::Pushed)
+    })
+    .await;
+
+    // Three calls ring together while the budget is spent.
+    let scenarios: Vec<Scenario> = [
+        "+33 6 70 00 00 11",
+        "+33 6 70 00 00 12",
+        "+33 6 70 00 00 13",
+    ]
+    .iter()
+    .map(|n| Scenario::inbound_answered(n, demo::SUPPORT_GB, demo::BOB))
+    .collect();
+    let mut calls: Vec<_> = scenarios
+        .iter()
+        .map(|s| player.playback(&app.sandbox, s))
+        .collect();
+    for call in &mut calls {
+        // call.created, call.ringing_on_agent
+        call.step().await.unwrap();
+        call.step().await.unwrap();
+    }
+    let ids: Vec<u64> = calls.iter().map(|c| c.call("call").unwrap()).collect();
+    cards.cards_ready(&ids).await;
+    // The first is answered before its card's turn, the second ends, the third still rings.
+    calls[0].step().await.unwrap();
+    until("the first call answered", Duration::from_secs(5), || {
+        hub.store()
+            .subject(&SubjectKey::call(ids[0]))
+            .unwrap()
+            .is_some_and(|s| s.rank == 1)
+    })
+    .await;
+    while calls[1].step().await.unwrap().is_some() {}
+    until("every push decided", Duration::from_secs(20), || {
+        ids.iter().all(|c| card_push(&hub, *c).is_some())
+    })
+    .await;
+    assert_eq!(card_push(&hub, ids[0]), Some(CardPush::Pushed), "answered");
+    assert_eq!(card_push(&hub, ids[1]), Some(CardPush::Dropped), "ended");
+    assert_eq!(card_push(&hub, ids[2]), Some(CardPush::Pushed), "ringing");
+    let shown: Vec<u64> = app
+        .sandbox
+        .aircall()
+        .insight_cards()
+        .iter()
+        .map(|c| c.call_id)
+        .collect();
+    // The newest call first.
+    assert_eq!(shown, [first_id, ids[2], ids[0]]);
     for call in &mut calls {
         while call.step().await.unwrap().is_some() {}
     }

@@ -9,10 +9,10 @@
 //! the end of its processing. A look-up that fails only costs time: the card then asks itself.
 //!
 //! Showing the card in Aircall's phone app is separate ([`Pushes`]): Aircall's budget is small
-//! (a request a second at 60 a minute), so pushes wait their turn there, calls still ringing
-//! first and the newest first, and a push whose call stopped ringing before its turn is dropped
-//! (the call's history says so). Pushes are not kept across a restart: they are only worth
-//! anything while the call rings.
+//! (a request a second at 60 a minute), so pushes wait their turn there, the newest call first.
+//! Aircall shows a card on any ongoing call: a call answered while its card waited still gets
+//! it, and a push whose call ended before its turn is dropped (the call's history says so).
+//! Pushes are not kept across a restart: they are only worth anything while the call is live.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -319,8 +319,9 @@ impl Pushes {
     }
 
     /// Pushes cards one at a time until `shutdown`. Each time Aircall's budget allows a
-    /// request, the newest call's card goes; a card whose call no longer rings when its turn
-    /// comes is dropped and recorded as such.
+    /// request, the newest call's card goes. Aircall shows a card on any ongoing call, so a
+    /// call answered while its card waited still gets it; a card whose call is over when its
+    /// turn comes is dropped and recorded as such.
     pub async fn run(
         self,
         aircall: AircallClient,
@@ -339,14 +340,14 @@ impl Pushes {
                     _ = shutdown.changed() => return,
                 }
                 let Some(push) = self.newest() else { break };
-                let ringing = match store.subject(&push.subject) {
-                    Ok(s) => s.is_some_and(|s| s.is_ringing()),
+                let live = match store.subject(&push.subject) {
+                    Ok(s) => s.is_some_and(|s| s.is_live()),
                     Err(e) => {
                         tracing::warn!(error = %e, "cannot read a call before pushing its card");
                         false
                     }
                 };
-                let outcome = if !ringing {
+                let outcome = if !live {
                     CardPush::Dropped
                 } else {
                     tokio::select! {
@@ -355,7 +356,7 @@ impl Pushes {
                             // The call ended before the card got there: nothing left to show.
                             Err(ApiError::Rejected { .. } | ApiError::NotFound { .. }) => CardPush::Dropped,
                             Err(e) if e.is_transient() || matches!(e, ApiError::RateLimited { .. }) => {
-                                tracing::warn!(call_id = push.call_id, error = %e, "the card will be pushed again while the call rings");
+                                tracing::warn!(call_id = push.call_id, error = %e, "the card will be pushed again while the call is live");
                                 self.offer(push.subject, push.call_id, push.blocks, push.order);
                                 tokio::select! {
                                     _ = tokio::time::sleep(Duration::from_secs(1)) => {}

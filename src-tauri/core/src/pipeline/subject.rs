@@ -253,6 +253,11 @@ impl Subject {
         self.kind() == SubjectKind::Call && self.rank == 0
     }
 
+    /// Whether the call is live: ringing or answered, not over.
+    pub fn is_live(&self) -> bool {
+        self.kind() == SubjectKind::Call && self.rank < 2
+    }
+
     /// The caller of a call or the customer of a message. A national number is read in the
     /// region of the Aircall line that carried it, else in `default_region`.
     pub fn caller(&self, default_region: Region) -> Result<CallerId, PhoneError> {
