@@ -203,6 +203,53 @@ async fn a_card_waiting_for_aircalls_budget_still_goes_to_an_answered_call_but_n
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn the_first_card_after_a_start_never_waits_for_aircalls_users_and_gets_the_owners_availability_after(
+) {
+    let app = TestApp::demo().await;
+    // Aircall answers slowly (its budget busy with contact sync's writes, say): the hub's read
+    // of its users at start takes well over a second.
+    app.sandbox
+        .faults()
+        .set_latency(Api::Aircall, Duration::from_millis(1500));
+    let hub = hub_with_aircall_budget(&app, 60).await;
+    let token = hub.store().add_agent("bob@acme.io", 0).unwrap();
+    let mut cards = EventStream::open(hub.local_addr(), token.expose()).await;
+    // Jane calls at once; her open conversation is Bob's.
+    let scenario = Scenario::inbound_answered(demo::JANE, demo::SUPPORT_GB, demo::BOB);
+    let player = player(hub.local_addr());
+    let mut call = player.playback(&app.sandbox, &scenario);
+    call.step().await.unwrap();
+    let id = call.call("call").unwrap();
+    let card = loop {
+        let (name, data) = cards.next().await;
+        if name == "card.ready" && data["call_id"] == id {
+            break data;
+        }
+    };
+    // The card came without waiting for Aircall: its owner, without an availability yet.
+    let owner = &card["card"]["conversation"]["owner"];
+    assert_eq!(owner["email"], "bob@acme.io", "{card}");
+    assert!(
+        owner["availability"].is_null(),
+        "the card waited for Aircall: {owner}"
+    );
+    // Then again, once Aircall's users are in, with Bob's availability.
+    let again = loop {
+        let (name, data) = cards.next().await;
+        if name == "card.ready" && data["call_id"] == id {
+            break data;
+        }
+    };
+    assert_eq!(
+        again["card"]["conversation"]["owner"]["availability"], "in_call",
+        "{again}"
+    );
+    app.sandbox.faults().clear();
+    while call.step().await.unwrap().is_some() {}
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn an_agents_note_overtakes_a_backlog_of_other_calls() {
     let app = TestApp::demo().await;
     let hub = hub_with_aircall_budget(&app, 6_000).await;

@@ -179,6 +179,10 @@ pub struct CardBuilder {
     refreshing: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// Held while Intercom's admins are read, so that a burst of cards makes one request.
     reading_admins: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// Whether a card with nothing cached of Aircall's users waits for them (a one-off card)
+    /// or goes without its owner's availability, to be completed once they are read (the
+    /// hub's cards: see [`CardBuilder::never_waiting_for_availability`]).
+    waits_for_availability: bool,
 }
 
 impl std::fmt::Debug for CardBuilder {
@@ -210,7 +214,18 @@ impl CardBuilder {
             clock,
             refreshing: Default::default(),
             reading_admins: Default::default(),
+            waits_for_availability: true,
         }
+    }
+
+    /// Cards never wait for Aircall's users and availabilities: with nothing cached, a card goes
+    /// without its owner's availability while they are read in the background, and
+    /// [`CardBuilder::with_availability`] completes it once [`CardBuilder::availability_read`]
+    /// says they are in. Aircall's budget is small and shared with contact sync's writes: the
+    /// first card after a start would otherwise wait seconds for them.
+    pub fn never_waiting_for_availability(mut self) -> Self {
+        self.waits_for_availability = false;
+        self
     }
 
     fn rebuild_contacts(mut self) -> Self {
@@ -488,13 +503,15 @@ impl CardBuilder {
         }
     }
 
-    /// Reads ahead what every card shares from Intercom (the workspace and the admins), so that
-    /// the first rings after a start wait only for their own look-ups. Aircall's users are not
-    /// read ahead: Aircall's budget is small (a request a second by default) and an insight
-    /// card pushed for a ringing call needs it more; the first card that shows an owner reads
-    /// them. Failures only log: the cards then read what they need themselves.
+    /// Reads ahead what every card shares (Intercom's workspace and admins, Aircall's users and
+    /// their availability), so that the first rings after a start wait only for their own
+    /// look-ups. Failures only log: the cards then read what they need themselves.
     pub async fn warm(&self) {
-        let (workspace, _) = tokio::join!(self.workspace_id(), self.admins());
+        let (workspace, _, ()) = tokio::join!(
+            self.workspace_id(),
+            self.admins(),
+            self.refresh_aircall_users()
+        );
         if let Err(e) = workspace {
             tracing::warn!(error = %e, "cannot read the Intercom workspace ahead of the first card");
         }
@@ -502,8 +519,9 @@ impl CardBuilder {
 
     /// Refreshes Aircall users and availabilities when stale. A card never waits for Aircall's
     /// budget when something is cached: the refresh then runs in the background, one at a time,
-    /// and the card shows the last known availability. Only a first card, with nothing cached,
-    /// waits for the one refresh every card shares. Failures only log.
+    /// and the card shows the last known availability. With nothing cached, a one-off card
+    /// waits for the one refresh every card shares; the hub's cards do not (see
+    /// [`CardBuilder::never_waiting_for_availability`]). Failures only log.
     async fn refresh_aircall_users(&self) {
         if self.aircall.is_none() {
             return;
@@ -519,7 +537,16 @@ impl CardBuilder {
             Some((users_at, avail_at))
                 if self.fresh(users_at, self.freshness.aircall_users)
                     && self.fresh(avail_at, self.freshness.availability) => {}
-            Some(_) => {
+            None if self.waits_for_availability => {
+                let _turn = self.refreshing.lock().await;
+                // Another card may have refreshed while this one waited for its turn.
+                if matches!(self.store.aircall_users_freshness(), Ok(None)) {
+                    self.refresh_now().await;
+                }
+            }
+            _ => {
+                // The turn is taken before the task starts: a card that asks right after
+                // (`availability_read`) finds this refresh running.
                 if let Ok(turn) = self.refreshing.clone().try_lock_owned() {
                     let builder = self.clone();
                     tokio::spawn(async move {
@@ -528,14 +555,34 @@ impl CardBuilder {
                     });
                 }
             }
-            None => {
-                let _turn = self.refreshing.lock().await;
-                // Another card may have refreshed while this one waited for its turn.
-                if matches!(self.store.aircall_users_freshness(), Ok(None)) {
-                    self.refresh_now().await;
-                }
-            }
         }
+    }
+
+    /// Waits until no refresh of Aircall's users runs (at once when none does).
+    pub async fn availability_read(&self) {
+        drop(self.refreshing.lock().await);
+    }
+
+    /// Whether this card shows an owner whose availability Aircall may still tell (an owner
+    /// with an email, without an availability, and Aircall configured).
+    pub fn lacks_availability(&self, card: &Card) -> bool {
+        self.aircall.is_some()
+            && card
+                .conversation
+                .as_ref()
+                .and_then(|c| c.owner.as_ref())
+                .is_some_and(|o| o.availability.is_none() && o.email.is_some())
+    }
+
+    /// Fills the card's owner availability from what is cached; whether it changed.
+    pub fn with_availability(&self, card: &mut Card) -> Result<bool, StoreError> {
+        let Some(owner) = card.conversation.as_mut().and_then(|c| c.owner.as_mut()) else {
+            return Ok(false);
+        };
+        let availability = self.availability_of(owner.email.as_deref())?;
+        let changed = availability != owner.availability;
+        owner.availability = availability;
+        Ok(changed)
     }
 
     async fn refresh_now(&self) {

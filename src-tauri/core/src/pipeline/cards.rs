@@ -30,7 +30,7 @@ use crate::store::{Lane, OutboxRow, Store, StoreError};
 use crate::webhook::{Event, StoredEvent};
 
 use super::events::{Announcer, HubEvent};
-use super::subject::{caller_of_call, CardPush, SubjectKey};
+use super::subject::{caller_of_call, CardPush, Subject, SubjectKey};
 
 /// How long a card that cannot be built is retried: it is only worth having while the call
 /// rings.
@@ -254,9 +254,45 @@ impl Cards {
         if let Some(pushes) = &self.pushes {
             pushes.offer(subject.key(), call_id, card.to_insight_blocks(), row.id);
         }
+        if self.builder.lacks_availability(&card) {
+            let cards = self.clone();
+            tokio::spawn(async move { cards.complete_availability(subject, card).await });
+        }
         Ok(())
     }
+
+    /// A card sent without its owner's availability (Aircall's users were not read yet) is
+    /// sent again with it once they are, and its push, if still waiting, carries it too.
+    async fn complete_availability(&self, subject: Subject, mut card: Card) {
+        let read = self.builder.availability_read();
+        if tokio::time::timeout(AVAILABILITY_WAIT, read).await.is_err() {
+            return;
+        }
+        match self.builder.with_availability(&mut card) {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read an owner's availability");
+                return;
+            }
+        }
+        let Some(call_id) = card.call_id else { return };
+        if let Some(pushes) = &self.pushes {
+            pushes.update_waiting(&subject.key(), card.to_insight_blocks());
+        }
+        let event = HubEvent::CardReady {
+            call_id,
+            card: Box::new(card),
+        };
+        if let Err(e) = self.announcer.announce(&event, subject.audience()) {
+            tracing::warn!(error = %e, "cannot send a card with its owner's availability");
+        }
+    }
 }
+
+/// How long a card sent without its owner's availability waits for Aircall's users before it
+/// is left as it is.
+const AVAILABILITY_WAIT: Duration = Duration::from_secs(30);
 
 /// One card waiting to be pushed.
 #[derive(Debug)]
@@ -306,6 +342,14 @@ impl Pushes {
         });
         drop(queue);
         self.wake.notify_one();
+    }
+
+    /// Gives a card still waiting for its turn newer blocks; does nothing once it went.
+    pub fn update_waiting(&self, subject: &SubjectKey, blocks: Vec<CardBlock>) {
+        let mut queue = self.lock();
+        if let Some(push) = queue.waiting.iter_mut().find(|p| &p.subject == subject) {
+            push.blocks = blocks;
+        }
     }
 
     fn newest(&self) -> Option<Push> {

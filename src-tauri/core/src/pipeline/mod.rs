@@ -141,7 +141,7 @@ impl Pipeline {
         }));
         let cards = Cards {
             store: config.store.clone(),
-            builder: config.cards.clone(),
+            builder: config.cards.clone().never_waiting_for_availability(),
             default_region: config.default_region,
             clock: config.clock.clone(),
             announcer: announcer.clone(),
