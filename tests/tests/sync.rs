@@ -13,13 +13,14 @@ use ringside_core::card::CardBuilder;
 use ringside_core::intercom::contact_url;
 use ringside_core::pacing::Budget;
 use ringside_core::phone::CallerId;
-use ringside_core::store::{RunKind, Store};
+use ringside_core::store::{RunKind, RunPhase, Store};
 use ringside_core::sync::plan::Roles;
 use ringside_core::sync::{RunOutcome, SyncEngine, SyncError, SyncMode, SyncPhase, SyncRunner};
 use ringside_sandbox::aircall::Contact as AircallRecord;
 use ringside_sandbox::generate::GeneratedContact;
 use ringside_sandbox::{Api, RequestRecord, Seed};
 use ringside_tests::demo::*;
+use ringside_tests::hubs::until;
 use ringside_tests::synced::{aircall_of, assert_in_aircall, by_intercom_id, numbered};
 use ringside_tests::{e164, quick_http, sync_options, TestApp};
 
@@ -683,6 +684,38 @@ async fn the_card_answers_synced_numbers_from_the_index_and_searches_unknown_one
         .unwrap();
     assert_eq!(card.contact.id.as_deref(), Some(id.as_str()));
     assert_eq!(searches(), before + 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_index_is_trusted_once_intercom_is_listed_while_aircalls_writes_go_on() {
+    let app = TestApp::demo().await;
+    app.unlimited();
+    let store = Store::open_in_memory().unwrap();
+    // Aircall takes writes at its slowest: the run's Aircall side lasts long after the listing.
+    let engine = app.sync_engine(store.clone(), sync_options(), 2);
+    let run = tokio::spawn(async move { engine.run(SyncMode::Auto).await });
+    until("Intercom listed", Duration::from_secs(10), || {
+        store
+            .sync_open_run()
+            .unwrap()
+            .is_some_and(|r| r.phase == RunPhase::Push)
+    })
+    .await;
+    assert!(
+        store.sync_todo_count().unwrap() > 0,
+        "Aircall's writes still wait"
+    );
+
+    let builder = CardBuilder::new(app.intercom(), Some(app.aircall()), store.clone());
+    let searches = || app.intercom_requests("/contacts/search").len();
+    let before = searches();
+    let card = builder
+        .build(&CallerId::Number(e164(JANE_PHONE)), None)
+        .await
+        .unwrap();
+    assert_eq!(card.contact.id.as_deref(), Some(JANE));
+    assert_eq!(searches(), before, "an indexed number was searched live");
+    run.abort();
 }
 
 #[tokio::test]

@@ -321,12 +321,14 @@ impl Store {
         Ok(())
     }
 
-    /// When the index was last known complete: the start of the last finished run, once a full
-    /// run has finished. The card trusts synced numbers from then on.
+    /// When the index was last known complete: the start of the last run whose Intercom side
+    /// is complete (its listing read, whatever is left to write to Aircall), once a full run's
+    /// is. The card trusts synced numbers from then on: a first sync of a large workspace
+    /// writes to Aircall for hours at its budget, and the index is whole long before.
     pub fn index_synced_at(&self) -> Result<Option<i64>, StoreError> {
         Ok(self.read().row(
-            "SELECT MAX(started_at) FROM sync_runs WHERE phase = 'done'
-             AND EXISTS (SELECT 1 FROM sync_runs WHERE phase = 'done' AND kind = 'full')",
+            "SELECT MAX(started_at) FROM sync_runs WHERE phase IN ('push', 'done')
+             AND EXISTS (SELECT 1 FROM sync_runs WHERE phase IN ('push', 'done') AND kind = 'full')",
             [],
             |r| r.get(0),
         )?)

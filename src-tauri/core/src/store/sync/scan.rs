@@ -351,6 +351,8 @@ pub(super) mod tests {
             store.sync_open_run().unwrap().unwrap().phase,
             RunPhase::Push
         );
+        // The listing is read: the index is trusted, with Aircall's writes still to do.
+        assert_eq!(store.index_synced_at().unwrap(), Some(100));
         assert_eq!(store.sync_todo(None, 10).unwrap(), ["a"]);
         assert_eq!(store.unparseable_contacts().unwrap()[0].phone, "call me");
         let jane = E164::from_e164("+33762043575").unwrap();
