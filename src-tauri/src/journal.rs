@@ -255,6 +255,31 @@ impl Journal {
         Ok(())
     }
 
+    /// Intercom refused a note or tag change the hub had accepted: the newest such action of
+    /// the call is kept as failed, with the words. Whether one was found.
+    pub fn mark_refused(
+        &self,
+        call_id: u64,
+        action: ringside_core::pipeline::events::ActionKind,
+        value: &str,
+        words: &str,
+    ) -> Result<bool> {
+        use ringside_core::pipeline::events::ActionKind;
+        let kind = match action {
+            ActionKind::Note => "note",
+            ActionKind::AddTag => "add_tag",
+            ActionKind::RemoveTag => "remove_tag",
+        };
+        let changed = self.conn().execute(
+            "UPDATE actions SET failed = ?4 WHERE id = (
+                 SELECT id FROM actions WHERE call_id = ?1 AND kind = ?2 AND TRIM(value) = TRIM(?3)
+                     AND sent_at IS NOT NULL AND failed IS NULL
+                 ORDER BY id DESC LIMIT 1)",
+            params![call_id as i64, kind, value, words],
+        )?;
+        Ok(changed > 0)
+    }
+
     /// How many actions the journal holds, whatever became of them.
     pub fn actions_total(&self) -> Result<u64> {
         Ok(self

@@ -1591,6 +1591,56 @@ fn a_note_on_a_call_the_hub_does_not_log_is_shown_as_not_in_intercom() {
     block(hub.shutdown());
 }
 
+#[test]
+fn a_note_intercom_refuses_is_shown_refused_in_words_on_the_card_and_in_the_history() {
+    let sandbox = block(Sandbox::start(ringside_sandbox::Seed::demo())).unwrap();
+    let store = ringside_core::store::Store::open_in_memory().unwrap();
+    let token = store.add_agent("alice.durand@acme.io", 0).unwrap();
+    let hub = hub_on(&sandbox, store.clone(), Default::default());
+    let hub_url = format!("http://{}", hub.local_addr());
+    let t = connected_to(&hub_url, token.expose());
+    t.until("the stream to connect", |t| {
+        t.invoke_ok(&t.card, "status", json!({}))["connection"]["state"] == "connected"
+    });
+    let player = ringside_sandbox::scenario::Player::new(
+        format!("{hub_url}/webhooks/aircall"),
+        WEBHOOK_TOKEN,
+    )
+    .with_pace(Pace::Instant);
+    let scenario = Scenario::inbound_answered(JANE_PHONE, SUPPORT_FR, ALICE_AIRCALL);
+    let mut playback = player.playback(&sandbox, &scenario);
+    let call = block(through(&mut playback, "call.created"));
+    while block(playback.step()).unwrap().is_some() {}
+    let id = call.to_string();
+    t.until("the call logged", |t| {
+        history_line(t, &id).is_some_and(|l| l["status"] == "logged")
+    });
+    t.until("the hub idle", |_| store.outbox_depth().unwrap() == 0);
+
+    // Intercom refuses the agent's next note.
+    sandbox
+        .faults()
+        .fail_next(ringside_sandbox::Api::Intercom, 1, 422);
+    let note = "Promised a refund";
+    let delivery = t.invoke_ok(&t.card, "add_note", json!({"callId": call, "body": note}));
+    assert_eq!(delivery, "sent");
+    t.until("the note shown as refused", |t| {
+        let card = t.invoke_ok(&t.card, "card", json!({"callId": call}));
+        card["notes"][0]["state"] == "failed"
+    });
+    let card = t.invoke_ok(&t.card, "card", json!({"callId": call}));
+    let reason = card["notes"][0]["reason"].as_str().unwrap().to_owned();
+    assert!(
+        reason.starts_with("Intercom refused the note “Promised a refund”: Intercom"),
+        "{card}"
+    );
+    let line = history_line(&t, &id).unwrap();
+    assert_eq!(line["refused_words"][0], reason.as_str(), "{line}");
+    assert_eq!(janes_mentions(&sandbox, note), 0);
+    block(t.desk.disconnect());
+    block(hub.shutdown());
+}
+
 /// The history's line for `id`.
 fn history_line(t: &TestApp, id: &str) -> Option<Value> {
     let history = t.invoke_ok(&t.main, "history", json!({}));

@@ -12,6 +12,7 @@ use ringside_core::rules::Settings;
 use ringside_core::store::Store;
 use ringside_core::Secret;
 use ringside_sandbox::aircall::NewCall;
+use ringside_sandbox::Api;
 use ringside_tests::demo::*;
 use ringside_tests::hubs::drained;
 use ringside_tests::TestApp;
@@ -702,6 +703,71 @@ async fn a_note_typed_while_the_call_rings_lands_once_the_call_is_logged() {
             })
     })
     .await;
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_note_intercom_refuses_is_told_to_the_agent_in_words_on_the_stream_and_in_the_history() {
+    let app = TestApp::demo().await;
+    let hub = hub(&app).await;
+    let token = hub
+        .store()
+        .add_agent("bob@acme.io", 0)
+        .unwrap()
+        .expose()
+        .to_owned();
+    let now = system_clock()();
+    let id = ring(&app, &hub, "+1 442-249-7851", 2202, now).await;
+    end_answered_by_bob(&app, &hub, id, now + 3, now + 40).await;
+    until("the call logged", || {
+        hub.store()
+            .subject(&SubjectKey::call(id))
+            .unwrap()
+            .is_some_and(|s| s.status == Status::Logged)
+    })
+    .await;
+    drained(hub.store(), Duration::from_secs(10)).await;
+    let mut stream = EventStream {
+        response: EventStream::open(&hub, &token, None).await,
+        buffer: String::new(),
+    };
+
+    // Intercom refuses what comes next.
+    app.sandbox.faults().fail_next(Api::Intercom, 1, 422);
+    let note = reqwest::Client::new()
+        .post(api(&hub, &format!("/calls/{id}/notes")))
+        .bearer_auth(&token)
+        .json(&json!({"body": "Refund promised"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(note.status(), 202);
+    let refused = stream.until("action.refused").await;
+    assert_eq!(refused.data["id"], id.to_string(), "{:?}", refused.data);
+    assert_eq!(refused.data["action"], "note");
+    assert_eq!(refused.data["value"], "Refund promised");
+    let reason = refused.data["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("Intercom") && reason.contains("422"),
+        "{reason}"
+    );
+
+    let history: Vec<serde_json::Value> = reqwest::Client::new()
+        .get(api(&hub, "/calls"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let line = history
+        .iter()
+        .find(|h| h["id"] == id.to_string())
+        .expect("the call in the history");
+    assert_eq!(line["refused"][0]["action"], "note", "{line}");
+    assert_eq!(line["refused"][0]["value"], "Refund promised");
+    assert_eq!(line["refused"][0]["reason"], reason);
     hub.shutdown().await;
 }
 

@@ -45,6 +45,12 @@ function heldBack(item) {
   return el("small", { class: "held-back" }, t(id, { count: item.held_back }));
 }
 
+// The notes and tag changes Intercom refused on a logged call, each in words.
+function refused(item) {
+  const words = item.refused_words || [];
+  return words.map((w) => el("small", { class: "refused" }, w));
+}
+
 // The history as last read, and the filter the agent chose (all, missed, not logged).
 let historyItems = [];
 let historyFilter = "all";
@@ -90,7 +96,7 @@ function historyRow(item) {
     el("td", { class: "what" }, item.what),
     el("td", { class: "who" }, item.who, item.text ? el("small", { class: "text" }, item.text) : null),
     el("td", { class: "duration" }, item.duration_secs === null || item.duration_secs === undefined ? "" : duration(item.duration_secs)),
-    el("td", { class: "logging" }, item.logging, heldBack(item)),
+    el("td", { class: "logging" }, item.logging, heldBack(item), ...refused(item)),
     el("td", {}, el("div", { class: "actions" }, actions)),
   );
 }

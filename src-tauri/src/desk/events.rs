@@ -166,6 +166,32 @@ impl Desk {
                     });
                 }
             }
+            HubEvent::ActionRefused {
+                subject,
+                id,
+                action,
+                value,
+                reason,
+            } => {
+                // Intercom refused a note or tag change the hub had accepted: the agent reads
+                // it on the card (the note or tag shown as refused, with why) and in the history.
+                let refused = ringside_core::hub::history::Refused {
+                    action,
+                    value,
+                    reason,
+                };
+                let words = super::history::refused_words(&refused);
+                tracing::warn!(%words, "Intercom refused an action");
+                if let ("call", Ok(call_id)) = (subject.as_str(), id.parse::<u64>()) {
+                    if self
+                        .journal
+                        .mark_refused(call_id, action, &refused.value, &words)?
+                    {
+                        self.announce_call(call_id, false)?;
+                    }
+                }
+                (self.ui)(UiEvent::History);
+            }
             HubEvent::StreamReset { asked, newest } => {
                 // The hub never gave the position the app resumed from (its log was restored,
                 // or went back before ids were kept): it replays its log from the beginning.

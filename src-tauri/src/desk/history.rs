@@ -4,7 +4,8 @@
 //! that is not logged are not shown as "sent". Each line comes with what the agent reads: who,
 //! what, the logging state in words (see `words.rs`) and the actions it allows.
 
-use ringside_core::hub::history::{Channel, HistoryItem};
+use ringside_core::hub::history::{Channel, HistoryItem, Refused};
+use ringside_core::pipeline::events::ActionKind;
 use ringside_core::pipeline::subject::{Status, SubjectKind};
 use serde::Serialize;
 use serde_json::Value;
@@ -44,6 +45,8 @@ pub struct HistoryRow {
     pub not_logged: bool,
     /// The agent's notes and tags the hub accepted that this outcome keeps from Intercom.
     pub held_back: usize,
+    /// Each note or tag change Intercom refused, in words.
+    pub refused_words: Vec<String>,
     /// The agent may choose the contact (a shared number's call).
     pub can_choose_contact: bool,
     /// The number can be called back.
@@ -75,6 +78,7 @@ impl HistoryRow {
         };
         let what = fill(what, &[]);
         let logging = logging_words(&item);
+        let refused_words = item.refused.iter().map(refused_words).collect();
         let is_call = item.kind == SubjectKind::Call;
         HistoryRow {
             who,
@@ -82,11 +86,25 @@ impl HistoryRow {
             logging,
             not_logged: matches!(item.status, Status::Skipped | Status::Failed | Status::Off),
             held_back,
+            refused_words,
             can_choose_contact: is_call && item.status == Status::Skipped && item.candidates > 1,
             can_call_back: number.is_some(),
             item,
         }
     }
+}
+
+/// A note or tag change Intercom refused, in words.
+pub(super) fn refused_words(refused: &Refused) -> String {
+    let words = match refused.action {
+        ActionKind::Note => words::REFUSED_NOTE,
+        ActionKind::AddTag => words::REFUSED_ADD_TAG,
+        ActionKind::RemoveTag => words::REFUSED_REMOVE_TAG,
+    };
+    fill(
+        words,
+        &[("value", &refused.value), ("reason", &refused.reason)],
+    )
 }
 
 /// Where a line stands in Intercom, in words. A setting that leaves it out is named from the

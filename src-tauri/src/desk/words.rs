@@ -27,6 +27,11 @@ pub const NOT_LOGGED_MESSAGES_OFF: &str = "words-not-logged-messages-off";
 pub const NOT_LOGGED_BECAUSE: &str = "words-not-logged-because";
 pub const NOT_LOGGED_REFUSED: &str = "words-not-logged-refused";
 
+/// A note or a tag change Intercom refused on a call that is logged.
+pub const REFUSED_NOTE: &str = "words-refused-note";
+pub const REFUSED_ADD_TAG: &str = "words-refused-add-tag";
+pub const REFUSED_REMOVE_TAG: &str = "words-refused-remove-tag";
+
 /// The title of an inbound message's card.
 pub const NEW_SMS: &str = "words-new-sms";
 pub const NEW_WHATSAPP: &str = "words-new-whatsapp";

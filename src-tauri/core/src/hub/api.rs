@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::access::{may_see, visible_call};
 pub(super) use super::failure::Failure;
-use super::history::HistoryItem;
+use super::history::{HistoryItem, Refused};
 use super::idempotency::{answer_once, client_key};
 use super::AppState;
 use crate::card::Card;
@@ -21,7 +21,7 @@ use crate::intercom;
 use crate::pacing::Priority;
 use crate::phone::{CallerId, Region};
 use crate::pipeline::actions::{self, Action, ActionError};
-use crate::pipeline::subject::Subject;
+use crate::pipeline::subject::{Status, Subject};
 use crate::store::Agent;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -94,7 +94,14 @@ async fn history(
                 .zip(workspace.as_ref())
                 .map(|(c, w)| intercom::conversation_url(w, c));
             let name = contact_name(&state, &s)?;
-            Ok(HistoryItem::of(s, name, url))
+            // A call that is not logged holds its notes back (its reason says why); one that
+            // is may still have had a note or tag refused by Intercom.
+            let refused = if s.status == Status::Logged {
+                Refused::among(&state.store.outbox_of(&s.key())?)
+            } else {
+                Vec::new()
+            };
+            Ok(HistoryItem::of(s, name, url, refused))
         })
         .collect::<Result<_, Failure>>()?;
     Ok(Json(items))

@@ -4,7 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::pipeline::events::ActionKind;
 use crate::pipeline::subject::{Status, Subject, SubjectKind, Tracked};
+use crate::store::{EffectState, OutboxRow};
 
 /// How the customer and the agent spoke: a call, an SMS or a WhatsApp message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -17,6 +19,35 @@ pub enum Channel {
     Sms,
     /// A WhatsApp message.
     Whatsapp,
+}
+
+/// A note or a tag change Intercom refused for good.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refused {
+    /// What was refused.
+    pub action: ActionKind,
+    /// The note's text or the tag's name.
+    pub value: String,
+    /// Why, in Intercom's words.
+    pub reason: String,
+}
+
+impl Refused {
+    /// The refused notes and tag changes among a call's or message's effects, oldest first.
+    pub fn among(effects: &[OutboxRow]) -> Vec<Refused> {
+        effects
+            .iter()
+            .filter(|e| e.state == EffectState::Failed)
+            .filter_map(|e| {
+                let (action, value) = ActionKind::of(&e.effect)?;
+                Some(Refused {
+                    action,
+                    value,
+                    reason: e.last_error.clone().unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
 }
 
 /// One call or message of the history.
@@ -55,8 +86,11 @@ pub struct HistoryItem {
     /// A message's text.
     #[serde(default)]
     pub text: Option<String>,
+    /// The notes and tag changes Intercom refused for good, with its reason.
+    #[serde(default)]
+    pub refused: Vec<Refused>,
     /// What became of the card pushed to Aircall's phone app: `pushed`, `dropped` (the call
-    /// stopped ringing before Aircall's budget let it through) or `failed`.
+    /// ended before Aircall's budget let it through) or `failed`.
     pub card_push: Option<String>,
     /// The Intercom contact it is logged to.
     pub contact_id: Option<String>,
@@ -72,7 +106,12 @@ pub struct HistoryItem {
 
 impl HistoryItem {
     /// The line of a subject, with the contact's name and conversation link when known.
-    pub fn of(s: Subject, contact_name: Option<String>, conversation_url: Option<String>) -> Self {
+    pub fn of(
+        s: Subject,
+        contact_name: Option<String>,
+        conversation_url: Option<String>,
+        refused: Vec<Refused>,
+    ) -> Self {
         let (channel, direction, phone, line, missed, duration_secs, text) = match &s.tracked {
             Tracked::Call { call, .. } => {
                 let over = call.ended_at.is_some() || call.status == "done";
@@ -123,6 +162,7 @@ impl HistoryItem {
             missed,
             duration_secs,
             text,
+            refused,
             card_push: s.card_push.map(|p| p.as_str().to_owned()),
             conversation_url,
             id: s.id,

@@ -68,6 +68,42 @@ pub fn note_html(text: &str) -> String {
     format!("<p>{}</p>", escape(text).replace('\n', "<br>"))
 }
 
+/// A note's HTML as plain text, for the agent to read: the text [`note_html`] was made from,
+/// and any other note's words with its markup dropped (a line break per `<br>`, paragraph or
+/// list item).
+pub fn note_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        out.push_str(&rest[..start]);
+        let Some(end) = rest[start..].find('>') else {
+            // A lone `<` is text.
+            out.push_str(&rest[start..]);
+            rest = "";
+            break;
+        };
+        let tag = rest[start + 1..start + end].trim().to_ascii_lowercase();
+        let name = tag
+            .trim_start_matches('/')
+            .split_whitespace()
+            .next()
+            .unwrap_or("");
+        let breaks = name == "br" || (matches!(name, "p" | "li") && tag.starts_with('/'));
+        if breaks {
+            out.push('\n');
+        }
+        rest = &rest[start + end + 1..];
+    }
+    out.push_str(rest);
+    let text = out
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    text.trim_end_matches('\n').to_owned()
+}
+
 /// An action queued: whether it was new, and its idempotency key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Queued {
@@ -116,4 +152,29 @@ pub fn tracked_call(store: &Store, call_id: u64) -> Result<Subject, ActionError>
     store
         .subject(&SubjectKey::call(call_id))?
         .ok_or(ActionError::UnknownCall(call_id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn a_rules_note_reads_as_its_words() {
+        assert_eq!(
+            note_text(
+                "<p><b>Call</b> (Aircall call 7)</p><ul><li>one</li><li>two &amp; three</li></ul>"
+            ),
+            "Call (Aircall call 7)\none\ntwo & three"
+        );
+        assert_eq!(note_text("1 < 2 and no tag"), "1 < 2 and no tag");
+    }
+
+    proptest! {
+        #[test]
+        fn a_note_reads_back_as_the_agent_typed_it(text in "[^\r]{0,80}") {
+            let text = text.trim_end_matches('\n');
+            prop_assert_eq!(note_text(&note_html(text)), text);
+        }
+    }
 }

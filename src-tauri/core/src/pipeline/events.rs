@@ -65,6 +65,21 @@ pub enum HubEvent {
         email: Option<String>,
         availability: Option<String>,
     },
+    /// Intercom refused a note or a tag change for good: the agents hear it, in words, on the
+    /// card and in the history.
+    #[serde(rename = "action.refused")]
+    ActionRefused {
+        /// `call` or `message`.
+        subject: String,
+        /// Aircall's id of the call or message.
+        id: String,
+        /// What was refused.
+        action: ActionKind,
+        /// The note's text or the tag's name.
+        value: String,
+        /// Why, in Intercom's words.
+        reason: String,
+    },
     /// Sent first, on one stream only, to an app that resumed from an event id this hub never
     /// gave (its log was restored from a backup, or went back before ids were kept): the app's
     /// position means nothing here, and the stream replays the log from its beginning. Never
@@ -91,6 +106,7 @@ impl HubEvent {
             HubEvent::Skipped { .. } => "logging.skipped",
             HubEvent::MessageReceived { .. } => "message.received",
             HubEvent::Availability { .. } => "availability.changed",
+            HubEvent::ActionRefused { .. } => "action.refused",
             HubEvent::StreamReset { .. } => "stream.reset",
         }
     }
@@ -101,6 +117,34 @@ impl HubEvent {
             audience,
             kind: self.kind().to_owned(),
             payload: serde_json::to_string(self).unwrap_or_else(|_| "{}".to_owned()),
+        }
+    }
+}
+
+/// What an agent (or the rules) asked of a call's conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    /// Add a note.
+    Note,
+    /// Put a tag on.
+    AddTag,
+    /// Take a tag off.
+    RemoveTag,
+}
+
+impl ActionKind {
+    /// The action of an effect, with its note's text (as the agent typed it) or its tag's
+    /// name; `None` for effects that are not a note or a tag change.
+    pub fn of(effect: &crate::rules::Effect) -> Option<(ActionKind, String)> {
+        use crate::rules::Effect;
+        match effect {
+            Effect::AddNote { body, .. } => {
+                Some((ActionKind::Note, super::actions::note_text(body)))
+            }
+            Effect::Tag { name, .. } => Some((ActionKind::AddTag, name.clone())),
+            Effect::Untag { name, .. } => Some((ActionKind::RemoveTag, name.clone())),
+            _ => None,
         }
     }
 }

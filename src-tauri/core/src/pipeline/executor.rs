@@ -27,7 +27,7 @@ use crate::phone::{CallerId, Region};
 use crate::rules::{AssignTarget, Effect, Fallback, Settings};
 use crate::store::{EffectState, Lane, Logged, OutboxRow, Store, StoreError};
 
-use super::events::{Announcer, HubEvent};
+use super::events::{ActionKind, Announcer, HubEvent};
 use super::subject::{Status, Subject};
 
 /// How an attempt ended.
@@ -260,8 +260,25 @@ impl Executor {
             }
             Outcome::Fail(error) => {
                 tracing::warn!(key = %row.key, error = %error, "effect failed");
-                self.store.outbox_fail(row.id, &error, now)?;
-                None
+                match ActionKind::of(&row.effect) {
+                    // A refused note or tag change is told to the agents, not only counted.
+                    Some((action, value)) => {
+                        let key = subject.key();
+                        let event = HubEvent::ActionRefused {
+                            subject: key.kind.as_str().to_owned(),
+                            id: key.id,
+                            action,
+                            value,
+                            reason: error.clone(),
+                        };
+                        let new = event.to_new(subject.audience());
+                        Some(self.store.outbox_refused(row.id, &error, &new, now)?)
+                    }
+                    None => {
+                        self.store.outbox_fail(row.id, &error, now)?;
+                        None
+                    }
+                }
             }
             Outcome::Blocked {
                 status,

@@ -464,6 +464,26 @@ impl Store {
         Ok(())
     }
 
+    /// Intercom refused the effect for good: it fails with the reason, in one transaction with
+    /// the event that tells the agents. Returns the event's id.
+    pub fn outbox_refused(
+        &self,
+        id: i64,
+        error: &str,
+        event: &NewEvent,
+        now: i64,
+    ) -> Result<i64, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.exec(
+            "UPDATE outbox SET state = 'failed', last_error = ?2, done_at = ?3 WHERE id = ?1",
+            params![id, error, now],
+        )?;
+        let event_id = Self::log_event_in(&tx, now, &event.audience, &event.kind, &event.payload)?;
+        tx.commit()?;
+        Ok(event_id)
+    }
+
     /// Effects queued or running (not done, failed or blocked).
     pub fn outbox_depth(&self) -> Result<u64, StoreError> {
         Ok(self.read().row(
