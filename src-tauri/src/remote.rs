@@ -79,18 +79,7 @@ pub fn hub_url(base: &str) -> crate::error::Result<Url> {
         .ok_or_else(|| {
             crate::error::Error::Invalid(format!("`{base}` is not an http(s) address"))
         })?;
-    let loopback = match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-        None => false,
-    };
-    if url.scheme() == "http" && !loopback {
-        return Err(crate::error::Error::Invalid(format!(
-            "`{}` is plain http on the network, where anyone on the way could read the agent token; use https:// (plain http is only for a hub on this machine)",
-            base.trim()
-        )));
-    }
+    ringside_core::private_address(&url).map_err(crate::error::Error::Invalid)?;
     Ok(url)
 }
 

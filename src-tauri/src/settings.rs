@@ -177,11 +177,12 @@ impl Settings {
     }
 }
 
-/// An http(s) address with a host.
+/// An http(s) address with a host that keeps tokens private: `https://`, or plain `http://`
+/// on this machine only.
 pub fn web_address(text: &str) -> Option<url::Url> {
     url::Url::parse(text.trim())
         .ok()
-        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+        .filter(|u| ringside_core::private_address(u).is_ok())
 }
 
 #[cfg(test)]
@@ -207,6 +208,13 @@ mod tests {
         s.hub_url = "ftp://x".into();
         assert_eq!(s.save(&journal).unwrap_err().code(), "invalid");
         s.hub_url = String::new();
+        // A vendor's address in plain http off this machine would carry the tokens in clear.
+        s.intercom_base_url = "http://intercom.example.com".into();
+        let e = s.save(&journal).unwrap_err();
+        assert!(e.to_string().contains("not an https address"), "{e}");
+        s.intercom_base_url = "http://127.0.0.1:8080".into();
+        s.aircall_base_url = "https://api.aircall.example".into();
+        s.save(&journal).unwrap();
         s.webhook_url = "http://agent.example.net".into();
         let e = s.save(&journal).unwrap_err();
         assert!(

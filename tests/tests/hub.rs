@@ -958,6 +958,56 @@ async fn the_calls_card_carries_the_tags_of_both_conversations() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn why_contact_sync_stopped_is_told_to_admins_only() {
+    let app = TestApp::demo().await;
+    app.sandbox.faults().set_aircall_budget(100_000);
+    // Intercom fails every request for a while: the first run stops with Intercom's words.
+    app.sandbox.faults().fail_next(Api::Intercom, 10_000, 500);
+    let config = HubConfig {
+        sync: Some(ringside_core::hub::SyncSchedule {
+            options: ringside_core::sync::SyncOptions::new(Region::parse("FR").unwrap()),
+            interval: Duration::from_secs(30 * 60),
+        }),
+        ..config(&app)
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hub = Hub::start(config, listener).await.unwrap();
+    let bob = hub.store().add_agent("bob@acme.io", 0).unwrap();
+    let boss = hub.store().add_agent_with("boss@acme.io", true, 0).unwrap();
+    let sync_of = |token: String| {
+        let request = reqwest::Client::new()
+            .get(api(&hub, "/sync"))
+            .bearer_auth(token);
+        async move {
+            request
+                .send()
+                .await
+                .unwrap()
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let mut admins = serde_json::Value::Null;
+    for _ in 0..200 {
+        admins = sync_of(boss.expose().to_owned()).await;
+        if admins["stopped"] == true {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(admins["stopped"], true, "{admins}");
+    let why = admins["last_error"].as_str().expect("the admin reads why");
+    assert!(why.contains("Intercom"), "{why}");
+    let agents = sync_of(bob.expose().to_owned()).await;
+    assert_eq!(agents["stopped"], true, "{agents}");
+    assert!(agents["last_error"].is_null(), "{agents}");
+    assert!(!agents.to_string().contains("500"), "{agents}");
+    app.sandbox.faults().clear();
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn agents_read_the_integration_settings_and_the_sync_status() {
     let app = TestApp::demo().await;
     app.sandbox.faults().set_aircall_budget(100_000);
@@ -1037,7 +1087,7 @@ async fn agents_read_the_integration_settings_and_the_sync_status() {
         .unwrap();
     assert_eq!(
         sync,
-        json!({"enabled": false, "progress": null, "last_run": null, "last_error": null})
+        json!({"enabled": false, "progress": null, "last_run": null, "stopped": false, "last_error": null})
     );
     hub.shutdown().await;
 }

@@ -76,8 +76,14 @@ async fn post(hub: &Hub, body: &Value, secret: &str) -> (u16, Value) {
 }
 
 fn notification(id: &str, topic: &str, item: Value) -> Value {
+    notification_at(id, topic, item, ringside_core::card::system_clock()())
+}
+
+/// A notification Intercom made at `created_at` (UNIX seconds).
+fn notification_at(id: &str, topic: &str, item: Value, created_at: i64) -> Value {
     json!({"type": "notification_event", "id": id, "topic": topic, "app_id": "demo",
-           "created_at": 1, "data": {"type": "notification_event_data", "item": item}})
+           "created_at": created_at, "delivery_attempts": 1, "first_sent_at": created_at,
+           "data": {"type": "notification_event_data", "item": item}})
 }
 
 /// The Aircall contacts Ringside made for this Intercom contact.
@@ -299,10 +305,59 @@ async fn a_replayed_notification_is_applied_once() {
     // captured it): the same signature, the same id.
     let (status, answer) = post(&hub, original, SECRET).await;
     assert_eq!(status, 200);
+    // Not stored again: there is nothing left to apply.
     assert_eq!(answer["redelivered"], original["id"]);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    until("nothing left to apply", TIMEOUT, || {
+        hub.store().notification_stats(0).unwrap().pending == 0
+    })
+    .await;
     assert_eq!(aircall_contacts_of(&app, &lead).len(), 1);
     assert_eq!(app.aircall_requests("/v1/contacts").len(), creates);
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deletion_of_a_contact_intercom_still_has_takes_nothing_away() {
+    let app = TestApp::demo().await;
+    let hub = hub(&app, true, true).await;
+    let lead = app.sandbox.add_intercom_contact(NewContact {
+        role: Some(ringside_sandbox::intercom::Role::Lead),
+        name: Some("Still Here".into()),
+        phone: Some("+33 6 12 12 12 12".into()),
+        ..NewContact::default()
+    });
+    until("the lead's Aircall contact", TIMEOUT, || {
+        aircall_contacts_of(&app, &lead).len() == 1
+    })
+    .await;
+    let item = json!({"type": "contact", "id": lead});
+    // A signed deletion 40 days old, on its third attempt: a replay of one the hub forgot.
+    let forty_days_ago = ringside_core::card::system_clock()() - 40 * 86_400;
+    let mut replayed =
+        notification_at("notif_old", "contact.deleted", item.clone(), forty_days_ago);
+    replayed["delivery_attempts"] = json!(3);
+    let (status, answer) = post(&hub, &replayed, SECRET).await;
+    assert_eq!(status, 200);
+    assert!(answer["ignored"].is_string(), "{answer}");
+    assert_eq!(hub.store().notification_outcome("notif_old").unwrap(), None);
+    // A fresh one (signed, but Intercom still has the contact): confirmed with Intercom first.
+    let fresh = notification("notif_fresh", "contact.deleted", item);
+    assert_eq!(post(&hub, &fresh, SECRET).await.0, 200);
+    until("the deletion applied", TIMEOUT, || {
+        hub.store()
+            .notification_outcome("notif_fresh")
+            .unwrap()
+            .is_some_and(|(state, _)| state == "applied")
+    })
+    .await;
+    let (_, outcome) = hub
+        .store()
+        .notification_outcome("notif_fresh")
+        .unwrap()
+        .unwrap();
+    assert!(outcome.unwrap().contains("still in Intercom, kept"));
+    assert_eq!(indexed(&hub, "+33612121212"), [lead.as_str()]);
+    assert_eq!(aircall_contacts_of(&app, &lead).len(), 1);
     hub.shutdown().await;
 }
 

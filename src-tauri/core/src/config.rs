@@ -360,6 +360,7 @@ fn parse_url(key: &str, raw: &str) -> Result<Url, ConfigError> {
     if !matches!(url.scheme(), "http" | "https") {
         return Err(invalid(key, "expected an http or https URL"));
     }
+    crate::transport::private_address(&url).map_err(|why| invalid(key, why))?;
     Ok(url)
 }
 
@@ -404,6 +405,38 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(c.intercom.unwrap().base_url.as_str(), "http://127.0.0.1:9/");
+    }
+
+    #[test]
+    fn a_vendor_address_in_plain_http_off_this_machine_is_refused_in_words() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_str().unwrap();
+        for (key, token) in [
+            (env::INTERCOM_BASE_URL, (env::INTERCOM_TOKEN, "t")),
+            (env::AIRCALL_BASE_URL, (env::AIRCALL_API_TOKEN, "t")),
+        ] {
+            let err = Config::from_lookup(lookup(&[
+                (env::DATA_DIR, d),
+                token,
+                (env::AIRCALL_API_ID, "i"),
+                (key, "http://intercom.example.com"),
+            ]))
+            .unwrap_err()
+            .to_string();
+            assert!(err.contains(key) && err.contains("use https://"), "{err}");
+        }
+        for fine in [
+            "https://intercom.example.com",
+            "http://localhost:8080",
+            "http://[::1]:9",
+        ] {
+            let c = Config::from_lookup(lookup(&[
+                (env::DATA_DIR, d),
+                (env::INTERCOM_TOKEN, "t"),
+                (env::INTERCOM_BASE_URL, fine),
+            ]));
+            assert!(c.is_ok(), "{fine}: {:?}", c.err());
+        }
     }
 
     #[test]

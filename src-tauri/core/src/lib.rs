@@ -31,4 +31,4 @@ pub mod webhook;
 
 pub use error::{Api, ApiError};
 pub use secret::Secret;
-pub use transport::HttpSettings;
+pub use transport::{private_address, HttpSettings};

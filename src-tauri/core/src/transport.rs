@@ -18,6 +18,26 @@ use crate::error::{Api, ApiError, MAX_KEPT_BODY};
 use crate::pacing::{Pacer, Priority};
 use crate::secret::Secret;
 
+/// Whether a vendor's (or the hub's) address keeps what crosses it private: `https://`
+/// anywhere, plain `http://` only on this machine (127.0.0.0/8, `::1`, `localhost`), where
+/// nothing on the network can read a token. `Err` says why, in words.
+pub fn private_address(url: &Url) -> Result<(), String> {
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    match url.scheme() {
+        "https" if url.host().is_some() => Ok(()),
+        "http" if loopback => Ok(()),
+        "http" => Err(format!(
+            "`{url}` is plain http on the network, where anyone on the way could read the token; use https:// (plain http is only for this machine)"
+        )),
+        _ => Err(format!("`{url}` is not an http(s) address")),
+    }
+}
+
 /// Connection and retry settings of one client.
 #[derive(Debug, Clone)]
 pub struct HttpSettings {

@@ -88,7 +88,7 @@ error-web-address = { $what ->
     [hub] hub URL
     [intercom] Intercom base URL
    *[aircall] Aircall base URL
-  } `{ $value }` is not an http(s) address
+  } `{ $value }` is not an https address (plain http only for this machine, where no one on the network can read the tokens)
 error-webhook-https = webhook address `{ $value }` is not an https address: Aircall only delivers to https
 error-email = `{ $value }` is not an email address
 error-empty = the { $what ->
@@ -113,6 +113,7 @@ sync-done = Up to date
 sync-idle = Waiting for the first run
 sync-eta = , about { $left } left
 sync-waiting = {" "}— waiting: { $why }
+sync-stopped-ask-admin = the last run stopped before its end; your admin can read why on the hub
 
 ## The setup's checks (Settings → Save and check).
 

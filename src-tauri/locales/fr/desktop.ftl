@@ -88,7 +88,7 @@ error-web-address = { $what ->
     [hub] l'adresse du hub
     [intercom] l'adresse de base d'Intercom
    *[aircall] l'adresse de base d'Aircall
-  } `{ $value }` n'est pas une adresse http(s)
+  } `{ $value }` n'est pas une adresse https (le http simple n'est permis que sur cette machine, où personne sur le réseau ne peut lire les jetons)
 error-webhook-https = l'adresse du webhook `{ $value }` n'est pas en https : Aircall ne livre qu'en https
 error-email = `{ $value }` n'est pas une adresse e-mail
 error-empty = { $what ->
@@ -113,6 +113,7 @@ sync-done = À jour
 sync-idle = En attente de la première exécution
 sync-eta = , encore { $left } environ
 sync-waiting = {" "}— en attente : { $why }
+sync-stopped-ask-admin = la dernière synchronisation s'est arrêtée avant la fin ; votre administrateur peut en lire la raison sur le hub
 
 ## Les vérifications de la configuration (Réglages → Enregistrer et vérifier).
 

@@ -53,6 +53,10 @@ struct HubSync {
     enabled: bool,
     progress: Option<SyncProgress>,
     last_run: Option<HubRun>,
+    /// The last run stopped before its end (an older hub says so only with `last_error`).
+    #[serde(default)]
+    stopped: bool,
+    /// Why: the hub tells admins only.
     last_error: Option<String>,
 }
 
@@ -151,7 +155,10 @@ impl SyncStatus {
             eta_secs,
             headline,
             last_run,
-            last_error: body.last_error.clone(),
+            last_error: body
+                .last_error
+                .clone()
+                .or_else(|| body.stopped.then(|| text("sync-stopped-ask-admin", &[]))),
         }
     }
 }
@@ -181,6 +188,7 @@ mod tests {
             enabled,
             progress,
             last_run: None,
+            stopped: last_error.is_some(),
             last_error: last_error.map(str::to_owned),
         }
     }

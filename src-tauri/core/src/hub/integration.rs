@@ -62,7 +62,9 @@ struct SyncView {
     progress: Option<SyncProgress>,
     /// The last run that finished.
     last_run: Option<RunView>,
-    /// Why the last run stopped before its end, when it did (it resumes at the next tick).
+    /// Whether the last run stopped before its end (it resumes at the next tick).
+    stopped: bool,
+    /// Why, in the vendor's words: for admins only, as on `/healthz`.
     last_error: Option<String>,
 }
 
@@ -90,7 +92,7 @@ async fn sync(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Json<SyncView>, Failure> {
-    authenticate(&state, &headers)?;
+    let agent = authenticate(&state, &headers)?;
     let last_run = state.store.sync_last_done(None)?.map(RunView::from);
     // The runner's last word, else what the interrupted run recorded (a restart in between).
     let outcome = state
@@ -106,6 +108,7 @@ async fn sync(
         enabled: state.sync.is_some(),
         progress: state.sync.as_ref().map(|p| p.borrow().clone()),
         last_run,
-        last_error,
+        stopped: last_error.is_some(),
+        last_error: last_error.filter(|_| agent.admin),
     }))
 }

@@ -2,7 +2,9 @@
 //! secret and stored before the 200; `HEAD /webhooks/intercom` answers Intercom's validation.
 //!
 //! A body whose `X-Hub-Signature` does not match is refused with a 401 and not stored. A
-//! notification Intercom delivers again (same id) gets a 200 and is not stored twice. Applying
+//! notification Intercom delivers again (same id) gets a 200 and is not stored twice, and one
+//! older than the retention period (a replay of one the hub has forgotten) gets a 200 and is
+//! ignored. Applying
 //! happens after the answer (`sync::Notifications`), so Intercom's 5 s are never at risk.
 
 use axum::body::Bytes;
@@ -67,6 +69,24 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
                 .into_response()
         }
     };
+    // The hub remembers the notifications it received for the retention period: an older one
+    // could be a replay of one it has forgotten (Intercom itself retries once, after a minute).
+    let remembered_since = state
+        .now()
+        .saturating_sub(i64::try_from(state.limits.retention.as_secs()).unwrap_or(i64::MAX));
+    if notification.created_at > 0 && notification.created_at < remembered_since {
+        tracing::warn!(
+            id = %notification.id,
+            topic = %notification.topic,
+            created_at = notification.created_at,
+            "an Intercom notification older than what the hub remembers is ignored (a replay?)"
+        );
+        return (
+            StatusCode::OK,
+            Json(json!({ "ignored": "older than the notifications this hub remembers" })),
+        )
+            .into_response();
+    }
     // The signature covers these bytes, and `parse` read them as JSON: they are UTF-8.
     let text = String::from_utf8_lossy(&body);
     match state

@@ -3,8 +3,8 @@
 //! The hub stores each notification before answering Intercom (`hub/intercom.rs`);
 //! [`Notifications`] applies them one at a time in arrival order. A notification only says
 //! *which* contact changed: the contact is read again from Intercom, so a late or repeated
-//! notification can never bring back an older state, and a creation that arrives after its
-//! deletion finds nothing. The contact then goes through contact sync's own code: the index
+//! notification can never bring back an older state, a creation that arrives after its
+//! deletion finds nothing, and a deletion of a contact Intercom still has takes nothing away. The contact then goes through contact sync's own code: the index
 //! (so its card is instant) and, when the hub runs contact sync, the Aircall contact Ringside
 //! made for it, at bulk priority through the shared Aircall budget. The index is written as the
 //! notification is applied; the Aircall writes follow on a task of their own, so that a lead
@@ -200,7 +200,7 @@ impl Notifications {
         Ok(Some(match change {
             Change::Ignored => return Ok(None),
             Change::Refresh { contact_id } => self.refresh(contact_id).await?,
-            Change::Remove { contact_id } => self.remove(contact_id).await?,
+            Change::Remove { contact_id } => self.confirm_removal(contact_id).await?,
             Change::Merge { survivor, merged } => {
                 let gone = self.remove(merged).await?;
                 let kept = self.refresh(survivor).await?;
@@ -244,6 +244,29 @@ impl Notifications {
         let scanned = engine.scanned(contact, &workspace);
         self.store.sync_record_live(&scanned, self.now())?;
         Ok(format!("{indexed}; {}", self.push(contact_id)))
+    }
+
+    /// A deletion or archiving is confirmed with Intercom before anything is taken away: a
+    /// contact Intercom still has (a notification replayed, or overtaken by an unarchiving)
+    /// is read again and kept.
+    async fn confirm_removal(&self, contact_id: &str) -> Result<String, SyncError> {
+        let read = || self.intercom.contact(contact_id);
+        let found = match &self.engine {
+            Some(engine) => engine.patiently(read).await,
+            None => read().await.map_err(SyncError::from),
+        };
+        match found {
+            Err(SyncError::Api(ApiError::NotFound { .. })) => self.remove(contact_id).await,
+            Err(e) => Err(e),
+            Ok(_) => {
+                tracing::warn!(
+                    contact = contact_id,
+                    "Intercom still has a contact a notification says is gone; it is kept"
+                );
+                let kept = self.refresh(contact_id).await?;
+                Ok(format!("still in Intercom, kept: {kept}"))
+            }
+        }
     }
 
     /// Takes the contact out of the index and out of Aircall.
