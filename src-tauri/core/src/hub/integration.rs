@@ -104,9 +104,16 @@ async fn sync(
         Some(RunOutcome::Finished(_)) => None,
         None => state.store.sync_open_run()?.and_then(|run| run.error),
     };
+    let mut progress = state.sync.as_ref().map(|p| p.borrow().clone());
+    if !agent.admin {
+        // A vendor's words (its error bodies) are for admins, as on `/healthz`.
+        if let Some(progress) = progress.as_mut() {
+            progress.waiting = None;
+        }
+    }
     Ok(Json(SyncView {
         enabled: state.sync.is_some(),
-        progress: state.sync.as_ref().map(|p| p.borrow().clone()),
+        progress,
         last_run,
         stopped: last_error.is_some(),
         last_error: last_error.filter(|_| agent.admin),
