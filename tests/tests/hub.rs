@@ -454,17 +454,17 @@ async fn cards_tags_and_health_answer_an_agent() {
         .to_owned();
     let client = reqwest::Client::new();
 
-    let card: serde_json::Value = client
-        .get(api(&hub, "/cards?phone=07%2062%2004%2035%2075"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(card["contact"]["status"], "existing");
-    assert_eq!(card["contact"]["name"], "Jane Roe");
+    // A number of none of the agent's calls is not theirs to look up.
+    let lookup = || {
+        client
+            .get(api(&hub, "/cards?phone=07%2062%2004%2035%2075"))
+            .bearer_auth(&token)
+            .send()
+    };
+    let refused = lookup().await.unwrap();
+    assert_eq!(refused.status(), 403);
+    let error: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(error["error"]["code"], "forbidden");
     let bad = client
         .get(api(&hub, "/cards?phone=call%20me"))
         .bearer_auth(&token)
@@ -494,6 +494,10 @@ async fn cards_tags_and_health_answer_an_agent() {
         .await
         .unwrap();
     assert_eq!(card["call_id"], id);
+    // Jane called the agent's line: her number is the agent's to look up now.
+    let card: serde_json::Value = lookup().await.unwrap().json().await.unwrap();
+    assert_eq!(card["contact"]["status"], "existing");
+    assert_eq!(card["contact"]["name"], "Jane Roe");
     let unseen = client
         .get(api(&hub, &format!("/calls/{RINGING_CALL}/card")))
         .bearer_auth(&token)
@@ -597,7 +601,7 @@ async fn a_user_event_refreshes_the_owners_availability_on_cards_and_the_stream(
     let hub = hub(&app).await;
     let token = hub
         .store()
-        .add_agent("alice.durand@acme.io", 0)
+        .add_agent_with("alice.durand@acme.io", true, 0)
         .unwrap()
         .expose()
         .to_owned();

@@ -854,6 +854,62 @@ async fn after_retention_empties_the_log_and_the_hub_restarts_every_app_still_ge
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn card_look_ups_by_number_are_counted_per_agent() {
+    let app = TestApp::demo().await;
+    let limits = HubLimits {
+        card_lookups_per_minute: 3,
+        ..HubLimits::default()
+    };
+    let hub = hub_with(&app, limits, &TestClock::default()).await;
+    let admin = |email: &str| {
+        hub.store()
+            .add_agent_with(email, true, 0)
+            .unwrap()
+            .expose()
+            .to_owned()
+    };
+    let (boss, deputy) = (admin("boss@acme.io"), admin("deputy@acme.io"));
+    let path = "/api/v1/cards?phone=%2B33762043575";
+    for _ in 0..3 {
+        assert_eq!(get(&hub, &boss, path).await.status(), 200);
+    }
+    let (status, code) = error_code(get(&hub, &boss, path).await).await;
+    assert_eq!((status, code.as_str()), (429, "too_many_lookups"));
+    // Another agent has look-ups of their own.
+    assert_eq!(get(&hub, &deputy, path).await.status(), 200);
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_vendors_failure_reaches_the_agent_as_words_and_a_request_id_not_its_body() {
+    let app = TestApp::demo().await;
+    let hub = hub(&app).await;
+    let boss = hub
+        .store()
+        .add_agent_with("boss@acme.io", true, 0)
+        .unwrap()
+        .expose()
+        .to_owned();
+    app.sandbox.faults().fail_next(Api::Intercom, 1000, 500);
+    let response = get(&hub, &boss, "/api/v1/cards?phone=%2B33650505050").await;
+    assert_eq!(response.status(), 502);
+    let body: Value = response.json().await.unwrap();
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.starts_with("Intercom failed (500)"), "{body}");
+    // Intercom's body (its own request id, its error list) stays in the hub's log.
+    for internal in ["{", "errors", "server_error"] {
+        assert!(!message.contains(internal), "{body}");
+    }
+    let id = body["error"]["request_id"].as_str().unwrap();
+    assert!(
+        id.len() == 16 && id.chars().all(|c| c.is_ascii_hexdigit()),
+        "{body}"
+    );
+    app.sandbox.faults().clear();
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn every_error_has_the_one_shape() {
     let app = TestApp::demo().await;
     let hub = hub(&app).await;

@@ -108,6 +108,33 @@ impl ApiError {
         )
     }
 
+    /// The error as an agent may read it: which vendor, what happened, and the vendor's own
+    /// message when its body gives one (`errors[0].message`, `message`), never the body itself.
+    /// The whole error (its `Display`) is for the log.
+    pub fn words(&self) -> String {
+        let api = self.api();
+        let said = self
+            .body()
+            .and_then(vendor_message)
+            .map(|m| format!(": {m}"))
+            .unwrap_or_default();
+        match self {
+            ApiError::Unauthorized { .. } => format!("{api} refused the credentials (401){said}"),
+            ApiError::Forbidden { .. } => format!("{api} forbids this request (403){said}"),
+            ApiError::NotFound { .. } => format!("{api} has no such resource (404){said}"),
+            ApiError::Conflict { .. } => format!("{api} reports a conflict (409){said}"),
+            ApiError::RateLimited { .. } => format!("{api} rate limit reached (429)"),
+            ApiError::Rejected { status, .. } => {
+                format!("{api} rejected the request ({status}){said}")
+            }
+            ApiError::Server { status, .. } => format!("{api} failed ({status})"),
+            ApiError::Timeout { .. } => format!("{api} did not answer in time"),
+            ApiError::Network { .. } => format!("cannot reach {api}"),
+            ApiError::BadId { .. } => format!("{api} request not sent: the id is not valid"),
+            ApiError::Decode { .. } => format!("{api} sent an answer that could not be read"),
+        }
+    }
+
     /// The response body, when there was one.
     pub fn body(&self) -> Option<&str> {
         match self {
@@ -126,6 +153,27 @@ impl ApiError {
 
 /// Bodies are kept up to this many bytes.
 pub(crate) const MAX_KEPT_BODY: usize = 4096;
+
+/// A vendor's own message in an error body (Intercom's `errors[0].message`, Aircall's
+/// `message` or `error`), in one line of at most 200 characters.
+fn vendor_message(body: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(body).ok()?;
+    let said = [
+        &value["errors"][0]["message"],
+        &value["message"],
+        &value["error"]["message"],
+        &value["error"],
+        &value["troubleshoot"],
+    ]
+    .into_iter()
+    .find_map(|v| v.as_str().filter(|t| !t.trim().is_empty()))?;
+    let line: String = said
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(200)
+        .collect();
+    Some(line.trim().to_owned())
+}
 
 /// The first line of a body, short enough for an error message.
 fn summary(body: &str) -> String {

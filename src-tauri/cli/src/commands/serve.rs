@@ -29,6 +29,11 @@ pub struct Args {
     #[arg(long, env = "RINGSIDE_RETENTION_DAYS", default_value_t = 30,
           value_parser = clap::value_parser!(u32).range(1..=3650))]
     retention_days: u32,
+    /// Cards an agent may look up by number a minute (admins: any number; agents: their own
+    /// calls' callers only).
+    #[arg(long, env = "RINGSIDE_CARD_LOOKUPS_PER_MINUTE", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    card_lookups_per_minute: u32,
 }
 
 /// The warning printed when the hub would serve plain HTTP beyond this machine.
@@ -89,7 +94,10 @@ pub async fn run(args: Args) -> Result<Outcome, UsageError> {
         eprintln!("{warning}");
         tracing::warn!("{warning}");
     }
-    let limits = HubLimits::with_retention_days(args.retention_days).map_err(UsageError)?;
+    let limits = HubLimits {
+        card_lookups_per_minute: args.card_lookups_per_minute,
+        ..HubLimits::with_retention_days(args.retention_days).map_err(UsageError)?
+    };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| UsageError(format!("cannot listen on {}: {e}", args.listen)))?;

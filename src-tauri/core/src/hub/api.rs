@@ -11,7 +11,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::access::{may_see, visible_call};
+use super::access::{may_look_up, may_see, visible_call};
 pub(super) use super::failure::Failure;
 use super::history::{HistoryItem, Refused};
 use super::idempotency::{answer_once, client_key};
@@ -175,7 +175,8 @@ async fn phone_card(
     headers: HeaderMap,
     Query(q): Query<PhoneQuery>,
 ) -> Result<Json<Card>, Failure> {
-    authenticate(&state, &headers)?;
+    let agent = authenticate(&state, &headers)?;
+    state.lookups.take(&agent.email)?;
     let region = match &q.region {
         Some(r) => Region::parse(r)
             .map_err(|e| Failure::new(StatusCode::BAD_REQUEST, "bad_region", e.to_string()))?,
@@ -188,6 +189,13 @@ async fn phone_card(
             e.to_string(),
         )
     })?;
+    if !may_look_up(&state, &agent, &caller)? {
+        return Err(Failure::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "an agent may look up the numbers of their own calls only",
+        ));
+    }
     Ok(Json(state.cards.build(&caller, None).await?))
 }
 

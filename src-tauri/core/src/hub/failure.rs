@@ -1,5 +1,7 @@
 //! One shape for every error the hub answers: `{"error": {"code", "message"}}`, with a code the
-//! desktop app acts on. [`Failure`] is what handlers return; [`shape_errors`] rewrites every
+//! desktop app acts on. An error whose cause is inside the hub or a vendor (the database, an
+//! Intercom answer) says what happened in words and gives a `request_id`; its detail (SQL,
+//! paths, vendor bodies) goes to the log under that id, never to the agent. [`Failure`] is what handlers return; [`shape_errors`] rewrites every
 //! other error answer (axum's extractor rejections, unknown routes, a wrong method, a timeout, a
 //! body over its limit) into the same shape, in one place.
 
@@ -14,6 +16,8 @@ pub(crate) struct Failure {
     status: StatusCode,
     code: &'static str,
     message: String,
+    /// The id the log keeps the detail under.
+    request_id: Option<String>,
 }
 
 impl Failure {
@@ -22,6 +26,29 @@ impl Failure {
             status,
             code,
             message: message.into(),
+            request_id: None,
+        }
+    }
+
+    /// An error told in `words`, its `detail` logged under a new request id the answer gives.
+    pub fn logged(
+        status: StatusCode,
+        code: &'static str,
+        words: impl Into<String>,
+        detail: &dyn std::fmt::Display,
+    ) -> Self {
+        let mut bytes = [0u8; 8];
+        let request_id = match getrandom::fill(&mut bytes) {
+            Ok(()) => bytes.iter().map(|b| format!("{b:02x}")).collect(),
+            Err(_) => format!("{:x}", std::process::id()),
+        };
+        let words = words.into();
+        tracing::warn!(request_id = %request_id, code, error = %detail, "{words}");
+        Failure {
+            status,
+            code,
+            message: words,
+            request_id: Some(request_id),
         }
     }
 
@@ -38,17 +65,22 @@ impl Failure {
 
 impl IntoResponse for Failure {
     fn into_response(self) -> Response {
-        (
-            self.status,
-            Json(json!({ "error": { "code": self.code, "message": self.message } })),
-        )
-            .into_response()
+        let mut error = json!({ "code": self.code, "message": self.message });
+        if let Some(id) = &self.request_id {
+            error["request_id"] = json!(id);
+        }
+        (self.status, Json(json!({ "error": error }))).into_response()
     }
 }
 
 impl From<crate::store::StoreError> for Failure {
     fn from(e: crate::store::StoreError) -> Self {
-        Failure::new(StatusCode::SERVICE_UNAVAILABLE, "storage", e.to_string())
+        Failure::logged(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "storage",
+            "the hub's database could not answer; try again",
+            &e,
+        )
     }
 }
 
@@ -56,16 +88,19 @@ impl From<crate::error::ApiError> for Failure {
     fn from(e: crate::error::ApiError) -> Self {
         match e {
             crate::error::ApiError::BadId { .. } => {
-                Failure::new(StatusCode::BAD_REQUEST, "bad_id", e.to_string())
+                Failure::new(StatusCode::BAD_REQUEST, "bad_id", e.words())
             }
-            _ => Failure::new(StatusCode::BAD_GATEWAY, "upstream", e.to_string()),
+            _ => Failure::logged(StatusCode::BAD_GATEWAY, "upstream", e.words(), &e),
         }
     }
 }
 
 impl From<crate::card::CardError> for Failure {
     fn from(e: crate::card::CardError) -> Self {
-        Failure::new(StatusCode::BAD_GATEWAY, "upstream", e.to_string())
+        match e {
+            crate::card::CardError::Api(e) => e.into(),
+            crate::card::CardError::Store(e) => e.into(),
+        }
     }
 }
 

@@ -115,6 +115,8 @@ pub(crate) struct AppState {
     pub settings: Settings,
     pub limits: HubLimits,
     pub streams: sse::OpenStreams,
+    /// Card look-ups by number, per agent.
+    pub lookups: Arc<access::Lookups>,
     /// This hub's instance id (`X-Ringside-Instance`).
     pub instance: String,
     /// Intercom's contact notifications, when the client secret is set.
@@ -238,6 +240,7 @@ impl Hub {
             settings: config.settings.clone(),
             limits: limits.clone(),
             streams: streams.clone(),
+            lookups: Arc::new(access::Lookups::new(limits.card_lookups_per_minute)),
             instance,
             intercom_webhooks,
         };

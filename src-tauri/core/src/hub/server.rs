@@ -36,6 +36,8 @@ pub struct HubLimits {
     pub retention: Duration,
     /// How often the hub deletes what is past retention.
     pub prune_every: Duration,
+    /// Cards an agent may look up by number (`GET /api/v1/cards?phone=`) a minute.
+    pub card_lookups_per_minute: u32,
 }
 
 /// The retention period's bounds, in days.
@@ -52,6 +54,7 @@ impl Default for HubLimits {
             token_recheck: Duration::from_secs(2),
             retention: Duration::from_secs(30 * 86_400),
             prune_every: Duration::from_secs(3600),
+            card_lookups_per_minute: 30,
         }
     }
 }

@@ -51,7 +51,9 @@ async fn receive(State(state): State<AppState>, body: Bytes) -> Response {
                 constant_time_eq(token_hash(&envelope.token).as_bytes(), hash.as_bytes())
             }
             Ok(None) => false,
-            Err(e) => return refuse(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
+            Err(e) => {
+                return super::failure::Failure::from(e).into_response();
+            }
         },
     };
     if envelope.token.is_empty() || !authentic {

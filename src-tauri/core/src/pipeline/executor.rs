@@ -43,7 +43,11 @@ enum Outcome {
         after: Duration,
         error: String,
     },
-    Fail(String),
+    /// It cannot succeed: the whole error for the log, and the words agents read.
+    Fail {
+        error: String,
+        words: String,
+    },
     /// The subject cannot be logged automatically; its effects wait for an agent.
     Blocked {
         status: Status,
@@ -71,7 +75,10 @@ impl From<ApiError> for Outcome {
                 after: Duration::ZERO,
                 error,
             },
-            _ => Outcome::Fail(error),
+            _ => Outcome::Fail {
+                words: e.words(),
+                error,
+            },
         }
     }
 }
@@ -258,21 +265,22 @@ impl Executor {
                     .outbox_retry(row.id, now + wait.as_secs() as i64, &error, true)?;
                 None
             }
-            Outcome::Fail(error) => {
+            Outcome::Fail { error, words } => {
                 tracing::warn!(key = %row.key, error = %error, "effect failed");
                 match ActionKind::of(&row.effect) {
                     // A refused note or tag change is told to the agents, not only counted.
                     Some((action, value)) => {
                         let key = subject.key();
+                        let reason = words;
                         let event = HubEvent::ActionRefused {
                             subject: key.kind.as_str().to_owned(),
                             id: key.id,
                             action,
                             value,
-                            reason: error.clone(),
+                            reason: reason.clone(),
                         };
                         let new = event.to_new(subject.audience());
-                        Some(self.store.outbox_refused(row.id, &error, &new, now)?)
+                        Some(self.store.outbox_refused(row.id, &reason, &new, now)?)
                     }
                     None => {
                         self.store.outbox_fail(row.id, &error, now)?;
@@ -364,11 +372,14 @@ impl Executor {
             Ok(started) => logged(&contact, started.conversation_id),
             Err(e) => match Outcome::from(e) {
                 // Without its conversation nothing else of the subject can be logged.
-                Outcome::Fail(reason) => Outcome::Blocked {
-                    status: Status::Failed,
-                    reason,
-                    candidates: Vec::new(),
-                },
+                Outcome::Fail { error, words } => {
+                    tracing::warn!(error = %error, "Intercom refused a conversation");
+                    Outcome::Blocked {
+                        status: Status::Failed,
+                        reason: words,
+                        candidates: Vec::new(),
+                    }
+                }
                 other => other,
             },
         }
