@@ -358,6 +358,63 @@ async fn the_contact_pick_takes_only_a_candidate_and_a_retried_pick_is_not_a_fai
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn two_requests_sent_at_once_with_one_key_and_different_notes_queue_one() {
+    let app = TestApp::demo().await;
+    let hub = hub(&app).await;
+    let bob = token(&hub, BOB_EMAIL);
+    let id = play(
+        &app,
+        &hub,
+        &Scenario::inbound_answered(demo::JANE, demo::SUPPORT_GB, demo::BOB),
+    )
+    .await;
+    let path = format!("/api/v1/calls/{id}/notes");
+    for pair in 0..30 {
+        let key = format!("note-{pair}");
+        let (a, b) = tokio::join!(
+            post(
+                &hub,
+                &bob,
+                &path,
+                Some(&key),
+                json!({"body": format!("first {pair}")})
+            ),
+            post(
+                &hub,
+                &bob,
+                &path,
+                Some(&key),
+                json!({"body": format!("second {pair}")})
+            ),
+        );
+        let mut statuses = [a.status().as_u16(), b.status().as_u16()];
+        statuses.sort_unstable();
+        assert_eq!(statuses, [202, 422], "pair {pair}");
+        let refused = if a.status() == 422 { a } else { b };
+        assert_eq!(
+            error_code(refused).await,
+            (422, "idempotency_key_reused".into())
+        );
+    }
+    settle(hub.store(), Duration::from_secs(10)).await;
+    let notes: Vec<String> = hub
+        .store()
+        .outbox_of(&SubjectKey::call(id))
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| match e.effect {
+            ringside_core::rules::Effect::AddNote {
+                body,
+                author_email: Some(_),
+            } => Some(body),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(notes.len(), 30, "one note per key: {notes:?}");
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn idempotency_keys_are_checked_and_belong_to_their_agent() {
     let app = TestApp::demo().await;
     let hub = hub(&app).await;

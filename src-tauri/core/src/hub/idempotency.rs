@@ -2,7 +2,9 @@
 //! retry with the same key and the same request gets it again (a note is not queued twice, a
 //! contact pick whose answer was lost is not a failure). Keys are the agent's own; a key sent
 //! again with another request is a 422, and a key that is empty, longer than 200 characters
-//! or not printable ASCII is a 400, never replaced by one the hub makes up.
+//! or not printable ASCII is a 400, never replaced by one the hub makes up. The key is reserved
+//! before the request runs, in one transaction: of two requests sent at once with one key, the
+//! second gets a 422 (another request) or a 409 (the same one, still being answered).
 
 use std::future::Future;
 
@@ -14,7 +16,7 @@ use sha2::{Digest, Sha256};
 
 use super::failure::Failure;
 use super::AppState;
-use crate::store::{Agent, RecordedAnswer};
+use crate::store::{Agent, RecordedAnswer, Reservation};
 
 /// The longest key accepted, in characters.
 pub(super) const MAX_KEY: usize = 200;
@@ -60,23 +62,47 @@ where
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    if let Some(prior) = state.store.idempotent_answer(&agent.email, key)? {
-        if prior.fingerprint != fingerprint {
-            return Err(Failure::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "idempotency_key_reused",
-                "this Idempotency-Key was already used for another request",
-            ));
-        }
-        let status = StatusCode::from_u16(prior.status).unwrap_or(StatusCode::OK);
-        return Ok((
-            status,
-            [(header::CONTENT_TYPE, "application/json")],
-            prior.response,
+    let refuse_reuse = || {
+        Failure::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency_key_reused",
+            "this Idempotency-Key was already used for another request",
         )
-            .into_response());
+    };
+    match state
+        .store
+        .reserve_idempotency_key(&agent.email, key, &fingerprint, state.now())?
+    {
+        Reservation::Reserved => {}
+        Reservation::Answered(prior) if prior.fingerprint != fingerprint => {
+            return Err(refuse_reuse())
+        }
+        Reservation::Answered(prior) => {
+            let status = StatusCode::from_u16(prior.status).unwrap_or(StatusCode::OK);
+            return Ok((
+                status,
+                [(header::CONTENT_TYPE, "application/json")],
+                prior.response,
+            )
+                .into_response());
+        }
+        Reservation::InProgress(prior) if prior != fingerprint => return Err(refuse_reuse()),
+        Reservation::InProgress(_) => {
+            return Err(Failure::new(
+                StatusCode::CONFLICT,
+                "idempotency_key_in_use",
+                "the first request with this Idempotency-Key is still being answered; send it again in a moment",
+            ))
+        }
     }
-    let (status, body) = action().await?;
+    let (status, body) = match action().await {
+        Ok(answer) => answer,
+        Err(failure) => {
+            // Not answered: the key is free for a retry.
+            state.store.release_idempotency_key(&agent.email, key)?;
+            return Err(failure);
+        }
+    };
     let answer = RecordedAnswer {
         fingerprint,
         status: status.as_u16(),

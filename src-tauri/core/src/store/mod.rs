@@ -36,7 +36,7 @@ use rusqlite::Connection;
 pub use agents::{new_token, Agent};
 pub use caches::{CachedAircallUser, CachedConversation};
 pub use contacts::IndexedContact;
-pub use idempotency::RecordedAnswer;
+pub use idempotency::{RecordedAnswer, Reservation};
 pub use inbox::{InboxItem, LoggedEvent};
 pub use notifications::{NotificationEnd, NotificationStats, PendingNotification, Stored};
 pub use outbox::{EffectState, Lane, NewEffect, NewEvent, Origin, OutboxRow};
