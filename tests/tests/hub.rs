@@ -655,7 +655,8 @@ async fn a_note_typed_while_the_call_rings_lands_once_the_call_is_logged() {
         .to_owned();
     let client = reqwest::Client::new();
     let now = system_clock()();
-    let id = ring(&app, &hub, "+1 442-249-7851", 2202, now).await;
+    // Support GB: Bob's line, so the call is his to annotate while it rings.
+    let id = ring(&app, &hub, "+1 442-249-7851", 2203, now).await;
     until("the hub to know the call", || {
         hub.store()
             .subject(&SubjectKey::call(id))

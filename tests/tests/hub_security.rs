@@ -287,6 +287,110 @@ async fn an_agent_reads_and_acts_only_on_the_calls_that_concern_them() {
     hub.shutdown().await;
 }
 
+/// The next event's name and call id on a stream (skipping comments).
+async fn next_call_event(response: &mut reqwest::Response, buffer: &mut String) -> (String, Value) {
+    let (_, name, data) = next_event_with_data(response, buffer).await;
+    (name, data["call_id"].clone())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_ringing_call_reaches_its_lines_teammates_and_admins_only() {
+    let app = TestApp::demo().await;
+    let hub = hub(&app).await;
+    let (bob, alice) = (token(&hub, BOB_EMAIL), token(&hub, ALICE_EMAIL));
+    let boss = hub
+        .store()
+        .add_agent_with("boss@acme.io", true, 0)
+        .unwrap()
+        .expose()
+        .to_owned();
+    let mut streams = Vec::new();
+    for t in [&bob, &alice, &boss] {
+        streams.push((open_stream(&hub, t, None).await, String::new()));
+    }
+    // Jane calls Support GB, Bob's line; Aircall's webhooks name nobody while it rings.
+    let player = player(hub.local_addr());
+    let gb = Scenario::inbound_answered(demo::JANE, demo::SUPPORT_GB, demo::BOB);
+    let mut ringing = player.playback(&app.sandbox, &gb);
+    ringing.step().await.unwrap();
+    let gb_call = ringing.call("call").unwrap();
+    // Bob and the admin hear it ring.
+    for i in [0, 2] {
+        let (stream, buffer) = &mut streams[i];
+        assert_eq!(
+            next_call_event(stream, buffer).await,
+            ("call.ringing".to_owned(), json!(gb_call))
+        );
+    }
+    let card = format!("/api/v1/calls/{gb_call}/card");
+    assert_eq!(get(&hub, &bob, &card).await.status(), 200);
+    assert_eq!(
+        error_code(get(&hub, &alice, &card).await).await,
+        (404, "not_found".into())
+    );
+    // Alice hears of the next call on her own line first: nothing of Bob's came before.
+    let us = Scenario::inbound_answered(demo::JOHN, demo::SALES_US, demo::ALICE);
+    let mut hers = player.playback(&app.sandbox, &us);
+    hers.step().await.unwrap();
+    let us_call = hers.call("call").unwrap();
+    let (stream, buffer) = &mut streams[1];
+    assert_eq!(
+        next_call_event(stream, buffer).await,
+        ("call.ringing".to_owned(), json!(us_call))
+    );
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_call_on_a_line_whose_teammates_cannot_be_read_concerns_admins_only() {
+    let app = TestApp::demo().await;
+    // Aircall tells nothing of its lines: the hub cannot tell who answers on them.
+    app.sandbox.faults().fail_next(Api::Aircall, 100_000, 500);
+    let hub = hub(&app).await;
+    let (bob, alice) = (token(&hub, BOB_EMAIL), token(&hub, ALICE_EMAIL));
+    let boss = hub
+        .store()
+        .add_agent_with("boss@acme.io", true, 0)
+        .unwrap()
+        .expose()
+        .to_owned();
+    let player = player(hub.local_addr());
+    let gb = Scenario::inbound_answered(demo::JANE, demo::SUPPORT_GB, demo::BOB);
+    let mut ringing = player.playback(&app.sandbox, &gb);
+    ringing.step().await.unwrap();
+    let id = ringing.call("call").unwrap();
+    let card = format!("/api/v1/calls/{id}/card");
+    until("the hub to know the call", Duration::from_secs(10), || {
+        hub.store()
+            .subject(&SubjectKey::call(id))
+            .unwrap()
+            .is_some()
+    })
+    .await;
+    app.sandbox.faults().clear();
+    for agent in [&bob, &alice] {
+        assert_eq!(
+            error_code(get(&hub, agent, &card).await).await,
+            (404, "not_found".into())
+        );
+        let history = get(&hub, agent, "/api/v1/calls")
+            .await
+            .json::<Value>()
+            .await
+            .unwrap();
+        assert!(
+            !history
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["id"] == id.to_string()),
+            "{history}"
+        );
+    }
+    assert_eq!(get(&hub, &boss, &card).await.status(), 200);
+    hub.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_contact_pick_takes_only_a_candidate_and_a_retried_pick_is_not_a_failure() {
     let app = TestApp::demo().await;

@@ -36,6 +36,20 @@ async fn hub_with_aircall_budget(app: &TestApp, aircall_per_minute: u32) -> Hub 
     Hub::start(config, listener).await.unwrap()
 }
 
+/// Waits until the hub has read what it reads of Aircall as it starts (its lines with their
+/// teammates, its users and their availability), so that Aircall's budget is the pushes'.
+async fn warmed_up(hub: &Hub) {
+    until(
+        "the hub's first reads of Aircall",
+        Duration::from_secs(30),
+        || {
+            hub.store().line_users(demo::SUPPORT_FR).unwrap().is_some()
+                && hub.store().aircall_users_freshness().unwrap().is_some()
+        },
+    )
+    .await;
+}
+
 fn card_push(hub: &Hub, call: u64) -> Option<CardPush> {
     hub.store()
         .subject(&SubjectKey::call(call))
@@ -48,6 +62,7 @@ async fn cards_never_wait_for_aircalls_budget_and_pushes_go_to_the_newest_call_s
     let app = TestApp::demo().await;
     // 20 a minute: one push, then one every three seconds.
     let hub = hub_with_aircall_budget(&app, 20).await;
+    warmed_up(&hub).await;
     let token = hub.store().add_agent("bob@acme.io", 0).unwrap();
     let mut cards = EventStream::open(hub.local_addr(), token.expose()).await;
     let player = player(hub.local_addr());
@@ -137,6 +152,7 @@ async fn a_card_waiting_for_aircalls_budget_still_goes_to_an_answered_call_but_n
     let app = TestApp::demo().await;
     // 20 a minute: one push, then one every three seconds.
     let hub = hub_with_aircall_budget(&app, 20).await;
+    warmed_up(&hub).await;
     let token = hub.store().add_agent("bob@acme.io", 0).unwrap();
     let mut cards = EventStream::open(hub.local_addr(), token.expose()).await;
     let player = player(hub.local_addr());

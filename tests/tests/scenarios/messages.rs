@@ -91,8 +91,8 @@ async fn an_outbound_whatsapp_goes_to_its_sender_and_its_delivery_is_noted_once(
 }
 
 /// Aircall's call webhooks carry the line without its users, and whether message webhooks do is
-/// not documented: either way an inbound SMS goes to the line's only teammate, the line being
-/// read from Aircall once when the webhook does not list them.
+/// not documented: either way an inbound SMS goes to the line's only teammate, whom the hub
+/// knows from reading its lines.
 #[tokio::test(flavor = "multi_thread")]
 async fn an_inbound_sms_finds_its_lines_only_teammate_whether_or_not_the_webhook_lists_them() {
     let sales_us = format!("/v1/numbers/{}", demo::SALES_US);
@@ -122,12 +122,10 @@ async fn an_inbound_sms_finds_its_lines_only_teammate_whether_or_not_the_webhook
                 "with users listed: {with_users}"
             );
         }
+        // The hub reads every line with its teammates as it starts: the line is read on its
+        // own at most once (when the first message overtakes that read), never per message.
         let reads = run.app.aircall_requests(&sales_us).len();
-        assert_eq!(
-            reads,
-            usize::from(!with_users),
-            "the line is read once, if at all"
-        );
+        assert!(reads <= 1, "the line is read {reads} times");
         run.hub.shutdown().await;
     }
 }

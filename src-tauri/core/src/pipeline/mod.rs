@@ -179,6 +179,14 @@ impl Pipeline {
             logging: logging.clone(),
             carding,
         };
+        if let Some(aircall) = &config.aircall {
+            tasks.push(tokio::spawn(read_every_line(
+                aircall.clone(),
+                config.store.clone(),
+                config.clock.clone(),
+                shutdown.clone(),
+            )));
+        }
         tasks.push(tokio::spawn(process_inbox(
             processor,
             config.aircall.clone(),
@@ -241,10 +249,20 @@ async fn process_inbox(
     wakes: Wakes,
     mut shutdown: watch::Receiver<bool>,
 ) {
+    let mut lines = LineReader::new(aircall.clone(), store.clone());
     loop {
         let notified = wakes.stored.notified();
         tokio::pin!(notified);
         notified.as_mut().enable();
+        // Who a call or message concerns is its line's teammates: a line the hub does not know
+        // yet (a new one, or before the read at start came back) is read first.
+        let p = processor.clone();
+        let now = announcer.now();
+        match tokio::task::spawn_blocking(move || p.unknown_lines(now)).await {
+            Ok(Ok(unknown)) => lines.read(&unknown, now).await,
+            Ok(Err(e)) => tracing::warn!(error = %e, "cannot tell which lines are unknown"),
+            Err(e) => tracing::error!(error = %e, "the inbox processor stopped"),
+        }
         let p = processor.clone();
         match tokio::task::spawn_blocking(move || p.process_pending()).await {
             Ok(Ok(done)) if done.webhooks > 0 => {
@@ -274,6 +292,93 @@ async fn process_inbox(
         tokio::select! {
             _ = &mut notified => {}
             _ = tokio::time::sleep(Duration::from_secs(30)) => {}
+            _ = shutdown.wait_for(|s| *s) => return,
+        }
+    }
+}
+
+/// Reads lines' teammates from Aircall for the processor. A line that could not be read is not
+/// asked again for a minute: its calls then concern admins only, rather than wait.
+struct LineReader {
+    aircall: Option<AircallClient>,
+    store: Store,
+    /// Lines that could not be read, and when.
+    failed: std::collections::HashMap<u64, i64>,
+}
+
+/// How long one line's read may hold its webhooks back.
+const LINE_READ_TIMEOUT: Duration = Duration::from_secs(3);
+
+impl LineReader {
+    fn new(aircall: Option<AircallClient>, store: Store) -> Self {
+        LineReader {
+            aircall: aircall.map(|a| a.at(crate::pacing::Priority::Interactive)),
+            store,
+            failed: Default::default(),
+        }
+    }
+
+    /// Reads these lines side by side, all within [`LINE_READ_TIMEOUT`].
+    async fn read(&mut self, lines: &[u64], now: i64) {
+        let Some(aircall) = &self.aircall else { return };
+        self.failed.retain(|_, at| now - *at < 60);
+        let wanted: Vec<u64> = lines
+            .iter()
+            .copied()
+            .filter(|id| !self.failed.contains_key(id))
+            .collect();
+        let reads = futures_util::future::join_all(wanted.iter().map(|&id| async move {
+            (
+                id,
+                tokio::time::timeout(LINE_READ_TIMEOUT, aircall.number(id)).await,
+            )
+        }))
+        .await;
+        for (id, read) in reads {
+            match read {
+                Ok(Ok(line)) => {
+                    if let Err(e) = self.store.put_line_users(id, &line.users, now) {
+                        tracing::warn!(error = %e, "cannot remember a line's teammates");
+                    }
+                }
+                Ok(Err(e)) => {
+                    tracing::warn!(line = id, error = %e, "cannot read a line's teammates; its calls concern admins only meanwhile");
+                    self.failed.insert(id, now);
+                }
+                Err(_) => {
+                    tracing::warn!(line = id, "Aircall did not tell a line's teammates in time; its calls concern admins only meanwhile");
+                    self.failed.insert(id, now);
+                }
+            }
+        }
+    }
+}
+
+/// Reads every line's teammates at start and then every half hour (number webhooks keep them
+/// fresh in between), so that a ring never waits for them.
+async fn read_every_line(
+    aircall: AircallClient,
+    store: Store,
+    clock: Clock,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    // The first read goes before contact sync's writes: the first rings need it.
+    let mut priority = crate::pacing::Priority::Interactive;
+    loop {
+        match aircall.at(priority).numbers().await {
+            Ok(lines) => {
+                let now = clock();
+                for line in &lines {
+                    if let Err(e) = store.put_line_users(line.id, &line.users, now) {
+                        tracing::warn!(error = %e, "cannot remember a line's teammates");
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot read Aircall's lines and their teammates"),
+        }
+        priority = crate::pacing::Priority::Bulk;
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(30 * 60)) => {}
             _ = shutdown.wait_for(|s| *s) => return,
         }
     }

@@ -28,6 +28,10 @@ pub struct Processor {
     cards_queued: Option<std::sync::Arc<tokio::sync::Notify>>,
 }
 
+/// How long a line's teammates, as read from Aircall, are trusted (number webhooks and the
+/// periodic read keep them fresher).
+pub(super) const LINE_USERS_TRUSTED_FOR: i64 = 3600;
+
 impl std::fmt::Debug for Processor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Processor")
@@ -197,6 +201,49 @@ impl Processor {
         })
     }
 
+    /// Gives a line the webhook names without its teammates (Aircall's call webhooks never
+    /// list them) the teammates the hub knows for it, read within the last hour: they are the
+    /// call's or message's audience.
+    fn fill_line_users(
+        &self,
+        number: Option<&mut crate::aircall::Number>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let Some(number) = number.filter(|n| n.users.is_empty()) else {
+            return Ok(());
+        };
+        if let Some((users, at)) = self.store.line_users(number.id)? {
+            if now - at < LINE_USERS_TRUSTED_FOR {
+                number.users = users;
+            }
+        }
+        Ok(())
+    }
+
+    /// The lines of pending webhooks whose teammates the hub does not know (or knew more than
+    /// an hour ago): to be read from Aircall before those webhooks are processed.
+    pub fn unknown_lines(&self, now: i64) -> Result<Vec<u64>, StoreError> {
+        let mut lines = std::collections::BTreeSet::new();
+        for item in self.store.inbox_pending(256)? {
+            let number = match Event::from_stored(&item.event) {
+                Ok(Event::Call { call, .. }) => call.number.clone(),
+                Ok(Event::Message { message, .. }) => message.number.clone(),
+                _ => None,
+            };
+            let Some(number) = number.filter(|n| n.users.is_empty()) else {
+                continue;
+            };
+            let known = self
+                .store
+                .line_users(number.id)?
+                .is_some_and(|(_, at)| now - at < LINE_USERS_TRUSTED_FOR);
+            if !known {
+                lines.insert(number.id);
+            }
+        }
+        Ok(lines.into_iter().collect())
+    }
+
     fn on_call(
         &self,
         kind: CallEvent,
@@ -214,7 +261,8 @@ impl Processor {
             _ => (None, Default::default()),
         };
         let advanced = kept.is_none();
-        let best = kept.unwrap_or_else(|| call.clone());
+        let mut best = kept.unwrap_or_else(|| call.clone());
+        self.fill_line_users(best.number.as_mut(), now)?;
         let mut memory = memory;
         if kind == CallEvent::UnsuccessfulTransfer {
             memory.transfer_failed(&call);
@@ -344,6 +392,8 @@ impl Processor {
             Some(Tracked::Message { memory, .. }) => memory.clone(),
             _ => Default::default(),
         };
+        let mut message = message;
+        self.fill_line_users(message.number.as_mut(), now)?;
         let (planned, memory) = rules::plan_message(kind, &message, &memory, &self.settings);
         let off = !self.settings.log_messages;
         let reason = "logging messages is turned off";

@@ -299,7 +299,14 @@ pub fn caller_of_call(call: &Call, default_region: Region) -> Result<CallerId, P
     CallerId::parse(&call.raw_digits, region)
 }
 
-/// The agents a call concerns: whoever has or had it, and the line's teammates.
+/// The audience of a call or message whose people the hub cannot tell (its webhook lists no
+/// one and the line's teammates are unknown): admins only. It matches no agent's email, and an
+/// admin's stream carries every event.
+pub const ADMINS_ONLY: &str = "(admins only)";
+
+/// The agents a call concerns: whoever has or had it, and the line's teammates (the hub fills
+/// them in from what it knows of the line when the webhook does not list them); admins only
+/// when that is nobody.
 pub fn audience_of_call(call: &Call) -> Vec<String> {
     let people = [&call.user, &call.transferred_to, &call.assigned_to]
         .into_iter()
@@ -308,8 +315,8 @@ pub fn audience_of_call(call: &Call) -> Vec<String> {
     emails(people.filter_map(|u| u.email.as_deref()))
 }
 
-/// The agents a message concerns: its sender and the line's teammates. A message that names
-/// nobody concerns every agent, as the history always showed it.
+/// The agents a message concerns: its sender and the line's teammates; admins only when that
+/// is nobody.
 pub fn audience_of_message(message: &Message) -> Vec<String> {
     let people = message
         .user
@@ -325,5 +332,8 @@ fn emails<'a>(raw: impl Iterator<Item = &'a str>) -> Vec<String> {
         .collect();
     out.sort();
     out.dedup();
+    if out.is_empty() {
+        out.push(ADMINS_ONLY.to_owned());
+    }
     out
 }
