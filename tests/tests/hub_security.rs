@@ -1258,5 +1258,37 @@ async fn the_limits_hold_on_https_too() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(status, 200);
+    // A client that offers HTTP/2 in the handshake is answered in HTTP/1.1.
+    let h2 = reqwest::Client::builder()
+        .add_root_certificate(
+            reqwest::Certificate::from_pem(certified.cert.pem().as_bytes()).unwrap(),
+        )
+        .build()
+        .unwrap();
+    let answer = h2
+        .get(format!("https://localhost:{port}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.version(), reqwest::Version::HTTP_11);
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_hub_speaks_http1_only_so_every_connection_has_its_limits() {
+    let app = TestApp::demo().await;
+    let hub = hub(&app).await;
+    // HTTP/2 without TLS, with prior knowledge: refused, not served without HTTP/1's limits.
+    let h2c = reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .build()
+        .unwrap();
+    let answer = h2c.get(url(&hub, "/healthz")).send().await;
+    assert!(answer.is_err(), "{answer:?}");
+    // HTTP/1.1 is served as ever.
+    assert_eq!(
+        reqwest::get(url(&hub, "/healthz")).await.unwrap().status(),
+        200
+    );
     hub.shutdown().await;
 }

@@ -126,8 +126,10 @@ pub(super) async fn serve(
             return;
         }
     };
+    // HTTP/1 only: every client of the hub (Aircall, Intercom, the app, a browser) speaks it,
+    // and HTTP/2 would bring connections that none of HTTP/1's header and idle limits govern.
     let mut server = match axum_server::from_tcp(listener) {
-        Ok(server) => server,
+        Ok(server) => server.http1_only(),
         Err(e) => {
             tracing::error!(error = %e, "the hub's listener cannot be served");
             return;
@@ -154,6 +156,10 @@ pub(super) async fn serve(
                 .await
         }
         Some(tls) => {
+            // Offer HTTP/1.1 alone in the TLS handshake: a client asking for h2 gets HTTP/1.1.
+            let mut config = (*tls.get_inner()).clone();
+            config.alpn_protocols = vec![b"http/1.1".to_vec()];
+            tls.reload_from_config(std::sync::Arc::new(config));
             let acceptor = axum_server::tls_rustls::RustlsAcceptor::new(tls)
                 .handshake_timeout(limits.header_read_timeout);
             let capped = Capped {
