@@ -168,6 +168,40 @@ async fn read_once(client: &HubClient, sink: &impl Sink, attempt: &mut u32) -> H
     read_events(response.bytes_stream(), sink).await
 }
 
+/// The longest event the app reads from the hub, in bytes: a card is a few kilobytes, and the
+/// decoder holds an event whole until it ends.
+pub const MAX_EVENT_BYTES: usize = 1 << 20;
+
+/// The stream's bytes, failing as soon as an event runs past [`MAX_EVENT_BYTES`] without
+/// ending (a blank line), so that a faulty or hostile hub cannot grow the app's memory.
+fn capped<S, B, E>(bytes: S) -> impl Stream<Item = Result<B, String>> + Unpin
+where
+    S: Stream<Item = Result<B, E>> + Unpin,
+    B: AsRef<[u8]>,
+    E: std::fmt::Display,
+{
+    let mut open = 0usize;
+    let mut previous = 0u8;
+    bytes.map(move |chunk| {
+        let chunk = chunk.map_err(|e| e.to_string())?;
+        for &byte in chunk.as_ref() {
+            match byte {
+                b'\r' => continue,
+                b'\n' if previous == b'\n' => open = 0,
+                _ => open += 1,
+            }
+            previous = byte;
+        }
+        if open > MAX_EVENT_BYTES {
+            return Err(format!(
+                "the hub sent an event longer than {} KiB",
+                MAX_EVENT_BYTES / 1024
+            ));
+        }
+        Ok(chunk)
+    })
+}
+
 /// Hands the events of an SSE byte stream to the sink until it ends or fails; returns why.
 /// While the sink catches up (a new hub's backlog, or a log replayed after a `stream.reset`),
 /// a short silence tells it the backlog is read.
@@ -177,7 +211,7 @@ where
     B: AsRef<[u8]>,
     E: std::fmt::Display,
 {
-    let mut events = bytes.eventsource();
+    let mut events = capped(bytes).eventsource();
     loop {
         // The hub sends a keep-alive every 15 s; silence for a minute means a dead link.
         let catching_up = sink.catching_up();
@@ -242,6 +276,21 @@ mod tests {
             (7, "call.ringing", "{\"call_id\":1}")
         );
         assert_eq!((events[1].id, events[1].name.as_str()), (8, "card.ready"));
+    }
+
+    #[tokio::test]
+    async fn an_event_that_never_ends_is_cut_off_at_its_cap() {
+        let sink = Recorder::default();
+        let line = vec![b'x'; 64 * 1024];
+        // A first event, then one whose data line goes on for 2 MiB.
+        let mut chunks: Vec<Vec<u8>> =
+            vec![b"id: 1\nevent: a\ndata: {}\n\nid: 2\nevent: b\ndata: ".to_vec()];
+        chunks.extend(std::iter::repeat_n(line, 32));
+        let bytes =
+            futures_util::stream::iter(chunks.into_iter().map(Ok::<_, std::convert::Infallible>));
+        let why = read_events(bytes, &sink).await;
+        assert!(why.to_string().contains("longer than 1024 KiB"), "{why}");
+        assert_eq!(sink.last_event_id(), Some(1));
     }
 
     #[tokio::test]

@@ -278,7 +278,7 @@ impl Transport {
         let response = request.send().await.map_err(|e| network(api, &e))?;
         let status = response.status();
         let headers = response.headers().clone();
-        let text = response.text().await.map_err(|e| network(api, &e))?;
+        let text = read_capped(api, response).await?;
         tracing::debug!(%api, method = %call.method, path = %call.path, status = status.as_u16(),
             ms = started.elapsed().as_millis() as u64, "request");
         self.observe_limits(&headers, status);
@@ -369,6 +369,37 @@ fn bearer(token: &Secret) -> HeaderValue {
         .unwrap_or_else(|_| HeaderValue::from_static("Bearer invalid-token"));
     value.set_sensitive(true);
     value
+}
+
+/// The largest answer read from a vendor: a page of contacts or conversations is well under a
+/// megabyte, and an answer read whole must not grow the hub's memory without bound.
+pub(crate) const MAX_ANSWER: usize = 8 * 1024 * 1024;
+
+/// Reads an answer's body as text, refusing one larger than [`MAX_ANSWER`] (by its
+/// `Content-Length` before reading, or as its chunks arrive).
+async fn read_capped(api: Api, mut response: reqwest::Response) -> Result<String, ApiError> {
+    let too_large = || ApiError::Decode {
+        api,
+        reason: format!(
+            "the answer is larger than {} MiB",
+            MAX_ANSWER / (1024 * 1024)
+        ),
+        body: String::new(),
+    };
+    if response
+        .content_length()
+        .is_some_and(|n| n > MAX_ANSWER as u64)
+    {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| network(api, &e))? {
+        if body.len() + chunk.len() > MAX_ANSWER {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(String::from_utf8_lossy(&body).into_owned())
 }
 
 fn network(api: Api, e: &reqwest::Error) -> ApiError {

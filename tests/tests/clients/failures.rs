@@ -291,6 +291,30 @@ async fn an_unreachable_host_is_a_network_error_without_the_credentials() {
 }
 
 #[tokio::test]
+async fn an_answer_too_large_to_read_whole_is_refused_in_words() {
+    // 9 MiB of conversations, with its length announced, then without (read as it comes).
+    let huge = format!(
+        r#"{{"type":"admin","id":"1","name":"{}"}}"#,
+        "x".repeat(9 << 20)
+    );
+    let announced = Reply::json(200, &huge);
+    let streamed = Reply::Raw(format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{huge}"
+    ));
+    for reply in [announced, streamed] {
+        let server = CannedServer::start(vec![reply]).await;
+        let result = intercom(server.url(), quick_http()).me().await;
+        match result {
+            Err(ApiError::Decode { reason, body, .. }) => {
+                assert!(reason.contains("larger than 8 MiB"), "{reason}");
+                assert!(body.is_empty());
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
 async fn a_duplicate_contact_gives_back_the_existing_id() {
     let server = CannedServer::start(vec![intercom_error(
         409,

@@ -32,6 +32,10 @@ use crate::webhook::{Event, StoredEvent};
 use super::events::{Announcer, HubEvent};
 use super::subject::{caller_of_call, CardPush, Subject, SubjectKey};
 
+/// Cards built at once at most; more wait in the outbox for a slot (a burst of a few hundred
+/// rings does not start a few hundred sets of look-ups).
+pub const CARDS_AT_ONCE: usize = 64;
+
 /// How long a card that cannot be built is retried: it is only worth having while the call
 /// rings.
 const CARD_RETRY_FOR: i64 = 60;
@@ -161,9 +165,11 @@ impl Cards {
         });
     }
 
-    /// Runs until `shutdown`: claims every due card and builds each in its own task.
+    /// Runs until `shutdown`: claims due cards, as many as builds may run at once
+    /// ([`CARDS_AT_ONCE`]), and builds each in its own task.
     pub async fn run(self, wake: Arc<Notify>, mut shutdown: watch::Receiver<bool>) {
         let mut building = JoinSet::new();
+        let slots = Arc::new(tokio::sync::Semaphore::new(CARDS_AT_ONCE));
         loop {
             if *shutdown.borrow() {
                 building.shutdown().await;
@@ -173,20 +179,40 @@ impl Cards {
             let notified = wake.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            let pause = match self.store.outbox_claim(Lane::Interactive, self.now(), 256) {
+            let free = slots.available_permits();
+            let claimed = if free == 0 {
+                Ok(Vec::new())
+            } else {
+                self.store.outbox_claim(Lane::Interactive, self.now(), free)
+            };
+            let pause = match claimed {
                 Ok(claimed) if !claimed.is_empty() => {
                     for row in claimed {
+                        let Ok(slot) = slots.clone().try_acquire_owned() else {
+                            // Claimed beyond the slots (cannot happen: this loop alone takes
+                            // them): back to the queue, its attempt given back.
+                            if let Err(e) =
+                                self.store
+                                    .outbox_retry(row.id, self.now(), "no slot", false)
+                            {
+                                tracing::error!(error = %e, "cannot put a card back");
+                            }
+                            continue;
+                        };
                         let (cards, wake) = (self.clone(), wake.clone());
                         building.spawn(async move {
                             let retry = cards.card(&row).await;
                             if let Err(e) = retry {
                                 tracing::error!(error = %e, "cannot record a card's outcome");
                             }
+                            drop(slot);
                             wake.notify_one();
                         });
                     }
                     continue;
                 }
+                // Every slot is taken: a build that ends wakes the loop.
+                Ok(_) if free == 0 => Duration::from_secs(60),
                 Ok(_) => super::until_due(&self.store, Lane::Interactive, self.now()),
                 Err(e) => {
                     tracing::error!(error = %e, "cannot claim cards");
