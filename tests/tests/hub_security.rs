@@ -237,6 +237,8 @@ async fn an_agent_reads_and_acts_only_on_the_calls_that_concern_them() {
     assert!(listed(history(boss.clone()).await));
 
     // Alice is not on that line: for her the call does not exist.
+    let effects = || hub.store().outbox_of(&SubjectKey::call(id)).unwrap().len();
+    let effects_before = effects();
     assert!(!listed(history(alice.clone()).await));
     assert_eq!(
         error_code(get(&hub, &alice, &card).await).await,
@@ -264,8 +266,27 @@ async fn an_agent_reads_and_acts_only_on_the_calls_that_concern_them() {
         .send()
         .await
         .unwrap();
-    assert_eq!(untag.status(), 404);
-    assert_eq!(hub.store().outbox_depth().unwrap(), 0, "nothing was queued");
+    // The route exists: the 404 is the call's, in the hub's words, not a missing route's.
+    let refused: Value = {
+        assert_eq!(untag.status(), 404);
+        untag.json().await.unwrap()
+    };
+    assert_eq!(
+        refused["error"]["message"],
+        format!("the hub has not seen call {id}")
+    );
+    assert_eq!(effects(), effects_before, "nothing was queued");
+    // A tag name is checked when removed as when added.
+    for bad in ["%20", &"t".repeat(300)] {
+        let refused = reqwest::Client::new()
+            .delete(url(&hub, &format!("/api/v1/calls/{id}/tags/{bad}")))
+            .bearer_auth(&bob)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(error_code(refused).await, (400, "bad_tag".into()), "{bad}");
+    }
+    assert_eq!(effects(), effects_before, "nothing was queued");
 
     // The admin may act on it.
     let by_admin = post(
@@ -537,6 +558,8 @@ async fn idempotency_keys_are_checked_and_belong_to_their_agent() {
     .await;
     let notes = format!("/api/v1/calls/{id}/notes");
     let note = |text: &str| json!({ "body": text });
+    let effects = || hub.store().outbox_of(&SubjectKey::call(id)).unwrap().len();
+    let effects_before = effects();
 
     let long = "k".repeat(201);
     for bad in [long.as_str(), "two words"] {
@@ -546,7 +569,7 @@ async fn idempotency_keys_are_checked_and_belong_to_their_agent() {
             (400, "bad_idempotency_key".into())
         );
     }
-    assert_eq!(hub.store().outbox_depth().unwrap(), 0, "nothing was queued");
+    assert_eq!(effects(), effects_before, "nothing was queued");
 
     let first = post(&hub, &bob, &notes, Some("n1"), note("Wants a refund")).await;
     assert_eq!(first.status(), 202);

@@ -99,7 +99,18 @@ async fn a_call_that_is_not_logged_and_a_call_never_seen_get_no_insight() {
     let run = Run::of(scenario, settings).await;
     assert!(run.logged(JANE).is_empty());
     let store = run.hub.store();
-    assert_eq!(store.outbox_depth().unwrap(), 0);
+    // No note of the insights was queued for the call that is not logged.
+    let call = ringside_core::pipeline::subject::SubjectKey::call(run.call("call"));
+    let notes = |store: &ringside_core::store::Store| {
+        store
+            .outbox_of(&call)
+            .unwrap()
+            .into_iter()
+            .filter(|e| matches!(e.effect, ringside_core::rules::Effect::AddNote { .. }))
+            .count()
+    };
+    assert_eq!(notes(store), 0);
+    let effects_before = store.rows().unwrap().outbox;
     // A summary for a call the hub never saw is set aside too.
     let stray = json!({
         "resource": "conversation_intelligence", "event": "summary.created",
@@ -116,5 +127,9 @@ async fn a_call_that_is_not_logged_and_a_call_never_seen_get_no_insight() {
     assert_eq!(status, 200);
     run.settle().await;
     assert_eq!(store.inbox_depth().unwrap(), 0);
-    assert_eq!(store.outbox_depth().unwrap(), 0);
+    assert_eq!(
+        store.rows().unwrap().outbox,
+        effects_before,
+        "nothing was queued"
+    );
 }

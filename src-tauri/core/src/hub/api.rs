@@ -278,7 +278,13 @@ async fn add_tag(
     Json(body): Json<TagBody>,
 ) -> Result<Response, Failure> {
     let agent = authenticate(&state, &headers)?;
-    let name = body.name.trim();
+    let name = tag_name(&body.name)?;
+    queue(&state, &headers, id, &agent, Action::Tag(name)).await
+}
+
+/// A tag's name, trimmed, if it has 1 to `TAG_MAX_CHARS` characters (adding and removing alike).
+fn tag_name(raw: &str) -> Result<String, Failure> {
+    let name = raw.trim();
     if name.is_empty() || !crate::limits::fits(name, crate::limits::TAG_MAX_CHARS) {
         return Err(Failure::new(
             StatusCode::BAD_REQUEST,
@@ -289,7 +295,7 @@ async fn add_tag(
             ),
         ));
     }
-    queue(&state, &headers, id, &agent, Action::Tag(name.to_owned())).await
+    Ok(name.to_owned())
 }
 
 async fn remove_tag(
@@ -298,14 +304,8 @@ async fn remove_tag(
     Path((id, name)): Path<(u64, String)>,
 ) -> Result<Response, Failure> {
     let agent = authenticate(&state, &headers)?;
-    queue(
-        &state,
-        &headers,
-        id,
-        &agent,
-        Action::Untag(name.trim().to_owned()),
-    )
-    .await
+    let name = tag_name(&name)?;
+    queue(&state, &headers, id, &agent, Action::Untag(name)).await
 }
 
 async fn add_note(

@@ -118,10 +118,13 @@ impl HistoryItem {
                 let inbound = call.direction == crate::aircall::Direction::Inbound;
                 // The time spoken: from the answer to the end (Aircall's `duration` counts
                 // the ringing too, which would give a missed call a length).
+                // Vendor timestamps are read as they come: the difference is checked, and a
+                // span no call has (negative, over a week) is unknown rather than shown.
                 let duration = call
                     .answered_at
                     .zip(call.ended_at)
-                    .map(|(a, e)| (e - a).max(0));
+                    .and_then(|(a, e)| e.checked_sub(a))
+                    .filter(|d| (0..=crate::rules::notes::LONGEST_SPAN_SECS).contains(d));
                 (
                     Channel::Call,
                     call.direction,

@@ -76,8 +76,8 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
         .saturating_sub(i64::try_from(state.limits.retention.as_secs()).unwrap_or(i64::MAX));
     if notification.created_at > 0 && notification.created_at < remembered_since {
         tracing::warn!(
-            id = %notification.id,
-            topic = %notification.topic,
+            id = %super::webhooks::printable(&notification.id, 80),
+            topic = %super::webhooks::printable(&notification.topic, 80),
             created_at = notification.created_at,
             "an Intercom notification older than what the hub remembers is ignored (a replay?)"
         );

@@ -22,6 +22,62 @@ pub(super) fn routes() -> Router<AppState> {
     )
 }
 
+/// Refused webhooks logged: a few a minute, with how many were not since (a sender that
+/// keeps trying must not fill the log).
+static REFUSALS: LogBudget = LogBudget::new(10);
+
+/// At most `per_minute` lines a minute of one kind of warning; the rest are counted.
+#[derive(Debug)]
+pub(crate) struct LogBudget {
+    per_minute: u64,
+    /// The minute (since the UNIX epoch) the count is of, and lines logged in it.
+    minute: std::sync::atomic::AtomicU64,
+    logged: std::sync::atomic::AtomicU64,
+    suppressed: std::sync::atomic::AtomicU64,
+}
+
+impl LogBudget {
+    pub const fn new(per_minute: u64) -> Self {
+        LogBudget {
+            per_minute,
+            minute: std::sync::atomic::AtomicU64::new(0),
+            logged: std::sync::atomic::AtomicU64::new(0),
+            suppressed: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// Whether one more line may be logged now; if so, how many were left out before it.
+    pub fn may_log(&self) -> Option<u64> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() / 60);
+        if self.minute.swap(now, SeqCst) != now {
+            self.logged.store(0, SeqCst);
+        }
+        if self.logged.fetch_add(1, SeqCst) < self.per_minute {
+            Some(self.suppressed.swap(0, SeqCst))
+        } else {
+            self.suppressed.fetch_add(1, SeqCst);
+            None
+        }
+    }
+}
+
+/// A sender's text as a log may show it: control characters and quotes escaped, at most `max`
+/// characters (then `…`).
+pub(crate) fn printable(text: &str, max: usize) -> String {
+    let mut out: String = text
+        .chars()
+        .take(max)
+        .flat_map(char::escape_debug)
+        .collect();
+    if text.chars().nth(max).is_some() {
+        out.push('…');
+    }
+    out
+}
+
 /// The SHA-256 of a token, in hex.
 pub fn token_hash(token: &str) -> String {
     Sha256::digest(token.as_bytes())
@@ -57,7 +113,13 @@ async fn receive(State(state): State<AppState>, body: Bytes) -> Response {
         },
     };
     if envelope.token.is_empty() || !authentic {
-        tracing::warn!(event = %envelope.event, "webhook refused: wrong or missing token");
+        if let Some(suppressed) = REFUSALS.may_log() {
+            tracing::warn!(
+                event = %printable(&envelope.event, 80),
+                suppressed,
+                "webhook refused: wrong or missing token"
+            );
+        }
         return refuse(StatusCode::UNAUTHORIZED, "wrong or missing webhook token");
     }
     match state.pipeline.accept(envelope.stored()).await {
@@ -70,5 +132,31 @@ async fn receive(State(state): State<AppState>, body: Bytes) -> Response {
                 "the event could not be stored; send it again",
             )
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_senders_text_is_escaped_and_cut_short_for_the_log() {
+        assert_eq!(printable("call.created", 80), "call.created");
+        assert_eq!(
+            printable("evil\nFAKE LOG LINE\u{1b}[31m", 80),
+            "evil\\nFAKE LOG LINE\\u{1b}[31m"
+        );
+        let long = "x".repeat(300_000);
+        assert_eq!(printable(&long, 80).chars().count(), 81);
+    }
+
+    #[test]
+    fn refusals_are_logged_a_few_a_minute_and_the_rest_counted() {
+        let budget = LogBudget::new(3);
+        let logged: Vec<Option<u64>> = (0..5).map(|_| budget.may_log()).collect();
+        assert_eq!(logged, [Some(0), Some(0), Some(0), None, None]);
+        // A new minute: the next line says how many were left out.
+        budget.minute.store(0, std::sync::atomic::Ordering::SeqCst);
+        assert_eq!(budget.may_log(), Some(2));
     }
 }
