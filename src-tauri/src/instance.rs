@@ -4,6 +4,11 @@
 //! session bus (`tauri-plugin-single-instance`) made from its data directory, so apps on
 //! different data directories (another user, a test) run side by side; demo mode, on a
 //! throw-away directory of its own, does not take part.
+//!
+//! Before anything is read or migrated in the data directory, the app takes its lock
+//! ([`lock_data_dir`], an exclusive `flock` on `ringside.lock` there, released when the process
+//! ends, however it ends): a second app finds it taken and only hands over to the first, without
+//! opening the journal the first one is using.
 
 use std::path::Path;
 
@@ -12,6 +17,31 @@ use tauri::plugin::TauriPlugin;
 use tauri::Runtime;
 
 use crate::windows::{self, WindowLabel};
+
+/// The data directory's lock, held for as long as the app runs.
+#[derive(Debug)]
+pub struct DataDirLock {
+    _file: std::fs::File,
+}
+
+/// The lock file's name in the data directory.
+pub const LOCK_FILE: &str = "ringside.lock";
+
+/// Takes the data directory's lock (creating the directory, private to its owner, when
+/// missing): `None` when another app holds it.
+pub fn lock_data_dir(data_dir: &Path) -> std::io::Result<Option<DataDirLock>> {
+    ringside_core::store::prepare_dir(data_dir).map_err(std::io::Error::other)?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(data_dir.join(LOCK_FILE))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(DataDirLock { _file: file })),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+        Err(std::fs::TryLockError::Error(e)) => Err(e),
+    }
+}
 
 /// The bus name's stem: the app's identifier.
 const IDENTIFIER: &str = "io.ringside.desktop";
@@ -43,6 +73,29 @@ pub fn plugin<R: Runtime>(data_dir: &Path) -> TauriPlugin<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_data_directory_is_locked_by_one_app_at_a_time() {
+        let home = tempfile::tempdir().unwrap();
+        let dir = home.path().join("desktop");
+        let first = lock_data_dir(&dir).unwrap();
+        assert!(first.is_some(), "the first app takes the lock");
+        assert!(
+            lock_data_dir(&dir).unwrap().is_none(),
+            "a second app finds it taken"
+        );
+        // Nothing else was made there: the journal is the running app's to open.
+        let names: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, [LOCK_FILE]);
+        drop(first);
+        assert!(
+            lock_data_dir(&dir).unwrap().is_some(),
+            "free once the first app ends"
+        );
+    }
 
     #[test]
     fn one_data_directory_is_one_bus_name_and_two_are_two() {

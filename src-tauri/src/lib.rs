@@ -157,6 +157,25 @@ fn on_tray_item<R: Runtime>(app: &AppHandle<R>, item: TrayItem) {
     }
 }
 
+/// The app's configuration and assets, built into the binary.
+fn context() -> tauri::Context<tauri::Wry> {
+    tauri::generate_context!()
+}
+
+/// Another app holds the data directory: the single-instance plugin tells it to show its main
+/// window and ends this process. Should that app not answer on the session bus yet (it is
+/// still starting), this one says so and stops.
+fn hand_over(data_dir: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
+    tauri::Builder::default()
+        .plugin(instance::plugin(data_dir))
+        .build(context())?;
+    Err(format!(
+        "Ringside already runs on {} (it is still starting); try again in a moment",
+        data_dir.display()
+    )
+    .into())
+}
+
 /// How the binary was asked to run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Args {
@@ -281,9 +300,17 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             .unwrap_or_else(ringside_core::store::data_dir)
             .join("desktop"),
     };
+    // One app per data directory (demo mode's is its own). The directory's lock comes first:
+    // a later start finds it taken and only hands over to the running app (which shows its
+    // main window), without opening or migrating the journal that app uses.
+    let _lock = match &demo_dir {
+        Some(_) => None,
+        None => match instance::lock_data_dir(&data_dir)? {
+            Some(lock) => Some(lock),
+            None => return hand_over(&data_dir),
+        },
+    };
     let journal = Journal::open(&data_dir)?;
-    // One app per data directory (demo mode's is its own): a later start shows the running
-    // app's main window and exits while it is built, before it makes a tray or a window.
     let builder = match &demo_dir {
         Some(_) => tauri::Builder::default(),
         None => tauri::Builder::default().plugin(instance::plugin(&data_dir)),
@@ -345,7 +372,7 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         });
         Ok(())
     })
-    .build(tauri::generate_context!())?;
+    .build(context())?;
     app.run(|app, event| match event {
         // Windows closing does not end the app: it lives in the tray until Quit.
         RunEvent::ExitRequested {
