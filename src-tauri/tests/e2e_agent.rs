@@ -270,8 +270,27 @@ async fn a_connected_agent_picks_the_contact_and_a_note_survives_a_killed_app() 
             |c| c.mentions(JANE, note) > 0,
         )
         .await;
-    // Give a duplicate every chance to show up.
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // Nothing is left that could send it again: the app's journal has no action unsent, and
+    // the hub has nothing left to do.
+    let journal = data.path().join("desktop").join("ringside-desktop.db");
+    company
+        .until("the app and the hub idle", Duration::from_secs(20), |c| {
+            let unsent: i64 = rusqlite::Connection::open_with_flags(
+                &journal,
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+            )
+            .and_then(|db| {
+                db.query_row(
+                    "SELECT COUNT(*) FROM actions WHERE sent_at IS NULL AND failed IS NULL",
+                    [],
+                    |r| r.get(0),
+                )
+            })
+            .unwrap_or(1);
+            let hub = c.hub.as_ref().expect("the hub runs").store();
+            unsent == 0 && hub.inbox_depth().unwrap() == 0 && hub.outbox_depth().unwrap() == 0
+        })
+        .await;
     assert_eq!(
         company.mentions(JANE, note),
         1,

@@ -138,6 +138,8 @@ pub struct Hub {
     store: Store,
     sync: Option<crate::sync::SyncHandle>,
     streams: sse::OpenStreams,
+    /// Retention passes done since the start.
+    prunes: watch::Receiver<u64>,
 }
 
 impl Hub {
@@ -262,10 +264,12 @@ impl Hub {
                     })?,
             ),
         };
+        let (pruned, prunes) = watch::channel(0);
         tasks.push(tokio::spawn(retention::prune(
             config.store.clone(),
             config.clock.clone(),
             limits.clone(),
+            pruned,
             shutdown_rx.clone(),
         )));
         tasks.push(tokio::spawn(server::serve(
@@ -282,6 +286,7 @@ impl Hub {
             store: config.store,
             sync,
             streams,
+            prunes,
         })
     }
 
@@ -298,6 +303,11 @@ impl Hub {
     /// The agents' open event streams (an app that follows the hub holds one).
     pub fn streams(&self) -> sse::OpenStreams {
         self.streams.clone()
+    }
+
+    /// How many retention passes the hub has done since it started, as it changes.
+    pub fn retention_passes(&self) -> watch::Receiver<u64> {
+        self.prunes.clone()
     }
 
     /// The contact sync's progress, when the hub runs it.

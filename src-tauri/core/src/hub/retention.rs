@@ -14,6 +14,7 @@ pub(super) async fn prune(
     store: Store,
     clock: Clock,
     limits: HubLimits,
+    passes: watch::Sender<u64>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let retention = i64::try_from(limits.retention.as_secs()).unwrap_or(i64::MAX);
@@ -28,6 +29,7 @@ pub(super) async fn prune(
             Ok(Err(e)) => tracing::warn!(error = %e, "cannot delete what is past retention"),
             Err(e) => tracing::error!(error = %e, "the pruning task panicked"),
         }
+        passes.send_modify(|n| *n += 1);
         tokio::select! {
             _ = tokio::time::sleep(limits.prune_every.max(Duration::from_millis(10))) => {}
             _ = shutdown.wait_for(|s| *s) => return,
