@@ -9,11 +9,15 @@
 //! - webhooks accepted durably per second with 32 keep-alive connections, beside the same hub's
 //!   `/healthz` with the same client in the same run, and their ratio;
 //! - leads created in the fake Intercom, whose signed notifications reach the hub → the lead in
-//!   the index and its Aircall contact (p50, p99).
+//!   the index and its Aircall contact (p50, p99);
+//! - a hub just started, its contact sync writing 60 contacts to Aircall at the default budget,
+//!   and at once a caller whose conversation has an owner → that call's first `card.ready`
+//!   (target: one Intercom round trip + 50 ms), and the one that brings the owner's
+//!   availability.
 //!
 //! Run with `cargo xtask bench` (release). Without `--bench` each figure is taken once, small,
 //! as a smoke test. Section names after the flags (`bursts`, `backlog`, `ingest`,
-//! `notifications`) run only those. Figures are medians and p99 of one run: compare the ratios
+//! `notifications`, `first-card`) run only those. Figures are medians and p99 of one run: compare the ratios
 //! within a run.
 
 use std::collections::HashMap;
@@ -54,17 +58,14 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
-/// A hub on a file-backed store, as `ringside-cli serve` runs, with Intercom answering after
-/// `latency`. Aircall keeps the client's default budget (the fake's own limit is lifted, so
-/// only Ringside's pacing shapes the traffic).
-async fn hub(app: &TestApp, dir: &std::path::Path, latency: Duration) -> Hub {
-    lift_budgets(app);
+/// The hub's configuration on this store, as `ringside-cli serve` runs by default (without
+/// contact sync): Aircall keeps the client's default budget.
+fn config(app: &TestApp, store: Store) -> HubConfig {
     let token = app.sandbox.credentials().aircall_api_token;
     let defaults = AircallConfig::new(String::new(), ringside_core::Secret::new(""));
-    let config = HubConfig {
-        store: Store::open(dir).unwrap(),
+    HubConfig {
+        store,
         intercom: app.intercom(),
-        // The client's default budget, as `ringside-cli serve` runs.
         aircall: Some(app.aircall_with(&token, defaults.budget_per_minute, quick_http())),
         webhook_token: Some(ringside_core::Secret::new(WEBHOOK_TOKEN)),
         settings: Settings::default(),
@@ -73,11 +74,98 @@ async fn hub(app: &TestApp, dir: &std::path::Path, latency: Duration) -> Hub {
         tls: None,
         sync: None,
         intercom_client_secret: None,
-    };
+    }
+}
+
+/// A hub on a file-backed store, as `ringside-cli serve` runs, with Intercom answering after
+/// `latency`. Aircall keeps the client's default budget (the fake's own limit is lifted, so
+/// only Ringside's pacing shapes the traffic).
+async fn hub(app: &TestApp, dir: &std::path::Path, latency: Duration) -> Hub {
+    lift_budgets(app);
+    let config = config(app, Store::open(dir).unwrap());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let hub = Hub::start(config, listener).await.unwrap();
     app.sandbox.faults().set_latency(Api::Intercom, latency);
+    // A hub that has run a moment: it has read Aircall's lines (who each call concerns).
+    let started = Instant::now();
+    while hub.store().line_users(demo::SUPPORT_FR).unwrap().is_none() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the lines were not read"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     hub
+}
+
+/// A hub started at once with contact sync (60 contacts to write to Aircall at the default
+/// budget) and 50 ms Intercom latency; Jane (whose open conversation is Bob's) calls as it
+/// starts. The time from her ring to her call's first `card.ready`, and to the `card.ready`
+/// that carries Bob's availability.
+async fn first_card(round: usize) -> (Duration, Option<Duration>) {
+    let app = TestApp::demo().await;
+    lift_budgets(&app);
+    for i in 0..60 {
+        app.sandbox.add_intercom_contact(NewContact {
+            name: Some(format!("Synced {round}-{i}")),
+            phone: Some(format!("+33 6 44 {round:02} {:02} {:02}", i / 100, i % 100)),
+            ..NewContact::default()
+        });
+    }
+    app.sandbox
+        .faults()
+        .set_latency(Api::Intercom, Duration::from_millis(50));
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let bob = store.add_agent_with("bob@acme.io", true, 0).unwrap();
+    let config = HubConfig {
+        sync: Some(ringside_core::hub::SyncSchedule {
+            options: ringside_core::sync::SyncOptions::new(Region::parse("FR").unwrap()),
+            interval: Duration::from_secs(3600),
+        }),
+        ..config(&app, store)
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hub = Hub::start(config, listener).await.unwrap();
+    let mut stream = EventStream::open(hub.local_addr(), bob.expose()).await;
+    let scenario = Scenario::inbound_answered(demo::JANE, demo::SUPPORT_FR, demo::BOB);
+    let player = player(hub.local_addr());
+    let mut call = player.playback(&app.sandbox, &scenario);
+    let rung = Instant::now();
+    assert_eq!(call.step().await.unwrap(), Some(200));
+    let id = call.call("call").unwrap();
+    let mut first = None;
+    let mut with_availability = None;
+    while with_availability.is_none() && rung.elapsed() < Duration::from_secs(30) {
+        let (name, data) = stream.next().await;
+        if name != "card.ready" || data["call_id"] != id {
+            continue;
+        }
+        first.get_or_insert(rung.elapsed());
+        if !data["card"]["conversation"]["owner"]["availability"].is_null() {
+            with_availability = Some(rung.elapsed());
+        }
+    }
+    while call.step().await.unwrap().is_some() {}
+    hub.shutdown().await;
+    (first.expect("a card"), with_availability)
+}
+
+async fn first_cards(size: Size) {
+    let (mut firsts, mut availabilities) = (Vec::new(), Vec::new());
+    for round in 0..size.rounds * 2 {
+        let (first, availability) = first_card(round).await;
+        firsts.push(first);
+        availabilities.extend(availability);
+    }
+    println!(
+        "first card after a start, contact sync writing to Aircall, 50 ms Intercom latency: card.ready p50 {:.1} ms, p99 {:.1} ms (target ≤ 100 ms: one round trip + 50 ms); with the owner's availability p50 {:.1} ms, {} of {} runs",
+        ms(quantile(&firsts, 0.5)),
+        ms(quantile(&firsts, 0.99)),
+        if availabilities.is_empty() { f64::NAN } else { ms(quantile(&availabilities, 0.5)) },
+        availabilities.len(),
+        firsts.len()
+    );
 }
 
 /// 20 (or `size.burst`) calls from different callers ring at once; the time from the burst's
@@ -479,6 +567,9 @@ fn main() {
         }
         if wanted("notifications") {
             notifications(size).await;
+        }
+        if wanted("first-card") {
+            first_cards(size).await;
         }
     });
 }

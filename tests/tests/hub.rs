@@ -748,7 +748,8 @@ async fn a_note_intercom_refuses_is_told_to_the_agent_in_words_on_the_stream_and
         .unwrap();
     assert_eq!(note.status(), 202);
     let refused = stream.until("action.refused").await;
-    assert_eq!(refused.data["id"], id.to_string(), "{:?}", refused.data);
+    let id_text = id.to_string();
+    assert_eq!(refused.data["id"], id_text.as_str(), "{:?}", refused.data);
     assert_eq!(refused.data["action"], "note");
     assert_eq!(refused.data["value"], "Refund promised");
     let reason = refused.data["reason"].as_str().unwrap();
@@ -768,7 +769,7 @@ async fn a_note_intercom_refuses_is_told_to_the_agent_in_words_on_the_stream_and
         .unwrap();
     let line = history
         .iter()
-        .find(|h| h["id"] == id.to_string())
+        .find(|h| h["id"].as_str() == Some(id_text.as_str()))
         .expect("the call in the history");
     assert_eq!(line["refused"][0]["action"], "note", "{line}");
     assert_eq!(line["refused"][0]["value"], "Refund promised");

@@ -389,6 +389,7 @@ async fn a_call_on_a_line_whose_teammates_cannot_be_read_concerns_admins_only() 
     })
     .await;
     app.sandbox.faults().clear();
+    let id_text = id.to_string();
     for agent in [&bob, &alice] {
         assert_eq!(
             error_code(get(&hub, agent, &card).await).await,
@@ -404,7 +405,7 @@ async fn a_call_on_a_line_whose_teammates_cannot_be_read_concerns_admins_only() 
                 .as_array()
                 .unwrap()
                 .iter()
-                .any(|r| r["id"] == id.to_string()),
+                .any(|r| r["id"].as_str() == Some(id_text.as_str())),
             "{history}"
         );
     }

@@ -307,6 +307,29 @@ fn claim_in(
     Ok(claimed)
 }
 
+/// Marks an effect in flight done, inside the caller's transaction (or alone).
+fn done_in(conn: &rusqlite::Connection, id: i64, now: i64) -> Result<(), StoreError> {
+    conn.exec(
+        "UPDATE outbox SET state = 'done', done_at = ?2, last_error = NULL WHERE id = ?1 AND state = 'in_flight'",
+        params![id, now],
+    )?;
+    Ok(())
+}
+
+/// Marks an effect failed with the reason, inside the caller's transaction (or alone).
+fn failed_in(
+    conn: &rusqlite::Connection,
+    id: i64,
+    error: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    conn.exec(
+        "UPDATE outbox SET state = 'failed', last_error = ?2, done_at = ?3 WHERE id = ?1",
+        params![id, error, now],
+    )?;
+    Ok(())
+}
+
 impl Store {
     /// Applies the outcome of processing one inbox row, atomically: the subject's new state, the
     /// effects (dropped when their key exists), the events, and the inbox row marked processed.
@@ -407,11 +430,7 @@ impl Store {
 
     /// The effect is done.
     pub fn outbox_done(&self, id: i64, now: i64) -> Result<(), StoreError> {
-        self.conn().exec(
-            "UPDATE outbox SET state = 'done', done_at = ?2, last_error = NULL WHERE id = ?1 AND state = 'in_flight'",
-            params![id, now],
-        )?;
-        Ok(())
+        done_in(&self.conn(), id, now)
     }
 
     /// The effect that started its subject's conversation is done, in one transaction with
@@ -427,10 +446,7 @@ impl Store {
     ) -> Result<i64, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        tx.exec(
-            "UPDATE outbox SET state = 'done', done_at = ?2, last_error = NULL WHERE id = ?1 AND state = 'in_flight'",
-            params![id, now],
-        )?;
+        done_in(&tx, id, now)?;
         subjects::logged_in(&tx, logged, now)?;
         let event_id = Self::log_event_in(&tx, now, &event.audience, &event.kind, &event.payload)?;
         tx.commit()?;
@@ -457,11 +473,7 @@ impl Store {
 
     /// The effect cannot succeed; recorded with the reason.
     pub fn outbox_fail(&self, id: i64, error: &str, now: i64) -> Result<(), StoreError> {
-        self.conn().exec(
-            "UPDATE outbox SET state = 'failed', last_error = ?2, done_at = ?3 WHERE id = ?1",
-            params![id, error, now],
-        )?;
-        Ok(())
+        failed_in(&self.conn(), id, error, now)
     }
 
     /// Intercom refused the effect for good: it fails with the reason, in one transaction with
@@ -475,10 +487,7 @@ impl Store {
     ) -> Result<i64, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        tx.exec(
-            "UPDATE outbox SET state = 'failed', last_error = ?2, done_at = ?3 WHERE id = ?1",
-            params![id, error, now],
-        )?;
+        failed_in(&tx, id, error, now)?;
         let event_id = Self::log_event_in(&tx, now, &event.audience, &event.kind, &event.payload)?;
         tx.commit()?;
         Ok(event_id)
