@@ -213,11 +213,11 @@ pub fn standalone_clients(
     let region = ringside_core::intercom::Region::parse(&settings.intercom_region)
         .ok_or_else(|| Error::Invalid("Intercom region".into()))?;
     let mut intercom_config = IntercomConfig::new(intercom_token, region);
-    if let Some(url) = crate::settings::web_address(&settings.intercom_base_url) {
+    if let Some(url) = crate::settings::vendor_address(&settings.intercom_base_url) {
         intercom_config.base_url = url;
     }
     let mut aircall_config = AircallConfig::new(settings.aircall_api_id.trim(), aircall_token);
-    if let Some(url) = crate::settings::web_address(&settings.aircall_base_url) {
+    if let Some(url) = crate::settings::vendor_address(&settings.aircall_base_url) {
         aircall_config.base_url = url;
     }
     let intercom =

@@ -1539,7 +1539,8 @@ fn a_note_on_a_call_the_hub_does_not_log_is_shown_as_not_in_intercom() {
         log_answered_calls: false,
         ..Default::default()
     };
-    let hub = hub_on(&sandbox, store, settings);
+    // With Aircall, the hub knows who answers on Support FR: Alice hears its calls ring.
+    let hub = hub_on_with(&sandbox, store, settings, Some(aircall_of(&sandbox)));
     let hub_url = format!("http://{}", hub.local_addr());
     let t = connected_to(&hub_url, token.expose());
     t.until("the stream to connect", |t| {

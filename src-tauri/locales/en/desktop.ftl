@@ -88,7 +88,7 @@ error-web-address = { $what ->
     [hub] hub URL
     [intercom] Intercom base URL
    *[aircall] Aircall base URL
-  } `{ $value }` is not an https address (plain http only for this machine, where no one on the network can read the tokens)
+  } `{ $value }` is not an http(s) address, or is plain http off this machine (use https://: only on this machine can no one on the network read the tokens)
 error-webhook-https = webhook address `{ $value }` is not an https address: Aircall only delivers to https
 error-email = `{ $value }` is not an email address
 error-empty = the { $what ->

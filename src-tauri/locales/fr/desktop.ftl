@@ -88,7 +88,7 @@ error-web-address = { $what ->
     [hub] l'adresse du hub
     [intercom] l'adresse de base d'Intercom
    *[aircall] l'adresse de base d'Aircall
-  } `{ $value }` n'est pas une adresse https (le http simple n'est permis que sur cette machine, où personne sur le réseau ne peut lire les jetons)
+  } `{ $value }` n'est pas une adresse http(s), ou est en http simple hors de cette machine (utilisez https:// : sur cette machine seulement personne sur le réseau ne peut lire les jetons)
 error-webhook-https = l'adresse du webhook `{ $value }` n'est pas en https : Aircall ne livre qu'en https
 error-email = `{ $value }` n'est pas une adresse e-mail
 error-empty = { $what ->

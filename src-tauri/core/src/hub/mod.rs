@@ -171,6 +171,11 @@ impl Hub {
         if let Err(e) = cards.workspace_id().await {
             tracing::warn!(error = %e, "cannot read the Intercom workspace yet; links will follow once Intercom answers");
         }
+        if config.aircall.is_none() {
+            tracing::warn!(
+                "without Aircall credentials the hub cannot read who answers on each line: a call whose webhooks name nobody (a ringing call) reaches admins only"
+            );
+        }
         let pipeline = Pipeline::start(
             PipelineConfig {
                 store: config.store.clone(),
