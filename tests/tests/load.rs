@@ -266,6 +266,64 @@ async fn the_first_card_after_a_start_never_waits_for_aircalls_users_and_gets_th
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_hundred_rings_at_once_build_at_most_64_cards_at_a_time_and_every_card_comes() {
+    let app = TestApp::demo().await;
+    let hub = hub_with_aircall_budget(&app, 100_000).await;
+    warmed_up(&hub).await;
+    let token = hub.store().add_agent("bob@acme.io", 0).unwrap();
+    let mut cards = EventStream::open(hub.local_addr(), token.expose()).await;
+    // Intercom answers each look-up after a second: the builds pile up.
+    app.sandbox
+        .faults()
+        .set_latency(Api::Intercom, Duration::from_secs(1));
+    let numbers: Vec<String> = (0..100)
+        .map(|i| format!("+33 6 71 00 {:02} {:02}", i / 100, i % 100))
+        .collect();
+    let scenarios: Vec<Scenario> = numbers
+        .iter()
+        .map(|n| Scenario::missed(n, demo::SUPPORT_FR))
+        .collect();
+    let player = player(hub.local_addr());
+    let mut calls: Vec<_> = scenarios
+        .iter()
+        .map(|s| player.playback(&app.sandbox, s))
+        .collect();
+    futures_util::future::join_all(calls.iter_mut().map(|c| async move {
+        assert_eq!(c.step().await.unwrap(), Some(200));
+    }))
+    .await;
+    let ids: Vec<u64> = calls.iter().map(|c| c.call("call").unwrap()).collect();
+    // Cards being built are their outbox rows in flight (the calls ring: nothing is logged).
+    let store = hub.store().clone();
+    let most = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let watching = {
+        let (store, most) = (store.clone(), most.clone());
+        tokio::spawn(async move {
+            loop {
+                let now = store.outbox_in_flight().unwrap();
+                most.fetch_max(now, std::sync::atomic::Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+    };
+    tokio::time::timeout(Duration::from_secs(60), cards.cards_ready(&ids))
+        .await
+        .expect("every card within a minute");
+    watching.abort();
+    let most = most.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(most <= 64, "{most} cards were built at once");
+    assert!(
+        most >= 32,
+        "the burst never piled up ({most} at once): the test proves nothing"
+    );
+    app.sandbox.faults().clear();
+    for call in &mut calls {
+        while call.step().await.unwrap().is_some() {}
+    }
+    hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn an_agents_note_overtakes_a_backlog_of_other_calls() {
     let app = TestApp::demo().await;
     let hub = hub_with_aircall_budget(&app, 6_000).await;
