@@ -181,7 +181,8 @@ impl Desk {
                     reason,
                 };
                 let words = super::history::refused_words(&refused);
-                tracing::warn!(%words, "Intercom refused an action");
+                // The note's text stays out of the log: it is the customer's business.
+                tracing::warn!(action = ?refused.action, "Intercom refused a note or tag change");
                 if let ("call", Ok(call_id)) = (subject.as_str(), id.parse::<u64>()) {
                     if self
                         .journal
