@@ -256,12 +256,15 @@ async fn process_inbox(
         notified.as_mut().enable();
         // Who a call or message concerns is its line's teammates: a line the hub does not know
         // yet (a new one, or before the read at start came back) is read first.
-        let p = processor.clone();
-        let now = announcer.now();
-        match tokio::task::spawn_blocking(move || p.unknown_lines(now)).await {
-            Ok(Ok(unknown)) => lines.read(&unknown, now).await,
-            Ok(Err(e)) => tracing::warn!(error = %e, "cannot tell which lines are unknown"),
-            Err(e) => tracing::error!(error = %e, "the inbox processor stopped"),
+        // (Without Aircall there is nothing to read: the pending webhooks are not looked at.)
+        if lines.can_read() {
+            let p = processor.clone();
+            let now = announcer.now();
+            match tokio::task::spawn_blocking(move || p.unknown_lines(now)).await {
+                Ok(Ok(unknown)) => lines.read(&unknown, now).await,
+                Ok(Err(e)) => tracing::warn!(error = %e, "cannot tell which lines are unknown"),
+                Err(e) => tracing::error!(error = %e, "the inbox processor stopped"),
+            }
         }
         let p = processor.clone();
         match tokio::task::spawn_blocking(move || p.process_pending()).await {
@@ -316,6 +319,11 @@ impl LineReader {
             store,
             failed: Default::default(),
         }
+    }
+
+    /// Whether there is an Aircall to read lines from.
+    fn can_read(&self) -> bool {
+        self.aircall.is_some()
     }
 
     /// Reads these lines side by side, all within [`LINE_READ_TIMEOUT`].
