@@ -8,111 +8,23 @@
 
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-
 use crate::aircall::{AircallClient, Availability, CardBlock};
+pub use crate::contacts::CardError;
 use crate::contacts::{Contacts, IndexFreshness};
-use crate::error::ApiError;
-use crate::intercom::{self, Admin, Contact, ConversationState, IntercomClient, Role, Tag};
+use crate::intercom::{self, Admin, Contact, ConversationState, IntercomClient, Role};
 use crate::pacing::Priority;
 use crate::phone::{CallerId, E164};
 use crate::store::{CachedConversation, Store, StoreError};
 
 mod call;
 
-pub use call::{CallConversation, CallTag, TagState};
+pub use crate::domain::card::{
+    CallConversation, CallTag, Candidate, Card, CardContact, CardConversation, ContactStatus,
+    Owner, TagState,
+};
 
 pub use crate::clock::{system_clock, Clock};
 pub use crate::contacts::{ANONYMOUS_EMAIL, ANONYMOUS_NAME};
-
-/// The card, exactly as the README's architecture section shapes it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Card {
-    /// The Aircall call, when the card is for one.
-    pub call_id: Option<u64>,
-    /// The caller's number in E.164; `None` for an anonymous caller.
-    pub phone: Option<String>,
-    /// Who it is.
-    pub contact: CardContact,
-    /// Their most recently updated open or closed conversation.
-    pub conversation: Option<CardConversation>,
-    /// The call's own conversation and its tags, when the hub knows the call (the agents' API
-    /// adds it; a card built as a call rings has none yet).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub call_conversation: Option<CallConversation>,
-}
-
-/// How the number matched Intercom contacts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ContactStatus {
-    /// Exactly one contact has the number.
-    Existing,
-    /// Nobody has it; a contact will be created when the call is logged (if allowed).
-    New,
-    /// The caller withheld their number.
-    Anonymous,
-    /// Several contacts share the number; the agent may pick one.
-    Ambiguous,
-}
-
-/// The contact part of the card.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CardContact {
-    /// Existing, new, anonymous or ambiguous.
-    pub status: ContactStatus,
-    /// Intercom's id (`None` when new or ambiguous, or no anonymous contact exists yet).
-    pub id: Option<String>,
-    /// The name; for a new contact, the phone number.
-    pub name: String,
-    /// User or lead (for a new contact, the role it would be created with).
-    #[serde(rename = "type")]
-    pub kind: Option<Role>,
-    /// "See contact page".
-    pub url: Option<String>,
-    /// For an ambiguous number, every contact that has it.
-    pub candidates: Vec<Candidate>,
-}
-
-/// One of several contacts sharing a number.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Candidate {
-    /// Intercom's id.
-    pub id: String,
-    /// The name, or the email, or the id.
-    pub name: String,
-    /// User or lead.
-    #[serde(rename = "type")]
-    pub kind: Role,
-    /// The contact page.
-    pub url: String,
-}
-
-/// The conversation part of the card.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CardConversation {
-    /// Intercom's id.
-    pub id: String,
-    /// `open` or `closed`.
-    pub state: ConversationState,
-    /// "See last conversation".
-    pub url: String,
-    /// Who owns it; `None` when unassigned.
-    pub owner: Option<Owner>,
-    /// The tags on it.
-    pub tags: Vec<Tag>,
-}
-
-/// The owner of the conversation and whether they are free.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Owner {
-    /// The admin's name.
-    pub name: String,
-    /// The admin's email.
-    pub email: Option<String>,
-    /// From the Aircall user with the same email; `None` when nobody matches.
-    pub availability: Option<Availability>,
-}
 
 /// How long cached answers are trusted.
 #[derive(Debug, Clone, Copy)]
@@ -152,17 +64,6 @@ impl Default for Freshness {
             availability: Duration::from_secs(15),
         }
     }
-}
-
-/// Why no card could be built.
-#[derive(Debug, thiserror::Error)]
-pub enum CardError {
-    /// Intercom (or Aircall) failed and nothing cached could stand in.
-    #[error(transparent)]
-    Api(#[from] ApiError),
-    /// The local database failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
 }
 
 /// Builds cards. Cheap to clone.

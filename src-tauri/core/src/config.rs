@@ -12,12 +12,13 @@ use std::time::Duration;
 use url::Url;
 
 use crate::aircall::AircallConfig;
+use crate::domain::plan::Roles;
 use crate::intercom::{self, IntercomConfig};
 use crate::phone::Region;
+use crate::rules::bounded;
 use crate::rules::Settings;
 use crate::secret::Secret;
 use crate::store;
-use crate::sync::plan::Roles;
 
 /// The names of the environment variables read.
 pub mod env {
@@ -65,24 +66,6 @@ pub const INTERCOM_CONCURRENCY: RangeInclusive<u64> = 1..=64;
 pub const SYNC_INTERVAL_MINUTES: RangeInclusive<u64> = 1..=24 * 60;
 /// The time between full contact syncs, in hours: up to 30 days.
 pub const SYNC_FULL_EVERY_HOURS: RangeInclusive<u64> = 1..=30 * 24;
-
-/// Reads a numeric setting: a whole number within `range`, else why not, with the range and
-/// its unit (a huge value is refused here rather than overflowing later). The caller names the
-/// setting.
-pub(crate) fn bounded(raw: &str, range: &RangeInclusive<u64>, unit: &str) -> Result<u64, String> {
-    raw.trim()
-        .parse::<u64>()
-        .ok()
-        .filter(|n| range.contains(n))
-        .ok_or_else(|| {
-            format!(
-                "expected a whole number of {unit} from {} to {}, got `{}`",
-                range.start(),
-                range.end(),
-                raw.trim()
-            )
-        })
-}
 
 /// Keys a configuration file may hold (every one optional).
 const FILE_KEYS: &[(&str, &str)] = &[

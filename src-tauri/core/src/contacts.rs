@@ -9,13 +9,23 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::card::CardError;
 use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::intercom::{self, Contact, IntercomClient, NewContact, Role, Upserted};
 use crate::pacing::Priority;
 use crate::phone::E164;
 use crate::store::{Store, StoreError};
+
+/// Why no card could be built: a look-up failed and nothing cached could stand in.
+#[derive(Debug, thiserror::Error)]
+pub enum CardError {
+    /// Intercom (or Aircall) failed and nothing cached could stand in.
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// The local database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
 
 /// The email of the one shared contact that stands for every anonymous caller.
 pub const ANONYMOUS_EMAIL: &str = "anonymous@aircall.io";

@@ -14,6 +14,7 @@ pub mod clock;
 pub mod config;
 pub mod contacts;
 pub mod doctor;
+pub mod domain;
 pub mod error;
 pub mod hub;
 pub mod insight;

@@ -6,51 +6,12 @@
 //! It is read live (Intercom's tags change outside Ringside too); when Intercom does not answer,
 //! the card still comes, with the pending changes and the reason.
 
-use serde::{Deserialize, Serialize};
-
-use super::{CardBuilder, CardError};
+use super::{CallConversation, CallTag, CardBuilder, CardError, TagState};
+use crate::domain::subject::Subject;
 use crate::intercom::{self, Tag};
 use crate::pacing::Priority;
-use crate::pipeline::subject::Subject;
 use crate::rules::Effect;
 use crate::store::EffectState;
-
-/// The call's conversation and its tags.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CallConversation {
-    /// Intercom's id, once the call is logged.
-    pub id: Option<String>,
-    /// The conversation in Intercom's inbox, once the call is logged.
-    pub url: Option<String>,
-    /// Its tags, and those on their way to it or off it.
-    pub tags: Vec<CallTag>,
-    /// Why Intercom's tags could not be read just now (`tags` then holds the pending changes
-    /// only).
-    pub tags_error: Option<String>,
-}
-
-/// A tag of the call's conversation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CallTag {
-    /// The tag's name.
-    pub name: String,
-    /// Intercom's id, for a tag on the conversation now.
-    pub id: Option<String>,
-    /// Whether it is on the conversation, or on its way there or off it.
-    pub state: TagState,
-}
-
-/// Where a tag of the call's conversation stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TagState {
-    /// On the conversation in Intercom.
-    Applied,
-    /// Queued to be put on it (it may wait for the call to be logged).
-    Adding,
-    /// On it, and queued to be taken off.
-    Removing,
-}
 
 impl CardBuilder {
     /// The call's conversation and its tags, for a call the hub tracks.

@@ -14,8 +14,8 @@ use governor::{Quota, RateLimiter};
 
 use super::failure::Failure;
 use super::AppState;
+use crate::domain::subject::{Subject, SubjectKey};
 use crate::phone::CallerId;
-use crate::pipeline::subject::{Subject, SubjectKey};
 use crate::store::Agent;
 
 /// How far back an agent's own calls are searched for a number they look up.

@@ -17,11 +17,11 @@ use super::history::{HistoryItem, Refused};
 use super::idempotency::{answer_once, client_key};
 use super::AppState;
 use crate::card::Card;
+use crate::domain::subject::{Status, Subject};
 use crate::intercom;
 use crate::pacing::Priority;
 use crate::phone::{CallerId, Region};
 use crate::pipeline::actions::{self, Action, ActionError};
-use crate::pipeline::subject::{Status, Subject};
 use crate::store::Agent;
 
 pub(super) fn routes() -> Router<AppState> {

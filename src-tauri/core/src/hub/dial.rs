@@ -15,10 +15,10 @@ use serde_json::json;
 use super::api::{authenticate, Failure};
 use super::AppState;
 use crate::aircall::AircallClient;
+use crate::domain::subject::SubjectKey;
 use crate::error::ApiError;
 use crate::pacing::Priority;
 use crate::phone::{CallerId, Region};
-use crate::pipeline::subject::SubjectKey;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/api/v1/dial", post(dial))

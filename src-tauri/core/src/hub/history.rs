@@ -4,8 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::subject::{Status, Subject, SubjectKind, Tracked};
 use crate::pipeline::events::ActionKind;
-use crate::pipeline::subject::{Status, Subject, SubjectKind, Tracked};
 use crate::store::{EffectState, OutboxRow};
 
 /// How the customer and the agent spoke: a call, an SMS or a WhatsApp message.

@@ -3,11 +3,11 @@
 //! (the store's one queueing function), ahead of other calls' logging, with an idempotency key
 //! the agent's client chose.
 
-use crate::rules::notes::escape;
+pub use crate::domain::note::{note_html, note_text};
 use crate::rules::Effect;
 use crate::store::{NewEffect, Origin, Store, StoreError};
 
-use super::subject::{Status, Subject, SubjectKey};
+use crate::domain::subject::{Status, Subject, SubjectKey};
 
 /// Why an agent's action was not queued.
 #[derive(Debug, thiserror::Error)]
@@ -61,47 +61,6 @@ impl Action {
             },
         }
     }
-}
-
-/// A note's plain text as Intercom's HTML: escaped, one line break per line.
-pub fn note_html(text: &str) -> String {
-    format!("<p>{}</p>", escape(text).replace('\n', "<br>"))
-}
-
-/// A note's HTML as plain text, for the agent to read: the text [`note_html`] was made from,
-/// and any other note's words with its markup dropped (a line break per `<br>`, paragraph or
-/// list item).
-pub fn note_text(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut rest = html;
-    while let Some(start) = rest.find('<') {
-        out.push_str(&rest[..start]);
-        let Some(end) = rest[start..].find('>') else {
-            // A lone `<` is text.
-            out.push_str(&rest[start..]);
-            rest = "";
-            break;
-        };
-        let tag = rest[start + 1..start + end].trim().to_ascii_lowercase();
-        let name = tag
-            .trim_start_matches('/')
-            .split_whitespace()
-            .next()
-            .unwrap_or("");
-        let breaks = name == "br" || (matches!(name, "p" | "li") && tag.starts_with('/'));
-        if breaks {
-            out.push('\n');
-        }
-        rest = &rest[start + end + 1..];
-    }
-    out.push_str(rest);
-    let text = out
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&");
-    text.trim_end_matches('\n').to_owned()
 }
 
 /// An action queued: whether it was new, and its idempotency key.

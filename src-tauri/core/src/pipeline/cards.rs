@@ -30,7 +30,7 @@ use crate::store::{Lane, OutboxRow, Store, StoreError};
 use crate::webhook::{Event, StoredEvent};
 
 use super::events::{Announcer, HubEvent};
-use super::subject::{caller_of_call, CardPush, Subject, SubjectKey};
+use crate::domain::subject::{caller_of_call, CardPush, Subject, SubjectKey};
 
 /// Cards built at once at most; more wait in the outbox for a slot (a burst of a few hundred
 /// rings does not start a few hundred sets of look-ups).

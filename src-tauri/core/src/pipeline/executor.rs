@@ -28,7 +28,7 @@ use crate::rules::{AssignTarget, Effect, Fallback, Settings};
 use crate::store::{EffectState, Lane, Logged, OutboxRow, Store, StoreError};
 
 use super::events::{ActionKind, Announcer, HubEvent};
-use super::subject::{Status, Subject};
+use crate::domain::subject::{Status, Subject};
 
 /// How an attempt ended.
 #[derive(Debug)]

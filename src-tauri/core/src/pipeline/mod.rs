@@ -20,7 +20,7 @@ pub mod events;
 pub mod executor;
 pub mod ingest;
 pub mod processor;
-pub mod subject;
+pub use crate::domain::subject;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -13,7 +13,7 @@ use crate::store::{InboxItem, Lane, NewEffect, NewEvent, Origin, Store, StoreErr
 use crate::webhook::{CallEvent, Event, MessageEvent};
 
 use super::events::HubEvent;
-use super::subject::{Status, Subject, SubjectKey, Tracked};
+use crate::domain::subject::{Status, Subject, SubjectKey, Tracked};
 
 /// What one webhook changes: its subject, the effects to queue and the events to log.
 type Outcome = (Subject, Vec<Planned>, Vec<NewEvent>);
@@ -277,7 +277,7 @@ impl Processor {
             (None, false) => Status::Live,
         };
         let was_done = previous.as_ref().is_some_and(|p| p.rank >= 2);
-        let audience = super::subject::audience_of_call(&best);
+        let audience = crate::domain::subject::audience_of_call(&best);
         let mut events = Vec::new();
         if advanced {
             let e = match kind {
@@ -409,7 +409,7 @@ impl Processor {
                 line: message.number.as_ref().map(|n| n.name.clone()),
                 text: message.body.clone(),
             };
-            events.push(received.to_new(super::subject::audience_of_message(&message)));
+            events.push(received.to_new(crate::domain::subject::audience_of_message(&message)));
         }
         if off && previous.is_none() {
             let e = HubEvent::Skipped {
@@ -418,7 +418,7 @@ impl Processor {
                 reason: reason.into(),
                 candidates: Vec::new(),
             };
-            events.push(e.to_new(super::subject::audience_of_message(&message)));
+            events.push(e.to_new(crate::domain::subject::audience_of_message(&message)));
         }
         let subject = Update {
             id: message.id.clone(),

@@ -11,148 +11,19 @@ mod settings;
 
 use std::collections::BTreeSet;
 
-use serde::{Deserialize, Serialize};
-
 pub use notes::{call_first_message, message_first_message};
+pub(crate) use settings::bounded;
 pub use settings::{MessageFallback, Settings, TAG_WINDOW_MINUTES};
+
+pub use crate::domain::effect::{AssignTarget, Effect, Fallback, Planned};
+pub use crate::domain::memory::{CallMemory, MessageMemory};
 
 use crate::aircall::{Call, Direction, Message, UserRef};
 use crate::webhook::{CallEvent, MessageEvent};
 
-/// One thing to do in Intercom or Aircall.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Effect {
-    /// Build the insight card for the agents and, when the setting allows, show it in
-    /// Aircall's phone app (live calls only).
-    PushInsightCard,
-    /// Find (or create) the contact and start the conversation with this first message.
-    StartConversation { body: String },
-    /// An internal note, by the teammate with this email when there is one, else by the
-    /// integration admin.
-    AddNote {
-        body: String,
-        author_email: Option<String>,
-    },
-    /// Assign the conversation.
-    Assign { target: AssignTarget },
-    /// Put a tag on the conversation (created in Intercom if missing), as the teammate with
-    /// this email when there is one.
-    Tag {
-        name: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        author_email: Option<String>,
-    },
-    /// Take a tag off the conversation.
-    Untag {
-        name: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        author_email: Option<String>,
-    },
-}
-
-impl Effect {
-    /// Whether the effect needs the conversation to exist first.
-    pub fn needs_conversation(&self) -> bool {
-        !matches!(
-            self,
-            Effect::PushInsightCard | Effect::StartConversation { .. }
-        )
-    }
-}
-
-/// Whom to assign a conversation to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "to", rename_all = "snake_case")]
-pub enum AssignTarget {
-    /// The Intercom admin whose email is this one (case-insensitive); if nobody matches, the
-    /// fallback.
-    Teammate {
-        email: String,
-        name: String,
-        fallback: Fallback,
-    },
-    /// The admin who owns the Intercom token.
-    IntegrationAdmin,
-    /// The one teammate who answers on this Aircall line, read from Aircall when the webhook
-    /// did not list the line's users; several or none: the fallback.
-    LineTeammate { number_id: u64, fallback: Fallback },
-}
-
-/// What to do when a teammate has no Intercom admin.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Fallback {
-    /// Assign to the integration admin.
-    IntegrationAdmin,
-    /// Leave the assignment as it is.
-    Keep,
-    /// Leave the conversation unassigned (Intercom's own rules apply).
-    Unassigned,
-}
-
-/// An effect with its idempotency key, unique for the subject.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Planned {
-    /// Stable for this effect of this subject: the outbox refuses a second row with it.
-    pub key: String,
-    /// What to do.
-    pub effect: Effect,
-}
-
-/// What the rules already planned for a call.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CallMemory {
-    /// The card was pushed to Aircall.
-    pub card_pushed: bool,
-    /// The conversation was asked for.
-    pub conversation: bool,
-    /// The summary note was asked for.
-    pub summary: bool,
-    /// A recording or voicemail link was noted.
-    pub media: bool,
-    /// Comments already noted, by Aircall id.
-    pub comments: BTreeSet<u64>,
-    /// Tags applied (lower case).
-    pub tags: BTreeSet<String>,
-    /// The assignee last asked for (`integration` or a lower-case email).
-    pub assignee: Option<String>,
-    /// The Aircall user (id, name) the call was last assigned to in Aircall.
-    pub assigned_to: Option<(u64, String)>,
-    /// The last transfer target handled.
-    pub transferred_to: Option<u64>,
-    /// Transfer targets that did not pick up (`call.unsuccessful_transfer`).
-    #[serde(default)]
-    pub failed_transfers: BTreeSet<u64>,
-    /// A counter that keeps keys unique when the same kind of effect recurs.
-    pub seq: u32,
-    /// Aircall AI insights already planned (their keys).
-    #[serde(default)]
-    pub insights: BTreeSet<String>,
-}
-
-impl CallMemory {
-    /// Remembers that the transfer this `call.unsuccessful_transfer` carries was not answered.
-    /// `call` is the event's own snapshot: a later one may name a later transfer.
-    pub fn transfer_failed(&mut self, call: &Call) {
-        if let Some(to) = &call.transferred_to {
-            self.failed_transfers.insert(to.id);
-        }
-    }
-}
-
 /// Aircall sends `call.ended` about 30 s after the hang-up, once duration, recording and the
 /// rest are final; an event emitted that long after the end carries final data as well.
 pub const FINAL_DATA_DELAY_SECS: i64 = 30;
-
-/// What the rules already planned for a message.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MessageMemory {
-    /// The conversation (with its details note and assignment) was asked for.
-    pub conversation: bool,
-    /// Delivery statuses already noted.
-    pub statuses: BTreeSet<String>,
-}
 
 /// Why a call is not logged at all.
 pub fn call_not_logged(call: &Call, settings: &Settings) -> Option<&'static str> {

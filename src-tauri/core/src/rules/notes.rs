@@ -2,6 +2,7 @@
 //! (Intercom notes accept some HTML, so every value from Aircall is escaped).
 
 use crate::aircall::{Call, Comment, Direction, Message};
+pub use crate::domain::note::escape;
 
 /// `[Inbound answered call] on Support FR`, `[Inbound missed call] on …`, `[Outbound call] on …`.
 pub fn call_first_message(call: &Call) -> String {
@@ -37,22 +38,6 @@ fn line_name(name: Option<&str>) -> String {
         Some(n) => n.to_owned(),
         None => "Aircall".to_owned(),
     }
-}
-
-/// Escapes text for an Intercom note.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// The longest span a note shows as a duration: a call or a wait longer than a week is a wrong

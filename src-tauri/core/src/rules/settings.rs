@@ -117,10 +117,28 @@ impl Settings {
             };
         }
         if let Some(minutes) = get(TAG_WINDOW_KEY) {
-            let minutes = crate::config::bounded(&minutes, &TAG_WINDOW_MINUTES, "minutes")
+            let minutes = bounded(&minutes, &TAG_WINDOW_MINUTES, "minutes")
                 .map_err(|reason| format!("{TAG_WINDOW_KEY}: {reason}"))?;
             s.tag_window_secs = i64::try_from(minutes * 60).expect("a week of seconds fits");
         }
         Ok(s)
     }
+}
+
+/// Reads a numeric setting: a whole number within `range`, else why not, with the range and
+/// its unit (a huge value is refused here rather than overflowing later). The caller names the
+/// setting.
+pub(crate) fn bounded(raw: &str, range: &RangeInclusive<u64>, unit: &str) -> Result<u64, String> {
+    raw.trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| {
+            format!(
+                "expected a whole number of {unit} from {} to {}, got `{}`",
+                range.start(),
+                range.end(),
+                raw.trim()
+            )
+        })
 }

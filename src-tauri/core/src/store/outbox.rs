@@ -15,8 +15,9 @@ use crate::store::CachedSql;
 use rusqlite::{params, OptionalExtension};
 
 use super::{subjects, Store, StoreError};
-use crate::pipeline::subject::{Subject, SubjectKey, SubjectKind};
-use crate::rules::Effect;
+use crate::domain::effect::Effect;
+pub use crate::domain::event::NewEvent;
+use crate::domain::subject::{Subject, SubjectKey, SubjectKind};
 
 pub(super) const CREATE: &str = "
 CREATE TABLE outbox (
@@ -141,17 +142,6 @@ pub struct NewEffect {
     pub effect: Effect,
     /// Who asked.
     pub origin: Origin,
-}
-
-/// A hub event to append to the log with the same transaction.
-#[derive(Debug, Clone)]
-pub struct NewEvent {
-    /// Lower-case emails concerned (empty: everyone).
-    pub audience: Vec<String>,
-    /// The event kind.
-    pub kind: String,
-    /// Its JSON payload.
-    pub payload: String,
 }
 
 const ROW_COLUMNS: &str = "id, key, subject_kind, subject_id, effect, state, attempts, \
@@ -540,7 +530,7 @@ impl Store {
 mod tests {
     use super::*;
     use crate::aircall::Call;
-    use crate::pipeline::subject::{Status, Tracked};
+    use crate::domain::subject::{Status, Tracked};
     use crate::store::Logged;
     use crate::webhook::StoredEvent;
 

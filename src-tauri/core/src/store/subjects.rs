@@ -5,7 +5,7 @@ use crate::store::CachedSql;
 use rusqlite::{params, OptionalExtension};
 
 use super::{NewEvent, Store, StoreError};
-use crate::pipeline::subject::{CardPush, Status, Subject, SubjectKey, SubjectKind, Tracked};
+use crate::domain::subject::{CardPush, Status, Subject, SubjectKey, SubjectKind, Tracked};
 
 pub(super) const CREATE: &str = "
 CREATE TABLE subjects (

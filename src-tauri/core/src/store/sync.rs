@@ -17,7 +17,7 @@ use crate::store::CachedSql;
 use rusqlite::{params, OptionalExtension, Row};
 
 use super::{Store, StoreError};
-use crate::sync::plan::Roles;
+use crate::domain::plan::Roles;
 
 pub use rows::{Counter, SyncRow};
 pub use scan::{Scanned, Unparseable};

@@ -7,8 +7,8 @@ use std::collections::{HashMap, HashSet};
 use serde::Serialize;
 
 use super::engine::{SyncEngine, SyncError, SyncMode};
-use super::plan::{Reading, Target};
 use super::progress::{SyncPhase, SyncProgress};
+use crate::domain::plan::{Reading, Target};
 use crate::store::{RunKind, SyncRow, Unparseable};
 
 /// What a real run would do now.

@@ -13,11 +13,11 @@ use std::time::Duration;
 
 use tokio::sync::{watch, Mutex};
 
-use super::lease::Lease;
-use super::plan::{Reading, Roles, Target};
+use super::lease::{Held, Lease};
 use super::progress::{Estimate, SyncPhase, SyncProgress};
 use crate::aircall::AircallClient;
 use crate::card::{system_clock, Clock};
+use crate::domain::plan::{Reading, Roles, Target};
 use crate::error::ApiError;
 use crate::intercom::{ContactPage, IntercomClient, Query, MAX_PER_PAGE};
 use crate::pacing::Priority;
@@ -122,6 +122,15 @@ pub struct SyncReport {
     pub finished_at: i64,
 }
 
+impl From<Held> for SyncError {
+    fn from(held: Held) -> Self {
+        SyncError::Busy {
+            holder: held.holder,
+            seconds: held.seconds,
+        }
+    }
+}
+
 /// Runs contact sync. Share it in an `Arc`; runs on one engine never overlap.
 pub struct SyncEngine {
     pub(super) intercom: IntercomClient,
@@ -199,7 +208,12 @@ impl SyncEngine {
     /// Runs (or resumes) a sync to its end.
     pub async fn run(&self, mode: SyncMode) -> Result<SyncReport, SyncError> {
         let _one_at_a_time = self.running.lock().await;
-        let lease = Lease::take(self)?;
+        let lease = Lease::take(
+            &self.store,
+            &self.holder,
+            &self.clock,
+            self.options.lease_ttl,
+        )??;
         let (run, resumed) = self.choose_run(mode)?;
         tracing::info!(run = run.id, kind = ?run.kind, resumed, "contact sync starts");
         let result = self.finish(run.clone(), &lease).await;

@@ -1,5 +1,5 @@
 //! The database lease of a run: while a run holds it, no other process syncs the same
-//! database. It lapses after [`super::SyncOptions::lease_ttl`] unless renewed, which a
+//! database. It lapses after its time to live ([`super::SyncOptions::lease_ttl`]) unless renewed, which a
 //! background task does while the run lasts, so a crashed process blocks others for one TTL at
 //! most.
 
@@ -7,8 +7,17 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::engine::{SyncEngine, SyncError};
-use crate::store::Store;
+use crate::clock::Clock;
+use crate::store::{Store, StoreError};
+
+/// Another process holds the database.
+#[derive(Debug)]
+pub(super) struct Held {
+    /// Who holds it.
+    pub(super) holder: String,
+    /// How long its lease still lasts, in seconds.
+    pub(super) seconds: i64,
+}
 
 /// The database lease for the length of a run, renewed in the background and given back when
 /// dropped. If another process took it (this one slept past its end), the run stops.
@@ -20,20 +29,27 @@ pub(super) struct Lease {
 }
 
 impl Lease {
-    pub(super) fn take(engine: &SyncEngine) -> Result<Lease, SyncError> {
-        let ttl = engine.options.lease_ttl.as_secs().max(3) as i64;
-        let now = engine.now();
-        if let Some(held) = engine.store.sync_acquire_lease(&engine.holder, now, ttl)? {
-            return Err(SyncError::Busy {
+    /// Takes the lease for `holder` for `ttl` (3 s at least), or says who holds it.
+    pub(super) fn take(
+        store: &Store,
+        holder: &str,
+        clock: &Clock,
+        ttl: Duration,
+    ) -> Result<Result<Lease, Held>, StoreError> {
+        let ttl = ttl.as_secs().max(3) as i64;
+        let now = clock();
+        if let Some(held) = store.sync_acquire_lease(holder, now, ttl)? {
+            return Ok(Err(Held {
                 holder: held.holder,
                 seconds: held.expires_at - now,
-            });
+            }));
         }
+        let (store_for_drop, holder_for_drop) = (store.clone(), holder.to_owned());
         let lost = Arc::new(AtomicBool::new(false));
         let (store, holder, clock, flag) = (
-            engine.store.clone(),
-            engine.holder.clone(),
-            engine.clock.clone(),
+            store.clone(),
+            holder.to_owned(),
+            clock.clone(),
             lost.clone(),
         );
         let renewal = tokio::spawn(async move {
@@ -52,18 +68,18 @@ impl Lease {
                 }
             }
         });
-        Ok(Lease {
-            store: engine.store.clone(),
-            holder: engine.holder.clone(),
+        Ok(Ok(Lease {
+            store: store_for_drop,
+            holder: holder_for_drop,
             lost,
             renewal,
-        })
+        }))
     }
 
     /// Fails when another process took the database.
-    pub(super) fn check(&self) -> Result<(), SyncError> {
+    pub(super) fn check(&self) -> Result<(), Held> {
         if self.lost.load(Ordering::SeqCst) {
-            return Err(SyncError::Busy {
+            return Err(Held {
                 holder: "another process".to_owned(),
                 seconds: 0,
             });

@@ -19,8 +19,8 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch, Notify};
 
 use super::engine::{SyncEngine, SyncError};
-use super::plan::Reading;
 use crate::card::Clock;
+use crate::domain::plan::Reading;
 use crate::error::ApiError;
 use crate::intercom::notification::{Change, Notification};
 use crate::intercom::IntercomClient;

@@ -22,7 +22,7 @@ mod dry;
 mod engine;
 mod lease;
 mod live;
-pub mod plan;
+pub use crate::domain::plan;
 mod progress;
 mod push;
 mod runner;

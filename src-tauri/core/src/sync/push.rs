@@ -11,9 +11,9 @@
 
 use super::engine::{SyncEngine, SyncError};
 use super::lease::Lease;
-use super::plan::{Changes, EmailChange, Target, DETAIL_LABEL};
 use super::progress::SyncPhase;
 use crate::aircall::{AircallContact, ContactDetail, DetailKind};
+use crate::domain::plan::{Changes, EmailChange, Target, DETAIL_LABEL};
 use crate::error::ApiError;
 use crate::store::{Counter, SyncRow, SyncRun};
 

@@ -4,8 +4,8 @@
 use crate::store::CachedSql;
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 
+use crate::domain::plan::Target;
 use crate::store::{Store, StoreError};
-use crate::sync::plan::Target;
 
 /// Rows that need Aircall work: a target not yet written (and not refused), or a lost answer.
 const TODO: &str = "(desired_hash IS NOT written_hash OR pending_since IS NOT NULL)
@@ -278,7 +278,7 @@ mod tests {
     use super::super::scan::tests::scanned;
     use super::super::RunKind;
     use super::*;
-    use crate::sync::plan::Roles;
+    use crate::domain::plan::Roles;
 
     #[test]
     fn a_refused_target_waits_for_a_change_and_a_lost_create_stays_due() {

@@ -6,10 +6,10 @@ use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::rows::{prune, to_json};
 use super::{run_from, RunCounts, RunKind, SyncRun, RUN_COLUMNS};
+use crate::domain::plan::{Reading, Target};
 use crate::intercom::{Contact, Role};
 use crate::store::contacts::upsert as upsert_indexed;
 use crate::store::{Store, StoreError};
-use crate::sync::plan::{Reading, Target};
 
 /// A contact whose phone is not a number.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -100,7 +100,7 @@ impl Store {
             id: 0,
             kind: RunKind::Incremental,
             phase: super::RunPhase::Scan,
-            roles: crate::sync::plan::Roles::Both,
+            roles: crate::domain::plan::Roles::Both,
             since: None,
             cursor: None,
             total: None,
@@ -290,8 +290,8 @@ fn record_scanned(
 pub(super) mod tests {
     use super::super::{Counter, RunPhase};
     use super::*;
+    use crate::domain::plan::Roles;
     use crate::phone::E164;
-    use crate::sync::plan::Roles;
 
     pub(in crate::store) fn scanned(id: &str, phone: Option<&str>, name: &str) -> Scanned {
         let contact = Contact {

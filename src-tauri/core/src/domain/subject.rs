@@ -5,9 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::memory::{CallMemory, MessageMemory};
 use crate::aircall::{Call, Message};
 use crate::phone::{CallerId, PhoneError, Region};
-use crate::rules::{CallMemory, MessageMemory};
 
 /// A call or a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

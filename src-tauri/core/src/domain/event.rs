@@ -1,0 +1,157 @@
+//! What the hub tells agents on their stream, as it travels on the wire and as the event log
+//! keeps it.
+
+use serde::{Deserialize, Serialize};
+
+use super::card::{Candidate, Card};
+use super::effect::Effect;
+use super::note::note_text;
+
+/// An event for the agents' stream. The SSE `event:` name is the `type`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum HubEvent {
+    /// A call is ringing (or was just placed).
+    #[serde(rename = "call.ringing")]
+    CallRinging {
+        call_id: u64,
+        direction: String,
+        phone: Option<String>,
+        line: Option<String>,
+    },
+    /// Someone picked up.
+    #[serde(rename = "call.answered")]
+    CallAnswered { call_id: u64, by: Option<String> },
+    /// The call was transferred.
+    #[serde(rename = "call.transferred")]
+    CallTransferred { call_id: u64, to: Option<String> },
+    /// The call is over.
+    #[serde(rename = "call.ended")]
+    CallEnded { call_id: u64 },
+    /// The insight card is ready.
+    #[serde(rename = "card.ready")]
+    CardReady { call_id: u64, card: Box<Card> },
+    /// The call or message is in Intercom.
+    #[serde(rename = "call.logged")]
+    Logged {
+        subject: String,
+        id: String,
+        conversation_id: String,
+        url: String,
+    },
+    /// It could not be logged automatically, and why.
+    #[serde(rename = "logging.skipped")]
+    Skipped {
+        subject: String,
+        id: String,
+        reason: String,
+        candidates: Vec<Candidate>,
+    },
+    /// A customer's SMS or WhatsApp message arrived.
+    #[serde(rename = "message.received")]
+    MessageReceived {
+        message_id: String,
+        /// `SMS` or `WhatsApp`.
+        channel: String,
+        phone: Option<String>,
+        line: Option<String>,
+        text: Option<String>,
+    },
+    /// A teammate's Aircall availability changed.
+    #[serde(rename = "availability.changed")]
+    Availability {
+        user_id: u64,
+        email: Option<String>,
+        availability: Option<String>,
+    },
+    /// Intercom refused a note or a tag change for good: the agents hear it, in words, on the
+    /// card and in the history.
+    #[serde(rename = "action.refused")]
+    ActionRefused {
+        /// `call` or `message`.
+        subject: String,
+        /// Aircall's id of the call or message.
+        id: String,
+        /// What was refused.
+        action: ActionKind,
+        /// The note's text or the tag's name.
+        value: String,
+        /// Why, in Intercom's words.
+        reason: String,
+    },
+    /// Sent first, on one stream only, to an app that resumed from an event id this hub never
+    /// gave (its log was restored from a backup, or went back before ids were kept): the app's
+    /// position means nothing here, and the stream replays the log from its beginning. Never
+    /// written to the log; its SSE id is 0, so that a reconnection starts from the beginning too.
+    #[serde(rename = "stream.reset")]
+    StreamReset {
+        /// The position the app asked for.
+        asked: i64,
+        /// The highest id this hub ever gave.
+        newest: i64,
+    },
+}
+
+impl HubEvent {
+    /// The event's name (`call.ringing`, …).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            HubEvent::CallRinging { .. } => "call.ringing",
+            HubEvent::CallAnswered { .. } => "call.answered",
+            HubEvent::CallTransferred { .. } => "call.transferred",
+            HubEvent::CallEnded { .. } => "call.ended",
+            HubEvent::CardReady { .. } => "card.ready",
+            HubEvent::Logged { .. } => "call.logged",
+            HubEvent::Skipped { .. } => "logging.skipped",
+            HubEvent::MessageReceived { .. } => "message.received",
+            HubEvent::Availability { .. } => "availability.changed",
+            HubEvent::ActionRefused { .. } => "action.refused",
+            HubEvent::StreamReset { .. } => "stream.reset",
+        }
+    }
+
+    /// The event as a log row for these agents (empty: everyone).
+    pub fn to_new(&self, audience: Vec<String>) -> NewEvent {
+        NewEvent {
+            audience,
+            kind: self.kind().to_owned(),
+            payload: serde_json::to_string(self).unwrap_or_else(|_| "{}".to_owned()),
+        }
+    }
+}
+
+/// What an agent (or the rules) asked of a call's conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    /// Add a note.
+    Note,
+    /// Put a tag on.
+    AddTag,
+    /// Take a tag off.
+    RemoveTag,
+}
+
+impl ActionKind {
+    /// The action of an effect, with its note's text (as the agent typed it) or its tag's
+    /// name; `None` for effects that are not a note or a tag change.
+    pub fn of(effect: &Effect) -> Option<(ActionKind, String)> {
+        match effect {
+            Effect::AddNote { body, .. } => Some((ActionKind::Note, note_text(body))),
+            Effect::Tag { name, .. } => Some((ActionKind::AddTag, name.clone())),
+            Effect::Untag { name, .. } => Some((ActionKind::RemoveTag, name.clone())),
+            _ => None,
+        }
+    }
+}
+
+/// A hub event to append to the log with the same transaction.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    /// Lower-case emails concerned (empty: everyone).
+    pub audience: Vec<String>,
+    /// The event kind.
+    pub kind: String,
+    /// Its JSON payload.
+    pub payload: String,
+}

@@ -1,0 +1,17 @@
+//! The records every layer shares, at the bottom of the engine: a call or message the hub tracks
+//! ([`subject`]), what the rules remember of it ([`memory`]), the effects they plan
+//! ([`effect`]), notes as text and HTML ([`note`]), the insight card ([`card`]), the events the
+//! agents' stream carries ([`event`]) and the Aircall contact sync wants for an Intercom contact
+//! ([`plan`]).
+//!
+//! These modules hold data and pure functions. They import the vendors' record types and the
+//! phone numbers beneath them, and nothing above: no store, no client, no pipeline, no hub
+//! (`tests/tidy.rs` keeps it so).
+
+pub mod card;
+pub mod effect;
+pub mod event;
+pub mod memory;
+pub mod note;
+pub mod plan;
+pub mod subject;
