@@ -74,7 +74,7 @@ fn the_top_level_holds_only_what_the_design_allows() {
         "icons",
         "tests",
         "README.md",
-        "rust-toolchain.toml",
+        "docs",
         "target",
     ];
     let unexpected: Vec<String> = std::fs::read_dir(root())
