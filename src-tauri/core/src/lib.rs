@@ -15,6 +15,7 @@ pub mod config;
 pub mod contacts;
 pub mod doctor;
 pub mod domain;
+pub mod engine;
 pub mod error;
 pub mod hub;
 pub mod insight;

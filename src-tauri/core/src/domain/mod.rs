@@ -11,6 +11,7 @@
 pub mod card;
 pub mod effect;
 pub mod event;
+pub mod history;
 pub mod memory;
 pub mod note;
 pub mod plan;

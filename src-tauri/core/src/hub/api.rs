@@ -11,17 +11,13 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::access::{may_look_up, may_see, visible_call};
 pub(super) use super::failure::Failure;
-use super::history::{HistoryItem, Refused};
 use super::idempotency::{answer_once, client_key};
 use super::AppState;
 use crate::card::Card;
-use crate::domain::subject::{Status, Subject};
+use crate::domain::history::HistoryItem;
 use crate::intercom;
-use crate::pacing::Priority;
-use crate::phone::{CallerId, Region};
-use crate::pipeline::actions::{self, Action, ActionError};
+use crate::pipeline::actions::Action;
 use crate::store::Agent;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -55,7 +51,7 @@ pub(super) fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Agen
             "an agent token is required (Authorization: Bearer …)",
         )
     })?;
-    state.store.agent_for_token(token)?.ok_or_else(|| {
+    state.engine.agent_for_token(token)?.ok_or_else(|| {
         Failure::new(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
@@ -76,51 +72,7 @@ async fn history(
 ) -> Result<Json<Vec<HistoryItem>>, Failure> {
     let agent = authenticate(&state, &headers)?;
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
-    let workspace = state
-        .store
-        .intercom_identity(state.intercom.identity_key())?
-        .map(|i| i.workspace_id);
-    let items = state
-        .store
-        // Another agent's calls are skipped: read further back so that `limit` rows remain.
-        .recent_subjects(if agent.admin { limit } else { limit * 10 })?
-        .into_iter()
-        .filter(|s| may_see(&agent, s))
-        .take(limit)
-        .map(|s| {
-            let url = s
-                .conversation_id
-                .as_ref()
-                .zip(workspace.as_ref())
-                .map(|(c, w)| intercom::conversation_url(w, c));
-            let name = contact_name(&state, &s)?;
-            // A call that is not logged holds its notes back (its reason says why); one that
-            // is may still have had a note or tag refused by Intercom.
-            let refused = if s.status == Status::Logged {
-                Refused::among(&state.store.outbox_of(&s.key())?)
-            } else {
-                Vec::new()
-            };
-            Ok(HistoryItem::of(s, name, url, refused))
-        })
-        .collect::<Result<_, Failure>>()?;
-    Ok(Json(items))
-}
-
-/// The name of the Intercom contact a call or message is about: the one it is logged to, else
-/// the one contact the index holds for its number (none for a shared or unknown number).
-fn contact_name(state: &AppState, s: &Subject) -> Result<Option<String>, Failure> {
-    if let Some(id) = &s.contact_id {
-        return Ok(state.store.contact_name(id)?);
-    }
-    let Ok(CallerId::Number(number)) = s.caller(state.default_region) else {
-        return Ok(None);
-    };
-    let found = state.store.contacts_by_phone(&number)?;
-    Ok(match found.as_slice() {
-        [one] => one.contact.name.clone(),
-        _ => None,
-    })
+    Ok(Json(state.engine.history(&agent, limit)?))
 }
 
 /// The call's card, with its own conversation and tags once the hub tracks the call.
@@ -130,38 +82,7 @@ async fn call_card(
     Path(id): Path<u64>,
 ) -> Result<Json<Card>, Failure> {
     let agent = authenticate(&state, &headers)?;
-    // Only a call the hub knows: asking Aircall for any id would spend its budget for anyone.
-    let subject = visible_call(&state, &agent, id)?;
-    let call = subject
-        .call()
-        .cloned()
-        .ok_or_else(|| Failure::unknown_call(id))?;
-    let region = call
-        .number
-        .as_ref()
-        .and_then(|n| n.country.as_deref())
-        .and_then(|c| Region::parse(c).ok())
-        .unwrap_or(state.default_region);
-    let caller = CallerId::parse(&call.raw_digits, region).map_err(|e| {
-        Failure::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "bad_number",
-            e.to_string(),
-        )
-    })?;
-    let mut card = state.cards.build(&caller, Some(id)).await?;
-    // A shared number: the agent may pick one of these on the card.
-    let offered: Vec<String> = card
-        .contact
-        .candidates
-        .iter()
-        .map(|c| c.id.clone())
-        .collect();
-    state
-        .store
-        .subject_offer_candidates(&subject.key(), &offered)?;
-    card.call_conversation = Some(state.cards.call_conversation(&subject).await?);
-    Ok(Json(card))
+    Ok(Json(state.engine.card_for_call(&agent, id).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -177,26 +98,12 @@ async fn phone_card(
 ) -> Result<Json<Card>, Failure> {
     let agent = authenticate(&state, &headers)?;
     state.lookups.take(&agent.email)?;
-    let region = match &q.region {
-        Some(r) => Region::parse(r)
-            .map_err(|e| Failure::new(StatusCode::BAD_REQUEST, "bad_region", e.to_string()))?,
-        None => state.default_region,
-    };
-    let caller = CallerId::parse(&q.phone, region).map_err(|e| {
-        Failure::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "bad_number",
-            e.to_string(),
-        )
-    })?;
-    if !may_look_up(&state, &agent, &caller)? {
-        return Err(Failure::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "an agent may look up the numbers of their own calls only",
-        ));
-    }
-    Ok(Json(state.cards.build(&caller, None).await?))
+    Ok(Json(
+        state
+            .engine
+            .card_for_number(&agent, &q.phone, q.region.as_deref())
+            .await?,
+    ))
 }
 
 async fn tags(
@@ -204,7 +111,7 @@ async fn tags(
     headers: HeaderMap,
 ) -> Result<Json<Vec<intercom::Tag>>, Failure> {
     authenticate(&state, &headers)?;
-    Ok(Json(state.intercom.at(Priority::Interactive).tags().await?))
+    Ok(Json(state.engine.tags().await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -222,20 +129,6 @@ struct ContactBody {
     contact_id: String,
 }
 
-impl From<ActionError> for Failure {
-    fn from(e: ActionError) -> Self {
-        match e {
-            ActionError::UnknownCall(_) => {
-                Failure::new(StatusCode::NOT_FOUND, "not_found", e.to_string())
-            }
-            ActionError::NotLogged(_) => {
-                Failure::new(StatusCode::CONFLICT, "not_logged", e.to_string())
-            }
-            ActionError::Store(e) => e.into(),
-        }
-    }
-}
-
 /// Queues an agent's action on a call the hub knows and the agent may see. The
 /// `Idempotency-Key` header makes a retried request harmless.
 async fn queue(
@@ -246,7 +139,7 @@ async fn queue(
     action: Action,
 ) -> Result<Response, Failure> {
     let client_key = client_key(headers)?;
-    visible_call(state, agent, call_id)?;
+    state.engine.visible_call(agent, call_id)?;
     let id = call_id.to_string();
     let request = [id.as_str(), &format!("{action:?}")];
     answer_once(state, agent, client_key.as_deref(), &request, || async {
@@ -254,15 +147,9 @@ async fn queue(
             Some(k) => k.clone(),
             None => crate::store::new_token()?.expose()[3..27].to_owned(),
         };
-        let queued = actions::queue(
-            &state.store,
-            call_id,
-            &agent.email,
-            &unique,
-            &action,
-            state.now(),
-        )?;
-        state.pipeline.effects_queued();
+        let queued = state
+            .engine
+            .queue_action(agent, call_id, &unique, &action)?;
         Ok((
             StatusCode::ACCEPTED,
             json!({ "queued": queued.queued, "key": queued.key }),
@@ -342,45 +229,14 @@ async fn choose_contact(
     let contact_id = body.contact_id.trim();
     // An id that could change an Intercom path is refused before anything else.
     crate::transport::path_segment(crate::error::Api::Intercom, contact_id)?;
-    let subject = visible_call(&state, &agent, id)?;
+    let subject = state.engine.visible_call(&agent, id)?;
     let call = id.to_string();
     let request = ["contact", call.as_str(), contact_id];
     answer_once(&state, &agent, client_key.as_deref(), &request, || async {
-        if subject.conversation_id.is_some() {
-            return Err(Failure::new(
-                StatusCode::CONFLICT,
-                "already_logged",
-                "this call is already logged",
-            ));
-        }
-        if !subject.candidates.iter().any(|c| c == contact_id) {
-            return Err(Failure::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "not_a_candidate",
-                "this contact was not offered for this call",
-            ));
-        }
-        // The contact must still exist in Intercom.
-        let contact = state
-            .intercom
-            .at(Priority::Interactive)
-            .contact(contact_id)
-            .await
-            .map_err(|e| match e {
-                crate::error::ApiError::NotFound { .. } => Failure::new(
-                    StatusCode::NOT_FOUND,
-                    "unknown_contact",
-                    "Intercom has no such contact",
-                ),
-                other => other.into(),
-            })?;
-        state
-            .store
-            .subject_choose_contact(&subject.key(), &contact.id, state.now())?;
-        state.pipeline.effects_queued();
+        let contact_id = state.engine.choose_contact(&subject, contact_id).await?;
         Ok((
             StatusCode::ACCEPTED,
-            json!({ "queued": true, "contact_id": contact.id }),
+            json!({ "queued": true, "contact_id": contact_id }),
         ))
     })
     .await

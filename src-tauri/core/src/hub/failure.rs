@@ -10,6 +10,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
+use crate::engine::EngineError;
+
 /// An error for the desktop app.
 #[derive(Debug)]
 pub(crate) struct Failure {
@@ -97,9 +99,42 @@ impl From<crate::error::ApiError> for Failure {
 
 impl From<crate::card::CardError> for Failure {
     fn from(e: crate::card::CardError) -> Self {
+        EngineError::from(e).into()
+    }
+}
+
+/// The engine's refusals as HTTP: the status and the code the desktop acts on.
+impl From<EngineError> for Failure {
+    fn from(e: EngineError) -> Self {
+        let words = e.to_string();
         match e {
-            crate::card::CardError::Api(e) => e.into(),
-            crate::card::CardError::Store(e) => e.into(),
+            EngineError::UnknownCall(id) => Failure::unknown_call(id),
+            EngineError::BadNumber(_) => {
+                Failure::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_number", words)
+            }
+            EngineError::BadRegion(_) => Failure::new(StatusCode::BAD_REQUEST, "bad_region", words),
+            EngineError::Forbidden(_) => Failure::new(StatusCode::FORBIDDEN, "forbidden", words),
+            EngineError::NotLogged(_) => Failure::new(StatusCode::CONFLICT, "not_logged", words),
+            EngineError::AlreadyLogged => {
+                Failure::new(StatusCode::CONFLICT, "already_logged", words)
+            }
+            EngineError::NotACandidate => {
+                Failure::new(StatusCode::UNPROCESSABLE_ENTITY, "not_a_candidate", words)
+            }
+            EngineError::UnknownContact => {
+                Failure::new(StatusCode::NOT_FOUND, "unknown_contact", words)
+            }
+            EngineError::NoAircall => {
+                Failure::new(StatusCode::SERVICE_UNAVAILABLE, "no_aircall", words)
+            }
+            EngineError::NoAircallUser(_) => {
+                Failure::new(StatusCode::NOT_FOUND, "no_aircall_user", words)
+            }
+            EngineError::DialRefused(_) => {
+                Failure::new(StatusCode::CONFLICT, "dial_refused", words)
+            }
+            EngineError::Api(e) => e.into(),
+            EngineError::Store(e) => e.into(),
         }
     }
 }

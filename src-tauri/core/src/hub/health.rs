@@ -18,11 +18,15 @@ pub(super) fn routes() -> Router<AppState> {
 
 async fn health(State(state): State<AppState>, headers: HeaderMap) -> impl IntoResponse {
     let admin = super::api::bearer(&headers)
-        .and_then(|token| state.store.agent_for_token(token).ok().flatten())
+        .and_then(|token| state.store().agent_for_token(token).ok().flatten())
         .is_some_and(|agent| agent.admin);
-    let inbox = state.store.inbox_depth();
-    let outbox = state.store.outbox_depth();
-    let mut sync = state.sync.as_ref().map(|p| p.borrow().clone());
+    let inbox = state.store().inbox_depth();
+    let outbox = state.store().outbox_depth();
+    let mut sync = state
+        .engine
+        .sync_progress()
+        .as_ref()
+        .map(|p| p.borrow().clone());
     if !admin {
         if let Some(progress) = sync.as_mut() {
             progress.waiting = None;
@@ -32,13 +36,13 @@ async fn health(State(state): State<AppState>, headers: HeaderMap) -> impl IntoR
         (Ok(inbox), Ok(outbox)) => {
             let mut body = json!({
                 "status": "up",
-                "instance": state.instance,
+                "instance": state.engine.instance(),
                 "inbox_depth": inbox,
                 "outbox_depth": outbox,
                 "sync": sync,
             });
             if admin {
-                body["last_error"] = json!(state.store.outbox_last_error().ok().flatten());
+                body["last_error"] = json!(state.store().outbox_last_error().ok().flatten());
             }
             (StatusCode::OK, Json(body))
         }
@@ -48,7 +52,7 @@ async fn health(State(state): State<AppState>, headers: HeaderMap) -> impl IntoR
                 StatusCode::SERVICE_UNAVAILABLE,
                 Json(json!({
                     "status": "degraded",
-                    "instance": state.instance,
+                    "instance": state.engine.instance(),
                     "inbox_depth": null,
                     "outbox_depth": null,
                     "error": "the hub's database cannot be read",

@@ -70,7 +70,7 @@ where
         )
     };
     match state
-        .store
+        .store()
         .reserve_idempotency_key(&agent.email, key, &fingerprint, state.now())?
     {
         Reservation::Reserved => {}
@@ -99,7 +99,7 @@ where
         Ok(answer) => answer,
         Err(failure) => {
             // Not answered: the key is free for a retry.
-            state.store.release_idempotency_key(&agent.email, key)?;
+            state.store().release_idempotency_key(&agent.email, key)?;
             return Err(failure);
         }
     };
@@ -109,7 +109,7 @@ where
         response: body.to_string(),
     };
     state
-        .store
+        .store()
         .record_idempotent_answer(&agent.email, key, &answer, state.now())?;
     Ok((status, Json(body)).into_response())
 }

@@ -44,8 +44,8 @@ async fn settings(
 ) -> Result<Json<SettingsView>, Failure> {
     authenticate(&state, &headers)?;
     Ok(Json(SettingsView {
-        settings: state.settings.clone(),
-        sync: state.sync_schedule.as_ref().map(|s| ScheduleView {
+        settings: state.engine.settings().clone(),
+        sync: state.engine.sync_schedule().map(|s| ScheduleView {
             roles: s.options.roles.as_str(),
             interval_minutes: s.interval.as_secs() / 60,
             full_every_hours: s.options.full_every.as_secs() / 3600,
@@ -93,18 +93,22 @@ async fn sync(
     headers: HeaderMap,
 ) -> Result<Json<SyncView>, Failure> {
     let agent = authenticate(&state, &headers)?;
-    let last_run = state.store.sync_last_done(None)?.map(RunView::from);
+    let last_run = state.store().sync_last_done(None)?.map(RunView::from);
     // The runner's last word, else what the interrupted run recorded (a restart in between).
     let outcome = state
-        .sync_outcomes
-        .as_ref()
+        .engine
+        .sync_outcomes()
         .and_then(|o| o.borrow().clone());
     let last_error = match outcome {
         Some(RunOutcome::Stopped(why)) => Some(why),
         Some(RunOutcome::Finished(_)) => None,
-        None => state.store.sync_open_run()?.and_then(|run| run.error),
+        None => state.store().sync_open_run()?.and_then(|run| run.error),
     };
-    let mut progress = state.sync.as_ref().map(|p| p.borrow().clone());
+    let mut progress = state
+        .engine
+        .sync_progress()
+        .as_ref()
+        .map(|p| p.borrow().clone());
     if !agent.admin {
         // A vendor's words (its error bodies) are for admins, as on `/healthz`.
         if let Some(progress) = progress.as_mut() {
@@ -112,7 +116,7 @@ async fn sync(
         }
     }
     Ok(Json(SyncView {
-        enabled: state.sync.is_some(),
+        enabled: state.engine.sync_progress().is_some(),
         progress,
         last_run,
         stopped: last_error.is_some(),

@@ -17,19 +17,9 @@ use serde_json::json;
 
 use super::failure::Failure;
 use super::AppState;
+use crate::engine::Accepted;
 use crate::intercom::notification::{signature_matches, Notification, SIGNATURE_HEADER};
-use crate::secret::Secret;
-use crate::store::Stored;
-use crate::sync::Notifications;
 use crate::webhook::MAX_BODY;
-
-/// Intercom's notifications in this hub: the secret that signs them and the worker that
-/// applies them.
-#[derive(Clone)]
-pub(crate) struct IntercomWebhooks {
-    pub secret: Secret,
-    pub worker: Notifications,
-}
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new().route(
@@ -41,7 +31,10 @@ pub(super) fn routes() -> Router<AppState> {
 }
 
 async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let Some(webhooks) = &state.intercom_webhooks else {
+    let (Some(secret), true) = (
+        &state.intercom_secret,
+        state.engine.notifications().is_some(),
+    ) else {
         return Failure::new(
             StatusCode::NOT_FOUND,
             "not_configured",
@@ -53,7 +46,7 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
         .get(SIGNATURE_HEADER)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    if !signature_matches(webhooks.secret.expose(), &body, signature) {
+    if !signature_matches(secret.expose(), &body, signature) {
         tracing::warn!("Intercom notification refused: the signature does not match");
         return Failure::new(
             StatusCode::UNAUTHORIZED,
@@ -69,37 +62,20 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
                 .into_response()
         }
     };
-    // The hub remembers the notifications it received for the retention period: an older one
-    // could be a replay of one it has forgotten (Intercom itself retries once, after a minute).
-    let remembered_since = state
-        .now()
-        .saturating_sub(i64::try_from(state.limits.retention.as_secs()).unwrap_or(i64::MAX));
-    if notification.created_at > 0 && notification.created_at < remembered_since {
-        tracing::warn!(
-            id = %super::webhooks::printable(&notification.id, 80),
-            topic = %super::webhooks::printable(&notification.topic, 80),
-            created_at = notification.created_at,
-            "an Intercom notification older than what the hub remembers is ignored (a replay?)"
-        );
-        return (
-            StatusCode::OK,
-            Json(json!({ "ignored": "older than the notifications this hub remembers" })),
-        )
-            .into_response();
-    }
     // The signature covers these bytes, and `parse` read them as JSON: they are UTF-8.
     let text = String::from_utf8_lossy(&body);
-    match state
-        .store
-        .store_notification(&notification, &text, state.now())
-    {
-        Ok(Stored::New(seq)) => {
-            webhooks.worker.poke();
+    match state.engine.accept_notification(&notification, &text) {
+        Ok(Accepted::New(seq)) => {
             (StatusCode::OK, Json(json!({ "accepted": seq }))).into_response()
         }
-        Ok(Stored::Redelivered) => (
+        Ok(Accepted::Redelivered) => (
             StatusCode::OK,
             Json(json!({ "redelivered": notification.id })),
+        )
+            .into_response(),
+        Ok(Accepted::TooOld) => (
+            StatusCode::OK,
+            Json(json!({ "ignored": "older than the notifications this hub remembers" })),
         )
             .into_response(),
         Err(e) => {

@@ -1,27 +1,27 @@
-//! The hub: the engine behind an HTTP server. It receives Aircall's webhooks, logs calls and
-//! messages into Intercom through the inbox, the rules and the outbox, and serves the agents'
-//! API and event stream.
+//! The hub: the engine ([`crate::engine`]) behind an HTTP server. It receives Aircall's webhooks
+//! and Intercom's notifications, and serves the agents' API and event stream.
 //!
-//! This module is the HTTP surface only: it validates requests and drives the pipeline
-//! ([`crate::pipeline`]) through its handle. [`Hub::start`] takes a bound listener and returns a
-//! handle that owns every task: the HTTP server, the pipeline's and the pruning of what is past
-//! retention. [`Hub::shutdown`] stops them all; dropping the handle does too.
+//! This module is the HTTP surface only: it authenticates and validates requests, turns them
+//! into the engine's calls and their answers (and [`crate::engine::EngineError`]s) back into
+//! HTTP. [`Hub::start`] takes a bound listener, starts the engine and returns a handle that owns
+//! both: [`Hub::shutdown`] stops the server and the engine; dropping the handle does too.
 //! [`Hub::start_with`] sets the limits ([`HubLimits`]) the server holds its clients to.
 
-mod access;
 mod api;
 mod dial;
 mod failure;
 mod health;
-pub mod history;
 mod idempotency;
 mod integration;
 mod intercom;
-mod retention;
+mod lookups;
 mod server;
 mod sse;
 pub mod webhooks;
 
+/// The history's wire types, where they used to live.
+pub use crate::domain::history;
+pub use crate::engine::SyncSchedule;
 pub use server::{HubLimits, RETENTION_DAYS};
 pub use sse::OpenStreams;
 
@@ -35,10 +35,10 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::aircall::AircallClient;
-use crate::card::{CardBuilder, Clock};
+use crate::card::Clock;
+use crate::engine::{Engine, EngineConfig, Retention};
 use crate::intercom::IntercomClient;
 use crate::phone::Region;
-use crate::pipeline::{Pipeline, PipelineConfig, PipelineHandle};
 use crate::rules::Settings;
 use crate::secret::Secret;
 use crate::store::Store;
@@ -69,15 +69,6 @@ pub struct HubConfig {
     pub intercom_client_secret: Option<Secret>,
 }
 
-/// Contact sync inside the hub: how, and how often.
-#[derive(Debug, Clone)]
-pub struct SyncSchedule {
-    /// How each run goes.
-    pub options: crate::sync::SyncOptions,
-    /// Time between scheduled runs.
-    pub interval: Duration,
-}
-
 /// A certificate chain and its private key, as PEM files.
 #[derive(Debug, Clone)]
 pub struct TlsFiles {
@@ -96,36 +87,29 @@ impl std::fmt::Debug for HubConfig {
     }
 }
 
-/// What the HTTP handlers share.
+/// What the HTTP handlers share: the engine, and what only HTTP needs.
 #[derive(Clone)]
 pub(crate) struct AppState {
-    pub store: Store,
-    pub intercom: IntercomClient,
-    /// Aircall, for dialing (cards read it through the card builder).
-    pub aircall: Option<AircallClient>,
-    pub cards: CardBuilder,
+    pub engine: Arc<Engine>,
+    /// The token Aircall puts in webhook bodies. `None`: the hash stored by `setup-webhook`.
     pub webhook_token: Option<Secret>,
-    pub default_region: Region,
-    pub clock: Clock,
-    pub pipeline: PipelineHandle,
+    /// The secret that signs Intercom's notifications, when they are on.
+    pub intercom_secret: Option<Secret>,
+    /// Turns true when the hub stops.
     pub shutdown: watch::Receiver<bool>,
-    pub sync: Option<watch::Receiver<crate::sync::SyncProgress>>,
-    pub sync_outcomes: Option<watch::Receiver<Option<crate::sync::RunOutcome>>>,
-    pub sync_schedule: Option<SyncSchedule>,
-    pub settings: Settings,
     pub limits: HubLimits,
     pub streams: sse::OpenStreams,
     /// Card look-ups by number, per agent.
-    pub lookups: Arc<access::Lookups>,
-    /// This hub's instance id (`X-Ringside-Instance`).
-    pub instance: String,
-    /// Intercom's contact notifications, when the client secret is set.
-    pub intercom_webhooks: Option<intercom::IntercomWebhooks>,
+    pub lookups: Arc<lookups::Lookups>,
 }
 
 impl AppState {
     pub fn now(&self) -> i64 {
-        (self.clock)()
+        self.engine.now()
+    }
+
+    pub fn store(&self) -> &Store {
+        self.engine.store()
     }
 }
 
@@ -134,12 +118,9 @@ impl AppState {
 pub struct Hub {
     addr: SocketAddr,
     shutdown: watch::Sender<bool>,
-    tasks: Vec<JoinHandle<()>>,
-    store: Store,
-    sync: Option<crate::sync::SyncHandle>,
+    server: Option<JoinHandle<()>>,
+    engine: Arc<Engine>,
     streams: sse::OpenStreams,
-    /// Retention passes done since the start.
-    prunes: watch::Receiver<u64>,
 }
 
 impl Hub {
@@ -148,110 +129,14 @@ impl Hub {
         Self::start_with(config, HubLimits::default(), listener).await
     }
 
-    /// Starts the hub on a bound listener, holding its clients to `limits`.
+    /// Starts the engine and the hub's server on a bound listener, holding its clients to
+    /// `limits`.
     pub async fn start_with(
         config: HubConfig,
         limits: HubLimits,
         listener: TcpListener,
     ) -> std::io::Result<Hub> {
         let addr = listener.local_addr()?;
-        let instance = config
-            .store
-            .instance_id()
-            .map_err(|e| std::io::Error::other(e.to_string()))?;
-        let (shutdown_tx, shutdown_rx) = watch::channel(false);
-        let streams = sse::OpenStreams::default();
-        let cards = CardBuilder::new(
-            config.intercom.clone(),
-            config.aircall.clone(),
-            config.store.clone(),
-        )
-        .with_new_contact_role(config.settings.new_contact_role)
-        .with_clock(config.clock.clone());
-        if let Err(e) = cards.workspace_id().await {
-            tracing::warn!(error = %e, "cannot read the Intercom workspace yet; links will follow once Intercom answers");
-        }
-        if config.aircall.is_none() {
-            tracing::warn!(
-                "without Aircall credentials the hub cannot read who answers on each line: a call whose webhooks name nobody (a ringing call) reaches admins only"
-            );
-        }
-        let pipeline = Pipeline::start(
-            PipelineConfig {
-                store: config.store.clone(),
-                intercom: config.intercom.clone(),
-                aircall: config.aircall.clone(),
-                settings: config.settings.clone(),
-                default_region: config.default_region,
-                clock: config.clock.clone(),
-                cards: cards.clone(),
-            },
-            shutdown_rx.clone(),
-        );
-        let handle = pipeline.handle();
-        let mut tasks = pipeline.into_tasks();
-
-        // Contact sync shares the hub's clients, and so their pacers: its bulk requests always
-        // yield to a ringing call's.
-        let engine = match (&config.sync, &config.aircall) {
-            (Some(schedule), Some(aircall)) => Some(Arc::new(
-                crate::sync::SyncEngine::new(
-                    config.intercom.clone(),
-                    aircall.clone(),
-                    config.store.clone(),
-                    schedule.options.clone(),
-                )
-                .with_clock(config.clock.clone()),
-            )),
-            (Some(_), None) => {
-                tracing::warn!("contact sync needs Aircall credentials; it is off");
-                None
-            }
-            (None, _) => None,
-        };
-        // Intercom's notifications go through the same engine, so that Aircall follows too.
-        let intercom_webhooks = config.intercom_client_secret.clone().map(|secret| {
-            let worker = crate::sync::Notifications::new(
-                config.intercom.clone(),
-                config.store.clone(),
-                config.default_region,
-                config.clock.clone(),
-            );
-            let worker = match &engine {
-                Some(engine) => worker.with_engine(engine.clone()),
-                None => worker,
-            };
-            tasks.push(tokio::spawn(worker.clone().run(shutdown_rx.clone())));
-            intercom::IntercomWebhooks { secret, worker }
-        });
-        let sync = match (engine, &config.sync) {
-            (Some(engine), Some(schedule)) => {
-                Some(crate::sync::SyncRunner::new(engine, schedule.interval).spawn())
-            }
-            _ => None,
-        };
-
-        let state = AppState {
-            store: config.store.clone(),
-            intercom: config.intercom.clone(),
-            aircall: config.aircall.clone(),
-            cards,
-            webhook_token: config.webhook_token.clone(),
-            default_region: config.default_region,
-            clock: config.clock.clone(),
-            pipeline: handle,
-            shutdown: shutdown_rx.clone(),
-            sync: sync.as_ref().map(|h| h.progress()),
-            sync_outcomes: sync.as_ref().map(|h| h.outcomes()),
-            sync_schedule: sync.as_ref().and(config.sync.clone()),
-            settings: config.settings.clone(),
-            limits: limits.clone(),
-            streams: streams.clone(),
-            lookups: Arc::new(access::Lookups::new(limits.card_lookups_per_minute)),
-            instance,
-            intercom_webhooks,
-        };
-        let app = router(state);
         let tls = match &config.tls {
             None => None,
             Some(files) => Some(
@@ -269,29 +154,41 @@ impl Hub {
                     })?,
             ),
         };
-        let (pruned, prunes) = watch::channel(0);
-        tasks.push(tokio::spawn(retention::prune(
-            config.store.clone(),
-            config.clock.clone(),
-            limits.clone(),
-            pruned,
-            shutdown_rx.clone(),
-        )));
-        tasks.push(tokio::spawn(server::serve(
-            listener,
-            app,
-            tls,
-            limits,
-            shutdown_rx,
-        )));
+        let engine = Engine::start(EngineConfig {
+            store: config.store,
+            intercom: config.intercom,
+            aircall: config.aircall,
+            settings: config.settings,
+            default_region: config.default_region,
+            clock: config.clock,
+            sync: config.sync,
+            notifications: config.intercom_client_secret.is_some(),
+            retention: Retention {
+                keep: limits.retention,
+                every: limits.prune_every,
+            },
+        })
+        .await
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let streams = sse::OpenStreams::default();
+        let state = AppState {
+            engine: engine.clone(),
+            webhook_token: config.webhook_token,
+            intercom_secret: config.intercom_client_secret,
+            shutdown: shutdown_rx.clone(),
+            limits: limits.clone(),
+            streams: streams.clone(),
+            lookups: Arc::new(lookups::Lookups::new(limits.card_lookups_per_minute)),
+        };
+        let app = router(state);
+        let server = tokio::spawn(server::serve(listener, app, tls, limits, shutdown_rx));
         Ok(Hub {
             addr,
             shutdown: shutdown_tx,
-            tasks,
-            store: config.store,
-            sync,
+            server: Some(server),
+            engine,
             streams,
-            prunes,
         })
     }
 
@@ -300,9 +197,14 @@ impl Hub {
         self.addr
     }
 
+    /// The engine the hub serves.
+    pub fn engine(&self) -> &Arc<Engine> {
+        &self.engine
+    }
+
     /// The hub's database.
     pub fn store(&self) -> &Store {
-        &self.store
+        self.engine.store()
     }
 
     /// The agents' open event streams (an app that follows the hub holds one).
@@ -312,38 +214,43 @@ impl Hub {
 
     /// How many retention passes the hub has done since it started, as it changes.
     pub fn retention_passes(&self) -> watch::Receiver<u64> {
-        self.prunes.clone()
+        self.engine.retention_passes()
     }
 
     /// The contact sync's progress, when the hub runs it.
     pub fn sync_progress(&self) -> Option<watch::Receiver<crate::sync::SyncProgress>> {
-        self.sync.as_ref().map(|h| h.progress())
+        self.engine.sync_progress()
     }
 
-    /// Stops every task and waits for them (at most a few seconds for open streams).
+    /// Stops the server (open streams close) and the engine, and waits for them (at most a
+    /// few seconds each).
     pub async fn shutdown(mut self) {
         self.shutdown.send_replace(true);
-        if let Some(sync) = self.sync.take() {
-            sync.shutdown().await;
-        }
-        for task in self.tasks.drain(..) {
-            let abort = task.abort_handle();
-            if tokio::time::timeout(Duration::from_secs(5), task)
-                .await
-                .is_err()
-            {
-                abort.abort();
-            }
-        }
+        let server = self.server.take();
+        let (_, ()) = tokio::join!(
+            async {
+                if let Some(server) = server {
+                    let abort = server.abort_handle();
+                    if tokio::time::timeout(Duration::from_secs(5), server)
+                        .await
+                        .is_err()
+                    {
+                        abort.abort();
+                    }
+                }
+            },
+            self.engine.shutdown()
+        );
     }
 }
 
 impl Drop for Hub {
     fn drop(&mut self) {
         self.shutdown.send_replace(true);
-        for task in &self.tasks {
-            task.abort();
+        if let Some(server) = &self.server {
+            server.abort();
         }
+        self.engine.abort();
     }
 }
 
@@ -354,7 +261,7 @@ fn router(state: AppState) -> Router {
     use tower_http::set_header::SetResponseHeaderLayer;
     use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 
-    let instance = HeaderValue::from_str(&state.instance)
+    let instance = HeaderValue::from_str(state.engine.instance())
         .unwrap_or_else(|_| HeaderValue::from_static("unknown"));
     let limits = state.limits.clone();
     Router::new()

@@ -97,7 +97,7 @@ async fn events(
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<i64>().ok());
-    let newest = state.store.last_event_id()?;
+    let newest = state.store().last_event_id()?;
     let mut pending = std::collections::VecDeque::new();
     let after = match from_header.or(q.last_event_id) {
         // An id this hub never gave: another hub's, or this one's before its log was restored
@@ -128,7 +128,7 @@ async fn events(
                 ),
             )
         })?;
-    let latest = state.pipeline.events();
+    let latest = state.engine.events();
     let stream = follow(Cursor {
         state,
         email: agent.email,
@@ -175,7 +175,7 @@ impl Cursor {
         let Some(token) = &self.token else {
             return false;
         };
-        match self.state.store.agent_for_token(token.expose()) {
+        match self.state.store().agent_for_token(token.expose()) {
             Ok(Some(agent)) => agent.email == self.email,
             Ok(None) => {
                 tracing::info!(agent = %self.email, "an event stream ends: its token was revoked");
@@ -226,7 +226,7 @@ fn follow(cursor: Cursor) -> impl Stream<Item = Result<Event, Infallible>> {
             // read before it was written: the stream never spins on an announcement it has
             // seen (the log may hold nothing above it, pruned or not this agent's).
             c.latest.borrow_and_update();
-            match c.state.store.events_after(c.after, 200) {
+            match c.state.store().events_after(c.after, 200) {
                 Ok(batch) if !batch.is_empty() => {
                     c.after = batch.last().map_or(c.after, |e| e.id);
                     let (email, admin) = (&c.email, c.admin);

@@ -10,6 +10,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::AppState;
+pub(crate) use crate::webhook::printable;
 use crate::webhook::{constant_time_eq, Envelope, MAX_BODY};
 
 /// The store key of the registered webhook token's hash (the token itself is never stored).
@@ -64,20 +65,6 @@ impl LogBudget {
     }
 }
 
-/// A sender's text as a log may show it: control characters and quotes escaped, at most `max`
-/// characters (then `…`).
-pub(crate) fn printable(text: &str, max: usize) -> String {
-    let mut out: String = text
-        .chars()
-        .take(max)
-        .flat_map(char::escape_debug)
-        .collect();
-    if text.chars().nth(max).is_some() {
-        out.push('…');
-    }
-    out
-}
-
 /// The SHA-256 of a token, in hex.
 pub fn token_hash(token: &str) -> String {
     Sha256::digest(token.as_bytes())
@@ -102,7 +89,7 @@ async fn receive(State(state): State<AppState>, body: Bytes) -> Response {
     };
     let authentic = match &state.webhook_token {
         Some(token) => envelope.token_matches(token.expose()),
-        None => match state.store.meta(TOKEN_HASH_KEY) {
+        None => match state.store().meta(TOKEN_HASH_KEY) {
             Ok(Some(hash)) => {
                 constant_time_eq(token_hash(&envelope.token).as_bytes(), hash.as_bytes())
             }
@@ -122,7 +109,7 @@ async fn receive(State(state): State<AppState>, body: Bytes) -> Response {
         }
         return refuse(StatusCode::UNAUTHORIZED, "wrong or missing webhook token");
     }
-    match state.pipeline.accept(envelope.stored()).await {
+    match state.engine.accept(envelope.stored()).await {
         Ok(id) => (StatusCode::OK, Json(json!({ "accepted": id }))).into_response(),
         // Aircall redelivers what it could not deliver: a 503 loses nothing.
         Err(e) => {

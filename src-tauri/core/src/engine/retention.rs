@@ -1,25 +1,25 @@
-//! The hub's pruning task: every `prune_every`, deletes what is finished and older than the
+//! The engine's pruning task: every [`Retention::every`], deletes what is finished and older than the
 //! retention period (see `store/retention.rs` for what is kept whatever its age).
 
 use std::time::Duration;
 
 use tokio::sync::watch;
 
-use super::HubLimits;
-use crate::card::Clock;
+use super::Retention;
+use crate::clock::Clock;
 use crate::store::Store;
 
-/// Prunes at start and then every `limits.prune_every`, until `shutdown` turns true.
+/// Prunes at start and then every `retention.every`, until `shutdown` turns true.
 pub(super) async fn prune(
     store: Store,
     clock: Clock,
-    limits: HubLimits,
+    retention: Retention,
     passes: watch::Sender<u64>,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let retention = i64::try_from(limits.retention.as_secs()).unwrap_or(i64::MAX);
+    let keep = i64::try_from(retention.keep.as_secs()).unwrap_or(i64::MAX);
     loop {
-        let cutoff = clock().saturating_sub(retention);
+        let cutoff = clock().saturating_sub(keep);
         let st = store.clone();
         match tokio::task::spawn_blocking(move || st.prune_before(cutoff)).await {
             Ok(Ok(pruned)) if pruned.total() > 0 => {
@@ -31,7 +31,7 @@ pub(super) async fn prune(
         }
         passes.send_modify(|n| *n += 1);
         tokio::select! {
-            _ = tokio::time::sleep(limits.prune_every.max(Duration::from_millis(10))) => {}
+            _ = tokio::time::sleep(retention.every.max(Duration::from_millis(10))) => {}
             _ = shutdown.wait_for(|s| *s) => return,
         }
     }
