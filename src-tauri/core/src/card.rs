@@ -11,6 +11,7 @@ use std::time::Duration;
 use crate::aircall::{AircallClient, Availability, CardBlock};
 pub use crate::contacts::CardError;
 use crate::contacts::{Contacts, IndexFreshness};
+use crate::domain::resolution::{display_name, Resolution};
 use crate::intercom::{self, Admin, Contact, ConversationState, IntercomClient, Role};
 use crate::pacing::Priority;
 use crate::phone::{CallerId, E164};
@@ -188,18 +189,9 @@ impl CardBuilder {
         match caller {
             CallerId::Anonymous => self.anonymous(&workspace, call_id).await,
             CallerId::Number(number) => {
-                let mut contacts = self.contacts_for(number).await?;
-                // One order whatever answered (the index or a live search): the most recently
-                // updated first.
-                contacts.sort_by(|a, b| {
-                    b.updated_at
-                        .cmp(&a.updated_at)
-                        .then_with(|| a.id.cmp(&b.id))
-                });
-                contacts.dedup_by(|a, b| a.id == b.id);
                 let phone = Some(number.to_string());
-                match contacts.as_slice() {
-                    [] => Ok(Card {
+                match self.resolve(number).await? {
+                    Resolution::New => Ok(Card {
                         call_id,
                         phone,
                         contact: CardContact {
@@ -213,17 +205,17 @@ impl CardBuilder {
                         conversation: None,
                         call_conversation: None,
                     }),
-                    [one] => {
+                    Resolution::One(one) => {
                         let conversation = self.conversation_of(&workspace, &one.id).await?;
                         Ok(Card {
                             call_id,
                             phone,
-                            contact: existing(&workspace, one),
+                            contact: existing(&workspace, &one),
                             conversation,
                             call_conversation: None,
                         })
                     }
-                    many => Ok(Card {
+                    many @ Resolution::Many(_) => Ok(Card {
                         call_id,
                         phone,
                         contact: CardContact {
@@ -232,15 +224,7 @@ impl CardBuilder {
                             name: number.to_string(),
                             kind: None,
                             url: None,
-                            candidates: many
-                                .iter()
-                                .map(|c| Candidate {
-                                    id: c.id.clone(),
-                                    name: display_name(c),
-                                    kind: c.role,
-                                    url: intercom::contact_url(&workspace, &c.id),
-                                })
-                                .collect(),
+                            candidates: many.candidates(&workspace),
                         },
                         conversation: None,
                         call_conversation: None,
@@ -248,6 +232,11 @@ impl CardBuilder {
                 }
             }
         }
+    }
+
+    /// Who a number is: nobody, one contact or several (see [`Resolution::of`]).
+    pub async fn resolve(&self, number: &E164) -> Result<Resolution, CardError> {
+        Ok(Resolution::of(self.contacts.with_number(number).await?))
     }
 
     /// The contacts with this number (see [`Contacts::with_number`]).
@@ -541,14 +530,6 @@ fn existing(workspace: &str, c: &Contact) -> CardContact {
 }
 
 /// A contact's name for people: the name, else the email, else the phone, else the id.
-fn display_name(c: &Contact) -> String {
-    c.name
-        .clone()
-        .or_else(|| c.email.clone())
-        .or_else(|| c.phone.clone())
-        .unwrap_or_else(|| c.id.clone())
-}
-
 impl Card {
     /// The card in Aircall's insight-card block format, for the agent's phone app. Values are
     /// kept short: the phone app cuts long ones.

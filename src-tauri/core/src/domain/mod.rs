@@ -1,7 +1,7 @@
 //! The records every layer shares, at the bottom of the engine: a call or message the hub tracks
 //! ([`subject`]), what the rules remember of it ([`memory`]), the effects they plan
 //! ([`effect`]), notes as text and HTML ([`note`]), the insight card ([`card`]), the events the
-//! agents' stream carries ([`event`]) and the Aircall contact sync wants for an Intercom contact
+//! agents' stream carries ([`event`]), who a number is ([`resolution`]) and the Aircall contact sync wants for an Intercom contact
 //! ([`plan`]).
 //!
 //! These modules hold data and pure functions. They import the vendors' record types and the
@@ -15,4 +15,5 @@ pub mod history;
 pub mod memory;
 pub mod note;
 pub mod plan;
+pub mod resolution;
 pub mod subject;

@@ -24,6 +24,7 @@ use tokio::task::JoinHandle;
 use crate::aircall::AircallClient;
 use crate::card::{Card, CardBuilder, Clock};
 use crate::domain::history::HistoryItem;
+use crate::domain::resolution::Resolution;
 use crate::domain::subject::{Status, Subject};
 use crate::error::ApiError;
 use crate::intercom::notification::Notification;
@@ -455,10 +456,8 @@ impl Engine {
             return Ok(None);
         };
         let found = self.store.contacts_by_phone(&number)?;
-        Ok(match found.as_slice() {
-            [one] => one.contact.name.clone(),
-            _ => None,
-        })
+        let resolution = Resolution::of(found.into_iter().map(|f| f.contact).collect());
+        Ok(resolution.one().and_then(|c| c.name.clone()))
     }
 
     /// Rings the agent's Aircall phone with `to` (read in the region of `call_id`'s line when

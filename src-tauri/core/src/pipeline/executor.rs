@@ -17,6 +17,7 @@ use std::time::Duration;
 use tokio::sync::{watch, Notify, Semaphore};
 use tokio::task::JoinSet;
 
+use crate::domain::resolution::Resolution;
 use crate::aircall::AircallClient;
 use crate::card::{Candidate, CardError, Clock};
 use crate::contacts::Contacts;
@@ -421,32 +422,20 @@ impl Executor {
                 }))
             }
         };
-        match found.len() {
-            1 => Ok(Ok(found.into_iter().next().expect("one"))),
-            0 => Ok(Err(Outcome::Blocked {
+        match Resolution::of(found) {
+            Resolution::One(contact) => Ok(Ok(contact)),
+            Resolution::New => Ok(Err(Outcome::Blocked {
                 status: Status::Skipped,
                 reason: "no Intercom contact has this number and creating contacts is turned off"
                     .into(),
                 candidates: Vec::new(),
             })),
-            n => {
+            many => {
                 let workspace = self.workspace().unwrap_or_default();
-                let candidates = found
-                    .iter()
-                    .map(|c| Candidate {
-                        id: c.id.clone(),
-                        name: c
-                            .name
-                            .clone()
-                            .or_else(|| c.email.clone())
-                            .unwrap_or_else(|| c.id.clone()),
-                        kind: c.role,
-                        url: intercom::contact_url(&workspace, &c.id),
-                    })
-                    .collect();
+                let candidates = many.candidates(&workspace);
                 Ok(Err(Outcome::Blocked {
                     status: Status::Skipped,
-                    reason: format!("{n} contacts share this number"),
+                    reason: format!("{} contacts share this number", candidates.len()),
                     candidates,
                 }))
             }
