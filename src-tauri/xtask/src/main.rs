@@ -3,8 +3,24 @@
 //!
 //! - `cargo xtask demo`: the desktop app in demo mode, on the built-in sandbox
 //!   (`--cli`, `--json` or `--keep-running`: the headless demo of `ringside-cli` instead).
-//! - `cargo xtask test`: formatting, lints (warnings fail) and every test of the workspace, run
-//!   inside the one desktop test environment (virtual display, session bus, keyring, dunst).
+//! - `cargo xtask test`: formatting, lints (warnings fail) and every test of the workspace: the
+//!   engine's (every package but the desktop app: unit and integration tests) under
+//!   cargo-nextest, with the fuzz properties in full, then the desktop app's under `cargo test`,
+//!   inside the one desktop test environment (virtual display, session bus, keyring, dunst). It
+//!   ends with the ten slowest tests (a desktop test binary counts as one), the time of each
+//!   phase, and `N passed, N failed`. `.ci/run` runs it after the quick loop.
+//! - `cargo xtask test --quick`: the loop to run while working, without Xvfb or a session bus:
+//!   formatting, lints (the same, the desktop app's code included) and the engine's tests
+//!   (ringside-core, ringside-sandbox, ringside-cli, ringside-tests and xtask, a twentieth of
+//!   the fuzz cases), not the desktop app's. Under 5 minutes on two cores once the target
+//!   directory is warm; it prints its time (`xtask: quick loop took N s`) and its ten slowest
+//!   tests. After `--` either run takes test name filters and libtest's flags (`--exact`,
+//!   `--ignored`…), given to nextest and to `cargo test` alike.
+//!
+//!   What a run needs is installed when missing: rustfmt and clippy (`rustup component add`),
+//!   cargo-nextest, tauri-driver and tauri-cli (`cargo install`), the Debian packages
+//!   (`apt-get`). When an install fails, the run fails and names what is missing: the format
+//!   check, the lints or a test are never skipped.
 //! - `cargo xtask bench`: the benchmarks, in release mode; they print figures.
 //! - `cargo xtask bench-desktop [--starts N] [--rings N]`: the desktop app's benchmark (cold
 //!   start, ring → card visible, memory of the whole process tree) beside an empty Tauri
@@ -22,12 +38,14 @@
 //!   the main window), taken over WebDriver in the test environment into
 //!   `src-tauri/screenshots/`.
 //!
-//! It uses only the standard library, so it builds in a second. The desktop shell's Debian
-//! packages are installed from here when missing ([`setup`]).
+//! It uses only the standard library, so it builds in a second. What the tasks need is installed
+//! from here when missing ([`setup`]); the end of a test run is read and told by [`report`].
 
+mod report;
 mod setup;
 
 use std::process::{Command, ExitCode};
+use std::time::Instant;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -50,7 +68,7 @@ fn main() -> ExitCode {
         "icons" => icons(),
         "help" | "--help" | "-h" => {
             println!(
-                "usage: cargo xtask <demo|test|bench|bench-desktop|bundle|icons|screenshots|in-env> [args passed on]"
+                "usage: cargo xtask <demo|test [--quick]|bench|bench-desktop|bundle|icons|screenshots|in-env> [args passed on]"
             );
             Ok(())
         }
@@ -91,17 +109,70 @@ fn demo(rest: &[String]) -> Result<(), String> {
     cargo(&args)
 }
 
+/// The desktop app's package: its tests need the desktop test environment.
+const DESKTOP_PACKAGE: &str = "ringside";
+
+/// The targets the tests are built from: every one but the benchmarks, which print figures
+/// (`cargo xtask bench`) and would only slow the tests down in a debug build.
+const TEST_TARGETS: [&str; 4] = ["--lib", "--bins", "--tests", "--examples"];
+
+/// nextest's profiles for the engine's tests, written under the target directory at each run
+/// (after a `[store]` table that puts nextest's files in the target directory too: nextest's
+/// own default is `target/nextest` under the workspace, whatever `CARGO_TARGET_DIR` says) and
+/// handed to nextest as a tool's configuration, so that a `.config/nextest.toml`, if the
+/// workspace ever has one, still has the last word. Each profile writes a JUnit report, which
+/// gives each test's time.
+const NEXTEST_PROFILES: &str = r#"
+# `cargo xtask test --quick`: the first failure stops the run.
+[profile.xtask-quick]
+fail-fast = true
+
+[profile.xtask-quick.junit]
+path = "junit.xml"
+
+# `cargo xtask test`: every failure of the engine is reported before the run stops.
+[profile.xtask]
+fail-fast = false
+
+[profile.xtask.junit]
+path = "junit.xml"
+"#;
+
+const TEST_USAGE: &str =
+    "usage: cargo xtask test [--quick] [-- <test name filters, --exact, --ignored…>]";
+
+/// How many of the slowest tests a run names at its end.
+const SLOWEST: usize = 10;
+
+/// `cargo xtask test [--quick] [-- <test filters or flags for the test binaries>]`.
 fn test(rest: &[String]) -> Result<(), String> {
-    setup::ensure(&[setup::BUILD, setup::RUN, setup::TEST])?;
-    setup::ensure_tauri_driver(&cargo_bin())?;
-    if has_component("fmt") {
-        step("formatting");
-        cargo(&["fmt", "--all", "--", "--check"])?;
+    let started = Instant::now();
+    let (flags, test_args) = match rest.iter().position(|a| a == "--") {
+        Some(dash) => (&rest[..dash], &rest[dash + 1..]),
+        None => (rest, &[][..]),
+    };
+    let quick = match flags {
+        [] => false,
+        [flag] if flag == "--quick" => true,
+        _ => return Err(TEST_USAGE.into()),
+    };
+    let cargo_path = cargo_bin();
+    // Everything the run needs, first: what is missing is installed, or the run fails here and
+    // names it. Nothing is skipped.
+    if quick {
+        // The lints check the desktop app too, which builds against WebKitGTK.
+        setup::ensure(&[setup::BUILD])?;
     } else {
-        eprintln!("xtask: rustfmt is not installed; skipping the format check");
+        setup::ensure(&[setup::BUILD, setup::RUN, setup::TEST])?;
+        setup::ensure_tauri_driver(&cargo_path)?;
+        setup::ensure_tauri_cli(&cargo_path)?;
     }
-    if has_component("clippy") {
-        step("lints");
+    setup::ensure_components(&cargo_path, &[setup::RUSTFMT, setup::CLIPPY])?;
+    setup::ensure_nextest(&cargo_path)?;
+
+    let mut phases = Phases::default();
+    phases.run("formatting", || cargo(&["fmt", "--all", "--", "--check"]))?;
+    phases.run("lints", || {
         cargo(&[
             "clippy",
             "--workspace",
@@ -110,40 +181,208 @@ fn test(rest: &[String]) -> Result<(), String> {
             "--",
             "-D",
             "warnings",
-        ])?;
-    } else {
-        eprintln!("xtask: clippy is not installed; skipping the lints");
+        ])
+    })?;
+    // Built apart from the run, so that the time of each is known (nextest builds with the same
+    // `cargo test --no-run`, and finds it done).
+    let mut build = vec![
+        "test",
+        "--no-run",
+        "--workspace",
+        "--exclude",
+        DESKTOP_PACKAGE,
+    ];
+    build.extend(TEST_TARGETS);
+    phases.run("building the engine's tests", || cargo(&build))?;
+    let (mut timed, mut counts) = phases.run(
+        if quick {
+            "the engine's tests (cargo nextest)"
+        } else {
+            "the engine's tests (cargo nextest), the fuzz properties in full"
+        },
+        || engine_tests(quick, test_args),
+    )?;
+    if !quick {
+        let mut build = vec!["test", "--no-run", "--package", DESKTOP_PACKAGE];
+        build.extend(TEST_TARGETS);
+        phases.run("building the desktop app's tests", || cargo(&build))?;
+        // The package test installs the app from its `.deb`: the debug binary the tests were
+        // just built with, packaged by Tauri's bundler (a release build would take minutes
+        // more).
+        let deb = phases.run("packaging the debug build for the package test", || {
+            package(Profile::Debug, &["deb"], false)?
+                .into_iter()
+                .find(|p| p.extension().is_some_and(|e| e == "deb"))
+                .ok_or_else(|| "the bundler made no .deb".to_owned())
+        })?;
+        let (binaries, desktop_counts) = phases.run(
+            "the desktop app's tests (cargo test, under Xvfb, with a session bus, an unlocked \
+             keyring and dunst)",
+            || desktop_tests(&deb, test_args),
+        )?;
+        timed.extend(binaries);
+        counts += desktop_counts;
     }
-    // Every target but the benchmarks: they print figures (`cargo xtask bench`) and would only
-    // slow the tests down in a debug build.
-    let targets = ["--workspace", "--lib", "--bins", "--tests", "--examples"];
-    step("building the tests");
-    let mut build = vec!["test", "--no-run"];
-    build.extend(targets);
-    build.extend(rest.iter().map(String::as_str).take_while(|a| *a != "--"));
-    cargo(&build)?;
-    // The package test installs the app from its `.deb`: the debug binary the tests were just
-    // built with, packaged by Tauri's bundler (a release build would take minutes more).
-    step("packaging the debug build for the package test");
-    let deb = package(Profile::Debug, &["deb"], false)?
-        .into_iter()
-        .find(|p| p.extension().is_some_and(|e| e == "deb"))
-        .ok_or("the bundler made no .deb")?;
-    step("tests (under Xvfb, with a session bus, an unlocked keyring and dunst)");
-    let mut args = vec![shell_quote(&cargo_bin()), "test".to_owned()];
-    args.extend(targets.iter().map(|a| a.to_string()));
-    args.extend(rest.iter().map(|a| shell_quote(a)));
-    let status = setup::in_test_environment(&args.join(" "))
-        .env(PACKAGE_VARIABLE, &deb)
+    println!("xtask: the {SLOWEST} slowest tests");
+    for line in report::slowest(&timed, SLOWEST) {
+        println!("{line}");
+    }
+    println!(
+        "xtask: {} took {} s ({})",
+        if quick { "quick loop" } else { "full run" },
+        started.elapsed().as_secs(),
+        phases.summary()
+    );
+    // The closing line, in the form any reader of test logs knows.
+    println!("xtask: {} passed, {} failed", counts.passed, counts.failed);
+    Ok(())
+}
+
+/// The engine's tests (every package but the desktop app's) under cargo-nextest, which runs each
+/// test in a process of its own, both cores busy until the last test ends. None of them needs
+/// the desktop environment, and none shares state with another test of its binary. They return
+/// the time of each test, read from nextest's JUnit report.
+fn engine_tests(
+    quick: bool,
+    test_args: &[String],
+) -> Result<(Vec<report::Timed>, report::Counts), String> {
+    let profile = if quick { "xtask-quick" } else { "xtask" };
+    let dir = target_dir().join("xtask");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    // nextest takes a tool's configuration by absolute path only.
+    let dir = std::fs::canonicalize(&dir)
+        .map_err(|e| format!("cannot resolve {}: {e}", dir.display()))?;
+    let store = dir.parent().unwrap_or(&dir).join("nextest");
+    let config = dir.join("nextest.toml");
+    let text = format!(
+        "# Written by `cargo xtask test` at each run (src-tauri/xtask/src/main.rs).\n\n\
+         [store]\ndir = {}\n{NEXTEST_PROFILES}",
+        toml_string(&store.display().to_string())
+    );
+    std::fs::write(&config, text).map_err(|e| format!("cannot write {}: {e}", config.display()))?;
+    let junit = store.join(profile).join("junit.xml");
+    // The report of an earlier run must not be taken for this one's.
+    let _ = std::fs::remove_file(&junit);
+    let mut command = Command::new(cargo_bin());
+    command
+        .args([
+            "nextest",
+            "run",
+            "--workspace",
+            "--exclude",
+            DESKTOP_PACKAGE,
+        ])
+        .args(TEST_TARGETS)
+        .args(["--profile", profile])
+        .arg(format!("--tool-config-file=xtask:{}", config.display()));
+    if !test_args.is_empty() {
+        // Filters may leave none of the engine's tests: the desktop's may still match.
+        command.arg("--no-tests=warn").arg("--").args(test_args);
+    }
+    if !quick {
         // The fuzz properties of the engine run all of their 100,000 cases here, a twentieth
-        // of them in a plain `cargo test`.
-        .env("RINGSIDE_FUZZ", "full")
+        // of them in the quick loop and in a plain `cargo test`.
+        command.env("RINGSIDE_FUZZ", "full");
+    }
+    let status = command
+        .status()
+        .map_err(|e| format!("cannot run cargo nextest: {e}"))?;
+    if !status.success() {
+        return Err(format!("the engine's tests failed ({status})"));
+    }
+    // nextest writes it even when filters leave no test.
+    let xml = std::fs::read_to_string(&junit).map_err(|e| {
+        format!(
+            "nextest wrote no JUnit report at {} ({e}): is the workspace's \
+             `.config/nextest.toml` changing the profile `{profile}`?",
+            junit.display()
+        )
+    })?;
+    report::read_junit(&xml).map_err(|e| format!("{}: {e}", junit.display()))
+}
+
+/// The desktop app's tests under `cargo test` inside the desktop test environment, as a
+/// developer runs them (`cargo xtask in-env cargo test -p ringside`): one test binary at a
+/// time, the tests of a binary in threads of one process. Some rely on that: `e2e_agent`'s take
+/// turns on the keyring's one entry, and `e2e_i18n`'s on the cores, through a lock in the
+/// process. They return the time of each binary, read from the run's output (kept in
+/// `<target>/xtask/desktop-tests.log`).
+fn desktop_tests(
+    deb: &std::path::Path,
+    test_args: &[String],
+) -> Result<(Vec<report::Timed>, report::Counts), String> {
+    let log = target_dir().join("xtask").join("desktop-tests.log");
+    let mut command = vec![
+        shell_quote(&cargo_bin()),
+        "test".to_owned(),
+        "--package".to_owned(),
+        DESKTOP_PACKAGE.to_owned(),
+    ];
+    command.extend(TEST_TARGETS.iter().map(|a| a.to_string()));
+    if !test_args.is_empty() {
+        command.push("--".to_owned());
+        command.extend(test_args.iter().map(|a| shell_quote(a)));
+    }
+    let script = format!(
+        "set -o pipefail\n{} 2>&1 | tee {}",
+        command.join(" "),
+        shell_quote(&log.display().to_string())
+    );
+    let status = setup::in_test_environment(&script)
+        .env(PACKAGE_VARIABLE, deb)
         .status()
         .map_err(|e| format!("cannot run xvfb-run: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("the tests failed ({status})"))
+    if !status.success() {
+        return Err(format!("the desktop app's tests failed ({status})"));
+    }
+    let text =
+        std::fs::read_to_string(&log).map_err(|e| format!("cannot read {}: {e}", log.display()))?;
+    Ok(report::read_cargo_test_log(DESKTOP_PACKAGE, &text))
+}
+
+/// `text` as a TOML basic string.
+fn toml_string(text: &str) -> String {
+    let mut quoted = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => quoted.push_str("\\\""),
+            '\\' => quoted.push_str("\\\\"),
+            c if c.is_control() => quoted.push_str(&format!("\\u{:04X}", c as u32)),
+            c => quoted.push(c),
+        }
+    }
+    quoted.push('"');
+    quoted
+}
+
+/// The phases of a run and the time each took.
+#[derive(Debug, Default)]
+struct Phases(Vec<(&'static str, std::time::Duration)>);
+
+impl Phases {
+    /// Runs one phase, announced and timed.
+    fn run<T>(
+        &mut self,
+        name: &'static str,
+        phase: impl FnOnce() -> Result<T, String>,
+    ) -> Result<T, String> {
+        step(name);
+        let started = Instant::now();
+        let result = phase();
+        self.0.push((name, started.elapsed()));
+        result
+    }
+
+    /// `formatting 2 s, lints 14 s, …`
+    fn summary(&self) -> String {
+        self.0
+            .iter()
+            .map(|(name, took)| {
+                let name = name.split(" (").next().unwrap_or(name);
+                format!("{name} {} s", took.as_secs())
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -366,14 +605,6 @@ fn step(name: &str) {
     eprintln!("── xtask: {name}");
 }
 
-fn has_component(subcommand: &str) -> bool {
-    Command::new(cargo_bin())
-        .args([subcommand, "--version"])
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false)
-}
-
 fn cargo(args: &[&str]) -> Result<(), String> {
     let status = Command::new(cargo_bin())
         .args(args)
@@ -388,4 +619,28 @@ fn cargo(args: &[&str]) -> Result<(), String> {
 
 fn cargo_bin() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_quoted_for_toml() {
+        assert_eq!(toml_string("/work/target"), r#""/work/target""#);
+        assert_eq!(toml_string(r#"/a "b"\c"#), r#""/a \"b\"\\c""#);
+        assert_eq!(toml_string("a\tb"), r#""a\u0009b""#);
+    }
+
+    /// The profiles `engine_tests` asks nextest for are the ones it writes, each with its JUnit
+    /// report where `engine_tests` reads it.
+    #[test]
+    fn both_profiles_write_their_junit_report() {
+        for profile in ["xtask-quick", "xtask"] {
+            assert!(NEXTEST_PROFILES.contains(&format!("[profile.{profile}]\n")));
+            assert!(NEXTEST_PROFILES.contains(&format!(
+                "[profile.{profile}.junit]\npath = \"junit.xml\"\n"
+            )));
+        }
+    }
 }

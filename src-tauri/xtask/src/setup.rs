@@ -1,8 +1,12 @@
-//! The system packages the desktop app needs, installed on Debian and Ubuntu when missing.
+//! What the tasks need beyond the Rust toolchain, installed when missing; what cannot be
+//! installed fails the task with its name and how to install it by hand, never a silent skip.
 //!
-//! Each package is checked with `dpkg-query`; only the missing ones are installed, with
-//! `apt-get install --no-install-recommends` (through `sudo` when not root). `dbus-x11` is never
-//! installed: with it, an app started without a bus spawns daemons that outlive it.
+//! - The system packages of the desktop app, on Debian and Ubuntu: each is checked with
+//!   `dpkg-query`; only the missing ones are installed, with `apt-get install
+//!   --no-install-recommends` (through `sudo` when not root). `dbus-x11` is never installed: with
+//!   it, an app started without a bus spawns daemons that outlive it.
+//! - The toolchain's components rustfmt and clippy, with `rustup component add`.
+//! - cargo-nextest, tauri-driver and tauri-cli, with `cargo install --locked`.
 
 use std::process::Command;
 
@@ -152,25 +156,141 @@ export RINGSIDE_DESKTOP_TEST_ENV=1
 
 /// `tauri-driver` (WebDriver for Tauri apps), for the end-to-end tests.
 pub fn ensure_tauri_driver(cargo: &str) -> Result<(), String> {
-    let found = Command::new("tauri-driver").arg("--help").output().is_ok()
-        || cargo_bin_dir().is_some_and(|bin| bin.join("tauri-driver").exists());
-    if found {
+    let found = || {
+        Command::new("tauri-driver").arg("--help").output().is_ok()
+            || cargo_bin_dir().is_some_and(|bin| bin.join("tauri-driver").exists())
+    };
+    if found() {
         return Ok(());
     }
-    cargo_install(cargo, "tauri-driver")
+    cargo_install(cargo, "tauri-driver", Some("^2"))?;
+    installed_or_fail(
+        found(),
+        "tauri-driver",
+        "cargo install tauri-driver --version '^2' --locked",
+    )
 }
 
 /// `cargo-tauri` (Tauri's command line, whose bundler makes the `.deb` and `.rpm`), version 2
 /// like the `tauri` crate.
 pub fn ensure_tauri_cli(cargo: &str) -> Result<(), String> {
-    let found = Command::new(cargo)
-        .args(["tauri", "--version"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if found {
+    let found = || cargo_subcommand_answers(cargo, "tauri");
+    if found() {
         return Ok(());
     }
-    cargo_install(cargo, "tauri-cli")
+    cargo_install(cargo, "tauri-cli", Some("^2"))?;
+    installed_or_fail(
+        found(),
+        "tauri-cli",
+        "cargo install tauri-cli --version '^2' --locked",
+    )
+}
+
+/// `cargo nextest`, which runs the engine's tests in `cargo xtask test`: on the machines this
+/// project runs on it comes with Rust; elsewhere it is installed once (a few minutes).
+pub fn ensure_nextest(cargo: &str) -> Result<(), String> {
+    let found = || cargo_subcommand_answers(cargo, "nextest");
+    if found() {
+        return Ok(());
+    }
+    cargo_install(cargo, "cargo-nextest", None)?;
+    installed_or_fail(
+        found(),
+        "cargo-nextest",
+        "cargo install cargo-nextest --locked",
+    )
+}
+
+/// A component of the Rust toolchain and the cargo subcommand it brings.
+#[derive(Debug, Clone, Copy)]
+pub struct Component {
+    /// Its name for `rustup component add`.
+    pub name: &'static str,
+    /// The cargo subcommand it brings (`cargo fmt`, `cargo clippy`).
+    pub subcommand: &'static str,
+}
+
+/// The formatter, for `cargo fmt --check`.
+pub const RUSTFMT: Component = Component {
+    name: "rustfmt",
+    subcommand: "fmt",
+};
+
+/// The linter, for `cargo clippy`.
+pub const CLIPPY: Component = Component {
+    name: "clippy",
+    subcommand: "clippy",
+};
+
+/// Adds whichever of `components` is missing with `rustup component add` (from the Rust
+/// distribution server). When that cannot be done the task fails and says how to do it by hand:
+/// the format check and the lints are never skipped.
+pub fn ensure_components(cargo: &str, components: &[Component]) -> Result<(), String> {
+    let missing = |components: &[Component]| -> Vec<Component> {
+        components
+            .iter()
+            .copied()
+            .filter(|c| !cargo_subcommand_answers(cargo, c.subcommand))
+            .collect()
+    };
+    let absent = missing(components);
+    if absent.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<&str> = absent.iter().map(|c| c.name).collect();
+    let by_hand = format!("rustup component add {}", names.join(" "));
+    eprintln!("── xtask: installing {} (`{by_hand}`)", names.join(" "));
+    // rustup installs itself beside cargo's programs, which need not be on PATH.
+    let rustup = cargo_bin_dir()
+        .map(|bin| bin.join("rustup"))
+        .filter(|p| p.exists())
+        .unwrap_or_else(|| "rustup".into());
+    let status = Command::new(&rustup)
+        .args(["component", "add"])
+        .args(&names)
+        .status();
+    let failed = match status {
+        Ok(status) if status.success() => None,
+        Ok(status) => Some(format!("`{by_hand}` failed ({status})")),
+        Err(e) => Some(format!("cannot run rustup ({e})")),
+    };
+    if let Some(why) = failed {
+        return Err(format!(
+            "{} {} not installed, and {why}. Install {} with `{by_hand}` (it needs the Rust \
+             distribution server) and run this again",
+            names.join(" and "),
+            if names.len() == 1 { "is" } else { "are" },
+            if names.len() == 1 { "it" } else { "them" },
+        ));
+    }
+    match missing(components).first() {
+        None => Ok(()),
+        Some(still) => Err(format!(
+            "rustup added {} but `cargo {} --version` still fails; install it with `{by_hand}` \
+             for the toolchain cargo uses",
+            still.name, still.subcommand
+        )),
+    }
+}
+
+/// Whether `cargo <subcommand> --version` answers.
+fn cargo_subcommand_answers(cargo: &str, subcommand: &str) -> bool {
+    Command::new(cargo)
+        .args([subcommand, "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// After an install that said it succeeded: the program must now be found.
+fn installed_or_fail(found: bool, krate: &str, by_hand: &str) -> Result<(), String> {
+    if found {
+        Ok(())
+    } else {
+        Err(format!(
+            "`cargo install {krate}` finished but {krate} is still not found; install it with \
+             `{by_hand}` and make sure cargo's bin directory is on PATH"
+        ))
+    }
 }
 
 /// Cargo's own `bin` directory, where `cargo install` puts programs.
@@ -181,19 +301,27 @@ fn cargo_bin_dir() -> Option<std::path::PathBuf> {
         .map(|home| home.join("bin"))
 }
 
-/// `cargo install <krate> --version '^2' --locked` (several minutes, once).
-fn cargo_install(cargo: &str, krate: &str) -> Result<(), String> {
+/// `cargo install <krate> [--version <version>] --locked` (several minutes, once).
+fn cargo_install(cargo: &str, krate: &str, version: Option<&str>) -> Result<(), String> {
     eprintln!("── xtask: installing {krate} (once; it takes a few minutes)");
+    let mut args = vec!["install", krate, "--locked"];
+    if let Some(version) = version {
+        args.extend(["--version", version]);
+    }
     let status = Command::new(cargo)
-        .args(["install", krate, "--version", "^2", "--locked"])
+        .args(&args)
         // Its own build directory, not the workspace's.
         .env_remove("CARGO_TARGET_DIR")
         .status()
-        .map_err(|e| format!("cannot run cargo install: {e}"))?;
+        .map_err(|e| format!("{krate} is missing and cargo install cannot run: {e}"))?;
     if status.success() {
         Ok(())
     } else {
-        Err(format!("`cargo install {krate}` failed ({status})"))
+        Err(format!(
+            "{krate} is missing and `cargo {}` failed ({status}); install it by hand and run \
+             this again",
+            args.join(" ")
+        ))
     }
 }
 
