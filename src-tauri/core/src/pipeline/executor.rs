@@ -363,14 +363,29 @@ impl Executor {
             Err(e) => return e.into(),
         };
         if retry {
-            match self.find_started(&contact, body, row.created_at).await {
+            match self.find_started(subject, &contact, body, row.created_at).await {
                 Ok(Some(id)) => return logged(&contact, id),
                 Ok(None) => {}
-                Err(e) => return e.into(),
+                Err(outcome) => return outcome,
             }
         }
         match self.intercom.start_conversation(&contact, body).await {
-            Ok(started) => logged(&contact, started.conversation_id),
+            // The new conversation is this call's, unless another call's retry (same contact,
+            // same words) claimed it in the meantime: then this call looks again.
+            Ok(started) => match self
+                .store
+                .claim_conversation(&started.conversation_id, &subject.key())
+            {
+                Ok(true) => logged(&contact, started.conversation_id),
+                Ok(false) => Outcome::Retry {
+                    after: Duration::ZERO,
+                    error: "another call took the conversation this one started".to_owned(),
+                },
+                Err(e) => Outcome::Retry {
+                    after: Duration::from_secs(1),
+                    error: e.to_string(),
+                },
+            },
             Err(e) => match Outcome::from(e) {
                 // Without its conversation nothing else of the subject can be logged.
                 Outcome::Fail { error, words } => {
@@ -461,10 +476,11 @@ impl Executor {
     /// other call or message is logged in.
     async fn find_started(
         &self,
+        subject: &Subject,
         contact: &Contact,
         body: &str,
         since: i64,
-    ) -> Result<Option<String>, ApiError> {
+    ) -> Result<Option<String>, Outcome> {
         let states = [
             ConversationState::Open,
             ConversationState::Closed,
@@ -473,7 +489,8 @@ impl Executor {
         let recent = self
             .intercom
             .conversations_of(&contact.id, &states, 20)
-            .await?;
+            .await
+            .map_err(Outcome::from)?;
         // Another call or message of this contact may start with the same words: a
         // conversation already logged for it is not the one this effect may have started.
         let mut candidates: Vec<_> = recent
@@ -485,7 +502,22 @@ impl Executor {
             })
             .collect();
         candidates.sort_by_key(|c| c.created_at);
-        Ok(candidates.into_iter().next().map(|c| c.id))
+        // Two calls of this contact with the same words may be retrying side by side: each
+        // takes the first conversation no other has claimed.
+        for c in candidates {
+            match self.store.claim_conversation(&c.id, &subject.key()) {
+                Ok(true) => return Ok(Some(c.id)),
+                Ok(false) => {}
+                // Starting another conversation could log the call twice: wait and look again.
+                Err(e) => {
+                    return Err(Outcome::Retry {
+                        after: Duration::from_secs(1),
+                        error: e.to_string(),
+                    })
+                }
+            }
+        }
+        Ok(None)
     }
 
     async fn integration_admin(&self) -> Result<String, ApiError> {

@@ -71,6 +71,8 @@ const MIGRATIONS: &[&[&str]] = &[
     &[notifications::CREATE],
     // Event ids never go back, even once retention has emptied the log.
     &[inbox::EVENT_IDS_NEVER_GO_BACK],
+    // A conversation found after a crash belongs to one call only.
+    &[subjects::ADD_CONVERSATION_CLAIMS],
 ];
 
 /// Statements run through the connection's prepared-statement cache. rusqlite's `execute` and
@@ -118,7 +120,9 @@ pub enum StoreError {
     /// The data directory or file could not be prepared.
     #[error("cannot prepare the data directory {path}: {source}")]
     Io {
+        /// The directory or file that could not be prepared.
         path: PathBuf,
+        /// The operating system's error.
         source: std::io::Error,
     },
     /// A row holds something this program cannot read back.
@@ -126,12 +130,20 @@ pub enum StoreError {
     Corrupt(String),
     /// The read-only connections could not be opened.
     #[error("cannot open the database {path} for reading: {reason}")]
-    Readers { path: PathBuf, reason: String },
+    Readers {
+        /// The database file.
+        path: PathBuf,
+        /// Why, in the connection pool's words.
+        reason: String,
+    },
     /// The file was written by a newer Ringside.
     #[error("the database {path} has schema version {found}, newer than this Ringside understands ({supported}); upgrade Ringside or point RINGSIDE_DATA_DIR elsewhere")]
     TooNew {
+        /// The database file (`:memory:` for an in-memory database).
         path: PathBuf,
+        /// The schema version the file has.
         found: i64,
+        /// The newest schema version this build understands.
         supported: i64,
     },
 }

@@ -74,6 +74,12 @@ impl Store {
             "DELETE FROM idempotency WHERE created_at < ?1",
             params![cutoff],
         )?;
+        // A claim on a conversation goes with its call or message.
+        tx.exec(
+            "DELETE FROM conversation_claims WHERE NOT EXISTS (SELECT 1 FROM subjects s
+                 WHERE s.kind = conversation_claims.kind AND s.id = conversation_claims.id)",
+            [],
+        )?;
         tx.commit()?;
         Ok(Rows {
             inbox,

@@ -30,6 +30,15 @@ CREATE INDEX subjects_recent ON subjects (created_at DESC);
 
 /// Version 8: the contacts an agent may pick from, and what became of the card pushed to
 /// Aircall.
+/// Conversations found in Intercom after a crash, each claimed by one call or message.
+pub(super) const ADD_CONVERSATION_CLAIMS: &str = "
+CREATE TABLE conversation_claims (
+    conversation_id TEXT PRIMARY KEY,
+    kind            TEXT NOT NULL,
+    id              TEXT NOT NULL
+) WITHOUT ROWID;
+";
+
 pub(super) const ADD_CANDIDATES_AND_PUSHES: &str = "
 ALTER TABLE subjects ADD COLUMN candidates TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE subjects ADD COLUMN card_push TEXT;
@@ -248,6 +257,29 @@ impl Store {
             [conversation_id],
             |r| r.get(0),
         )?)
+    }
+
+    /// Claims for `key` a conversation found in Intercom after a crash (one a previous attempt
+    /// may have started). Two calls of one contact may start with the same words and retry side
+    /// by side: the first claim wins, and the other call looks further or starts its own. True
+    /// when `key` holds it (claimed now, or before by the same subject).
+    pub fn claim_conversation(
+        &self,
+        conversation_id: &str,
+        key: &SubjectKey,
+    ) -> Result<bool, StoreError> {
+        let conn = self.conn();
+        conn.execute(
+            "INSERT OR IGNORE INTO conversation_claims (conversation_id, kind, id) \
+             VALUES (?1, ?2, ?3)",
+            params![conversation_id, key.kind.as_str(), key.id],
+        )?;
+        let holder: (String, String) = conn.row(
+            "SELECT kind, id FROM conversation_claims WHERE conversation_id = ?1",
+            [conversation_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok(holder.0 == key.kind.as_str() && holder.1 == key.id)
     }
 
     /// Skips (or fails) a subject: its effects wait as `blocked` until an agent resolves it,
