@@ -17,10 +17,10 @@ use std::time::Duration;
 use tokio::sync::{watch, Notify, Semaphore};
 use tokio::task::JoinSet;
 
-use crate::domain::resolution::Resolution;
 use crate::aircall::AircallClient;
 use crate::card::{Candidate, CardError, Clock};
 use crate::contacts::Contacts;
+use crate::domain::resolution::Resolution;
 use crate::error::ApiError;
 use crate::intercom::{self, Contact, ConversationState, IntercomClient};
 use crate::pacing::Priority;
@@ -363,7 +363,10 @@ impl Executor {
             Err(e) => return e.into(),
         };
         if retry {
-            match self.find_started(subject, &contact, body, row.created_at).await {
+            match self
+                .find_started(subject, &contact, body, row.created_at)
+                .await
+            {
                 Ok(Some(id)) => return logged(&contact, id),
                 Ok(None) => {}
                 Err(outcome) => return outcome,
