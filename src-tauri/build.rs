@@ -30,10 +30,10 @@ const COMMANDS: &[&str] = &[
     "last_message",
 ];
 
-fn main() {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     tauri_build::try_build(
         tauri_build::Attributes::new()
             .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
-    )
-    .expect("the Tauri build step");
+    )?;
+    Ok(())
 }

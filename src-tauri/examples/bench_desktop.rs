@@ -23,6 +23,9 @@
 //! first. Both apps run with `RINGSIDE_TIMINGS=1` (see `ringside_lib::timings`); `ringside` runs as
 //! `--demo --demo-script` with a script of rings only, the first one 10 s after start.
 
+// Benchmark code may panic: `unwrap` and `expect` are how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;

@@ -5,6 +5,9 @@
 //! an app's own pages (`about:blank` would not even start WebKit's web process, which every
 //! real page needs). `cargo xtask bench-desktop` runs it.
 
+// Benchmark code may panic: `unwrap` and `expect` are how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use tauri::http::Response;
 use tauri::{WebviewUrl, WebviewWindowBuilder};
 

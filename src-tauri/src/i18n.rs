@@ -155,6 +155,8 @@ fn bundle(lang: Lang) -> &'static FluentBundle<FluentResource> {
     static BUNDLES: [OnceLock<FluentBundle<FluentResource>>; 2] =
         [OnceLock::new(), OnceLock::new()];
     BUNDLES[lang.index() as usize].get_or_init(|| {
+        // `en` and `fr`, literal language codes: this cannot fail.
+        #[allow(clippy::expect_used)]
         let id: LanguageIdentifier = lang.code().parse().expect("a language code");
         let mut bundle = FluentBundle::new_concurrent(vec![id]);
         // Plain text: no Unicode isolation marks around the placeables.

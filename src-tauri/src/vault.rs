@@ -79,11 +79,16 @@ pub struct MemoryVault(std::sync::Mutex<std::collections::HashMap<&'static str, 
 
 impl Vault for MemoryVault {
     fn get(&self, name: SecretName) -> Result<Option<Secret>> {
-        Ok(self.0.lock().unwrap().get(name.account()).cloned())
+        Ok(self
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(name.account())
+            .cloned())
     }
 
     fn set(&self, name: SecretName, value: &Secret) -> Result<()> {
-        let mut map = self.0.lock().unwrap();
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
         if value.is_empty() {
             map.remove(name.account());
         } else {

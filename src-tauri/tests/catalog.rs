@@ -4,6 +4,9 @@
 //! agent reads is left in `ui/` outside the catalog: a scan of the HTML's text and visible
 //! attributes and of the scripts' string literals, with a short list of justified exceptions.
 
+// Test code may panic: `unwrap` and `expect` are how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 

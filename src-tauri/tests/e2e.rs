@@ -5,6 +5,9 @@
 //! contact name renders as text; the demo writes nothing of its own into the per-user
 //! directories (its data, the webviews' included, stays in a temporary directory).
 
+// Test code may panic: `unwrap` and `expect` are how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::time::{Duration, Instant};

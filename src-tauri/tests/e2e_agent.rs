@@ -9,6 +9,9 @@
 //! - The first run, with nothing configured, offers the setup: "Try the demo" replaces the app
 //!   with `ringside --demo`; connecting to a hub that is not there says so in words.
 
+// Test code may panic: `unwrap` and `expect` are how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::ffi::OsStr;

@@ -3,6 +3,9 @@
 //! with the sandbox's scenario player on the demo's [`Stage`], and the answers (and errors, as
 //! `{code, message}`) checked.
 
+// Test code may panic: `unwrap` and `expect` are how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::future::Future;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;

@@ -4,6 +4,9 @@
 //! entry's `Exec` line under the virtual display, seen in the tray and on screen, and removed.
 //! The test needs root (apt-get), as on CI's machine.
 
+// Test code may panic: `unwrap` and `expect` are how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[path = "support/environment.rs"]
 mod environment;
 #[path = "support/panel.rs"]

@@ -8,6 +8,9 @@
 //! with nothing configured and saves the first run's setup. It does all of it twice: under an
 //! English system locale, and under a French one into `screenshots/fr/`.
 
+// Test code may panic: `unwrap` and `expect` are how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::path::PathBuf;

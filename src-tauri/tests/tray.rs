@@ -7,6 +7,9 @@
 //! - the call notification is activated through the notification daemon (`dunstctl action`),
 //!   and the card window comes back on screen (`xdotool` looks at the X server).
 
+// Test code may panic: `unwrap` and `expect` are how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[path = "support/environment.rs"]
 mod environment;
 #[path = "support/panel.rs"]

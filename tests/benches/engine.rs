@@ -4,6 +4,9 @@
 //! Run with `cargo xtask bench`. Figures are medians over many rounds; the machine is shared, so
 //! compare ratios between lines of one run rather than absolute numbers across runs.
 
+// Benchmark code may panic: `unwrap` and `expect` are how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::{Duration, Instant};
 
 use ringside_core::aircall::{AircallClient, AircallConfig};

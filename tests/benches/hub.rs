@@ -5,6 +5,9 @@
 //! runs it) every figure is taken once, small, as a smoke test. Figures are medians; the
 //! machine is shared, so compare the ratios within one run rather than numbers across runs.
 
+// Benchmark code may panic: `unwrap` and `expect` are how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

@@ -20,6 +20,9 @@
 //! `notifications`, `first-card`) run only those. Figures are medians and p99 of one run: compare the ratios
 //! within a run.
 
+// Benchmark code may panic: `unwrap` and `expect` are how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -6,6 +6,9 @@
 //! Run with `cargo xtask bench`. Under `cargo test` (no `--bench` argument) it runs a short
 //! smoke version, so that the tests keep it working without taking a minute.
 
+// Benchmark code may panic: `unwrap` and `expect` are how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

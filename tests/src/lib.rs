@@ -6,6 +6,9 @@
 //! Every client built here has short timeouts and back-offs, so that failure paths finish in
 //! milliseconds rather than the production defaults' seconds.
 
+// The tests' harness is test code: it may panic, and `unwrap` and `expect` are how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 pub mod canned;
 pub mod synced;
 

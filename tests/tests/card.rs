@@ -3,6 +3,9 @@
 //! local caches keep the card coming when Intercom or Aircall fail, and that the card from the
 //! contact index is the card from a live search for every caller of the fixture.
 
+// Test code may panic: `unwrap` and `expect` are how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeSet;
 use std::time::Duration;
 

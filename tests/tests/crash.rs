@@ -3,6 +3,9 @@
 //! down, or is killed with SIGKILL at random moments, must leave Intercom exactly as an
 //! uneventful run does (compared without the ids Intercom generates).
 
+// Test code may panic: `unwrap` and `expect` are how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::Duration;
 
 use ringside_core::card::system_clock;

@@ -3,6 +3,9 @@
 //! `#anchor` names a heading of the markdown file it points into, made into an anchor the way
 //! GitHub makes them. Links to the web (`http:`, `https:`) and `mailto:` are not followed.
 
+// Test code may panic: `unwrap` and `expect` are how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
 

@@ -4,6 +4,9 @@
 //! failpoints (the `fail` crate, turned on for test builds only). Failpoints are global to the
 //! process: this file holds one test, which visits the steps one after the other.
 
+// Test code may panic: `unwrap` and `expect` are how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::Duration;
 
 use ringside_core::card::system_clock;

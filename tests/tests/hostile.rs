@@ -6,6 +6,9 @@
 //! the settings, the sync status, `/healthz`) answers it without a server error, in the one
 //! error shape, and the hub goes on serving.
 
+// Test code may panic: `unwrap` and `expect` are how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::Duration;
 
 use proptest::prelude::*;

@@ -1,6 +1,9 @@
 //! The hub end to end: real webhooks over HTTP into a hub started in-process, logging into the
 //! sandbox's Intercom.
 
+// Test code may panic: `unwrap` and `expect` are how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::Duration;
 
 use ringside_core::aircall::Call;

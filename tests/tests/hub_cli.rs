@@ -3,6 +3,9 @@
 //! processes on ports picked in advance, so they live apart from the in-process hubs of
 //! `hub_security.rs`, which could otherwise be handed one of those ports.
 
+// Test code may panic: `unwrap` and `expect` are how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::{Duration, Instant};
 
 use ringside_tests::TestApp;

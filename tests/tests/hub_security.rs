@@ -2,6 +2,9 @@
 //! many clients, a `Last-Event-ID` from another hub, what `/healthz` says to anyone, retention,
 //! `Idempotency-Key`, ids that could change a vendor's path, and the one error shape.
 
+// Test code may panic: `unwrap` and `expect` are how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::{Duration, Instant};
 
 use ringside_core::hub::{Hub, HubConfig, HubLimits};

@@ -2,6 +2,9 @@
 //! the sandbox's fake Intercom (which signs and posts them as an Intercom app would) and its
 //! fake Aircall.
 
+// Test code may panic: `unwrap` and `expect` are how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::{Duration, Instant};
 
 use ringside_core::hub::{Hub, HubConfig, SyncSchedule};

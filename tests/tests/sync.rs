@@ -4,6 +4,9 @@
 //! resumed without duplicates, 429s obeyed and the budget kept, dry runs, the card answering
 //! from the synced index, the roles setting, the lease and the scheduler.
 
+// Test code may panic: `unwrap` and `expect` are how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

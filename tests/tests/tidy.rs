@@ -2,6 +2,9 @@
 //! starts with a `//!` comment, the engine has no desktop dependency, and the top level holds
 //! only what the README's workspace layout allows.
 
+// Test code may panic: `unwrap` and `expect` are how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {

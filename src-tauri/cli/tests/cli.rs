@@ -1,6 +1,9 @@
 //! The `ringside-cli` binary as an admin uses it: real processes, real exit codes, and the
 //! sandbox on loopback standing in for Aircall and Intercom.
 
+// Test code may panic: `unwrap` and `expect` are how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::process::{Command, Output};
 
 use ringside_sandbox::{Sandbox, Seed};

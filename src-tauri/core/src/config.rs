@@ -98,10 +98,21 @@ const FILE_KEYS: &[(&str, &str)] = &[
 pub enum ConfigError {
     /// A value is malformed.
     #[error("{key}: {reason}")]
-    Invalid { key: String, reason: String },
+    Invalid {
+        /// The setting's environment variable (`RINGSIDE_…`), or `settings` for the rules'
+        /// settings, whose reason names the variable.
+        key: String,
+        /// What is wrong with the value, and what was expected.
+        reason: String,
+    },
     /// The configuration file cannot be read or is not JSON.
     #[error("configuration file {path}: {reason}")]
-    File { path: PathBuf, reason: String },
+    File {
+        /// The configuration file's path.
+        path: PathBuf,
+        /// Why it cannot be used: the error reading it or its JSON error.
+        reason: String,
+    },
 }
 
 /// Everything the engine needs to run.
@@ -175,7 +186,7 @@ impl Config {
 
         let default_region = match get(env::DEFAULT_REGION) {
             Some(code) => Region::parse(&code).map_err(|e| invalid(env::DEFAULT_REGION, e))?,
-            None => Region::parse("US").expect("US is a region"),
+            None => Region::parse("US").map_err(|e| invalid(env::DEFAULT_REGION, e))?,
         };
 
         let intercom = match env_value(env::INTERCOM_TOKEN) {
@@ -194,7 +205,7 @@ impl Config {
                     let n = bounded(&n, &INTERCOM_CONCURRENCY, "requests in flight")
                         .map_err(|reason| invalid(env::INTERCOM_CONCURRENCY, reason))?;
                     config.max_in_flight =
-                        usize::try_from(n).expect("the concurrency's range fits in a usize");
+                        usize::try_from(n).map_err(|e| invalid(env::INTERCOM_CONCURRENCY, e))?;
                 }
                 Some(config)
             }
@@ -210,7 +221,7 @@ impl Config {
                     let budget = bounded(&budget, &AIRCALL_BUDGET_PER_MINUTE, "requests a minute")
                         .map_err(|reason| invalid(env::AIRCALL_BUDGET, reason))?;
                     config.budget_per_minute =
-                        u32::try_from(budget).expect("the budget's range fits in a u32");
+                        u32::try_from(budget).map_err(|e| invalid(env::AIRCALL_BUDGET, e))?;
                 }
                 Some(config)
             }

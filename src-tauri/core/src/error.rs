@@ -27,54 +27,104 @@ impl fmt::Display for Api {
 pub enum ApiError {
     /// 401: the token or API key is wrong, revoked or missing.
     #[error("{api} refused the credentials (401): {}", summary(body))]
-    Unauthorized { api: Api, body: String },
+    Unauthorized {
+        /// The API that answered.
+        api: Api,
+        /// The response body, cut to a few KiB.
+        body: String,
+    },
     /// 403: the credentials work but may not do this (plan, scope).
     #[error("{api} forbids this request (403): {}", summary(body))]
-    Forbidden { api: Api, body: String },
+    Forbidden {
+        /// The API that answered.
+        api: Api,
+        /// The response body, cut to a few KiB.
+        body: String,
+    },
     /// 404: the resource does not exist.
     #[error("{api} has no such resource (404): {}", summary(body))]
-    NotFound { api: Api, body: String },
+    NotFound {
+        /// The API that answered.
+        api: Api,
+        /// The response body, cut to a few KiB.
+        body: String,
+    },
     /// 409: a duplicate. For an Intercom contact, the id of the existing one.
     #[error("{api} reports a conflict (409){}: {}", existing_id.as_ref().map(|id| format!(" with existing id {id}")).unwrap_or_default(), summary(body))]
     Conflict {
+        /// The API that answered.
         api: Api,
+        /// The id of the record that already exists, when the API gave it.
         existing_id: Option<String>,
+        /// The response body, cut to a few KiB.
         body: String,
     },
     /// 429: over the rate limit; the server's reset time when it gave one.
     #[error("{api} rate limit reached (429){}", reset_at.map(|t| format!(", resets in {}s", t.duration_since(SystemTime::now()).map(|d| d.as_secs()).unwrap_or(0))).unwrap_or_default())]
     RateLimited {
+        /// The API that answered.
         api: Api,
+        /// When the limit resets, read from the response's headers.
         reset_at: Option<SystemTime>,
+        /// The response body, cut to a few KiB.
         body: String,
     },
     /// Another 4xx: the request was wrong.
     #[error("{api} rejected the request ({status}): {}", summary(body))]
-    Rejected { api: Api, status: u16, body: String },
+    Rejected {
+        /// The API that answered.
+        api: Api,
+        /// The HTTP status code.
+        status: u16,
+        /// The response body, cut to a few KiB.
+        body: String,
+    },
     /// 5xx: the vendor failed.
     #[error("{api} server error ({status}): {}", summary(body))]
-    Server { api: Api, status: u16, body: String },
+    Server {
+        /// The API that answered.
+        api: Api,
+        /// The HTTP status code.
+        status: u16,
+        /// The response body, cut to a few KiB.
+        body: String,
+    },
     /// The request or the response took longer than the configured timeout.
     #[error("{api} did not answer in time")]
-    Timeout { api: Api },
+    Timeout {
+        /// The API the request was for.
+        api: Api,
+    },
     /// No connection could be made, or it broke before a full response.
     #[error("cannot reach {api}: {reason}")]
     Network {
+        /// The API the request was for.
         api: Api,
+        /// What failed, in the HTTP library's words.
         reason: String,
+        /// Whether it failed while connecting, before the request was sent: then even a write
+        /// may be retried.
         connect: bool,
     },
     /// An id (from a client or a vendor) that cannot be put in a URL path: no request was sent.
     #[error("{api} request not sent: {id:?} is not a valid id")]
-    BadId { api: Api, id: String },
+    BadId {
+        /// The API the request was for.
+        api: Api,
+        /// The id as it was given.
+        id: String,
+    },
     /// A 2xx whose body is not what the API documents.
     #[error(
         "{api} sent a response that could not be read ({reason}): {}",
         summary(body)
     )]
     Decode {
+        /// The API that answered.
         api: Api,
+        /// Why the body could not be read, in the JSON decoder's words.
         reason: String,
+        /// The response body, cut to a few KiB.
         body: String,
     },
 }

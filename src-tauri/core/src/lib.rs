@@ -8,6 +8,8 @@
 //! nothing about Tauri: the desktop shell and the headless binary both drive it through these
 //! modules.
 
+#![warn(missing_docs)]
+
 pub mod aircall;
 pub mod card;
 pub mod clock;

@@ -75,10 +75,20 @@ pub enum PhoneError {
     UnknownRegion(String),
     /// The input has no digits that could form a number, or forms none at all.
     #[error("`{input}` is not a phone number: {reason}")]
-    NotANumber { input: String, reason: String },
+    NotANumber {
+        /// The input, trimmed.
+        input: String,
+        /// Why not, in words (`it has no digits`, `it is too short`, …).
+        reason: String,
+    },
     /// The input looks like a number but no reading of it is a valid number.
     #[error("`{input}` is not a valid phone number in {region} or internationally")]
-    Invalid { input: String, region: Region },
+    Invalid {
+        /// The input, trimmed.
+        input: String,
+        /// The region its national forms were read in.
+        region: Region,
+    },
 }
 
 /// A phone number in E.164 form: `+` then the country code and the national number, digits only.
@@ -204,6 +214,9 @@ impl E164 {
         E164(number.format().mode(Mode::E164).to_string())
     }
 
+    // An `E164` is only built from a parsed number written in E.164 (`from_number`), which
+    // reads back: a failure here would be a bug in this module, not bad input.
+    #[allow(clippy::expect_used)]
     fn number(&self) -> PhoneNumber {
         phonenumber::parse(None, &self.0).expect("an E164 value always parses")
     }

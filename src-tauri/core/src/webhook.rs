@@ -61,7 +61,12 @@ pub enum WebhookError {
     Malformed(String),
     /// A known event whose `data` is not the object it should be.
     #[error("`{event}` carries an unexpected `data`: {reason}")]
-    BadData { event: String, reason: String },
+    BadData {
+        /// The event's name (`call.ended`, …).
+        event: String,
+        /// What is wrong with `data`, in the JSON decoder's words.
+        reason: String,
+    },
 }
 
 /// Aircall's envelope, with the token still inside (check it, then drop it).
@@ -220,14 +225,20 @@ pub struct UserEvent {
 pub enum Event {
     /// Something happened to a call.
     Call {
+        /// What happened to it (`call.created`, `call.answered`, …).
         kind: CallEvent,
+        /// The call as the webhook describes it.
         call: Box<Call>,
+        /// UNIX seconds at which Aircall emitted the event.
         timestamp: i64,
     },
     /// Something happened to an SMS or WhatsApp message.
     Message {
+        /// What happened to it (`message.received`, `message.sent`, …).
         kind: MessageEvent,
+        /// The message as the webhook describes it.
         message: Box<Message>,
+        /// UNIX seconds at which Aircall emitted the event.
         timestamp: i64,
     },
     /// A user connected, disconnected, opened, closed…
@@ -237,7 +248,10 @@ pub enum Event {
     /// Aircall's AI produced an insight about a call.
     Insight(crate::insight::Insight),
     /// Stored and acknowledged, but not acted on.
-    Ignored { name: String },
+    Ignored {
+        /// The event's name, for the logs.
+        name: String,
+    },
 }
 
 impl Event {

@@ -7,6 +7,9 @@
 //! numbers have (so often in ranges the metadata does not list). Cases proptest finds are kept
 //! in `phone_forms.proptest-regressions` next to this file and replayed first.
 
+// Test code may panic: `unwrap` and `expect` are how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 use ringside_core::phone::{Region, E164};

@@ -10,6 +10,9 @@
 //! a debug build); a plain `cargo test` runs a twentieth of them. Cases proptest finds are kept
 //! in `webhook_fuzz.proptest-regressions` next to this file and replayed first.
 
+// Test code may panic: `unwrap` and `expect` are how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::FileFailurePersistence;

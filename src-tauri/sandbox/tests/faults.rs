@@ -1,6 +1,9 @@
 //! Fault injection seen from a client: latency, failure statuses, injected 429s, dropped
 //! connections, and shutdown.
 
+// Test code may panic: `unwrap` and `expect` are how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::time::{Duration, Instant};

@@ -219,7 +219,10 @@ impl Desk {
         if self.catching_up.load(Ordering::SeqCst) {
             // A new hub's backlog: a call is shown only if it still rings once it is read.
             if card.state == "ringing" {
-                self.held.lock().unwrap().insert(call_id);
+                self.held
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(call_id);
             }
             (self.ui)(UiEvent::Call {
                 card: Box::new(card),
@@ -317,9 +320,10 @@ impl stream::Sink for Follower {
             return;
         };
         desk.catching_up.store(false, Ordering::SeqCst);
-        let held: Vec<u64> = std::mem::take(&mut *desk.held.lock().unwrap())
-            .into_iter()
-            .collect();
+        let held: Vec<u64> =
+            std::mem::take(&mut *desk.held.lock().unwrap_or_else(|e| e.into_inner()))
+                .into_iter()
+                .collect();
         for call_id in held {
             let ringing = desk
                 .journal

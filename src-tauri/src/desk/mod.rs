@@ -214,14 +214,14 @@ impl Desk {
         let mut live = self.live.lock().await;
         if let Some(old) = live.take() {
             old.stop.send_replace(true);
-            *self.client.lock().unwrap() = None;
+            *self.client.lock().unwrap_or_else(|e| e.into_inner()) = None;
             if let Some(local) = old.link.local {
                 local.shutdown().await;
             }
         }
         let link = match self.mode {
             Mode::Demo => {
-                let setup = self.demo.lock().unwrap().take();
+                let setup = self.demo.lock().unwrap_or_else(|e| e.into_inner()).take();
                 match setup {
                     Some(setup) => modes::demo(setup).await,
                     None => Err(Error::Invalid("the demo runs once per app".into())),
@@ -244,7 +244,7 @@ impl Desk {
             }
         };
         let (stop, stop_rx) = watch::channel(false);
-        *self.client.lock().unwrap() = Some(link.client.clone());
+        *self.client.lock().unwrap_or_else(|e| e.into_inner()) = Some(link.client.clone());
         tokio::spawn(stream::follow(
             link.client.clone(),
             events::Follower(Arc::downgrade(self)),
@@ -258,7 +258,7 @@ impl Desk {
     pub async fn disconnect(&self) {
         if let Some(old) = self.live.lock().await.take() {
             old.stop.send_replace(true);
-            *self.client.lock().unwrap() = None;
+            *self.client.lock().unwrap_or_else(|e| e.into_inner()) = None;
             if let Some(local) = old.link.local {
                 local.shutdown().await;
             }
@@ -284,13 +284,13 @@ impl Desk {
     fn client(&self) -> Result<HubClient> {
         self.client
             .lock()
-            .unwrap()
+            .unwrap_or_else(|e| e.into_inner())
             .clone()
             .ok_or_else(|| Error::Offline(self.offline_reason()))
     }
 
     fn offline_reason(&self) -> String {
-        match &*self.connection.lock().unwrap() {
+        match &*self.connection.lock().unwrap_or_else(|e| e.into_inner()) {
             Connection::Offline { reason }
             | Connection::Unauthorized { reason }
             | Connection::Reconnecting { reason, .. } => reason.clone(),
@@ -314,10 +314,14 @@ impl Desk {
             hub: self
                 .client
                 .lock()
-                .unwrap()
+                .unwrap_or_else(|e| e.into_inner())
                 .as_ref()
                 .map(|c| c.base().to_string()),
-            connection: self.connection.lock().unwrap().clone(),
+            connection: self
+                .connection
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone(),
             queued: self.journal.queued()?,
             paused: self.paused.load(Ordering::SeqCst),
         })
@@ -331,7 +335,7 @@ impl Desk {
 
     fn set_connection(self: &Arc<Self>, state: Connection) {
         let connected = state == Connection::Connected;
-        *self.connection.lock().unwrap() = state;
+        *self.connection.lock().unwrap_or_else(|e| e.into_inner()) = state;
         self.announce_status();
         if connected {
             let desk = self.clone();
@@ -523,7 +527,8 @@ impl Desk {
     /// The hub refused the agent's token: the status (tray, windows) says so until it
     /// reconnects with a token it takes.
     fn token_refused(&self, reason: String) {
-        *self.connection.lock().unwrap() = Connection::Unauthorized { reason };
+        *self.connection.lock().unwrap_or_else(|e| e.into_inner()) =
+            Connection::Unauthorized { reason };
         self.announce_status();
     }
 

@@ -6,6 +6,8 @@
 
 // Each test binary compiles this module and uses part of it.
 #![allow(dead_code)]
+// Test code may panic: `unwrap` and `expect` are how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::ffi::OsStr;
 use std::net::TcpListener;

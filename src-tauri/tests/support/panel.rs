@@ -5,6 +5,8 @@
 
 // Each test binary that includes this module uses part of it.
 #![allow(dead_code)]
+// Test code may panic: `unwrap` and `expect` are how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::process::{Child, Command};
 use std::sync::{Arc, Mutex};

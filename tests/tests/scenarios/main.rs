@@ -3,6 +3,9 @@
 //! what an Intercom user would see in the sandbox afterwards (the contact's conversations, their
 //! first message, notes, assignee and tags).
 
+// Test code may panic: `unwrap` and `expect` are how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::Duration;
 
 use ringside_core::hub::Hub;

@@ -63,7 +63,7 @@ pub async fn run(_args: Args) -> Result<Outcome, UsageError> {
         }
     }
 
-    match &config.aircall {
+    match engine::aircall(&config)? {
         None => {
             healthy = false;
             println!(
@@ -72,8 +72,7 @@ pub async fn run(_args: Args) -> Result<Outcome, UsageError> {
                 env::AIRCALL_API_TOKEN
             );
         }
-        Some(_) => {
-            let client = engine::aircall(&config)?.expect("configured");
+        Some(client) => {
             let check = doctor::aircall(&client, env::AIRCALL_API_TOKEN).await;
             healthy &= check.ok;
             println!("{check}");

@@ -11,25 +11,37 @@ pub enum Effect {
     /// Aircall's phone app (live calls only).
     PushInsightCard,
     /// Find (or create) the contact and start the conversation with this first message.
-    StartConversation { body: String },
+    StartConversation {
+        /// The first message, in plain text, as if the contact had written it.
+        body: String,
+    },
     /// An internal note, by the teammate with this email when there is one, else by the
     /// integration admin.
     AddNote {
+        /// The note as Intercom stores it (HTML).
         body: String,
+        /// The email of the teammate to post the note as; `None` for the integration admin.
         author_email: Option<String>,
     },
     /// Assign the conversation.
-    Assign { target: AssignTarget },
+    Assign {
+        /// Whom the conversation goes to.
+        target: AssignTarget,
+    },
     /// Put a tag on the conversation (created in Intercom if missing), as the teammate with
     /// this email when there is one.
     Tag {
+        /// The tag's name in Intercom.
         name: String,
+        /// The email of the teammate to tag as; `None` for the integration admin.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         author_email: Option<String>,
     },
     /// Take a tag off the conversation.
     Untag {
+        /// The tag's name in Intercom.
         name: String,
+        /// The email of the teammate to untag as; `None` for the integration admin.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         author_email: Option<String>,
     },
@@ -52,15 +64,26 @@ pub enum AssignTarget {
     /// The Intercom admin whose email is this one (case-insensitive); if nobody matches, the
     /// fallback.
     Teammate {
+        /// The teammate's email in Aircall, lower case: the admin with this email in Intercom
+        /// gets the conversation.
         email: String,
+        /// The teammate's name in Aircall, kept with the queued effect for people reading it;
+        /// the assignment goes by the email.
         name: String,
+        /// What to do when no Intercom admin has this email.
         fallback: Fallback,
     },
     /// The admin who owns the Intercom token.
     IntegrationAdmin,
     /// The one teammate who answers on this Aircall line, read from Aircall when the webhook
     /// did not list the line's users; several or none: the fallback.
-    LineTeammate { number_id: u64, fallback: Fallback },
+    LineTeammate {
+        /// The Aircall number (line) the message came in on.
+        number_id: u64,
+        /// What to do when the line has several teammates or none, or its one teammate has no
+        /// Intercom admin.
+        fallback: Fallback,
+    },
 }
 
 /// What to do when a teammate has no Intercom admin.

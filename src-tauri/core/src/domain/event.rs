@@ -14,54 +14,93 @@ pub enum HubEvent {
     /// A call is ringing (or was just placed).
     #[serde(rename = "call.ringing")]
     CallRinging {
+        /// Aircall's id of the call.
         call_id: u64,
+        /// `inbound` (the customer called) or `outbound` (a teammate called).
         direction: String,
+        /// The customer's number as Aircall gave it, not normalised; `None` when Aircall gave
+        /// none.
         phone: Option<String>,
+        /// The name of the Aircall line the call is on.
         line: Option<String>,
     },
     /// Someone picked up.
     #[serde(rename = "call.answered")]
-    CallAnswered { call_id: u64, by: Option<String> },
+    CallAnswered {
+        /// Aircall's id of the call.
+        call_id: u64,
+        /// The name of the teammate who answered, when Aircall names one.
+        by: Option<String>,
+    },
     /// The call was transferred.
     #[serde(rename = "call.transferred")]
-    CallTransferred { call_id: u64, to: Option<String> },
+    CallTransferred {
+        /// Aircall's id of the call.
+        call_id: u64,
+        /// The name of the teammate it was transferred to, when Aircall names one.
+        to: Option<String>,
+    },
     /// The call is over.
     #[serde(rename = "call.ended")]
-    CallEnded { call_id: u64 },
+    CallEnded {
+        /// Aircall's id of the call.
+        call_id: u64,
+    },
     /// The insight card is ready.
     #[serde(rename = "card.ready")]
-    CardReady { call_id: u64, card: Box<Card> },
+    CardReady {
+        /// Aircall's id of the call.
+        call_id: u64,
+        /// The card the agents' app shows for the call.
+        card: Box<Card>,
+    },
     /// The call or message is in Intercom.
     #[serde(rename = "call.logged")]
     Logged {
+        /// `call` or `message`.
         subject: String,
+        /// Aircall's id of the call or message.
         id: String,
+        /// The Intercom conversation it was logged to.
         conversation_id: String,
+        /// The conversation in Intercom's inbox; empty when the workspace is not known yet.
         url: String,
     },
     /// It could not be logged automatically, and why.
     #[serde(rename = "logging.skipped")]
     Skipped {
+        /// `call` or `message`.
         subject: String,
+        /// Aircall's id of the call or message.
         id: String,
+        /// Why, in words for the agents.
         reason: String,
+        /// The contacts that share the number, for an agent to pick one; empty otherwise.
         candidates: Vec<Candidate>,
     },
     /// A customer's SMS or WhatsApp message arrived.
     #[serde(rename = "message.received")]
     MessageReceived {
+        /// Aircall's id of the message.
         message_id: String,
         /// `SMS` or `WhatsApp`.
         channel: String,
+        /// The customer's number as Aircall gave it, not normalised.
         phone: Option<String>,
+        /// The name of the Aircall line the message came in on.
         line: Option<String>,
+        /// The message's text, when it has some.
         text: Option<String>,
     },
     /// A teammate's Aircall availability changed.
     #[serde(rename = "availability.changed")]
     Availability {
+        /// Aircall's id of the teammate.
         user_id: u64,
+        /// The teammate's email, when the hub has read it from Aircall.
         email: Option<String>,
+        /// Aircall's word for the new state (`available`, `offline`, `do_not_disturb`,
+        /// `in_call`, `after_call_work`); `None` for a word this engine does not know.
         availability: Option<String>,
     },
     /// Intercom refused a note or a tag change for good: the agents hear it, in words, on the

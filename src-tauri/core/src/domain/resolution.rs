@@ -102,11 +102,7 @@ mod tests {
         let older = contact("b", None, 5);
         let many = Resolution::of(vec![older.clone(), jane.clone(), older.clone()]);
         assert_eq!(many, Resolution::Many(vec![jane.clone(), older.clone()]));
-        let names: Vec<String> = many
-            .candidates("w")
-            .into_iter()
-            .map(|c| c.name)
-            .collect();
+        let names: Vec<String> = many.candidates("w").into_iter().map(|c| c.name).collect();
         // A contact without a name is shown by its phone.
         assert_eq!(names, ["Jane", "+33762043575"]);
         assert!(Resolution::One(jane).candidates("w").is_empty());

@@ -17,12 +17,20 @@ use super::types::{
 pub enum Query {
     /// `{field, operator, value}`.
     Filter {
+        /// The contact or conversation field compared (`phone`, `email`, `updated_at`, …).
         field: String,
+        /// Intercom's comparison (`=`, `IN`, `>`, …).
         operator: String,
+        /// What the field is compared with: a string, a number or, for `IN`, a list.
         value: Value,
     },
     /// `{operator: "AND"|"OR", value: [...]}`.
-    Group { operator: String, value: Vec<Query> },
+    Group {
+        /// `AND` or `OR`.
+        operator: String,
+        /// The queries it joins.
+        value: Vec<Query>,
+    },
 }
 
 impl Query {

@@ -119,7 +119,8 @@ impl Settings {
         if let Some(minutes) = get(TAG_WINDOW_KEY) {
             let minutes = bounded(&minutes, &TAG_WINDOW_MINUTES, "minutes")
                 .map_err(|reason| format!("{TAG_WINDOW_KEY}: {reason}"))?;
-            s.tag_window_secs = i64::try_from(minutes * 60).expect("a week of seconds fits");
+            s.tag_window_secs =
+                i64::try_from(minutes * 60).map_err(|e| format!("{TAG_WINDOW_KEY}: {e}"))?;
         }
         Ok(s)
     }

@@ -64,12 +64,18 @@ impl Notifier {
         self.queue = Some(tx);
         let sent = self.sent.clone();
         tokio::spawn(async move {
-            let client = reqwest::Client::builder()
+            let client = match reqwest::Client::builder()
                 .timeout(Duration::from_secs(5))
                 .build()
-                .expect("a plain HTTP client builds");
+            {
+                Ok(client) => client,
+                Err(error) => {
+                    tracing::warn!(%error, "sandbox: no HTTP client for Intercom notifications");
+                    return;
+                }
+            };
             while let Some(body) = rx.recv().await {
-                let bytes = serde_json::to_vec(&body).expect("a JSON value serialises");
+                let bytes = body.to_string().into_bytes();
                 let signature = ringside_core::intercom::notification::sign(&secret, &bytes);
                 let mut attempts = Vec::new();
                 for attempt in 0..2 {

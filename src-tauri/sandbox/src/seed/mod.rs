@@ -147,6 +147,8 @@ const DEMO: &str = include_str!("../../fixtures/demo.json");
 
 impl Seed {
     /// The embedded demo data for the company "Acme" (see the crate documentation).
+    // The fixture is embedded at build time and checked by the tests: this cannot fail.
+    #[allow(clippy::expect_used)]
     pub fn demo() -> Seed {
         Seed::from_json(DEMO).expect("the embedded demo fixture is a valid seed")
     }

@@ -2,6 +2,8 @@
 //! clients for each fake API.
 
 #![allow(dead_code)]
+// Test code may panic: `unwrap` and `expect` are how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use reqwest::{Client, RequestBuilder};
 use ringside_sandbox::{Sandbox, Seed};
