@@ -1186,6 +1186,9 @@ async fn the_history_gives_each_line_its_channel_name_duration_and_why_it_waits(
     assert_eq!(sms.text.as_deref(), Some("Can you call me back?"));
     assert_eq!(sms.contact_name.as_deref(), Some("Jane Roe"));
     let whatsapp = line("the WhatsApp message", &|i| i.channel == Channel::Whatsapp);
-    assert_eq!(whatsapp.direction.as_deref(), Some("outbound"));
+    assert_eq!(
+        whatsapp.direction,
+        Some(ringside_core::aircall::Direction::Outbound)
+    );
     hub.shutdown().await;
 }

@@ -195,7 +195,7 @@ async fn a_card_waiting_for_aircalls_budget_still_goes_to_an_answered_call_but_n
         hub.store()
             .subject(&SubjectKey::call(ids[0]))
             .unwrap()
-            .is_some_and(|s| s.rank == 1)
+            .is_some_and(|s| s.progress == ringside_core::domain::subject::Progress::Answered)
     })
     .await;
     while calls[1].step().await.unwrap().is_some() {}

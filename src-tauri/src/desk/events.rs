@@ -4,8 +4,8 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use ringside_core::aircall::Availability;
-use ringside_core::pipeline::events::HubEvent;
+use ringside_core::domain::event::HubEvent;
+use ringside_core::domain::subject::SubjectKind;
 
 use super::{now, Desk, UiEvent, HUB_INSTANCE, LAST_EVENT_ID};
 use crate::error::Result;
@@ -93,16 +93,6 @@ impl Desk {
                 availability,
                 ..
             } => {
-                let availability: Option<Availability> = match availability {
-                    None => None,
-                    Some(words) => match serde_json::from_value(serde_json::Value::String(words)) {
-                        Ok(a) => Some(a),
-                        Err(e) => {
-                            tracing::warn!(error = %e, "an availability the app does not know");
-                            None
-                        }
-                    },
-                };
                 for mut stored in self.journal.recent_cards(20)? {
                     let Some(card) = stored.card.as_mut() else {
                         continue;
@@ -129,12 +119,12 @@ impl Desk {
                 }
             }
             HubEvent::Logged { subject, id, .. } => {
-                if let ("call", Ok(call_id)) = (subject.as_str(), id.parse::<u64>()) {
+                if let (SubjectKind::Call, Ok(call_id)) = (subject, id.parse::<u64>()) {
                     self.journal.set_outcome(call_id, &Outcome::Logged)?;
                 }
                 (self.ui)(UiEvent::History);
                 // The call now has its own conversation: fetch the card with its tags.
-                if let ("call", Ok(id)) = (subject.as_str(), id.parse::<u64>()) {
+                if let (SubjectKind::Call, Ok(id)) = (subject, id.parse::<u64>()) {
                     let desk = self.clone();
                     tokio::spawn(async move {
                         match desk.card(id).await {
@@ -154,7 +144,7 @@ impl Desk {
                 (self.ui)(UiEvent::History);
                 // Whether the call waits for someone or is left out for good is in the
                 // history: read it, then show the call's notes and tags as they now stand.
-                if let ("call", Ok(call_id)) = (subject.as_str(), id.parse::<u64>()) {
+                if let (SubjectKind::Call, Ok(call_id)) = (subject, id.parse::<u64>()) {
                     let desk = self.clone();
                     tokio::spawn(async move {
                         if let Err(e) = desk.history().await {
@@ -175,7 +165,7 @@ impl Desk {
             } => {
                 // Intercom refused a note or tag change the hub had accepted: the agent reads
                 // it on the card (the note or tag shown as refused, with why) and in the history.
-                let refused = ringside_core::hub::history::Refused {
+                let refused = ringside_core::domain::history::Refused {
                     action,
                     value,
                     reason,
@@ -183,7 +173,7 @@ impl Desk {
                 let words = super::history::refused_words(&refused);
                 // The note's text stays out of the log: it is the customer's business.
                 tracing::warn!(action = ?refused.action, "Intercom refused a note or tag change");
-                if let ("call", Ok(call_id)) = (subject.as_str(), id.parse::<u64>()) {
+                if let (SubjectKind::Call, Ok(call_id)) = (subject, id.parse::<u64>()) {
                     if self
                         .journal
                         .mark_refused(call_id, action, &refused.value, &words)?
@@ -389,7 +379,7 @@ mod tests {
     fn ringing(call_id: u64) -> HubEvent {
         HubEvent::CallRinging {
             call_id,
-            direction: "inbound".into(),
+            direction: ringside_core::aircall::Direction::Inbound,
             phone: Some("+33650505050".into()),
             line: None,
         }

@@ -4,9 +4,10 @@
 //! that is not logged are not shown as "sent". Each line comes with what the agent reads: who,
 //! what, the logging state in words (see `words.rs`) and the actions it allows.
 
-use ringside_core::hub::history::{Channel, HistoryItem, Refused};
-use ringside_core::pipeline::events::ActionKind;
-use ringside_core::pipeline::subject::{Status, SubjectKind};
+use ringside_core::aircall::Direction;
+use ringside_core::domain::event::ActionKind;
+use ringside_core::domain::history::{Channel, HistoryItem, Refused};
+use ringside_core::domain::subject::{Status, SubjectKind};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -66,7 +67,7 @@ impl HistoryRow {
             .filter(|n| !n.trim().is_empty())
             .or_else(|| number.clone())
             .unwrap_or_else(|| fill(words::ANONYMOUS_CALLER, &[]));
-        let outbound = item.direction.as_deref() == Some("outbound");
+        let outbound = item.direction == Some(Direction::Outbound);
         let what = match (item.channel, outbound) {
             (Channel::Call, _) if item.missed => words::MISSED_CALL,
             (Channel::Call, false) => words::INBOUND_CALL,
@@ -121,9 +122,9 @@ fn logging_words(item: &HistoryItem) -> String {
         ),
         Status::Skipped => fill(words::NOT_LOGGED_BECAUSE, &[("reason", &reason)]),
         Status::Failed => fill(words::NOT_LOGGED_REFUSED, &[("reason", &reason)]),
-        Status::Off => match (item.kind, item.direction.as_deref(), item.missed) {
+        Status::Off => match (item.kind, item.direction, item.missed) {
             (SubjectKind::Message, _, _) => fill(words::NOT_LOGGED_MESSAGES_OFF, &[]),
-            (_, Some("outbound"), _) => fill(words::NOT_LOGGED_OUTBOUND_OFF, &[]),
+            (_, Some(Direction::Outbound), _) => fill(words::NOT_LOGGED_OUTBOUND_OFF, &[]),
             (_, _, true) => fill(words::NOT_LOGGED_MISSED_OFF, &[]),
             _ => fill(words::NOT_LOGGED_ANSWERED_OFF, &[]),
         },

@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 use super::card::{Candidate, Card};
 use super::effect::Effect;
 use super::note::note_text;
+use super::subject::SubjectKind;
+use crate::aircall::{Availability, Direction};
 
 /// An event for the agents' stream. The SSE `event:` name is the `type`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -17,7 +19,7 @@ pub enum HubEvent {
         /// Aircall's id of the call.
         call_id: u64,
         /// `inbound` (the customer called) or `outbound` (a teammate called).
-        direction: String,
+        direction: Direction,
         /// The customer's number as Aircall gave it, not normalised; `None` when Aircall gave
         /// none.
         phone: Option<String>,
@@ -58,7 +60,7 @@ pub enum HubEvent {
     #[serde(rename = "call.logged")]
     Logged {
         /// `call` or `message`.
-        subject: String,
+        subject: SubjectKind,
         /// Aircall's id of the call or message.
         id: String,
         /// The Intercom conversation it was logged to.
@@ -70,7 +72,7 @@ pub enum HubEvent {
     #[serde(rename = "logging.skipped")]
     Skipped {
         /// `call` or `message`.
-        subject: String,
+        subject: SubjectKind,
         /// Aircall's id of the call or message.
         id: String,
         /// Why, in words for the agents.
@@ -101,14 +103,15 @@ pub enum HubEvent {
         email: Option<String>,
         /// Aircall's word for the new state (`available`, `offline`, `do_not_disturb`,
         /// `in_call`, `after_call_work`); `None` for a word this engine does not know.
-        availability: Option<String>,
+        #[serde(default, deserialize_with = "lenient_availability")]
+        availability: Option<Availability>,
     },
     /// Intercom refused a note or a tag change for good: the agents hear it, in words, on the
     /// card and in the history.
     #[serde(rename = "action.refused")]
     ActionRefused {
         /// `call` or `message`.
-        subject: String,
+        subject: SubjectKind,
         /// Aircall's id of the call or message.
         id: String,
         /// What was refused.
@@ -193,4 +196,64 @@ pub struct NewEvent {
     pub kind: String,
     /// Its JSON payload.
     pub payload: String,
+}
+
+/// Reads an availability a newer Aircall (or hub) may send that this app does not know as
+/// none, rather than failing the whole event.
+fn lenient_availability<'de, D>(d: D) -> Result<Option<Availability>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let raw: Option<serde_json::Value> = Option::deserialize(d)?;
+    Ok(raw.and_then(|v| serde_json::from_value(v).ok()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_fields_travel_as_the_words_the_desktop_reads() {
+        let ringing = HubEvent::CallRinging {
+            call_id: 7,
+            direction: Direction::Outbound,
+            phone: None,
+            line: None,
+        };
+        let json = serde_json::to_value(&ringing).unwrap();
+        assert_eq!(json["direction"], "outbound");
+        let logged = HubEvent::Logged {
+            subject: SubjectKind::Message,
+            id: "9".into(),
+            conversation_id: "1".into(),
+            url: "u".into(),
+        };
+        assert_eq!(serde_json::to_value(&logged).unwrap()["subject"], "message");
+        let changed = HubEvent::Availability {
+            user_id: 1,
+            email: None,
+            availability: Some(Availability::InCall),
+        };
+        let json = serde_json::to_value(&changed).unwrap();
+        assert_eq!(json["availability"], "in_call");
+        assert_eq!(serde_json::from_value::<HubEvent>(json).unwrap(), changed);
+    }
+
+    #[test]
+    fn an_availability_this_app_does_not_know_reads_as_none_and_the_event_still_comes() {
+        let newer = serde_json::json!({
+            "type": "availability.changed",
+            "user_id": 1,
+            "email": "bob@acme.io",
+            "availability": "in_a_meeting",
+        });
+        let event: HubEvent = serde_json::from_value(newer).unwrap();
+        assert!(matches!(
+            event,
+            HubEvent::Availability {
+                availability: None,
+                ..
+            }
+        ));
+    }
 }

@@ -5,7 +5,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::event::ActionKind;
-use super::subject::{Status, SubjectKind};
+use super::subject::{CardPush, Status, SubjectKind};
+use crate::aircall::Direction;
 
 /// How the customer and the agent spoke: a call, an SMS or a WhatsApp message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -42,7 +43,7 @@ pub struct HistoryItem {
     #[serde(default)]
     pub channel: Channel,
     /// `inbound` or `outbound`.
-    pub direction: Option<String>,
+    pub direction: Option<Direction>,
     /// The customer's number as Aircall gave it; `None` for an anonymous caller.
     pub phone: Option<String>,
     /// The Aircall line's name.
@@ -72,7 +73,7 @@ pub struct HistoryItem {
     pub refused: Vec<Refused>,
     /// What became of the card pushed to Aircall's phone app: `pushed`, `dropped` (the call
     /// ended before Aircall's budget let it through) or `failed`.
-    pub card_push: Option<String>,
+    pub card_push: Option<CardPush>,
     /// The Intercom contact it is logged to.
     pub contact_id: Option<String>,
     /// The Intercom conversation it is logged in.

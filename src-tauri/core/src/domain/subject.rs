@@ -184,6 +184,50 @@ impl CardPush {
     }
 }
 
+/// How far along a call is. A later snapshot never takes a call back: the processor keeps the
+/// furthest it has seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Progress {
+    /// Nobody answered yet.
+    Ringing,
+    /// Someone picked up.
+    Answered,
+    /// The call is over (a message is over at once).
+    Over,
+}
+
+impl Progress {
+    /// How far along this snapshot of a call is.
+    pub fn of(call: &Call) -> Progress {
+        match call.status.as_str() {
+            "done" => Progress::Over,
+            _ if call.ended_at.is_some() => Progress::Over,
+            "answered" => Progress::Answered,
+            _ if call.answered_at.is_some() => Progress::Answered,
+            _ => Progress::Ringing,
+        }
+    }
+
+    /// The number the store keeps (0, 1, 2).
+    pub fn as_i64(self) -> i64 {
+        match self {
+            Progress::Ringing => 0,
+            Progress::Answered => 1,
+            Progress::Over => 2,
+        }
+    }
+
+    /// Reads the store's number; `None` for one no version of Ringside wrote.
+    pub fn from_i64(n: i64) -> Option<Progress> {
+        match n {
+            0 => Some(Progress::Ringing),
+            1 => Some(Progress::Answered),
+            2 => Some(Progress::Over),
+            _ => None,
+        }
+    }
+}
+
 /// A call or a message as the hub tracks it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Subject {
@@ -191,8 +235,8 @@ pub struct Subject {
     pub id: String,
     /// The snapshot and memory.
     pub tracked: Tracked,
-    /// How far along the snapshot is: 0 ringing, 1 answered, 2 over.
-    pub rank: i64,
+    /// How far along the snapshot is: ringing, answered or over (a message is over at once).
+    pub progress: Progress,
     /// The time of the event that brought the snapshot.
     pub event_time: i64,
     /// Where it stands.
@@ -250,12 +294,12 @@ impl Subject {
 
     /// Whether the call still rings (nobody answered, not over).
     pub fn is_ringing(&self) -> bool {
-        self.kind() == SubjectKind::Call && self.rank == 0
+        self.kind() == SubjectKind::Call && self.progress == Progress::Ringing
     }
 
     /// Whether the call is live: ringing or answered, not over.
     pub fn is_live(&self) -> bool {
-        self.kind() == SubjectKind::Call && self.rank < 2
+        self.kind() == SubjectKind::Call && self.progress < Progress::Over
     }
 
     /// The caller of a call or the customer of a message. A national number is read in the

@@ -69,7 +69,7 @@ pub fn history_item(
     HistoryItem {
         kind: s.kind(),
         channel,
-        direction: Some(format!("{direction:?}").to_lowercase()),
+        direction: Some(direction),
         phone,
         line,
         contact_name,
@@ -83,7 +83,7 @@ pub fn history_item(
         duration_secs,
         text,
         refused,
-        card_push: s.card_push.map(|p| p.as_str().to_owned()),
+        card_push: s.card_push,
         conversation_url,
         id: s.id,
         reason: s.reason,

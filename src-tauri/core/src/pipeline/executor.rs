@@ -241,7 +241,7 @@ impl Executor {
             } => {
                 let key = subject.key();
                 let event = HubEvent::Logged {
-                    subject: key.kind.as_str().to_owned(),
+                    subject: key.kind,
                     id: key.id.clone(),
                     url: self
                         .workspace()
@@ -274,7 +274,7 @@ impl Executor {
                         let key = subject.key();
                         let reason = words;
                         let event = HubEvent::ActionRefused {
-                            subject: key.kind.as_str().to_owned(),
+                            subject: key.kind,
                             id: key.id,
                             action,
                             value,
@@ -298,7 +298,7 @@ impl Executor {
                 let ids: Vec<String> = candidates.iter().map(|c| c.id.clone()).collect();
                 let key = subject.key();
                 let event = HubEvent::Skipped {
-                    subject: key.kind.as_str().to_owned(),
+                    subject: key.kind,
                     id: key.id.clone(),
                     reason: reason.clone(),
                     candidates,

@@ -424,7 +424,7 @@ async fn refresh_availability(
         let event = HubEvent::Availability {
             user_id,
             email: store.aircall_user_email(user_id).ok().flatten(),
-            availability: availability.map(|a| a.as_str().to_owned()),
+            availability,
         };
         if let Err(e) = announcer.announce(&event, Vec::new()) {
             tracing::warn!(error = %e, "cannot record an availability change");

@@ -9,11 +9,11 @@
 use crate::aircall::{Call, Message};
 use crate::card::Clock;
 use crate::rules::{self, Planned, Settings};
-use crate::store::{InboxItem, Lane, NewEffect, NewEvent, Origin, Store, StoreError};
+use crate::store::{InboxItem, Lane, NewEffect, NewEvent, Origin, SetAside, Store, StoreError};
 use crate::webhook::{CallEvent, Event, MessageEvent};
 
 use super::events::HubEvent;
-use crate::domain::subject::{Status, Subject, SubjectKey, Tracked};
+use crate::domain::subject::{Progress, Status, Subject, SubjectKey, SubjectKind, Tracked};
 
 /// What one webhook changes: its subject, the effects to queue and the events to log.
 type Outcome = (Subject, Vec<Planned>, Vec<NewEvent>);
@@ -121,7 +121,7 @@ impl Processor {
                         tracing::error!(inbox = item.id, event = %item.event.event, reason = %why, "processing a webhook panicked; it is set aside");
                         self.store.inbox_finish(
                             item.id,
-                            "failed",
+                            SetAside::Failed,
                             Some(&format!("processing failed: {why}")),
                             (self.clock)(),
                         )?;
@@ -139,7 +139,7 @@ impl Processor {
             Err(e) => {
                 tracing::warn!(inbox = item.id, error = %e, "webhook with unexpected data set aside");
                 self.store
-                    .inbox_finish(item.id, "failed", Some(&e.to_string()), now)?;
+                    .inbox_finish(item.id, SetAside::Failed, Some(&e.to_string()), now)?;
                 return Ok(One::default());
             }
         };
@@ -172,7 +172,7 @@ impl Processor {
             Event::Ignored { name } => {
                 self.store.inbox_finish(
                     item.id,
-                    "ignored",
+                    SetAside::Ignored,
                     Some(&format!("`{name}` is not an event Ringside acts on")),
                     now,
                 )?;
@@ -252,10 +252,10 @@ impl Processor {
         now: i64,
     ) -> Result<Outcome, StoreError> {
         let previous = self.store.subject(&SubjectKey::call(call.id))?;
-        let rank = call_rank(&call);
+        let progress = Progress::of(&call);
         let (kept, memory) = match previous.as_ref().map(|p| (&p.tracked, p)) {
             Some((Tracked::Call { call: kept, memory }, p)) => {
-                let newer = (p.rank, p.event_time) <= (rank, timestamp);
+                let newer = (p.progress, p.event_time) <= (progress, timestamp);
                 ((!newer).then(|| kept.as_ref().clone()), memory.clone())
             }
             _ => (None, Default::default()),
@@ -276,7 +276,9 @@ impl Processor {
             (None, true) => Status::Queued,
             (None, false) => Status::Live,
         };
-        let was_done = previous.as_ref().is_some_and(|p| p.rank >= 2);
+        let was_done = previous
+            .as_ref()
+            .is_some_and(|p| p.progress == Progress::Over);
         let audience = crate::domain::subject::audience_of_call(&best);
         let mut events = Vec::new();
         if advanced {
@@ -284,7 +286,7 @@ impl Processor {
                 CallEvent::Created | CallEvent::RingingOnAgent if !done && previous.is_none() => {
                     Some(HubEvent::CallRinging {
                         call_id: best.id,
-                        direction: format!("{:?}", best.direction).to_lowercase(),
+                        direction: best.direction,
                         phone: Some(best.raw_digits.clone()).filter(|d| !d.is_empty()),
                         line: best.number.as_ref().map(|n| n.name.clone()),
                     })
@@ -304,7 +306,7 @@ impl Processor {
         }
         if status == Status::Off && previous.as_ref().map(|p| p.status) != Some(Status::Off) {
             let skipped = HubEvent::Skipped {
-                subject: "call".into(),
+                subject: SubjectKind::Call,
                 id: best.id.to_string(),
                 reason: not_logged.unwrap_or_default().to_owned(),
                 candidates: Vec::new(),
@@ -313,7 +315,7 @@ impl Processor {
         }
         let subject = Update {
             id: best.id.to_string(),
-            rank: rank.max(previous.as_ref().map_or(0, |p| p.rank)),
+            progress: progress.max(previous.as_ref().map_or(Progress::Ringing, |p| p.progress)),
             event_time: if advanced {
                 timestamp
             } else {
@@ -354,12 +356,12 @@ impl Processor {
         let (Some(mut subject), None) = (subject, why_not.clone()) else {
             let why = why_not.unwrap_or_default();
             self.store
-                .inbox_finish(item.id, "ignored", Some(&why), now)?;
+                .inbox_finish(item.id, SetAside::Ignored, Some(&why), now)?;
             return Ok(One::default());
         };
         let Tracked::Call { memory, .. } = &mut subject.tracked else {
             self.store
-                .inbox_finish(item.id, "ignored", Some("not a call"), now)?;
+                .inbox_finish(item.id, SetAside::Ignored, Some("not a call"), now)?;
             return Ok(One::default());
         };
         let (planned, next) = rules::plan_insight(insight, memory, &self.settings);
@@ -413,7 +415,7 @@ impl Processor {
         }
         if off && previous.is_none() {
             let e = HubEvent::Skipped {
-                subject: "message".into(),
+                subject: SubjectKind::Message,
                 id: message.id.clone(),
                 reason: reason.into(),
                 candidates: Vec::new(),
@@ -422,7 +424,7 @@ impl Processor {
         }
         let subject = Update {
             id: message.id.clone(),
-            rank: 2,
+            progress: Progress::Over,
             event_time: timestamp,
             tracked: Tracked::Message {
                 message: Box::new(message),
@@ -442,7 +444,7 @@ impl Processor {
 struct Update {
     id: String,
     tracked: Tracked,
-    rank: i64,
+    progress: Progress,
     event_time: i64,
     status: Status,
     reason: Option<String>,
@@ -465,7 +467,7 @@ impl Update {
         Subject {
             id: self.id,
             tracked: self.tracked,
-            rank: self.rank,
+            progress: self.progress,
             event_time: self.event_time,
             status: self.status,
             reason: self.reason,
@@ -477,17 +479,6 @@ impl Update {
             created_at,
             updated_at: now,
         }
-    }
-}
-
-/// How far along a call is: ringing, answered, over.
-fn call_rank(call: &Call) -> i64 {
-    match call.status.as_str() {
-        "done" => 2,
-        _ if call.ended_at.is_some() => 2,
-        "answered" => 1,
-        _ if call.answered_at.is_some() => 1,
-        _ => 0,
     }
 }
 

@@ -77,6 +77,25 @@ impl LoggedEvent {
     }
 }
 
+/// Why a webhook made no effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetAside {
+    /// Nothing Ringside acts on (an unknown event, not a call).
+    Ignored,
+    /// It could not be processed (bad data, a panic); the reason says why.
+    Failed,
+}
+
+impl SetAside {
+    /// The inbox's word for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SetAside::Ignored => "ignored",
+            SetAside::Failed => "failed",
+        }
+    }
+}
+
 impl Store {
     /// Stores an accepted webhook; returns its row id.
     pub fn inbox_push(&self, event: &StoredEvent, now: i64) -> Result<i64, StoreError> {
@@ -137,13 +156,13 @@ impl Store {
     pub fn inbox_finish(
         &self,
         id: i64,
-        state: &str,
+        state: SetAside,
         error: Option<&str>,
         now: i64,
     ) -> Result<(), StoreError> {
         self.conn().exec(
             "UPDATE inbox SET state = ?2, error = ?3, processed_at = ?4 WHERE id = ?1",
-            params![id, state, error, now],
+            params![id, state.as_str(), error, now],
         )?;
         Ok(())
     }

@@ -37,7 +37,7 @@ pub use agents::{new_token, Agent};
 pub use caches::{CachedAircallUser, CachedConversation};
 pub use contacts::IndexedContact;
 pub use idempotency::{RecordedAnswer, Reservation};
-pub use inbox::{InboxItem, LoggedEvent};
+pub use inbox::{InboxItem, LoggedEvent, SetAside};
 pub use notifications::{NotificationEnd, NotificationStats, PendingNotification, Stored};
 pub use outbox::{EffectState, Lane, NewEffect, NewEvent, Origin, OutboxRow};
 pub use retention::Rows;

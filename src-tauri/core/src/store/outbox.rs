@@ -530,7 +530,7 @@ impl Store {
 mod tests {
     use super::*;
     use crate::aircall::Call;
-    use crate::domain::subject::{Status, Tracked};
+    use crate::domain::subject::{Progress, Status, Tracked};
     use crate::store::Logged;
     use crate::webhook::StoredEvent;
 
@@ -546,7 +546,7 @@ mod tests {
                 call: Box::new(call),
                 memory: Default::default(),
             },
-            rank: 2,
+            progress: Progress::Over,
             event_time: 1,
             status: Status::Queued,
             reason: None,

@@ -5,7 +5,9 @@ use crate::store::CachedSql;
 use rusqlite::{params, OptionalExtension};
 
 use super::{NewEvent, Store, StoreError};
-use crate::domain::subject::{CardPush, Status, Subject, SubjectKey, SubjectKind, Tracked};
+use crate::domain::subject::{
+    CardPush, Progress, Status, Subject, SubjectKey, SubjectKind, Tracked,
+};
 
 pub(super) const CREATE: &str = "
 CREATE TABLE subjects (
@@ -94,6 +96,7 @@ impl Row {
             StoreError::Corrupt(format!("{} {}: {what}: {e}", self.kind, self.id))
         };
         let kind = SubjectKind::parse(&self.kind).ok_or_else(|| corrupt("kind", &self.kind))?;
+        let progress = Progress::from_i64(self.rank).ok_or_else(|| corrupt("rank", &self.rank))?;
         let tracked = match kind {
             SubjectKind::Call => Tracked::Call {
                 call: serde_json::from_str(&self.snapshot).map_err(|e| corrupt("snapshot", &e))?,
@@ -112,7 +115,7 @@ impl Row {
             card_push: self.card_push.as_deref().and_then(CardPush::parse),
             id: self.id,
             tracked,
-            rank: self.rank,
+            progress,
             event_time: self.event_time,
             reason: self.reason,
             contact_id: self.contact_id,
@@ -163,7 +166,7 @@ pub(super) fn upsert_in(
             s.kind().as_str(),
             s.id,
             snapshot,
-            s.rank,
+            s.progress.as_i64(),
             s.event_time,
             memory,
             s.status.as_str(),
