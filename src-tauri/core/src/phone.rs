@@ -239,7 +239,15 @@ impl E164 {
     /// The ways a person or another tool is likely to have typed this number into a contact's
     /// phone field, the E.164 form first. Intercom's `phone` filter is an exact string match, so a
     /// live search asks for all of these at once (never more than [`MAX_VARIANTS`]).
+    ///
+    /// Formatting runs the numbering plan's regular expressions, the largest CPU cost of a card
+    /// the index answers: each number's variants are made once and then read ([`memo`]).
     pub fn variants(&self) -> Vec<String> {
+        static VARIANTS: Table<E164, Arc<[String]>> = OnceLock::new();
+        memo(&VARIANTS, self, |n| n.make_variants().into()).to_vec()
+    }
+
+    fn make_variants(&self) -> Vec<String> {
         let number = self.number();
         let e164 = self.0.clone();
         let bare = e164.trim_start_matches('+').to_owned();
@@ -322,11 +330,17 @@ pub enum CallerId {
 impl CallerId {
     /// Parses a caller ID as Aircall presents it (`raw_digits`), reading national forms in
     /// `region`. Withheld numbers are [`CallerId::Anonymous`], not an error.
+    ///
+    /// A call's number is read by its card, its logging and the agents' API alike: each raw
+    /// string is parsed once per region and then read ([`memo`]).
     pub fn parse(raw: &str, region: Region) -> Result<Self, PhoneError> {
-        if is_anonymous(raw) {
-            return Ok(CallerId::Anonymous);
-        }
-        E164::parse(raw, region).map(CallerId::Number)
+        static PARSED: Table<(String, Region), Result<CallerId, PhoneError>> = OnceLock::new();
+        memo(&PARSED, &(raw.to_owned(), region), |(raw, region)| {
+            if is_anonymous(raw) {
+                return Ok(CallerId::Anonymous);
+            }
+            E164::parse(raw, *region).map(CallerId::Number)
+        })
     }
 
     /// The number, unless the caller is anonymous.
@@ -336,6 +350,36 @@ impl CallerId {
             CallerId::Anonymous => None,
         }
     }
+}
+
+/// A table of answers computed once, shared by every thread.
+type Table<K, V> = OnceLock<Mutex<HashMap<K, V>>>;
+
+/// How many answers a [`memo`] table keeps. Full, it starts afresh: the numbers that matter (the
+/// calls of the last minutes) come back at once, and memory stays bounded whatever the traffic.
+const MEMO_ENTRIES: usize = 8_192;
+
+/// The answer for `key`: from the table, else computed (outside the lock) and kept.
+fn memo<K, V>(table: &'static Table<K, V>, key: &K, compute: impl FnOnce(&K) -> V) -> V
+where
+    K: std::hash::Hash + Eq + Clone,
+    V: Clone,
+{
+    let map = table.get_or_init(Default::default);
+    let lock = || {
+        map.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
+    if let Some(known) = lock().get(key) {
+        return known.clone();
+    }
+    let value = compute(key);
+    let mut kept = lock();
+    if kept.len() >= MEMO_ENTRIES {
+        kept.clear();
+    }
+    kept.insert(key.clone(), value.clone());
+    value
 }
 
 /// Whether a caller ID stands for "no number" (anonymous, withheld, private, unknown, empty).
@@ -484,6 +528,39 @@ fn not_a_number(input: &str, reason: &str) -> PhoneError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_memo_computes_once_and_stays_bounded() {
+        static TABLE: Table<u32, u32> = OnceLock::new();
+        let mut computed = 0;
+        for _ in 0..3 {
+            assert_eq!(
+                memo(&TABLE, &7, |k| {
+                    computed += 1;
+                    k * 2
+                }),
+                14
+            );
+        }
+        assert_eq!(computed, 1);
+        for k in 0..(MEMO_ENTRIES as u32 * 2) {
+            memo(&TABLE, &k, |k| *k);
+        }
+        let held = TABLE.get().map(|t| t.lock().map(|t| t.len()).unwrap_or(0));
+        assert!(held.is_some_and(|n| n <= MEMO_ENTRIES));
+    }
+
+    #[test]
+    fn a_number_read_twice_reads_the_same() {
+        let fr = Region::parse("FR").unwrap();
+        let first = CallerId::parse("07 62 04 35 75", fr).unwrap();
+        assert_eq!(CallerId::parse("07 62 04 35 75", fr).unwrap(), first);
+        let n = first.number().unwrap();
+        assert_eq!(n.variants(), n.variants());
+        assert_eq!(n.variants()[0], "+33762043575");
+        assert!(CallerId::parse("not a number", fr).is_err());
+        assert!(CallerId::parse("not a number", fr).is_err());
+    }
 
     fn fr() -> Region {
         Region::parse("FR").unwrap()
