@@ -15,7 +15,7 @@ use crate::error::Result;
 
 mod cards;
 
-pub use cards::{Chip, Outcome, StoredCard};
+pub use cards::{CallState, Chip, ChipState, Outcome, StoredCard, UnknownCallState};
 
 const MIGRATIONS: &[&str] = &[
     r#"
@@ -79,23 +79,85 @@ pub enum Request {
 }
 
 impl Request {
-    fn parts(&self) -> (&'static str, &str) {
+    fn parts(&self) -> (RequestKind, &str) {
         match self {
-            Request::AddTag(v) => ("add_tag", v),
-            Request::RemoveTag(v) => ("remove_tag", v),
-            Request::Note(v) => ("note", v),
-            Request::Contact(v) => ("contact", v),
+            Request::AddTag(v) => (RequestKind::AddTag, v),
+            Request::RemoveTag(v) => (RequestKind::RemoveTag, v),
+            Request::Note(v) => (RequestKind::Note, v),
+            Request::Contact(v) => (RequestKind::Contact, v),
         }
     }
 
-    fn from_parts(kind: &str, value: String) -> Option<Request> {
-        Some(match kind {
-            "add_tag" => Request::AddTag(value),
-            "remove_tag" => Request::RemoveTag(value),
-            "note" => Request::Note(value),
-            "contact" => Request::Contact(value),
-            _ => return None,
-        })
+    fn from_parts(kind: RequestKind, value: String) -> Request {
+        match kind {
+            RequestKind::AddTag => Request::AddTag(value),
+            RequestKind::RemoveTag => Request::RemoveTag(value),
+            RequestKind::Note => Request::Note(value),
+            RequestKind::Contact => Request::Contact(value),
+        }
+    }
+}
+
+/// What kind of [`Request`] an action is: the `kind` column of the actions table, whose words
+/// (`add_tag`, `remove_tag`, `note`, `contact`) live here only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestKind {
+    /// [`Request::AddTag`].
+    AddTag,
+    /// [`Request::RemoveTag`].
+    RemoveTag,
+    /// [`Request::Note`].
+    Note,
+    /// [`Request::Contact`].
+    Contact,
+}
+
+impl RequestKind {
+    /// The kinds a card shows (as tags or notes); a contact pick is not shown.
+    const ON_CARD: [RequestKind; 3] = [
+        RequestKind::AddTag,
+        RequestKind::RemoveTag,
+        RequestKind::Note,
+    ];
+
+    /// Its word in the actions table.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestKind::AddTag => "add_tag",
+            RequestKind::RemoveTag => "remove_tag",
+            RequestKind::Note => "note",
+            RequestKind::Contact => "contact",
+        }
+    }
+
+    /// The kind a word of the actions table names; `None` for one this version does not know
+    /// (such a row is left alone).
+    pub fn parse(word: &str) -> Option<RequestKind> {
+        [
+            RequestKind::AddTag,
+            RequestKind::RemoveTag,
+            RequestKind::Note,
+            RequestKind::Contact,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == word)
+    }
+}
+
+impl From<ringside_core::pipeline::events::ActionKind> for RequestKind {
+    fn from(action: ringside_core::pipeline::events::ActionKind) -> RequestKind {
+        use ringside_core::pipeline::events::ActionKind;
+        match action {
+            ActionKind::Note => RequestKind::Note,
+            ActionKind::AddTag => RequestKind::AddTag,
+            ActionKind::RemoveTag => RequestKind::RemoveTag,
+        }
+    }
+}
+
+impl rusqlite::ToSql for RequestKind {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(self.as_str().into())
     }
 }
 
@@ -225,11 +287,11 @@ impl Journal {
         let mut out = Vec::new();
         for row in rows {
             let (id, call_id, kind, value, idempotency_key) = row?;
-            if let Some(request) = Request::from_parts(&kind, value) {
+            if let Some(kind) = RequestKind::parse(&kind) {
                 out.push(Action {
                     id,
                     call_id: call_id as u64,
-                    request,
+                    request: Request::from_parts(kind, value),
                     idempotency_key,
                 });
             }
@@ -264,12 +326,7 @@ impl Journal {
         value: &str,
         words: &str,
     ) -> Result<bool> {
-        use ringside_core::pipeline::events::ActionKind;
-        let kind = match action {
-            ActionKind::Note => "note",
-            ActionKind::AddTag => "add_tag",
-            ActionKind::RemoveTag => "remove_tag",
-        };
+        let kind = RequestKind::from(action);
         let changed = self.conn().execute(
             "UPDATE actions SET failed = ?4 WHERE id = (
                  SELECT id FROM actions WHERE call_id = ?1 AND kind = ?2 AND TRIM(value) = TRIM(?3)

@@ -9,7 +9,7 @@ use ringside_core::domain::subject::SubjectKind;
 
 use super::{now, Desk, UiEvent, HUB_INSTANCE, LAST_EVENT_ID};
 use crate::error::Result;
-use crate::journal::Outcome;
+use crate::journal::{CallState, Outcome};
 use crate::settings::CardBehaviour;
 use crate::stream::{self, Connection, StreamEvent};
 
@@ -34,15 +34,15 @@ impl Desk {
 
     fn try_handle(self: &Arc<Self>, event: HubEvent) -> Result<()> {
         let state = match &event {
-            HubEvent::CallRinging { call_id, .. } => Some((*call_id, "ringing")),
-            HubEvent::CallAnswered { call_id, .. } => Some((*call_id, "answered")),
-            HubEvent::CallTransferred { call_id, .. } => Some((*call_id, "transferred")),
-            HubEvent::CallEnded { call_id } => Some((*call_id, "ended")),
+            HubEvent::CallRinging { call_id, .. } => Some((*call_id, CallState::Ringing)),
+            HubEvent::CallAnswered { call_id, .. } => Some((*call_id, CallState::Answered)),
+            HubEvent::CallTransferred { call_id, .. } => Some((*call_id, CallState::Transferred)),
+            HubEvent::CallEnded { call_id } => Some((*call_id, CallState::Ended)),
             _ => None,
         };
         if let Some((id, state)) = state {
             self.journal.set_call_state(id, state, now())?;
-            return self.announce_call(id, state == "answered");
+            return self.announce_call(id, state == CallState::Answered);
         }
         match event {
             HubEvent::MessageReceived {
@@ -208,7 +208,7 @@ impl Desk {
         let has_card = card.card.is_some();
         if self.catching_up.load(Ordering::SeqCst) {
             // A new hub's backlog: a call is shown only if it still rings once it is read.
-            if card.state == "ringing" {
+            if card.state == CallState::Ringing {
                 self.held
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
@@ -221,7 +221,7 @@ impl Desk {
             });
             return Ok(());
         }
-        let ringing = card.state == "ringing";
+        let ringing = card.state == CallState::Ringing;
         let open = has_card
             && match settings.card {
                 CardBehaviour::OnRing => ringing,
@@ -320,7 +320,7 @@ impl stream::Sink for Follower {
                 .card(call_id)
                 .ok()
                 .flatten()
-                .is_some_and(|c| c.state == "ringing");
+                .is_some_and(|c| c.state == CallState::Ringing);
             if ringing {
                 if let Err(e) = desk.announce_call(call_id, false) {
                     tracing::warn!(error = %e, "cannot show a ringing call");

@@ -2,12 +2,88 @@
 //! notes shown on them: the call conversation's tags as the hub last sent them, then the agent's
 //! own actions the hub had not seen at that moment.
 
-use ringside_core::card::{Card, TagState};
-use rusqlite::{params, OptionalExtension};
-use serde::Serialize;
+use std::str::FromStr;
 
-use super::Journal;
+use ringside_core::card::{Card, TagState};
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSqlOutput, ValueRef};
+use rusqlite::{params, OptionalExtension, ToSql};
+use serde::{Deserialize, Serialize};
+
+use super::{Journal, RequestKind};
 use crate::error::Result;
+
+/// Where a call stands. Its word (`ringing`, `answered`, `transferred`, `ended`) is what the
+/// UI reads in a card's `state`, what the `cards` table keeps and what the tray's `call-state`
+/// message selects on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CallState {
+    /// Ringing, not answered yet.
+    Ringing,
+    /// Answered: the agent is in the call.
+    Answered,
+    /// Handed over to another agent or number.
+    Transferred,
+    /// Over.
+    Ended,
+}
+
+impl CallState {
+    const ALL: [CallState; 4] = [
+        CallState::Ringing,
+        CallState::Answered,
+        CallState::Transferred,
+        CallState::Ended,
+    ];
+
+    /// Its word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallState::Ringing => "ringing",
+            CallState::Answered => "answered",
+            CallState::Transferred => "transferred",
+            CallState::Ended => "ended",
+        }
+    }
+}
+
+/// A word that names no [`CallState`] (a row this version did not write).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown call state {0:?} (expected ringing, answered, transferred or ended)")]
+pub struct UnknownCallState(pub String);
+
+impl FromStr for CallState {
+    type Err = UnknownCallState;
+
+    fn from_str(word: &str) -> std::result::Result<CallState, UnknownCallState> {
+        CallState::ALL
+            .into_iter()
+            .find(|s| s.as_str() == word)
+            .ok_or_else(|| UnknownCallState(word.to_owned()))
+    }
+}
+
+impl std::fmt::Display for CallState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ToSql for CallState {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(self.as_str().into())
+    }
+}
+
+/// Read back from its word; an unknown word is a conversion error naming it.
+impl FromSql for CallState {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<CallState> {
+        value
+            .as_str()?
+            .parse()
+            .map_err(|e: UnknownCallState| FromSqlError::Other(Box::new(e)))
+    }
+}
 
 /// A card kept for offline viewing, with the call's state.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -17,8 +93,8 @@ pub struct StoredCard {
     /// The card as the hub sent it; `None` until it comes (or when the kept one cannot be read:
     /// its row keeps the text, and the reason is logged).
     pub card: Option<Card>,
-    /// `ringing`, `answered`, `transferred` or `ended`.
-    pub state: String,
+    /// Where the call stands.
+    pub state: CallState,
     /// UNIX seconds.
     pub started_at: i64,
     /// UNIX seconds.
@@ -39,13 +115,41 @@ pub struct StoredCard {
 pub struct Chip {
     /// The tag's name or the note's text.
     pub value: String,
-    /// For the agent's own: `sent`, `queued` (the hub is away or refuses the token), `waiting`
-    /// (accepted, the call is not logged yet) or `failed` (refused, or the call is not logged
-    /// for good); for a tag the hub
-    /// reported: `applied` (in Intercom), `adding` or `removing` (queued in the hub).
-    pub state: String,
+    /// Where it stands.
+    pub state: ChipState,
     /// Why it failed.
     pub reason: Option<String>,
+}
+
+/// Where a tag or note on a card stands; the UI reads its word (`sent`, `queued`…) as the
+/// chip's `state` and class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChipState {
+    /// The agent's own, accepted by the hub (and the call is logged).
+    Sent,
+    /// The agent's own, kept until the hub is reachable (or accepts the token).
+    Queued,
+    /// The agent's own, accepted, but the call is not logged yet.
+    Waiting,
+    /// The agent's own, refused, or the call is not logged for good.
+    Failed,
+    /// A tag the hub reported: in Intercom.
+    Applied,
+    /// A tag the hub reported: queued in the hub to be put on.
+    Adding,
+    /// A tag the hub reported: queued in the hub to be taken off.
+    Removing,
+}
+
+impl From<TagState> for ChipState {
+    fn from(state: TagState) -> ChipState {
+        match state {
+            TagState::Applied => ChipState::Applied,
+            TagState::Adding => ChipState::Adding,
+            TagState::Removing => ChipState::Removing,
+        }
+    }
 }
 
 /// What the hub made of a call, as far as the agent's notes and tags on it are concerned.
@@ -108,10 +212,11 @@ impl Journal {
         if self.outcome(call_id)? == Outcome::Logged {
             return Ok(0);
         }
+        let [add, remove, note] = RequestKind::ON_CARD;
         Ok(self.conn().query_row(
             "SELECT COUNT(*) FROM actions WHERE call_id = ?1 AND sent_at IS NOT NULL
-                 AND failed IS NULL AND kind IN ('add_tag', 'remove_tag', 'note')",
-            [call_id as i64],
+                 AND failed IS NULL AND kind IN (?2, ?3, ?4)",
+            params![call_id as i64, add, remove, note],
             |r| r.get::<_, i64>(0),
         )? as u64)
     }
@@ -157,9 +262,9 @@ impl Journal {
         )?)
     }
 
-    /// Records the call's state (`ringing`, `answered`, `transferred`, `ended`); a call seen
-    /// first through its state gets an empty card until the hub sends it.
-    pub fn set_call_state(&self, call_id: u64, state: &str, now: i64) -> Result<()> {
+    /// Records the call's state; a call seen first through its state gets an empty card until
+    /// the hub sends it.
+    pub fn set_call_state(&self, call_id: u64, state: CallState, now: i64) -> Result<()> {
         let conn = self.conn();
         conn.execute(
             "INSERT INTO cards (call_id, card, state, started_at, updated_at)
@@ -168,9 +273,9 @@ impl Journal {
             params![call_id as i64, state, now],
         )?;
         let column = match state {
-            "answered" => "answered_at",
-            "ended" => "ended_at",
-            _ => return Ok(()),
+            CallState::Answered => "answered_at",
+            CallState::Ended => "ended_at",
+            CallState::Ringing | CallState::Transferred => return Ok(()),
         };
         conn.execute(
             &format!("UPDATE cards SET {column} = COALESCE({column}, ?2) WHERE call_id = ?1"),
@@ -199,12 +304,7 @@ impl Journal {
                     .iter()
                     .map(|t| Chip {
                         value: t.name.clone(),
-                        state: match t.state {
-                            TagState::Applied => "applied",
-                            TagState::Adding => "adding",
-                            TagState::Removing => "removing",
-                        }
-                        .to_owned(),
+                        state: t.state.into(),
                         reason: None,
                     })
                     .collect::<Vec<_>>()
@@ -224,9 +324,10 @@ impl Journal {
         };
         let mut stmt = conn.prepare(
             "SELECT kind, value, sent_at IS NOT NULL, failed, id FROM actions
-             WHERE call_id = ?1 AND kind IN ('add_tag', 'remove_tag', 'note') ORDER BY id",
+             WHERE call_id = ?1 AND kind IN (?2, ?3, ?4) ORDER BY id",
         )?;
-        let rows = stmt.query_map([call_id as i64], |r| {
+        let [add, remove, note] = RequestKind::ON_CARD;
+        let rows = stmt.query_map(params![call_id as i64, add, remove, note], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
@@ -237,41 +338,44 @@ impl Journal {
         })?;
         for row in rows {
             let (kind, value, sent, failed, id) = row?;
+            let Some(kind) = RequestKind::parse(&kind) else {
+                continue;
+            };
             // A tag change the hub accepted before it sent the card is in the card's tags.
             let reflected = sent && failed.is_none() && id <= seen;
-            if reflected && kind != "note" {
+            if reflected && kind != RequestKind::Note {
                 continue;
             }
             // Accepted by the hub, but the call is not logged: the agent hears it, not "sent".
             let (state, reason) = match (failed, sent, &outcome) {
-                (Some(why), _, _) => ("failed", Some(why)),
+                (Some(why), _, _) => (ChipState::Failed, Some(why)),
                 (None, true, Outcome::NotLogged(why)) => (
-                    "failed",
+                    ChipState::Failed,
                     Some(format!("not in Intercom: the call is not logged ({why})")),
                 ),
                 (None, true, Outcome::Waiting(why)) => (
-                    "waiting",
+                    ChipState::Waiting,
                     Some(format!("waiting: the call is not logged yet ({why})")),
                 ),
-                (None, true, Outcome::Logged) => ("sent", None),
-                (None, false, _) => ("queued", None),
+                (None, true, Outcome::Logged) => (ChipState::Sent, None),
+                (None, false, _) => (ChipState::Queued, None),
             };
             let chip = Chip {
-                state: state.to_owned(),
+                state,
                 reason,
                 value,
             };
-            match kind.as_str() {
-                "add_tag" => {
+            match kind {
+                RequestKind::AddTag => {
                     card.tags
                         .retain(|t| !t.value.eq_ignore_ascii_case(&chip.value));
                     card.tags.push(chip);
                 }
-                "remove_tag" if chip.state != "failed" => card
+                RequestKind::RemoveTag if chip.state != ChipState::Failed => card
                     .tags
                     .retain(|t| !t.value.eq_ignore_ascii_case(&chip.value)),
-                "note" => card.notes.push(chip),
-                _ => {}
+                RequestKind::Note => card.notes.push(chip),
+                RequestKind::RemoveTag | RequestKind::Contact => {}
             }
         }
         Ok(Some(card))
@@ -354,7 +458,7 @@ mod tests {
         }
     }
 
-    fn chips(journal: &Journal) -> Vec<(String, String)> {
+    fn chips(journal: &Journal) -> Vec<(String, ChipState)> {
         let card = journal.card(7).unwrap().unwrap();
         card.tags.into_iter().map(|c| (c.value, c.state)).collect()
     }
@@ -368,7 +472,7 @@ mod tests {
             .enqueue(7, &Request::AddTag("Refund".into()), 1)
             .unwrap();
         journal.mark_sent(added.id, 2).unwrap();
-        assert_eq!(chips(&journal), [("Refund".into(), "sent".into())]);
+        assert_eq!(chips(&journal), [("Refund".into(), ChipState::Sent)]);
 
         // The hub's card after it accepted the tag: its word counts for it.
         let seen = journal.last_sent_action(7).unwrap();
@@ -386,8 +490,8 @@ mod tests {
         assert_eq!(
             chips(&journal),
             [
-                ("VIP".into(), "applied".into()),
-                ("Refund".into(), "adding".into())
+                ("VIP".into(), ChipState::Applied),
+                ("Refund".into(), ChipState::Adding)
             ]
         );
 
@@ -406,9 +510,9 @@ mod tests {
         assert_eq!(
             chips(&journal),
             [
-                ("Refund".into(), "adding".into()),
-                ("Callback".into(), "sent".into()),
-                ("Nope".into(), "failed".into())
+                ("Refund".into(), ChipState::Adding),
+                ("Callback".into(), ChipState::Sent),
+                ("Nope".into(), ChipState::Failed)
             ]
         );
         // A card event from the ring keeps nothing of the fetch's position: all actions count.
@@ -450,7 +554,7 @@ mod tests {
                 .map(|c| (c.state, c.reason))
                 .collect::<Vec<_>>()
         };
-        assert_eq!(notes(&journal), [("sent".to_owned(), None)]);
+        assert_eq!(notes(&journal), [(ChipState::Sent, None)]);
 
         // A shared number waits for the agent's pick: the note waits with it.
         journal
@@ -459,7 +563,7 @@ mod tests {
                 &Outcome::Waiting("several contacts share this number".into()),
             )
             .unwrap();
-        assert_eq!(notes(&journal)[0].0, "waiting");
+        assert_eq!(notes(&journal)[0].0, ChipState::Waiting);
         assert_eq!(journal.held_back(7).unwrap(), 1);
 
         // The hub's rules leave the call out: the note never reaches Intercom, and says why.
@@ -472,7 +576,7 @@ mod tests {
         assert_eq!(
             notes(&journal),
             [(
-                "failed".to_owned(),
+                ChipState::Failed,
                 Some(
                     "not in Intercom: the call is not logged (logging missed calls is turned off)"
                         .to_owned()
@@ -482,7 +586,110 @@ mod tests {
 
         // Logged after all: sent it is.
         journal.set_outcome(7, &Outcome::Logged).unwrap();
-        assert_eq!(notes(&journal), [("sent".to_owned(), None)]);
+        assert_eq!(notes(&journal), [(ChipState::Sent, None)]);
         assert_eq!(journal.held_back(7).unwrap(), 0);
+    }
+
+    #[test]
+    fn the_ui_reads_the_same_words_as_before() {
+        let journal = Journal::open_in_memory().unwrap();
+        journal.save_card(7, &jane(None), 1).unwrap();
+        journal
+            .enqueue(7, &Request::AddTag("Refund".into()), 1)
+            .unwrap();
+        let card = serde_json::to_value(journal.card(7).unwrap().unwrap()).unwrap();
+        assert_eq!(card["state"], "ringing");
+        assert_eq!(
+            card["tags"],
+            serde_json::json!([{"value": "Refund", "state": "queued", "reason": null}])
+        );
+
+        for (state, word) in [
+            (CallState::Ringing, "ringing"),
+            (CallState::Answered, "answered"),
+            (CallState::Transferred, "transferred"),
+            (CallState::Ended, "ended"),
+        ] {
+            assert_eq!(serde_json::to_value(state).unwrap(), word);
+            assert_eq!(state.as_str(), word);
+            assert_eq!(word.parse::<CallState>().unwrap(), state);
+        }
+        for (state, word) in [
+            (ChipState::Sent, "sent"),
+            (ChipState::Queued, "queued"),
+            (ChipState::Waiting, "waiting"),
+            (ChipState::Failed, "failed"),
+            (ChipState::Applied, "applied"),
+            (ChipState::Adding, "adding"),
+            (ChipState::Removing, "removing"),
+        ] {
+            assert_eq!(serde_json::to_value(state).unwrap(), word);
+        }
+    }
+
+    #[test]
+    fn the_call_state_is_kept_as_its_word_and_an_unknown_word_is_an_error() {
+        let journal = Journal::open_in_memory().unwrap();
+        let word = |j: &Journal| -> String {
+            j.conn()
+                .query_row("SELECT state FROM cards WHERE call_id = 7", [], |r| {
+                    r.get(0)
+                })
+                .unwrap()
+        };
+        journal.set_call_state(7, CallState::Ringing, 1).unwrap();
+        assert_eq!(word(&journal), "ringing");
+        journal.set_call_state(7, CallState::Answered, 2).unwrap();
+        journal
+            .set_call_state(7, CallState::Transferred, 3)
+            .unwrap();
+        assert_eq!(word(&journal), "transferred");
+        journal.set_call_state(7, CallState::Ended, 4).unwrap();
+        assert_eq!(word(&journal), "ended");
+        let card = journal.card(7).unwrap().unwrap();
+        assert_eq!(
+            (card.state, card.answered_at, card.ended_at),
+            (CallState::Ended, Some(2), Some(4))
+        );
+
+        // A word this version does not know: an error that names it, not a panic.
+        journal
+            .conn()
+            .execute("UPDATE cards SET state = 'on_hold' WHERE call_id = 7", [])
+            .unwrap();
+        let error = journal.card(7).unwrap_err().to_string();
+        assert!(error.contains("on_hold"), "{error}");
+        assert_eq!(
+            "on_hold".parse::<CallState>(),
+            Err(UnknownCallState("on_hold".into()))
+        );
+    }
+
+    #[test]
+    fn the_actions_table_keeps_the_same_kind_words() {
+        let journal = Journal::open_in_memory().unwrap();
+        for request in [
+            Request::AddTag("VIP".into()),
+            Request::RemoveTag("VIP".into()),
+            Request::Note("Call back".into()),
+            Request::Contact("6762f0dd1bb69f9f2193bb83".into()),
+        ] {
+            journal.enqueue(7, &request, 1).unwrap();
+        }
+        let kinds: Vec<String> = journal
+            .conn()
+            .prepare("SELECT kind FROM actions ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(kinds, ["add_tag", "remove_tag", "note", "contact"]);
+        for kind in &kinds {
+            assert_eq!(RequestKind::parse(kind).unwrap().as_str(), kind);
+        }
+        assert_eq!(RequestKind::parse("snooze"), None);
+        // Read back as the same requests.
+        assert_eq!(journal.pending().unwrap().len(), 4);
     }
 }
