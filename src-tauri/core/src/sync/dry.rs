@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
-use super::engine::{SyncEngine, SyncError, SyncMode};
+use super::engine::{next_kind, SyncEngine, SyncError, SyncMode};
 use super::progress::{SyncPhase, SyncProgress};
 use crate::domain::plan::{Reading, Target};
 use crate::store::{RunKind, SyncRow, Unparseable};
@@ -51,15 +51,20 @@ impl SyncEngine {
     pub async fn dry_run(&self, mode: SyncMode) -> Result<DryRun, SyncError> {
         let _one_at_a_time = self.running.lock().await;
         let workspace = self.workspace_id().await?;
-        let (kind, since) = match self.store.sync_open_run()? {
-            Some(open) if open.roles == self.options.roles && mode != SyncMode::Full => {
-                (open.kind, open.since)
-            }
-            _ => self.next_kind(mode)?,
-        };
-        let mut rows: HashMap<String, SyncRow> = self
+        let (options, now) = (self.options.clone(), self.now());
+        let ((kind, since), rows) = self
             .store
-            .sync_rows()?
+            .run(move |s| {
+                let kind = match s.sync_open_run()? {
+                    Some(open) if open.roles == options.roles && mode != SyncMode::Full => {
+                        (open.kind, open.since)
+                    }
+                    _ => next_kind(s, &options, mode, now)?,
+                };
+                Ok((kind, s.sync_rows()?))
+            })
+            .await?;
+        let mut rows: HashMap<String, SyncRow> = rows
             .into_iter()
             .map(|r| (r.intercom_id.clone(), r))
             .collect();

@@ -213,8 +213,13 @@ impl SyncEngine {
             &self.holder,
             &self.clock,
             self.options.lease_ttl,
-        )??;
-        let (run, resumed) = self.choose_run(mode)?;
+        )
+        .await??;
+        let (options, now) = (self.options.clone(), self.now());
+        let (run, resumed) = self
+            .store
+            .run(move |s| choose_run(s, &options, mode, now))
+            .await?;
         tracing::info!(run = run.id, kind = ?run.kind, resumed, "contact sync starts");
         let result = self.finish(run.clone(), &lease).await;
         match &result {
@@ -222,7 +227,12 @@ impl SyncEngine {
                 tracing::info!(run = report.run_id, counts = ?report.counts, "contact sync done")
             }
             Err(e) => {
-                if let Err(store) = self.store.sync_interrupt_run(run.id, &e.to_string()) {
+                let (id, why) = (run.id, e.to_string());
+                let recorded = self
+                    .store
+                    .run(move |s| s.sync_interrupt_run(id, &why))
+                    .await;
+                if let Err(store) = recorded {
                     tracing::warn!(error = %store, "cannot record why the sync stopped");
                 }
                 let stopped = self.progress.borrow().clone();
@@ -247,8 +257,13 @@ impl SyncEngine {
         }
         self.push(&run, lease).await?;
         let finished_at = self.now();
-        self.store.sync_finish_run(run.id, finished_at)?;
-        let run = self.store.sync_run(run.id)?.unwrap_or(run);
+        let run = self
+            .store
+            .run(move |s| {
+                s.sync_finish_run(run.id, finished_at)?;
+                Ok(s.sync_run(run.id)?.unwrap_or(run))
+            })
+            .await?;
         self.publish(
             SyncProgress {
                 phase: SyncPhase::Done,
@@ -268,54 +283,24 @@ impl SyncEngine {
         })
     }
 
-    /// The run to do: a stopped one to resume, or a new one of the right kind.
-    fn choose_run(&self, mode: SyncMode) -> Result<(SyncRun, bool), SyncError> {
-        let now = self.now();
-        let roles = self.options.roles;
-        if let Some(open) = self.store.sync_open_run()? {
-            let fits =
-                open.roles == roles && (mode != SyncMode::Full || open.kind == RunKind::Full);
-            if fits {
-                return Ok((open, true));
-            }
-            self.store.sync_abandon_run(open.id, now)?;
-        }
-        let (kind, since) = self.next_kind(mode)?;
-        Ok((self.store.sync_begin_run(kind, roles, since, now)?, false))
-    }
-
-    /// The kind of a new run and, for an incremental one, its `updated_at` bound.
-    pub(super) fn next_kind(&self, mode: SyncMode) -> Result<(RunKind, Option<i64>), SyncError> {
-        let last = self.store.sync_last_done(None)?;
-        let last_full = self.store.sync_last_done(Some(RunKind::Full))?;
-        let (Some(last), Some(last_full)) = (last, last_full) else {
-            return Ok((RunKind::Full, None));
-        };
-        let full_due =
-            self.now() - last_full.started_at >= self.options.full_every.as_secs() as i64;
-        let full = match mode {
-            SyncMode::Full => true,
-            _ if last.roles != self.options.roles => true,
-            SyncMode::Auto => full_due,
-            SyncMode::Incremental => false,
-        };
-        if full {
-            return Ok((RunKind::Full, None));
-        }
-        Ok((
-            RunKind::Incremental,
-            Some(last.started_at - self.options.overlap.as_secs() as i64),
-        ))
-    }
-
     /// The Intercom workspace id (for profile links), remembered in the store for this token.
     pub(super) async fn workspace_id(&self) -> Result<String, SyncError> {
-        let key = self.intercom.identity_key();
-        if let Some(identity) = self.store.intercom_identity(key)? {
+        let key = self.intercom.identity_key().to_owned();
+        let known = self
+            .store
+            .run({
+                let key = key.clone();
+                move |s| s.intercom_identity(&key)
+            })
+            .await?;
+        if let Some(identity) = known {
             return Ok(identity.workspace_id);
         }
         let me = self.patiently(|| self.intercom.me()).await?;
-        self.store.set_intercom_identity(key, &(&me).into())?;
+        let identity = (&me).into();
+        self.store
+            .run(move |s| s.set_intercom_identity(&key, &identity))
+            .await?;
         Ok(me.workspace_id)
     }
 
@@ -378,7 +363,8 @@ impl SyncEngine {
                         run = run.id,
                         "Intercom refused the saved cursor; the scan starts over"
                     );
-                    self.store.sync_restart_scan(run.id)?;
+                    let id = run.id;
+                    self.store.run(move |s| s.sync_restart_scan(id)).await?;
                     run.cursor = None;
                     restarted = true;
                     continue;
@@ -386,22 +372,30 @@ impl SyncEngine {
                 Err(e) => return Err(e),
             };
             pages += 1;
-            if run.total.is_none() {
-                if let Some(total) = page.total {
-                    self.store.sync_set_total(run.id, total)?;
-                    run.total = Some(total);
-                }
+            let new_total = page.total.filter(|_| run.total.is_none());
+            if new_total.is_some() {
+                run.total = new_total;
             }
             let scanned: Vec<Scanned> = page
                 .contacts
                 .into_iter()
                 .map(|c| self.scanned(c, workspace))
                 .collect();
-            self.store
-                .sync_record_page(run, &scanned, page.next.as_deref(), self.now())?;
+            // The page, its counters and what the progress shows, in one trip to the store.
+            let (recorded, next, now) = (run.clone(), page.next.clone(), self.now());
+            let counts = self
+                .store
+                .run(move |s| {
+                    if let Some(total) = new_total {
+                        s.sync_set_total(recorded.id, total)?;
+                    }
+                    s.sync_record_page(&recorded, &scanned, next.as_deref(), now)?;
+                    progress_of(s, recorded.id, None)
+                })
+                .await?;
             run.cursor = page.next;
             let per_page = started.elapsed() / pages;
-            self.publish_run(run.id, SyncPhase::Scanning, Some(per_page), None)?;
+            self.publish_counts(counts, SyncPhase::Scanning, Some(per_page));
             if run.cursor.is_none() {
                 break;
             }
@@ -412,19 +406,31 @@ impl SyncEngine {
     /// Publishes a run's counters from the store, with what is left.
     /// `todo` is the number of contacts still due for Aircall when the caller knows it (the
     /// push counts down); otherwise the store counts them.
-    pub(super) fn publish_run(
+    pub(super) async fn publish_run(
         &self,
         run_id: i64,
         phase: SyncPhase,
         per_page: Option<Duration>,
         todo: Option<u64>,
     ) -> Result<(), SyncError> {
-        let Some(run) = self.store.sync_run(run_id)? else {
-            return Ok(());
-        };
-        let todo = match todo {
-            Some(todo) => todo,
-            None => self.store.sync_todo_count()?,
+        let counts = self
+            .store
+            .run(move |s| progress_of(s, run_id, todo))
+            .await?;
+        self.publish_counts(counts, phase, per_page);
+        Ok(())
+    }
+
+    /// Publishes a run's counters as [`progress_of`] read them, with what is left (nothing
+    /// when the run is unknown).
+    pub(super) fn publish_counts(
+        &self,
+        counts: Option<(SyncRun, u64)>,
+        phase: SyncPhase,
+        per_page: Option<Duration>,
+    ) {
+        let Some((run, todo)) = counts else {
+            return;
         };
         let scanning = phase == SyncPhase::Scanning;
         let estimate = self.estimate(per_page);
@@ -440,7 +446,6 @@ impl SyncEngine {
             }
             .with_counts(&run.counts),
         );
-        Ok(())
     }
 
     pub(super) fn estimate(&self, per_page: Option<Duration>) -> Estimate {
@@ -488,4 +493,68 @@ impl SyncEngine {
             self.publish(progress);
         }
     }
+}
+
+/// The run to do: a stopped one to resume, or a new one of the right kind.
+fn choose_run(
+    store: &Store,
+    options: &SyncOptions,
+    mode: SyncMode,
+    now: i64,
+) -> Result<(SyncRun, bool), StoreError> {
+    let roles = options.roles;
+    if let Some(open) = store.sync_open_run()? {
+        let fits = open.roles == roles && (mode != SyncMode::Full || open.kind == RunKind::Full);
+        if fits {
+            return Ok((open, true));
+        }
+        store.sync_abandon_run(open.id, now)?;
+    }
+    let (kind, since) = next_kind(store, options, mode, now)?;
+    Ok((store.sync_begin_run(kind, roles, since, now)?, false))
+}
+
+/// The kind of a new run at `now` and, for an incremental one, its `updated_at` bound.
+pub(super) fn next_kind(
+    store: &Store,
+    options: &SyncOptions,
+    mode: SyncMode,
+    now: i64,
+) -> Result<(RunKind, Option<i64>), StoreError> {
+    let last = store.sync_last_done(None)?;
+    let last_full = store.sync_last_done(Some(RunKind::Full))?;
+    let (Some(last), Some(last_full)) = (last, last_full) else {
+        return Ok((RunKind::Full, None));
+    };
+    let full_due = now - last_full.started_at >= options.full_every.as_secs() as i64;
+    let full = match mode {
+        SyncMode::Full => true,
+        _ if last.roles != options.roles => true,
+        SyncMode::Auto => full_due,
+        SyncMode::Incremental => false,
+    };
+    if full {
+        return Ok((RunKind::Full, None));
+    }
+    Ok((
+        RunKind::Incremental,
+        Some(last.started_at - options.overlap.as_secs() as i64),
+    ))
+}
+
+/// A run's counters and how many contacts are still due for Aircall (`todo` when the caller
+/// knows it, else counted), or `None` when the run is unknown.
+pub(super) fn progress_of(
+    store: &Store,
+    run_id: i64,
+    todo: Option<u64>,
+) -> Result<Option<(SyncRun, u64)>, StoreError> {
+    let Some(run) = store.sync_run(run_id)? else {
+        return Ok(None);
+    };
+    let todo = match todo {
+        Some(todo) => todo,
+        None => store.sync_todo_count()?,
+    };
+    Ok(Some((run, todo)))
 }

@@ -26,7 +26,7 @@ use crate::intercom::notification::{Change, Notification};
 use crate::intercom::IntercomClient;
 use crate::pacing::Priority;
 use crate::phone::Region;
-use crate::store::{NotificationEnd, Scanned, Store, SyncRow};
+use crate::store::{NotificationEnd, Scanned, Store, StoreError, SyncRow};
 
 /// Notifications read from the store at a time.
 const BATCH: usize = 50;
@@ -139,7 +139,7 @@ impl Notifications {
     /// when one fails for a reason that may pass (order matters: a later one waits for it).
     async fn drain(&self) -> Result<Option<Duration>, SyncError> {
         loop {
-            let batch = self.store.pending_notifications(BATCH)?;
+            let batch = self.store.run(|s| s.pending_notifications(BATCH)).await?;
             if batch.is_empty() {
                 return Ok(None);
             }
@@ -147,52 +147,58 @@ impl Notifications {
                 let notification = match Notification::parse(pending.body.as_bytes()) {
                     Ok(n) => n,
                     Err(e) => {
-                        self.store.finish_notification(
-                            pending.seq,
-                            NotificationEnd::Failed,
-                            &e.to_string(),
-                            self.now(),
-                        )?;
+                        self.finish(pending.seq, NotificationEnd::Failed, e.to_string())
+                            .await?;
                         continue;
                     }
                 };
                 match self.apply(&notification.change).await {
-                    Ok(None) => self.store.finish_notification(
-                        pending.seq,
-                        NotificationEnd::Ignored,
-                        "Ringside does not act on this topic",
-                        self.now(),
-                    )?,
+                    Ok(None) => {
+                        self.finish(
+                            pending.seq,
+                            NotificationEnd::Ignored,
+                            "Ringside does not act on this topic".to_owned(),
+                        )
+                        .await?
+                    }
                     Ok(Some(outcome)) => {
                         tracing::info!(topic = %notification.topic, %outcome, "Intercom notification applied");
-                        self.store.finish_notification(
-                            pending.seq,
-                            NotificationEnd::Applied,
-                            &outcome,
-                            self.now(),
-                        )?
+                        self.finish(pending.seq, NotificationEnd::Applied, outcome)
+                            .await?
                     }
                     Err(SyncError::Api(e))
                         if e.is_transient() && pending.attempts + 1 < MAX_ATTEMPTS =>
                     {
                         tracing::warn!(error = %e, attempts = pending.attempts + 1, "an Intercom notification waits");
-                        self.store.retry_notification(pending.seq, &e.to_string())?;
+                        let (seq, reason) = (pending.seq, e.to_string());
+                        self.store
+                            .run(move |s| s.retry_notification(seq, &reason))
+                            .await?;
                         let wait = self.backoff * 2u32.saturating_pow(pending.attempts);
                         return Ok(Some(wait.min(Duration::from_secs(60))));
                     }
                     Err(SyncError::Store(e)) => return Err(SyncError::Store(e)),
                     Err(e) => {
                         tracing::warn!(error = %e, topic = %notification.topic, "an Intercom notification could not be applied; the next scheduled sync covers it");
-                        self.store.finish_notification(
-                            pending.seq,
-                            NotificationEnd::Failed,
-                            &e.to_string(),
-                            self.now(),
-                        )?
+                        self.finish(pending.seq, NotificationEnd::Failed, e.to_string())
+                            .await?
                     }
                 }
             }
         }
+    }
+
+    /// Records how a notification ended, now.
+    async fn finish(
+        &self,
+        seq: i64,
+        end: NotificationEnd,
+        outcome: String,
+    ) -> Result<(), StoreError> {
+        let now = self.now();
+        self.store
+            .run(move |s| s.finish_notification(seq, end, &outcome, now))
+            .await
     }
 
     /// Applies one change; says what it did, or `None` for a topic Ringside ignores.
@@ -237,12 +243,12 @@ impl Notifications {
                 reading,
                 target: None,
             };
-            self.store.sync_record_live(&scanned, self.now())?;
+            self.record_live(scanned).await?;
             return Ok(indexed);
         };
         let workspace = engine.workspace_id().await?;
         let scanned = engine.scanned(contact, &workspace);
-        self.store.sync_record_live(&scanned, self.now())?;
+        self.record_live(scanned).await?;
         Ok(format!("{indexed}; {}", self.push(contact_id)))
     }
 
@@ -269,9 +275,18 @@ impl Notifications {
         }
     }
 
+    /// Records a contact as read now, in the index (and, with contact sync, as due for Aircall).
+    async fn record_live(&self, scanned: Scanned) -> Result<(), StoreError> {
+        let now = self.now();
+        self.store
+            .run(move |s| s.sync_record_live(&scanned, now))
+            .await
+    }
+
     /// Takes the contact out of the index and out of Aircall.
     async fn remove(&self, contact_id: &str) -> Result<String, SyncError> {
-        self.store.sync_forget_live(contact_id)?;
+        let id = contact_id.to_owned();
+        self.store.run(move |s| s.sync_forget_live(&id)).await?;
         match &self.engine {
             Some(_) => Ok(format!("left the index; {}", self.push(contact_id))),
             None => Ok("left the index".to_owned()),
@@ -329,10 +344,10 @@ async fn write_to_aircall(
         let Some(id) = due.pop_front() else {
             continue;
         };
-        let before = store.sync_row(&id).ok().flatten();
+        let before = row(&store, &id).await;
         match engine.push_live(&id).await {
             Ok(()) => {
-                let after = store.sync_row(&id).ok().flatten();
+                let after = row(&store, &id).await;
                 tracing::info!(contact = %id, aircall = %describe(before.as_ref(), after.as_ref()), "Intercom notification written to Aircall");
             }
             Err(e) => {
@@ -340,6 +355,12 @@ async fn write_to_aircall(
             }
         }
     }
+}
+
+/// The contact's sync row, if it can be read.
+async fn row(store: &Store, id: &str) -> Option<SyncRow> {
+    let id = id.to_owned();
+    store.run(move |s| s.sync_row(&id)).await.ok().flatten()
 }
 
 /// What the push did to a contact's Aircall contact, from its sync row before and after.

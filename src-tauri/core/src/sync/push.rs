@@ -9,13 +9,13 @@
 //! duplicate. When Aircall refuses a contact (a 4xx), the refusal is recorded and the run goes
 //! on; the contact is tried again once its target changes.
 
-use super::engine::{SyncEngine, SyncError};
+use super::engine::{progress_of, SyncEngine, SyncError};
 use super::lease::Lease;
 use super::progress::SyncPhase;
 use crate::aircall::{AircallContact, ContactDetail, DetailKind};
 use crate::domain::plan::{Changes, EmailChange, Target, DETAIL_LABEL};
 use crate::error::ApiError;
-use crate::store::{Counter, SyncRow, SyncRun};
+use crate::store::{Counter, StoreError, SyncRow, SyncRun};
 
 /// Contacts read from the store at a time.
 const BATCH: usize = 100;
@@ -37,11 +37,22 @@ impl SyncEngine {
     pub(super) async fn push(&self, run: &SyncRun, lease: &Lease) -> Result<(), SyncError> {
         // Counted once, then counted down: a count per contact would cost as much as the
         // push itself on a large first sync.
-        let mut todo = self.store.sync_todo_count()?;
-        self.publish_run(run.id, SyncPhase::Pushing, None, Some(todo))?;
+        let run_id = run.id;
+        let (mut todo, counts) = self
+            .store
+            .run(move |s| {
+                let todo = s.sync_todo_count()?;
+                Ok((todo, progress_of(s, run_id, Some(todo))?))
+            })
+            .await?;
+        self.publish_counts(counts, SyncPhase::Pushing, None);
         let mut after: Option<String> = None;
         loop {
-            let batch = self.store.sync_todo(after.as_deref(), BATCH)?;
+            let from = after.take();
+            let batch = self
+                .store
+                .run(move |s| s.sync_todo(from.as_deref(), BATCH))
+                .await?;
             if batch.is_empty() {
                 return Ok(());
             }
@@ -49,7 +60,8 @@ impl SyncEngine {
                 lease.check()?;
                 self.patiently_push(run.id, &id).await?;
                 todo = todo.saturating_sub(1);
-                self.publish_run(run.id, SyncPhase::Pushing, None, Some(todo))?;
+                self.publish_run(run.id, SyncPhase::Pushing, None, Some(todo))
+                    .await?;
                 after = Some(id);
             }
         }
@@ -79,12 +91,11 @@ impl SyncEngine {
     }
 
     async fn push_one(&self, run: i64, id: &str) -> Result<(), SyncError> {
-        let Some(mut row) = self.store.sync_row(id)? else {
+        let Some(mut row) = self.row(id).await? else {
             return Ok(());
         };
         if row.pending_since.is_some() {
-            self.recover(run, &row).await?;
-            let Some(fresh) = self.store.sync_row(id)? else {
+            let Some(fresh) = self.recover(run, &row).await? else {
                 return Ok(());
             };
             row = fresh;
@@ -92,31 +103,46 @@ impl SyncEngine {
         let step = match (&row.desired, row.aircall_id) {
             (None, None) => {
                 // Nothing wanted, nothing written: only the row is left to forget.
-                self.store.sync_record_gone_from_aircall(run, id, None)?;
+                self.gone_from_aircall(run, id, None).await?;
                 Step::Settled
             }
             (None, Some(aircall_id)) => {
                 match self.aircall.delete_contact(aircall_id).await {
                     Ok(()) | Err(ApiError::NotFound { .. }) => {}
-                    Err(e) => return self.refused(run, id, e),
+                    Err(e) => return self.refused(run, id, e).await,
                 }
-                self.store
-                    .sync_record_gone_from_aircall(run, id, Some(Counter::Deleted))?;
+                self.gone_from_aircall(run, id, Some(Counter::Deleted))
+                    .await?;
                 Step::Settled
             }
-            (Some(target), None) => self.create(run, id, target).await?,
+            (Some(target), None) => self.create(run, id, target, false).await?,
             (Some(target), Some(aircall_id)) => self.update(run, &row, target, aircall_id).await?,
         };
         if let (Step::Recreate, Some(target)) = (step, &row.desired) {
-            self.store.sync_record_gone_from_aircall(run, id, None)?;
-            self.create(run, id, target).await?;
+            self.create(run, id, target, true).await?;
         }
         Ok(())
     }
 
-    /// Creates the Aircall contact, recording the attempt first.
-    async fn create(&self, run: i64, id: &str, target: &Target) -> Result<Step, SyncError> {
-        self.store.sync_mark_pending(id, target, self.now())?;
+    /// Creates the Aircall contact, recording the attempt first; `forget` forgets the Aircall
+    /// contact Ringside had for it (gone from Aircall) in the same trip to the store.
+    async fn create(
+        &self,
+        run: i64,
+        id: &str,
+        target: &Target,
+        forget: bool,
+    ) -> Result<Step, SyncError> {
+        let (intercom_id, sent) = (id.to_owned(), target.clone());
+        let now = self.now();
+        self.store
+            .run(move |s| {
+                if forget {
+                    s.sync_record_gone_from_aircall(run, &intercom_id, None)?;
+                }
+                s.sync_mark_pending(&intercom_id, &sent, now)
+            })
+            .await?;
         let contact = AircallContact {
             id: None,
             first_name: Some(target.first_name.clone()),
@@ -130,7 +156,7 @@ impl SyncEngine {
         let created = match self.aircall.create_contact(&contact).await {
             Ok(created) => created,
             // The attempt stays pending: the next try looks for it before creating again.
-            Err(e) => return self.refused(run, id, e).map(|()| Step::Settled),
+            Err(e) => return self.refused(run, id, e).await.map(|()| Step::Settled),
         };
         let Some(aircall_id) = created.id else {
             return Err(SyncError::Api(ApiError::Decode {
@@ -139,26 +165,28 @@ impl SyncEngine {
                 body: String::new(),
             }));
         };
-        self.store.sync_record_written(
+        self.record_written(
             run,
             id,
             aircall_id,
-            target,
+            target.clone(),
             find(&created, DetailKind::Phone, target.phone.as_str()),
             target
                 .email
                 .as_deref()
                 .and_then(|e| find(&created, DetailKind::Email, e)),
             Some(Counter::Created),
-        )?;
+        )
+        .await?;
         Ok(Step::Settled)
     }
 
     /// A create was sent but its answer never recorded: finds the contact it made, if it made
-    /// one, or forgets the attempt.
-    async fn recover(&self, run: i64, row: &SyncRow) -> Result<(), SyncError> {
+    /// one, or forgets the attempt. Returns the contact's row as it then is.
+    async fn recover(&self, run: i64, row: &SyncRow) -> Result<Option<SyncRow>, SyncError> {
+        let id = row.intercom_id.clone();
         let (Some(sent), Some(since)) = (&row.written, row.pending_since) else {
-            return Ok(());
+            return Ok(self.row(&id).await?);
         };
         let found = self
             .aircall
@@ -170,26 +198,38 @@ impl SyncEngine {
             // A contact that existed before the attempt is someone else's: never adopt it.
             .filter(|c| c.created_at.is_none_or(|at| at >= since - CLOCK_SKEW))
             .max_by_key(|c| c.id);
-        match made.as_ref().and_then(|c| c.id.map(|id| (c, id))) {
-            Some((contact, aircall_id)) => {
-                tracing::info!(aircall_id, "found the contact of an unanswered create");
-                self.store.sync_record_written(
-                    run,
-                    &row.intercom_id,
-                    aircall_id,
-                    sent,
-                    find(contact, DetailKind::Phone, sent.phone.as_str()),
-                    sent.email
-                        .as_deref()
-                        .and_then(|e| find(contact, DetailKind::Email, e)),
-                    Some(Counter::Created),
-                )?;
-            }
-            None => self
-                .store
-                .sync_record_gone_from_aircall(run, &row.intercom_id, None)?,
-        }
-        Ok(())
+        let found = made.as_ref().and_then(|c| c.id.map(|id| (c, id)));
+        let written = found.map(|(contact, aircall_id)| {
+            tracing::info!(aircall_id, "found the contact of an unanswered create");
+            (
+                aircall_id,
+                sent.clone(),
+                find(contact, DetailKind::Phone, sent.phone.as_str()),
+                sent.email
+                    .as_deref()
+                    .and_then(|e| find(contact, DetailKind::Email, e)),
+            )
+        });
+        // What was found, and the row as it then is, in one trip to the store.
+        let fresh = self
+            .store
+            .run(move |s| {
+                match written {
+                    Some((aircall_id, sent, phone_id, email_id)) => s.sync_record_written(
+                        run,
+                        &id,
+                        aircall_id,
+                        &sent,
+                        phone_id,
+                        email_id,
+                        Some(Counter::Created),
+                    )?,
+                    None => s.sync_record_gone_from_aircall(run, &id, None)?,
+                }
+                s.sync_row(&id)
+            })
+            .await?;
+        Ok(fresh)
     }
 
     /// Brings a written contact to its new target, one endpoint per part that changed.
@@ -205,18 +245,17 @@ impl SyncEngine {
             // Nothing is known of what Ringside's contact holds: replace it.
             match self.aircall.delete_contact(aircall_id).await {
                 Ok(()) | Err(ApiError::NotFound { .. }) => return Ok(Step::Recreate),
-                Err(e) => return self.refused(run, id, e).map(|()| Step::Settled),
+                Err(e) => return self.refused(run, id, e).await.map(|()| Step::Settled),
             }
         };
         let changes = Changes::between(&written, target);
         let (mut phone_id, mut email_id) = (row.phone_detail_id, row.email_detail_id);
-        let save = |written: &Target, phone_id, email_id, counter| {
-            self.store
-                .sync_record_written(run, id, aircall_id, written, phone_id, email_id, counter)
+        let save = |written: Target, phone_id, email_id, counter| {
+            self.record_written(run, id, aircall_id, written, phone_id, email_id, counter)
         };
         if changes.is_empty() {
             // A recovered create already holds the target.
-            save(&written, phone_id, email_id, None)?;
+            save(written.clone(), phone_id, email_id, None).await?;
             return Ok(Step::Settled);
         }
         if changes.info {
@@ -232,12 +271,12 @@ impl SyncEngine {
             match result {
                 Ok(()) => {}
                 Err(ApiError::NotFound { .. }) => return Ok(Step::Recreate),
-                Err(e) => return self.refused(run, id, e).map(|()| Step::Settled),
+                Err(e) => return self.refused(run, id, e).await.map(|()| Step::Settled),
             }
             written.first_name = target.first_name.clone();
             written.last_name = target.last_name.clone();
             written.information = target.information.clone();
-            save(&written, phone_id, email_id, None)?;
+            save(written.clone(), phone_id, email_id, None).await?;
         }
         if changes.phone {
             let old = written.phone.as_str().to_owned();
@@ -253,10 +292,10 @@ impl SyncEngine {
             {
                 Ok(Detail::Id(new_id)) => phone_id = new_id,
                 Ok(Detail::ContactGone) => return Ok(Step::Recreate),
-                Err(e) => return self.refused(run, id, e).map(|()| Step::Settled),
+                Err(e) => return self.refused(run, id, e).await.map(|()| Step::Settled),
             }
             written.phone = target.phone.clone();
-            save(&written, phone_id, email_id, None)?;
+            save(written.clone(), phone_id, email_id, None).await?;
         }
         let old_email = written.email.clone().unwrap_or_default();
         let email = match (changes.email, &target.email) {
@@ -278,10 +317,10 @@ impl SyncEngine {
         match email {
             Ok(Detail::Id(new_id)) => email_id = new_id,
             Ok(Detail::ContactGone) | Err(ApiError::NotFound { .. }) => return Ok(Step::Recreate),
-            Err(e) => return self.refused(run, id, e).map(|()| Step::Settled),
+            Err(e) => return self.refused(run, id, e).await.map(|()| Step::Settled),
         }
         written.email = target.email.clone();
-        save(&written, phone_id, email_id, Some(Counter::Updated))?;
+        save(written, phone_id, email_id, Some(Counter::Updated)).await?;
         Ok(Step::Settled)
     }
 
@@ -361,15 +400,59 @@ impl SyncEngine {
 
     /// A failed write: a refusal (4xx) is recorded and the run goes on; anything else stops
     /// this contact (and, past the patience, the run).
-    fn refused(&self, run: i64, id: &str, e: ApiError) -> Result<(), SyncError> {
+    async fn refused(&self, run: i64, id: &str, e: ApiError) -> Result<(), SyncError> {
         match &e {
             ApiError::Rejected { .. } | ApiError::Conflict { .. } | ApiError::NotFound { .. } => {
                 tracing::warn!(intercom_id = id, error = %e, "Aircall refused a contact");
-                self.store.sync_record_failure(run, id, &e.to_string())?;
+                let (intercom_id, reason) = (id.to_owned(), e.to_string());
+                self.store
+                    .run(move |s| s.sync_record_failure(run, &intercom_id, &reason))
+                    .await?;
                 Ok(())
             }
             _ => Err(e.into()),
         }
+    }
+
+    /// The contact's sync row.
+    async fn row(&self, id: &str) -> Result<Option<SyncRow>, StoreError> {
+        let id = id.to_owned();
+        self.store.run(move |s| s.sync_row(&id)).await
+    }
+
+    /// Records that Aircall no longer has the contact (see
+    /// [`crate::store::Store::sync_record_gone_from_aircall`]).
+    async fn gone_from_aircall(
+        &self,
+        run: i64,
+        id: &str,
+        counter: Option<Counter>,
+    ) -> Result<(), StoreError> {
+        let id = id.to_owned();
+        self.store
+            .run(move |s| s.sync_record_gone_from_aircall(run, &id, counter))
+            .await
+    }
+
+    /// Records what Aircall holds for the contact (see
+    /// [`crate::store::Store::sync_record_written`]).
+    #[allow(clippy::too_many_arguments)]
+    async fn record_written(
+        &self,
+        run: i64,
+        id: &str,
+        aircall_id: u64,
+        written: Target,
+        phone_id: Option<u64>,
+        email_id: Option<u64>,
+        counter: Option<Counter>,
+    ) -> Result<(), StoreError> {
+        let id = id.to_owned();
+        self.store
+            .run(move |s| {
+                s.sync_record_written(run, &id, aircall_id, &written, phone_id, email_id, counter)
+            })
+            .await
     }
 }
 
