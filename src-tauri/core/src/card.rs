@@ -11,6 +11,7 @@ use std::time::Duration;
 use crate::aircall::{AircallClient, Availability, CardBlock};
 pub use crate::contacts::CardError;
 use crate::contacts::{Contacts, IndexFreshness};
+use crate::directory::Directory;
 use crate::domain::resolution::{display_name, Resolution};
 use crate::intercom::{self, Admin, Contact, ConversationState, IntercomClient, Role};
 use crate::pacing::Priority;
@@ -79,8 +80,8 @@ pub struct CardBuilder {
     clock: Clock,
     /// Held while Aircall users are refreshed, so that a burst of cards makes one refresh.
     refreshing: std::sync::Arc<tokio::sync::Mutex<()>>,
-    /// Held while Intercom's admins are read, so that a burst of cards makes one request.
-    reading_admins: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// Intercom's admins and Aircall's users.
+    directory: Directory,
     /// Whether a card with nothing cached of Aircall's users waits for them (a one-off card)
     /// or goes without its owner's availability, to be completed once they are read (the
     /// hub's cards: see [`CardBuilder::never_waiting_for_availability`]).
@@ -108,6 +109,12 @@ impl CardBuilder {
                 freshness.index(),
                 clock.clone(),
             ),
+            directory: Directory::new(
+                intercom.clone(),
+                store.clone(),
+                clock.clone(),
+                freshness.admins,
+            ),
             intercom,
             aircall: aircall.map(|a| a.at(Priority::Interactive)),
             store,
@@ -115,7 +122,6 @@ impl CardBuilder {
             new_contact_role: Role::Lead,
             clock,
             refreshing: Default::default(),
-            reading_admins: Default::default(),
             waits_for_availability: true,
         }
     }
@@ -137,12 +143,23 @@ impl CardBuilder {
             self.freshness.index(),
             self.clock.clone(),
         );
+        self.directory = Directory::new(
+            self.intercom.clone(),
+            self.store.clone(),
+            self.clock.clone(),
+            self.freshness.admins,
+        );
         self
     }
 
     /// How this builder resolves numbers to contacts (the executor resolves the same way).
     pub fn contacts(&self) -> &Contacts {
         &self.contacts
+    }
+
+    /// Who the teammates are (the executor asks the same directory).
+    pub fn directory(&self) -> &Directory {
+        &self.directory
     }
 
     /// Sets how long cached answers are trusted.
@@ -174,12 +191,22 @@ impl CardBuilder {
     /// The Intercom workspace id (for links): cached in the store for this token, else asked
     /// of `/me`.
     pub async fn workspace_id(&self) -> Result<String, CardError> {
-        let key = self.intercom.identity_key();
-        if let Some(identity) = self.store.intercom_identity(key)? {
+        let key = self.intercom.identity_key().to_owned();
+        let known = self
+            .store
+            .run({
+                let key = key.clone();
+                move |s| s.intercom_identity(&key)
+            })
+            .await?;
+        if let Some(identity) = known {
             return Ok(identity.workspace_id);
         }
         let me = self.intercom.me().await?;
-        self.store.set_intercom_identity(key, &(&me).into())?;
+        let identity = (&me).into();
+        self.store
+            .run(move |s| s.set_intercom_identity(&key, &identity))
+            .await?;
         Ok(me.workspace_id)
     }
 
@@ -290,7 +317,7 @@ impl CardBuilder {
                     Some(a) => Some(Owner {
                         name: a.name.clone(),
                         email: a.email.clone(),
-                        availability: self.availability_of(a.email.as_deref())?,
+                        availability: self.availability_of(a.email.as_deref()).await?,
                     }),
                     None => Some(Owner {
                         name: format!("Admin {admin_id}"),
@@ -313,7 +340,8 @@ impl CardBuilder {
         &self,
         contact_id: &str,
     ) -> Result<Option<CachedConversation>, CardError> {
-        let cached = self.store.latest_conversation(contact_id)?;
+        let id = contact_id.to_owned();
+        let cached = self.store.run(move |s| s.latest_conversation(&id)).await?;
         if let Some((conversation, at)) = &cached {
             if self.fresh(*at, self.freshness.conversation) {
                 return Ok(conversation.clone());
@@ -332,8 +360,10 @@ impl CardBuilder {
             },
         };
         let latest = found.into_iter().find(|c| states.contains(&c.state));
+        let (id, kept, now) = (contact_id.to_owned(), latest.clone(), self.now());
         self.store
-            .put_latest_conversation(contact_id, latest.as_ref(), self.now())?;
+            .run(move |s| s.put_latest_conversation(&id, kept.as_ref(), now))
+            .await?;
         Ok(latest.map(|c| CachedConversation {
             id: c.id,
             state: c.state,
@@ -343,54 +373,9 @@ impl CardBuilder {
         }))
     }
 
-    /// The admins. While a list is cached a card never waits for Intercom: a stale list is
-    /// refreshed in the background (one read at a time) and this card uses it meanwhile. Only
-    /// with nothing cached (a hub's first card, unless [`CardBuilder::warm`] ran) does the card
-    /// wait, for the one read every card then shares. A failed read falls back to the cache.
+    /// The admins (see [`Directory::admins`]: a card never waits for a stale list).
     async fn admins(&self) -> Vec<Admin> {
-        let cached = || -> (Vec<Admin>, Option<i64>) {
-            self.store.admins().unwrap_or_else(|e| {
-                tracing::warn!(error = %e, "cannot read cached admins");
-                (Vec::new(), None)
-            })
-        };
-        match cached() {
-            (admins, Some(at)) if self.fresh(at, self.freshness.admins) => admins,
-            (admins, Some(_)) => {
-                if let Ok(turn) = self.reading_admins.clone().try_lock_owned() {
-                    let builder = self.clone();
-                    tokio::spawn(async move {
-                        builder.read_admins().await;
-                        drop(turn);
-                    });
-                }
-                admins
-            }
-            (_, None) => {
-                let _one_read_at_a_time = self.reading_admins.lock().await;
-                match cached() {
-                    // Another card read them while this one waited for its turn.
-                    (admins, Some(_)) => admins,
-                    (_, None) => self.read_admins().await,
-                }
-            }
-        }
-    }
-
-    /// Reads the admins from Intercom and caches them; on failure, the cached ones.
-    async fn read_admins(&self) -> Vec<Admin> {
-        match self.intercom.admins().await {
-            Ok(admins) => {
-                if let Err(e) = self.store.replace_admins(&admins, self.now()) {
-                    tracing::warn!(error = %e, "cannot cache admins");
-                }
-                admins
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot list Intercom admins; owner names may be missing");
-                self.store.admins().map(|(a, _)| a).unwrap_or_default()
-            }
-        }
+        self.directory.admins().await
     }
 
     /// Reads ahead what every card shares (Intercom's workspace and admins, Aircall's users and
@@ -416,7 +401,7 @@ impl CardBuilder {
         if self.aircall.is_none() {
             return;
         }
-        let known = match self.store.aircall_users_freshness() {
+        let known = match self.store.run(|s| s.aircall_users_freshness()).await {
             Ok(f) => f,
             Err(e) => {
                 tracing::warn!(error = %e, "cannot read cached Aircall users");
@@ -430,7 +415,10 @@ impl CardBuilder {
             None if self.waits_for_availability => {
                 let _turn = self.refreshing.lock().await;
                 // Another card may have refreshed while this one waited for its turn.
-                if matches!(self.store.aircall_users_freshness(), Ok(None)) {
+                if matches!(
+                    self.store.run(|s| s.aircall_users_freshness()).await,
+                    Ok(None)
+                ) {
                     self.refresh_now().await;
                 }
             }
@@ -465,11 +453,11 @@ impl CardBuilder {
     }
 
     /// Fills the card's owner availability from what is cached; whether it changed.
-    pub fn with_availability(&self, card: &mut Card) -> Result<bool, StoreError> {
+    pub async fn with_availability(&self, card: &mut Card) -> Result<bool, StoreError> {
         let Some(owner) = card.conversation.as_mut().and_then(|c| c.owner.as_mut()) else {
             return Ok(false);
         };
-        let availability = self.availability_of(owner.email.as_deref())?;
+        let availability = self.availability_of(owner.email.as_deref()).await?;
         let changed = availability != owner.availability;
         owner.availability = availability;
         Ok(changed)
@@ -479,14 +467,15 @@ impl CardBuilder {
         let Some(aircall) = &self.aircall else { return };
         let now = self.now();
         let users_fresh = matches!(
-            self.store.aircall_users_freshness(),
+            self.store.run(|s| s.aircall_users_freshness()).await,
             Ok(Some((at, _))) if self.fresh(at, self.freshness.aircall_users)
         );
         let result = if users_fresh {
             match aircall.availabilities().await {
                 Ok(a) => self
                     .store
-                    .update_availabilities(&a, now)
+                    .run(move |s| s.update_availabilities(&a, now))
+                    .await
                     .map_err(|e| e.to_string()),
                 Err(e) => Err(e.to_string()),
             }
@@ -494,7 +483,8 @@ impl CardBuilder {
             match tokio::try_join!(aircall.users(), aircall.availabilities()) {
                 Ok((users, avail)) => self
                     .store
-                    .replace_aircall_users(&users, &avail, now)
+                    .run(move |s| s.replace_aircall_users(&users, &avail, now))
+                    .await
                     .map_err(|e| e.to_string()),
                 Err(e) => Err(e.to_string()),
             }
@@ -504,7 +494,10 @@ impl CardBuilder {
         }
     }
 
-    fn availability_of(&self, email: Option<&str>) -> Result<Option<Availability>, StoreError> {
+    async fn availability_of(
+        &self,
+        email: Option<&str>,
+    ) -> Result<Option<Availability>, StoreError> {
         let Some(email) = email.filter(|e| !e.trim().is_empty()) else {
             return Ok(None);
         };
@@ -512,8 +505,9 @@ impl CardBuilder {
             return Ok(None);
         }
         Ok(self
-            .store
-            .aircall_user_by_email(email)?
+            .directory
+            .aircall_user(email)
+            .await?
             .and_then(|u| u.availability))
     }
 }

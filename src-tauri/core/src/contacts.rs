@@ -137,12 +137,22 @@ impl Contacts {
     /// The contacts with this number: from the index while fresh, else a live search (whose
     /// answer is remembered). When the live search fails, a stale index answer stands in.
     pub async fn with_number(&self, number: &E164) -> Result<Vec<Contact>, CardError> {
-        let searched = self.store.lookup_time(number)?;
+        // What the index knows of the number, in one hop to the database.
+        let key = number.clone();
+        let (searched, synced_at, indexed) = self
+            .store
+            .run(move |s| {
+                let indexed = s
+                    .contacts_by_phone(&key)?
+                    .into_iter()
+                    .map(|c| c.contact)
+                    .collect::<Vec<_>>();
+                Ok((s.lookup_time(&key)?, s.index_synced_at()?, indexed))
+            })
+            .await?;
         if searched.is_some_and(|at| self.fresh(at, self.freshness.searched)) {
-            return Ok(self.indexed(number)?);
+            return Ok(indexed);
         }
-        let synced_at = self.store.index_synced_at()?;
-        let indexed = self.indexed(number)?;
         // Sync lists contacts the moment they exist, before Intercom's search finds them, so a
         // number it indexed needs no search; a number it does not know may be newer than it.
         if !indexed.is_empty() && synced_at.is_some_and(|at| self.fresh(at, self.freshness.synced))
@@ -168,22 +178,15 @@ impl Contacts {
     pub async fn live(&self, number: &E164) -> Result<Vec<Contact>, ApiError> {
         let searched_at = self.now();
         let found = self.intercom.contacts_with_phone(number).await?;
-        if let Err(e) = self
+        let (key, kept, now) = (number.clone(), found.clone(), self.now());
+        let remembered = self
             .store
-            .record_lookup(number, &found, searched_at, self.now())
-        {
+            .run(move |s| s.record_lookup(&key, &kept, searched_at, now))
+            .await;
+        if let Err(e) = remembered {
             tracing::warn!(error = %e, "cannot remember a contact search");
         }
         Ok(found)
-    }
-
-    fn indexed(&self, number: &E164) -> Result<Vec<Contact>, StoreError> {
-        Ok(self
-            .store
-            .contacts_by_phone(number)?
-            .into_iter()
-            .map(|c| c.contact)
-            .collect())
     }
 
     /// The shared contact of anonymous callers, when it exists.
@@ -253,10 +256,12 @@ impl Contacts {
                 phone: Some(number.to_string()),
             })
             .await?;
-        if let Err(e) =
-            self.store
-                .record_lookup(number, std::slice::from_ref(&contact), sent_at, self.now())
-        {
+        let (key, kept, now) = (number.clone(), contact.clone(), self.now());
+        let remembered = self
+            .store
+            .run(move |s| s.record_lookup(&key, std::slice::from_ref(&kept), sent_at, now))
+            .await;
+        if let Err(e) = remembered {
             tracing::warn!(error = %e, "cannot remember a created contact");
         }
         Ok(contact)

@@ -15,6 +15,7 @@ pub mod card;
 pub mod clock;
 pub mod config;
 pub mod contacts;
+pub mod directory;
 pub mod doctor;
 pub mod domain;
 pub mod engine;

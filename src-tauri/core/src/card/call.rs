@@ -19,9 +19,11 @@ impl CardBuilder {
         &self,
         subject: &Subject,
     ) -> Result<CallConversation, CardError> {
+        let key = subject.key();
         let pending: Vec<Effect> = self
             .store
-            .outbox_of(&subject.key())?
+            .run(move |s| s.outbox_of(&key))
+            .await?
             .into_iter()
             .filter(|row| {
                 matches!(

@@ -149,7 +149,7 @@ impl Engine {
     /// contact sync on its schedule, Intercom's notifications and retention. Intercom's
     /// workspace is read once at start; when Intercom does not answer, links follow later.
     pub async fn start(config: EngineConfig) -> Result<Arc<Engine>, StoreError> {
-        let instance = config.store.instance_id()?;
+        let instance = config.store.run(|s| s.instance_id()).await?;
         let (stop, stopped) = watch::channel(false);
         let cards = CardBuilder::new(
             config.intercom.clone(),
@@ -337,8 +337,10 @@ impl Engine {
             .iter()
             .map(|c| c.id.clone())
             .collect();
+        let key = subject.key();
         self.store
-            .subject_offer_candidates(&subject.key(), &offered)?;
+            .run(move |s| s.subject_offer_candidates(&key, &offered))
+            .await?;
         card.call_conversation = Some(self.cards.call_conversation(&subject).await?);
         Ok(card)
     }
@@ -408,8 +410,10 @@ impl Engine {
                 ApiError::NotFound { .. } => EngineError::UnknownContact,
                 other => other.into(),
             })?;
+        let (key, chosen, now) = (subject.key(), contact.id.clone(), self.now());
         self.store
-            .subject_choose_contact(&subject.key(), &contact.id, self.now())?;
+            .run(move |s| s.subject_choose_contact(&key, &chosen, now))
+            .await?;
         self.pipeline.effects_queued();
         Ok(contact.id)
     }
@@ -524,7 +528,12 @@ impl Engine {
         aircall: &AircallClient,
         email: &str,
     ) -> Result<Option<u64>, EngineError> {
-        if let Some(user) = self.store.aircall_user_by_email(email)? {
+        let known = email.to_owned();
+        if let Some(user) = self
+            .store
+            .run(move |s| s.aircall_user_by_email(&known))
+            .await?
+        {
             return Ok(Some(user.id));
         }
         let users = aircall.users().await?;

@@ -180,21 +180,33 @@ impl Cards {
             tokio::pin!(notified);
             notified.as_mut().enable();
             let free = slots.available_permits();
-            let claimed = if free == 0 {
-                Ok(Vec::new())
-            } else {
-                self.store.outbox_claim(Lane::Interactive, self.now(), free)
-            };
+            let now = self.now();
+            let claimed = self
+                .store
+                .run(move |s| {
+                    if free == 0 {
+                        return Ok((Vec::new(), None));
+                    }
+                    let claimed = s.outbox_claim(Lane::Interactive, now, free)?;
+                    // When nothing is due, how long until something is.
+                    let pause = claimed
+                        .is_empty()
+                        .then(|| super::until_due(s, Lane::Interactive, now));
+                    Ok((claimed, pause))
+                })
+                .await;
             let pause = match claimed {
-                Ok(claimed) if !claimed.is_empty() => {
+                Ok((claimed, _)) if !claimed.is_empty() => {
                     for row in claimed {
                         let Ok(slot) = slots.clone().try_acquire_owned() else {
                             // Claimed beyond the slots (cannot happen: this loop alone takes
                             // them): back to the queue, its attempt given back.
-                            if let Err(e) =
-                                self.store
-                                    .outbox_retry(row.id, self.now(), "no slot", false)
-                            {
+                            let now = self.now();
+                            let back = self
+                                .store
+                                .run(move |s| s.outbox_retry(row.id, now, "no slot", false))
+                                .await;
+                            if let Err(e) = back {
                                 tracing::error!(error = %e, "cannot put a card back");
                             }
                             continue;
@@ -212,8 +224,7 @@ impl Cards {
                     continue;
                 }
                 // Every slot is taken: a build that ends wakes the loop.
-                Ok(_) if free == 0 => Duration::from_secs(60),
-                Ok(_) => super::until_due(&self.store, Lane::Interactive, self.now()),
+                Ok((_, pause)) => pause.unwrap_or(Duration::from_secs(60)),
                 Err(e) => {
                     tracing::error!(error = %e, "cannot claim cards");
                     Duration::from_secs(5)
@@ -230,21 +241,32 @@ impl Cards {
     /// Builds one call's card, announces it to the agents the call concerns, and hands it to
     /// the pushes.
     async fn card(&self, row: &OutboxRow) -> Result<(), StoreError> {
-        let Some(subject) = self.store.subject(&row.subject)? else {
-            return self
-                .store
-                .outbox_fail(row.id, "its call is unknown", self.now());
-        };
-        let Some(call) = subject.call() else {
-            return self.store.outbox_fail(row.id, "not a call", self.now());
-        };
-        let call_id = call.id;
-        let caller = match subject.caller(self.default_region) {
-            Ok(c) => c,
-            Err(e) => {
-                let why = format!("the caller's number could not be read: {e}");
-                return self.store.outbox_fail(row.id, &why, self.now());
-            }
+        let (id, now, region) = (row.id, self.now(), self.default_region);
+        let key = row.subject.clone();
+        // The call and its caller, or the card given up here.
+        let found = self
+            .store
+            .run(move |s| {
+                let Some(subject) = s.subject(&key)? else {
+                    s.outbox_fail(id, "its call is unknown", now)?;
+                    return Ok(None);
+                };
+                let Some(call_id) = subject.call().map(|c| c.id) else {
+                    s.outbox_fail(id, "not a call", now)?;
+                    return Ok(None);
+                };
+                match subject.caller(region) {
+                    Ok(caller) => Ok(Some((subject, call_id, caller))),
+                    Err(e) => {
+                        let why = format!("the caller's number could not be read: {e}");
+                        s.outbox_fail(id, &why, now)?;
+                        Ok(None)
+                    }
+                }
+            })
+            .await?;
+        let Some((subject, call_id, caller)) = found else {
+            return Ok(());
         };
         let built = match self.ahead.take(&caller).await {
             Some(card) => Ok(Card {
@@ -253,30 +275,45 @@ impl Cards {
             }),
             None => self.builder.build(&caller, Some(call_id)).await,
         };
+        let now = self.now();
         let card = match built {
             Ok(card) => card,
-            Err(e) if self.now() - row.created_at < CARD_RETRY_FOR => {
+            Err(e) => {
+                let error = e.to_string();
+                let retry = now - row.created_at < CARD_RETRY_FOR;
                 return self
                     .store
-                    .outbox_retry(row.id, self.now() + 1, &e.to_string(), true)
+                    .run(move |s| match retry {
+                        true => s.outbox_retry(id, now + 1, &error, true),
+                        false => s.outbox_fail(id, &error, now),
+                    })
+                    .await;
             }
-            Err(e) => return self.store.outbox_fail(row.id, &e.to_string(), self.now()),
         };
-        // A shared number: the agents may pick one of these on the card.
+        // A shared number: the agents may pick one of these on the card. The offer, the
+        // event and the card's end are written in one hop.
         let offered: Vec<String> = card
             .contact
             .candidates
             .iter()
             .map(|c| c.id.clone())
             .collect();
-        self.store
-            .subject_offer_candidates(&subject.key(), &offered)?;
         let event = HubEvent::CardReady {
             call_id,
             card: Box::new(card.clone()),
         };
-        self.announcer.announce(&event, subject.audience())?;
-        self.store.outbox_done(row.id, self.now())?;
+        let new = event.to_new(subject.audience());
+        let key = subject.key();
+        let logged = self
+            .store
+            .run(move |s| {
+                s.subject_offer_candidates(&key, &offered)?;
+                let logged = s.log_event(now, &new.audience, &new.kind, &new.payload)?;
+                s.outbox_done(id, now)?;
+                Ok(logged)
+            })
+            .await?;
+        self.announcer.announced(logged);
         if let Some(pushes) = &self.pushes {
             pushes.offer(subject.key(), call_id, card.to_insight_blocks(), row.id);
         }
@@ -294,7 +331,7 @@ impl Cards {
         if tokio::time::timeout(AVAILABILITY_WAIT, read).await.is_err() {
             return;
         }
-        match self.builder.with_availability(&mut card) {
+        match self.builder.with_availability(&mut card).await {
             Ok(true) => {}
             Ok(false) => return,
             Err(e) => {
@@ -310,7 +347,7 @@ impl Cards {
             call_id,
             card: Box::new(card),
         };
-        if let Err(e) = self.announcer.announce(&event, subject.audience()) {
+        if let Err(e) = self.announcer.announce(&event, subject.audience()).await {
             tracing::warn!(error = %e, "cannot send a card with its owner's availability");
         }
     }
@@ -410,7 +447,8 @@ impl Pushes {
                     _ = shutdown.changed() => return,
                 }
                 let Some(push) = self.newest() else { break };
-                let live = match store.subject(&push.subject) {
+                let key = push.subject.clone();
+                let live = match store.run(move |s| s.subject(&key)).await {
                     Ok(s) => s.is_some_and(|s| s.is_live()),
                     Err(e) => {
                         tracing::warn!(error = %e, "cannot read a call before pushing its card");
@@ -442,7 +480,8 @@ impl Pushes {
                         _ = shutdown.changed() => return,
                     }
                 };
-                if let Err(e) = store.set_card_push(&push.subject, outcome) {
+                let key = push.subject.clone();
+                if let Err(e) = store.run(move |s| s.set_card_push(&key, outcome)).await {
                     tracing::warn!(error = %e, "cannot record a card push");
                 }
             }

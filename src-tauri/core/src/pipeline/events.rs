@@ -43,11 +43,17 @@ impl Announcer {
 
     /// Appends the event for these agents (empty: everyone) and tells the streams; returns its
     /// id.
-    pub fn announce(&self, event: &HubEvent, audience: Vec<String>) -> Result<i64, StoreError> {
+    pub async fn announce(
+        &self,
+        event: &HubEvent,
+        audience: Vec<String>,
+    ) -> Result<i64, StoreError> {
         let new = event.to_new(audience);
+        let now = (self.clock)();
         let id = self
             .store
-            .log_event((self.clock)(), &new.audience, &new.kind, &new.payload)?;
+            .run(move |s| s.log_event(now, &new.audience, &new.kind, &new.payload))
+            .await?;
         self.announced(id);
         Ok(id)
     }
@@ -62,8 +68,8 @@ impl Announcer {
     }
 
     /// Tells the streams about events written elsewhere (with a webhook's processing).
-    pub fn written(&self) {
-        if let Ok(id) = self.store.last_event_id() {
+    pub async fn written(&self) {
+        if let Ok(id) = self.store.run(|s| s.last_event_id()).await {
             self.announced(id);
         }
     }

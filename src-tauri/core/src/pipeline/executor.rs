@@ -20,6 +20,7 @@ use tokio::task::JoinSet;
 use crate::aircall::AircallClient;
 use crate::card::{Candidate, CardError, Clock};
 use crate::contacts::Contacts;
+use crate::directory::Directory;
 use crate::domain::resolution::Resolution;
 use crate::error::ApiError;
 use crate::intercom::{self, Contact, ConversationState, IntercomClient};
@@ -98,6 +99,8 @@ pub struct ExecutorParts {
     pub aircall: Option<AircallClient>,
     /// How callers resolve to contacts (the card's way).
     pub contacts: Contacts,
+    /// Who the teammates are (the card's directory).
+    pub directory: Directory,
     /// Integration settings.
     pub settings: Settings,
     /// Region for national numbers when the line's country is unknown.
@@ -113,6 +116,7 @@ pub struct Executor {
     intercom: IntercomClient,
     aircall: Option<AircallClient>,
     contacts: Contacts,
+    directory: Directory,
     settings: Settings,
     default_region: Region,
     concurrency: usize,
@@ -137,6 +141,7 @@ impl Executor {
             intercom: parts.intercom.at(Priority::Logging),
             aircall: parts.aircall.map(|a| a.at(Priority::Logging)),
             contacts: parts.contacts.at(Priority::Logging),
+            directory: parts.directory.at(Priority::Logging),
             settings: parts.settings,
             default_region: parts.default_region,
             concurrency: parts.concurrency.max(1),
@@ -165,8 +170,19 @@ impl Executor {
             tokio::pin!(notified);
             notified.as_mut().enable();
             let free = slots.available_permits();
-            let pause = match self.store.outbox_claim(Lane::Logging, self.now(), free) {
-                Ok(claimed) if !claimed.is_empty() => {
+            let now = self.now();
+            let claimed = self
+                .store
+                .run(move |s| {
+                    let claimed = s.outbox_claim(Lane::Logging, now, free)?;
+                    // When nothing is due, how long until something is.
+                    let pause = (claimed.is_empty() && free > 0)
+                        .then(|| super::until_due(s, Lane::Logging, now));
+                    Ok((claimed, pause))
+                })
+                .await;
+            let pause = match claimed {
+                Ok((claimed, _)) if !claimed.is_empty() => {
                     for row in claimed {
                         let Ok(slot) = slots.clone().try_acquire_owned() else {
                             break;
@@ -182,8 +198,7 @@ impl Executor {
                     }
                     continue;
                 }
-                Ok(_) if free == 0 => Duration::from_secs(60),
-                Ok(_) => super::until_due(&self.store, Lane::Logging, self.now()),
+                Ok((_, pause)) => pause.unwrap_or(Duration::from_secs(60)),
                 Err(e) => {
                     tracing::error!(error = %e, "cannot claim effects");
                     Duration::from_secs(5)
@@ -202,119 +217,27 @@ impl Executor {
         // A crash here, once the effect is claimed, leaves it in flight: the next start looks
         // it up in Intercom before sending it.
         fail::fail_point!("executor::claimed", |_| Ok(()));
-        let Some(subject) = self.store.subject(&row.subject)? else {
-            self.store
-                .outbox_fail(row.id, "its call or message is unknown", self.now())?;
+        let now = self.now();
+        let (row, subject) = self
+            .store
+            .run(move |s| {
+                let ready = ready(s, &row, now)?;
+                Ok((row, ready))
+            })
+            .await?;
+        let Some(subject) = subject else {
             return Ok(());
         };
-        if row.effect.needs_conversation() && subject.conversation_id.is_none() {
-            // Not an attempt: the conversation comes first (or never, for a call not logged).
-            if subject.status == Status::Off {
-                let why = subject
-                    .reason
-                    .clone()
-                    .unwrap_or_else(|| "the call is not logged".into());
-                self.store.outbox_fail(row.id, &why, self.now())?;
-            } else {
-                self.store.outbox_retry(
-                    row.id,
-                    self.now() + 2,
-                    "waiting for the conversation",
-                    false,
-                )?;
-            }
-            return Ok(());
-        }
         let outcome = self.execute(&row, &subject).await;
         // A crash from here until the outcome is committed leaves the effect in flight: the
         // next start looks its work up in Intercom before sending it again.
         fail::fail_point!("executor::answered", |_| Ok(()));
         let now = self.now();
-        let event = match outcome {
-            Outcome::Done => {
-                self.store.outbox_done(row.id, now)?;
-                None
-            }
-            Outcome::Logged {
-                contact_id,
-                conversation_id,
-            } => {
-                let key = subject.key();
-                let event = HubEvent::Logged {
-                    subject: key.kind,
-                    id: key.id.clone(),
-                    url: self
-                        .workspace()
-                        .map(|w| intercom::conversation_url(&w, &conversation_id))
-                        .unwrap_or_default(),
-                    conversation_id: conversation_id.clone(),
-                };
-                let logged = Logged {
-                    subject: &key,
-                    contact_id: &contact_id,
-                    conversation_id: &conversation_id,
-                };
-                let new = event.to_new(subject.audience());
-                Some(self.store.outbox_logged(row.id, &logged, &new, now)?)
-            }
-            Outcome::Retry { after, error } => {
-                let earlier = (row.attempts - 1).clamp(0, 8);
-                let backoff = Duration::from_secs(1 << earlier).min(MAX_BACKOFF);
-                let wait = after.max(backoff);
-                tracing::warn!(key = %row.key, error = %error, wait_s = wait.as_secs(), "effect will be retried");
-                self.store
-                    .outbox_retry(row.id, now + wait.as_secs() as i64, &error, true)?;
-                None
-            }
-            Outcome::Fail { error, words } => {
-                tracing::warn!(key = %row.key, error = %error, "effect failed");
-                match ActionKind::of(&row.effect) {
-                    // A refused note or tag change is told to the agents, not only counted.
-                    Some((action, value)) => {
-                        let key = subject.key();
-                        let reason = words;
-                        let event = HubEvent::ActionRefused {
-                            subject: key.kind,
-                            id: key.id,
-                            action,
-                            value,
-                            reason: reason.clone(),
-                        };
-                        let new = event.to_new(subject.audience());
-                        Some(self.store.outbox_refused(row.id, &reason, &new, now)?)
-                    }
-                    None => {
-                        self.store.outbox_fail(row.id, &error, now)?;
-                        None
-                    }
-                }
-            }
-            Outcome::Blocked {
-                status,
-                reason,
-                candidates,
-            } => {
-                let tried = subject.chosen_contact_id.as_deref();
-                let ids: Vec<String> = candidates.iter().map(|c| c.id.clone()).collect();
-                let key = subject.key();
-                let event = HubEvent::Skipped {
-                    subject: key.kind,
-                    id: key.id.clone(),
-                    reason: reason.clone(),
-                    candidates,
-                };
-                let new = event.to_new(subject.audience());
-                let blocked = self
-                    .store
-                    .subject_blocked(&key, status, &reason, &ids, tried, &new, now)?;
-                if blocked.is_none() {
-                    // An agent chose a contact while this attempt ran: try again with it.
-                    self.store
-                        .outbox_retry(row.id, now, "a contact was chosen meanwhile", true)?;
-                }
-                blocked
-            }
-        };
+        let identity = self.intercom.identity_key().to_owned();
+        let event = self
+            .store
+            .run(move |s| record(s, &row, &subject, outcome, &identity, now))
+            .await?;
         // A crash here loses nothing: the outcome and its event are committed, and the
         // streams read the event from the log when they come back.
         fail::fail_point!("executor::recorded", |_| Ok(()));
@@ -377,7 +300,11 @@ impl Executor {
             // same words) claimed it in the meantime: then this call looks again.
             Ok(started) => match self
                 .store
-                .claim_conversation(&started.conversation_id, &subject.key())
+                .run({
+                    let (id, key) = (started.conversation_id.clone(), subject.key());
+                    move |s| s.claim_conversation(&id, &key)
+                })
+                .await
             {
                 Ok(true) => logged(&contact, started.conversation_id),
                 Ok(false) => Outcome::Retry {
@@ -449,7 +376,7 @@ impl Executor {
                 candidates: Vec::new(),
             })),
             many => {
-                let workspace = self.workspace().unwrap_or_default();
+                let workspace = self.workspace().await.unwrap_or_default();
                 let candidates = many.candidates(&workspace);
                 Ok(Err(Outcome::Blocked {
                     status: Status::Skipped,
@@ -494,79 +421,78 @@ impl Executor {
             .conversations_of(&contact.id, &states, 20)
             .await
             .map_err(Outcome::from)?;
-        // Another call or message of this contact may start with the same words: a
-        // conversation already logged for it is not the one this effect may have started.
-        let mut candidates: Vec<_> = recent
+        let mut candidates: Vec<String> = recent
             .into_iter()
             .filter(|c| {
                 c.created_at >= since - 5
                     && c.source_body.as_deref().is_some_and(|b| same_text(b, body))
-                    && !self.store.conversation_logged(&c.id).unwrap_or(false)
             })
+            .map(|c| (c.created_at, c.id))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .map(|(_, id)| id)
             .collect();
-        candidates.sort_by_key(|c| c.created_at);
-        // Two calls of this contact with the same words may be retrying side by side: each
-        // takes the first conversation no other has claimed.
-        for c in candidates {
-            match self.store.claim_conversation(&c.id, &subject.key()) {
-                Ok(true) => return Ok(Some(c.id)),
-                Ok(false) => {}
-                // Starting another conversation could log the call twice: wait and look again.
-                Err(e) => {
-                    return Err(Outcome::Retry {
-                        after: Duration::from_secs(1),
-                        error: e.to_string(),
-                    })
+        let key = subject.key();
+        let claimed = self
+            .store
+            .run(move |s| {
+                for id in candidates.drain(..) {
+                    // Another call or message of this contact may start with the same words: a
+                    // conversation already logged for it is not the one this effect may have
+                    // started. Two calls of this contact with the same words may be retrying
+                    // side by side: each takes the first conversation no other has claimed.
+                    if !s.conversation_logged(&id)? && s.claim_conversation(&id, &key)? {
+                        return Ok(Some(id));
+                    }
                 }
-            }
-        }
-        Ok(None)
+                Ok(None)
+            })
+            .await;
+        // Starting another conversation could log the call twice: on an error, wait and look
+        // again.
+        claimed.map_err(|e| Outcome::Retry {
+            after: Duration::from_secs(1),
+            error: e.to_string(),
+        })
     }
 
     async fn integration_admin(&self) -> Result<String, ApiError> {
-        let key = self.intercom.identity_key();
-        if let Ok(Some(identity)) = self.store.intercom_identity(key) {
+        let key = self.intercom.identity_key().to_owned();
+        let known = self
+            .store
+            .run({
+                let key = key.clone();
+                move |s| s.intercom_identity(&key)
+            })
+            .await;
+        if let Ok(Some(identity)) = known {
             return Ok(identity.admin_id);
         }
         let me = self.intercom.me().await?;
-        if let Err(e) = self.store.set_intercom_identity(key, &(&me).into()) {
+        let identity = (&me).into();
+        let remembered = self
+            .store
+            .run(move |s| s.set_intercom_identity(&key, &identity))
+            .await;
+        if let Err(e) = remembered {
             tracing::warn!(error = %e, "cannot remember the Intercom workspace");
         }
         Ok(me.admin.id)
     }
 
     /// The workspace id of the token, when known (links are left out until it is).
-    fn workspace(&self) -> Option<String> {
-        let identity = self.store.intercom_identity(self.intercom.identity_key());
-        identity.ok().flatten().map(|i| i.workspace_id)
+    async fn workspace(&self) -> Option<String> {
+        let identity = self.intercom.identity_key().to_owned();
+        self.store
+            .run(move |s| Ok(workspace_of(s, &identity)))
+            .await
+            .ok()
+            .flatten()
     }
 
-    /// The Intercom admin with this email (case-insensitive), from a cache refreshed every ten
-    /// minutes or when the email is not in it.
+    /// The Intercom admin with this email (see [`Directory::admin_by_email`]).
     async fn admin_by_email(&self, email: &str) -> Result<Option<String>, ApiError> {
-        let find = |admins: &[intercom::Admin]| {
-            admins
-                .iter()
-                .find(|a| {
-                    a.email
-                        .as_deref()
-                        .is_some_and(|e| e.eq_ignore_ascii_case(email))
-                })
-                .map(|a| a.id.clone())
-        };
-        if let Ok((cached, Some(at))) = self.store.admins() {
-            if self.now() - at < 600 {
-                if let Some(id) = find(&cached) {
-                    return Ok(Some(id));
-                }
-                if self.now() - at < 60 {
-                    return Ok(None);
-                }
-            }
-        }
-        let admins = self.intercom.admins().await?;
-        let _ = self.store.replace_admins(&admins, self.now());
-        Ok(find(&admins))
+        self.directory.admin_by_email(email).await
     }
 
     async fn add_note(
@@ -587,7 +513,7 @@ impl Executor {
                 .count();
             // The same words may be noted twice (a comment written twice): this note is there
             // only if Intercom has more of them than the subject's notes already done.
-            if posted > self.notes_done(row, body) {
+            if posted > self.notes_done(row, body).await {
                 return Ok(());
             }
         }
@@ -599,8 +525,13 @@ impl Executor {
     }
 
     /// How many notes with these words the row's subject has already posted.
-    fn notes_done(&self, row: &OutboxRow, body: &str) -> usize {
-        let rows = self.store.outbox_of(&row.subject).unwrap_or_default();
+    async fn notes_done(&self, row: &OutboxRow, body: &str) -> usize {
+        let subject = row.subject.clone();
+        let rows = self
+            .store
+            .run(move |s| s.outbox_of(&subject))
+            .await
+            .unwrap_or_default();
         rows.iter()
             .filter(|r| r.state == EffectState::Done)
             .filter(|r| matches!(&r.effect, Effect::AddNote { body: b, .. } if same_text(b, body)))
@@ -642,17 +573,24 @@ impl Executor {
     /// from the cache `number.*` webhooks and earlier reads keep (an hour at most), else read
     /// from Aircall (`GET /v1/numbers/:id`).
     async fn line_only_teammate(&self, number_id: u64) -> Result<Option<String>, ApiError> {
-        let cached = self.store.line_users(number_id).ok().flatten();
+        let cached = self
+            .store
+            .run(move |s| s.line_users(number_id))
+            .await
+            .ok()
+            .flatten();
         let users = match cached {
             Some((users, at)) if self.now() - at < 3600 => users,
             _ => match &self.aircall {
                 None => return Ok(None),
                 Some(aircall) => {
                     let line = aircall.number(number_id).await?;
-                    if let Err(e) = self
+                    let (users, now) = (line.users.clone(), self.now());
+                    let kept = self
                         .store
-                        .put_line_users(number_id, &line.users, self.now())
-                    {
+                        .run(move |s| s.put_line_users(number_id, &users, now))
+                        .await;
+                    if let Err(e) = kept {
                         tracing::warn!(error = %e, "cannot remember a line's users");
                     }
                     line.users
@@ -741,4 +679,125 @@ fn same_text(a: &str, b: &str) -> bool {
         out
     }
     plain(a) == plain(b)
+}
+/// Whether a claimed effect can run now: its subject, or `None` when it was settled here (its
+/// call is unknown, not logged, or has no conversation yet).
+fn ready(store: &Store, row: &OutboxRow, now: i64) -> Result<Option<Subject>, StoreError> {
+    let Some(subject) = store.subject(&row.subject)? else {
+        store.outbox_fail(row.id, "its call or message is unknown", now)?;
+        return Ok(None);
+    };
+    if row.effect.needs_conversation() && subject.conversation_id.is_none() {
+        // Not an attempt: the conversation comes first (or never, for a call not logged).
+        if subject.status == Status::Off {
+            let why = subject
+                .reason
+                .clone()
+                .unwrap_or_else(|| "the call is not logged".into());
+            store.outbox_fail(row.id, &why, now)?;
+        } else {
+            store.outbox_retry(row.id, now + 2, "waiting for the conversation", false)?;
+        }
+        return Ok(None);
+    }
+    Ok(Some(subject))
+}
+
+/// Records how an attempt ended, with the event that tells the agents, in one transaction;
+/// returns the event's id.
+fn record(
+    store: &Store,
+    row: &OutboxRow,
+    subject: &Subject,
+    outcome: Outcome,
+    identity: &str,
+    now: i64,
+) -> Result<Option<i64>, StoreError> {
+    let event = match outcome {
+        Outcome::Done => {
+            store.outbox_done(row.id, now)?;
+            None
+        }
+        Outcome::Logged {
+            contact_id,
+            conversation_id,
+        } => {
+            let key = subject.key();
+            let event = HubEvent::Logged {
+                subject: key.kind,
+                id: key.id.clone(),
+                url: workspace_of(store, identity)
+                    .map(|w| intercom::conversation_url(&w, &conversation_id))
+                    .unwrap_or_default(),
+                conversation_id: conversation_id.clone(),
+            };
+            let logged = Logged {
+                subject: &key,
+                contact_id: &contact_id,
+                conversation_id: &conversation_id,
+            };
+            let new = event.to_new(subject.audience());
+            Some(store.outbox_logged(row.id, &logged, &new, now)?)
+        }
+        Outcome::Retry { after, error } => {
+            let earlier = (row.attempts - 1).clamp(0, 8);
+            let backoff = Duration::from_secs(1 << earlier).min(MAX_BACKOFF);
+            let wait = after.max(backoff);
+            tracing::warn!(key = %row.key, error = %error, wait_s = wait.as_secs(), "effect will be retried");
+            store.outbox_retry(row.id, now + wait.as_secs() as i64, &error, true)?;
+            None
+        }
+        Outcome::Fail { error, words } => {
+            tracing::warn!(key = %row.key, error = %error, "effect failed");
+            match ActionKind::of(&row.effect) {
+                // A refused note or tag change is told to the agents, not only counted.
+                Some((action, value)) => {
+                    let key = subject.key();
+                    let reason = words;
+                    let event = HubEvent::ActionRefused {
+                        subject: key.kind,
+                        id: key.id,
+                        action,
+                        value,
+                        reason: reason.clone(),
+                    };
+                    let new = event.to_new(subject.audience());
+                    Some(store.outbox_refused(row.id, &reason, &new, now)?)
+                }
+                None => {
+                    store.outbox_fail(row.id, &error, now)?;
+                    None
+                }
+            }
+        }
+        Outcome::Blocked {
+            status,
+            reason,
+            candidates,
+        } => {
+            let tried = subject.chosen_contact_id.as_deref();
+            let ids: Vec<String> = candidates.iter().map(|c| c.id.clone()).collect();
+            let key = subject.key();
+            let event = HubEvent::Skipped {
+                subject: key.kind,
+                id: key.id.clone(),
+                reason: reason.clone(),
+                candidates,
+            };
+            let new = event.to_new(subject.audience());
+            let blocked = store.subject_blocked(&key, status, &reason, &ids, tried, &new, now)?;
+            if blocked.is_none() {
+                // An agent chose a contact while this attempt ran: try again with it.
+                store.outbox_retry(row.id, now, "a contact was chosen meanwhile", true)?;
+            }
+            blocked
+        }
+    };
+    Ok(event)
+}
+
+/// The workspace id of the token, when known (links are left out until it is).
+fn workspace_of(store: &Store, identity: &str) -> Option<String> {
+    let identity = store.intercom_identity(identity);
+    identity.ok().flatten().map(|i| i.workspace_id)
 }

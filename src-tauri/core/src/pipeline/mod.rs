@@ -157,6 +157,7 @@ impl Pipeline {
                 intercom: config.intercom.clone(),
                 aircall: config.aircall.clone(),
                 contacts: config.cards.contacts().clone(),
+                directory: config.cards.directory().clone(),
                 settings: config.settings.clone(),
                 default_region: config.default_region,
                 concurrency: config.intercom.max_in_flight(),
@@ -275,7 +276,7 @@ async fn process_inbox(
                 if done.effects > 0 {
                     wakes.logging.notify_one();
                 }
-                announcer.written();
+                announcer.written().await;
                 // Availability is read off the processing path: Aircall's budget is small and a
                 // burst of user events must not delay calls.
                 if let (Some(aircall), false) = (&aircall, done.users.is_empty()) {
@@ -345,7 +346,11 @@ impl LineReader {
         for (id, read) in reads {
             match read {
                 Ok(Ok(line)) => {
-                    if let Err(e) = self.store.put_line_users(id, &line.users, now) {
+                    let kept = self
+                        .store
+                        .run(move |s| s.put_line_users(id, &line.users, now))
+                        .await;
+                    if let Err(e) = kept {
                         tracing::warn!(error = %e, "cannot remember a line's teammates");
                     }
                 }
@@ -376,10 +381,18 @@ async fn read_every_line(
         match aircall.at(priority).numbers().await {
             Ok(lines) => {
                 let now = clock();
-                for line in &lines {
-                    if let Err(e) = store.put_line_users(line.id, &line.users, now) {
-                        tracing::warn!(error = %e, "cannot remember a line's teammates");
-                    }
+                let kept = store
+                    .run(move |s| {
+                        for line in &lines {
+                            if let Err(e) = s.put_line_users(line.id, &line.users, now) {
+                                tracing::warn!(error = %e, "cannot remember a line's teammates");
+                            }
+                        }
+                        Ok(())
+                    })
+                    .await;
+                if let Err(e) = kept {
+                    tracing::warn!(error = %e, "cannot remember the lines' teammates");
                 }
             }
             Err(e) => tracing::warn!(error = %e, "cannot read Aircall's lines and their teammates"),
@@ -418,15 +431,22 @@ async fn refresh_availability(
             availability,
         };
         let now = announcer.now();
-        if let Err(e) = store.update_availabilities(std::slice::from_ref(&update), now) {
-            tracing::warn!(error = %e, "cannot cache an availability");
-        }
+        let email = store
+            .run(move |s| {
+                if let Err(e) = s.update_availabilities(std::slice::from_ref(&update), now) {
+                    tracing::warn!(error = %e, "cannot cache an availability");
+                }
+                Ok(s.aircall_user_email(user_id).ok().flatten())
+            })
+            .await
+            .ok()
+            .flatten();
         let event = HubEvent::Availability {
             user_id,
-            email: store.aircall_user_email(user_id).ok().flatten(),
+            email,
             availability,
         };
-        if let Err(e) = announcer.announce(&event, Vec::new()) {
+        if let Err(e) = announcer.announce(&event, Vec::new()).await {
             tracing::warn!(error = %e, "cannot record an availability change");
         }
     }

@@ -146,6 +146,9 @@ pub enum StoreError {
         /// The newest schema version this build understands.
         supported: i64,
     },
+    /// The blocking task that ran the work was lost (it panicked, or the runtime is stopping).
+    #[error("a database task did not finish: {0}")]
+    Task(String),
 }
 
 /// How many connections read beside the writer. Reads are short; a handful covers every
@@ -333,6 +336,20 @@ impl Store {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(io(e)),
         }
+    }
+
+    /// Runs `work` on Tokio's blocking threads, with a clone of this handle: the one way async
+    /// code reaches SQLite, so that a slow write or a busy reader never stalls the runtime's
+    /// threads (the card builder, the executor, the streams and the HTTP server share them).
+    pub async fn run<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || work(&store))
+            .await
+            .map_err(|e| StoreError::Task(e.to_string()))?
     }
 
     /// A connection for look-ups only; it sees every commit made before this call. When no
