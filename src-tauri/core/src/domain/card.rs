@@ -7,7 +7,7 @@ use crate::aircall::Availability;
 use crate::intercom::{ConversationState, Role, Tag};
 
 /// The card, exactly as the README's architecture section shapes it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Card {
     /// The Aircall call, when the card is for one.
     pub call_id: Option<u64>,
@@ -24,7 +24,7 @@ pub struct Card {
 }
 
 /// How the number matched Intercom contacts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ContactStatus {
     /// Exactly one contact has the number.
@@ -38,7 +38,7 @@ pub enum ContactStatus {
 }
 
 /// The contact part of the card.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CardContact {
     /// Existing, new, anonymous or ambiguous.
     pub status: ContactStatus,
@@ -56,7 +56,7 @@ pub struct CardContact {
 }
 
 /// One of several contacts sharing a number.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Candidate {
     /// Intercom's id.
     pub id: String,
@@ -70,7 +70,7 @@ pub struct Candidate {
 }
 
 /// The conversation part of the card.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CardConversation {
     /// Intercom's id.
     pub id: String,
@@ -85,7 +85,7 @@ pub struct CardConversation {
 }
 
 /// The owner of the conversation and whether they are free.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Owner {
     /// The admin's name.
     pub name: String,
@@ -96,7 +96,7 @@ pub struct Owner {
 }
 
 /// The call's conversation and its tags.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CallConversation {
     /// Intercom's id, once the call is logged.
     pub id: Option<String>,
@@ -110,7 +110,7 @@ pub struct CallConversation {
 }
 
 /// A tag of the call's conversation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CallTag {
     /// The tag's name.
     pub name: String,
@@ -121,7 +121,7 @@ pub struct CallTag {
 }
 
 /// Where a tag of the call's conversation stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TagState {
     /// On the conversation in Intercom.

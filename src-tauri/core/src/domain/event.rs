@@ -10,7 +10,7 @@ use super::subject::SubjectKind;
 use crate::aircall::{Availability, Direction};
 
 /// An event for the agents' stream. The SSE `event:` name is the `type`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type")]
 pub enum HubEvent {
     /// A call is ringing (or was just placed).
@@ -163,7 +163,7 @@ impl HubEvent {
 }
 
 /// What an agent (or the rules) asked of a call's conversation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ActionKind {
     /// Add a note.

@@ -9,7 +9,7 @@ use super::subject::{CardPush, Status, SubjectKind};
 use crate::aircall::Direction;
 
 /// How the customer and the agent spoke: a call, an SMS or a WhatsApp message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     /// A phone call.
@@ -22,7 +22,7 @@ pub enum Channel {
 }
 
 /// A note or a tag change Intercom refused for good.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Refused {
     /// What was refused.
     pub action: ActionKind,
@@ -33,7 +33,7 @@ pub struct Refused {
 }
 
 /// One call or message of the history.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct HistoryItem {
     /// Call or message.
     pub kind: SubjectKind,

@@ -10,7 +10,19 @@ use crate::aircall::{Call, Message};
 use crate::phone::{CallerId, PhoneError, Region};
 
 /// A call or a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum SubjectKind {
     /// An Aircall call.
@@ -78,7 +90,7 @@ impl std::fmt::Display for SubjectKey {
 }
 
 /// Where a subject stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// A call still going on.
@@ -152,7 +164,7 @@ pub enum Tracked {
 }
 
 /// What became of the card pushed to Aircall's phone app for a call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CardPush {
     /// Aircall shows it.

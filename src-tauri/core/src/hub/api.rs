@@ -6,13 +6,15 @@
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub(super) use super::failure::Failure;
 use super::idempotency::{answer_once, client_key};
+use super::openapi::{ContactChosen, ErrorBody, Queued};
 use super::AppState;
 use crate::card::Card;
 use crate::domain::history::HistoryItem;
@@ -20,16 +22,16 @@ use crate::intercom;
 use crate::pipeline::actions::Action;
 use crate::store::Agent;
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/calls", get(history))
-        .route("/api/v1/calls/{id}/card", get(call_card))
-        .route("/api/v1/cards", get(phone_card))
-        .route("/api/v1/tags", get(tags))
-        .route("/api/v1/calls/{id}/tags", post(add_tag))
-        .route("/api/v1/calls/{id}/tags/{name}", delete(remove_tag))
-        .route("/api/v1/calls/{id}/notes", post(add_note))
-        .route("/api/v1/calls/{id}/contact", post(choose_contact))
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(history))
+        .routes(routes!(call_card))
+        .routes(routes!(phone_card))
+        .routes(routes!(tags))
+        .routes(routes!(add_tag))
+        .routes(routes!(remove_tag))
+        .routes(routes!(add_note))
+        .routes(routes!(choose_contact))
 }
 
 /// The bearer token of a request, when it has one.
@@ -60,11 +62,30 @@ pub(super) fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Agen
     })
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct Limit {
+    /// How many, newest first: 50 when absent, and at least 1 and at most 500 (a number
+    /// beyond is taken as the nearest).
     limit: Option<usize>,
 }
 
+/// This agent's recent calls and messages, newest first (an admin's: everyone's).
+#[utoipa::path(
+    get,
+    path = "/api/v1/calls",
+    tag = "calls",
+    params(
+        Limit,
+    ),
+    security(("agent_token" = [])),
+    responses(
+        (status = 200, description = "The history, newest first", body = [HistoryItem]),
+        (status = 400, description = "`bad_request`: a `limit` that is not a number", body = ErrorBody),
+        (status = 401, description = "`unauthorized`: no agent token, or one unknown or revoked", body = ErrorBody),
+        (status = 503, description = "`storage`: the hub's database could not answer; try again (with a `request_id`)", body = ErrorBody),
+    )
+)]
 async fn history(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -76,6 +97,23 @@ async fn history(
 }
 
 /// The call's card, with its own conversation and tags once the hub tracks the call.
+#[utoipa::path(
+    get,
+    path = "/api/v1/calls/{id}/card",
+    tag = "cards",
+    params(
+        ("id" = u64, Path, description = "Aircall's id of the call"),
+    ),
+    security(("agent_token" = [])),
+    responses(
+        (status = 200, description = "The card, with `call_conversation` (the call's own conversation and its tags)", body = Card),
+        (status = 400, description = "`bad_request`: an id that is not a number", body = ErrorBody),
+        (status = 401, description = "`unauthorized`: no agent token, or one unknown or revoked", body = ErrorBody),
+        (status = 404, description = "`not_found`: the hub has not seen this call, or the agent may not see it", body = ErrorBody),
+        (status = 502, description = "`upstream`: Intercom or Aircall failed or refused (with a `request_id`)", body = ErrorBody),
+        (status = 503, description = "`storage`: the hub's database could not answer; try again (with a `request_id`)", body = ErrorBody),
+    )
+)]
 async fn call_card(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -85,12 +123,40 @@ async fn call_card(
     Ok(Json(state.engine.card_for_call(&agent, id).await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct PhoneQuery {
+    /// The number, in any format.
+    #[param(example = "+33612345678")]
     phone: String,
+    /// The country a national number is read in (ISO 3166 code, e.g. `FR`); the hub's default
+    /// region when absent.
     region: Option<String>,
 }
 
+/// The insight card of a number.
+///
+/// An admin may look up any number; an agent only the callers of calls they may see. At most
+/// `RINGSIDE_CARD_LOOKUPS_PER_MINUTE` (30) look-ups a minute for each agent.
+#[utoipa::path(
+    get,
+    path = "/api/v1/cards",
+    tag = "cards",
+    params(
+        PhoneQuery,
+    ),
+    security(("agent_token" = [])),
+    responses(
+        (status = 200, description = "The card, with the last conversation and its tags", body = Card),
+        (status = 400, description = "`bad_region`: an unknown `region`; `bad_request`: no `phone`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`: no agent token, or one unknown or revoked", body = ErrorBody),
+        (status = 403, description = "`forbidden`: a caller this agent may not look up", body = ErrorBody),
+        (status = 422, description = "`bad_number`: the number cannot be read", body = ErrorBody),
+        (status = 429, description = "`too_many_lookups`: more look-ups by number than allowed a minute", body = ErrorBody),
+        (status = 502, description = "`upstream`: Intercom or Aircall failed or refused (with a `request_id`)", body = ErrorBody),
+        (status = 503, description = "`storage`: the hub's database could not answer; try again (with a `request_id`)", body = ErrorBody),
+    )
+)]
 async fn phone_card(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -106,6 +172,19 @@ async fn phone_card(
     ))
 }
 
+/// Intercom's tags, for completion.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tags",
+    tag = "calls",
+    security(("agent_token" = [])),
+    responses(
+        (status = 200, description = "Every tag Intercom has", body = [intercom::Tag]),
+        (status = 401, description = "`unauthorized`: no agent token, or one unknown or revoked", body = ErrorBody),
+        (status = 502, description = "`upstream`: Intercom or Aircall failed or refused (with a `request_id`)", body = ErrorBody),
+        (status = 503, description = "`storage`: the hub's database could not answer; try again (with a `request_id`)", body = ErrorBody),
+    )
+)]
 async fn tags(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -114,18 +193,24 @@ async fn tags(
     Ok(Json(state.engine.tags().await?))
 }
 
-#[derive(Debug, Deserialize)]
+/// A tag to put on the call's conversation.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct TagBody {
+    /// The tag's name: 1 to 100 characters once trimmed.
     name: String,
 }
 
-#[derive(Debug, Deserialize)]
+/// A note for the call's conversation.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct NoteBody {
+    /// The note's text: 1 to 20,000 characters (Unicode scalar values) once trimmed.
     body: String,
 }
 
-#[derive(Debug, Deserialize)]
+/// The contact a call the hub could not log on its own is logged to.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct ContactBody {
+    /// Intercom's id of one of the candidates the hub offered for that call.
     contact_id: String,
 }
 
@@ -158,6 +243,27 @@ async fn queue(
     .await
 }
 
+/// Tags the call's conversation. A tag Intercom does not have yet is created.
+#[utoipa::path(
+    post,
+    path = "/api/v1/calls/{id}/tags",
+    tag = "calls",
+    params(
+        ("id" = u64, Path, description = "Aircall's id of the call"),
+        ("Idempotency-Key" = Option<String>, Header, description = "1 to 200 printable ASCII characters: a retry with the same key and request gets the first answer again"),
+    ),
+    request_body = TagBody,
+    security(("agent_token" = [])),
+    responses(
+        (status = 202, description = "Queued: it is written to the call's conversation (once the call is logged)", body = Queued),
+        (status = 400, description = "`bad_tag`: a name that is empty or over 100 characters; `bad_idempotency_key`; `bad_request`: a body that is not JSON, or an id that is not a number", body = ErrorBody),
+        (status = 401, description = "`unauthorized`: no agent token, or one unknown or revoked", body = ErrorBody),
+        (status = 404, description = "`not_found`: the hub has not seen this call, or the agent may not see it", body = ErrorBody),
+        (status = 409, description = "`not_logged`: the settings do not log this call, so there is no conversation to write to; `idempotency_key_in_use`: the first request with this key is still being answered", body = ErrorBody),
+        (status = 422, description = "`idempotency_key_reused`: this key was used for another request; `unprocessable`: a body without its field", body = ErrorBody),
+        (status = 503, description = "`storage`: the hub's database could not answer; try again (with a `request_id`)", body = ErrorBody),
+    )
+)]
 async fn add_tag(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -185,6 +291,27 @@ fn tag_name(raw: &str) -> Result<String, Failure> {
     Ok(name.to_owned())
 }
 
+/// Takes a tag off the call's conversation.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/calls/{id}/tags/{name}",
+    tag = "calls",
+    params(
+        ("id" = u64, Path, description = "Aircall's id of the call"),
+        ("name" = String, Path, description = "The tag's name (1 to 100 characters once trimmed)"),
+        ("Idempotency-Key" = Option<String>, Header, description = "1 to 200 printable ASCII characters: a retry with the same key and request gets the first answer again"),
+    ),
+    security(("agent_token" = [])),
+    responses(
+        (status = 202, description = "Queued: it is written to the call's conversation (once the call is logged)", body = Queued),
+        (status = 400, description = "`bad_tag`: a name that is empty or over 100 characters; `bad_idempotency_key`; `bad_request`: an id that is not a number", body = ErrorBody),
+        (status = 401, description = "`unauthorized`: no agent token, or one unknown or revoked", body = ErrorBody),
+        (status = 404, description = "`not_found`: the hub has not seen this call, or the agent may not see it", body = ErrorBody),
+        (status = 409, description = "`not_logged`: the settings do not log this call, so there is no conversation to write to; `idempotency_key_in_use`: the first request with this key is still being answered", body = ErrorBody),
+        (status = 422, description = "`idempotency_key_reused`: this key was used for another request", body = ErrorBody),
+        (status = 503, description = "`storage`: the hub's database could not answer; try again (with a `request_id`)", body = ErrorBody),
+    )
+)]
 async fn remove_tag(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -195,6 +322,28 @@ async fn remove_tag(
     queue(&state, &headers, id, &agent, Action::Untag(name)).await
 }
 
+/// A note on the call's conversation, written as the agent's own Intercom admin when the
+/// emails match, else as the integration's admin.
+#[utoipa::path(
+    post,
+    path = "/api/v1/calls/{id}/notes",
+    tag = "calls",
+    params(
+        ("id" = u64, Path, description = "Aircall's id of the call"),
+        ("Idempotency-Key" = Option<String>, Header, description = "1 to 200 printable ASCII characters: a retry with the same key and request gets the first answer again"),
+    ),
+    request_body = NoteBody,
+    security(("agent_token" = [])),
+    responses(
+        (status = 202, description = "Queued: it is written to the call's conversation (once the call is logged)", body = Queued),
+        (status = 400, description = "`bad_note`: a note that is empty or over 20,000 characters; `bad_idempotency_key`; `bad_request`: a body that is not JSON, or an id that is not a number", body = ErrorBody),
+        (status = 401, description = "`unauthorized`: no agent token, or one unknown or revoked", body = ErrorBody),
+        (status = 404, description = "`not_found`: the hub has not seen this call, or the agent may not see it", body = ErrorBody),
+        (status = 409, description = "`not_logged`: the settings do not log this call, so there is no conversation to write to; `idempotency_key_in_use`: the first request with this key is still being answered", body = ErrorBody),
+        (status = 422, description = "`idempotency_key_reused`: this key was used for another request; `unprocessable`: a body without its field", body = ErrorBody),
+        (status = 503, description = "`storage`: the hub's database could not answer; try again (with a `request_id`)", body = ErrorBody),
+    )
+)]
 async fn add_note(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -218,6 +367,27 @@ async fn add_note(
 
 /// An agent picks the contact of a call the hub could not log on its own: one of the
 /// candidates it offered for that call, and no other.
+#[utoipa::path(
+    post,
+    path = "/api/v1/calls/{id}/contact",
+    tag = "calls",
+    params(
+        ("id" = u64, Path, description = "Aircall's id of the call"),
+        ("Idempotency-Key" = Option<String>, Header, description = "1 to 200 printable ASCII characters: a retry with the same key and request gets the first answer again"),
+    ),
+    request_body = ContactBody,
+    security(("agent_token" = [])),
+    responses(
+        (status = 202, description = "Taken: the call is logged to this contact", body = ContactChosen),
+        (status = 400, description = "`bad_id`: an id that could change an Intercom path; `bad_idempotency_key`; `bad_request`: a body that is not JSON, or an id that is not a number", body = ErrorBody),
+        (status = 401, description = "`unauthorized`: no agent token, or one unknown or revoked", body = ErrorBody),
+        (status = 404, description = "`not_found`: the hub has not seen this call, or the agent may not see it; `unknown_contact`: Intercom no longer has this contact", body = ErrorBody),
+        (status = 409, description = "`already_logged`: the call is logged already; `idempotency_key_in_use`: the first request with this key is still being answered", body = ErrorBody),
+        (status = 422, description = "`not_a_candidate`: not one of the contacts the hub offered for this call; `idempotency_key_reused`: this key was used for another request; `unprocessable`: a body without `contact_id`", body = ErrorBody),
+        (status = 502, description = "`upstream`: Intercom or Aircall failed or refused (with a `request_id`)", body = ErrorBody),
+        (status = 503, description = "`storage`: the hub's database could not answer; try again (with a `request_id`)", body = ErrorBody),
+    )
+)]
 async fn choose_contact(
     State(state): State<AppState>,
     headers: HeaderMap,

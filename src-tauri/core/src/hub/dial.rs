@@ -7,19 +7,22 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::api::{authenticate, Failure};
+use super::openapi::{Dialed, ErrorBody};
 use super::AppState;
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/api/v1/dial", post(dial))
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(dial))
 }
 
-#[derive(Debug, Deserialize)]
+/// A number to call back.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct DialBody {
     /// The number, in any format.
     to: String,
@@ -27,6 +30,26 @@ struct DialBody {
     call_id: Option<u64>,
 }
 
+/// Puts a number in the agent's own Aircall phone (the Aircall user with the agent's email, in
+/// any letter case). The call the agent then makes is an ordinary outbound call, logged like
+/// any other.
+#[utoipa::path(
+    post,
+    path = "/api/v1/dial",
+    tag = "dial",
+    request_body = DialBody,
+    security(("agent_token" = [])),
+    responses(
+        (status = 202, description = "Aircall took it", body = Dialed),
+        (status = 400, description = "`bad_request`: a body that is not JSON", body = ErrorBody),
+        (status = 401, description = "`unauthorized`: no agent token, or one unknown or revoked", body = ErrorBody),
+        (status = 404, description = "`no_aircall_user`: no Aircall user has the agent's email; `not_found`: a `call_id` the hub has not seen, or the agent may not see", body = ErrorBody),
+        (status = 409, description = "`dial_refused`: Aircall refused, with its reason (e.g. the agent is offline)", body = ErrorBody),
+        (status = 422, description = "`bad_number`: the number cannot be read; `unprocessable`: a body without `to`", body = ErrorBody),
+        (status = 502, description = "`upstream`: Aircall failed (with a `request_id`)", body = ErrorBody),
+        (status = 503, description = "`no_aircall`: the hub has no Aircall credentials; `storage`: the hub's database could not answer", body = ErrorBody),
+    )
+)]
 async fn dial(
     State(state): State<AppState>,
     headers: HeaderMap,

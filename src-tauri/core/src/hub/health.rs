@@ -6,16 +6,30 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use super::openapi::Health;
 use super::AppState;
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/healthz", get(health))
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(health))
 }
 
+/// Whether the hub is up, which hub it is and how far behind it is. No token is needed; an
+/// admin's adds the last error and why contact sync waits.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "health",
+    security((), ("agent_token" = [])),
+    responses(
+        (status = 200, description = "Up", body = Health),
+        (status = 503, description = "Degraded: the hub's database cannot be read", body = Health),
+    )
+)]
 async fn health(State(state): State<AppState>, headers: HeaderMap) -> impl IntoResponse {
     let admin = super::api::bearer(&headers)
         .and_then(|token| state.store().agent_for_token(token).ok().flatten())

@@ -5,39 +5,58 @@
 
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde::Serialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::api::{authenticate, Failure};
+use super::openapi::ErrorBody;
 use super::AppState;
 use crate::rules::Settings;
 use crate::store::{RunCounts, RunKind, SyncRun};
 use crate::sync::{RunOutcome, SyncProgress};
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/settings", get(settings))
-        .route("/api/v1/sync", get(sync))
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(settings))
+        .routes(routes!(sync))
 }
 
 /// The hub's integration settings.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct SettingsView {
-    /// What is logged, and how.
+    /// What is logged, and how (the `[settings]` of the hub's configuration).
+    #[schema(value_type = Object)]
     settings: Settings,
     /// Contact sync's schedule; `None` when this hub does not sync contacts.
     sync: Option<ScheduleView>,
 }
 
 /// Contact sync's settings, in the units the configuration uses.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct ScheduleView {
+    /// Which Intercom contacts are synced.
+    #[schema(value_type = String)]
     roles: &'static str,
+    /// Minutes between two runs.
     interval_minutes: u64,
+    /// Hours between two full runs.
     full_every_hours: u64,
 }
 
+/// The integration settings the hub logs with, and its contact sync schedule; never a secret.
+#[utoipa::path(
+    get,
+    path = "/api/v1/settings",
+    tag = "integration",
+    security(("agent_token" = [])),
+    responses(
+        (status = 200, description = "The settings", body = SettingsView),
+        (status = 401, description = "`unauthorized`: no agent token, or one unknown or revoked", body = ErrorBody),
+        (status = 503, description = "`storage`: the hub's database could not answer; try again (with a `request_id`)", body = ErrorBody),
+    )
+)]
 async fn settings(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -54,11 +73,12 @@ async fn settings(
 }
 
 /// How contact sync is doing.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct SyncView {
     /// Whether this hub runs contact sync.
     enabled: bool,
     /// The current (or last) run's progress, as `/healthz` has it.
+    #[schema(value_type = Option<Object>)]
     progress: Option<SyncProgress>,
     /// The last run that finished.
     last_run: Option<RunView>,
@@ -69,11 +89,17 @@ struct SyncView {
 }
 
 /// A finished run.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct RunView {
+    /// `full` or `incremental`.
+    #[schema(value_type = String)]
     kind: RunKind,
+    /// UNIX seconds.
     started_at: i64,
+    /// UNIX seconds.
     finished_at: Option<i64>,
+    /// What it did: contacts seen, indexed, created, updated, deleted, …
+    #[schema(value_type = Object)]
     counts: RunCounts,
 }
 
@@ -88,6 +114,18 @@ impl From<SyncRun> for RunView {
     }
 }
 
+/// Contact sync's state. The last error, and why a run waits, are for admins only.
+#[utoipa::path(
+    get,
+    path = "/api/v1/sync",
+    tag = "integration",
+    security(("agent_token" = [])),
+    responses(
+        (status = 200, description = "The state", body = SyncView),
+        (status = 401, description = "`unauthorized`: no agent token, or one unknown or revoked", body = ErrorBody),
+        (status = 503, description = "`storage`: the hub's database could not answer; try again (with a `request_id`)", body = ErrorBody),
+    )
+)]
 async fn sync(
     State(state): State<AppState>,
     headers: HeaderMap,

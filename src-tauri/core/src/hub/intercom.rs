@@ -11,25 +11,54 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::{Json, Router};
+use axum::Json;
 use serde_json::json;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
 use super::failure::Failure;
+use super::openapi::{ErrorBody, IntercomNotification, NotificationTaken};
 use super::AppState;
 use crate::engine::Accepted;
 use crate::intercom::notification::{signature_matches, Notification, SIGNATURE_HEADER};
 use crate::webhook::MAX_BODY;
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new().route(
-        "/webhooks/intercom",
-        post(receive)
-            .head(|| async { StatusCode::OK })
-            .layer(DefaultBodyLimit::max(MAX_BODY)),
-    )
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(receive, validate).layer(DefaultBodyLimit::max(MAX_BODY)))
 }
 
+/// Intercom checks the address this way before it sends notifications to it.
+#[utoipa::path(
+    head,
+    path = "/webhooks/intercom",
+    tag = "webhooks",
+    operation_id = "intercom_validation",
+    security(()),
+    responses((status = 200, description = "The address is this hub's")),
+)]
+async fn validate() -> StatusCode {
+    StatusCode::OK
+}
+
+/// Intercom's contact notifications, checked against the app's client secret and stored before
+/// the 200; applied after the answer. A notification delivered again is not stored twice, and
+/// one older than the retention period is ignored.
+#[utoipa::path(
+    post,
+    path = "/webhooks/intercom",
+    tag = "webhooks",
+    operation_id = "intercom_notification",
+    request_body = IntercomNotification,
+    security(("intercom_signature" = [])),
+    responses(
+        (status = 200, description = "Stored, delivered before, or too old to matter", body = NotificationTaken),
+        (status = 400, description = "`bad_webhook`: not a notification", body = ErrorBody),
+        (status = 401, description = "`unauthorized`: `X-Hub-Signature` does not match this body under the app's client secret", body = ErrorBody),
+        (status = 404, description = "`not_configured`: Intercom notifications are off on this hub (no `RINGSIDE_INTERCOM_CLIENT_SECRET`)", body = ErrorBody),
+        (status = 413, description = "`too_large`: a body over 256 KiB", body = ErrorBody),
+        (status = 503, description = "`storage`: the notification could not be stored; Intercom sends it again once", body = ErrorBody),
+    )
+)]
 async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let (Some(secret), true) = (
         &state.intercom_secret,

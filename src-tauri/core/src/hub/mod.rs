@@ -15,6 +15,7 @@ mod idempotency;
 mod integration;
 mod intercom;
 mod lookups;
+mod openapi;
 mod server;
 mod sse;
 pub mod webhooks;
@@ -33,6 +34,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::aircall::AircallClient;
 use crate::card::Clock;
@@ -254,6 +256,26 @@ impl Drop for Hub {
     }
 }
 
+/// The hub's OpenAPI document: every route it serves, built from the same registration as its
+/// router (`docs/openapi.json` is this document).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    openapi::document()
+}
+
+/// Every route, each registered once with its documentation (utoipa-axum's `routes!` on the
+/// handler's `#[utoipa::path]`): those answered within the request timeout, and the event
+/// stream, which stays open. [`router`] serves them; [`openapi()`] documents them.
+fn routes() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
+    let answered = OpenApiRouter::new()
+        .merge(webhooks::routes())
+        .merge(intercom::routes())
+        .merge(health::routes())
+        .merge(api::routes())
+        .merge(dial::routes())
+        .merge(integration::routes());
+    (answered, sse::routes())
+}
+
 /// Every route, with the limits and the one error shape. The request timeout covers every
 /// answer but the event stream's, which stays open.
 fn router(state: AppState) -> Router {
@@ -264,13 +286,8 @@ fn router(state: AppState) -> Router {
     let instance = HeaderValue::from_str(state.engine.instance())
         .unwrap_or_else(|_| HeaderValue::from_static("unknown"));
     let limits = state.limits.clone();
-    Router::new()
-        .merge(webhooks::routes())
-        .merge(intercom::routes())
-        .merge(health::routes())
-        .merge(api::routes())
-        .merge(dial::routes())
-        .merge(integration::routes())
+    let (answered, streamed) = routes();
+    Router::from(answered)
         .fallback(|| async {
             failure::Failure::new(StatusCode::NOT_FOUND, "not_found", "there is no such route")
         })
@@ -278,7 +295,7 @@ fn router(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             limits.request_timeout,
         ))
-        .merge(sse::routes())
+        .merge(Router::from(streamed))
         .layer(RequestBodyTimeoutLayer::new(limits.body_timeout))
         .layer(axum::middleware::map_response(failure::shape_errors))
         .layer(SetResponseHeaderLayer::overriding(

@@ -18,21 +18,22 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::IntoResponse;
-use axum::routing::get;
-use axum::Router;
 use futures_util::stream::{self, Stream};
 use serde::Deserialize;
 use tokio::sync::watch;
 use tokio::time::Instant;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::api::{authenticate, Failure};
+use super::openapi::ErrorBody;
 use super::AppState;
 use crate::pipeline::events::HubEvent;
 use crate::store::LoggedEvent;
 use crate::Secret;
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/api/v1/events", get(events))
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(events))
 }
 
 /// The event streams open, by agent.
@@ -80,12 +81,36 @@ impl Drop for StreamSlot {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct Resume {
     /// For clients that cannot set headers (EventSource in a browser): same as `Last-Event-ID`.
     last_event_id: Option<i64>,
 }
 
+/// The agent's Server-Sent Events stream (an admin's: every event).
+///
+/// The answer's headers and a first comment leave at once. Each event's `event:` is its `type`
+/// (`call.ringing`, `card.ready`, …), its `data:` the event as JSON (`HubEvent`), its `id:` its
+/// place in the hub's log. Reconnect with `Last-Event-ID` to get what was missed; an id beyond
+/// the highest this hub ever gave gets `stream.reset` (SSE id 0) and then the log from its
+/// beginning. A revoked token's stream ends within seconds.
+#[utoipa::path(
+    get,
+    path = "/api/v1/events",
+    tag = "events",
+    params(
+        ("Last-Event-ID" = Option<i64>, Header, description = "Resume after this event"),
+        Resume,
+    ),
+    security(("agent_token" = [])),
+    responses(
+        (status = 200, description = "The stream: each event's `data:` is one `HubEvent`, as JSON; a comment every 15 s keeps it open", body = HubEvent, content_type = "text/event-stream"),
+        (status = 401, description = "`unauthorized`: no agent token, or one unknown or revoked", body = ErrorBody),
+        (status = 429, description = "`too_many_streams`: this agent has as many streams open as allowed (4 by default)", body = ErrorBody),
+        (status = 503, description = "`storage`: the hub's database could not answer; try again (with a `request_id`)", body = ErrorBody),
+    )
+)]
 async fn events(
     State(state): State<AppState>,
     headers: HeaderMap,

@@ -4,11 +4,13 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::{Json, Router};
+use axum::Json;
 use serde_json::json;
 use sha2::{Digest, Sha256};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
+use super::openapi::{AircallWebhook, ErrorBody, WebhookAccepted};
 use super::AppState;
 pub(crate) use crate::webhook::printable;
 use crate::webhook::{constant_time_eq, Envelope, MAX_BODY};
@@ -16,11 +18,8 @@ use crate::webhook::{constant_time_eq, Envelope, MAX_BODY};
 /// The store key of the registered webhook token's hash (the token itself is never stored).
 pub const TOKEN_HASH_KEY: &str = "aircall_webhook_token_sha256";
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new().route(
-        "/webhooks/aircall",
-        post(receive).layer(DefaultBodyLimit::max(MAX_BODY)),
-    )
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(receive).layer(DefaultBodyLimit::max(MAX_BODY)))
 }
 
 /// Refused webhooks logged: a few a minute, with how many were not since (a sender that
@@ -82,6 +81,24 @@ fn refuse(status: StatusCode, reason: &str) -> Response {
     super::failure::Failure::new(status, code, reason).into_response()
 }
 
+/// Aircall's events, checked and written to the hub's inbox before the 200 (what the hub then
+/// logs is in the admin guide). Authenticated by the token Aircall puts in each event's body,
+/// not by a header.
+#[utoipa::path(
+    post,
+    path = "/webhooks/aircall",
+    tag = "webhooks",
+    operation_id = "aircall_webhook",
+    request_body = AircallWebhook,
+    security(()),
+    responses(
+        (status = 200, description = "The event is on disk", body = WebhookAccepted),
+        (status = 400, description = "`bad_webhook`: not JSON, or not Aircall's envelope", body = ErrorBody),
+        (status = 401, description = "`unauthorized`: a wrong or missing webhook token", body = ErrorBody),
+        (status = 413, description = "`too_large`: a body over 256 KiB", body = ErrorBody),
+        (status = 503, description = "`storage`: the event could not be stored; Aircall sends it again", body = ErrorBody),
+    )
+)]
 async fn receive(State(state): State<AppState>, body: Bytes) -> Response {
     let envelope = match Envelope::parse(&body) {
         Ok(e) => e,
