@@ -143,6 +143,7 @@ const LAYERS: &[&str] = &[
     "store",
     // Reading the configuration, resolving contacts, building cards.
     "config",
+    "directory",
     "contacts",
     "card",
     "doctor",
@@ -310,4 +311,103 @@ fn no_two_files_of_an_engine_module_import_each_other() {
         let circle = visit(file, &edges, &mut Vec::new(), &mut done);
         assert!(circle.is_none(), "files that import each other: {circle:?}");
     }
+}
+
+/// The spans of `code` that are the arguments of a `.run(` call (the closures that run on the
+/// blocking pool), as byte ranges.
+fn run_spans(code: &str) -> Vec<std::ops::Range<usize>> {
+    let mut spans = Vec::new();
+    for (at, _) in code.match_indices(".run(") {
+        let start = at + ".run(".len();
+        let mut depth = 1;
+        for (i, c) in code[start..].char_indices() {
+            match c {
+                '(' => depth += 1,
+                ')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        spans.push(start..start + i);
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    spans
+}
+
+/// The bodies of the `async fn`s and `async` blocks of `code`, as byte ranges.
+fn async_bodies(code: &str) -> Vec<std::ops::Range<usize>> {
+    let mut bodies = Vec::new();
+    for marker in ["async fn ", "async move {", "async {"] {
+        for (at, _) in code.match_indices(marker) {
+            let Some(open) = code[at..].find('{').map(|o| at + o) else {
+                continue;
+            };
+            let mut depth = 0;
+            for (i, c) in code[open..].char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            bodies.push(open..open + i);
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    bodies
+}
+
+#[test]
+fn async_code_reaches_sqlite_only_through_the_stores_one_boundary() {
+    // `store.method(` in an async body, outside the closure given to `Store::run`, blocks a
+    // runtime thread on SQLite. Whitespace is folded so that `store\n    .method(` counts too.
+    let mut offenders = Vec::new();
+    for (file, _, code) in engine_sources() {
+        if file.starts_with("store") {
+            continue;
+        }
+        let folded: String = {
+            let mut out = String::with_capacity(code.len());
+            let mut chars = code.chars().peekable();
+            while let Some(c) = chars.next() {
+                out.push(c);
+                if c == '\n' {
+                    while chars.peek().is_some_and(|c| c.is_whitespace()) {
+                        chars.next();
+                    }
+                }
+            }
+            out.replace("store\n.", "store.")
+                .replace("store()\n.", "store.")
+                .replace("store().", "store.")
+        };
+        let allowed = run_spans(&folded);
+        let bodies = async_bodies(&folded);
+        for (at, _) in folded.match_indices("store.") {
+            let method: String = folded[at + "store.".len()..]
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            let called = folded[at + "store.".len() + method.len()..].starts_with('(');
+            if !called || matches!(method.as_str(), "run" | "clone") {
+                continue;
+            }
+            let in_async = bodies.iter().any(|b| b.contains(&at));
+            let in_run = allowed.iter().any(|r| r.contains(&at));
+            if in_async && !in_run {
+                offenders.push(format!("{}: store.{method}(", file.display()));
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "SQLite called on an async thread (use `Store::run`): {offenders:#?}"
+    );
 }

@@ -5,10 +5,10 @@
 //! such as a call still ringing on a line whose teammates the webhook does not list). A call an
 //! agent may not see is answered as unknown.
 
-use super::{Engine, EngineError};
+use super::EngineError;
 use crate::domain::subject::{Subject, SubjectKey};
-use crate::phone::CallerId;
-use crate::store::Agent;
+use crate::phone::{CallerId, Region};
+use crate::store::{Agent, Store};
 
 /// How far back an agent's own calls are searched for a number they look up.
 const OWN_CALLS_SEARCHED: usize = 500;
@@ -23,12 +23,8 @@ pub fn may_see(agent: &Agent, subject: &Subject) -> bool {
 }
 
 /// The call with this id, when the hub knows it and the agent may see it.
-pub(super) fn visible_call(
-    engine: &Engine,
-    agent: &Agent,
-    id: u64,
-) -> Result<Subject, EngineError> {
-    match engine.store.subject(&SubjectKey::call(id))? {
+pub(super) fn visible_call(store: &Store, agent: &Agent, id: u64) -> Result<Subject, EngineError> {
+    match store.subject(&SubjectKey::call(id))? {
         Some(subject) if may_see(agent, &subject) => Ok(subject),
         _ => Err(EngineError::UnknownCall(id)),
     }
@@ -38,17 +34,17 @@ pub(super) fn visible_call(
 /// agent, only the callers of calls they may see (among the hub's last few hundred calls and
 /// messages). A look-up spends Intercom's interactive budget and tells who a number is.
 pub(super) fn may_look_up(
-    engine: &Engine,
+    store: &Store,
+    default_region: Region,
     agent: &Agent,
     caller: &CallerId,
 ) -> Result<bool, EngineError> {
     if agent.admin {
         return Ok(true);
     }
-    Ok(engine
-        .store
+    Ok(store
         .recent_subjects(OWN_CALLS_SEARCHED)?
         .iter()
         .filter(|s| may_see(agent, s))
-        .any(|s| s.caller(engine.default_region).ok().as_ref() == Some(caller)))
+        .any(|s| s.caller(default_region).ok().as_ref() == Some(caller)))
 }

@@ -1,10 +1,68 @@
 //! The agents' history: their calls and messages, newest first, each with its contact's name,
 //! its conversation link and what Intercom refused.
 
+use super::access::may_see;
+use super::EngineError;
 use crate::domain::event::ActionKind;
 use crate::domain::history::{Channel, HistoryItem, Refused};
+use crate::domain::resolution::Resolution;
 use crate::domain::subject::{Status, Subject, Tracked};
-use crate::store::{EffectState, OutboxRow};
+use crate::intercom;
+use crate::phone::{CallerId, Region};
+use crate::store::{Agent, EffectState, OutboxRow, Store};
+
+/// The agent's calls and messages, newest first, at most `limit`: every one for an admin.
+/// `identity` is the Intercom token's, whose workspace the links point into.
+pub(super) fn history(
+    store: &Store,
+    agent: &Agent,
+    limit: usize,
+    identity: &str,
+    default_region: Region,
+) -> Result<Vec<HistoryItem>, EngineError> {
+    let workspace = store.intercom_identity(identity)?.map(|i| i.workspace_id);
+    store
+        // Another agent's calls are skipped: read further back so that `limit` rows remain.
+        .recent_subjects(if agent.admin { limit } else { limit * 10 })?
+        .into_iter()
+        .filter(|s| may_see(agent, s))
+        .take(limit)
+        .map(|s| {
+            let url = s
+                .conversation_id
+                .as_ref()
+                .zip(workspace.as_ref())
+                .map(|(c, w)| intercom::conversation_url(w, c));
+            let name = contact_name(store, &s, default_region)?;
+            // A call that is not logged holds its notes back (its reason says why); one that
+            // is may still have had a note or tag refused by Intercom.
+            let refused = if s.status == Status::Logged {
+                refused_among(&store.outbox_of(&s.key())?)
+            } else {
+                Vec::new()
+            };
+            Ok(history_item(s, name, url, refused))
+        })
+        .collect()
+}
+
+/// The name of the Intercom contact a call or message is about: the one it is logged to, else
+/// the one contact the index holds for its number (none for a shared or unknown number).
+fn contact_name(
+    store: &Store,
+    s: &Subject,
+    default_region: Region,
+) -> Result<Option<String>, EngineError> {
+    if let Some(id) = &s.contact_id {
+        return Ok(store.contact_name(id)?);
+    }
+    let Ok(CallerId::Number(number)) = s.caller(default_region) else {
+        return Ok(None);
+    };
+    let found = store.contacts_by_phone(&number)?;
+    let resolution = Resolution::of(found.into_iter().map(|f| f.contact).collect());
+    Ok(resolution.one().and_then(|c| c.name.clone()))
+}
 
 /// The refused notes and tag changes among a call's or message's effects, oldest first.
 pub fn refused_among(effects: &[OutboxRow]) -> Vec<Refused> {

@@ -24,11 +24,10 @@ use tokio::task::JoinHandle;
 use crate::aircall::AircallClient;
 use crate::card::{Card, CardBuilder, Clock};
 use crate::domain::history::HistoryItem;
-use crate::domain::resolution::Resolution;
-use crate::domain::subject::{Status, Subject};
+use crate::domain::subject::Subject;
 use crate::error::ApiError;
 use crate::intercom::notification::Notification;
-use crate::intercom::{self, IntercomClient, Tag};
+use crate::intercom::{IntercomClient, Tag};
 use crate::pacing::Priority;
 use crate::phone::{CallerId, Region, E164};
 use crate::pipeline::actions::{self, Action, Queued};
@@ -311,14 +310,29 @@ impl Engine {
     }
 
     /// The agent behind a token, if it is known and not revoked.
-    pub fn agent_for_token(&self, token: &str) -> Result<Option<Agent>, StoreError> {
-        self.store.agent_for_token(token)
+    pub async fn agent_for_token(&self, token: &str) -> Result<Option<Agent>, StoreError> {
+        let token = token.to_owned();
+        self.store.run(move |s| s.agent_for_token(&token)).await
     }
 
     /// The call with this id, when the engine tracks it and the agent may see it; otherwise
     /// [`EngineError::UnknownCall`], whether or not it exists.
-    pub fn visible_call(&self, agent: &Agent, id: u64) -> Result<Subject, EngineError> {
-        access::visible_call(self, agent, id)
+    pub async fn visible_call(&self, agent: &Agent, id: u64) -> Result<Subject, EngineError> {
+        let agent = agent.clone();
+        self.run(move |s| access::visible_call(s, &agent, id)).await
+    }
+
+    /// Runs engine work that reads or writes the store on the blocking pool (see
+    /// [`Store::run`]); `EngineError`s pass through.
+    async fn run<T, F>(&self, work: F) -> Result<T, EngineError>
+    where
+        F: FnOnce(&Store) -> Result<T, EngineError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || work(&store))
+            .await
+            .map_err(|e| EngineError::Store(StoreError::Task(e.to_string())))?
     }
 
     /// The card of a call the agent may see, with the call's own conversation and its tags.
@@ -326,7 +340,7 @@ impl Engine {
     /// and no other.
     pub async fn card_for_call(&self, agent: &Agent, id: u64) -> Result<Card, EngineError> {
         // Only a call the engine knows: asking Aircall for any id would spend its budget.
-        let subject = self.visible_call(agent, id)?;
+        let subject = self.visible_call(agent, id).await?;
         let caller = subject
             .caller(self.default_region)
             .map_err(|e| EngineError::BadNumber(e.to_string()))?;
@@ -359,7 +373,11 @@ impl Engine {
         };
         let caller =
             CallerId::parse(phone, region).map_err(|e| EngineError::BadNumber(e.to_string()))?;
-        if !access::may_look_up(self, agent, &caller)? {
+        let (who, region, number) = (agent.clone(), self.default_region, caller.clone());
+        let allowed = self
+            .run(move |s| access::may_look_up(s, region, &who, &number))
+            .await?;
+        if !allowed {
             return Err(EngineError::Forbidden(
                 "an agent may look up the numbers of their own calls only",
             ));
@@ -374,15 +392,27 @@ impl Engine {
 
     /// Queues an agent's tag, untag or note on a call they may see, under `key` (the same key
     /// queues it once), ahead of other calls' logging.
-    pub fn queue_action(
+    pub async fn queue_action(
         &self,
         agent: &Agent,
         call_id: u64,
         key: &str,
         action: &Action,
     ) -> Result<Queued, EngineError> {
-        self.visible_call(agent, call_id)?;
-        let queued = actions::queue(&self.store, call_id, &agent.email, key, action, self.now())?;
+        let (agent, key, action, now) = (agent.clone(), key.to_owned(), action.clone(), self.now());
+        let queued = self
+            .run(move |s| {
+                access::visible_call(s, &agent, call_id)?;
+                Ok(actions::queue(
+                    s,
+                    call_id,
+                    &agent.email,
+                    &key,
+                    &action,
+                    now,
+                )?)
+            })
+            .await?;
         self.pipeline.effects_queued();
         Ok(queued)
     }
@@ -419,49 +449,18 @@ impl Engine {
     }
 
     /// The agent's calls and messages, newest first, at most `limit`: every one for an admin.
-    pub fn history(&self, agent: &Agent, limit: usize) -> Result<Vec<HistoryItem>, EngineError> {
-        let workspace = self
-            .store
-            .intercom_identity(self.intercom.identity_key())?
-            .map(|i| i.workspace_id);
-        self.store
-            // Another agent's calls are skipped: read further back so that `limit` rows remain.
-            .recent_subjects(if agent.admin { limit } else { limit * 10 })?
-            .into_iter()
-            .filter(|s| may_see(agent, s))
-            .take(limit)
-            .map(|s| {
-                let url = s
-                    .conversation_id
-                    .as_ref()
-                    .zip(workspace.as_ref())
-                    .map(|(c, w)| intercom::conversation_url(w, c));
-                let name = self.contact_name(&s)?;
-                // A call that is not logged holds its notes back (its reason says why); one
-                // that is may still have had a note or tag refused by Intercom.
-                let refused = if s.status == Status::Logged {
-                    history::refused_among(&self.store.outbox_of(&s.key())?)
-                } else {
-                    Vec::new()
-                };
-                Ok(history::history_item(s, name, url, refused))
-            })
-            .collect()
-    }
-
-    /// The name of the Intercom contact a call or message is about: the one it is logged to,
-    /// else the one contact the index holds for its number (none for a shared or unknown
-    /// number).
-    fn contact_name(&self, s: &Subject) -> Result<Option<String>, EngineError> {
-        if let Some(id) = &s.contact_id {
-            return Ok(self.store.contact_name(id)?);
-        }
-        let Ok(CallerId::Number(number)) = s.caller(self.default_region) else {
-            return Ok(None);
-        };
-        let found = self.store.contacts_by_phone(&number)?;
-        let resolution = Resolution::of(found.into_iter().map(|f| f.contact).collect());
-        Ok(resolution.one().and_then(|c| c.name.clone()))
+    pub async fn history(
+        &self,
+        agent: &Agent,
+        limit: usize,
+    ) -> Result<Vec<HistoryItem>, EngineError> {
+        let (agent, identity, region) = (
+            agent.clone(),
+            self.intercom.identity_key().to_owned(),
+            self.default_region,
+        );
+        self.run(move |s| history::history(s, &agent, limit, &identity, region))
+            .await
     }
 
     /// Rings the agent's Aircall phone with `to` (read in the region of `call_id`'s line when
@@ -475,10 +474,13 @@ impl Engine {
         let Some(aircall) = self.aircall.as_ref() else {
             return Err(EngineError::NoAircall);
         };
-        let seen = match call_id.map(|id| self.visible_call(agent, id)) {
-            Some(Ok(subject)) => Some(subject),
-            Some(Err(EngineError::UnknownCall(_))) | None => None,
-            Some(Err(e)) => return Err(e),
+        let seen = match call_id {
+            Some(id) => match self.visible_call(agent, id).await {
+                Ok(subject) => Some(subject),
+                Err(EngineError::UnknownCall(_)) => None,
+                Err(e) => return Err(e),
+            },
+            None => None,
         };
         let region = seen
             .as_ref()
@@ -550,7 +552,7 @@ impl Engine {
     /// Takes an Intercom notification in (its signature already checked): stored, then applied
     /// by the notifications' worker. One older than what the engine remembers (the retention
     /// period) could be a replay of one it has forgotten, and is ignored.
-    pub fn accept_notification(
+    pub async fn accept_notification(
         &self,
         notification: &Notification,
         text: &str,
@@ -567,10 +569,12 @@ impl Engine {
             );
             return Ok(Accepted::TooOld);
         }
-        match self
+        let (kept, text, now) = (notification.clone(), text.to_owned(), self.now());
+        let stored = self
             .store
-            .store_notification(notification, text, self.now())?
-        {
+            .run(move |s| s.store_notification(&kept, &text, now))
+            .await?;
+        match stored {
             Stored::New(seq) => {
                 if let Some(worker) = &self.notifications {
                     worker.poke();

@@ -45,7 +45,7 @@ pub(super) fn bearer(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// The agent behind the request's bearer token.
-pub(super) fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Agent, Failure> {
+pub(super) async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Agent, Failure> {
     let token = bearer(headers).ok_or_else(|| {
         Failure::new(
             StatusCode::UNAUTHORIZED,
@@ -53,7 +53,7 @@ pub(super) fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Agen
             "an agent token is required (Authorization: Bearer …)",
         )
     })?;
-    state.engine.agent_for_token(token)?.ok_or_else(|| {
+    state.engine.agent_for_token(token).await?.ok_or_else(|| {
         Failure::new(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
@@ -91,9 +91,9 @@ async fn history(
     headers: HeaderMap,
     Query(q): Query<Limit>,
 ) -> Result<Json<Vec<HistoryItem>>, Failure> {
-    let agent = authenticate(&state, &headers)?;
+    let agent = authenticate(&state, &headers).await?;
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
-    Ok(Json(state.engine.history(&agent, limit)?))
+    Ok(Json(state.engine.history(&agent, limit).await?))
 }
 
 /// The call's card, with its own conversation and tags once the hub tracks the call.
@@ -119,7 +119,7 @@ async fn call_card(
     headers: HeaderMap,
     Path(id): Path<u64>,
 ) -> Result<Json<Card>, Failure> {
-    let agent = authenticate(&state, &headers)?;
+    let agent = authenticate(&state, &headers).await?;
     Ok(Json(state.engine.card_for_call(&agent, id).await?))
 }
 
@@ -162,7 +162,7 @@ async fn phone_card(
     headers: HeaderMap,
     Query(q): Query<PhoneQuery>,
 ) -> Result<Json<Card>, Failure> {
-    let agent = authenticate(&state, &headers)?;
+    let agent = authenticate(&state, &headers).await?;
     state.lookups.take(&agent.email)?;
     Ok(Json(
         state
@@ -189,7 +189,7 @@ async fn tags(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Json<Vec<intercom::Tag>>, Failure> {
-    authenticate(&state, &headers)?;
+    authenticate(&state, &headers).await?;
     Ok(Json(state.engine.tags().await?))
 }
 
@@ -224,7 +224,7 @@ async fn queue(
     action: Action,
 ) -> Result<Response, Failure> {
     let client_key = client_key(headers)?;
-    state.engine.visible_call(agent, call_id)?;
+    state.engine.visible_call(agent, call_id).await?;
     let id = call_id.to_string();
     let request = [id.as_str(), &format!("{action:?}")];
     answer_once(state, agent, client_key.as_deref(), &request, || async {
@@ -234,7 +234,8 @@ async fn queue(
         };
         let queued = state
             .engine
-            .queue_action(agent, call_id, &unique, &action)?;
+            .queue_action(agent, call_id, &unique, &action)
+            .await?;
         Ok((
             StatusCode::ACCEPTED,
             json!({ "queued": queued.queued, "key": queued.key }),
@@ -270,7 +271,7 @@ async fn add_tag(
     Path(id): Path<u64>,
     Json(body): Json<TagBody>,
 ) -> Result<Response, Failure> {
-    let agent = authenticate(&state, &headers)?;
+    let agent = authenticate(&state, &headers).await?;
     let name = tag_name(&body.name)?;
     queue(&state, &headers, id, &agent, Action::Tag(name)).await
 }
@@ -317,7 +318,7 @@ async fn remove_tag(
     headers: HeaderMap,
     Path((id, name)): Path<(u64, String)>,
 ) -> Result<Response, Failure> {
-    let agent = authenticate(&state, &headers)?;
+    let agent = authenticate(&state, &headers).await?;
     let name = tag_name(&name)?;
     queue(&state, &headers, id, &agent, Action::Untag(name)).await
 }
@@ -350,7 +351,7 @@ async fn add_note(
     Path(id): Path<u64>,
     Json(body): Json<NoteBody>,
 ) -> Result<Response, Failure> {
-    let agent = authenticate(&state, &headers)?;
+    let agent = authenticate(&state, &headers).await?;
     let text = body.body.trim();
     if text.is_empty() || !crate::limits::fits(text, crate::limits::NOTE_MAX_CHARS) {
         return Err(Failure::new(
@@ -394,12 +395,12 @@ async fn choose_contact(
     Path(id): Path<u64>,
     Json(body): Json<ContactBody>,
 ) -> Result<Response, Failure> {
-    let agent = authenticate(&state, &headers)?;
+    let agent = authenticate(&state, &headers).await?;
     let client_key = client_key(&headers)?;
     let contact_id = body.contact_id.trim();
     // An id that could change an Intercom path is refused before anything else.
     crate::transport::path_segment(crate::error::Api::Intercom, contact_id)?;
-    let subject = state.engine.visible_call(&agent, id)?;
+    let subject = state.engine.visible_call(&agent, id).await?;
     let call = id.to_string();
     let request = ["contact", call.as_str(), contact_id];
     answer_once(&state, &agent, client_key.as_deref(), &request, || async {

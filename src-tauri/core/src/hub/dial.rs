@@ -55,7 +55,7 @@ async fn dial(
     headers: HeaderMap,
     Json(body): Json<DialBody>,
 ) -> Result<Response, Failure> {
-    let agent = authenticate(&state, &headers)?;
+    let agent = authenticate(&state, &headers).await?;
     let dialed = state.engine.dial(&agent, &body.to, body.call_id).await?;
     Ok((
         StatusCode::ACCEPTED,

@@ -31,11 +31,31 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
     )
 )]
 async fn health(State(state): State<AppState>, headers: HeaderMap) -> impl IntoResponse {
-    let admin = super::api::bearer(&headers)
-        .and_then(|token| state.store().agent_for_token(token).ok().flatten())
-        .is_some_and(|agent| agent.admin);
-    let inbox = state.store().inbox_depth();
-    let outbox = state.store().outbox_depth();
+    let admin = match super::api::bearer(&headers) {
+        Some(token) => state
+            .engine
+            .agent_for_token(token)
+            .await
+            .ok()
+            .flatten()
+            .is_some_and(|agent| agent.admin),
+        None => false,
+    };
+    let depths = state
+        .store()
+        .run(move |s| {
+            let last_error = if admin {
+                s.outbox_last_error().ok().flatten()
+            } else {
+                None
+            };
+            Ok((s.inbox_depth(), s.outbox_depth(), last_error))
+        })
+        .await;
+    let (inbox, outbox, last_error) = match depths {
+        Ok(depths) => depths,
+        Err(e) => (Err(e), Ok(0), None),
+    };
     let mut sync = state
         .engine
         .sync_progress()
@@ -56,7 +76,7 @@ async fn health(State(state): State<AppState>, headers: HeaderMap) -> impl IntoR
                 "sync": sync,
             });
             if admin {
-                body["last_error"] = json!(state.store().outbox_last_error().ok().flatten());
+                body["last_error"] = json!(last_error);
             }
             (StatusCode::OK, Json(body))
         }

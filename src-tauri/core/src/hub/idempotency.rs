@@ -69,10 +69,17 @@ where
             "this Idempotency-Key was already used for another request",
         )
     };
-    match state
+    let (email, owned_key, print, now) = (
+        agent.email.clone(),
+        key.to_owned(),
+        fingerprint.clone(),
+        state.now(),
+    );
+    let reserved = state
         .store()
-        .reserve_idempotency_key(&agent.email, key, &fingerprint, state.now())?
-    {
+        .run(move |s| s.reserve_idempotency_key(&email, &owned_key, &print, now))
+        .await?;
+    match reserved {
         Reservation::Reserved => {}
         Reservation::Answered(prior) if prior.fingerprint != fingerprint => {
             return Err(refuse_reuse())
@@ -99,7 +106,11 @@ where
         Ok(answer) => answer,
         Err(failure) => {
             // Not answered: the key is free for a retry.
-            state.store().release_idempotency_key(&agent.email, key)?;
+            let (email, key) = (agent.email.clone(), key.to_owned());
+            state
+                .store()
+                .run(move |s| s.release_idempotency_key(&email, &key))
+                .await?;
             return Err(failure);
         }
     };
@@ -108,8 +119,10 @@ where
         status: status.as_u16(),
         response: body.to_string(),
     };
+    let (email, key, now) = (agent.email.clone(), key.to_owned(), state.now());
     state
         .store()
-        .record_idempotent_answer(&agent.email, key, &answer, state.now())?;
+        .run(move |s| s.record_idempotent_answer(&email, &key, &answer, now))
+        .await?;
     Ok((status, Json(body)).into_response())
 }

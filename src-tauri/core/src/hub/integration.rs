@@ -61,7 +61,7 @@ async fn settings(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Json<SettingsView>, Failure> {
-    authenticate(&state, &headers)?;
+    authenticate(&state, &headers).await?;
     Ok(Json(SettingsView {
         settings: state.engine.settings().clone(),
         sync: state.engine.sync_schedule().map(|s| ScheduleView {
@@ -130,8 +130,12 @@ async fn sync(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Json<SyncView>, Failure> {
-    let agent = authenticate(&state, &headers)?;
-    let last_run = state.store().sync_last_done(None)?.map(RunView::from);
+    let agent = authenticate(&state, &headers).await?;
+    let last_run = state
+        .store()
+        .run(|s| s.sync_last_done(None))
+        .await?
+        .map(RunView::from);
     // The runner's last word, else what the interrupted run recorded (a restart in between).
     let outcome = state
         .engine
@@ -140,7 +144,11 @@ async fn sync(
     let last_error = match outcome {
         Some(RunOutcome::Stopped(why)) => Some(why),
         Some(RunOutcome::Finished(_)) => None,
-        None => state.store().sync_open_run()?.and_then(|run| run.error),
+        None => state
+            .store()
+            .run(|s| s.sync_open_run())
+            .await?
+            .and_then(|run| run.error),
     };
     let mut progress = state
         .engine

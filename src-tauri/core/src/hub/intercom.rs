@@ -93,7 +93,7 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
     };
     // The signature covers these bytes, and `parse` read them as JSON: they are UTF-8.
     let text = String::from_utf8_lossy(&body);
-    match state.engine.accept_notification(&notification, &text) {
+    match state.engine.accept_notification(&notification, &text).await {
         Ok(Accepted::New(seq)) => {
             (StatusCode::OK, Json(json!({ "accepted": seq }))).into_response()
         }

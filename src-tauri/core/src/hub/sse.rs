@@ -116,13 +116,13 @@ async fn events(
     headers: HeaderMap,
     Query(q): Query<Resume>,
 ) -> Result<impl IntoResponse, Failure> {
-    let agent = authenticate(&state, &headers)?;
+    let agent = authenticate(&state, &headers).await?;
     let token = super::api::bearer(&headers).map(Secret::new);
     let from_header = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<i64>().ok());
-    let newest = state.store().last_event_id()?;
+    let newest = state.store().run(|s| s.last_event_id()).await?;
     let mut pending = std::collections::VecDeque::new();
     let after = match from_header.or(q.last_event_id) {
         // An id this hub never gave: another hub's, or this one's before its log was restored
@@ -192,7 +192,7 @@ struct Cursor {
 
 impl Cursor {
     /// Whether the token still belongs to the agent, checked at most every `token_recheck`.
-    fn still_allowed(&mut self) -> bool {
+    async fn still_allowed(&mut self) -> bool {
         if self.checked.elapsed() < self.state.limits.token_recheck {
             return true;
         }
@@ -200,7 +200,7 @@ impl Cursor {
         let Some(token) = &self.token else {
             return false;
         };
-        match self.state.store().agent_for_token(token.expose()) {
+        match self.state.engine.agent_for_token(token.expose()).await {
             Ok(Some(agent)) => agent.email == self.email,
             Ok(None) => {
                 tracing::info!(agent = %self.email, "an event stream ends: its token was revoked");
@@ -237,7 +237,7 @@ fn follow(cursor: Cursor) -> impl Stream<Item = Result<Event, Infallible>> {
             return Some((Ok(Event::default().comment("ringside events")), c));
         }
         loop {
-            if *c.state.shutdown.borrow() || !c.still_allowed() {
+            if *c.state.shutdown.borrow() || !c.still_allowed().await {
                 return None;
             }
             if let Some(e) = c.pending.pop_front() {
@@ -251,7 +251,13 @@ fn follow(cursor: Cursor) -> impl Stream<Item = Result<Event, Infallible>> {
             // read before it was written: the stream never spins on an announcement it has
             // seen (the log may hold nothing above it, pruned or not this agent's).
             c.latest.borrow_and_update();
-            match c.state.store().events_after(c.after, 200) {
+            let after = c.after;
+            match c
+                .state
+                .store()
+                .run(move |s| s.events_after(after, 200))
+                .await
+            {
                 Ok(batch) if !batch.is_empty() => {
                     c.after = batch.last().map_or(c.after, |e| e.id);
                     let (email, admin) = (&c.email, c.admin);

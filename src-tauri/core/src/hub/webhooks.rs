@@ -106,7 +106,7 @@ async fn receive(State(state): State<AppState>, body: Bytes) -> Response {
     };
     let authentic = match &state.webhook_token {
         Some(token) => envelope.token_matches(token.expose()),
-        None => match state.store().meta(TOKEN_HASH_KEY) {
+        None => match state.store().run(|s| s.meta(TOKEN_HASH_KEY)).await {
             Ok(Some(hash)) => {
                 constant_time_eq(token_hash(&envelope.token).as_bytes(), hash.as_bytes())
             }
