@@ -227,22 +227,19 @@ impl Hub {
     /// Stops the server (open streams close) and the engine, and waits for them (at most a
     /// few seconds each).
     pub async fn shutdown(mut self) {
+        // The server first: it stops taking requests and lets those in flight finish (a
+        // webhook's answer waits for its commit), then the engine stops.
         self.shutdown.send_replace(true);
-        let server = self.server.take();
-        let (_, ()) = tokio::join!(
-            async {
-                if let Some(server) = server {
-                    let abort = server.abort_handle();
-                    if tokio::time::timeout(Duration::from_secs(5), server)
-                        .await
-                        .is_err()
-                    {
-                        abort.abort();
-                    }
-                }
-            },
-            self.engine.shutdown()
-        );
+        if let Some(server) = self.server.take() {
+            let abort = server.abort_handle();
+            if tokio::time::timeout(Duration::from_secs(5), server)
+                .await
+                .is_err()
+            {
+                abort.abort();
+            }
+        }
+        self.engine.shutdown().await;
     }
 }
 

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use tokio::sync::{mpsc, oneshot, Notify};
+use tokio::sync::{mpsc, oneshot, watch, Notify};
 
 use crate::card::Clock;
 use crate::store::{Store, StoreError};
@@ -44,9 +44,10 @@ impl Ingest {
         store: Store,
         clock: Clock,
         stored: Arc<Notify>,
+        shutdown: watch::Receiver<bool>,
     ) -> (Ingest, tokio::task::JoinHandle<()>) {
         let (queue, inbox) = mpsc::channel(QUEUE);
-        let task = tokio::spawn(write(store, clock, stored, inbox));
+        let task = tokio::spawn(write(store, clock, stored, inbox, shutdown));
         (Ingest { queue }, task)
     }
 
@@ -70,9 +71,26 @@ async fn write(
     clock: Clock,
     stored: Arc<Notify>,
     mut inbox: mpsc::Receiver<Waiting>,
+    mut shutdown: watch::Receiver<bool>,
 ) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    while inbox.recv_many(&mut batch, MAX_BATCH).await > 0 {
+    loop {
+        let received = tokio::select! {
+            n = inbox.recv_many(&mut batch, MAX_BATCH) => Some(n),
+            _ = shutdown.wait_for(|s| *s) => None,
+        };
+        let received = match received {
+            Some(n) => n,
+            // Stopping: nothing new is taken (a sender hears `Stopping`, and the webhook gets
+            // no 200), and what is already queued is committed before the task ends.
+            None => {
+                inbox.close();
+                inbox.recv_many(&mut batch, MAX_BATCH).await
+            }
+        };
+        if received == 0 {
+            break;
+        }
         let (events, answers): (Vec<StoredEvent>, Vec<_>) = batch.drain(..).unzip();
         let (s, now) = (store.clone(), clock());
         let result: Result<Vec<i64>, StoreError> =
@@ -114,10 +132,12 @@ mod tests {
     async fn events_sent_together_are_committed_together_and_each_gets_its_row() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
+        let (_running, stopping) = watch::channel(false);
         let (ingest, _task) = Ingest::start(
             store.clone(),
             crate::card::system_clock(),
             Arc::new(Notify::new()),
+            stopping,
         );
         let mut waiting = tokio::task::JoinSet::new();
         for n in 0..200 {
@@ -136,5 +156,44 @@ mod tests {
         for item in pending {
             assert_eq!(rows[&item.id], item.event.timestamp);
         }
+    }
+
+    #[tokio::test]
+    async fn stopping_commits_what_was_taken_and_takes_nothing_more() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let (stop, stopping) = watch::channel(false);
+        let (ingest, task) = Ingest::start(
+            store.clone(),
+            crate::card::system_clock(),
+            Arc::new(Notify::new()),
+            stopping,
+        );
+        let mut waiting = tokio::task::JoinSet::new();
+        for n in 0..100 {
+            let ingest = ingest.clone();
+            waiting.spawn(async move { ingest.accept(event(n)).await });
+        }
+        tokio::task::yield_now().await;
+        stop.send_replace(true);
+        let mut taken = 0;
+        while let Some(done) = waiting.join_next().await {
+            match done.unwrap() {
+                Ok(_) => taken += 1,
+                Err(IngestError::Stopping) => {}
+                Err(e) => panic!("{e}"),
+            }
+        }
+        // The task ends by itself once the queue is drained.
+        tokio::time::timeout(std::time::Duration::from_secs(5), task)
+            .await
+            .unwrap()
+            .unwrap();
+        // Every webhook answered as stored is in the inbox; none after the stop is taken.
+        assert_eq!(store.inbox_pending(500).unwrap().len(), taken);
+        assert!(matches!(
+            ingest.accept(event(1000)).await,
+            Err(IngestError::Stopping)
+        ));
     }
 }

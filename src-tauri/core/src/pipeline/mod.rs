@@ -115,8 +115,12 @@ impl Pipeline {
         let stored = Arc::new(Notify::new());
         let logging = Arc::new(Notify::new());
         let carding = Arc::new(Notify::new());
-        let (ingest, writer) =
-            Ingest::start(config.store.clone(), config.clock.clone(), stored.clone());
+        let (ingest, writer) = Ingest::start(
+            config.store.clone(),
+            config.clock.clone(),
+            stored.clone(),
+            shutdown.clone(),
+        );
         let mut tasks = vec![writer];
 
         let pushes = match (&config.aircall, config.settings.push_insight_cards) {
