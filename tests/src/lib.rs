@@ -59,6 +59,36 @@ pub mod demo {
     pub const AIRCALL_BOB: u64 = 1101;
 }
 
+/// The workspace's top folder (the one with the root `Cargo.toml`).
+pub fn workspace_root() -> std::path::PathBuf {
+    let tests = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    tests.parent().unwrap_or(tests).to_owned()
+}
+
+/// Every file below `dir` whose name ends with `.{extension}`, into `out`; `target` folders and
+/// hidden ones are left out.
+pub fn files_with_extension(
+    dir: &std::path::Path,
+    extension: &str,
+    out: &mut Vec<std::path::PathBuf>,
+) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        if name == "target" || name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        if path.is_dir() {
+            files_with_extension(&path, extension, out);
+        } else if path.extension().is_some_and(|e| e == extension) {
+            out.push(path);
+        }
+    }
+}
+
 /// Timeouts and retries small enough for tests: three attempts for a read, 5 ms back-off.
 pub fn quick_http() -> HttpSettings {
     HttpSettings {

@@ -348,8 +348,19 @@ async fn when_aircall_fails_the_owner_shows_the_last_known_availability_or_none(
     // Aircall is back: a card never waits for Aircall's budget, so it shows the last known
     // availability at once while the stale one is read again in the background; the next
     // cards show the new one.
+    // Aircall answers slowly, so the refresh cannot finish first: the card comes without
+    // waiting for it.
     app.sandbox.faults().clear();
+    app.sandbox
+        .faults()
+        .set_latency(Api::Aircall, Duration::from_millis(400));
+    let asked = std::time::Instant::now();
     let card = card_json(&warm, &number(JANE_PHONE), None).await;
+    assert!(
+        asked.elapsed() < Duration::from_millis(400),
+        "the card waited for Aircall: {:?}",
+        asked.elapsed()
+    );
     assert_eq!(availability(&card), "in_call");
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     loop {

@@ -13,7 +13,7 @@
 // Test code may panic: `unwrap` and `expect` are how it fails.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use ringside_core::rules::Settings;
 use ringside_tests::hubs::start_hub;
@@ -21,10 +21,7 @@ use ringside_tests::TestApp;
 use serde_json::Value;
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ has a parent")
-        .to_owned()
+    ringside_tests::workspace_root()
 }
 
 /// The document as `docs/openapi.json` holds it: pretty-printed, with a final newline.

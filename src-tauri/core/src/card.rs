@@ -11,7 +11,7 @@ use std::time::Duration;
 use crate::aircall::{AircallClient, Availability, CardBlock};
 pub use crate::contacts::CardError;
 use crate::contacts::{Contacts, IndexFreshness};
-use crate::directory::Directory;
+use crate::directory::{self, Directory};
 use crate::domain::resolution::{display_name, Resolution};
 use crate::intercom::{self, Admin, Contact, ConversationState, IntercomClient, Role};
 use crate::pacing::Priority;
@@ -191,23 +191,10 @@ impl CardBuilder {
     /// The Intercom workspace id (for links): cached in the store for this token, else asked
     /// of `/me`.
     pub async fn workspace_id(&self) -> Result<String, CardError> {
-        let key = self.intercom.identity_key().to_owned();
-        let known = self
-            .store
-            .run({
-                let key = key.clone();
-                move |s| s.intercom_identity(&key)
-            })
-            .await?;
-        if let Some(identity) = known {
-            return Ok(identity.workspace_id);
-        }
-        let me = self.intercom.me().await?;
-        let identity = (&me).into();
-        self.store
-            .run(move |s| s.set_intercom_identity(&key, &identity))
-            .await?;
-        Ok(me.workspace_id)
+        let me = || async { Ok::<_, CardError>(self.intercom.me().await?) };
+        let identity =
+            directory::intercom_identity(&self.store, self.intercom.identity_key(), me).await?;
+        Ok(identity.workspace_id)
     }
 
     /// The card for a caller, optionally for a given call.

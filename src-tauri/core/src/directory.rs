@@ -8,9 +8,34 @@ use std::time::Duration;
 
 use crate::clock::Clock;
 use crate::error::ApiError;
-use crate::intercom::{Admin, IntercomClient};
+use crate::intercom::{Admin, IntercomClient, Me};
 use crate::pacing::Priority;
-use crate::store::{CachedAircallUser, Store, StoreError};
+use crate::store::{CachedAircallUser, IntercomIdentity, Store, StoreError};
+
+/// Who an Intercom token is (its workspace and its admin): remembered in the store under the
+/// token's identity `key`, else read with `me` (the caller's read of `/me`, with its own
+/// retries) and remembered.
+pub async fn intercom_identity<E, F, Fut>(
+    store: &Store,
+    key: &str,
+    me: F,
+) -> Result<IntercomIdentity, E>
+where
+    E: From<StoreError>,
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<Me, E>>,
+{
+    let owned = key.to_owned();
+    if let Some(known) = store.run(move |s| s.intercom_identity(&owned)).await? {
+        return Ok(known);
+    }
+    let identity = IntercomIdentity::from(&me().await?);
+    let (owned, kept) = (key.to_owned(), identity.clone());
+    store
+        .run(move |s| s.set_intercom_identity(&owned, &kept))
+        .await?;
+    Ok(identity)
+}
 
 /// How long after a list of admins was read an email it lacks is looked up again: a teammate
 /// just added is found within a minute, and a note by an unknown email does not read the list

@@ -23,6 +23,18 @@ pub struct Card {
     pub call_conversation: Option<CallConversation>,
 }
 
+impl Card {
+    /// The ids of the contacts a shared number offers (empty unless the number is shared): an
+    /// agent may pick one of these, and no other.
+    pub fn candidate_ids(&self) -> Vec<String> {
+        self.contact
+            .candidates
+            .iter()
+            .map(|c| c.id.clone())
+            .collect()
+    }
+}
+
 /// How the number matched Intercom contacts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]

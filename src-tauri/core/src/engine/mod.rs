@@ -345,12 +345,7 @@ impl Engine {
             .caller(self.default_region)
             .map_err(|e| EngineError::BadNumber(e.to_string()))?;
         let mut card = self.cards.build(&caller, Some(id)).await?;
-        let offered: Vec<String> = card
-            .contact
-            .candidates
-            .iter()
-            .map(|c| c.id.clone())
-            .collect();
+        let offered = card.candidate_ids();
         let key = subject.key();
         self.store
             .run(move |s| s.subject_offer_candidates(&key, &offered))

@@ -292,12 +292,7 @@ impl Cards {
         };
         // A shared number: the agents may pick one of these on the card. The offer, the
         // event and the card's end are written in one hop.
-        let offered: Vec<String> = card
-            .contact
-            .candidates
-            .iter()
-            .map(|c| c.id.clone())
-            .collect();
+        let offered = card.candidate_ids();
         let event = HubEvent::CardReady {
             call_id,
             card: Box::new(card.clone()),

@@ -285,23 +285,11 @@ impl SyncEngine {
 
     /// The Intercom workspace id (for profile links), remembered in the store for this token.
     pub(super) async fn workspace_id(&self) -> Result<String, SyncError> {
-        let key = self.intercom.identity_key().to_owned();
-        let known = self
-            .store
-            .run({
-                let key = key.clone();
-                move |s| s.intercom_identity(&key)
-            })
-            .await?;
-        if let Some(identity) = known {
-            return Ok(identity.workspace_id);
-        }
-        let me = self.patiently(|| self.intercom.me()).await?;
-        let identity = (&me).into();
-        self.store
-            .run(move |s| s.set_intercom_identity(&key, &identity))
-            .await?;
-        Ok(me.workspace_id)
+        let me = || self.patiently(|| self.intercom.me());
+        let identity =
+            crate::directory::intercom_identity(&self.store, self.intercom.identity_key(), me)
+                .await?;
+        Ok(identity.workspace_id)
     }
 
     /// One page of the scan: every contact, or those updated after `since`.
