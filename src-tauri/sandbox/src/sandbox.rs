@@ -328,7 +328,7 @@ impl Sandbox {
         let user = user.clone();
         state.contacts.retain(|c| c.id != lead_id);
         if state.notifier.is_on() {
-            let mut item = intercom::render_contact(&user, &state.workspace.id_code);
+            let mut item = user.to_json(&state.workspace.id_code);
             item["merged_from"] = serde_json::json!({"type": "contact", "id": lead_id});
             let app = state.workspace.id_code.clone();
             state

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use super::paging::{Paging, Sort};
 use super::search::{Field, Kind, Query};
 use super::state::NewContact;
-use super::{body_object, opt_id, opt_str, render, Answer, IcError, IntercomApp};
+use super::{body_object, opt_id, opt_str, Answer, IcError, IntercomApp};
 use crate::clock;
 use crate::intercom::{Contact, Role};
 
@@ -73,10 +73,7 @@ fn conflict(id: &str) -> IcError {
 
 fn list_answer(contacts: Vec<Contact>, paging: Paging, workspace_id: &str) -> Value {
     let (page, total, pages) = paging.page(contacts);
-    let data: Vec<Value> = page
-        .iter()
-        .map(|c| render::contact(c, workspace_id))
-        .collect();
+    let data: Vec<Value> = page.iter().map(|c| c.to_json(workspace_id)).collect();
     json!({"type": "list", "data": data, "total_count": total, "pages": pages})
 }
 
@@ -130,7 +127,7 @@ pub(crate) async fn list(State(app): State<Arc<IntercomApp>>, RawQuery(raw): Raw
 pub(crate) async fn get_one(State(app): State<Arc<IntercomApp>>, Path(id): Path<String>) -> Answer {
     let state = app.lock();
     let contact = state.contact(&id).ok_or_else(user_not_found)?;
-    Ok(Json(render::contact(contact, &state.workspace.id_code)))
+    Ok(Json(contact.to_json(&state.workspace.id_code)))
 }
 
 fn parse_role(body: &serde_json::Map<String, Value>) -> Result<Option<Role>, IcError> {
@@ -191,7 +188,7 @@ pub(crate) async fn create(State(app): State<Arc<IntercomApp>>, body: Bytes) -> 
             stored.custom_attributes = custom;
         }
     }
-    Ok(Json(render::contact(&contact, &state.workspace.id_code)))
+    Ok(Json(contact.to_json(&state.workspace.id_code)))
 }
 
 /// `PUT /contacts/{id}`: changes the fields given, keeps the others.
@@ -269,7 +266,7 @@ pub(crate) async fn update(
     if after != before {
         state.notify_contact("updated", &after);
     }
-    Ok(Json(render::contact(&after, &state.workspace.id_code)))
+    Ok(Json(after.to_json(&state.workspace.id_code)))
 }
 
 /// `DELETE /contacts/{id}`.

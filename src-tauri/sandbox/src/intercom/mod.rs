@@ -33,7 +33,6 @@ pub use model::{
     Actor, Admin, AppliedTag, Contact, Conversation, ConversationState, Part, Role, Source, Tag,
 };
 pub use notify::SentNotification;
-pub(crate) use render::contact as render_contact;
 pub(crate) use state::IntercomState;
 pub use state::NewContact;
 pub use view::IntercomView;

@@ -1,10 +1,11 @@
 //! The fake Intercom's records. These are also what [`crate::IntercomView`] returns.
 //!
 //! They hold what the API needs to remember, in plain fields; the JSON the API answers is built
-//! from them in [`super::render`].
+//! from them in [`super::render`] (a contact's by [`Contact::to_json`], which notifications send
+//! too).
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
 /// A contact's role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,6 +92,56 @@ pub struct Contact {
     pub updated_at: i64,
     /// Custom attributes as given.
     pub custom_attributes: Map<String, Value>,
+}
+
+impl Contact {
+    /// The contact as the API answers it (the one shape Intercom's notifications carry too).
+    pub(crate) fn to_json(&self, workspace_id: &str) -> Value {
+        let c = self;
+        let email_domain = c
+            .email
+            .as_deref()
+            .and_then(|e| e.rsplit_once('@'))
+            .map(|(_, domain)| domain.to_lowercase());
+        let list = |kind: &str| {
+            json!({
+                "type": "list",
+                "data": [],
+                "url": format!("/contacts/{}/{kind}", c.id),
+                "total_count": 0,
+                "has_more": false,
+            })
+        };
+        json!({
+            "type": "contact",
+            "id": c.id,
+            "workspace_id": workspace_id,
+            "external_id": c.external_id,
+            "role": c.role.as_str(),
+            "email": c.email,
+            "email_domain": email_domain,
+            "phone": c.phone,
+            "formatted_phone": c.formatted_phone,
+            "name": c.name,
+            "owner_id": null,
+            "has_hard_bounced": false,
+            "marked_email_as_spam": false,
+            "unsubscribed_from_emails": false,
+            "created_at": c.created_at,
+            "updated_at": c.updated_at,
+            "signed_up_at": null,
+            "last_seen_at": null,
+            "last_replied_at": null,
+            "last_contacted_at": null,
+            "avatar": null,
+            "custom_attributes": c.custom_attributes,
+            "tags": list("tags"),
+            "notes": list("notes"),
+            "companies": list("companies"),
+            "location": {"type": "location", "country": null, "region": null, "city": null},
+            "social_profiles": {"type": "list", "data": []},
+        })
+    }
 }
 
 /// Who did something: `{type, id}` (`admin`, `user`, `lead`, `team`, `bot`).

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use super::model::{Actor, Admin, AppliedTag, Contact, Conversation, Part, Tag};
+use super::model::{Actor, Admin, AppliedTag, Conversation, Part, Tag};
 use super::state::IntercomState;
 
 /// An admin object.
@@ -20,53 +20,6 @@ pub(crate) fn admin(a: &Admin) -> Value {
         "team_ids": [],
         "avatar": null,
         "team_priority_level": {},
-    })
-}
-
-/// A contact object.
-pub(crate) fn contact(c: &Contact, workspace_id: &str) -> Value {
-    let email_domain = c
-        .email
-        .as_deref()
-        .and_then(|e| e.rsplit_once('@'))
-        .map(|(_, domain)| domain.to_lowercase());
-    let list = |kind: &str| {
-        json!({
-            "type": "list",
-            "data": [],
-            "url": format!("/contacts/{}/{kind}", c.id),
-            "total_count": 0,
-            "has_more": false,
-        })
-    };
-    json!({
-        "type": "contact",
-        "id": c.id,
-        "workspace_id": workspace_id,
-        "external_id": c.external_id,
-        "role": c.role.as_str(),
-        "email": c.email,
-        "email_domain": email_domain,
-        "phone": c.phone,
-        "formatted_phone": c.formatted_phone,
-        "name": c.name,
-        "owner_id": null,
-        "has_hard_bounced": false,
-        "marked_email_as_spam": false,
-        "unsubscribed_from_emails": false,
-        "created_at": c.created_at,
-        "updated_at": c.updated_at,
-        "signed_up_at": null,
-        "last_seen_at": null,
-        "last_replied_at": null,
-        "last_contacted_at": null,
-        "avatar": null,
-        "custom_attributes": c.custom_attributes,
-        "tags": list("tags"),
-        "notes": list("notes"),
-        "companies": list("companies"),
-        "location": {"type": "location", "country": null, "region": null, "city": null},
-        "social_profiles": {"type": "list", "data": []},
     })
 }
 

@@ -289,7 +289,7 @@ impl IntercomState {
     pub(crate) fn notify_contact(&self, what: &str, contact: &Contact) {
         if self.notifier.is_on() {
             let topic = format!("contact.{}.{what}", contact.role.as_str());
-            let item = super::render::contact(contact, &self.workspace.id_code);
+            let item = contact.to_json(&self.workspace.id_code);
             self.notifier
                 .send(&topic, item, &self.workspace.id_code, crate::clock::now());
         }
