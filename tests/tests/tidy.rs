@@ -109,6 +109,7 @@ const LAYERS: &[&str] = &[
     // What everything stands on: no IO beyond the clock.
     "clock",
     "error",
+    "metrics",
     "secret",
     "limits",
     "phone",
@@ -130,6 +131,7 @@ const LAYERS: &[&str] = &[
     "contacts",
     "card",
     "doctor",
+    "signin",
     // The moving parts.
     "sync",
     "pipeline",

@@ -6,6 +6,7 @@
 
 mod commands;
 mod engine;
+mod logging;
 
 use std::process::ExitCode;
 
@@ -39,6 +40,12 @@ enum Command {
     SetupWebhook(commands::setup_webhook::Args),
     /// Sync Intercom users and leads with a phone into the local index and Aircall contacts.
     SyncContacts(commands::sync_contacts::Args),
+    /// Check the hub's configuration: every setting with its source, secrets masked.
+    Config(commands::config::Args),
+    /// Copy the hub's database to FILE while the hub serves (SQLite's online backup).
+    Backup(commands::backup::BackupArgs),
+    /// Replace the hub's database with a backup (the hub must be stopped).
+    Restore(commands::backup::RestoreArgs),
 }
 
 /// How a command ended.
@@ -62,7 +69,7 @@ impl<E: std::fmt::Display> From<E> for UsageError {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
+    logging::init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -84,6 +91,9 @@ fn main() -> ExitCode {
             Command::Agents(args) => commands::agents::run(args).await,
             Command::SetupWebhook(args) => commands::setup_webhook::run(args).await,
             Command::SyncContacts(args) => commands::sync_contacts::run(args).await,
+            Command::Config(args) => commands::config::run(args),
+            Command::Backup(args) => commands::backup::backup(args).await,
+            Command::Restore(args) => commands::backup::restore(args).await,
         }
     });
     match result {
@@ -94,14 +104,4 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-/// Logs go to standard error, filtered by `RINGSIDE_LOG` (default: warnings).
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("RINGSIDE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
 }

@@ -1,7 +1,9 @@
 //! One module per subcommand.
 
 pub mod agents;
+pub mod backup;
 pub mod card;
+pub mod config;
 pub mod demo;
 pub mod doctor;
 pub mod normalize;

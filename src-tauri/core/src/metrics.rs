@@ -1,0 +1,1 @@
+//! The hub's metrics, in Prometheus' text format.

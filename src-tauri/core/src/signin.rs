@@ -1,0 +1,1 @@
+//! Agents' sign-in: Intercom OAuth with PKCE, and invitations.
