@@ -15,6 +15,7 @@ use tokio::time::Instant;
 use url::Url;
 
 use crate::error::{Api, ApiError, MAX_KEPT_BODY};
+use crate::metrics::Metrics;
 use crate::pacing::{Pacer, Priority};
 use crate::secret::Secret;
 
@@ -156,6 +157,8 @@ pub(crate) struct Transport {
     limits: LimitHeaders,
     pub pacer: Pacer,
     settings: HttpSettings,
+    /// Where each request is counted, once the engine gives it one.
+    pub metrics: Option<Metrics>,
 }
 
 impl Transport {
@@ -187,6 +190,7 @@ impl Transport {
             limits,
             pacer,
             settings,
+            metrics: None,
         })
     }
 
@@ -275,10 +279,18 @@ impl Transport {
             request = request.json(body);
         }
         let started = std::time::Instant::now();
-        let response = request.send().await.map_err(|e| network(api, &e))?;
+        let response = match request.send().await {
+            Ok(response) => response,
+            Err(e) => {
+                self.count(call, None, started.elapsed());
+                return Err(network(api, &e));
+            }
+        };
         let status = response.status();
         let headers = response.headers().clone();
-        let text = read_capped(api, response).await?;
+        let text = read_capped(api, response).await;
+        self.count(call, Some(status.as_u16()), started.elapsed());
+        let text = text?;
         tracing::debug!(%api, method = %call.method, path = %call.path, status = status.as_u16(),
             ms = started.elapsed().as_millis() as u64, "request");
         self.observe_limits(&headers, status);
@@ -286,6 +298,12 @@ impl Transport {
             return Ok(text);
         }
         Err(self.error_for(status, &headers, text))
+    }
+
+    fn count(&self, call: &Call, status: Option<u16>, took: Duration) {
+        if let Some(metrics) = &self.metrics {
+            metrics.vendor_request(self.api, call.method.as_str(), &call.path, status, took);
+        }
     }
 
     fn url(&self, path: &str) -> Result<Url, ApiError> {

@@ -108,6 +108,12 @@ impl AircallClient {
         })
     }
 
+    /// The same client, counting its requests into `metrics` (the engine's).
+    pub fn with_metrics(mut self, metrics: &crate::metrics::Metrics) -> Self {
+        self.transport.metrics = Some(metrics.clone());
+        self
+    }
+
     /// The same client, sending at another priority.
     pub fn at(&self, priority: Priority) -> Self {
         AircallClient {

@@ -48,6 +48,18 @@ pub enum Effect {
 }
 
 impl Effect {
+    /// The effect's kind, as its `type` is written: `add_note`, `assign`, ….
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Effect::PushInsightCard => "push_insight_card",
+            Effect::StartConversation { .. } => "start_conversation",
+            Effect::AddNote { .. } => "add_note",
+            Effect::Assign { .. } => "assign",
+            Effect::Tag { .. } => "tag",
+            Effect::Untag { .. } => "untag",
+        }
+    }
+
     /// Whether the effect needs the conversation to exist first.
     pub fn needs_conversation(&self) -> bool {
         !matches!(

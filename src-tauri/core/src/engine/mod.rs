@@ -28,6 +28,7 @@ use crate::domain::subject::Subject;
 use crate::error::ApiError;
 use crate::intercom::notification::Notification;
 use crate::intercom::{IntercomClient, Tag};
+use crate::metrics::Metrics;
 use crate::pacing::Priority;
 use crate::phone::{CallerId, Region, E164};
 use crate::pipeline::actions::{self, Action, Queued};
@@ -129,6 +130,7 @@ pub struct Engine {
     sync_outcomes: Option<watch::Receiver<Option<RunOutcome>>>,
     notifications: Option<Notifications>,
     prunes: watch::Receiver<u64>,
+    metrics: Metrics,
     stop: watch::Sender<bool>,
     sync: tokio::sync::Mutex<Option<SyncHandle>>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
@@ -147,7 +149,11 @@ impl Engine {
     /// Starts the engine's tasks: the pipeline (with the lines' reader and the card pushes),
     /// contact sync on its schedule, Intercom's notifications and retention. Intercom's
     /// workspace is read once at start; when Intercom does not answer, links follow later.
-    pub async fn start(config: EngineConfig) -> Result<Arc<Engine>, StoreError> {
+    pub async fn start(mut config: EngineConfig) -> Result<Arc<Engine>, StoreError> {
+        // One set of metrics per engine: every client, task and handler counts into it.
+        let metrics = Metrics::new();
+        config.intercom = config.intercom.with_metrics(&metrics);
+        config.aircall = config.aircall.map(|a| a.with_metrics(&metrics));
         let instance = config.store.run(|s| s.instance_id()).await?;
         let (stop, stopped) = watch::channel(false);
         let cards = CardBuilder::new(
@@ -174,6 +180,7 @@ impl Engine {
                 default_region: config.default_region,
                 clock: config.clock.clone(),
                 cards: cards.clone(),
+                metrics: metrics.clone(),
             },
             stopped.clone(),
         );
@@ -225,6 +232,7 @@ impl Engine {
             config.clock.clone(),
             config.retention,
             pruned,
+            metrics.clone(),
             stopped,
         )));
         Ok(Arc::new(Engine {
@@ -243,6 +251,7 @@ impl Engine {
             sync_outcomes: sync.as_ref().map(|h| h.outcomes()),
             notifications,
             prunes,
+            metrics,
             stop,
             sync: tokio::sync::Mutex::new(sync),
             tasks: Mutex::new(tasks),
@@ -252,6 +261,11 @@ impl Engine {
     /// The database.
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The engine's metrics (what `GET /metrics` shows).
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     /// The integration settings.

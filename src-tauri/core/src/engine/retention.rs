@@ -7,6 +7,7 @@ use tokio::sync::watch;
 
 use super::Retention;
 use crate::clock::Clock;
+use crate::metrics::Metrics;
 use crate::store::Store;
 
 /// Prunes at start and then every `retention.every`, until `shutdown` turns true.
@@ -15,6 +16,7 @@ pub(super) async fn prune(
     clock: Clock,
     retention: Retention,
     passes: watch::Sender<u64>,
+    metrics: Metrics,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let keep = i64::try_from(retention.keep.as_secs()).unwrap_or(i64::MAX);
@@ -24,6 +26,14 @@ pub(super) async fn prune(
         match tokio::task::spawn_blocking(move || st.prune_before(cutoff)).await {
             Ok(Ok(pruned)) if pruned.total() > 0 => {
                 tracing::info!(?pruned, "deleted what is past retention");
+                for (table, rows) in [
+                    ("inbox", pruned.inbox),
+                    ("events", pruned.events),
+                    ("outbox", pruned.outbox),
+                    ("subjects", pruned.subjects),
+                ] {
+                    metrics.pruned(table, rows as u64);
+                }
             }
             Ok(Ok(_)) => {}
             Ok(Err(e)) => tracing::warn!(error = %e, "cannot delete what is past retention"),

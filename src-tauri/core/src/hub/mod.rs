@@ -15,6 +15,7 @@ mod idempotency;
 mod integration;
 mod intercom;
 mod lookups;
+mod metrics;
 mod openapi;
 mod server;
 mod sse;
@@ -209,6 +210,27 @@ impl Hub {
         self.engine.store()
     }
 
+    /// Serves `GET /metrics` without a token on a listener of its own (`--metrics-listen`:
+    /// an address only Prometheus reaches), until the hub stops; returns its address.
+    pub fn serve_metrics(&self, listener: TcpListener) -> std::io::Result<SocketAddr> {
+        let addr = listener.local_addr()?;
+        let app = metrics::open_router(self.engine.clone(), self.streams.clone());
+        let mut stop = self.shutdown.subscribe();
+        tokio::spawn(async move {
+            let stopped = async move {
+                // Ends when the hub stops, or when it is dropped.
+                let _ = stop.wait_for(|s| *s).await;
+            };
+            if let Err(e) = axum::serve(listener, app)
+                .with_graceful_shutdown(stopped)
+                .await
+            {
+                tracing::error!(error = %e, "the metrics listener stopped");
+            }
+        });
+        Ok(addr)
+    }
+
     /// The agents' open event streams (an app that follows the hub holds one).
     pub fn streams(&self) -> sse::OpenStreams {
         self.streams.clone()
@@ -267,6 +289,7 @@ fn routes() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
         .merge(webhooks::routes())
         .merge(intercom::routes())
         .merge(health::routes())
+        .merge(metrics::routes())
         .merge(api::routes())
         .merge(dial::routes())
         .merge(integration::routes());
@@ -295,6 +318,10 @@ fn router(state: AppState) -> Router {
         .merge(Router::from(streamed))
         .layer(RequestBodyTimeoutLayer::new(limits.body_timeout))
         .layer(axum::middleware::map_response(failure::shape_errors))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::count_webhooks,
+        ))
         .layer(SetResponseHeaderLayer::overriding(
             HeaderName::from_static(INSTANCE_HEADER),
             instance,

@@ -42,6 +42,7 @@ carries `X-Ringside-Instance`, the hub's instance id.",
         (name = "integration", description = "The integration's settings and contact sync."),
         (name = "health", description = "Whether the hub is up, and how far behind it is."),
         (name = "webhooks", description = "Aircall's and Intercom's deliveries; not for the agents."),
+        (name = "metrics", description = "The hub's metrics, for Prometheus."),
     )
 )]
 struct Base;

@@ -47,6 +47,12 @@ impl OpenStreams {
         open.get(email).copied().unwrap_or(0)
     }
 
+    /// How many event streams are open now, all agents together.
+    pub fn total(&self) -> usize {
+        let open = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        open.values().sum()
+    }
+
     /// A slot for one more stream of this agent, unless they hold `max` already.
     fn take(&self, email: &str, max: usize) -> Option<StreamSlot> {
         let mut open = self.0.lock().unwrap_or_else(|e| e.into_inner());

@@ -24,6 +24,7 @@ use tokio::task::JoinSet;
 use crate::aircall::{AircallClient, CardBlock};
 use crate::card::{Card, CardBuilder, Clock};
 use crate::error::ApiError;
+use crate::metrics::{EffectOutcome, Metrics};
 use crate::pacing::Priority;
 use crate::phone::{CallerId, Region};
 use crate::store::{Lane, OutboxRow, Store, StoreError};
@@ -117,6 +118,8 @@ pub struct Cards {
     pub(super) pushes: Option<Pushes>,
     /// Look-ups started when a ringing call's webhook was accepted.
     pub(super) ahead: Ahead,
+    /// Where ring → card and the cards' outcomes are counted.
+    pub(super) metrics: Metrics,
 }
 
 impl std::fmt::Debug for Cards {
@@ -145,6 +148,7 @@ impl Cards {
         if crate::rules::is_done(&call, kind) {
             return;
         }
+        self.metrics.ring(call.id);
         let Ok(caller) = caller_of_call(&call, self.default_region) else {
             return;
         };
@@ -281,6 +285,13 @@ impl Cards {
             Err(e) => {
                 let error = e.to_string();
                 let retry = now - row.created_at < CARD_RETRY_FOR;
+                self.metrics.effect(
+                    row.effect.kind(),
+                    match retry {
+                        true => EffectOutcome::Retried,
+                        false => EffectOutcome::Failed,
+                    },
+                );
                 return self
                     .store
                     .run(move |s| match retry {
@@ -309,6 +320,8 @@ impl Cards {
             })
             .await?;
         self.announcer.announced(logged);
+        self.metrics.card_ready(call_id);
+        self.metrics.effect(row.effect.kind(), EffectOutcome::Done);
         if let Some(pushes) = &self.pushes {
             pushes.offer(subject.key(), call_id, card.to_insight_blocks(), row.id);
         }

@@ -23,6 +23,7 @@ use crate::contacts::Contacts;
 use crate::directory::Directory;
 use crate::domain::resolution::Resolution;
 use crate::error::ApiError;
+use crate::metrics::{EffectOutcome, Metrics};
 use crate::intercom::{self, Contact, ConversationState, IntercomClient};
 use crate::pacing::Priority;
 use crate::phone::{CallerId, Region};
@@ -56,6 +57,18 @@ enum Outcome {
         reason: String,
         candidates: Vec<Candidate>,
     },
+}
+
+impl Outcome {
+    /// How the metrics count it.
+    fn counted(&self) -> EffectOutcome {
+        match self {
+            Outcome::Done | Outcome::Logged { .. } => EffectOutcome::Done,
+            Outcome::Retry { .. } => EffectOutcome::Retried,
+            Outcome::Fail { .. } => EffectOutcome::Failed,
+            Outcome::Blocked { .. } => EffectOutcome::Blocked,
+        }
+    }
 }
 
 impl From<ApiError> for Outcome {
@@ -107,6 +120,8 @@ pub struct ExecutorParts {
     pub default_region: Region,
     /// Requests in flight to Intercom at most.
     pub concurrency: usize,
+    /// Where each attempt's outcome is counted.
+    pub metrics: Metrics,
 }
 
 /// Runs logging effects. Cheap to clone.
@@ -122,6 +137,7 @@ pub struct Executor {
     concurrency: usize,
     clock: Clock,
     announcer: Announcer,
+    metrics: Metrics,
 }
 
 impl std::fmt::Debug for Executor {
@@ -147,6 +163,7 @@ impl Executor {
             concurrency: parts.concurrency.max(1),
             clock,
             announcer,
+            metrics: parts.metrics,
         }
     }
 
@@ -238,10 +255,12 @@ impl Executor {
             .store
             .run(move |s| record(s, &row, &subject, outcome, &identity, now))
             .await?;
+        let counted = (row.effect.kind(), outcome.counted());
         // A crash here loses nothing: the outcome and its event are committed, and the
         // streams read the event from the log when they come back.
         fail::fail_point!("executor::recorded", |_| Ok(()));
         if let Some(id) = event {
+        self.metrics.effect(counted.0, counted.1);
             self.announcer.announced(id);
         }
         Ok(())

@@ -58,6 +58,8 @@ pub struct PipelineConfig {
     pub clock: Clock,
     /// How cards are built (shared with the agents' API).
     pub cards: CardBuilder,
+    /// Where effects and cards are counted (the engine's).
+    pub metrics: crate::metrics::Metrics,
 }
 
 impl std::fmt::Debug for PipelineConfig {
@@ -151,6 +153,7 @@ impl Pipeline {
             announcer: announcer.clone(),
             pushes,
             ahead: cards::Ahead::default(),
+            metrics: config.metrics.clone(),
         };
         let looking_ahead = cards.clone();
         tasks.push(tokio::spawn(cards.run(carding.clone(), shutdown.clone())));
@@ -165,6 +168,7 @@ impl Pipeline {
                 settings: config.settings.clone(),
                 default_region: config.default_region,
                 concurrency: config.intercom.max_in_flight(),
+                metrics: config.metrics.clone(),
             },
             config.clock.clone(),
             announcer.clone(),

@@ -57,7 +57,8 @@ pub enum Lane {
 }
 
 impl Lane {
-    fn as_str(self) -> &'static str {
+    /// The lane's name, as stored: `interactive` or `logging`.
+    pub fn as_str(self) -> &'static str {
         match self {
             Lane::Interactive => "interactive",
             Lane::Logging => "logging",
@@ -490,6 +491,22 @@ impl Store {
             [],
             |r| r.get::<_, i64>(0),
         )? as u64)
+    }
+
+    /// Effects queued or running, by lane (every lane, at zero when empty).
+    pub fn outbox_depth_by_lane(&self) -> Result<Vec<(Lane, u64)>, StoreError> {
+        let conn = self.read();
+        [Lane::Interactive, Lane::Logging]
+            .into_iter()
+            .map(|lane| {
+                let depth = conn.row(
+                    "SELECT COUNT(*) FROM outbox WHERE lane = ?1 AND state IN ('pending', 'in_flight')",
+                    [lane.as_str()],
+                    |r| r.get::<_, i64>(0),
+                )?;
+                Ok((lane, depth as u64))
+            })
+            .collect()
     }
 
     /// Effects whose request is being sent now.
