@@ -1,12 +1,21 @@
-//! Configuration of the engine: credentials and hosts from the environment, non-secret settings
-//! (hosts, the Aircall budget, the default region, contact sync) optionally from a JSON file.
+//! Configuration of the engine and the hub: one file, `hub.toml`, for settings and secrets,
+//! with the environment over it and `serve`'s flags over both.
 //!
-//! The environment always wins over the file. Secrets (tokens) are read from the environment
-//! only: a configuration file that contains one is refused, so a token never sits in a file.
+//! The file is `--config FILE` (or `RINGSIDE_CONFIG`), else `/etc/ringside/hub.toml` when it
+//! exists, else the legacy `ringside.json` in the data directory. A `.json` file is read as
+//! before: non-secret settings only, a secret in it is refused. `hub.toml` may hold secrets,
+//! so it is refused when every user of the machine can read it.
+//!
+//! [`registry`] lists every setting; [`sources`](Source) reads each place and knows where each
+//! value came from, which [`Config::report`] shows (secrets masked) and every error names.
+
+mod registry;
+mod sources;
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::ops::RangeInclusive;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use url::Url;
@@ -15,46 +24,17 @@ use crate::aircall::AircallConfig;
 use crate::domain::plan::Roles;
 use crate::intercom::{self, IntercomConfig};
 use crate::phone::Region;
-use crate::rules::bounded;
 use crate::rules::Settings;
 use crate::secret::Secret;
 use crate::store;
 
-/// The names of the environment variables read.
-pub mod env {
-    /// Intercom access token.
-    pub const INTERCOM_TOKEN: &str = "RINGSIDE_INTERCOM_TOKEN";
-    /// `us`, `eu` or `au`.
-    pub const INTERCOM_REGION: &str = "RINGSIDE_INTERCOM_REGION";
-    /// Overrides the region's host (tests, the sandbox, a proxy).
-    pub const INTERCOM_BASE_URL: &str = "RINGSIDE_INTERCOM_BASE_URL";
-    /// The Intercom app's client secret, which signs its webhook notifications.
-    pub const INTERCOM_CLIENT_SECRET: &str = "RINGSIDE_INTERCOM_CLIENT_SECRET";
-    /// Logging requests in flight to Intercom at once (default 16, 1 to 64).
-    pub const INTERCOM_CONCURRENCY: &str = "RINGSIDE_INTERCOM_CONCURRENCY";
-    /// Aircall API id.
-    pub const AIRCALL_API_ID: &str = "RINGSIDE_AIRCALL_API_ID";
-    /// Aircall API token.
-    pub const AIRCALL_API_TOKEN: &str = "RINGSIDE_AIRCALL_API_TOKEN";
-    /// Overrides `https://api.aircall.io`.
-    pub const AIRCALL_BASE_URL: &str = "RINGSIDE_AIRCALL_BASE_URL";
-    /// Requests per minute Ringside may spend on Aircall (default 60).
-    pub const AIRCALL_BUDGET: &str = "RINGSIDE_AIRCALL_BUDGET_PER_MINUTE";
-    /// Region for national numbers, e.g. `FR`.
-    pub const DEFAULT_REGION: &str = "RINGSIDE_DEFAULT_REGION";
-    /// Where the database lives.
-    pub const DATA_DIR: &str = "RINGSIDE_DATA_DIR";
-    /// A JSON file of non-secret settings (default: `ringside.json` in the data directory).
-    pub const CONFIG_FILE: &str = "RINGSIDE_CONFIG";
-    /// Contact sync on or off (default on).
-    pub const SYNC_ENABLED: &str = "RINGSIDE_SYNC_ENABLED";
-    /// Which Intercom contacts go to Aircall: `users`, `leads` or `both` (default).
-    pub const SYNC_ROLES: &str = "RINGSIDE_SYNC_ROLES";
-    /// Minutes between scheduled syncs (default 15).
-    pub const SYNC_INTERVAL: &str = "RINGSIDE_SYNC_INTERVAL_MINUTES";
-    /// Hours between full syncs, which find deleted contacts (default 24).
-    pub const SYNC_FULL_EVERY: &str = "RINGSIDE_SYNC_FULL_EVERY_HOURS";
-}
+pub(crate) use crate::rules::bounded;
+pub use registry::{by_env, by_key, env, nearest, Group, Kind, Setting, SETTINGS};
+pub use sources::Source;
+use sources::{located, Raw};
+
+/// The hub's configuration file when none is named and it exists.
+pub const SYSTEM_FILE: &str = "/etc/ringside/hub.toml";
 
 /// The Aircall budget Ringside accepts, in requests a minute: Aircall's published limit is 60
 /// or 120 a company; the upper end leaves room for negotiated plans and the sandbox's load
@@ -67,55 +47,40 @@ pub const SYNC_INTERVAL_MINUTES: RangeInclusive<u64> = 1..=24 * 60;
 /// The time between full contact syncs, in hours: up to 30 days.
 pub const SYNC_FULL_EVERY_HOURS: RangeInclusive<u64> = 1..=30 * 24;
 
-/// Keys a configuration file may hold (every one optional).
-const FILE_KEYS: &[(&str, &str)] = &[
-    ("intercom_region", env::INTERCOM_REGION),
-    ("intercom_base_url", env::INTERCOM_BASE_URL),
-    ("intercom_concurrency", env::INTERCOM_CONCURRENCY),
-    ("aircall_api_id", env::AIRCALL_API_ID),
-    ("aircall_base_url", env::AIRCALL_BASE_URL),
-    ("aircall_budget_per_minute", env::AIRCALL_BUDGET),
-    ("default_region", env::DEFAULT_REGION),
-    ("sync_enabled", env::SYNC_ENABLED),
-    ("sync_roles", env::SYNC_ROLES),
-    ("sync_interval_minutes", env::SYNC_INTERVAL),
-    ("sync_full_every_hours", env::SYNC_FULL_EVERY),
-    ("log_answered_calls", "RINGSIDE_LOG_ANSWERED_CALLS"),
-    ("log_missed_calls", "RINGSIDE_LOG_MISSED_CALLS"),
-    ("log_outbound_calls", "RINGSIDE_LOG_OUTBOUND_CALLS"),
-    ("log_messages", "RINGSIDE_LOG_MESSAGES"),
-    ("create_contacts", "RINGSIDE_CREATE_CONTACTS"),
-    ("new_contact_role", "RINGSIDE_NEW_CONTACT_ROLE"),
-    ("message_fallback", "RINGSIDE_MESSAGE_FALLBACK"),
-    ("tag_window_minutes", "RINGSIDE_TAG_WINDOW_MINUTES"),
-    ("push_insight_cards", "RINGSIDE_PUSH_INSIGHT_CARDS"),
-    ("log_ai_insights", "RINGSIDE_LOG_AI_INSIGHTS"),
-    ("ai_topics_as_tags", "RINGSIDE_AI_TOPICS_AS_TAGS"),
-];
-
 /// A configuration problem, worded for the admin who set it up.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// A value is malformed.
     #[error("{key}: {reason}")]
     Invalid {
-        /// The setting's environment variable (`RINGSIDE_…`), or `settings` for the rules'
-        /// settings, whose reason names the variable.
+        /// The setting as the admin set it: its environment variable (`RINGSIDE_…`), its flag
+        /// (`--listen`), or its key with the file and line (`` `listen` on line 4 of … ``).
         key: String,
         /// What is wrong with the value, and what was expected.
         reason: String,
     },
-    /// The configuration file cannot be read or is not JSON.
+    /// The configuration file cannot be used: unreadable, not TOML or JSON, an unknown key,
+    /// a secret in a JSON file, readable by every user.
     #[error("configuration file {path}: {reason}")]
     File {
         /// The configuration file's path.
         path: PathBuf,
-        /// Why it cannot be used: the error reading it or its JSON error.
+        /// Why it cannot be used, with the line when there is one.
         reason: String,
     },
 }
 
-/// Everything the engine needs to run.
+/// What the caller adds to the environment: the file named on the command line and the
+/// command's own flags (which override the file and the environment).
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    /// `--config FILE`, which wins over `RINGSIDE_CONFIG`.
+    pub file: Option<PathBuf>,
+    /// Flags given, as `(hub.toml key, value)`: `("listen", "0.0.0.0:443")`.
+    pub flags: Vec<(&'static str, String)>,
+}
+
+/// Everything the engine and the hub need to run.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Intercom, when a token is configured.
@@ -130,8 +95,94 @@ pub struct Config {
     pub settings: Settings,
     /// Contact sync.
     pub sync: SyncSettings,
-    /// The Intercom app's client secret (environment only), for its webhook notifications.
+    /// The Intercom app's client secret, for its webhook notifications and the sign-in.
     pub intercom_client_secret: Option<Secret>,
+    /// The hub's server: address, TLS, limits, webhook token, metrics, logs.
+    pub hub: HubSettings,
+    /// Signing in with Intercom.
+    pub signin: SignInSettings,
+    /// The configuration file read, if any.
+    pub file: Option<PathBuf>,
+    report: Vec<ReportEntry>,
+}
+
+/// The hub's server settings.
+#[derive(Debug, Clone)]
+pub struct HubSettings {
+    /// The address it listens on.
+    pub listen: SocketAddr,
+    /// HTTPS, when a certificate and its key are configured.
+    pub tls: Option<TlsPaths>,
+    /// Days finished webhooks, events and effects are kept.
+    pub retention_days: u32,
+    /// Card lookups by number an agent may make a minute.
+    pub card_lookups_per_minute: u32,
+    /// The token Aircall's webhook carries, when set here rather than by `setup-webhook`.
+    pub webhook_token: Option<Secret>,
+    /// A separate address for `GET /metrics`, when set.
+    pub metrics_listen: Option<SocketAddr>,
+    /// The log filter (tracing's `EnvFilter` syntax).
+    pub log_filter: String,
+    /// How log lines are written.
+    pub log_format: LogFormat,
+}
+
+/// The hub's certificate chain and private key, both PEM files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsPaths {
+    /// The certificate chain.
+    pub cert: PathBuf,
+    /// The private key.
+    pub key: PathBuf,
+}
+
+/// How the hub writes its log lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object a line.
+    Json,
+}
+
+/// Signing in with Intercom.
+#[derive(Debug, Clone)]
+pub struct SignInSettings {
+    /// The hub's public address; the redirect URL is `<public_url>/signin/callback`.
+    pub public_url: Option<Url>,
+    /// The Intercom app's client id.
+    pub intercom_client_id: Option<String>,
+    /// Intercom's authorize page's host (by the workspace's region unless set).
+    pub intercom_app_url: Url,
+    /// Who may sign in: lowercase emails and `team:<id>` entries; empty lets the whole
+    /// workspace in.
+    pub allow: Vec<String>,
+    /// The admins' emails, lowercase.
+    pub admins: Vec<String>,
+}
+
+/// One line of [`Config::report`]: a setting's effective value and where it came from.
+#[derive(Debug, Clone)]
+pub struct ReportEntry {
+    /// Its `hub.toml` key.
+    pub key: &'static str,
+    /// Its effective value as text; a secret's is masked, never the secret.
+    pub value: String,
+    /// Where the value came from.
+    pub source: Source,
+}
+
+/// What a masked secret shows.
+pub const MASKED: &str = "set (hidden)";
+
+/// The log settings, read early, before the rest of the configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogSettings {
+    /// The log filter.
+    pub filter: String,
+    /// How lines are written.
+    pub format: LogFormat,
 }
 
 /// Contact sync's settings.
@@ -158,211 +209,381 @@ impl Default for SyncSettings {
     }
 }
 
-impl Config {
-    /// Reads the process environment (and the configuration file it points to).
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|key| std::env::var(key).ok())
+/// The settings' values after layering: the last source to set a key wins.
+struct Resolved {
+    values: BTreeMap<&'static str, Raw>,
+}
+
+impl Resolved {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.values.get(key).map(|raw| raw.text.as_str())
     }
 
-    /// Reads settings through `lookup` (the environment, or a map in tests).
+    /// An error about `key`'s value, naming it as it was set.
+    fn fail(&self, key: &str, reason: impl ToString) -> ConfigError {
+        let name = match (by_key(key), self.values.get(key)) {
+            (Some(setting), Some(raw)) => located(setting, &raw.source),
+            (Some(setting), None) => located(setting, &Source::Default),
+            (None, _) => key.to_owned(),
+        };
+        ConfigError::Invalid {
+            key: name,
+            reason: reason.to_string(),
+        }
+    }
+
+    fn whole<T: TryFrom<u64>>(&self, key: &str, default: T) -> Result<T, ConfigError> {
+        let (Some(text), Some(Kind::Whole { range, unit })) =
+            (self.get(key), by_key(key).map(|s| &s.kind))
+        else {
+            return Ok(default);
+        };
+        let n = bounded(text, range, unit).map_err(|reason| self.fail(key, reason))?;
+        T::try_from(n).map_err(|_| self.fail(key, format!("{n} is too large")))
+    }
+
+    fn list(&self, key: &str) -> Vec<String> {
+        self.get(key)
+            .map(|text| {
+                text.split(',')
+                    .map(str::trim)
+                    .filter(|item| !item.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+impl Config {
+    /// Reads the process environment and the configuration file it names (or the default one).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::load(&Request::default(), |key| std::env::var(key).ok())
+    }
+
+    /// Reads settings through `lookup` (the environment, or a map in tests) and the file.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let env_value = |key: &str| {
-            lookup(key)
+        Self::load(&Request::default(), lookup)
+    }
+
+    /// Reads the file (`request.file`, else `RINGSIDE_CONFIG`, else [`SYSTEM_FILE`] when it
+    /// exists, else `ringside.json` in the data directory), then the environment through
+    /// `lookup`, then `request.flags`, each overriding the one before.
+    pub fn load(
+        request: &Request,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        Self::load_from(request, &lookup, Path::new(SYSTEM_FILE))
+    }
+
+    /// The effective value and source of every setting, in the registry's order; secrets show
+    /// [`MASKED`] only.
+    pub fn report(&self) -> &[ReportEntry] {
+        &self.report
+    }
+
+    /// Only the log settings, for starting the logs before anything else: a file that cannot
+    /// be read or holds mistakes is skipped here (the command that reads the whole
+    /// configuration reports it), and a bad value falls back to the default.
+    pub fn log_settings(
+        request: &Request,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> LogSettings {
+        let env = sources::env_layer(&lookup);
+        let mut values = Self::file_layer(request, &lookup, &env, Path::new(SYSTEM_FILE))
+            .map(|(_, layer)| layer)
+            .unwrap_or_default();
+        values.extend(env);
+        let r = Resolved { values };
+        LogSettings {
+            filter: r.get("log").unwrap_or("warn").to_owned(),
+            format: match r.get("log_format").map(str::to_ascii_lowercase).as_deref() {
+                Some("json") => LogFormat::Json,
+                _ => LogFormat::Text,
+            },
+        }
+    }
+
+    /// The file layer: which file, and what it sets.
+    fn file_layer(
+        request: &Request,
+        lookup: &dyn Fn(&str) -> Option<String>,
+        env: &sources::Layer,
+        system: &Path,
+    ) -> Result<(Option<PathBuf>, sources::Layer), ConfigError> {
+        let explicit = request.file.clone().or_else(|| {
+            lookup(env::CONFIG_FILE)
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty())
-        };
-        let data_dir = env_value(env::DATA_DIR)
-            .map(PathBuf::from)
+                .map(PathBuf::from)
+        });
+        // The legacy file sits in the data directory as the flags or the environment name it.
+        let flagged_dir = request
+            .flags
+            .iter()
+            .find(|(key, _)| *key == "data_dir")
+            .map(|(_, dir)| PathBuf::from(dir));
+        let legacy_dir = flagged_dir
+            .or_else(|| env.get("data_dir").map(|raw| PathBuf::from(&raw.text)))
             .unwrap_or_else(store::data_dir);
-        let file = read_file(env_value(env::CONFIG_FILE).map(PathBuf::from), &data_dir)?;
-        let get = |key: &str| {
-            env_value(key).or_else(|| {
-                FILE_KEYS
-                    .iter()
-                    .find(|(_, env)| *env == key)
-                    .and_then(|(k, _)| file.get(*k).cloned())
-            })
+        let choice = sources::choose(explicit, system, &legacy_dir);
+        let layer = sources::read_file(&choice)?;
+        let read = (choice.required || !layer.is_empty() || choice.path.exists())
+            .then_some(choice.path);
+        Ok((read, layer))
+    }
+
+    fn load_from(
+        request: &Request,
+        lookup: &dyn Fn(&str) -> Option<String>,
+        system: &Path,
+    ) -> Result<Self, ConfigError> {
+        let env = sources::env_layer(lookup);
+        let flags = sources::flag_layer(&request.flags)?;
+        let (file, mut values) = Self::file_layer(request, lookup, &env, system)?;
+        values.extend(env);
+        values.extend(flags);
+        for setting in SETTINGS {
+            if let Some(raw) = values.get(setting.key) {
+                sources::check(setting, raw)?;
+            }
+        }
+        let r = Resolved { values };
+        let mut config = Self::typed(&r)?;
+        config.report = report(&r, &config);
+        config.file = file;
+        Ok(config)
+    }
+
+    /// The typed values, from the checked text.
+    fn typed(r: &Resolved) -> Result<Self, ConfigError> {
+        let default_region = Region::parse(r.get("default_region").unwrap_or("US"))
+            .map_err(|e| r.fail("default_region", e))?;
+        let region = match r.get("intercom_region") {
+            Some(text) => intercom::Region::parse(text)
+                .ok_or_else(|| r.fail("intercom_region", "expected us, eu or au"))?,
+            None => intercom::Region::Us,
         };
 
-        let default_region = match get(env::DEFAULT_REGION) {
-            Some(code) => Region::parse(&code).map_err(|e| invalid(env::DEFAULT_REGION, e))?,
-            None => Region::parse("US").map_err(|e| invalid(env::DEFAULT_REGION, e))?,
-        };
-
-        let intercom = match env_value(env::INTERCOM_TOKEN) {
+        let intercom = match r.get("intercom_token") {
             None => None,
             Some(token) => {
-                let region = match get(env::INTERCOM_REGION) {
-                    Some(r) => intercom::Region::parse(&r)
-                        .ok_or_else(|| invalid(env::INTERCOM_REGION, "expected us, eu or au"))?,
-                    None => intercom::Region::Us,
-                };
                 let mut config = IntercomConfig::new(Secret::new(token), region);
-                if let Some(url) = get(env::INTERCOM_BASE_URL) {
-                    config.base_url = parse_url(env::INTERCOM_BASE_URL, &url)?;
+                if let Some(url) = r.get("intercom_base_url") {
+                    config.base_url = parse_url(r, "intercom_base_url", url)?;
                 }
-                if let Some(n) = get(env::INTERCOM_CONCURRENCY) {
-                    let n = bounded(&n, &INTERCOM_CONCURRENCY, "requests in flight")
-                        .map_err(|reason| invalid(env::INTERCOM_CONCURRENCY, reason))?;
-                    config.max_in_flight =
-                        usize::try_from(n).map_err(|e| invalid(env::INTERCOM_CONCURRENCY, e))?;
-                }
+                config.max_in_flight = r.whole("intercom_concurrency", config.max_in_flight)?;
                 Some(config)
             }
         };
 
-        let aircall = match (get(env::AIRCALL_API_ID), env_value(env::AIRCALL_API_TOKEN)) {
+        let aircall = match (r.get("aircall_api_id"), r.get("aircall_api_token")) {
             (Some(id), Some(token)) => {
-                let mut config = AircallConfig::new(id, Secret::new(token));
-                if let Some(url) = get(env::AIRCALL_BASE_URL) {
-                    config.base_url = parse_url(env::AIRCALL_BASE_URL, &url)?;
+                let mut config = AircallConfig::new(id.to_owned(), Secret::new(token));
+                if let Some(url) = r.get("aircall_base_url") {
+                    config.base_url = parse_url(r, "aircall_base_url", url)?;
                 }
-                if let Some(budget) = get(env::AIRCALL_BUDGET) {
-                    let budget = bounded(&budget, &AIRCALL_BUDGET_PER_MINUTE, "requests a minute")
-                        .map_err(|reason| invalid(env::AIRCALL_BUDGET, reason))?;
-                    config.budget_per_minute =
-                        u32::try_from(budget).map_err(|e| invalid(env::AIRCALL_BUDGET, e))?;
-                }
+                config.budget_per_minute =
+                    r.whole("aircall_budget_per_minute", config.budget_per_minute)?;
                 Some(config)
             }
             (None, None) => None,
             (None, Some(_)) => {
-                return Err(invalid(
-                    env::AIRCALL_API_ID,
+                return Err(r.fail(
+                    "aircall_api_id",
                     "the Aircall API token is set but not its API id",
                 ))
             }
             (Some(_), None) => {
-                return Err(invalid(
-                    env::AIRCALL_API_TOKEN,
+                return Err(r.fail(
+                    "aircall_api_token",
                     "the Aircall API id is set but not its token",
                 ))
             }
         };
 
-        let settings = Settings::from_lookup(get).map_err(|reason| ConfigError::Invalid {
-            key: "settings".to_owned(),
-            reason,
+        // The rules read their settings by environment variable, and word their errors
+        // `RINGSIDE_…: reason`; the error is put back on the setting as it was set.
+        let settings = Settings::from_lookup(|var| {
+            by_env(var).and_then(|s| r.get(s.key)).map(str::to_owned)
+        })
+        .map_err(|reason| match reason.split_once(": ") {
+            Some((var, why)) => match by_env(var) {
+                Some(setting) => r.fail(setting.key, why),
+                None => r.fail("settings", reason.clone()),
+            },
+            None => r.fail("settings", reason),
         })?;
+
         let mut sync = SyncSettings::default();
-        if let Some(enabled) = get(env::SYNC_ENABLED) {
-            sync.enabled = parse_bool(&enabled)
-                .ok_or_else(|| invalid(env::SYNC_ENABLED, "expected true or false"))?;
+        if let Some(enabled) = r.get("sync_enabled") {
+            sync.enabled = sources::parse_bool(enabled)
+                .ok_or_else(|| r.fail("sync_enabled", "expected true or false"))?;
         }
-        if let Some(roles) = get(env::SYNC_ROLES) {
-            sync.roles = Roles::parse(&roles)
-                .ok_or_else(|| invalid(env::SYNC_ROLES, "expected users, leads or both"))?;
+        if let Some(roles) = r.get("sync_roles") {
+            sync.roles = Roles::parse(roles)
+                .ok_or_else(|| r.fail("sync_roles", "expected users, leads or both"))?;
         }
-        let whole = |key: &str, range: &RangeInclusive<u64>, unit: &str, secs: u64| {
-            get(key)
-                .map(|v| {
-                    bounded(&v, range, unit)
-                        .map(|n| Duration::from_secs(n * secs))
-                        .map_err(|reason| invalid(key, reason))
-                })
-                .transpose()
+        let minutes: u64 = r.whole("sync_interval_minutes", 15)?;
+        sync.interval = Duration::from_secs(minutes * 60);
+        let hours: u64 = r.whole("sync_full_every_hours", 24)?;
+        sync.full_every = Duration::from_secs(hours * 3600);
+
+        let hub = HubSettings {
+            listen: address(r, "listen")?.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8790))),
+            tls: match (r.get("tls_cert"), r.get("tls_key")) {
+                (Some(cert), Some(key)) => Some(TlsPaths {
+                    cert: cert.into(),
+                    key: key.into(),
+                }),
+                (None, None) => None,
+                (Some(_), None) => {
+                    return Err(r.fail("tls_cert", "is set but not tls_key, its private key"))
+                }
+                (None, Some(_)) => {
+                    return Err(r.fail("tls_key", "is set but not tls_cert, its certificate"))
+                }
+            },
+            retention_days: r.whole("retention_days", 30)?,
+            card_lookups_per_minute: r.whole("card_lookups_per_minute", 30)?,
+            webhook_token: r.get("webhook_token").map(Secret::new),
+            metrics_listen: address(r, "metrics_listen")?,
+            log_filter: r.get("log").unwrap_or("warn").to_owned(),
+            log_format: match r.get("log_format").map(str::to_ascii_lowercase).as_deref() {
+                Some("json") => LogFormat::Json,
+                _ => LogFormat::Text,
+            },
         };
-        if let Some(interval) = whole(env::SYNC_INTERVAL, &SYNC_INTERVAL_MINUTES, "minutes", 60)? {
-            sync.interval = interval;
-        }
-        if let Some(full_every) =
-            whole(env::SYNC_FULL_EVERY, &SYNC_FULL_EVERY_HOURS, "hours", 3600)?
-        {
-            sync.full_every = full_every;
-        }
+
+        let signin = SignInSettings {
+            public_url: r
+                .get("public_url")
+                .map(|url| parse_url(r, "public_url", url))
+                .transpose()?,
+            intercom_client_id: r.get("intercom_client_id").map(str::to_owned),
+            intercom_app_url: match r.get("intercom_app_url") {
+                Some(url) => parse_url(r, "intercom_app_url", url)?,
+                None => app_url(region).map_err(|e| r.fail("intercom_app_url", e))?,
+            },
+            allow: r
+                .list("signin_allow")
+                .iter()
+                .map(|entry| allow_entry(entry).map_err(|why| r.fail("signin_allow", why)))
+                .collect::<Result<_, _>>()?,
+            admins: r
+                .list("admins")
+                .iter()
+                .map(|entry| email(entry).map_err(|why| r.fail("admins", why)))
+                .collect::<Result<_, _>>()?,
+        };
 
         Ok(Config {
             intercom,
             aircall,
             default_region,
-            data_dir,
+            data_dir: r.get("data_dir").map(PathBuf::from).unwrap_or_else(store::data_dir),
             settings,
             sync,
-            intercom_client_secret: env_value(env::INTERCOM_CLIENT_SECRET).map(Secret::new),
+            intercom_client_secret: r.get("intercom_client_secret").map(Secret::new),
+            hub,
+            signin,
+            file: None,
+            report: Vec::new(),
         })
     }
 }
 
-fn read_file(
-    explicit: Option<PathBuf>,
-    data_dir: &std::path::Path,
-) -> Result<BTreeMap<String, String>, ConfigError> {
-    let (path, required) = match explicit {
-        Some(path) => (path, true),
-        None => (data_dir.join("ringside.json"), false),
-    };
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(BTreeMap::new())
+/// Every setting's effective value and source; secrets masked.
+fn report(r: &Resolved, config: &Config) -> Vec<ReportEntry> {
+    SETTINGS
+        .iter()
+        .map(|setting| match r.values.get(setting.key) {
+            Some(raw) => ReportEntry {
+                key: setting.key,
+                value: if setting.is_secret() {
+                    MASKED.to_owned()
+                } else if setting.kind == Kind::List {
+                    format!("[{}]", r.list(setting.key).join(", "))
+                } else {
+                    raw.text.clone()
+                },
+                source: raw.source.clone(),
+            },
+            None => ReportEntry {
+                key: setting.key,
+                value: match setting.key {
+                    "data_dir" => config.data_dir.display().to_string(),
+                    "intercom_app_url" => config.signin.intercom_app_url.to_string(),
+                    "intercom_base_url" => config
+                        .intercom
+                        .as_ref()
+                        .map(|c| c.base_url.to_string())
+                        .unwrap_or_else(|| "the region's".to_owned()),
+                    _ => setting.default.unwrap_or("(not set)").to_owned(),
+                },
+                source: Source::Default,
+            },
+        })
+        .collect()
+}
+
+fn address(r: &Resolved, key: &str) -> Result<Option<SocketAddr>, ConfigError> {
+    r.get(key)
+        .map(|text| {
+            text.parse::<SocketAddr>()
+                .map_err(|e| r.fail(key, format!("expected host:port ({e})")))
+        })
+        .transpose()
+}
+
+/// Intercom's authorize page for a workspace's region.
+fn app_url(region: intercom::Region) -> Result<Url, url::ParseError> {
+    Url::parse(match region {
+        intercom::Region::Us => "https://app.intercom.com",
+        intercom::Region::Eu => "https://app.eu.intercom.com",
+        intercom::Region::Au => "https://app.au.intercom.com",
+    })
+}
+
+/// An email address, lowercase; enough of a check to catch a name or a stray word.
+fn email(text: &str) -> Result<String, String> {
+    let lower = text.trim().to_lowercase();
+    match lower.split_once('@') {
+        Some((local, domain))
+            if !local.is_empty()
+                && !domain.is_empty()
+                && !domain.contains('@')
+                && !lower.chars().any(char::is_whitespace) =>
+        {
+            Ok(lower)
         }
-        Err(e) => {
-            return Err(ConfigError::File {
-                path,
-                reason: e.to_string(),
-            })
-        }
-    };
-    let fail = |reason: String| ConfigError::File {
-        path: path.clone(),
-        reason,
-    };
-    let value: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| fail(format!("not valid JSON: {e}")))?;
-    let object = value
-        .as_object()
-        .ok_or_else(|| fail("expected a JSON object".into()))?;
-    let mut out = BTreeMap::new();
-    for (key, value) in object {
-        if key.contains("token") || key.contains("secret") || key.contains("password") {
-            return Err(fail(format!(
-                "`{key}` looks like a secret; secrets are read from the environment or the keyring, never from a file"
-            )));
-        }
-        if !FILE_KEYS.iter().any(|(k, _)| k == key) {
-            let known: Vec<&str> = FILE_KEYS.iter().map(|(k, _)| *k).collect();
-            return Err(fail(format!(
-                "unknown setting `{key}` (known: {})",
-                known.join(", ")
-            )));
-        }
-        let text = match value {
-            serde_json::Value::String(s) => s.clone(),
-            serde_json::Value::Number(n) => n.to_string(),
-            serde_json::Value::Bool(b) => b.to_string(),
-            other => {
-                return Err(fail(format!(
-                    "`{key}` must be a string, a number or a boolean, not {other}"
-                )))
+        _ => Err(format!("`{text}` is not an email address")),
+    }
+}
+
+/// An entry of `signin_allow`: an email, or `team:<id>` for an Intercom team.
+fn allow_entry(text: &str) -> Result<String, String> {
+    let trimmed = text.trim();
+    match trimmed.get(..5) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("team:") => {
+            let id = trimmed[5..].trim();
+            if id.is_empty() || id.chars().any(char::is_whitespace) {
+                Err(format!("`{text}`: expected team:<the team's id>"))
+            } else {
+                Ok(format!("team:{id}"))
             }
-        };
-        out.insert(key.clone(), text);
-    }
-    Ok(out)
-}
-
-fn parse_bool(raw: &str) -> Option<bool> {
-    match raw.trim().to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "on" => Some(true),
-        "false" | "0" | "no" | "off" => Some(false),
-        _ => None,
+        }
+        _ => email(trimmed).map_err(|why| format!("{why} (nor team:<id>)")),
     }
 }
 
-fn parse_url(key: &str, raw: &str) -> Result<Url, ConfigError> {
-    let url = Url::parse(raw).map_err(|e| invalid(key, format!("not a URL ({e})")))?;
+fn parse_url(r: &Resolved, key: &str, raw: &str) -> Result<Url, ConfigError> {
+    let url = Url::parse(raw).map_err(|e| r.fail(key, format!("not a URL ({e})")))?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(invalid(key, "expected an http or https URL"));
+        return Err(r.fail(key, "expected an http or https URL"));
     }
-    crate::transport::private_address(&url).map_err(|why| invalid(key, why))?;
+    crate::transport::private_address(&url).map_err(|why| r.fail(key, why))?;
     Ok(url)
-}
-
-fn invalid(key: &str, reason: impl ToString) -> ConfigError {
-    ConfigError::Invalid {
-        key: key.to_owned(),
-        reason: reason.to_string(),
-    }
 }
 
 #[cfg(test)]
