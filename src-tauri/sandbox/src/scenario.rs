@@ -27,12 +27,14 @@ use crate::{clock, Sandbox, SandboxError};
 mod library;
 mod mixed;
 mod player;
+mod redelivery;
 #[cfg(test)]
 mod tests;
 
 pub use library::demo;
 pub use mixed::Lcg;
 pub use player::{Pace, Playback, Played, Player};
+pub use redelivery::Delivery;
 
 /// Seconds between `call.hungup` and `call.ended` (Aircall: "about 30 s later").
 pub const ENDED_AFTER_HANGUP: i64 = 30;

@@ -134,6 +134,8 @@ pub struct Engine {
     stop: watch::Sender<bool>,
     sync: tokio::sync::Mutex<Option<SyncHandle>>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
+    /// Tells `restore` that a hub serves this database; released when the engine is dropped.
+    serving: Mutex<Option<crate::store::ServingLock>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -156,6 +158,10 @@ impl Engine {
         config.aircall = config.aircall.map(|a| a.with_metrics(&metrics));
         let instance = config.store.run(|s| s.instance_id()).await?;
         let (stop, stopped) = watch::channel(false);
+        let serving = config.store.serving_lock().unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "another hub serves this database: both will work the same outbox");
+            None
+        });
         let cards = CardBuilder::new(
             config.intercom.clone(),
             config.aircall.clone(),
@@ -255,6 +261,7 @@ impl Engine {
             stop,
             sync: tokio::sync::Mutex::new(sync),
             tasks: Mutex::new(tasks),
+            serving: Mutex::new(serving),
         }))
     }
 
@@ -599,11 +606,19 @@ impl Engine {
         self.stop.subscribe()
     }
 
-    /// Stops every task and waits for each (at most five seconds).
+    /// Stops every task and waits for them together, at most [`STOP_WITHIN`]: effects in
+    /// flight finish, or stay in flight to be looked up and finished at the next start. Then
+    /// the write-ahead log is moved into the database, and the serving lock released.
     pub async fn shutdown(&self) {
         self.stop.send_replace(true);
+        let deadline = tokio::time::Instant::now() + STOP_WITHIN;
         if let Some(sync) = self.sync.lock().await.take() {
-            sync.shutdown().await;
+            if tokio::time::timeout_at(deadline, sync.shutdown())
+                .await
+                .is_err()
+            {
+                tracing::warn!("contact sync did not stop in time; its run resumes at next start");
+            }
         }
         let tasks: Vec<_> = match self.tasks.lock() {
             Ok(mut tasks) => tasks.drain(..).collect(),
@@ -611,15 +626,17 @@ impl Engine {
         };
         for task in tasks {
             let abort = task.abort_handle();
-            if tokio::time::timeout(Duration::from_secs(5), task)
-                .await
-                .is_err()
-            {
+            if tokio::time::timeout_at(deadline, task).await.is_err() {
                 abort.abort();
             }
         }
     }
 }
+
+/// How long [`Engine::shutdown`] waits for the engine's tasks (effects in flight among them)
+/// before it abandons them: with the server's own five seconds, well under the 30 seconds a
+/// service manager waits (`TimeoutStopSec`).
+pub const STOP_WITHIN: Duration = Duration::from_secs(15);
 
 impl Engine {
     /// Stops every task at once, without waiting (what dropping the hub does).
@@ -632,6 +649,13 @@ impl Engine {
         for task in tasks.iter() {
             task.abort();
         }
+        if let Err(e) = self.store.run(|s| s.checkpoint_truncate()).await {
+            tracing::warn!(error = %e, "cannot checkpoint the database as the hub stops");
+        }
+        match self.serving.lock() {
+            Ok(mut lock) => lock.take(),
+            Err(poisoned) => poisoned.into_inner().take(),
+        };
     }
 }
 

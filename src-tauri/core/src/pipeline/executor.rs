@@ -172,14 +172,18 @@ impl Executor {
     }
 
     /// Runs until `shutdown` turns true: claims what is due whenever a request slot is free,
-    /// and sleeps until work is due or `wake` is told. Effects still running at shutdown are
-    /// abandoned in flight, to be looked up at the next start.
+    /// and sleeps until work is due or `wake` is told. At shutdown it claims nothing more and
+    /// waits for the effects running (as long as the engine's stop allows; one abandoned stays
+    /// in flight, to be looked up at the next start).
     pub async fn run(self, wake: Arc<Notify>, mut shutdown: watch::Receiver<bool>) {
         let slots = Arc::new(Semaphore::new(self.concurrency));
         let mut running = JoinSet::new();
         loop {
             if *shutdown.borrow() {
-                running.shutdown().await;
+                // Nothing more is claimed; the requests in flight finish and are recorded.
+                // The engine's stop bounds the wait: aborted, they stay in flight and are
+                // looked up at the next start.
+                while running.join_next().await.is_some() {}
                 return;
             }
             while running.try_join_next().is_some() {}

@@ -6,7 +6,7 @@ use super::{Store, StoreError};
 use crate::store::CachedSql;
 
 /// Where the id is kept in `meta`.
-const INSTANCE_KEY: &str = "hub_instance_id";
+pub(super) const INSTANCE_KEY: &str = "hub_instance_id";
 
 impl Store {
     /// This database's instance id, made on first use: 32 hex digits.

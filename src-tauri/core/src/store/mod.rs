@@ -16,6 +16,7 @@
 //! secret is ever written here.
 
 mod agents;
+mod backup;
 mod caches;
 mod checkpoint;
 mod contacts;
@@ -33,7 +34,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::Connection;
 
-pub use agents::{new_token, Agent};
+pub use agents::{new_token, Agent, Joined, LAST_SEEN_EVERY};
+pub use backup::{restore, BackupError, BackupReport, RestoreReport, ServingLock, LOCK_FILE};
 pub use caches::{CachedAircallUser, CachedConversation};
 pub use contacts::IndexedContact;
 pub use idempotency::{RecordedAnswer, Reservation};

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use super::redelivery::DeliveryLog;
 use super::{Envelope, Run, Scenario, ScenarioError, Staged, Step};
 use crate::{clock, Sandbox};
 
@@ -23,6 +24,8 @@ pub struct Player {
     url: String,
     token: String,
     pace: Pace,
+    /// Every post made, shared by clones ([`Player::deliveries`]).
+    pub(super) log: DeliveryLog,
 }
 
 /// What [`Player::play`] did.
@@ -47,6 +50,7 @@ impl Player {
             url: url.into(),
             token: token.into(),
             pace: Pace::Instant,
+            log: DeliveryLog::default(),
         }
     }
 
@@ -58,13 +62,16 @@ impl Player {
 
     /// Posts one envelope once; returns the hub's HTTP status (Aircall's 5-second timeout).
     pub async fn deliver(&self, envelope: &Envelope) -> Result<u16, ScenarioError> {
+        let sent_at = std::time::Instant::now();
         let response = self
             .client
             .post(&self.url)
             .json(&envelope.body(&self.token))
             .send()
-            .await
-            .map_err(|e| ScenarioError::Delivery(e.to_string()))?;
+            .await;
+        let status = response.as_ref().map_or(0, |r| r.status().as_u16());
+        self.log.record(envelope, sent_at, status);
+        let response = response.map_err(|e| ScenarioError::Delivery(e.to_string()))?;
         Ok(response.status().as_u16())
     }
 
