@@ -61,6 +61,7 @@ fn the_top_level_holds_only_what_the_design_allows() {
         "tests",
         "README.md",
         "docs",
+        "packaging",
         "target",
     ];
     let unexpected: Vec<String> = std::fs::read_dir(root())

@@ -28,9 +28,12 @@
 //!   (`src-tauri/examples/bench_desktop.rs`).
 //! - `cargo xtask in-env <command…>`: any command inside the desktop test environment, e.g.
 //!   `cargo xtask in-env cargo test -p ringside --test e2e` to run one test binary.
-//! - `cargo xtask bundle [--debug]`: the Debian and RPM packages of the desktop app, built by
-//!   Tauri's bundler (`cargo tauri build`; `tauri-cli` is installed with `cargo install` when
-//!   missing), into `<target>/release/bundle/{deb,rpm}/`.
+//! - `cargo xtask bundle [--debug] [--hub-only]`: the hub's Debian package
+//!   `ringside-hub_<version>_amd64.deb` (cargo-deb, installed with `cargo install` when missing;
+//!   see [`hub_deb`]) into `<target>/debian/`, then the Debian and RPM packages of the desktop
+//!   app, built by Tauri's bundler (`cargo tauri build`; `tauri-cli` is installed with `cargo
+//!   install` when missing), into `<target>/release/bundle/{deb,rpm}/`. `--hub-only` makes the
+//!   hub's package alone, without building the desktop app.
 //! - `cargo xtask icons`: the app icon's PNGs at every size the bundle installs (16 to 512 px),
 //!   drawn from `icons/ringside.svg` with `rsvg-convert` (Debian's `librsvg2-bin`, installed when
 //!   missing) into `icons/`.
@@ -41,6 +44,7 @@
 //! It uses only the standard library, so it builds in a second. What the tasks need is installed
 //! from here when missing ([`setup`]); the end of a test run is read and told by [`report`].
 
+mod hub_deb;
 mod report;
 mod setup;
 
@@ -68,7 +72,7 @@ fn main() -> ExitCode {
         "icons" => icons(),
         "help" | "--help" | "-h" => {
             println!(
-                "usage: cargo xtask <demo|test [--quick]|bench|bench-desktop|bundle|icons|screenshots|in-env> [args passed on]"
+                "usage: cargo xtask <demo|test [--quick]|bench|bench-desktop|bundle [--debug] [--hub-only]|icons|screenshots|in-env> [args passed on]"
             );
             Ok(())
         }
@@ -161,14 +165,21 @@ fn test(rest: &[String]) -> Result<(), String> {
     // names it. Nothing is skipped.
     if quick {
         // The lints check the desktop app too, which builds against WebKitGTK.
-        setup::ensure(&[setup::BUILD])?;
+        setup::ensure(&[setup::BUILD, setup::HUB_PACKAGE_TEST])?;
     } else {
-        setup::ensure(&[setup::BUILD, setup::RUN, setup::TEST])?;
+        setup::ensure(&[
+            setup::BUILD,
+            setup::RUN,
+            setup::TEST,
+            setup::HUB_PACKAGE_TEST,
+        ])?;
         setup::ensure_tauri_driver(&cargo_path)?;
         setup::ensure_tauri_cli(&cargo_path)?;
     }
     setup::ensure_components(&cargo_path, &[setup::RUSTFMT, setup::CLIPPY])?;
     setup::ensure_nextest(&cargo_path)?;
+    // The hub's package test (tests/tests/package.rs) packages the debug build with it.
+    setup::ensure_cargo_deb(&cargo_path)?;
 
     let mut phases = Phases::default();
     phases.run("formatting", || cargo(&["fmt", "--all", "--", "--check"]))?;
@@ -479,16 +490,31 @@ enum Profile {
     Release,
 }
 
-/// `cargo xtask bundle [--debug]`: the release build (or the debug one) of the desktop app,
-/// packaged as `.deb` and `.rpm` by Tauri's bundler.
+const BUNDLE_USAGE: &str = "usage: cargo xtask bundle [--debug] [--hub-only]";
+
+/// `cargo xtask bundle [--debug] [--hub-only]`: the release build (or the debug one) of the hub,
+/// packaged as `ringside-hub_<version>_amd64.deb` by cargo-deb, then (unless `--hub-only`) the
+/// desktop app's, packaged as `.deb` and `.rpm` by Tauri's bundler.
 fn bundle(rest: &[String]) -> Result<Vec<std::path::PathBuf>, String> {
-    let profile = match rest {
-        [] => Profile::Release,
-        [flag] if flag == "--debug" => Profile::Debug,
-        _ => return Err("usage: cargo xtask bundle [--debug]".into()),
-    };
-    setup::ensure(&[setup::BUILD, setup::RUN])?;
-    package(profile, &["deb", "rpm"], true)
+    let mut profile = Profile::Release;
+    let mut hub_only = false;
+    for flag in rest {
+        match flag.as_str() {
+            "--debug" => profile = Profile::Debug,
+            "--hub-only" => hub_only = true,
+            _ => return Err(BUNDLE_USAGE.into()),
+        }
+    }
+    // dpkg-shlibdeps (dpkg-dev) computes the hub's `Depends`.
+    setup::ensure(&[&["dpkg-dev"]])?;
+    step("the hub's Debian package (cargo deb)");
+    let mut made = vec![hub_deb::build(&cargo_bin(), &target_dir(), profile)?];
+    if !hub_only {
+        setup::ensure(&[setup::BUILD, setup::RUN])?;
+        step("the desktop app's packages (cargo tauri build)");
+        made.extend(package(profile, &["deb", "rpm"], true)?);
+    }
+    Ok(made)
 }
 
 /// Packages the desktop app with Tauri's bundler (`cargo tauri`, installed when missing) and

@@ -6,7 +6,7 @@
 //!   --no-install-recommends` (through `sudo` when not root). `dbus-x11` is never installed: with
 //!   it, an app started without a bus spawns daemons that outlive it.
 //! - The toolchain's components rustfmt and clippy, with `rustup component add`.
-//! - cargo-nextest, tauri-driver and tauri-cli, with `cargo install --locked`.
+//! - cargo-nextest, tauri-driver, tauri-cli and cargo-deb, with `cargo install --locked`.
 
 use std::process::Command;
 
@@ -39,6 +39,19 @@ pub const TEST: &[&str] = &[
     "dunst",
     "libnotify-bin",
     "dbus",
+];
+
+/// The hub's package test (tests/tests/package.rs): `systemd-analyze` (systemd) rates the
+/// unit, `deb-systemd-helper` (init-system-helpers, which systemd brings) enables it, `adduser`
+/// makes the hub's user in postinst, `setpriv` and `unshare` (util-linux) run the installed hub
+/// as that user in its sandbox, and `dpkg-shlibdeps` (dpkg-dev) gives cargo-deb the package's
+/// `Depends`.
+pub const HUB_PACKAGE_TEST: &[&str] = &[
+    "systemd",
+    "init-system-helpers",
+    "adduser",
+    "util-linux",
+    "dpkg-dev",
 ];
 
 fn installed(package: &str) -> bool {
@@ -183,6 +196,21 @@ pub fn ensure_tauri_cli(cargo: &str) -> Result<(), String> {
         found(),
         "tauri-cli",
         "cargo install tauri-cli --version '^2' --locked",
+    )
+}
+
+/// `cargo deb`, which makes the hub's Debian package (`cargo xtask bundle`, and the package
+/// test from the debug build), major version 3.
+pub fn ensure_cargo_deb(cargo: &str) -> Result<(), String> {
+    let found = || cargo_subcommand_answers(cargo, "deb");
+    if found() {
+        return Ok(());
+    }
+    cargo_install(cargo, "cargo-deb", Some("^3"))?;
+    installed_or_fail(
+        found(),
+        "cargo-deb",
+        "cargo install cargo-deb --version '^3' --locked",
     )
 }
 
