@@ -1,23 +1,50 @@
 //! Building the engine's parts from the configuration, with errors worded for the admin.
 
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
 use ringside_core::aircall::AircallClient;
 use ringside_core::card::CardBuilder;
-use ringside_core::config::{env, Config};
+use ringside_core::config::{env, Config, Request};
 use ringside_core::intercom::IntercomClient;
 use ringside_core::store::Store;
 
 use crate::UsageError;
 
-/// The configuration from the environment (and the file it names).
+/// The global `--config FILE`, set once by `main` before any command runs.
+static CONFIG_FILE: OnceLock<Option<PathBuf>> = OnceLock::new();
+
+/// Records the global `--config FILE` (or `RINGSIDE_CONFIG`, which clap reads into it).
+pub fn set_config_file(file: Option<PathBuf>) {
+    let _ = CONFIG_FILE.set(file);
+}
+
+/// The request for the configuration: the file named on the command line, and `flags`
+/// (`(hub.toml key, value)`), which override the file and the environment.
+pub fn request(flags: Vec<(&'static str, String)>) -> Request {
+    Request {
+        file: CONFIG_FILE.get().cloned().flatten(),
+        flags,
+    }
+}
+
+/// The configuration from the file and the environment.
 pub fn config() -> Result<Config, UsageError> {
-    Config::from_env().map_err(|e| UsageError(format!("configuration: {e}")))
+    config_with(Vec::new())
+}
+
+/// The configuration from the file, the environment and a command's flags.
+pub fn config_with(flags: Vec<(&'static str, String)>) -> Result<Config, UsageError> {
+    Config::load(&request(flags), |key| std::env::var(key).ok())
+        .map_err(|e| UsageError(format!("configuration: {e}")))
 }
 
 /// The Intercom client; Intercom is required.
 pub fn intercom(config: &Config) -> Result<IntercomClient, UsageError> {
     let Some(c) = &config.intercom else {
         return Err(UsageError(format!(
-            "Intercom is not configured: set {} (and {} if your workspace is in the EU or Australia)",
+            "Intercom is not configured: set intercom_token in hub.toml or {} (and \
+             intercom_region / {} if your workspace is in the EU or Australia)",
             env::INTERCOM_TOKEN,
             env::INTERCOM_REGION
         )));

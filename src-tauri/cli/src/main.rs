@@ -1,13 +1,15 @@
 //! `ringside-cli`: the headless Ringside binary.
 //!
 //! Each subcommand lives in its own module under `commands/`; this file only parses the command
-//! line, sets up logging and maps outcomes to exit codes (0 success, 1 the work failed, 2 the
+//! line, reads the configuration file's log settings and starts logging, and maps outcomes to
+//! exit codes (0 success, 1 the work failed, 2 the
 //! command was wrong or Ringside is not configured).
 
 mod commands;
 mod engine;
 mod logging;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -16,6 +18,15 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "ringside-cli", version, about, long_about = None)]
 struct Cli {
+    /// The configuration file, hub.toml (default: /etc/ringside/hub.toml when it exists, else
+    /// the legacy ringside.json in the data directory).
+    #[arg(
+        long = "config",
+        global = true,
+        env = "RINGSIDE_CONFIG",
+        value_name = "FILE"
+    )]
+    config_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -69,7 +80,11 @@ impl<E: std::fmt::Display> From<E> for UsageError {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    logging::init();
+    engine::set_config_file(cli.config_file.clone());
+    logging::init(&ringside_core::config::Config::log_settings(
+        &engine::request(Vec::new()),
+        |key| std::env::var(key).ok(),
+    ));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -1,5 +1,7 @@
-//! `ringside-cli serve`: the hub. Listens on `RINGSIDE_LISTEN` (default `127.0.0.1:8790`) for
-//! Aircall's webhooks and the agents, until Ctrl-C or SIGTERM. Plain HTTP on an address other
+//! `ringside-cli serve`: the hub. Listens on the `listen` setting (default `127.0.0.1:8790`)
+//! for Aircall's webhooks and the agents, until Ctrl-C or SIGTERM. Every setting comes from the
+//! configuration (hub.toml, then the environment); the flags below override both for one run.
+//! A configuration with a mistake stops it before it starts. Plain HTTP on an address other
 //! than loopback gets a loud warning: agents' tokens and callers' data would cross the network
 //! in clear.
 
@@ -9,31 +11,49 @@ use std::path::PathBuf;
 use ringside_core::card::system_clock;
 use ringside_core::hub::{Hub, HubConfig, HubLimits, SyncSchedule, TlsFiles};
 use ringside_core::sync::SyncOptions;
-use ringside_core::Secret;
 
-use crate::{engine, Outcome, UsageError};
+use crate::{engine, logging, Outcome, UsageError};
 
-/// Arguments of `serve`.
+/// Arguments of `serve`: each overrides its hub.toml key and environment variable.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Address to listen on.
-    #[arg(long, env = "RINGSIDE_LISTEN", default_value = "127.0.0.1:8790")]
-    listen: SocketAddr,
-    /// Serve HTTPS with this certificate chain (PEM); needs --tls-key too.
-    #[arg(long, env = "RINGSIDE_TLS_CERT", requires = "tls_key")]
+    /// Address to listen on (hub.toml `listen`, RINGSIDE_LISTEN; default 127.0.0.1:8790).
+    #[arg(long)]
+    listen: Option<SocketAddr>,
+    /// Serve HTTPS with this certificate chain (PEM); needs a key too (`tls_cert`).
+    #[arg(long)]
     tls_cert: Option<PathBuf>,
-    /// The certificate's private key (PEM).
-    #[arg(long, env = "RINGSIDE_TLS_KEY", requires = "tls_cert")]
+    /// The certificate's private key (PEM) (`tls_key`).
+    #[arg(long)]
     tls_key: Option<PathBuf>,
-    /// Days finished webhooks, events and effects are kept (1 to 3650).
-    #[arg(long, env = "RINGSIDE_RETENTION_DAYS", default_value_t = 30,
-          value_parser = clap::value_parser!(u32).range(1..=3650))]
-    retention_days: u32,
+    /// Days finished webhooks, events and effects are kept, 1 to 3650 (`retention_days`,
+    /// default 30).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    retention_days: Option<u32>,
     /// Cards an agent may look up by number a minute (admins: any number; agents: their own
-    /// calls' callers only).
-    #[arg(long, env = "RINGSIDE_CARD_LOOKUPS_PER_MINUTE", default_value_t = 30,
-          value_parser = clap::value_parser!(u32).range(1..=10_000))]
-    card_lookups_per_minute: u32,
+    /// calls' callers only), 1 to 10000 (`card_lookups_per_minute`, default 30).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    card_lookups_per_minute: Option<u32>,
+}
+
+impl Args {
+    /// The flags given, as the configuration's `(key, value)` overrides.
+    fn overrides(&self) -> Vec<(&'static str, String)> {
+        let path = |p: &PathBuf| p.display().to_string();
+        [
+            ("listen", self.listen.map(|a| a.to_string())),
+            ("tls_cert", self.tls_cert.as_ref().map(path)),
+            ("tls_key", self.tls_key.as_ref().map(path)),
+            ("retention_days", self.retention_days.map(|d| d.to_string())),
+            (
+                "card_lookups_per_minute",
+                self.card_lookups_per_minute.map(|n| n.to_string()),
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(key, value)| value.map(|v| (key, v)))
+        .collect()
+    }
 }
 
 /// The warning printed when the hub would serve plain HTTP beyond this machine.
@@ -42,7 +62,7 @@ fn plain_http_warning(listen: SocketAddr, tls: bool) -> Option<String> {
         format!(
             "WARNING: serving plain HTTP on {listen}, which is not loopback: agents' tokens, \
              callers' numbers and notes cross the network unencrypted. Serve HTTPS \
-             (RINGSIDE_TLS_CERT and RINGSIDE_TLS_KEY) or put a TLS proxy in front and listen \
+             (tls_cert and tls_key in hub.toml) or put a TLS proxy in front and listen \
              on 127.0.0.1."
         )
     })
@@ -50,18 +70,16 @@ fn plain_http_warning(listen: SocketAddr, tls: bool) -> Option<String> {
 
 /// Runs the command.
 pub async fn run(args: Args) -> Result<Outcome, UsageError> {
-    let config = engine::config()?;
+    let config = engine::config_with(args.overrides())?;
+    logging::check_filter(&config)?;
     let store = engine::store(&config)?;
-    let webhook_token = std::env::var("RINGSIDE_WEBHOOK_TOKEN")
-        .ok()
-        .filter(|t| !t.trim().is_empty())
-        .map(Secret::new);
+    let webhook_token = config.hub.webhook_token.clone();
     if webhook_token.is_none()
         && store
             .meta(ringside_core::hub::webhooks::TOKEN_HASH_KEY)?
             .is_none()
     {
-        eprintln!("warning: no webhook token: run `ringside-cli setup-webhook --url https://…` or set RINGSIDE_WEBHOOK_TOKEN; until then every webhook is refused");
+        eprintln!("warning: no webhook token: run `ringside-cli setup-webhook --url https://…` or set webhook_token in hub.toml; until then every webhook is refused");
     }
     let aircall = engine::aircall(&config)?;
     if aircall.is_none() {
@@ -75,10 +93,10 @@ pub async fn run(args: Args) -> Result<Outcome, UsageError> {
         settings: config.settings.clone(),
         default_region: config.default_region,
         clock: system_clock(),
-        tls: args
-            .tls_cert
-            .zip(args.tls_key)
-            .map(|(cert, key)| TlsFiles { cert, key }),
+        tls: config.hub.tls.clone().map(|tls| TlsFiles {
+            cert: tls.cert,
+            key: tls.key,
+        }),
         sync: config.sync.enabled.then(|| SyncSchedule {
             options: SyncOptions::from_config(&config),
             interval: config.sync.interval,
@@ -90,17 +108,18 @@ pub async fn run(args: Args) -> Result<Outcome, UsageError> {
     } else {
         "http"
     };
-    if let Some(warning) = plain_http_warning(args.listen, hub_config.tls.is_some()) {
+    if let Some(warning) = plain_http_warning(config.hub.listen, hub_config.tls.is_some()) {
         eprintln!("{warning}");
         tracing::warn!("{warning}");
     }
     let limits = HubLimits {
-        card_lookups_per_minute: args.card_lookups_per_minute,
-        ..HubLimits::with_retention_days(args.retention_days).map_err(UsageError)?
+        card_lookups_per_minute: config.hub.card_lookups_per_minute,
+        ..HubLimits::with_retention_days(config.hub.retention_days).map_err(UsageError)?
     };
-    let listener = tokio::net::TcpListener::bind(args.listen)
+    let listen = config.hub.listen;
+    let listener = tokio::net::TcpListener::bind(listen)
         .await
-        .map_err(|e| UsageError(format!("cannot listen on {}: {e}", args.listen)))?;
+        .map_err(|e| UsageError(format!("cannot listen on {listen}: {e}")))?;
     let hub = Hub::start_with(hub_config, limits, listener)
         .await
         .map_err(|e| UsageError(e.to_string()))?;

@@ -285,10 +285,7 @@ impl Config {
     /// Only the log settings, for starting the logs before anything else: a file that cannot
     /// be read or holds mistakes is skipped here (the command that reads the whole
     /// configuration reports it), and a bad value falls back to the default.
-    pub fn log_settings(
-        request: &Request,
-        lookup: impl Fn(&str) -> Option<String>,
-    ) -> LogSettings {
+    pub fn log_settings(request: &Request, lookup: impl Fn(&str) -> Option<String>) -> LogSettings {
         let env = sources::env_layer(&lookup);
         let mut values = Self::file_layer(request, &lookup, &env, Path::new(SYSTEM_FILE))
             .map(|(_, layer)| layer)
@@ -328,8 +325,8 @@ impl Config {
             .unwrap_or_else(store::data_dir);
         let choice = sources::choose(explicit, system, &legacy_dir);
         let layer = sources::read_file(&choice)?;
-        let read = (choice.required || !layer.is_empty() || choice.path.exists())
-            .then_some(choice.path);
+        let read =
+            (choice.required || !layer.is_empty() || choice.path.exists()).then_some(choice.path);
         Ok((read, layer))
     }
 
@@ -404,16 +401,15 @@ impl Config {
 
         // The rules read their settings by environment variable, and word their errors
         // `RINGSIDE_…: reason`; the error is put back on the setting as it was set.
-        let settings = Settings::from_lookup(|var| {
-            by_env(var).and_then(|s| r.get(s.key)).map(str::to_owned)
-        })
-        .map_err(|reason| match reason.split_once(": ") {
-            Some((var, why)) => match by_env(var) {
-                Some(setting) => r.fail(setting.key, why),
-                None => r.fail("settings", reason.clone()),
-            },
-            None => r.fail("settings", reason),
-        })?;
+        let settings =
+            Settings::from_lookup(|var| by_env(var).and_then(|s| r.get(s.key)).map(str::to_owned))
+                .map_err(|reason| match reason.split_once(": ") {
+                    Some((var, why)) => match by_env(var) {
+                        Some(setting) => r.fail(setting.key, why),
+                        None => r.fail("settings", reason.clone()),
+                    },
+                    None => r.fail("settings", reason),
+                })?;
 
         let mut sync = SyncSettings::default();
         if let Some(enabled) = r.get("sync_enabled") {
@@ -481,7 +477,10 @@ impl Config {
             intercom,
             aircall,
             default_region,
-            data_dir: r.get("data_dir").map(PathBuf::from).unwrap_or_else(store::data_dir),
+            data_dir: r
+                .get("data_dir")
+                .map(PathBuf::from)
+                .unwrap_or_else(store::data_dir),
             settings,
             sync,
             intercom_client_secret: r.get("intercom_client_secret").map(Secret::new),

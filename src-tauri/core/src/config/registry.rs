@@ -325,7 +325,12 @@ mod tests {
     #[test]
     fn keys_and_variables_are_unique_and_spelt_alike() {
         for (i, s) in SETTINGS.iter().enumerate() {
-            assert!(SETTINGS[i + 1..].iter().all(|o| o.key != s.key && o.env != s.env), "{s:?}");
+            assert!(
+                SETTINGS[i + 1..]
+                    .iter()
+                    .all(|o| o.key != s.key && o.env != s.env),
+                "{s:?}"
+            );
             assert!(s.env.starts_with("RINGSIDE_"), "{}", s.env);
         }
         assert_eq!(nearest("intercom_tokn"), Some("intercom_token"));

@@ -188,14 +188,13 @@ fn read_toml(path: &Path, text: &str) -> Result<Layer, ConfigError> {
         path: path.to_path_buf(),
         reason,
     };
-    let table: BTreeMap<Spanned<String>, Spanned<Value>> =
-        toml::from_str(text).map_err(|e| {
-            let line = e
-                .span()
-                .map(|span| format!("line {}: ", line_of(text, span.start)))
-                .unwrap_or_default();
-            fail(format!("{line}not valid TOML: {}", e.message().trim()))
-        })?;
+    let table: BTreeMap<Spanned<String>, Spanned<Value>> = toml::from_str(text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|span| format!("line {}: ", line_of(text, span.start)))
+            .unwrap_or_default();
+        fail(format!("{line}not valid TOML: {}", e.message().trim()))
+    })?;
     let mut layer = Layer::new();
     for (key, value) in table {
         let line = line_of(text, key.span().start);

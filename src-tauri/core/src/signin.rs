@@ -1,1 +1,0 @@
-//! Agents' sign-in: Intercom OAuth with PKCE, and invitations.
