@@ -28,6 +28,10 @@ const COMMANDS: &[&str] = &[
     "catalog",
     "dial",
     "last_message",
+    "sign_in",
+    "cancel_sign_in",
+    "join",
+    "take_invitation",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

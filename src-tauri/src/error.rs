@@ -1,6 +1,6 @@
 //! The one error type the shell returns to the UI. It crosses IPC as `{code, message}`; the
 //! codes are the few the UI acts on (`keyring_unavailable` and `not_configured` send the agent
-//! to Settings, `invalid` marks the field, `hub` and `storage` are shown as they are).
+//! to Settings, `invalid` marks the field, `hub`, `storage` and `sign_in` are shown as they are).
 
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
@@ -37,6 +37,9 @@ pub enum Error {
     /// The window system.
     #[error("{}", text("error-window", &[("detail", .0.to_string().into())]))]
     Window(#[from] tauri::Error),
+    /// A sign-in or an invitation did not give a token.
+    #[error("{0}")]
+    SignIn(#[from] crate::signin::SignInError),
 }
 
 impl Error {
@@ -50,6 +53,7 @@ impl Error {
             Error::Offline(_) => "offline",
             Error::Storage(_) => "storage",
             Error::Window(_) => "window",
+            Error::SignIn(_) => "sign_in",
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod notify;
 pub mod queue;
 pub mod remote;
 pub mod settings;
+pub mod signin;
 pub mod stream;
 pub mod timings;
 pub mod tray;
@@ -71,6 +72,10 @@ where
             commands::catalog,
             commands::dial,
             commands::last_message,
+            commands::sign_in,
+            commands::cancel_sign_in,
+            commands::join,
+            commands::take_invitation,
         ])
         .on_window_event(|window, event| {
             // Closing a window hides it; the app lives on in the tray until Quit.
@@ -103,6 +108,9 @@ pub fn on_ui_event<R: Runtime>(app: &AppHandle<R>, event: UiEvent) {
     }
     if let UiEvent::Message(_) = &event {
         let _ = windows::show(app, WindowLabel::Card, Some("message"));
+    }
+    if let UiEvent::Invitation(_) = &event {
+        let _ = windows::show(app, WindowLabel::Main, None);
     }
     if matches!(event, UiEvent::Status(_) | UiEvent::Call { .. }) {
         if let (Ok(status), Ok(recent)) = (desk.status(), desk.recent_cards(5)) {
@@ -187,6 +195,8 @@ pub struct Args {
     pub demo_script: Option<PathBuf>,
     /// `--sandbox-addrs AIRCALL,INTERCOM`: where the demo's sandbox listens.
     pub sandbox_addrs: Option<(std::net::SocketAddr, std::net::SocketAddr)>,
+    /// `ringside://…`: the link the desktop opened the app with (an invitation).
+    pub link: Option<String>,
 }
 
 impl Args {
@@ -194,16 +204,19 @@ impl Args {
     pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
         const USAGE: &str =
             "usage: ringside [--demo [--demo-step-ms N] [--demo-script FILE] [--sandbox-addrs AIRCALL,INTERCOM]]
+       ringside ringside://join?hub=…&code=…
   --demo             run on the built-in sandbox, with demo calls, in a temporary data directory
   --demo-step-ms N   the longest pause between two of the demo's steps, in ms (default 2000)
   --demo-script FILE play this scenario (JSON, ringside_sandbox::scenario::Scenario) once
                      instead of the demo's tour, then stay idle
-  --sandbox-addrs    where the sandbox's fake Aircall and Intercom listen (default: free ports)";
+  --sandbox-addrs    where the sandbox's fake Aircall and Intercom listen (default: free ports)
+  ringside://join?…  an invitation link: the app offers to join its hub";
         let mut out = Args {
             demo: false,
             demo_step: demo::DEFAULT_STEP,
             demo_script: None,
             sandbox_addrs: None,
+            link: None,
         };
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
@@ -227,11 +240,19 @@ impl Args {
                     ))?);
                 }
                 "-h" | "--help" => return Err(USAGE.into()),
+                link if link.starts_with(&format!("{}:", signin::invitation::SCHEME))
+                    && out.link.is_none() =>
+                {
+                    out.link = Some(link.to_owned())
+                }
                 other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
             }
         }
         if out.demo_script.is_some() && !out.demo {
             return Err("--demo-script goes with --demo".into());
+        }
+        if out.link.is_some() && out.demo {
+            return Err("the demo does not join a hub: a link goes without --demo".into());
         }
         Ok(out)
     }
@@ -311,9 +332,13 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         },
     };
     let journal = Journal::open(&data_dir)?;
+    // The single-instance plugin hands a later start's `ringside://` link to the deep-link
+    // plugin of this app, which tells `on_open_url` (see `setup` below).
     let builder = match &demo_dir {
         Some(_) => tauri::Builder::default(),
-        None => tauri::Builder::default().plugin(instance::plugin(&data_dir)),
+        None => tauri::Builder::default()
+            .plugin(instance::plugin(&data_dir))
+            .plugin(tauri_plugin_deep_link::init()),
     };
     let vault: Arc<dyn vault::Vault> = if args.demo {
         Arc::new(vault::MemoryVault::default())
@@ -349,6 +374,7 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             .resolve(&i18n::SystemLocale::current()),
     );
     let webview_data = demo_dir.as_ref().map(|d| d.path().join("webview"));
+    let link = args.link.clone();
     let app = run_app(builder, desk.clone(), move |app| {
         let _ = handle.set(app.handle().clone());
         if let Some(autostart) = autostart::Autostart::from_env() {
@@ -364,6 +390,21 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         windows::show(app.handle(), WindowLabel::Main, None)?;
         timings::mark("window", None);
         windows::prepare_card(app.handle())?;
+        if app
+            .try_state::<tauri_plugin_deep_link::DeepLink<tauri::Wry>>()
+            .is_some()
+        {
+            use tauri_plugin_deep_link::DeepLinkExt;
+            let desk = desk.clone();
+            app.deep_link().on_open_url(move |event| {
+                for url in event.urls() {
+                    desk.offer_invitation(url.as_str());
+                }
+            });
+        }
+        if let Some(link) = &link {
+            desk.offer_invitation(link);
+        }
         let desk = desk.clone();
         tauri::async_runtime::spawn(async move {
             if let Err(e) = desk.connect().await {
@@ -429,6 +470,15 @@ mod tests {
         assert!(parse(&["--demo-script", "x.json"])
             .unwrap_err()
             .contains("goes with --demo"));
+        // The desktop opens the app with an invitation link as its one argument.
+        let link = "ringside://join?hub=https://hub.acme.io&code=abc";
+        assert_eq!(parse(&[link]).unwrap().link.as_deref(), Some(link));
+        assert!(parse(&["--demo", link])
+            .unwrap_err()
+            .contains("without --demo"));
+        assert!(parse(&[link, link])
+            .unwrap_err()
+            .contains("unknown argument"));
     }
 
     #[test]

@@ -49,6 +49,17 @@ export const cardShown = (callId) => invoke("card_shown", { callId });
 // {lang, locale, ftl}: the app's language, the locale for dates and numbers, and the catalog.
 export const catalog = () => invoke("catalog");
 
+// Sign in with Intercom at the hub: the system browser opens the hub's page; answers
+// {email, hub, status} once the browser came back and the token is in the keyring.
+export const signIn = (hub) => invoke("sign_in", { hub });
+export const cancelSignIn = () => invoke("cancel_sign_in");
+// An invitation link (ringside://join?hub=…&code=…) for the token: {email, hub, status}.
+export const join = (link) => invoke("join", { link });
+// The invitation the desktop opened the app with ({hub, link}), or null.
+export const takeInvitation = () => invoke("take_invitation");
+// An invitation link arrived while the app runs: {hub, link}.
+export const onInvitation = (handler) => listen("signin://invitation", handler);
+
 export const onStatus = (handler) => listen("status://changed", handler);
 // The handler gets the call's stored card: {call_id, card, state, started_at, answered_at, ended_at}.
 export const onCall = (handler) => listen("call://changed", (event) => handler(event.card));

@@ -318,15 +318,84 @@ document.getElementById("register-webhook").addEventListener("click", async () =
   }
 });
 
-// The first run's setup: a mode opens its settings; the demo starts as its own app.
+// The first run's setup: connecting to a hub asks for its address and signs in; standalone
+// opens its settings; the demo starts as its own app.
+async function openSettings(mode) {
+  await selectTab("settings");
+  form.elements.mode.value = mode;
+  showModeFields();
+  form.querySelector(`fieldset[data-mode=${mode}] input`)?.focus();
+}
 for (const choice of document.querySelectorAll("[data-choose]")) {
-  choice.addEventListener("click", async () => {
-    await selectTab("settings");
-    form.elements.mode.value = choice.dataset.choose;
-    showModeFields();
-    form.querySelector(`fieldset[data-mode=${choice.dataset.choose}] input`)?.focus();
+  choice.addEventListener("click", () => {
+    if (choice.dataset.choose === "connected") {
+      selectTab("signin");
+      signinForm.elements.hub.focus();
+    } else openSettings(choice.dataset.choose);
   });
 }
+
+// Connecting to a hub: Sign in with Intercom (the browser comes back to the app), or an
+// invitation link; the advanced way is the token field in Settings.
+const signinForm = document.getElementById("signin");
+const joinForm = document.getElementById("join");
+const signinResult = document.getElementById("signin-result");
+
+function signinSay(text, kind = "info") {
+  signinResult.textContent = text;
+  signinResult.className = `signin-result ${kind}`;
+}
+
+function signedIn(done) {
+  signinSay(t("signin-done", { email: done.email, hub: done.hub, status: connectionWords(done.status) }), "ok");
+  showStatus(done.status);
+}
+
+function signingIn(busy) {
+  document.getElementById("signin-intercom").disabled = busy;
+  document.getElementById("signin-cancel").hidden = !busy;
+}
+
+signinForm.addEventListener("submit", async (e) => {
+  e.preventDefault();
+  signingIn(true);
+  signinSay(t("signin-waiting"));
+  try {
+    signedIn(await api.signIn(signinForm.elements.hub.value));
+  } catch (err) {
+    signinSay(errorText(err), "error");
+  } finally {
+    signingIn(false);
+  }
+});
+document.getElementById("signin-cancel").addEventListener("click", () => {
+  api.cancelSignIn().catch((err) => signinSay(errorText(err), "error"));
+});
+joinForm.addEventListener("submit", async (e) => {
+  e.preventDefault();
+  signinSay(t("signin-joining"));
+  try {
+    signedIn(await api.join(joinForm.elements.link.value));
+  } catch (err) {
+    signinSay(errorText(err), "error");
+  }
+});
+document.getElementById("signin-token").addEventListener("click", () => openSettings("connected"));
+document.getElementById("signin-back").addEventListener("click", async () => {
+  const view = await api.settings().catch(() => ({ first_run: true }));
+  selectTab(view.first_run ? "setup" : "settings");
+});
+
+// An invitation the desktop opened the app with: shown, joined only when the agent says so.
+function offerInvitation(offer) {
+  if (!offer) return;
+  selectTab("signin");
+  document.getElementById("signin-invitation").open = true;
+  joinForm.elements.link.value = offer.link;
+  signinSay(t("signin-invitation-arrived", { hub: offer.hub }));
+  joinForm.querySelector("button[type=submit]").focus();
+}
+api.onInvitation(offerInvitation);
 document.getElementById("try-demo").addEventListener("click", () => {
   say(t("demo-starting"));
   api.startDemo().catch((err) => say(errorText(err), "error"));
@@ -389,6 +458,7 @@ onLanguageChange(() => {
   await api.settings()
     .then((view) => selectTab(view.first_run ? "setup" : location.hash.slice(1) || "history"))
     .catch(() => selectTab(location.hash.slice(1) || "history"));
+  await api.takeInvitation().then(offerInvitation).catch((err) => say(errorText(err), "error"));
 })();
 // Contact sync moves on its own: its line is refreshed while the history is shown.
 setInterval(() => {

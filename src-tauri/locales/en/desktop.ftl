@@ -165,3 +165,27 @@ words-dial-refused = Aircall did not place the call: you are offline or unavaila
 words-dial-no-aircall = The hub has no Aircall account, so it cannot place calls.
 words-dial-offline = The hub cannot be reached, so the call was not placed ({ $reason }).
 words-dial-failed = The call was not placed: { $reason }
+
+## Signing in to a hub (Intercom through the hub, or an invitation link).
+
+signin-error-address = the hub's address is not usable: { $value }
+signin-error-unreachable = cannot reach the hub at { $hub } ({ $detail }); check the address, or ask your admin whether the hub is running
+signin-error-refused = the sign-in was refused: { $message }
+signin-error-unreadable = the hub's answer cannot be read ({ $detail }); the hub may be another version than this app
+signin-error-no-answer = the browser did not come back to Ringside within { $minutes } minutes; sign in again
+signin-error-wrong-state = the answer that came back to Ringside was not for this sign-in; sign in again
+signin-error-malformed = the hub's answer came back without a sign-in code; sign in again
+signin-error-cancelled = the sign-in was cancelled
+signin-error-browser = cannot open the browser ({ $detail })
+signin-error-listen = cannot wait for the browser's answer on this computer ({ $detail })
+signin-error-link = this is not a Ringside invitation link: { $reason }
+signin-error-demo = the demo does not sign in to a hub; start Ringside without --demo
+signin-link-too-long = it is too long
+signin-link-not-invitation = an invitation starts with ringside://join?
+signin-link-hub = its hub address is missing, or is not an https:// address (plain http only on this computer)
+signin-link-code = its code is missing or damaged; copy the whole link again
+signin-page-title = Ringside
+signin-page-done = You are signed in to Ringside. You can close this tab.
+signin-page-refused = Ringside could not sign you in: { $message }. You can close this tab.
+signin-page-over = This sign-in is over. You can close this tab.
+signin-page-not-found = Nothing here. You can close this tab.

@@ -39,12 +39,33 @@ tabs =
 setup-title = Welcome to Ringside
 setup-intro = How should this computer get its calls? You can change it later in Settings.
 setup-connected = Connect to my company's hub
-setup-connected-detail = Your admin gave you the hub's address and an agent token.
+setup-connected-detail = Your admin gave you the hub's address.
 setup-standalone = Go standalone
 setup-standalone-detail = Your own Aircall API key and Intercom token; Ringside runs its own hub on this computer.
 setup-demo = Try the demo
 setup-demo-detail = A built-in sandbox plays calls every few seconds; nothing touches your accounts.
 demo-starting = Starting the demo…
+
+## Connecting to a hub: its address, then Intercom or an invitation.
+
+signin-title = Connect to your company's hub
+signin-intro = Type the hub's address your admin gave you, then sign in with your Intercom account.
+label-signin-hub = Hub address
+signin-hub =
+    .placeholder = https://ringside.example.com
+signin-intercom = Sign in with Intercom
+signin-waiting = Your browser shows the hub's sign-in page: finish there. Ringside waits up to 10 minutes.
+signin-cancel = Cancel
+signin-invitation = I have an invitation link
+label-invitation-link = Invitation link
+invitation-link =
+    .placeholder = ringside://join?hub=…&code=…
+signin-join = Join
+signin-joining = Joining the hub…
+signin-invitation-arrived = An invitation to { $hub } arrived. Press Join to accept it.
+signin-token = Advanced: paste an agent token instead
+signin-done = Signed in as { $email } at { $hub }. { $status }
+signin-back = Back
 
 ## The history.
 

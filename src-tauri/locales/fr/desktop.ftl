@@ -165,3 +165,27 @@ words-dial-refused = Aircall n'a pas passé l'appel : vous êtes hors ligne ou i
 words-dial-no-aircall = Le hub n'a pas de compte Aircall : il ne peut pas passer d'appels.
 words-dial-offline = Le hub est injoignable : l'appel n'a pas été passé ({ $reason }).
 words-dial-failed = L'appel n'a pas été passé : { $reason }
+
+## La connexion à un hub (Intercom par le hub, ou un lien d'invitation).
+
+signin-error-address = l'adresse du hub n'est pas utilisable : { $value }
+signin-error-unreachable = impossible de joindre le hub à { $hub } ({ $detail }) ; vérifiez l'adresse, ou demandez à votre administrateur si le hub fonctionne
+signin-error-refused = la connexion a été refusée : { $message }
+signin-error-unreadable = la réponse du hub est illisible ({ $detail }) ; le hub est peut-être d'une autre version que cette application
+signin-error-no-answer = le navigateur n'est pas revenu vers Ringside dans les { $minutes } minutes ; connectez-vous à nouveau
+signin-error-wrong-state = la réponse revenue à Ringside n'était pas celle de cette connexion ; connectez-vous à nouveau
+signin-error-malformed = la réponse du hub est revenue sans code de connexion ; connectez-vous à nouveau
+signin-error-cancelled = la connexion a été annulée
+signin-error-browser = impossible d'ouvrir le navigateur ({ $detail })
+signin-error-listen = impossible d'attendre la réponse du navigateur sur cet ordinateur ({ $detail })
+signin-error-link = ce n'est pas un lien d'invitation Ringside : { $reason }
+signin-error-demo = la démo ne se connecte pas à un hub ; lancez Ringside sans --demo
+signin-link-too-long = il est trop long
+signin-link-not-invitation = une invitation commence par ringside://join?
+signin-link-hub = l'adresse de son hub manque, ou n'est pas une adresse https:// (http simple seulement sur cet ordinateur)
+signin-link-code = son code manque ou est abîmé ; copiez à nouveau le lien entier
+signin-page-title = Ringside
+signin-page-done = Vous êtes connecté à Ringside. Vous pouvez fermer cet onglet.
+signin-page-refused = Ringside n'a pas pu vous connecter : { $message }. Vous pouvez fermer cet onglet.
+signin-page-over = Cette connexion est terminée. Vous pouvez fermer cet onglet.
+signin-page-not-found = Rien ici. Vous pouvez fermer cet onglet.

@@ -38,12 +38,33 @@ tabs =
 setup-title = Bienvenue dans Ringside
 setup-intro = Comment cet ordinateur doit-il recevoir ses appels ? Vous pourrez changer d'avis dans les Réglages.
 setup-connected = Me connecter au hub de mon entreprise
-setup-connected-detail = Votre administrateur vous a donné l'adresse du hub et un jeton d'agent.
+setup-connected-detail = Votre administrateur vous a donné l'adresse du hub.
 setup-standalone = Fonctionner en autonome
 setup-standalone-detail = Votre propre clé d'API Aircall et votre jeton Intercom ; Ringside fait tourner son propre hub sur cet ordinateur.
 setup-demo = Essayer la démo
 setup-demo-detail = Un bac à sable intégré joue des appels toutes les quelques secondes ; rien ne touche vos comptes.
 demo-starting = Démarrage de la démo…
+
+## La connexion à un hub : son adresse, puis Intercom ou une invitation.
+
+signin-title = Se connecter au hub de votre entreprise
+signin-intro = Tapez l'adresse du hub que votre administrateur vous a donnée, puis connectez-vous avec votre compte Intercom.
+label-signin-hub = Adresse du hub
+signin-hub =
+    .placeholder = https://ringside.example.com
+signin-intercom = Se connecter avec Intercom
+signin-waiting = Votre navigateur affiche la page de connexion du hub : terminez-y. Ringside attend jusqu'à 10 minutes.
+signin-cancel = Annuler
+signin-invitation = J'ai un lien d'invitation
+label-invitation-link = Lien d'invitation
+invitation-link =
+    .placeholder = ringside://join?hub=…&code=…
+signin-join = Rejoindre
+signin-joining = Connexion au hub…
+signin-invitation-arrived = Une invitation à { $hub } est arrivée. Appuyez sur Rejoindre pour l'accepter.
+signin-token = Avancé : coller plutôt un jeton d'agent
+signin-done = Connecté en tant que { $email } à { $hub }. { $status }
+signin-back = Retour
 
 ## L'historique.
 

@@ -6,12 +6,14 @@ mod call;
 mod integration;
 mod language;
 mod setup;
+mod signin;
 mod window;
 
 pub use call::*;
 pub use integration::*;
 pub use language::*;
 pub use setup::*;
+pub use signin::*;
 pub use window::*;
 
 /// Every command's name, as `build.rs` declares them to the capabilities.
@@ -41,4 +43,8 @@ pub const ALL: &[&str] = &[
     "catalog",
     "dial",
     "last_message",
+    "sign_in",
+    "cancel_sign_in",
+    "join",
+    "take_invitation",
 ];

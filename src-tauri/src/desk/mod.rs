@@ -6,6 +6,7 @@ mod dial;
 mod events;
 mod history;
 mod integration;
+mod signin;
 mod words;
 
 use std::path::PathBuf;
@@ -31,6 +32,7 @@ use crate::vault::{SecretName, Vault};
 pub use dial::Dialed;
 pub use history::{HistoryRow, HistoryView};
 pub use integration::{LastRun, SyncStatus};
+pub use signin::InvitationOffer;
 
 /// What the UI hears. Names are namespaced (`call://ringing`).
 #[derive(Debug, Clone, Serialize)]
@@ -53,6 +55,9 @@ pub enum UiEvent {
     History,
     /// An inbound SMS or WhatsApp message to pop up.
     Message(MessageCard),
+    /// An invitation link arrived (a `ringside://join` link the desktop opened with the app):
+    /// the main window offers to join, and joins only when the agent says so.
+    Invitation(InvitationOffer),
 }
 
 /// An inbound message's card.
@@ -82,6 +87,7 @@ impl UiEvent {
             UiEvent::Call { .. } => "call://changed",
             UiEvent::History => "history://changed",
             UiEvent::Message(_) => "message://received",
+            UiEvent::Invitation(_) => "signin://invitation",
         }
     }
 }
@@ -148,6 +154,10 @@ pub struct Desk {
     catching_up: AtomicBool,
     /// The calls that rang during that backlog, shown if they still ring at its end.
     held: Mutex<std::collections::BTreeSet<u64>>,
+    /// The sign-in under way: dropping or firing it cancels it.
+    signing_in: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
+    /// The last invitation link the desktop handed over, until the window takes it.
+    invitation: Mutex<Option<InvitationOffer>>,
     ui: UiSink,
 }
 
@@ -199,6 +209,8 @@ impl Desk {
             flushing: tokio::sync::Mutex::new(()),
             catching_up: AtomicBool::new(false),
             held: Mutex::new(Default::default()),
+            signing_in: Mutex::new(None),
+            invitation: Mutex::new(None),
             ui,
         })
     }
