@@ -240,6 +240,10 @@ fn read_toml(path: &Path, text: &str) -> Result<Layer, ConfigError> {
             (_, Value::String(s)) => s.clone(),
             (_, other) => return Err(wrong("a string (in quotes)", other)),
         };
+        // An empty value is the same as leaving the line out: the default applies.
+        if text.trim().is_empty() {
+            continue;
+        }
         layer.insert(setting.key, Raw { text, source });
     }
     Ok(layer)
