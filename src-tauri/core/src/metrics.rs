@@ -49,6 +49,52 @@ impl Source {
     }
 }
 
+/// Why a webhook was refused: the error code its sender got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Refusal {
+    /// `bad_webhook`: not JSON, or not the sender's envelope.
+    BadWebhook,
+    /// `unauthorized`: a wrong or missing token or signature.
+    Unauthorized,
+    /// `not_configured`: this hub does not take them (Intercom's without its secret).
+    NotConfigured,
+    /// `timeout`: the body did not arrive in time.
+    Timeout,
+    /// `too_large`: a body over the limit.
+    TooLarge,
+    /// `storage`: it could not be stored; the sender sends it again.
+    Storage,
+    /// Any other answer.
+    Other,
+}
+
+impl Refusal {
+    const ALL: [Refusal; 7] = [
+        Refusal::BadWebhook,
+        Refusal::Unauthorized,
+        Refusal::NotConfigured,
+        Refusal::Timeout,
+        Refusal::TooLarge,
+        Refusal::Storage,
+        Refusal::Other,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Refusal::BadWebhook => "bad_webhook",
+            Refusal::Unauthorized => "unauthorized",
+            Refusal::NotConfigured => "not_configured",
+            Refusal::Timeout => "timeout",
+            Refusal::TooLarge => "too_large",
+            Refusal::Storage => "storage",
+            Refusal::Other => "other",
+        }
+    }
+}
+
+/// The tables retention prunes, as [`Metrics::pruned`] names them.
+pub const PRUNED_TABLES: [&str; 4] = ["inbox", "events", "outbox", "subjects"];
+
 /// How one attempt at an effect ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EffectOutcome {
@@ -63,6 +109,13 @@ pub enum EffectOutcome {
 }
 
 impl EffectOutcome {
+    const ALL: [EffectOutcome; 4] = [
+        EffectOutcome::Done,
+        EffectOutcome::Retried,
+        EffectOutcome::Failed,
+        EffectOutcome::Blocked,
+    ];
+
     fn name(self) -> &'static str {
         match self {
             EffectOutcome::Done => "done",
@@ -190,14 +243,23 @@ impl Metrics {
         let mut registry = Registry::with_prefix("ringside");
         let webhooks_accepted = Family::<SourceLabels, Counter>::default();
         let webhooks_refused = Family::<RefusedLabels, Counter>::default();
-        // Both sources show from the start, at zero: "no webhook for 30 minutes" needs a
-        // series that stays flat, not one that is missing.
+        // Every series of a known vocabulary shows from the start, at zero: "no webhook for
+        // 30 minutes" needs a series that stays flat, not one that is missing, and a counter's
+        // first increase is only seen by `increase()` when the series was there before it.
         for source in [Source::Aircall, Source::Intercom] {
             webhooks_accepted
                 .get_or_create(&SourceLabels {
                     source: source.name(),
                 })
                 .inc_by(0);
+            for refusal in Refusal::ALL {
+                webhooks_refused
+                    .get_or_create(&RefusedLabels {
+                        source: source.name(),
+                        reason: refusal.name(),
+                    })
+                    .inc_by(0);
+            }
         }
         registry.register(
             "webhooks_accepted",
@@ -206,7 +268,7 @@ impl Metrics {
         );
         registry.register(
             "webhooks_refused",
-            "Webhooks refused, by source and reason (bad_webhook, unauthorized, too_large, not_configured, storage)",
+            "Webhooks refused, by source and reason (the error code the sender got)",
             webhooks_refused.clone(),
         );
         let inbox_depth = Gauge::default();
@@ -230,7 +292,7 @@ impl Metrics {
         let vendor_requests = Family::<RequestLabels, Counter>::default();
         registry.register(
             "vendor_requests",
-            "Requests to Aircall and Intercom, by vendor, method, endpoint and HTTP status (network or timeout when none came back)",
+            "Requests to Aircall and Intercom, by vendor, method, endpoint and HTTP status (network when no answer came)",
             vendor_requests.clone(),
         );
         let vendor_rate_limited = Family::<EndpointLabels, Counter>::default();
@@ -297,6 +359,9 @@ impl Metrics {
         );
         sync_last_run_finished.set(-1);
         let pruned = Family::<TableLabels, Counter>::default();
+        for table in PRUNED_TABLES {
+            pruned.get_or_create(&TableLabels { table }).inc_by(0);
+        }
         registry.register(
             "pruned_rows",
             "Rows deleted past retention, by table",
@@ -354,15 +419,31 @@ impl Metrics {
             .inc();
     }
 
-    /// A webhook was refused; `reason` is the error code the sender got (`unauthorized`, …).
-    pub fn webhook_refused(&self, source: Source, reason: &'static str) {
+    /// A webhook was refused, for this reason.
+    pub fn webhook_refused(&self, source: Source, reason: Refusal) {
         self.0
             .webhooks_refused
             .get_or_create(&RefusedLabels {
                 source: source.name(),
-                reason,
+                reason: reason.name(),
             })
             .inc();
+    }
+
+    /// Shows every outcome of effects of these kinds at zero until the first happens (the
+    /// engine names every kind it has).
+    pub fn expect_effects(&self, kinds: &[&'static str]) {
+        for kind in kinds {
+            for outcome in EffectOutcome::ALL {
+                self.0
+                    .effects
+                    .get_or_create(&EffectLabels {
+                        kind,
+                        outcome: outcome.name(),
+                    })
+                    .inc_by(0);
+            }
+        }
     }
 
     /// One attempt at an effect of this kind (`add_note`, …) ended this way.
@@ -562,7 +643,7 @@ mod tests {
     #[test]
     fn counters_show_in_the_text_with_prometheus_names() {
         let metrics = Metrics::new();
-        metrics.webhook_refused(Source::Aircall, "unauthorized");
+        metrics.webhook_refused(Source::Aircall, Refusal::Unauthorized);
         metrics.vendor_request(
             Api::Intercom,
             "POST",

@@ -48,6 +48,16 @@ pub enum Effect {
 }
 
 impl Effect {
+    /// Every kind of effect, as [`Effect::kind`] names them.
+    pub const KINDS: [&'static str; 6] = [
+        "push_insight_card",
+        "start_conversation",
+        "add_note",
+        "assign",
+        "tag",
+        "untag",
+    ];
+
     /// The effect's kind, as its `type` is written: `add_note`, `assign`, ….
     pub fn kind(&self) -> &'static str {
         match self {
@@ -117,4 +127,38 @@ pub struct Planned {
     pub key: String,
     /// What to do.
     pub effect: Effect,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_is_the_type_its_effect_is_stored_with() {
+        let every = [
+            Effect::PushInsightCard,
+            Effect::StartConversation { body: "hi".into() },
+            Effect::AddNote {
+                body: "<p>hi</p>".into(),
+                author_email: None,
+            },
+            Effect::Assign {
+                target: AssignTarget::IntegrationAdmin,
+            },
+            Effect::Tag {
+                name: "VIP".into(),
+                author_email: None,
+            },
+            Effect::Untag {
+                name: "VIP".into(),
+                author_email: None,
+            },
+        ];
+        let kinds: Vec<&str> = every.iter().map(Effect::kind).collect();
+        assert_eq!(kinds, Effect::KINDS);
+        for effect in &every {
+            let stored = serde_json::to_value(effect).unwrap();
+            assert_eq!(stored["type"], effect.kind());
+        }
+    }
 }

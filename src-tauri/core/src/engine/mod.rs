@@ -154,6 +154,7 @@ impl Engine {
     pub async fn start(mut config: EngineConfig) -> Result<Arc<Engine>, StoreError> {
         // One set of metrics per engine: every client, task and handler counts into it.
         let metrics = Metrics::new();
+        metrics.expect_effects(&crate::domain::effect::Effect::KINDS);
         config.intercom = config.intercom.with_metrics(&metrics);
         config.aircall = config.aircall.map(|a| a.with_metrics(&metrics));
         let instance = config.store.run(|s| s.instance_id()).await?;

@@ -7,7 +7,7 @@ use tokio::sync::watch;
 
 use super::Retention;
 use crate::clock::Clock;
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, PRUNED_TABLES};
 use crate::store::Store;
 
 /// Prunes at start and then every `retention.every`, until `shutdown` turns true.
@@ -26,12 +26,8 @@ pub(super) async fn prune(
         match tokio::task::spawn_blocking(move || st.prune_before(cutoff)).await {
             Ok(Ok(pruned)) if pruned.total() > 0 => {
                 tracing::info!(?pruned, "deleted what is past retention");
-                for (table, rows) in [
-                    ("inbox", pruned.inbox),
-                    ("events", pruned.events),
-                    ("outbox", pruned.outbox),
-                    ("subjects", pruned.subjects),
-                ] {
+                let rows = [pruned.inbox, pruned.events, pruned.outbox, pruned.subjects];
+                for (table, rows) in PRUNED_TABLES.into_iter().zip(rows) {
                     metrics.pruned(table, rows as u64);
                 }
             }

@@ -20,7 +20,7 @@ use super::openapi::ErrorBody;
 use super::sse::OpenStreams;
 use super::AppState;
 use crate::engine::Engine;
-use crate::metrics::{Source, SyncGauges, CONTENT_TYPE};
+use crate::metrics::{Refusal, Source, SyncGauges, CONTENT_TYPE};
 use crate::sync::{RunOutcome, SyncPhase};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
@@ -133,15 +133,14 @@ pub(super) async fn count_webhooks(
 }
 
 /// The error code of a webhook's refusal, by its status (as the receivers answer it).
-fn refusal(status: StatusCode) -> &'static str {
+fn refusal(status: StatusCode) -> Refusal {
     match status {
-        StatusCode::BAD_REQUEST => "bad_webhook",
-        StatusCode::UNAUTHORIZED => "unauthorized",
-        StatusCode::NOT_FOUND => "not_configured",
-        StatusCode::REQUEST_TIMEOUT => "timeout",
-        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
-        StatusCode::SERVICE_UNAVAILABLE => "storage",
-        s if s.is_server_error() => "internal",
-        _ => "other",
+        StatusCode::BAD_REQUEST => Refusal::BadWebhook,
+        StatusCode::UNAUTHORIZED => Refusal::Unauthorized,
+        StatusCode::NOT_FOUND => Refusal::NotConfigured,
+        StatusCode::REQUEST_TIMEOUT => Refusal::Timeout,
+        StatusCode::PAYLOAD_TOO_LARGE => Refusal::TooLarge,
+        StatusCode::SERVICE_UNAVAILABLE => Refusal::Storage,
+        _ => Refusal::Other,
     }
 }
