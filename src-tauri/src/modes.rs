@@ -351,6 +351,7 @@ async fn start(
         tls: None,
         sync: behaviour.sync,
         intercom_client_secret: behaviour.intercom_client_secret,
+        signin: None,
     };
     let listener = tokio::net::TcpListener::bind(behaviour.listen)
         .await

@@ -88,6 +88,7 @@ impl Company {
             tls: None,
             sync: None,
             intercom_client_secret: None,
+            signin: None,
         };
         // The port was just freed (or the previous hub stopped): binding may need a moment.
         let start = Instant::now();

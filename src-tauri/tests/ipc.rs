@@ -1169,6 +1169,7 @@ fn the_checks_of_connected_mode_say_whether_the_hub_answers_and_takes_the_token(
                 tls: None,
                 sync: None,
                 intercom_client_secret: None,
+                signin: None,
             },
             listener,
         )
@@ -1362,6 +1363,7 @@ fn hub_on_with(
                 tls: None,
                 sync: None,
                 intercom_client_secret: None,
+                signin: None,
             },
             listener,
         )

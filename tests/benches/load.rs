@@ -77,6 +77,7 @@ fn config(app: &TestApp, store: Store) -> HubConfig {
         tls: None,
         sync: None,
         intercom_client_secret: None,
+        signin: None,
     }
 }
 
@@ -459,6 +460,7 @@ async fn notifications(size: Size) {
             interval: Duration::from_secs(3600),
         }),
         intercom_client_secret: Some(ringside_core::Secret::new(SECRET)),
+        signin: None,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let hub = Hub::start(config, listener).await.unwrap();

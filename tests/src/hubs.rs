@@ -51,6 +51,7 @@ pub async fn start_hub_on(app: &TestApp, settings: Settings, store: Store) -> Hu
         tls: None,
         sync: None,
         intercom_client_secret: None,
+        signin: None,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

@@ -36,6 +36,7 @@ fn config(app: &TestApp) -> HubConfig {
         tls: None,
         sync: None,
         intercom_client_secret: None,
+        signin: None,
     }
 }
 

@@ -39,6 +39,7 @@ async fn hub(app: &TestApp, sync: bool, deliver: bool) -> Hub {
             interval: Duration::from_secs(3600),
         }),
         intercom_client_secret: Some(Secret::new(SECRET)),
+        signin: None,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let hub = Hub::start(config, listener).await.unwrap();

@@ -124,6 +124,14 @@ impl Sandbox {
         Ok(sandbox)
     }
 
+    /// The fake Intercom's OAuth: whom its authorize page approves as, and how its exchange
+    /// wants its parameters.
+    pub fn intercom_oauth(&self) -> intercom::IntercomOAuth {
+        intercom::IntercomOAuth {
+            state: self.intercom.clone(),
+        }
+    }
+
     /// `http://127.0.0.1:PORT` of the fake Aircall (paths are `/v1/...`, `/v2/...`).
     pub fn aircall_url(&self) -> String {
         format!("http://{}", self.aircall_server.addr())

@@ -102,6 +102,7 @@ pub async fn run(args: Args) -> Result<Outcome, UsageError> {
             interval: config.sync.interval,
         }),
         intercom_client_secret: config.intercom_client_secret.clone(),
+        signin: ringside_core::signin::SignInConfig::from_config(&config).map_err(UsageError)?,
     };
     let scheme = if hub_config.tls.is_some() {
         "https"

@@ -18,6 +18,7 @@ mod lookups;
 mod metrics;
 mod openapi;
 mod server;
+mod signin;
 mod sse;
 pub mod webhooks;
 
@@ -70,6 +71,9 @@ pub struct HubConfig {
     /// The Intercom app's client secret, which signs its webhook notifications. `None`:
     /// `POST /webhooks/intercom` is off.
     pub intercom_client_secret: Option<Secret>,
+    /// Agents sign in with Intercom (`/signin`). `None`: those routes answer 404 in words;
+    /// invitations (`POST /api/v1/join`) work either way.
+    pub signin: Option<crate::signin::SignInConfig>,
 }
 
 /// A certificate chain and its private key, as PEM files.
@@ -104,6 +108,10 @@ pub(crate) struct AppState {
     pub streams: sse::OpenStreams,
     /// Card look-ups by number, per agent.
     pub lookups: Arc<lookups::Lookups>,
+    /// Sign-in with Intercom, when configured.
+    pub signin: Option<Arc<crate::signin::SignIn>>,
+    /// The sign-in routes' rate limits.
+    pub signin_limits: Arc<signin::SignInLimits>,
 }
 
 impl AppState {
@@ -157,6 +165,18 @@ impl Hub {
                     })?,
             ),
         };
+        let sign_in = match config.signin {
+            None => None,
+            Some(settings) => Some(Arc::new(
+                crate::signin::SignIn::new(
+                    settings,
+                    config.store.clone(),
+                    config.intercom.clone(),
+                    config.clock.clone(),
+                )
+                .map_err(|e| std::io::Error::other(e.to_string()))?,
+            )),
+        };
         let engine = Engine::start(EngineConfig {
             store: config.store,
             intercom: config.intercom,
@@ -183,6 +203,8 @@ impl Hub {
             limits: limits.clone(),
             streams: streams.clone(),
             lookups: Arc::new(lookups::Lookups::new(limits.card_lookups_per_minute)),
+            signin: sign_in,
+            signin_limits: Arc::default(),
         };
         let app = router(state);
         let server = tokio::spawn(server::serve(listener, app, tls, limits, shutdown_rx));
@@ -292,7 +314,8 @@ fn routes() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
         .merge(metrics::routes())
         .merge(api::routes())
         .merge(dial::routes())
-        .merge(integration::routes());
+        .merge(integration::routes())
+        .merge(signin::routes());
     (answered, sse::routes())
 }
 

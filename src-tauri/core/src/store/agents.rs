@@ -22,6 +22,47 @@ pub(super) const ADD_ADMIN: &str = "
 ALTER TABLE agents ADD COLUMN admin INTEGER NOT NULL DEFAULT 0;
 ";
 
+/// How each agent got their token, and when the hub last saw it.
+pub(super) const ADD_JOINED_AND_LAST_SEEN: &str = "
+ALTER TABLE agents ADD COLUMN joined TEXT NOT NULL DEFAULT 'token';
+ALTER TABLE agents ADD COLUMN last_seen_at INTEGER;
+";
+
+/// How often an agent's `last_seen_at` is written at most: a request within a minute of the
+/// last one recorded changes nothing.
+pub const LAST_SEEN_EVERY: i64 = 60;
+
+/// How an agent got their token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Joined {
+    /// An admin created it (`ringside-cli agents add`) and handed it over.
+    Token,
+    /// The agent signed in with Intercom.
+    OAuth,
+    /// The agent opened an invitation link (`ringside-cli agents invite`).
+    Invitation,
+}
+
+impl Joined {
+    /// The word stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Joined::Token => "token",
+            Joined::OAuth => "oauth",
+            Joined::Invitation => "invitation",
+        }
+    }
+
+    fn parse(word: &str) -> Option<Self> {
+        match word {
+            "token" => Some(Joined::Token),
+            "oauth" => Some(Joined::OAuth),
+            "invitation" => Some(Joined::Invitation),
+            _ => None,
+        }
+    }
+}
+
 /// An agent allowed on the hub's API.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Agent {
@@ -31,17 +72,34 @@ pub struct Agent {
     pub created_at: i64,
     /// Whether this agent may see and act on every call (`agents add --admin`).
     pub admin: bool,
+    /// How the agent got their current token.
+    pub joined: Joined,
+    /// When the hub last answered a request with this token (written at most once a
+    /// [minute](LAST_SEEN_EVERY)), UNIX seconds; `None` before the first.
+    pub last_seen_at: Option<i64>,
 }
 
-fn read_agent(r: &rusqlite::Row<'_>) -> rusqlite::Result<Agent> {
+/// The columns [`read_agent`] reads, in its order.
+const AGENT_COLUMNS: &str = "email, created_at, admin, joined, last_seen_at";
+
+pub(super) fn read_agent(r: &rusqlite::Row<'_>) -> rusqlite::Result<Agent> {
+    let joined: String = r.get(3)?;
     Ok(Agent {
         email: r.get(0)?,
         created_at: r.get(1)?,
         admin: r.get(2)?,
+        joined: Joined::parse(&joined).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                3,
+                rusqlite::types::Type::Text,
+                format!("`{joined}` is not a way of joining").into(),
+            )
+        })?,
+        last_seen_at: r.get(4)?,
     })
 }
 
-fn hash(token: &str) -> String {
+pub(super) fn hash(token: &str) -> String {
     let digest = Sha256::digest(token.as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -66,9 +124,11 @@ impl Store {
     pub fn add_agent_with(&self, email: &str, admin: bool, now: i64) -> Result<Secret, StoreError> {
         let token = new_token()?;
         self.conn().exec(
-            "INSERT INTO agents (email, token_hash, created_at, admin) VALUES (?1, ?2, ?3, ?4)
+            "INSERT INTO agents (email, token_hash, created_at, admin, joined)
+             VALUES (?1, ?2, ?3, ?4, 'token')
              ON CONFLICT(email) DO UPDATE SET token_hash = excluded.token_hash,
-                 created_at = excluded.created_at, admin = excluded.admin",
+                 created_at = excluded.created_at, admin = excluded.admin,
+                 joined = excluded.joined",
             params![
                 email.trim().to_lowercase(),
                 hash(token.expose()),
@@ -82,18 +142,26 @@ impl Store {
     /// Every agent, by email.
     pub fn agents(&self) -> Result<Vec<Agent>, StoreError> {
         let conn = self.read();
-        let mut stmt =
-            conn.prepare_cached("SELECT email, created_at, admin FROM agents ORDER BY email")?;
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {AGENT_COLUMNS} FROM agents ORDER BY email"
+        ))?;
         let rows = stmt.query_map([], read_agent)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Revokes the agent's token; false when there was none.
+    /// Revokes the agent's token and any invitation not yet used; false when there was
+    /// neither.
     pub fn revoke_agent(&self, email: &str) -> Result<bool, StoreError> {
-        Ok(self.conn().exec(
-            "DELETE FROM agents WHERE email = ?1",
-            [email.trim().to_lowercase()],
-        )? > 0)
+        let email = email.trim().to_lowercase();
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let tokens = tx.exec("DELETE FROM agents WHERE email = ?1", [&email])?;
+        let invitations = tx.exec(
+            "UPDATE invitations SET revoked = 1 WHERE email = ?1 AND used_at IS NULL AND revoked = 0",
+            [&email],
+        )?;
+        tx.commit()?;
+        Ok(tokens + invitations > 0)
     }
 
     /// The agent a bearer token belongs to.
@@ -101,11 +169,49 @@ impl Store {
         Ok(self
             .read()
             .row(
-                "SELECT email, created_at, admin FROM agents WHERE token_hash = ?1",
+                &format!("SELECT {AGENT_COLUMNS} FROM agents WHERE token_hash = ?1"),
                 [hash(token)],
                 read_agent,
             )
             .optional()?)
+    }
+
+    /// Records that the hub saw this agent at `now`, unless it did less than a
+    /// [minute](LAST_SEEN_EVERY) ago. Answers whether it wrote.
+    pub fn touch_agent(&self, email: &str, now: i64) -> Result<bool, StoreError> {
+        Ok(self.conn().exec(
+            "UPDATE agents SET last_seen_at = ?2
+             WHERE email = ?1 AND (last_seen_at IS NULL OR last_seen_at <= ?2 - ?3)",
+            params![email, now, LAST_SEEN_EVERY],
+        )? > 0)
+    }
+
+    /// Gives an agent a fresh token, keeping their row: an existing agent keeps their admin
+    /// flag (or gains it when `admin`), and the way they joined is recorded. The old token stops
+    /// working.
+    pub(super) fn issue_token(
+        tx: &rusqlite::Transaction<'_>,
+        email: &str,
+        joined: Joined,
+        admin: bool,
+        now: i64,
+    ) -> Result<Secret, StoreError> {
+        let token = new_token()?;
+        tx.exec(
+            "INSERT INTO agents (email, token_hash, created_at, admin, joined)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(email) DO UPDATE SET token_hash = excluded.token_hash,
+                 created_at = excluded.created_at, admin = agents.admin OR excluded.admin,
+                 joined = excluded.joined",
+            params![
+                email.trim().to_lowercase(),
+                hash(token.expose()),
+                now,
+                admin,
+                joined.as_str()
+            ],
+        )?;
+        Ok(token)
     }
 }
 

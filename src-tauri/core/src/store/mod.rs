@@ -26,6 +26,7 @@ mod instance;
 mod notifications;
 mod outbox;
 mod retention;
+mod signin;
 mod subjects;
 mod sync;
 
@@ -43,6 +44,7 @@ pub use inbox::{InboxItem, LoggedEvent, SetAside};
 pub use notifications::{NotificationEnd, NotificationStats, PendingNotification, Stored};
 pub use outbox::{EffectState, Lane, NewEffect, NewEvent, Origin, OutboxRow};
 pub use retention::Rows;
+pub use signin::{random_code, HubCode, Invitation, SignInRequest, Taken};
 pub use subjects::Logged;
 pub use sync::{
     Counter, LeaseHeld, RunCounts, RunKind, RunPhase, Scanned, SyncRow, SyncRun, Unparseable,
@@ -75,6 +77,9 @@ const MIGRATIONS: &[&[&str]] = &[
     &[inbox::EVENT_IDS_NEVER_GO_BACK],
     // A conversation found after a crash belongs to one call only.
     &[subjects::ADD_CONVERSATION_CLAIMS],
+    // Agents sign in (with Intercom, or by invitation), and the hub sees when each was last
+    // active.
+    &[signin::CREATE, agents::ADD_JOINED_AND_LAST_SEEN],
 ];
 
 /// Statements run through the connection's prepared-statement cache. rusqlite's `execute` and

@@ -11,6 +11,7 @@ mod contacts;
 mod conversations;
 mod model;
 mod notify;
+mod oauth;
 mod paging;
 mod render;
 mod search;
@@ -33,6 +34,7 @@ pub use model::{
     Actor, Admin, AppliedTag, Contact, Conversation, ConversationState, Part, Role, Source, Tag,
 };
 pub use notify::SentNotification;
+pub use oauth::{Approval, ExchangeShape, IntercomOAuth, CLIENT_ID, CLIENT_SECRET};
 pub(crate) use state::IntercomState;
 pub use state::NewContact;
 pub use view::IntercomView;
@@ -192,6 +194,8 @@ pub(crate) fn router(app: Arc<IntercomApp>) -> Router {
         .route("/conversations/{id}/tags/{tag_id}", delete(tags::detach))
         .route("/tags", get(tags::list).post(tags::create_or_update))
         .route("/tags/{id}", get(tags::get_one))
+        .route("/oauth", get(oauth::authorize))
+        .route("/auth/eagle/token", post(oauth::token))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(app.clone(), gate))
@@ -248,7 +252,21 @@ async fn gate(State(app): State<Arc<IntercomApp>>, request: Request, next: Next)
 }
 
 async fn authorised(app: &IntercomApp, request: Request, next: Next) -> Response {
+    if oauth::is_public(request.uri().path()) {
+        return next.run(request).await;
+    }
     if !bearer_matches(request.headers(), &app.token) {
+        let bearer = request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim);
+        if let Some(answer) =
+            oauth::answer_as_teammate(&app.state, request.method(), request.uri().path(), bearer)
+        {
+            return answer;
+        }
         return IcError::new(
             StatusCode::UNAUTHORIZED,
             "unauthorized",

@@ -25,6 +25,8 @@ pub(crate) struct IntercomState {
     pub archived: Vec<Contact>,
     /// Where contact notifications go (nowhere until a test or the demo asks).
     pub notifier: super::notify::Notifier,
+    /// "Sign in with Intercom": the authorize page's switch, its codes and tokens.
+    pub oauth: super::oauth::OAuthState,
     next_conversation: u64,
     next_part: u64,
     next_message: u64,
@@ -75,6 +77,7 @@ impl IntercomState {
             tags: Vec::new(),
             archived: Vec::new(),
             notifier: super::notify::Notifier::default(),
+            oauth: super::oauth::OAuthState::default(),
             next_conversation: 215_475_827_415_400,
             next_part: 9_000_000_001,
             next_message: 403_918_400,
