@@ -318,15 +318,13 @@ pub(crate) fn env_layer(lookup: &dyn Fn(&str) -> Option<String>) -> Layer {
         .iter()
         .filter_map(|s| {
             let text = lookup(s.env)?.trim().to_owned();
-            (!text.is_empty()).then(|| {
-                (
-                    s.key,
-                    Raw {
-                        text,
-                        source: Source::Environment(s.env),
-                    },
-                )
-            })
+            (!text.is_empty()).then_some((
+                s.key,
+                Raw {
+                    text,
+                    source: Source::Environment(s.env),
+                },
+            ))
         })
         .collect()
 }
