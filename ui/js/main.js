@@ -343,7 +343,7 @@ const signinResult = document.getElementById("signin-result");
 
 function signinSay(text, kind = "info") {
   signinResult.textContent = text;
-  signinResult.className = `signin-result ${kind}`;
+  signinResult.className = ["signin-result", kind].join(" ");
 }
 
 function signedIn(done) {

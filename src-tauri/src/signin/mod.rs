@@ -87,12 +87,23 @@ pub struct Grant {
     pub email: String,
 }
 
-/// A hub's refusal.
-#[derive(Debug, Deserialize)]
-struct Refusal {
-    error: String,
-    #[serde(default)]
-    message: String,
+/// A hub's refusal, in either shape hubs answer: `{"error": code, "message"}` or the hub's
+/// one error shape, `{"error": {"code", "message"}}`.
+fn refusal(body: &[u8]) -> Option<(String, String)> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let (code, message) = match &value["error"] {
+        serde_json::Value::String(code) => (code.clone(), &value["message"]),
+        serde_json::Value::Object(error) => (
+            error.get("code")?.as_str()?.to_owned(),
+            error.get("message").unwrap_or(&serde_json::Value::Null),
+        ),
+        _ => return None,
+    };
+    let message = message
+        .as_str()
+        .filter(|m| !m.trim().is_empty())
+        .map_or_else(|| code.clone(), str::to_owned);
+    Some((code, message))
 }
 
 /// The address the agent typed, as the hub's: `https://` is assumed when no scheme is given,
@@ -211,16 +222,9 @@ impl HubSignIn {
             return Ok(grant);
         }
         if status.is_client_error() {
-            return Err(match serde_json::from_slice::<Refusal>(&bytes) {
-                Ok(r) => SignInError::Refused {
-                    message: if r.message.is_empty() {
-                        r.error.clone()
-                    } else {
-                        r.message
-                    },
-                    code: r.error,
-                },
-                Err(_) => SignInError::Refused {
+            return Err(match refusal(&bytes) {
+                Some((code, message)) => SignInError::Refused { code, message },
+                None => SignInError::Refused {
                     code: status.as_u16().to_string(),
                     message: format!("HTTP {status}"),
                 },

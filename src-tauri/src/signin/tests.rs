@@ -80,11 +80,12 @@ async fn join(State(hub): State<Arc<FakeHub>>, Json(body): Json<Value>) -> Respo
             invitations.remove(i);
             Json(json!({"token": "invited-token", "email": "bob@acme.io"})).into_response()
         }
-        None => refusal(
-            StatusCode::GONE,
-            "invitation_used",
-            "this invitation was already used",
-        ),
+        // The hub's own error shape: {"error": {"code", "message"}}.
+        None => (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": {"code": "invalid_invitation", "message": "this invitation was already used"}})),
+        )
+            .into_response(),
     }
 }
 
