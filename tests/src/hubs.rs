@@ -232,6 +232,27 @@ impl HubProcess {
         self.addr
     }
 
+    /// SIGTERM, as a service manager stops it; waits up to `within` for the process to exit.
+    /// Returns how it exited (`None`: it had not, and was killed) and how long it took.
+    pub async fn terminate(
+        mut self,
+        within: Duration,
+    ) -> (Option<std::process::ExitStatus>, Duration) {
+        let started = Instant::now();
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success(), "SIGTERM could not be sent");
+        while started.elapsed() < within {
+            if let Some(status) = self.child.try_wait().expect("the hub's status") {
+                return (Some(status), started.elapsed());
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        (None, started.elapsed())
+    }
+
     /// SIGKILL: the process dies at once, whatever it was doing.
     pub fn kill(mut self) {
         let _ = self.child.kill();
