@@ -645,6 +645,13 @@ impl Engine {
                 abort.abort();
             }
         }
+        if let Err(e) = self.store.run(|s| s.checkpoint_truncate()).await {
+            tracing::warn!(error = %e, "cannot checkpoint the database as the hub stops");
+        }
+        match self.serving.lock() {
+            Ok(mut lock) => lock.take(),
+            Err(poisoned) => poisoned.into_inner().take(),
+        };
     }
 }
 
@@ -664,13 +671,6 @@ impl Engine {
         for task in tasks.iter() {
             task.abort();
         }
-        if let Err(e) = self.store.run(|s| s.checkpoint_truncate()).await {
-            tracing::warn!(error = %e, "cannot checkpoint the database as the hub stops");
-        }
-        match self.serving.lock() {
-            Ok(mut lock) => lock.take(),
-            Err(poisoned) => poisoned.into_inner().take(),
-        };
     }
 }
 
