@@ -8,7 +8,7 @@
 //! no handler sees (a body over the limit, a timeout) is counted too.
 
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
@@ -86,29 +86,27 @@ async fn scrape(engine: &Engine, streams: &OpenStreams) -> Result<Response, Fail
     Ok(([(header::CONTENT_TYPE, CONTENT_TYPE)], metrics.encode()).into_response())
 }
 
-/// The metrics alone, without a token, for a listener only Prometheus reaches; any other path
-/// is a 404.
+/// The metrics alone, without a token, for a listener only Prometheus reaches: `GET /metrics`,
+/// and a 404 for anything else. Not part of the hub's API (nor of its OpenAPI document): the
+/// admin guide and `docs/hub-api.md` describe it.
 pub(super) fn open_router(engine: std::sync::Arc<Engine>, streams: OpenStreams) -> Router {
-    Router::new()
-        .route(
-            "/metrics",
-            axum::routing::get(move || {
-                let (engine, streams) = (engine.clone(), streams.clone());
-                async move {
-                    match scrape(&engine, &streams).await {
-                        Ok(response) => response,
-                        Err(failure) => failure.into_response(),
-                    }
-                }
-            }),
-        )
-        .fallback(|| async {
-            Failure::new(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                "this listener serves /metrics only",
-            )
-        })
+    Router::new().fallback(move |method: Method, uri: Uri| {
+        let (engine, streams) = (engine.clone(), streams.clone());
+        async move {
+            if method != Method::GET || uri.path() != "/metrics" {
+                return Failure::new(
+                    StatusCode::NOT_FOUND,
+                    "not_found",
+                    "this listener serves GET /metrics only",
+                )
+                .into_response();
+            }
+            match scrape(&engine, &streams).await {
+                Ok(response) => response,
+                Err(failure) => failure.into_response(),
+            }
+        }
+    })
 }
 
 /// Counts each webhook by how it was answered: a 2xx is accepted, anything else refused, with
