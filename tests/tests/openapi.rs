@@ -111,9 +111,18 @@ async fn probe(client: &reqwest::Client, base: &str, method: &str, path: &str) -
     if status != 404 {
         return Answer::Served(status);
     }
-    // A HEAD answer has no body: a 404 to it is taken for the fallback's.
+    // A HEAD answer has no body: a 404 to it is taken for the fallback's, unless it is a page
+    // (the fallback answers JSON; a sign-in page says in words that sign-in is off).
     if head {
-        return Answer::NoSuchRoute;
+        let page = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+        return if page {
+            Answer::Served(status)
+        } else {
+            Answer::NoSuchRoute
+        };
     }
     let body: Value = response.json().await.unwrap_or(Value::Null);
     if body["error"]["code"] == "not_found" && body["error"]["message"] == "there is no such route"
