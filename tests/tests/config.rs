@@ -339,3 +339,52 @@ fn log_format_json_makes_the_hubs_log_lines_json() {
         "{line}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metrics_listen_in_hub_toml_serves_metrics_on_its_own_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = ringside_tests::hubs::free_port();
+    let metrics_port = ringside_tests::hubs::free_port();
+    let file = write(
+        dir.path(),
+        "hub.toml",
+        &format!(
+            "listen = \"127.0.0.1:{port}\"\nmetrics_listen = \"127.0.0.1:{metrics_port}\"\n\
+             intercom_token = \"not-used\"\nintercom_base_url = \"http://127.0.0.1:9\"\n\
+             sync_enabled = false\ndata_dir = \"{}\"\n",
+            dir.path().join("data").display()
+        ),
+        0o640,
+    );
+    let mut child = Command::new(ringside_tests::hubs::cli_binary())
+        .args(["--config", file.to_str().unwrap(), "serve"])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .stderr(Stdio::null())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{metrics_port}/metrics");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let body = loop {
+        match reqwest::get(&url).await {
+            Ok(response) if response.status() == 200 => break response.text().await.unwrap(),
+            _ if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            other => {
+                let _ = child.kill();
+                panic!("no metrics at {url}: {other:?}");
+            }
+        }
+    };
+    // The main address still keeps /metrics to admins.
+    let main = reqwest::get(format!("http://127.0.0.1:{port}/metrics"))
+        .await
+        .unwrap()
+        .status();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(body.contains("ringside_"), "{body}");
+    assert_eq!(main, 401);
+}

@@ -34,6 +34,10 @@ pub struct Args {
     /// calls' callers only), 1 to 10000 (`card_lookups_per_minute`, default 30).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     card_lookups_per_minute: Option<u32>,
+    /// Serve GET /metrics without a token on this address of its own, e.g. 127.0.0.1:9790
+    /// (`metrics_listen`); without it, /metrics answers admin tokens on the main address.
+    #[arg(long)]
+    metrics_listen: Option<SocketAddr>,
 }
 
 impl Args {
@@ -49,6 +53,7 @@ impl Args {
                 "card_lookups_per_minute",
                 self.card_lookups_per_minute.map(|n| n.to_string()),
             ),
+            ("metrics_listen", self.metrics_listen.map(|a| a.to_string())),
         ]
         .into_iter()
         .filter_map(|(key, value)| value.map(|v| (key, v)))
@@ -121,11 +126,25 @@ pub async fn run(args: Args) -> Result<Outcome, UsageError> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| UsageError(format!("cannot listen on {listen}: {e}")))?;
+    let metrics_listener = match config.hub.metrics_listen {
+        Some(addr) => Some(
+            tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| UsageError(format!("cannot listen on {addr} for metrics: {e}")))?,
+        ),
+        None => None,
+    };
     let hub = Hub::start_with(hub_config, limits, listener)
         .await
         .map_err(|e| UsageError(e.to_string()))?;
     println!("Ringside hub listening on {scheme}://{}", hub.local_addr());
     println!("  webhooks: POST /webhooks/aircall, POST /webhooks/intercom · agents: /api/v1 · health: GET /healthz");
+    if let Some(metrics_listener) = metrics_listener {
+        let addr = hub
+            .serve_metrics(metrics_listener)
+            .map_err(|e| UsageError(format!("cannot serve metrics: {e}")))?;
+        println!("  metrics: GET http://{addr}/metrics");
+    }
     super::sandbox::shutdown_signal().await;
     hub.shutdown().await;
     Ok(Outcome::Success)
