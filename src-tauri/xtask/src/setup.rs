@@ -44,13 +44,14 @@ pub const TEST: &[&str] = &[
 /// The hub's package test (tests/tests/package.rs): `systemd-analyze` (systemd) rates the
 /// unit, `deb-systemd-helper` (init-system-helpers, which systemd brings) enables it, `adduser`
 /// makes the hub's user in postinst, `setpriv` and `unshare` (util-linux) run the installed hub
-/// as that user in its sandbox, and `dpkg-shlibdeps` (dpkg-dev) gives cargo-deb the package's
-/// `Depends`.
+/// as that user in its sandbox, `strace` records its system calls for the unit's filters, and
+/// `dpkg-shlibdeps` (dpkg-dev) gives cargo-deb the package's `Depends`.
 pub const HUB_PACKAGE_TEST: &[&str] = &[
     "systemd",
     "init-system-helpers",
     "adduser",
     "util-linux",
+    "strace",
     "dpkg-dev",
 ];
 
