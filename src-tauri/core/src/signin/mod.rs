@@ -138,7 +138,7 @@ impl SignInConfig {
     /// Whether this email is one of the admins'.
     pub fn is_admin(&self, email: &str) -> bool {
         let email = email.trim().to_lowercase();
-        self.admins.iter().any(|a| *a == email)
+        self.admins.contains(&email)
     }
 }
 

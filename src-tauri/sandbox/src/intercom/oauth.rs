@@ -267,10 +267,9 @@ pub(crate) async fn token(
     let accept_only = ic.oauth.accept_only;
     let found = exchange_params(&headers, query.as_deref(), &body)
         .into_iter()
-        .filter(|(shape, fields)| {
+        .find(|(shape, fields)| {
             accept_only.is_none_or(|only| only == *shape) && fields.contains_key("code")
-        })
-        .next();
+        });
     let Some((shape, fields)) = found else {
         return IcError::bad_request("parameter_not_found", "code is a required parameter")
             .into_response();
