@@ -67,9 +67,7 @@ pub async fn restore(args: RestoreArgs) -> Result<Outcome, UsageError> {
         "New hub instance id {}: the desktop apps see another hub and read its events from the start.",
         report.instance
     );
-    println!(
-        "Start the hub, then have Aircall resend the webhooks since the backup was taken: they are logged once."
-    );
+    println!("Start the hub: webhooks delivered again (Aircall's retries) are logged once each.");
     Ok(Outcome::Success)
 }
 

@@ -157,9 +157,12 @@ impl Engine {
         metrics.expect_effects(&crate::domain::effect::Effect::KINDS);
         config.intercom = config.intercom.with_metrics(&metrics);
         config.aircall = config.aircall.map(|a| a.with_metrics(&metrics));
-        let instance = config.store.run(|s| s.instance_id()).await?;
+        let (instance, serving) = config
+            .store
+            .run(|s| Ok((s.instance_id()?, s.serving_lock())))
+            .await?;
         let (stop, stopped) = watch::channel(false);
-        let serving = config.store.serving_lock().unwrap_or_else(|e| {
+        let serving = serving.unwrap_or_else(|e| {
             tracing::warn!(error = %e, "another hub serves this database: both will work the same outbox");
             None
         });

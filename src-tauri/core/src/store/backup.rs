@@ -341,7 +341,9 @@ fn check_backup(copy: &Path, original: &Path) -> Result<(i64, String), BackupErr
         .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect());
     let problems = match integrity {
         Ok(rows) => rows,
-        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::NotADatabase => {
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::NotADatabase =>
+        {
             return Err(not_ringside("it is not a SQLite database"))
         }
         Err(rusqlite::Error::SqliteFailure(e, detail))
@@ -393,7 +395,9 @@ fn set_aside(live: &Path, stamp: &str) -> Result<Option<PathBuf>, BackupError> {
     }
     match Connection::open(live).and_then(|c| {
         c.busy_timeout(Duration::from_secs(2))?;
-        c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get::<_, i64>(0))
+        c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+            r.get::<_, i64>(0)
+        })
     }) {
         Ok(0) => {}
         Ok(_) | Err(_) => tracing::warn!(
@@ -492,7 +496,10 @@ mod tests {
         let target = dir.path().join("restored");
         let report = restore(&target, &file).unwrap();
         assert_eq!(report.kept_aside, None);
-        assert_ne!(report.instance, before, "a restored database is another hub");
+        assert_ne!(
+            report.instance, before,
+            "a restored database is another hub"
+        );
         let restored = Store::open(&target).unwrap();
         assert_eq!(restored.meta("k199").unwrap().as_deref(), Some("v"));
         assert_eq!(restored.instance_id().unwrap(), report.instance);
@@ -509,8 +516,13 @@ mod tests {
         live.set_meta("only_in_b", "yes").unwrap();
         let lock = live.serving_lock().unwrap();
         let refused = restore(&target, &file).unwrap_err();
-        assert!(matches!(refused, BackupError::HubServing { .. }), "{refused}");
-        assert!(refused.to_string().contains(&std::process::id().to_string()));
+        assert!(
+            matches!(refused, BackupError::HubServing { .. }),
+            "{refused}"
+        );
+        assert!(refused
+            .to_string()
+            .contains(&std::process::id().to_string()));
         drop(lock);
         drop(live);
         let report = restore(&target, &file).unwrap();
@@ -571,7 +583,11 @@ mod tests {
         assert!(matches!(e, BackupError::NotRingside { .. }), "{e}");
 
         assert_eq!(
-            Store::open(&target).unwrap().meta("mine").unwrap().as_deref(),
+            Store::open(&target)
+                .unwrap()
+                .meta("mine")
+                .unwrap()
+                .as_deref(),
             Some("1")
         );
         let leftovers: Vec<_> = std::fs::read_dir(&target)

@@ -1,6 +1,6 @@
-//! What a [`Player`] delivered, and delivering part of it again: Aircall resends the webhooks of
-//! a period when asked (its dashboard's webhook logs), which is how a hub restored from a backup
-//! gets back what reached it after the backup was taken.
+//! What a [`Player`] delivered, and delivering part of it again: Aircall retries a delivery that
+//! got no 2xx, and a hub restored from a backup must be handed again what reached the old hub
+//! after the backup was taken. The tests play both from the player's log.
 
 use std::ops::Range;
 use std::sync::{Arc, Mutex};
