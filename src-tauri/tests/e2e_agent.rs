@@ -383,6 +383,8 @@ async fn the_first_run_offers_a_hub_standalone_or_the_demo_and_checks_in_words()
     let session = driver.session(&[]).await;
     session.switch_to(MAIN_TITLE, Duration::from_secs(20)).await;
     session.click("[data-choose=connected]").await;
+    // The hub's address and the sign-in come first; pasting a token is the advanced way.
+    session.click("#signin-token").await;
     // The settings are loaded, then the chosen mode is selected: the form is ready.
     session
         .until_selected("input[name=mode][value=connected]", Duration::from_secs(10))
