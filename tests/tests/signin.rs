@@ -18,7 +18,7 @@ use ringside_core::signin::{self, pkce, Allowed, SignInConfig};
 use ringside_core::store::{random_code, Joined, Store, DB_FILE};
 use ringside_core::Secret;
 use ringside_sandbox::intercom::{Approval, ExchangeShape, CLIENT_ID, CLIENT_SECRET};
-use ringside_tests::hubs::{lift_budgets, WEBHOOK_TOKEN};
+use ringside_tests::hubs::{cli_binary, lift_budgets, WEBHOOK_TOKEN};
 use ringside_tests::{TestApp, TestClock};
 use serde_json::{json, Value};
 use url::Url;
@@ -441,7 +441,11 @@ async fn only_teammates_of_the_hubs_workspace_who_approved_get_in() {
     });
     let hostile = hub.browse(&app_side()).await.unwrap_err();
     assert!(!hostile.body.contains("<script>"), "{}", hostile.body);
-    assert!(hostile.body.contains("&#60;script&#62;"), "{}", hostile.body);
+    assert!(
+        hostile.body.contains("&#60;script&#62;"),
+        "{}",
+        hostile.body
+    );
 
     oauth.set_approval(Approval::Refuse);
     let refused = hub.browse(&app_side()).await.unwrap_err();
@@ -603,4 +607,91 @@ async fn a_malformed_start_is_refused_in_words() {
         assert_eq!(page.status, StatusCode::BAD_REQUEST, "{query}");
         assert!(page.body.contains(words), "{query}: {}", page.body);
     }
+}
+
+/// `ringside-cli agents …` on the hub's data directory: its standard output.
+fn cli(hub: &SignInHub, args: &[&str]) -> String {
+    let output = std::process::Command::new(cli_binary())
+        .arg("agents")
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("RINGSIDE_DATA_DIR", hub.dir.path())
+        .env("RINGSIDE_PUBLIC_URL", &hub.base)
+        .output()
+        .expect("ringside-cli runs");
+    assert!(
+        output.status.success(),
+        "agents {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cli_invites_lists_how_each_joined_and_revokes_open_invitations() {
+    let app = TestApp::demo().await;
+    let hub = start(&app, true, vec![]).await;
+    let printed = cli(&hub, &["invite", "Invited@acme.io", "--days", "2"]);
+    let link = printed
+        .lines()
+        .find(|l| l.starts_with("ringside://join?"))
+        .expect("a ringside:// link");
+    let link = Url::parse(link).unwrap();
+    assert_eq!(query(&link, "hub").as_deref(), Some(hub.base.as_str()));
+    let code = query(&link, "code").unwrap();
+    let web = format!("{}/join?code={code}", hub.base);
+    assert!(printed.contains(&web), "{printed}");
+
+    // The web form is a page linking to the app's link; it does not use the code.
+    let page = stopped(get(&hub.browser, &web).await).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("href=\"ringside://join?hub="),
+        "{}",
+        page.body
+    );
+
+    let listed = cli(&hub, &["list"]);
+    assert!(
+        listed.contains("invited@acme.io\tagent\tinvited"),
+        "{listed}"
+    );
+    let (status, body) = hub.post("/api/v1/join", json!({ "code": code })).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        hub.calls_with(body["token"].as_str().unwrap()).await,
+        StatusCode::OK
+    );
+    let (_, _) = hub.sign_in().await;
+    let listed = cli(&hub, &["list"]);
+    let line = |email: &str| {
+        listed
+            .lines()
+            .find(|l| l.starts_with(email))
+            .unwrap_or_else(|| panic!("{email} in {listed}"))
+            .to_owned()
+    };
+    assert!(
+        line("invited@acme.io").contains("joined by invitation"),
+        "{listed}"
+    );
+    assert!(line("invited@acme.io").contains("last seen"), "{listed}");
+    assert!(line("bob@acme.io").contains("joined by oauth"), "{listed}");
+    assert!(line("bob@acme.io").contains("never seen"), "{listed}");
+
+    let second = cli(&hub, &["invite", "later@acme.io"]);
+    let code = second
+        .lines()
+        .find_map(|l| l.strip_prefix("ringside://join?"))
+        .and_then(|q| q.split("code=").nth(1))
+        .unwrap()
+        .to_owned();
+    assert!(cli(&hub, &["revoke", "later@acme.io"]).contains("Revoked"));
+    let (status, body) = hub.post("/api/v1/join", json!({ "code": code })).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("revoked"));
 }

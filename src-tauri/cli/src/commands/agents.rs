@@ -99,7 +99,7 @@ pub async fn run(args: Args) -> Result<Outcome, UsageError> {
                     None => "never seen".to_owned(),
                 };
                 println!(
-                    "{}\t{role}\tjoined by {}\t{}\t{seen}",
+                    "{}\t{role}\tjoined by {}\ttoken made {}\t{seen}",
                     a.email,
                     a.joined.as_str(),
                     ago(now, a.created_at)
