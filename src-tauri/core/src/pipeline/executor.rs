@@ -255,16 +255,16 @@ impl Executor {
         fail::fail_point!("executor::answered", |_| Ok(()));
         let now = self.now();
         let identity = self.intercom.identity_key().to_owned();
+        let counted = (row.effect.kind(), outcome.counted());
         let event = self
             .store
             .run(move |s| record(s, &row, &subject, outcome, &identity, now))
             .await?;
-        let counted = (row.effect.kind(), outcome.counted());
+        self.metrics.effect(counted.0, counted.1);
         // A crash here loses nothing: the outcome and its event are committed, and the
         // streams read the event from the log when they come back.
         fail::fail_point!("executor::recorded", |_| Ok(()));
         if let Some(id) = event {
-        self.metrics.effect(counted.0, counted.1);
             self.announcer.announced(id);
         }
         Ok(())
