@@ -42,8 +42,8 @@ carries `X-Ringside-Instance`, the hub's instance id.",
         (name = "integration", description = "The integration's settings and contact sync."),
         (name = "signin", description = "Agents sign in: with Intercom (OAuth, finished by the hub, handed to the app with PKCE), or with an invitation."),
         (name = "health", description = "Whether the hub is up, and how far behind it is."),
-        (name = "webhooks", description = "Aircall's and Intercom's deliveries; not for the agents."),
         (name = "metrics", description = "The hub's metrics, for Prometheus."),
+        (name = "webhooks", description = "Aircall's and Intercom's deliveries; not for the agents."),
     )
 )]
 struct Base;
