@@ -268,8 +268,9 @@ impl Hub {
         self.engine.sync_progress()
     }
 
-    /// Stops the server (open streams close) and the engine, and waits for them (at most a
-    /// few seconds each).
+    /// Stops the server (open streams close; at most five seconds for the requests in flight)
+    /// and the engine (at most [`crate::engine::STOP_WITHIN`]), then returns: within 20
+    /// seconds, under a service manager's 30.
     pub async fn shutdown(mut self) {
         // The server first: it stops taking requests and lets those in flight finish (a
         // webhook's answer waits for its commit), then the engine stops.
