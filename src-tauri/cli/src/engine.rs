@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use ringside_core::aircall::AircallClient;
 use ringside_core::card::CardBuilder;
-use ringside_core::config::{env, Config, Request};
+use ringside_core::config::{env, Config, ConfigError, Request};
 use ringside_core::intercom::IntercomClient;
 use ringside_core::store::Store;
 
@@ -35,8 +35,11 @@ pub fn config() -> Result<Config, UsageError> {
 
 /// The configuration from the file, the environment and a command's flags.
 pub fn config_with(flags: Vec<(&'static str, String)>) -> Result<Config, UsageError> {
-    Config::load(&request(flags), |key| std::env::var(key).ok())
-        .map_err(|e| UsageError(format!("configuration: {e}")))
+    Config::load(&request(flags), |key| std::env::var(key).ok()).map_err(|e| match e {
+        // Already says "configuration file …".
+        ConfigError::File { .. } => UsageError(e.to_string()),
+        ConfigError::Invalid { .. } => UsageError(format!("configuration: {e}")),
+    })
 }
 
 /// The Intercom client; Intercom is required.

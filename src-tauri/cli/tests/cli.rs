@@ -437,7 +437,11 @@ fn serve_refuses_a_retention_outside_its_bounds() {
             .unwrap();
         let (_, stderr) = text(&out);
         assert_eq!(out.status.code(), Some(2), "{days}: {stderr}");
-        assert!(stderr.contains("retention-days"), "{days}: {stderr}");
+        // The error names the variable that set it, and the range.
+        assert!(
+            stderr.contains("RINGSIDE_RETENTION_DAYS") && stderr.contains("from 1 to 3650"),
+            "{days}: {stderr}"
+        );
     }
 }
 
