@@ -695,3 +695,29 @@ async fn the_cli_invites_lists_how_each_joined_and_revokes_open_invitations() {
         .unwrap()
         .contains("revoked"));
 }
+
+#[tokio::test]
+async fn guessing_codes_meets_a_rate_limit_and_a_body_limit() {
+    let app = TestApp::demo().await;
+    let hub = start(&app, true, vec![]).await;
+    let mut statuses = Vec::new();
+    for _ in 0..60 {
+        let (status, _) = hub.post("/api/v1/join", json!({"code": "guess"})).await;
+        statuses.push(status);
+    }
+    assert!(statuses.iter().all(|s| *s == StatusCode::BAD_REQUEST));
+    let (status, body) = hub.post("/api/v1/join", json!({"code": "guess"})).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(body["error"]["code"], "too_many_requests");
+    // Each route has its own budget: the app's redemption still answers.
+    let (status, _) = hub.redeem("guess", &app_side().verifier).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    let (status, body) = hub
+        .post(
+            "/api/v1/signin/token",
+            json!({"code": "x".repeat(5000), "code_verifier": "v"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+}
