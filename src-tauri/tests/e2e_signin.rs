@@ -13,8 +13,8 @@
 //!
 //! - From the welcome screen, the agent types only the hub's address and presses "Sign in with
 //!   Intercom". The teammate first refuses at Intercom: the hub says so in the browser, and
-//!   Cancel ends the app's wait in words. Then she approves: the app is connected as Alice, her token is in the keyring, and a call to her
-//!   rings with its card.
+//!   Cancel ends the app's wait in words. Then she approves: the app is connected as Alice,
+//!   her token is in the keyring, and a call to her rings with its card.
 //! - An expired invitation link pasted on the same screen is refused, in the hub's words; a
 //!   second start of the app with an invitation link (as the desktop starts it for a clicked
 //!   `ringside://` link) hands it to the running app, which offers it and joins on "Join".
