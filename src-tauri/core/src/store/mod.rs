@@ -10,7 +10,7 @@
 //! stream or an agent's request makes, so that they never queue behind a write or each other
 //! (in WAL mode a reader sees the last commit without waiting for the writer). The schema lives next to each table's
 //! accessors (`contacts.rs`, `caches.rs`, `inbox.rs`, `subjects.rs`, `outbox.rs`, `agents.rs`,
-//! `sync.rs`, `idempotency.rs`; `retention.rs` prunes them, `instance.rs` names the hub,
+//! `sync.rs`, `idempotency.rs`, `signin.rs`; `retention.rs` prunes them, `instance.rs` names the hub,
 //! `backup.rs` copies the database while it is used and restores one) and is applied by
 //! forward-only migrations numbered by `PRAGMA user_version`, one transaction
 //! each. A database written by a newer Ringside is refused rather than guessed at. Nothing
