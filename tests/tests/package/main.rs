@@ -114,7 +114,7 @@ fn build_package(out: &Path, version: &str) -> PathBuf {
     if std::fs::hard_link(binary, &staged).is_err() {
         std::fs::copy(binary, &staged).unwrap();
     }
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| env!("CARGO").to_owned());
     let answers = Command::new(&cargo)
         .args(["deb", "--version"])
         .output()
