@@ -604,6 +604,72 @@ fn each_window_may_call_only_its_own_commands() {
 }
 
 #[test]
+fn signing_in_is_the_main_windows_and_a_bad_link_or_address_is_refused_in_words() {
+    let t = app_with(|journal, vault, dir, sink| Desk::new(journal, vault, dir, None, sink));
+    // The card window cannot sign in, join or read an invitation.
+    for (command, args) in [
+        ("sign_in", json!({"hub": "https://hub.acme.io"})),
+        (
+            "join",
+            json!({"link": "ringside://join?hub=https://hub.acme.io&code=c"}),
+        ),
+        ("take_invitation", json!({})),
+        ("cancel_sign_in", json!({})),
+    ] {
+        let refused = t.invoke(&t.card, command, args).unwrap_err();
+        let words = refused.as_str().unwrap_or_default();
+        assert!(
+            words.contains("not allowed") && words.contains(command),
+            "{command}: {refused}"
+        );
+    }
+    // The main window's mistakes come back in words, before anything is sent or opened.
+    assert_eq!(
+        t.invoke(
+            &t.main,
+            "join",
+            json!({"link": "https://evil.example/join?code=x"})
+        )
+        .unwrap_err(),
+        json!({"code": "sign_in", "message": "this is not a Ringside invitation link: an invitation starts with ringside://join?"})
+    );
+    let plain = t
+        .invoke(&t.main, "sign_in", json!({"hub": "http://hub.acme.io"}))
+        .unwrap_err();
+    assert_eq!(plain["code"], "sign_in");
+    assert!(
+        plain["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("the hub's address is not usable: "),
+        "{plain}"
+    );
+    assert_eq!(t.vault.get(SecretName::AgentToken).unwrap(), None);
+    // An invitation the desktop handed over is offered once; anything else is not offered.
+    let link = "ringside://join?hub=https://hub.acme.io&code=abc";
+    t.desk.offer_invitation("https://evil.example/?code=abc");
+    assert_eq!(
+        t.invoke_ok(&t.main, "take_invitation", json!({})),
+        Value::Null
+    );
+    t.desk.offer_invitation(link);
+    assert_eq!(
+        t.invoke_ok(&t.main, "take_invitation", json!({})),
+        json!({"hub": "https://hub.acme.io", "link": link})
+    );
+    assert_eq!(
+        t.invoke_ok(&t.main, "take_invitation", json!({})),
+        Value::Null
+    );
+    assert!(t
+        .events
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|e| e.name() == "signin://invitation"));
+}
+
+#[test]
 fn settings_and_secrets_are_saved_and_secrets_never_shown() {
     let (t, _stage) = demo();
     let view = t.invoke_ok(&t.main, "settings", json!({}));
