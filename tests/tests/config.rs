@@ -254,7 +254,14 @@ fn the_legacy_json_file_still_works_and_still_refuses_secrets() {
         "{\n  \"default_region\": \"GB\"\n}\n",
         0o644,
     );
-    let out = cli(&["config", "check"], &[("RINGSIDE_DATA_DIR", data)]);
+    // An installed package's /etc/ringside/hub.toml (the package test's, while it runs) would
+    // be read first; then the legacy file is named, and read the same way.
+    let legacy = dir.path().join("ringside.json");
+    let mut env = vec![("RINGSIDE_DATA_DIR", data)];
+    if Path::new("/etc/ringside/hub.toml").exists() {
+        env.push(("RINGSIDE_CONFIG", legacy.to_str().unwrap()));
+    }
+    let out = cli(&["config", "check"], &env);
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
     let region = line_of(&stdout, "default_region");
