@@ -201,6 +201,11 @@ fn config_check_and_serve_refuse_mistakes_naming_the_key_and_the_line() {
             &["`sync_enabled` on line 1", "true or false"],
         ),
         (
+            "log = \"ringside_core=loud\"\n",
+            0o640,
+            &["`log`", "line 1", "is not a log filter"],
+        ),
+        (
             "retention_days = 30\n",
             0o644,
             &[
