@@ -59,11 +59,14 @@ impl Scrape {
             let at = || format!("line {}: {line:?}", n + 1);
             if let Some(rest) = line.strip_prefix("# ") {
                 let mut words = rest.splitn(3, ' ');
-                let (keyword, name) = (words.next().unwrap(), words.next().expect(&at()));
+                let (keyword, name) = (
+                    words.next().unwrap(),
+                    words.next().unwrap_or_else(|| panic!("{}", at())),
+                );
                 assert!(is_name(name), "a bad family name, {}", at());
                 match keyword {
                     "TYPE" => {
-                        let kind = words.next().expect(&at());
+                        let kind = words.next().unwrap_or_else(|| panic!("{}", at()));
                         assert!(
                             ["counter", "gauge", "histogram", "info", "unknown"].contains(&kind),
                             "an unknown type, {}",
