@@ -1,6 +1,6 @@
 //! Building the engine's parts from the configuration, with errors worded for the admin.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use ringside_core::aircall::AircallClient;
@@ -64,8 +64,43 @@ pub fn aircall(config: &Config) -> Result<Option<AircallClient>, UsageError> {
 }
 
 /// The local database in the configured data directory.
+///
+/// An admin often runs the CLI as root on a directory the hub's own user owns
+/// (`/var/lib/ringside`, the package's `ringside`): files the command creates there are then
+/// handed to that user, so the hub can still open them.
 pub fn store(config: &Config) -> Result<Store, UsageError> {
-    Store::open(&config.data_dir).map_err(|e| UsageError(e.to_string()))
+    let store = Store::open(&config.data_dir).map_err(|e| UsageError(e.to_string()))?;
+    adopt(&config.data_dir)?;
+    Ok(store)
+}
+
+/// When this process runs as root and `dir` belongs to another user, gives that user (and the
+/// directory's group) the files in `dir` that root owns. Elsewhere it does nothing.
+pub fn adopt(dir: &Path) -> Result<(), UsageError> {
+    use std::os::unix::fs::MetadataExt;
+    // `/proc/self` belongs to the process's effective user.
+    let root = std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0);
+    let Ok(owner) = std::fs::metadata(dir) else {
+        return Ok(());
+    };
+    if !root || owner.uid() == 0 {
+        return Ok(());
+    }
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| UsageError(format!("cannot list {}: {e}", dir.display())))?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if entry.metadata().is_ok_and(|m| m.uid() == 0) {
+            std::os::unix::fs::chown(&path, Some(owner.uid()), Some(owner.gid())).map_err(|e| {
+                UsageError(format!(
+                    "cannot give {} to the hub's user (uid {}): {e}",
+                    path.display(),
+                    owner.uid()
+                ))
+            })?;
+        }
+    }
+    Ok(())
 }
 
 /// A card builder over the configured services and database.

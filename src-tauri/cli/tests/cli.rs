@@ -574,3 +574,48 @@ async fn doctor_walks_the_admin_through_each_step_until_the_hub_is_ready() {
     }
     assert!(!stdout.contains("client-secret-40aa") && !stderr.contains("client-secret-40aa"));
 }
+
+#[test]
+fn files_a_root_admin_creates_in_the_hubs_directory_belong_to_the_hubs_user() {
+    use std::os::unix::fs::MetadataExt;
+    let data = tempfile::tempdir().unwrap();
+    let root = std::fs::metadata("/proc/self").unwrap().uid() == 0;
+    // The package's layout: the data directory belongs to the hub's user (here `nobody`).
+    let hub_user = 65_534;
+    if root {
+        std::os::unix::fs::chown(data.path(), Some(hub_user), Some(hub_user)).unwrap();
+    }
+    // An empty configuration file, so an installed /etc/ringside/hub.toml is not read.
+    let settings = tempfile::NamedTempFile::with_suffix(".json").unwrap();
+    std::fs::write(settings.path(), "{}").unwrap();
+    let out = cli()
+        .env("RINGSIDE_DATA_DIR", data.path())
+        .env("RINGSIDE_CONFIG", settings.path())
+        .args(["agents", "add", "alice@acme.io"])
+        .output()
+        .unwrap();
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let owners: Vec<(String, u32)> = std::fs::read_dir(data.path())
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                e.metadata().unwrap().uid(),
+            )
+        })
+        .collect();
+    assert!(
+        owners.iter().any(|(name, _)| name == "ringside.db"),
+        "{owners:?}"
+    );
+    let expected = if root {
+        hub_user
+    } else {
+        std::fs::metadata(data.path()).unwrap().uid()
+    };
+    for (name, uid) in &owners {
+        assert_eq!(*uid, expected, "{name} belongs to uid {uid}");
+    }
+}

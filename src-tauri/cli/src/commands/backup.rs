@@ -52,9 +52,11 @@ pub async fn restore(args: RestoreArgs) -> Result<Outcome, UsageError> {
     let config = engine::config()?;
     let dir = config.data_dir.clone();
     let file = args.file;
-    let report = tokio::task::spawn_blocking(move || store::restore(&dir, &file))
+    let into = dir.clone();
+    let report = tokio::task::spawn_blocking(move || store::restore(&into, &file))
         .await?
         .map_err(worded)?;
+    engine::adopt(&dir)?;
     println!(
         "Restored {} (schema version {}).",
         report.path.display(),

@@ -82,7 +82,7 @@ pub async fn run(_args: Args) -> Result<Outcome, UsageError> {
     });
 
     println!("4. Aircall's webhook");
-    let store = Store::open(&config.data_dir);
+    let store = engine::store(&config);
     let token_kept = config.hub.webhook_token.is_some()
         || store
             .as_ref()
@@ -122,7 +122,7 @@ pub async fn run(_args: Args) -> Result<Outcome, UsageError> {
                 notification_status(store, config.intercom_client_secret.is_some())
             );
         }
-        Err(e) => show(Check::fail("Local database", e.to_string())),
+        Err(e) => show(Check::fail("Local database", e.0.clone())),
     }
     if !running {
         println!("The hub is not running: once it starts, run `ringside-cli doctor` again.");
