@@ -203,6 +203,32 @@ pub enum SignInError {
     Store(#[from] StoreError),
 }
 
+impl SignInError {
+    /// The OAuth error code (RFC 6749 §4.1.2.1) the app's loopback listener gets with a
+    /// refusal: `access_denied` when the teammate may not get in, `server_error` when the hub
+    /// or Intercom failed.
+    pub fn oauth_code(&self) -> &'static str {
+        match self {
+            SignInError::NotApproved(_)
+            | SignInError::OtherWorkspace { .. }
+            | SignInError::NoEmail
+            | SignInError::NotAllowed(_) => "access_denied",
+            _ => "server_error",
+        }
+    }
+
+    /// The words the app shows: the refusal itself, or, for the hub's own storage failing,
+    /// a sentence without the database's details.
+    pub fn for_the_app(&self) -> String {
+        match self {
+            SignInError::Store(_) => {
+                "the hub could not record the sign-in; try again in a minute".to_owned()
+            }
+            other => other.to_string(),
+        }
+    }
+}
+
 /// A token issued to an agent, shown once.
 #[derive(Debug)]
 pub struct Issued {
@@ -326,8 +352,11 @@ impl SignIn {
         Ok(url)
     }
 
-    /// Step 2: Intercom's answer. On success, the address of the app's loopback listener with
-    /// a one-time hub code and the app's state.
+    /// Step 2: Intercom's answer. Once the hub knows the sign-in (its state), the answer is
+    /// the address of the app's loopback listener with the app's state and either a one-time
+    /// hub code or, when the teammate may not get in, `error` and `error_description` in
+    /// words (RFC 6749 §4.1.2.1's shape), so the app can say why. A state the hub does not
+    /// know is refused here, since there is no app to tell.
     pub async fn finish(&self, callback: Callback) -> Result<Url, SignInError> {
         let state = callback.state.ok_or(SignInError::UnknownState)?;
         let request = self
@@ -336,11 +365,37 @@ impl SignIn {
             .await?
             .filter(|r| r.created_at >= self.now() - REQUEST_LIFETIME)
             .ok_or(SignInError::UnknownState)?;
-        if let Some(error) = callback.error {
+        let mut url = Url::parse(&format!("http://127.0.0.1:{}/signed-in", request.port))
+            .map_err(|e| SignInError::BadRequest(e.to_string()))?;
+        match self.approve(callback.code, callback.error, &request).await {
+            Ok(hub_code) => {
+                url.query_pairs_mut()
+                    .append_pair("code", hub_code.expose())
+                    .append_pair("state", &request.app_state);
+            }
+            Err(e) => {
+                tracing::info!(reason = %e, "a sign-in was refused; the app is told why");
+                url.query_pairs_mut()
+                    .append_pair("error", e.oauth_code())
+                    .append_pair("error_description", &e.for_the_app())
+                    .append_pair("state", &request.app_state);
+            }
+        }
+        Ok(url)
+    }
+
+    /// Intercom's approval checked: the code exchanged, the teammate read and admitted, and a
+    /// hub code issued for them.
+    async fn approve(
+        &self,
+        code: Option<String>,
+        error: Option<String>,
+        request: &SignInRequest,
+    ) -> Result<Secret, SignInError> {
+        if let Some(error) = error {
             return Err(SignInError::NotApproved(error));
         }
-        let code = callback
-            .code
+        let code = code
             .filter(|c| !c.is_empty())
             .ok_or_else(|| SignInError::NotApproved("no code".into()))?;
         let teammate = {
@@ -357,12 +412,7 @@ impl SignIn {
             .run(move |s| s.add_hub_code(&kept, &who, &challenge, expires))
             .await?;
         tracing::info!(email = %email, "signed in with Intercom; the app redeems its code next");
-        let mut url = Url::parse(&format!("http://127.0.0.1:{}/signed-in", request.port))
-            .map_err(|e| SignInError::BadRequest(e.to_string()))?;
-        url.query_pairs_mut()
-            .append_pair("code", hub_code.expose())
-            .append_pair("state", &request.app_state);
-        Ok(url)
+        Ok(hub_code)
     }
 
     /// The teammate's email when they may sign in: the hub's workspace, then the list.
