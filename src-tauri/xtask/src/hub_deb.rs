@@ -49,7 +49,7 @@ pub fn build(cargo: &str, target: &Path, profile: Profile) -> Result<PathBuf, St
         .map(PathBuf::from)
         .ok_or_else(|| format!("`cargo deb` printed no package path: {printed}"))?;
     if deb.exists() {
-        Ok(deb)
+        Ok(std::fs::canonicalize(&deb).unwrap_or(deb))
     } else {
         Err(format!(
             "`cargo deb` printed {}, which is not there",
