@@ -189,6 +189,13 @@ impl SandboxedHub {
 
 impl Drop for SandboxedHub {
     fn drop(&mut self) {
+        // Under strace the hub is strace's child, and would outlive a killed strace.
+        let pid = self.child.id();
+        if let Ok(children) = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")) {
+            for child in children.split_whitespace() {
+                let _ = Command::new("kill").args(["-KILL", child]).status();
+            }
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
