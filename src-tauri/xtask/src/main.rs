@@ -178,7 +178,7 @@ fn test(rest: &[String]) -> Result<(), String> {
     }
     setup::ensure_components(&cargo_path, &[setup::RUSTFMT, setup::CLIPPY])?;
     setup::ensure_nextest(&cargo_path)?;
-    // The hub's package test (tests/tests/package.rs) packages the debug build with it.
+    // The hub's package test (tests/tests/package/) packages the debug build with it.
     setup::ensure_cargo_deb(&cargo_path)?;
 
     let mut phases = Phases::default();
@@ -496,15 +496,7 @@ const BUNDLE_USAGE: &str = "usage: cargo xtask bundle [--debug] [--hub-only]";
 /// packaged as `ringside-hub_<version>_amd64.deb` by cargo-deb, then (unless `--hub-only`) the
 /// desktop app's, packaged as `.deb` and `.rpm` by Tauri's bundler.
 fn bundle(rest: &[String]) -> Result<Vec<std::path::PathBuf>, String> {
-    let mut profile = Profile::Release;
-    let mut hub_only = false;
-    for flag in rest {
-        match flag.as_str() {
-            "--debug" => profile = Profile::Debug,
-            "--hub-only" => hub_only = true,
-            _ => return Err(BUNDLE_USAGE.into()),
-        }
-    }
+    let (profile, hub_only) = bundle_flags(rest)?;
     // dpkg-shlibdeps (dpkg-dev) computes the hub's `Depends`.
     setup::ensure(&[&["dpkg-dev"]])?;
     step("the hub's Debian package (cargo deb)");
@@ -515,6 +507,20 @@ fn bundle(rest: &[String]) -> Result<Vec<std::path::PathBuf>, String> {
         made.extend(package(profile, &["deb", "rpm"], true)?);
     }
     Ok(made)
+}
+
+/// `bundle`'s flags, in any order: the profile, and whether to make the hub's package alone.
+fn bundle_flags(rest: &[String]) -> Result<(Profile, bool), String> {
+    let mut profile = Profile::Release;
+    let mut hub_only = false;
+    for flag in rest {
+        match flag.as_str() {
+            "--debug" => profile = Profile::Debug,
+            "--hub-only" => hub_only = true,
+            _ => return Err(BUNDLE_USAGE.into()),
+        }
+    }
+    Ok((profile, hub_only))
 }
 
 /// Packages the desktop app with Tauri's bundler (`cargo tauri`, installed when missing) and
@@ -656,6 +662,20 @@ mod tests {
         assert_eq!(toml_string("/work/target"), r#""/work/target""#);
         assert_eq!(toml_string(r#"/a "b"\c"#), r#""/a \"b\"\\c""#);
         assert_eq!(toml_string("a\tb"), r#""a\u0009b""#);
+    }
+
+    #[test]
+    fn bundle_takes_its_flags_in_any_order_and_refuses_others() {
+        let flags =
+            |args: &[&str]| bundle_flags(&args.iter().map(|a| a.to_string()).collect::<Vec<_>>());
+        assert_eq!(flags(&[]), Ok((Profile::Release, false)));
+        assert_eq!(flags(&["--hub-only"]), Ok((Profile::Release, true)));
+        assert_eq!(
+            flags(&["--hub-only", "--debug"]),
+            Ok((Profile::Debug, true))
+        );
+        assert_eq!(flags(&["--debug"]), Ok((Profile::Debug, false)));
+        assert_eq!(flags(&["--hub"]), Err(BUNDLE_USAGE.to_owned()));
     }
 
     /// The profiles `engine_tests` asks nextest for are the ones it writes, each with its JUnit

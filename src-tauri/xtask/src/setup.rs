@@ -41,7 +41,7 @@ pub const TEST: &[&str] = &[
     "dbus",
 ];
 
-/// The hub's package test (tests/tests/package.rs): `systemd-analyze` (systemd) rates the
+/// The hub's package test (tests/tests/package/): `systemd-analyze` (systemd) rates the
 /// unit, `deb-systemd-helper` (init-system-helpers, which systemd brings) enables it, `adduser`
 /// makes the hub's user in postinst, `setpriv` and `unshare` (util-linux) run the installed hub
 /// as that user in its sandbox, `strace` records its system calls for the unit's filters, and
