@@ -140,6 +140,17 @@ fail-fast = false
 
 [profile.xtask.junit]
 path = "junit.xml"
+
+# The hub's package test installs ringside-hub on this machine (/etc/ringside/hub.toml, which
+# every command reads when no --config is given): it runs alone, so no other test reads the
+# package's configuration meanwhile.
+[[profile.xtask-quick.overrides]]
+filter = 'binary_id(ringside-tests::package)'
+threads-required = 'num-test-threads'
+
+[[profile.xtask.overrides]]
+filter = 'binary_id(ringside-tests::package)'
+threads-required = 'num-test-threads'
 "#;
 
 const TEST_USAGE: &str =
