@@ -2,7 +2,9 @@
 //! work on a fresh Debian or Ubuntu machine that has Rust.
 //!
 //! - `cargo xtask demo`: the desktop app in demo mode, on the built-in sandbox
-//!   (`--cli`, `--json` or `--keep-running`: the headless demo of `ringside-cli` instead).
+//!   (`--cli`, `--json` or `--keep-running`: the headless demo of `ringside-cli` instead;
+//!   `--hub`: the sandbox, a hub on it and the app in its normal mode, to play the agent's
+//!   sign-in, see [`demo_hub`]).
 //! - `cargo xtask test`: formatting, lints (warnings fail) and every test of the workspace: the
 //!   engine's (every package but the desktop app: unit and integration tests) under
 //!   cargo-nextest, with the fuzz properties in full, then the desktop app's under `cargo test`,
@@ -44,6 +46,7 @@
 //! It uses only the standard library, so it builds in a second. What the tasks need is installed
 //! from here when missing ([`setup`]); the end of a test run is read and told by [`report`].
 
+mod demo_hub;
 mod hub_deb;
 mod report;
 mod setup;
@@ -106,6 +109,22 @@ fn demo(rest: &[String]) -> Result<(), String> {
              one with `xvfb-run -a dbus-run-session -- cargo xtask demo` (install xvfb and dbus \
              first), or see the cards in the terminal with `cargo xtask demo --cli`"
                 .to_owned(),
+        );
+    }
+    if rest.iter().any(|a| a == "--hub") {
+        cargo(&[
+            "build",
+            "--quiet",
+            "--package",
+            "ringside-cli",
+            "--package",
+            "ringside",
+        ])?;
+        let bin = target_dir().join("debug");
+        return demo_hub::run(
+            &bin.join("ringside-cli"),
+            &bin.join("ringside"),
+            &target_dir().join("xtask").join("demo-hub"),
         );
     }
     let mut args = vec!["run", "--quiet", "--package", "ringside", "--", "--demo"];

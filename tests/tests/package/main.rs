@@ -211,6 +211,15 @@ fn the_package_holds_the_hub_its_unit_its_configuration_and_scripts_that_set_the
         ("./etc/ringside/hub.toml", "-rw-r-----"),
         ("./usr/share/doc/ringside-hub/admin-guide.md", "-rw-r--r--"),
         ("./usr/share/doc/ringside-hub/copyright", "-rw-r--r--"),
+        // The dashboard and the alert rules, for Grafana and Prometheus to import.
+        (
+            "./usr/share/ringside-hub/grafana/ringside-hub.json",
+            "-rw-r--r--",
+        ),
+        (
+            "./usr/share/ringside-hub/prometheus/ringside-alerts.yml",
+            "-rw-r--r--",
+        ),
     ];
     for (path, mode) in expected {
         let (found, owner, _) = entry(path);

@@ -79,6 +79,17 @@ pub fn exports(sandbox: &Sandbox, region: &str) -> Vec<String> {
         (env::AIRCALL_API_ID, c.aircall_api_id),
         (env::AIRCALL_API_TOKEN, c.aircall_api_token),
         (env::DEFAULT_REGION, region.to_owned()),
+        // Sign in with Intercom through the fake's OAuth app, for a hub on its default address.
+        (env::PUBLIC_URL, "http://127.0.0.1:8790".to_owned()),
+        (env::INTERCOM_APP_URL, sandbox.intercom_url()),
+        (
+            env::INTERCOM_CLIENT_ID,
+            ringside_sandbox::intercom::CLIENT_ID.to_owned(),
+        ),
+        (
+            env::INTERCOM_CLIENT_SECRET,
+            ringside_sandbox::intercom::CLIENT_SECRET.to_owned(),
+        ),
     ]
     .into_iter()
     .map(|(k, v)| format!("export {k}={v}"))
