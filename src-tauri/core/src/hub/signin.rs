@@ -279,19 +279,18 @@ struct IntercomAnswer {
 /// The hub exchanges the code with the app's client secret, reads `GET /me` with the
 /// teammate's token (then forgets it), checks the workspace and `signin_allow`, and sends the
 /// browser to the app's loopback listener with a one-time code (two minutes, bound to the
-/// app's challenge) and the app's state. A refusal is an HTML page in words.
+/// app's challenge) and the app's state. Once the state is known, a refusal goes to the app
+/// too, as `error` and `error_description`; before that it is an HTML page in words.
 #[utoipa::path(
     get,
     path = "/signin/callback",
     tag = "signin",
     params(IntercomAnswer),
     responses(
-        (status = 303, description = "To the app: `http://127.0.0.1:<port>/signed-in?code=<one-time code>&state=<app state>`", headers(("Location" = String))),
+        (status = 303, description = "To the app: `http://127.0.0.1:<port>/signed-in?code=<one-time code>&state=<app state>`, or, when the teammate may not get in (not approved at Intercom, another workspace, not on `signin_allow`) or Intercom failed, `?error=access_denied|server_error&error_description=<words>&state=<app state>`", headers(("Location" = String))),
         (status = 400, description = "An unknown or expired state (an HTML page in words)", content_type = "text/html", body = String),
-        (status = 403, description = "Not approved at Intercom, a teammate of another workspace, or one not on `signin_allow` (an HTML page in words)", content_type = "text/html", body = String),
         (status = 404, description = "Sign-in is not configured on this hub (an HTML page in words)", content_type = "text/html", body = String),
         (status = 429, description = "Too many sign-ins this minute (an HTML page in words)", content_type = "text/html", body = String),
-        (status = 502, description = "Intercom refused the code or could not be reached (an HTML page in words)", content_type = "text/html", body = String),
     )
 )]
 async fn callback(State(state): State<AppState>, Query(q): Query<IntercomAnswer>) -> Response {
