@@ -99,6 +99,24 @@ pub async fn settle(store: &Store, timeout: Duration) {
     }
 }
 
+/// The Intercom an uneventful run of `scenario` leaves: its envelopes delivered once, in order,
+/// to a hub in process, and every effect done. The crash, shutdown and backup tests hold what
+/// their hubs leave to it.
+pub async fn clean_run(
+    scenario: &ringside_sandbox::scenario::Scenario,
+    start: i64,
+) -> crate::normal::IntercomState {
+    let app = TestApp::demo().await;
+    let hub = start_hub(&app, Settings::default()).await;
+    let staged = ringside_sandbox::scenario::stage_at(&app.sandbox, scenario, start)
+        .expect("the scenario stages on the demo company");
+    deliver_all(&player(hub.local_addr()), &staged.envelopes).await;
+    settle(hub.store(), Duration::from_secs(20)).await;
+    let state = crate::normal::IntercomState::of(&app.sandbox);
+    hub.shutdown().await;
+    state
+}
+
 /// Waits until the hub has processed every webhook and no effect is due: effects that wait for
 /// a later attempt (a note waiting for its call's conversation) may remain. After it, nothing
 /// more happens until something new arrives or a waiting effect's time comes.

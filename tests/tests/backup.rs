@@ -10,12 +10,11 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use ringside_core::card::system_clock;
-use ringside_core::rules::Settings;
 use ringside_core::store::{Store, DB_FILE};
 use ringside_sandbox::scenario::{stage_at, Scenario};
 use ringside_sandbox::Api;
 use ringside_tests::hubs::{
-    cli_binary, deliver_all, free_port, health, lift_budgets, player, settle, start_hub, HubProcess,
+    clean_run, cli_binary, free_port, health, lift_budgets, player, HubProcess,
 };
 use ringside_tests::normal::IntercomState;
 use ringside_tests::TestApp;
@@ -37,19 +36,6 @@ fn text(output: &std::process::Output) -> String {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     )
-}
-
-/// The Intercom an uneventful run leaves: the scenario delivered once, in order, to a hub in
-/// process.
-async fn clean_run(scenario: &Scenario, start: i64) -> IntercomState {
-    let app = TestApp::demo().await;
-    let hub = start_hub(&app, Settings::default()).await;
-    let staged = stage_at(&app.sandbox, scenario, start).unwrap();
-    deliver_all(&player(hub.local_addr()), &staged.envelopes).await;
-    settle(hub.store(), Duration::from_secs(20)).await;
-    let state = IntercomState::of(&app.sandbox);
-    hub.shutdown().await;
-    state
 }
 
 /// The hub instance a hub names in its answers.

@@ -20,18 +20,13 @@ use ringside_tests::hubs::{
 use ringside_tests::normal::IntercomState;
 use ringside_tests::TestApp;
 
-/// The Intercom an uneventful run leaves: the envelopes delivered once, in order, to a hub in
-/// process.
+/// The Intercom an uneventful run leaves ([`ringside_tests::hubs::clean_run`]), checked to log
+/// enough for a comparison with it to prove something.
 async fn clean_run(scenario: &Scenario, start: i64) -> IntercomState {
     let mut subjects: Vec<&str> = scenario.steps.iter().map(|s| s.subject.as_str()).collect();
     subjects.sort_unstable();
     subjects.dedup();
-    let app = TestApp::demo().await;
-    let hub = start_hub(&app, Settings::default()).await;
-    let staged = stage_at(&app.sandbox, scenario, start).unwrap();
-    deliver_all(&player(hub.local_addr()), &staged.envelopes).await;
-    settle(hub.store(), Duration::from_secs(20)).await;
-    let state = IntercomState::of(&app.sandbox);
+    let state = ringside_tests::hubs::clean_run(scenario, start).await;
     let (conversations, notes) = state.counts();
     // The seed has 9 conversations and 1 note; most subjects must add one and a note.
     let least = subjects.len() * 2 / 3;
@@ -39,7 +34,6 @@ async fn clean_run(scenario: &Scenario, start: i64) -> IntercomState {
         conversations >= 9 + least && notes > least,
         "the scenario logs too little to prove anything: {conversations} conversations, {notes} notes"
     );
-    hub.shutdown().await;
     state
 }
 

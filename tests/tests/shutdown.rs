@@ -10,31 +10,17 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use ringside_core::card::system_clock;
-use ringside_core::rules::Settings;
 use ringside_core::store::DB_FILE;
 use ringside_sandbox::scenario::{stage_at, Scenario};
 use ringside_sandbox::Api;
 use ringside_tests::hubs::{
-    cli_binary, deliver_all, free_port, health, lift_budgets, player, settle, start_hub, HubProcess,
+    clean_run, cli_binary, free_port, health, lift_budgets, player, HubProcess,
 };
 use ringside_tests::normal::IntercomState;
 use ringside_tests::TestApp;
 
 /// What `serve` is given to stop in: below systemd's `TimeoutStopSec=30`.
 const STOP_BOUND: Duration = Duration::from_secs(20);
-
-/// The Intercom an uneventful run leaves: the scenario delivered once, in order, to a hub in
-/// process.
-async fn clean_run(scenario: &Scenario, start: i64) -> IntercomState {
-    let app = TestApp::demo().await;
-    let hub = start_hub(&app, Settings::default()).await;
-    let staged = stage_at(&app.sandbox, scenario, start).unwrap();
-    deliver_all(&player(hub.local_addr()), &staged.envelopes).await;
-    settle(hub.store(), Duration::from_secs(20)).await;
-    let state = IntercomState::of(&app.sandbox);
-    hub.shutdown().await;
-    state
-}
 
 /// An admin's token, made with the CLI before the hub starts.
 fn admin_token(data_dir: &Path) -> String {
