@@ -37,9 +37,10 @@ pub enum Error {
     /// The window system.
     #[error("{}", text("error-window", &[("detail", .0.to_string().into())]))]
     Window(#[from] tauri::Error),
-    /// A sign-in or an invitation did not give a token.
+    /// A sign-in or an invitation did not give a token: why, in words (from
+    /// `signin::SignInError`, which converts into it).
     #[error("{0}")]
-    SignIn(#[from] crate::signin::SignInError),
+    SignIn(String),
 }
 
 impl Error {

@@ -8,9 +8,10 @@ use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_opener::OpenerExt;
 use url::Url;
 
+use crate::desk::SignedIn;
 use crate::desk::{Desk, InvitationOffer};
 use crate::error::Result;
-use crate::signin::{SignInError, SignedIn};
+use crate::signin::SignInError;
 
 /// The environment variable that names a program to open the sign-in page with, in place of
 /// the system browser (the tests' browser; it gets the address as its one argument).

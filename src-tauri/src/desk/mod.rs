@@ -32,7 +32,7 @@ use crate::vault::{SecretName, Vault};
 pub use dial::Dialed;
 pub use history::{HistoryRow, HistoryView};
 pub use integration::{LastRun, SyncStatus};
-pub use signin::InvitationOffer;
+pub use signin::{InvitationOffer, SignedIn};
 
 /// What the UI hears. Names are namespaced (`call://ringing`).
 #[derive(Debug, Clone, Serialize)]

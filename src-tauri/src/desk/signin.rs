@@ -10,7 +10,7 @@ use url::Url;
 use super::{Desk, Mode, UiEvent};
 use crate::error::{Error, Result};
 use crate::settings::ModeKind;
-use crate::signin::{self, Grant, HubSignIn, Invitation, SignInError, SignedIn};
+use crate::signin::{self, Grant, HubSignIn, Invitation, SignInError};
 use crate::vault::SecretName;
 
 /// An invitation the desktop handed to the app, for the main window to offer.
@@ -112,4 +112,15 @@ impl Desk {
             status,
         })
     }
+}
+
+/// What the window hears after a sign-in.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignedIn {
+    /// The teammate's email.
+    pub email: String,
+    /// The hub's address.
+    pub hub: String,
+    /// The app's status, connected or on its way.
+    pub status: super::Status,
 }

@@ -17,7 +17,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use ringside_core::Secret;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 use url::Url;
 
@@ -246,15 +246,10 @@ fn without_url(e: reqwest::Error) -> String {
     words
 }
 
-/// What the window hears after a sign-in.
-#[derive(Debug, Clone, Serialize)]
-pub struct SignedIn {
-    /// The teammate's email.
-    pub email: String,
-    /// The hub's address.
-    pub hub: String,
-    /// The app's status, connected or on its way.
-    pub status: crate::desk::Status,
+impl From<SignInError> for crate::error::Error {
+    fn from(e: SignInError) -> Self {
+        crate::error::Error::SignIn(e.to_string())
+    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,8 @@ use axum::extract::{Path, State};
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::{body_object, render, Answer, IcError, IntercomApp};
+use super::model::Admin;
+use super::{body_object, Answer, IcError, IntercomApp};
 
 fn admin_not_found() -> IcError {
     IcError::not_found("admin_not_found", "Admin not found")
@@ -19,7 +20,7 @@ pub(crate) async fn me(State(app): State<Arc<IntercomApp>>) -> Answer {
     let admin = state
         .admin(&state.token_admin_id)
         .ok_or_else(admin_not_found)?;
-    let mut value = render::admin(admin);
+    let mut value = admin.to_json();
     value["email_verified"] = json!(true);
     value["app"] = json!({
         "type": "app",
@@ -37,7 +38,7 @@ pub(crate) async fn me(State(app): State<Arc<IntercomApp>>) -> Answer {
 /// Every teammate.
 pub(crate) async fn list(State(app): State<Arc<IntercomApp>>) -> Answer {
     let state = app.lock();
-    let admins: Vec<Value> = state.admins.iter().map(render::admin).collect();
+    let admins: Vec<Value> = state.admins.iter().map(Admin::to_json).collect();
     Ok(Json(json!({"type": "admin.list", "admins": admins})))
 }
 
@@ -45,7 +46,7 @@ pub(crate) async fn list(State(app): State<Arc<IntercomApp>>) -> Answer {
 pub(crate) async fn get_one(State(app): State<Arc<IntercomApp>>, Path(id): Path<String>) -> Answer {
     let state = app.lock();
     let admin = state.admin(&id).ok_or_else(admin_not_found)?;
-    Ok(Json(render::admin(admin)))
+    Ok(Json(admin.to_json()))
 }
 
 /// Turns away mode on or off; both booleans are required.
@@ -76,5 +77,5 @@ pub(crate) async fn set_away(
         .ok_or_else(|| IcError::not_found("admin_not_found", "Admin for admin_id not found"))?;
     admin.away_mode_enabled = enabled;
     admin.away_mode_reassign = reassign;
-    Ok(Json(render::admin(admin)))
+    Ok(Json(admin.to_json()))
 }

@@ -94,6 +94,26 @@ pub struct Contact {
     pub custom_attributes: Map<String, Value>,
 }
 
+impl Admin {
+    /// An admin object.
+    pub(crate) fn to_json(&self) -> Value {
+        json!({
+            "type": "admin",
+            "id": self.id,
+            "name": self.name,
+            "email": self.email,
+            "job_title": self.job_title,
+            "away_mode_enabled": self.away_mode_enabled,
+            "away_mode_reassign": self.away_mode_reassign,
+            "away_status_reason_id": null,
+            "has_inbox_seat": self.has_inbox_seat,
+            "team_ids": [],
+            "avatar": null,
+            "team_priority_level": {},
+        })
+    }
+}
+
 impl Contact {
     /// The contact as the API answers it (the one shape Intercom's notifications carry too).
     pub(crate) fn to_json(&self, workspace_id: &str) -> Value {

@@ -23,7 +23,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Map, Value};
 
-use super::{lock, render, IcError, IntercomApp, IntercomState};
+use super::{lock, IcError, IntercomApp, IntercomState};
 use crate::ids;
 
 /// The fake app's OAuth client id.
@@ -147,7 +147,7 @@ fn page(status: StatusCode, words: &str) -> Response {
 
 fn approved(state: &IntercomState, approval: &Approval) -> Option<Approved> {
     let teammate = |admin: &super::Admin| Approved {
-        admin: render::admin(admin),
+        admin: admin.to_json(),
         email: admin.email.clone(),
         workspace_id: state.workspace.id_code.clone(),
     };

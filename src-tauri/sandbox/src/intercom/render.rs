@@ -2,26 +2,8 @@
 
 use serde_json::{json, Value};
 
-use super::model::{Actor, Admin, AppliedTag, Conversation, Part, Tag};
+use super::model::{Actor, AppliedTag, Conversation, Part, Tag};
 use super::state::IntercomState;
-
-/// An admin object.
-pub(crate) fn admin(a: &Admin) -> Value {
-    json!({
-        "type": "admin",
-        "id": a.id,
-        "name": a.name,
-        "email": a.email,
-        "job_title": a.job_title,
-        "away_mode_enabled": a.away_mode_enabled,
-        "away_mode_reassign": a.away_mode_reassign,
-        "away_status_reason_id": null,
-        "has_inbox_seat": a.has_inbox_seat,
-        "team_ids": [],
-        "avatar": null,
-        "team_priority_level": {},
-    })
-}
 
 /// A tag object.
 pub(crate) fn tag(t: &Tag) -> Value {
