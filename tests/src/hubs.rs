@@ -39,8 +39,18 @@ pub async fn start_hub(app: &TestApp, settings: Settings) -> Hub {
 
 /// Starts a hub in process on this store.
 pub async fn start_hub_on(app: &TestApp, settings: Settings, store: Store) -> Hub {
+    let config = hub_config(app, settings, store);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a free port");
+    Hub::start(config, listener).await.expect("the hub starts")
+}
+
+/// The configuration of a hub on the sandbox, on this store, with the tests' webhook token and
+/// the sandbox's budgets lifted.
+pub fn hub_config(app: &TestApp, settings: Settings, store: Store) -> HubConfig {
     lift_budgets(app);
-    let config = HubConfig {
+    HubConfig {
         store,
         intercom: app.intercom(),
         aircall: Some(app.aircall()),
@@ -52,11 +62,7 @@ pub async fn start_hub_on(app: &TestApp, settings: Settings, store: Store) -> Hu
         sync: None,
         intercom_client_secret: None,
         signin: None,
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("a free port");
-    Hub::start(config, listener).await.expect("the hub starts")
+    }
 }
 
 /// A player posting to the hub at `addr` with the tests' webhook token.

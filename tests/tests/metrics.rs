@@ -17,14 +17,12 @@ use ringside_core::aircall::Call;
 use ringside_core::card::system_clock;
 use ringside_core::hub::{Hub, HubConfig, HubLimits, SyncSchedule};
 use ringside_core::metrics::endpoint_template;
-use ringside_core::phone::Region;
 use ringside_core::rules::Settings;
 use ringside_core::store::Store;
-use ringside_core::Secret;
 use ringside_sandbox::aircall::NewCall;
 use ringside_sandbox::Api;
 use ringside_tests::demo::AIRCALL_BOB;
-use ringside_tests::hubs::{lift_budgets, settle, start_hub, until, WEBHOOK_TOKEN};
+use ringside_tests::hubs::{hub_config, settle, start_hub, until, WEBHOOK_TOKEN};
 use ringside_tests::stream::EventStream;
 use ringside_tests::{sync_options, TestApp};
 use serde_json::{json, Value};
@@ -634,20 +632,7 @@ async fn a_failing_intercom_shows_as_retried_effects_and_a_waiting_outbox() {
 
 /// The demo hub's configuration with an in-memory store.
 fn config(app: &TestApp) -> HubConfig {
-    lift_budgets(app);
-    HubConfig {
-        store: Store::open_in_memory().unwrap(),
-        intercom: app.intercom(),
-        aircall: Some(app.aircall()),
-        webhook_token: Some(Secret::new(WEBHOOK_TOKEN)),
-        settings: Settings::default(),
-        default_region: Region::parse("FR").unwrap(),
-        clock: system_clock(),
-        tls: None,
-        sync: None,
-        intercom_client_secret: None,
-        signin: None,
-    }
+    hub_config(app, Settings::default(), Store::open_in_memory().unwrap())
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -17,6 +17,9 @@ use tokio::sync::oneshot;
 
 use super::SignInError;
 use crate::i18n::text;
+// Text as HTML, the five characters that could open markup or an attribute escaped, as the
+// engine escapes a note's text.
+use ringside_core::domain::note::escape;
 
 /// The path the hub sends the browser back to.
 pub const PATH: &str = "/signed-in";
@@ -191,22 +194,6 @@ fn page(status: StatusCode, words: String) -> Response {
         body,
     )
         .into_response()
-}
-
-/// Text as HTML: the five characters that could open markup or an attribute.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
