@@ -352,6 +352,7 @@ async fn start(
         sync: behaviour.sync,
         intercom_client_secret: behaviour.intercom_client_secret,
         signin: None,
+        console: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind(behaviour.listen)
         .await

@@ -89,6 +89,7 @@ impl Company {
             sync: None,
             intercom_client_secret: None,
             signin: None,
+            console: Default::default(),
         };
         // The port was just freed (or the previous hub stopped): binding may need a moment.
         let start = Instant::now();

@@ -93,6 +93,7 @@ impl Company {
                 allow: Vec::new(),
                 admins: Vec::new(),
             }),
+            console: Default::default(),
         };
         let hub = Hub::start(config, listener).await.unwrap();
         Company {

@@ -1236,6 +1236,7 @@ fn the_checks_of_connected_mode_say_whether_the_hub_answers_and_takes_the_token(
                 sync: None,
                 intercom_client_secret: None,
                 signin: None,
+                console: Default::default(),
             },
             listener,
         )
@@ -1430,6 +1431,7 @@ fn hub_on_with(
                 sync: None,
                 intercom_client_secret: None,
                 signin: None,
+                console: Default::default(),
             },
             listener,
         )

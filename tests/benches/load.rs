@@ -78,6 +78,7 @@ fn config(app: &TestApp, store: Store) -> HubConfig {
         sync: None,
         intercom_client_secret: None,
         signin: None,
+        console: Default::default(),
     }
 }
 
@@ -461,6 +462,7 @@ async fn notifications(size: Size) {
         }),
         intercom_client_secret: Some(ringside_core::Secret::new(SECRET)),
         signin: None,
+        console: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let hub = Hub::start(config, listener).await.unwrap();

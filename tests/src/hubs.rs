@@ -62,6 +62,7 @@ pub fn hub_config(app: &TestApp, settings: Settings, store: Store) -> HubConfig 
         sync: None,
         intercom_client_secret: None,
         signin: None,
+        console: Default::default(),
     }
 }
 

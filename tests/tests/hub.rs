@@ -37,6 +37,7 @@ fn config(app: &TestApp) -> HubConfig {
         sync: None,
         intercom_client_secret: None,
         signin: None,
+        console: Default::default(),
     }
 }
 

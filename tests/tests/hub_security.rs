@@ -46,6 +46,7 @@ async fn hub_on(app: &TestApp, limits: HubLimits, clock: &TestClock, store: Stor
         sync: None,
         intercom_client_secret: None,
         signin: None,
+        console: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     Hub::start_with(config, limits, listener).await.unwrap()
@@ -1240,6 +1241,7 @@ async fn the_limits_hold_on_https_too() {
             sync: None,
             intercom_client_secret: None,
             signin: None,
+            console: Default::default(),
         };
         async move {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

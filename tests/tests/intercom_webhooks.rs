@@ -40,6 +40,7 @@ async fn hub(app: &TestApp, sync: bool, deliver: bool) -> Hub {
         }),
         intercom_client_secret: Some(Secret::new(SECRET)),
         signin: None,
+        console: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let hub = Hub::start(config, listener).await.unwrap();

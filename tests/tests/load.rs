@@ -35,6 +35,7 @@ async fn hub_with_aircall_budget(app: &TestApp, aircall_per_minute: u32) -> Hub 
         sync: None,
         intercom_client_secret: None,
         signin: None,
+        console: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     Hub::start(config, listener).await.unwrap()

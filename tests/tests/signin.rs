@@ -63,6 +63,7 @@ async fn start(app: &TestApp, signin_on: bool, allow: Vec<Allowed>) -> SignInHub
         sync: None,
         intercom_client_secret: Some(Secret::new(CLIENT_SECRET)),
         signin,
+        console: Default::default(),
     };
     let hub = Hub::start(config, listener).await.unwrap();
     let browser = reqwest::Client::builder()

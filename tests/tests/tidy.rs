@@ -109,6 +109,7 @@ fn the_pipeline_and_the_store_know_nothing_of_the_hubs_http_surface() {
 const LAYERS: &[&str] = &[
     // What everything stands on: no IO beyond the clock.
     "clock",
+    "hours",
     "error",
     "metrics",
     "secret",

@@ -19,6 +19,7 @@ pub mod directory;
 pub mod doctor;
 pub mod domain;
 pub mod engine;
+pub mod hours;
 pub mod error;
 pub mod hub;
 pub mod insight;

@@ -108,6 +108,10 @@ pub async fn run(args: Args) -> Result<Outcome, UsageError> {
         }),
         intercom_client_secret: config.intercom_client_secret.clone(),
         signin: ringside_core::signin::SignInConfig::from_config(&config).map_err(UsageError)?,
+        console: ringside_core::hub::ConsoleConfig {
+            report: config.report().to_vec(),
+            settings: config.console.clone(),
+        },
     };
     let scheme = if hub_config.tls.is_some() {
         "https"

@@ -102,6 +102,8 @@ pub struct Config {
     pub hub: HubSettings,
     /// Signing in with Intercom.
     pub signin: SignInSettings,
+    /// The admin console and the team's hours.
+    pub console: ConsoleSettings,
     /// The configuration file read, if any.
     pub file: Option<PathBuf>,
     report: Vec<ReportEntry>,
@@ -161,6 +163,27 @@ pub struct SignInSettings {
     pub allow: Vec<String>,
     /// The admins' emails, lowercase.
     pub admins: Vec<String>,
+}
+
+/// The admin console's settings, and the team's working hours it (and call-backs) read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsoleSettings {
+    /// Hours a console session lasts without use.
+    pub session_hours: u32,
+    /// Minutes without a webhook before the Overview warns, in business hours; 0: never.
+    pub quiet_warning_minutes: u32,
+    /// The team's working hours, checked by [`crate::hours::BusinessHours::parse`].
+    pub business_hours: crate::hours::BusinessHours,
+}
+
+impl Default for ConsoleSettings {
+    fn default() -> Self {
+        ConsoleSettings {
+            session_hours: 12,
+            quiet_warning_minutes: 30,
+            business_hours: crate::hours::BusinessHours::default(),
+        }
+    }
 }
 
 /// One line of [`Config::report`]: a setting's effective value and where it came from.

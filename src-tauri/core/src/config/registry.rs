@@ -70,6 +70,14 @@ pub mod env {
     pub const SIGNIN_ALLOW: &str = "RINGSIDE_SIGNIN_ALLOW";
     /// The admins' emails (comma-separated).
     pub const ADMINS: &str = "RINGSIDE_ADMINS";
+    /// Hours an admin console session lasts without use (default 12).
+    pub const CONSOLE_SESSION_HOURS: &str = "RINGSIDE_CONSOLE_SESSION_HOURS";
+    /// Minutes without a webhook before the console warns, in business hours (default 30).
+    pub const QUIET_WARNING_MINUTES: &str = "RINGSIDE_QUIET_WARNING_MINUTES";
+    /// The team's working hours, e.g. `mon-fri 09:00-18:00`.
+    pub const BUSINESS_HOURS: &str = "RINGSIDE_BUSINESS_HOURS";
+    /// The team's time zone (IANA name, e.g. `Europe/Paris`).
+    pub const TIMEZONE: &str = "RINGSIDE_TIMEZONE";
 }
 
 /// The section of `hub.toml` a setting is documented in.
@@ -85,6 +93,8 @@ pub enum Group {
     Logging,
     /// Agents and admins signing in with Intercom.
     SignIn,
+    /// The admin console, and the team's working hours it reads.
+    Console,
     /// Intercom contacts copied to Aircall.
     ContactSync,
     /// What is logged into Intercom.
@@ -100,6 +110,7 @@ impl Group {
             Group::Hub => "The hub",
             Group::Logging => "The hub's own logs",
             Group::SignIn => "Sign-in",
+            Group::Console => "The admin console and the team's hours",
             Group::ContactSync => "Contact sync",
             Group::WhatIsLogged => "What is logged",
         }
@@ -242,6 +253,18 @@ pub const SETTINGS: &[Setting] = &[
         "Who may sign in: emails and `team:<id>` entries; empty lets the whole workspace in."),
     setting("admins", env::ADMINS, Group::SignIn, Kind::List, Some("[]"),
         "Emails of the teammates who get an admin session when they sign in."),
+    // The admin console and the team's hours.
+    setting("console_session_hours", env::CONSOLE_SESSION_HOURS, Group::Console,
+        Kind::Whole { range: 1..=168, unit: "hours" }, Some("12"),
+        "Hours an admin console session lasts without use; signing in again starts a new one."),
+    setting("quiet_warning_minutes", env::QUIET_WARNING_MINUTES, Group::Console,
+        Kind::Whole { range: 0..=1440, unit: "minutes" }, Some("30"),
+        "The console warns when no Aircall webhook or Intercom notification came for this long in business hours; 0 turns the warning off."),
+    setting("business_hours", env::BUSINESS_HOURS, Group::Console, Kind::Text,
+        Some("mon-fri 09:00-18:00"),
+        "When the team works, as days and hours, e.g. `mon-fri 09:00-18:00` or `mon-fri 08:30-12:00,13:30-17:30; sat 09:00-12:00`."),
+    setting("timezone", env::TIMEZONE, Group::Console, Kind::Text, Some("UTC"),
+        "The team's time zone (an IANA name such as `Europe/Paris`), for business hours and the reports' days."),
     // Contact sync.
     setting("sync_enabled", env::SYNC_ENABLED, Group::ContactSync, Kind::Bool, Some("true"),
         "Copy Intercom contacts with a phone number into Aircall's contacts."),

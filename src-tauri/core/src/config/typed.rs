@@ -9,7 +9,7 @@ use std::time::Duration;
 use url::Url;
 
 use super::{
-    by_env, sources, Config, ConfigError, HubSettings, Kind, LogFormat, ReportEntry, Resolved,
+    by_env, sources, Config, ConfigError, ConsoleSettings, HubSettings, Kind, LogFormat, ReportEntry, Resolved,
     SignInSettings, Source, SyncSettings, TlsPaths, MASKED, SETTINGS,
 };
 use crate::aircall::AircallConfig;
@@ -120,6 +120,16 @@ impl Config {
             },
         };
 
+        let console = ConsoleSettings {
+            session_hours: r.whole("console_session_hours", 12)?,
+            quiet_warning_minutes: r.whole("quiet_warning_minutes", 30)?,
+            business_hours: crate::hours::BusinessHours::parse(
+                r.get("business_hours").unwrap_or(crate::hours::DEFAULT_HOURS),
+                r.get("timezone").unwrap_or(crate::hours::DEFAULT_TIMEZONE),
+            )
+            .map_err(|e| r.fail(e.key, e.why))?,
+        };
+
         let signin = SignInSettings {
             public_url: r
                 .get("public_url")
@@ -155,6 +165,7 @@ impl Config {
             intercom_client_secret: r.get("intercom_client_secret").map(Secret::new),
             hub,
             signin,
+            console,
             file: None,
             report: Vec::new(),
         })

@@ -8,9 +8,11 @@
 //! do what ([`may_see`]) is decided here, not in the handlers.
 
 mod access;
+mod admin;
 mod error;
 mod history;
 mod retention;
+mod team;
 
 pub use access::may_see;
 pub use error::EngineError;

@@ -8,6 +8,7 @@
 //! [`Hub::start_with`] sets the limits ([`HubLimits`]) the server holds its clients to.
 
 mod api;
+mod console;
 mod dial;
 mod failure;
 mod health;
@@ -74,6 +75,19 @@ pub struct HubConfig {
     /// Agents sign in with Intercom (`/signin`). `None`: those routes answer 404 in words;
     /// invitations (`POST /api/v1/join`) work either way.
     pub signin: Option<crate::signin::SignInConfig>,
+    /// What the admin console shows beyond the engine, and its own settings.
+    pub console: ConsoleConfig,
+}
+
+/// What the admin console (`/admin`) shows and obeys beyond the engine.
+#[derive(Debug, Clone, Default)]
+pub struct ConsoleConfig {
+    /// The configuration as the hub loaded it, each value with its source, secrets masked
+    /// (the Settings page). Empty for a hub started without a configuration file or
+    /// environment (the desktop's in-app hub, tests).
+    pub report: Vec<crate::config::ReportEntry>,
+    /// The console's sessions, the quiet-hub warning and the team's hours.
+    pub settings: crate::config::ConsoleSettings,
 }
 
 /// A certificate chain and its private key, as PEM files.
@@ -112,6 +126,10 @@ pub(crate) struct AppState {
     pub signin: Option<Arc<crate::signin::SignIn>>,
     /// The sign-in routes' rate limits.
     pub signin_limits: Arc<signin::SignInLimits>,
+    /// The admin console's configuration.
+    pub console: Arc<ConsoleConfig>,
+    /// When the hub started (UNIX seconds), for the Overview's uptime.
+    pub started_at: i64,
 }
 
 impl AppState {
@@ -205,6 +223,8 @@ impl Hub {
             lookups: Arc::new(lookups::Lookups::new(limits.card_lookups_per_minute)),
             signin: sign_in,
             signin_limits: Arc::default(),
+            console: Arc::new(config.console),
+            started_at: engine.now(),
         };
         let app = router(state);
         let server = tokio::spawn(server::serve(listener, app, tls, limits, shutdown_rx));
@@ -332,6 +352,7 @@ fn router(state: AppState) -> Router {
     let limits = state.limits.clone();
     let (answered, streamed) = routes();
     Router::from(answered)
+        .merge(console::router())
         .fallback(|| async {
             failure::Failure::new(StatusCode::NOT_FOUND, "not_found", "there is no such route")
         })

@@ -20,6 +20,7 @@ mod agents;
 mod backup;
 mod caches;
 mod checkpoint;
+pub mod console;
 mod contacts;
 mod idempotency;
 mod inbox;
@@ -81,6 +82,17 @@ const MIGRATIONS: &[&[&str]] = &[
     // Agents sign in (with Intercom, or by invitation), and the hub sees when each was last
     // active.
     &[signin::CREATE, agents::ADD_JOINED_AND_LAST_SEEN],
+    // The admin console: sessions, the actions taken, the columns and indexes its searches
+    // and reports read, the settings changed there.
+    &[
+        console::sessions::CREATE,
+        console::audit::CREATE,
+        console::calls::CREATE,
+        console::overview::CREATE,
+        console::team::CREATE,
+        console::overrides::CREATE,
+        console::reports::CREATE,
+    ],
 ];
 
 /// Statements run through the connection's prepared-statement cache. rusqlite's `execute` and

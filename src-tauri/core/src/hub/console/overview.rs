@@ -1,0 +1,28 @@
+//! The console's Overview page.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+
+use super::page::{render, Chrome, Nav};
+use super::session::Admin;
+use crate::hub::AppState;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new().route(Nav::Overview.href(), get(show))
+}
+
+#[derive(Template)]
+#[template(path = "console/overview.html")]
+struct Page {
+    chrome: Chrome,
+}
+
+async fn show(State(_state): State<AppState>, admin: Admin) -> Response {
+    render(StatusCode::OK, &Page {
+        chrome: admin.chrome(Nav::Overview),
+    })
+}
