@@ -27,6 +27,7 @@ pub mod webhooks;
 pub use crate::domain::history;
 pub use crate::engine::SyncSchedule;
 pub use server::{HubLimits, RETENTION_DAYS};
+pub use console::route_list as console_routes;
 pub use sse::OpenStreams;
 
 use std::net::SocketAddr;

@@ -11,6 +11,9 @@ use super::page::{render, Chrome, Nav};
 use super::session::Admin;
 use crate::hub::AppState;
 
+/// This page's routes as (method, path), for the tests that knock on every route.
+pub(super) const ROUTES: &[(&str, &str)] = &[("GET", "/admin/calls")];
+
 pub(super) fn routes() -> Router<AppState> {
     Router::new().route(Nav::Calls.href(), get(show))
 }

@@ -17,7 +17,7 @@ mod session;
 mod settings;
 mod sync;
 
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -27,7 +27,23 @@ use super::AppState;
 /// The console's style sheet.
 const STYLE: &str = include_str!("../../../static/console.css");
 
-/// Every console route.
+/// Every console route but the style sheet as (method, path), for the tests that knock on each
+/// (an agent's token must get 403 on all of them).
+pub fn route_list() -> Vec<(&'static str, &'static str)> {
+    [
+        session::ROUTES,
+        overview::ROUTES,
+        calls::ROUTES,
+        agents::ROUTES,
+        sync::ROUTES,
+        settings::ROUTES,
+        reports::ROUTES,
+    ]
+    .concat()
+}
+
+/// Every console route, each answer timed (`Server-Timing: app;dur=<ms>`, which the console's
+/// benchmark reads).
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/admin/static/console.css", get(style))
@@ -37,6 +53,23 @@ pub(super) fn router() -> Router<AppState> {
         .merge(sync::routes())
         .merge(settings::routes())
         .merge(reports::routes())
+        .layer(axum::middleware::from_fn(server_timing))
+}
+
+/// Adds how long the hub spent on the answer, in milliseconds, as `Server-Timing`.
+async fn server_timing(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let started = std::time::Instant::now();
+    let mut response = next.run(request).await;
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    if let Ok(value) = HeaderValue::from_str(&format!("app;dur={ms:.3}")) {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static("server-timing"), value);
+    }
+    response
 }
 
 async fn style() -> Response {

@@ -20,6 +20,10 @@ use super::i18n::Lang;
 use super::page::{self, Chrome, Nav};
 use crate::hub::AppState;
 
+/// The sign-in's, sign-out's and language switch's routes as (method, path), for the tests
+/// that knock on every route.
+pub(super) const ROUTES: &[(&str, &str)] = &[];
+
 /// How an admin reached the console.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Via {
