@@ -41,7 +41,8 @@
 //!   missing) into `icons/`.
 //! - `cargo xtask screenshots`: the README's screenshots of the desktop app (each kind of card,
 //!   the main window), taken over WebDriver in the test environment into
-//!   `src-tauri/screenshots/`.
+//!   `src-tauri/screenshots/`, then the admin console's pages in both languages, taken in
+//!   headless Chromium into `src-tauri/screenshots/console/`.
 //!
 //! It uses only the standard library, so it builds in a second. What the tasks need is installed
 //! from here when missing ([`setup`]); the end of a test run is read and told by [`report`].
@@ -195,13 +196,18 @@ fn test(rest: &[String]) -> Result<(), String> {
     // names it. Nothing is skipped.
     if quick {
         // The lints check the desktop app too, which builds against WebKitGTK.
-        setup::ensure(&[setup::BUILD, setup::HUB_PACKAGE_TEST])?;
+        setup::ensure(&[
+            setup::BUILD,
+            setup::HUB_PACKAGE_TEST,
+            setup::CONSOLE_BROWSER,
+        ])?;
     } else {
         setup::ensure(&[
             setup::BUILD,
             setup::RUN,
             setup::TEST,
             setup::HUB_PACKAGE_TEST,
+            setup::CONSOLE_BROWSER,
         ])?;
         setup::ensure_tauri_driver(&cargo_path)?;
         setup::ensure_tauri_cli(&cargo_path)?;
@@ -448,7 +454,8 @@ fn in_env(rest: &[String]) -> Result<(), String> {
 }
 
 /// The README's screenshots: the ignored `screenshots` test of the desktop crate, in the test
-/// environment.
+/// environment; then the admin console's pages in headless Chromium (no display needed), which
+/// its browser test writes into `src-tauri/screenshots/console/` when `RINGSIDE_SCREENSHOTS=1`.
 fn screenshots() -> Result<(), String> {
     in_env(&[
         cargo_bin(),
@@ -460,7 +467,28 @@ fn screenshots() -> Result<(), String> {
         "--".into(),
         "--ignored".into(),
         "--nocapture".into(),
-    ])
+    ])?;
+    setup::ensure(&[setup::CONSOLE_BROWSER])?;
+    let args = [
+        "test",
+        "--package",
+        "ringside-tests",
+        "--test",
+        "console_browser",
+        "screenshots",
+        "--",
+        "--nocapture",
+    ];
+    let status = Command::new(cargo_bin())
+        .args(args)
+        .env("RINGSIDE_SCREENSHOTS", "1")
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`cargo {}` failed ({status})", args.join(" ")))
+    }
 }
 
 fn shell_quote(arg: &str) -> String {

@@ -1,7 +1,8 @@
 //! What the tasks need beyond the Rust toolchain, installed when missing; what cannot be
 //! installed fails the task with its name and how to install it by hand, never a silent skip.
 //!
-//! - The system packages of the desktop app, on Debian and Ubuntu: each is checked with
+//! - The system packages of the desktop app and of the admin console's browser tests (Debian's
+//!   Chromium and chromedriver), on Debian and Ubuntu: each is checked with
 //!   `dpkg-query`; only the missing ones are installed, with `apt-get install
 //!   --no-install-recommends` (through `sudo` when not root). `dbus-x11` is never installed: with
 //!   it, an app started without a bus spawns daemons that outlive it.
@@ -54,6 +55,12 @@ pub const HUB_PACKAGE_TEST: &[&str] = &[
     "strace",
     "dpkg-dev",
 ];
+
+/// The admin console's browser tests (tests/tests/console_browser.rs, tests/src/browser.rs):
+/// Debian's Chromium, run headless, and its WebDriver, chromedriver. They install
+/// `/usr/bin/chromium` and `/usr/bin/chromedriver`, the paths the harness starts. The tests run
+/// with the engine's, in the quick loop too.
+pub const CONSOLE_BROWSER: &[&str] = &["chromium", "chromium-driver"];
 
 fn installed(package: &str) -> bool {
     Command::new("dpkg-query")
