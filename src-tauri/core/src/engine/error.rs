@@ -13,6 +13,9 @@ pub enum EngineError {
     /// revealed).
     #[error("the hub has not seen call {0}")]
     UnknownCall(u64),
+    /// The hub has no such call, message or effect (an admin's console names it).
+    #[error("the hub has no {0}")]
+    UnknownSubject(String),
     /// The text is not a phone number Ringside can use.
     #[error("{0}")]
     BadNumber(String),

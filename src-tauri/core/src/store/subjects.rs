@@ -5,9 +5,11 @@ use crate::store::CachedSql;
 use rusqlite::{params, OptionalExtension};
 
 use super::{NewEvent, Store, StoreError};
+use crate::aircall::Direction;
 use crate::domain::subject::{
     CardPush, Progress, Status, Subject, SubjectKey, SubjectKind, Tracked,
 };
+use crate::phone::{Region, E164};
 
 pub(super) const CREATE: &str = "
 CREATE TABLE subjects (
@@ -47,12 +49,16 @@ ALTER TABLE subjects ADD COLUMN card_push TEXT;
 CREATE INDEX subjects_conversation ON subjects (conversation_id);
 ";
 
+/// The columns a [`Subject`] is read from, in [`read_row`]'s order.
 pub(super) const COLUMNS: &str =
     "kind, id, snapshot, rank, event_time, memory, status, reason, contact_id, \
      conversation_id, chosen_contact_id, candidates, card_push, created_at, updated_at";
 
+/// How many columns [`COLUMNS`] names: a query may select more after them.
+pub(super) const COLUMN_COUNT: usize = 15;
+
 /// A row as SQLite holds it, before it is read into a [`Subject`].
-struct Row {
+pub(super) struct Row {
     kind: String,
     id: String,
     snapshot: String,
@@ -70,7 +76,8 @@ struct Row {
     updated_at: i64,
 }
 
-fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+/// Reads the columns of [`COLUMNS`].
+pub(super) fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
     Ok(Row {
         kind: r.get(0)?,
         id: r.get(1)?,
@@ -88,6 +95,11 @@ fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
         created_at: r.get(13)?,
         updated_at: r.get(14)?,
     })
+}
+
+/// A row read into a [`Subject`], or why it cannot be.
+pub(super) fn into_subject(row: Row) -> Result<Subject, StoreError> {
+    row.into_subject()
 }
 
 impl Row {
@@ -128,7 +140,7 @@ impl Row {
 }
 
 /// The snapshot and memory of a subject as stored JSON.
-fn tracked_json(tracked: &Tracked) -> Result<(String, String), StoreError> {
+pub(super) fn tracked_json(tracked: &Tracked) -> Result<(String, String), StoreError> {
     let json =
         |v: Result<String, serde_json::Error>| v.map_err(|e| StoreError::Corrupt(e.to_string()));
     Ok(match tracked {
@@ -143,25 +155,148 @@ fn tracked_json(tracked: &Tracked) -> Result<(String, String), StoreError> {
     })
 }
 
-/// Writes a subject's new snapshot inside an open transaction. A status the executor or an
-/// agent settled (logged, skipped, failed) stays; where it was logged is never overwritten.
+/// What the console searches a subject by, read from its snapshot when it is saved (the
+/// migration fills the rows stored before from their JSON the same way).
+struct Searchable {
+    /// When the call started (a message: when first seen).
+    started_at: i64,
+    /// The other party's number: E.164 when it reads as one, else as sent, spaces removed.
+    phone: Option<String>,
+    direction: &'static str,
+    /// Calls only.
+    answered: Option<bool>,
+    /// The answering, calling or sending agent, lower case.
+    agent_email: Option<String>,
+    /// The line's name, else its digits.
+    line: Option<String>,
+    /// Calls: from the answer to the end, in seconds.
+    duration: Option<i64>,
+    /// `call`, `sms` or `whatsapp`.
+    channel: &'static str,
+}
+
+impl Searchable {
+    fn of(s: &Subject) -> Searchable {
+        let line_of = |n: Option<&crate::aircall::Number>| {
+            n.and_then(|n| {
+                [n.name.trim(), n.digits.trim()]
+                    .into_iter()
+                    .find(|t| !t.is_empty())
+                    .map(str::to_owned)
+            })
+        };
+        let email = |u: Option<&crate::aircall::UserRef>| {
+            u.and_then(|u| u.email.as_deref())
+                .map(|e| e.trim().to_lowercase())
+                .filter(|e| !e.is_empty())
+        };
+        let direction = |d: Direction| match d {
+            Direction::Inbound => "inbound",
+            Direction::Outbound => "outbound",
+        };
+        match &s.tracked {
+            Tracked::Call { call, .. } => Searchable {
+                started_at: call.started_at.unwrap_or(s.created_at),
+                phone: phone_of(&call.raw_digits, call.number.as_ref()),
+                direction: direction(call.direction),
+                answered: Some(call.answered_at.is_some()),
+                agent_email: email(call.user.as_ref()),
+                line: line_of(call.number.as_ref()),
+                duration: call
+                    .answered_at
+                    .zip(call.ended_at)
+                    .and_then(|(a, e)| e.checked_sub(a))
+                    .filter(|d| (0..=crate::rules::notes::LONGEST_SPAN_SECS).contains(d)),
+                channel: "call",
+            },
+            Tracked::Message { message, .. } => Searchable {
+                started_at: s.created_at,
+                phone: message
+                    .external_number
+                    .as_deref()
+                    .or(message.raw_digits.as_deref())
+                    .and_then(|raw| phone_of(raw, message.number.as_ref())),
+                direction: direction(message.direction),
+                answered: None,
+                agent_email: email(message.user.as_ref()),
+                line: line_of(message.number.as_ref()),
+                duration: None,
+                channel: if message.channel_label() == "WhatsApp" {
+                    "whatsapp"
+                } else {
+                    "sms"
+                },
+            },
+        }
+    }
+}
+
+/// The other party's number as the console searches it: E.164 when it is written
+/// internationally or the line's country reads it, else as sent without spaces or dashes;
+/// `None` for a withheld number.
+fn phone_of(raw: &str, line: Option<&crate::aircall::Number>) -> Option<String> {
+    if crate::phone::is_anonymous(raw) {
+        return None;
+    }
+    let region = line
+        .and_then(|n| n.country.as_deref())
+        .and_then(|c| Region::parse(c).ok())
+        .or_else(|| {
+            raw.trim_start()
+                .starts_with('+')
+                .then(|| Region::parse("US").ok())
+                .flatten()
+        });
+    if let Some(number) = region.and_then(|r| E164::parse(raw, r).ok()) {
+        return Some(number.as_str().to_owned());
+    }
+    let bare: String = raw
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '-' | '.' | '(' | ')'))
+        .collect();
+    (!bare.is_empty()).then_some(bare)
+}
+
+/// Writes a subject's new snapshot inside an open transaction, with the columns the console
+/// searches. A status the executor or an agent settled (logged, skipped, failed) stays; where
+/// it was logged is never overwritten; a call an admin had logged although a setting skipped
+/// it stays queued.
 pub(super) fn upsert_in(
     tx: &rusqlite::Connection,
     s: &Subject,
     now: i64,
 ) -> Result<(), StoreError> {
     let (snapshot, memory) = tracked_json(&s.tracked)?;
+    let found = Searchable::of(s);
     tx.exec(
         "INSERT INTO subjects (kind, id, snapshot, rank, event_time, memory, status, reason,
-             contact_id, conversation_id, chosen_contact_id, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, NULL, NULL, ?9, ?10)
+             contact_id, conversation_id, chosen_contact_id, created_at, updated_at,
+             started_at, phone, direction, answered, agent_email, line, duration, channel,
+             contact_name)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, NULL, NULL, ?9, ?10,
+             ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+             (SELECT CASE WHEN COUNT(*) = 1 THEN MAX(name) END FROM contacts WHERE e164 = ?12))
          ON CONFLICT(kind, id) DO UPDATE SET snapshot = excluded.snapshot, rank = excluded.rank,
              event_time = excluded.event_time, memory = excluded.memory,
              status = CASE WHEN subjects.status IN ('logged', 'skipped', 'failed')
-                           THEN subjects.status ELSE excluded.status END,
+                           THEN subjects.status
+                           WHEN subjects.logged_by IS NOT NULL AND excluded.status = 'off'
+                           THEN subjects.status
+                           ELSE excluded.status END,
              reason = CASE WHEN subjects.status IN ('logged', 'skipped', 'failed')
-                           THEN subjects.reason ELSE excluded.reason END,
-             updated_at = excluded.updated_at",
+                           THEN subjects.reason
+                           WHEN subjects.logged_by IS NOT NULL AND excluded.status = 'off'
+                           THEN subjects.reason
+                           ELSE excluded.reason END,
+             updated_at = excluded.updated_at,
+             started_at = excluded.started_at, phone = excluded.phone,
+             direction = excluded.direction, answered = excluded.answered,
+             agent_email = excluded.agent_email, line = excluded.line,
+             duration = excluded.duration, channel = excluded.channel,
+             contact_name = COALESCE(
+                 (SELECT name FROM contacts
+                  WHERE id = COALESCE(subjects.contact_id, subjects.chosen_contact_id)),
+                 excluded.contact_name, subjects.contact_name)",
         params![
             s.kind().as_str(),
             s.id,
@@ -172,7 +307,15 @@ pub(super) fn upsert_in(
             s.status.as_str(),
             s.reason,
             s.created_at,
-            now
+            now,
+            found.started_at,
+            found.phone,
+            found.direction,
+            found.answered,
+            found.agent_email,
+            found.line,
+            found.duration,
+            found.channel,
         ],
     )?;
     Ok(())
@@ -197,7 +340,8 @@ pub(super) fn logged_in(
 ) -> Result<(), StoreError> {
     let key = logged.subject;
     tx.exec(
-        "UPDATE subjects SET status = 'logged', reason = NULL, contact_id = ?3, conversation_id = ?4, updated_at = ?5
+        "UPDATE subjects SET status = 'logged', reason = NULL, contact_id = ?3, conversation_id = ?4, updated_at = ?5,
+             contact_name = COALESCE((SELECT name FROM contacts WHERE id = ?3), contact_name)
          WHERE kind = ?1 AND id = ?2",
         params![key.kind.as_str(), key.id, logged.contact_id, logged.conversation_id, now],
     )?;
@@ -381,7 +525,8 @@ impl Store {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let changed = tx.exec(
-            "UPDATE subjects SET chosen_contact_id = ?3, status = 'queued', reason = NULL, updated_at = ?4
+            "UPDATE subjects SET chosen_contact_id = ?3, status = 'queued', reason = NULL, updated_at = ?4,
+                 contact_name = COALESCE((SELECT name FROM contacts WHERE id = ?3), contact_name)
              WHERE kind = ?1 AND id = ?2 AND conversation_id IS NULL",
             params![key.kind.as_str(), key.id, contact_id, now],
         )?;
