@@ -12,6 +12,11 @@ use serde_json::json;
 
 use crate::engine::EngineError;
 
+/// Marks an answer already in its final shape (the admin console's pages and refusals in
+/// words): [`shape_errors`] leaves it alone.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AsIs;
+
 /// An error for the desktop app.
 #[derive(Debug)]
 pub(crate) struct Failure {
@@ -109,6 +114,7 @@ impl From<EngineError> for Failure {
         let words = e.to_string();
         match e {
             EngineError::UnknownCall(id) => Failure::unknown_call(id),
+            EngineError::UnknownSubject(_) => Failure::new(StatusCode::NOT_FOUND, "not_found", words),
             EngineError::BadNumber(_) => {
                 Failure::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_number", words)
             }
@@ -170,7 +176,8 @@ pub(super) async fn shape_errors(response: Response) -> Response {
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
-    if !(status.is_client_error() || status.is_server_error()) || is_json || is_page {
+    let as_is = response.extensions().get::<AsIs>().is_some();
+    if !(status.is_client_error() || status.is_server_error()) || is_json || is_page || as_is {
         return response;
     }
     let (parts, body) = response.into_parts();
