@@ -9,6 +9,7 @@
 // The tests' harness is test code: it may panic, and `unwrap` and `expect` are how it fails.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod browser;
 pub mod canned;
 pub mod synced;
 
