@@ -233,6 +233,38 @@ impl Default for SyncSettings {
     }
 }
 
+/// Checks a value an admin gives a setting in the console, with the checks the file and the
+/// environment get: the setting must be one the console may change
+/// ([`Setting::console_may_change`]) and the value of its kind and range. Answers the value as
+/// `hub.toml` would spell it (`true`, `lead`, `120`), else why not, in words.
+pub fn console_value(key: &str, text: &str) -> Result<String, String> {
+    let setting = by_key(key).ok_or_else(|| format!("there is no setting `{key}`"))?;
+    if !setting.console_may_change() {
+        return Err(format!(
+            "`{key}` cannot be changed in the console: set it in hub.toml"
+        ));
+    }
+    let text = text.trim();
+    let raw = Raw {
+        text: text.to_owned(),
+        source: Source::Default,
+    };
+    sources::check(setting, &raw).map_err(|e| match e {
+        ConfigError::Invalid { reason, .. } => reason,
+        other => other.to_string(),
+    })?;
+    let normal = match &setting.kind {
+        Kind::Bool => sources::parse_bool(text).map(|b| b.to_string()),
+        Kind::Whole { range, unit } => bounded(text, range, unit).ok().map(|n| n.to_string()),
+        Kind::Choice(words) => words
+            .iter()
+            .find(|w| w.eq_ignore_ascii_case(text))
+            .map(|w| (*w).to_owned()),
+        _ => Some(text.to_owned()),
+    };
+    normal.ok_or_else(|| format!("`{text}` is not a value of `{key}`"))
+}
+
 /// The settings' values after layering: the last source to set a key wins.
 struct Resolved {
     values: BTreeMap<&'static str, Raw>,

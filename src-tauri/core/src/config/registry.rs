@@ -102,6 +102,20 @@ pub enum Group {
 }
 
 impl Group {
+    /// A short name for the section, as pages name it (`what-is-logged`).
+    pub fn slug(self) -> &'static str {
+        match self {
+            Group::Aircall => "aircall",
+            Group::Intercom => "intercom",
+            Group::Hub => "hub",
+            Group::Logging => "logging",
+            Group::SignIn => "signin",
+            Group::Console => "console",
+            Group::ContactSync => "contact-sync",
+            Group::WhatIsLogged => "what-is-logged",
+        }
+    }
+
     /// The section's title.
     pub fn title(self) -> &'static str {
         match self {
@@ -184,6 +198,14 @@ impl Setting {
             Kind::Choice(words) => words.join(", "),
             Kind::List => "a list of strings".into(),
         }
+    }
+
+    /// Whether an admin may change it in the console while the hub runs: the integration
+    /// settings ([`crate::rules::Settings::KEYS`]), which the engine swaps at once.
+    pub fn console_may_change(&self) -> bool {
+        crate::rules::Settings::KEYS
+            .iter()
+            .any(|(key, _)| *key == self.key)
     }
 
     /// The command-line flag that sets it, as `serve` spells it.
@@ -359,5 +381,23 @@ mod tests {
         assert_eq!(nearest("intercom_tokn"), Some("intercom_token"));
         assert_eq!(nearest("retention"), Some("retention_days"));
         assert_eq!(nearest("zzz"), None);
+    }
+
+    #[test]
+    fn every_integration_setting_is_in_the_registry_under_its_variable() {
+        for (key, var) in crate::rules::Settings::KEYS {
+            let setting = by_key(key).unwrap_or_else(|| panic!("{key} is not in the registry"));
+            assert_eq!(setting.env, *var);
+            assert!(setting.console_may_change());
+            let default = setting
+                .default
+                .unwrap_or_else(|| panic!("{key} has no default"));
+            assert_eq!(
+                crate::rules::Settings::default().value_of(key).as_deref(),
+                Some(default),
+                "{key}'s default"
+            );
+        }
+        assert!(!by_key("intercom_token").is_some_and(Setting::console_may_change));
     }
 }

@@ -2,9 +2,9 @@
 //! file), the environment, the command line. Every value is checked against its setting's kind
 //! here, so a wrong value is refused in words that name its key and where it was set.
 //!
-//! The places are layers, each overriding the one before it (file, environment, flags); a later
-//! source, such as settings changed in an admin console and stored by the hub, is one more
-//! layer and one more [`Source`] variant.
+//! The places are layers, each overriding the one before it (file, environment, flags); the
+//! settings an admin changes in the console, stored by the hub, are the last layer
+//! ([`Source::Console`]), laid over the others by the engine as it starts and at each change.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -30,6 +30,13 @@ pub enum Source {
     Flag(String),
     /// Nothing set it: the default applies.
     Default,
+    /// An admin changed it in the console; the hub stores it and lays it over the others.
+    Console {
+        /// Who: the admin's email.
+        by: String,
+        /// When, UNIX seconds.
+        at: i64,
+    },
 }
 
 impl fmt::Display for Source {
@@ -43,6 +50,14 @@ impl fmt::Display for Source {
             Source::Environment(var) => write!(f, "environment {var}"),
             Source::Flag(flag) => write!(f, "flag {flag}"),
             Source::Default => f.write_str("default"),
+            Source::Console { by, at } => match jiff::Timestamp::from_second(*at) {
+                Ok(when) => write!(
+                    f,
+                    "console, by {by} at {}",
+                    when.strftime("%Y-%m-%d %H:%M UTC")
+                ),
+                Err(_) => write!(f, "console, by {by}"),
+            },
         }
     }
 }
@@ -71,6 +86,7 @@ pub(crate) fn located(setting: &Setting, source: &Source) -> String {
         Source::Environment(var) => (*var).to_owned(),
         Source::Flag(flag) => flag.clone(),
         Source::Default => setting.key.to_owned(),
+        Source::Console { .. } => format!("`{}` in the admin console", setting.key),
     }
 }
 

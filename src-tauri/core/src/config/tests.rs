@@ -575,3 +575,38 @@ fn the_log_settings_are_read_early_and_a_broken_file_does_not_stop_them() {
         }
     );
 }
+
+#[test]
+fn the_console_may_change_what_is_logged_only_and_within_each_settings_range() {
+    assert_eq!(
+        console_value("log_missed_calls", " Off ").as_deref(),
+        Ok("false")
+    );
+    assert_eq!(
+        console_value("new_contact_role", "USER").as_deref(),
+        Ok("user")
+    );
+    assert_eq!(
+        console_value("tag_window_minutes", "30").as_deref(),
+        Ok("30")
+    );
+    let refused = console_value("tag_window_minutes", "99999").unwrap_err();
+    assert!(refused.contains("from 0 to 10080"), "{refused}");
+    let refused = console_value("message_fallback", "someone").unwrap_err();
+    assert!(
+        refused.contains("unassigned or integration_admin"),
+        "{refused}"
+    );
+    assert!(console_value("intercom_token", "x")
+        .unwrap_err()
+        .contains("hub.toml"));
+    assert!(console_value("nothing", "x").is_err());
+    let source = Source::Console {
+        by: "boss@acme.io".into(),
+        at: 1_800_000_000,
+    };
+    assert_eq!(
+        source.to_string(),
+        "console, by boss@acme.io at 2027-01-15 08:00 UTC"
+    );
+}

@@ -9,8 +9,8 @@ use std::time::Duration;
 use url::Url;
 
 use super::{
-    by_env, sources, Config, ConfigError, ConsoleSettings, HubSettings, Kind, LogFormat, ReportEntry, Resolved,
-    SignInSettings, Source, SyncSettings, TlsPaths, MASKED, SETTINGS,
+    by_env, sources, Config, ConfigError, ConsoleSettings, HubSettings, Kind, LogFormat,
+    ReportEntry, Resolved, SignInSettings, Source, SyncSettings, TlsPaths, MASKED, SETTINGS,
 };
 use crate::aircall::AircallConfig;
 use crate::domain::plan::Roles;
@@ -124,7 +124,8 @@ impl Config {
             session_hours: r.whole("console_session_hours", 12)?,
             quiet_warning_minutes: r.whole("quiet_warning_minutes", 30)?,
             business_hours: crate::hours::BusinessHours::parse(
-                r.get("business_hours").unwrap_or(crate::hours::DEFAULT_HOURS),
+                r.get("business_hours")
+                    .unwrap_or(crate::hours::DEFAULT_HOURS),
                 r.get("timezone").unwrap_or(crate::hours::DEFAULT_TIMEZONE),
             )
             .map_err(|e| r.fail(e.key, e.why))?,

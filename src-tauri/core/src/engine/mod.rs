@@ -11,11 +11,13 @@ mod access;
 mod admin;
 mod error;
 mod history;
+mod overrides;
 mod retention;
 mod team;
 
 pub use access::may_see;
 pub use error::EngineError;
+pub use overrides::SettingError;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -35,7 +37,7 @@ use crate::pacing::Priority;
 use crate::phone::{CallerId, Region, E164};
 use crate::pipeline::actions::{self, Action, Queued};
 use crate::pipeline::ingest::IngestError;
-use crate::pipeline::{Pipeline, PipelineConfig, PipelineHandle};
+use crate::pipeline::{LiveSettings, Pipeline, PipelineConfig, PipelineHandle};
 use crate::rules::Settings;
 use crate::store::{Agent, Store, StoreError, Stored};
 use crate::sync::{Notifications, RunOutcome, SyncHandle, SyncProgress};
@@ -68,7 +70,8 @@ pub struct EngineConfig {
     pub intercom: IntercomClient,
     /// Aircall (the lines' teammates, availability, insight cards, dialing, contact sync).
     pub aircall: Option<AircallClient>,
-    /// Integration settings.
+    /// Integration settings, as the configuration sets them: the settings an admin changed in
+    /// the console (stored with the data) are laid over them at start.
     pub settings: Settings,
     /// Region for national numbers when the Aircall line's country is unknown.
     pub default_region: Region,
@@ -122,7 +125,12 @@ pub struct Engine {
     aircall: Option<AircallClient>,
     cards: CardBuilder,
     pipeline: PipelineHandle,
-    settings: Settings,
+    /// The settings obeyed now: the configuration's with the console's changes over them.
+    settings: LiveSettings,
+    /// The configuration's settings, before the console's changes.
+    configured: Settings,
+    /// Held while a setting changes, so that two admins' changes apply one after the other.
+    changing: tokio::sync::Mutex<()>,
     default_region: Region,
     clock: Clock,
     retention: Retention,
@@ -159,10 +167,11 @@ impl Engine {
         metrics.expect_effects(&crate::domain::effect::Effect::KINDS);
         config.intercom = config.intercom.with_metrics(&metrics);
         config.aircall = config.aircall.map(|a| a.with_metrics(&metrics));
-        let (instance, serving) = config
+        let (instance, serving, changed) = config
             .store
-            .run(|s| Ok((s.instance_id()?, s.serving_lock())))
+            .run(|s| Ok((s.instance_id()?, s.serving_lock(), s.overrides()?)))
             .await?;
+        let live = LiveSettings::new(overrides::laid_over(&config.settings, &changed));
         let (stop, stopped) = watch::channel(false);
         let serving = serving.unwrap_or_else(|e| {
             tracing::warn!(error = %e, "another hub serves this database: both will work the same outbox");
@@ -173,7 +182,7 @@ impl Engine {
             config.aircall.clone(),
             config.store.clone(),
         )
-        .with_new_contact_role(config.settings.new_contact_role)
+        .with_new_contact_role(live.snapshot().new_contact_role)
         .with_clock(config.clock.clone());
         if let Err(e) = cards.workspace_id().await {
             tracing::warn!(error = %e, "cannot read the Intercom workspace yet; links will follow once Intercom answers");
@@ -188,7 +197,7 @@ impl Engine {
                 store: config.store.clone(),
                 intercom: config.intercom.clone(),
                 aircall: config.aircall.clone(),
-                settings: config.settings.clone(),
+                settings: live.clone(),
                 default_region: config.default_region,
                 clock: config.clock.clone(),
                 cards: cards.clone(),
@@ -253,7 +262,9 @@ impl Engine {
             aircall: config.aircall,
             cards,
             pipeline: handle,
-            settings: config.settings,
+            settings: live,
+            configured: config.settings,
+            changing: tokio::sync::Mutex::new(()),
             default_region: config.default_region,
             clock: config.clock,
             retention: config.retention,
@@ -281,9 +292,29 @@ impl Engine {
         &self.metrics
     }
 
-    /// The integration settings.
-    pub fn settings(&self) -> &Settings {
-        &self.settings
+    /// The integration settings obeyed now (a snapshot: the console may change them; see
+    /// [`Engine::update_settings`]).
+    pub fn settings(&self) -> Settings {
+        self.settings.snapshot().as_ref().clone()
+    }
+
+    /// The integration settings as the configuration set them, before the console's changes.
+    pub fn configured_settings(&self) -> &Settings {
+        &self.configured
+    }
+
+    /// Replaces the integration settings obeyed: the next webhook processed, effect run and
+    /// card built follow them, without a restart. (The console's changes go through
+    /// [`Engine::change_settings`], which also stores them.)
+    pub fn update_settings(&self, settings: Settings) {
+        self.settings.replace(settings);
+    }
+
+    /// The card builder with the settings obeyed now.
+    fn card_builder(&self) -> CardBuilder {
+        self.cards
+            .clone()
+            .with_new_contact_role(self.settings.snapshot().new_contact_role)
     }
 
     /// The region of national numbers when a line's country is unknown.
@@ -385,7 +416,7 @@ impl Engine {
         let caller = subject
             .caller(self.default_region)
             .map_err(|e| EngineError::BadNumber(e.to_string()))?;
-        let mut card = self.cards.build(&caller, Some(id)).await?;
+        let mut card = self.card_builder().build(&caller, Some(id)).await?;
         let offered = card.candidate_ids();
         let key = subject.key();
         self.store
@@ -418,7 +449,7 @@ impl Engine {
                 "an agent may look up the numbers of their own calls only",
             ));
         }
-        Ok(self.cards.build(&caller, None).await?)
+        Ok(self.card_builder().build(&caller, None).await?)
     }
 
     /// Intercom's tags, for the agents' picker.

@@ -31,6 +31,7 @@ use crate::store::{Lane, OutboxRow, Store, StoreError};
 use crate::webhook::{Event, StoredEvent};
 
 use super::events::{Announcer, HubEvent};
+use super::live::LiveSettings;
 use crate::domain::subject::{caller_of_call, CardPush, Subject, SubjectKey};
 
 /// Cards built at once at most; more wait in the outbox for a slot (a burst of a few hundred
@@ -114,8 +115,10 @@ pub struct Cards {
     pub(super) default_region: Region,
     pub(super) clock: Clock,
     pub(super) announcer: Announcer,
-    /// Where cards go to be pushed to Aircall; `None` when that is turned off.
+    /// Where cards go to be pushed to Aircall; `None` without Aircall.
     pub(super) pushes: Option<Pushes>,
+    /// The integration settings: a new caller's role, and whether cards are pushed.
+    pub(super) settings: LiveSettings,
     /// Look-ups started when a ringing call's webhook was accepted.
     pub(super) ahead: Ahead,
     /// Where ring → card and the cards' outcomes are counted.
@@ -129,6 +132,14 @@ impl std::fmt::Debug for Cards {
 }
 
 impl Cards {
+    /// The card builder with the settings as they are now (the role a new caller's contact
+    /// would get).
+    fn builder(&self) -> CardBuilder {
+        self.builder
+            .clone()
+            .with_new_contact_role(self.settings.snapshot().new_contact_role)
+    }
+
     fn now(&self) -> i64 {
         (self.clock)()
     }
@@ -155,7 +166,7 @@ impl Cards {
         let Some(built) = self.ahead.start(&caller) else {
             return;
         };
-        let builder = self.builder.clone();
+        let builder = self.builder();
         tokio::spawn(async move {
             match builder.build(&caller, None).await {
                 Ok(card) => {
@@ -277,7 +288,7 @@ impl Cards {
                 call_id: Some(call_id),
                 ..card
             }),
-            None => self.builder.build(&caller, Some(call_id)).await,
+            None => self.builder().build(&caller, Some(call_id)).await,
         };
         let now = self.now();
         let card = match built {
@@ -322,7 +333,7 @@ impl Cards {
         self.announcer.announced(logged);
         self.metrics.card_ready(call_id);
         self.metrics.effect(row.effect.kind(), EffectOutcome::Done);
-        if let Some(pushes) = &self.pushes {
+        if let (Some(pushes), true) = (&self.pushes, self.settings.snapshot().push_insight_cards) {
             pushes.offer(subject.key(), call_id, card.to_insight_blocks(), row.id);
         }
         if self.builder.lacks_availability(&card) {

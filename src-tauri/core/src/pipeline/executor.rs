@@ -27,10 +27,11 @@ use crate::intercom::{self, Contact, ConversationState, IntercomClient};
 use crate::metrics::{EffectOutcome, Metrics};
 use crate::pacing::Priority;
 use crate::phone::{CallerId, Region};
-use crate::rules::{AssignTarget, Effect, Fallback, Settings};
+use crate::rules::{AssignTarget, Effect, Fallback};
 use crate::store::{EffectState, Lane, Logged, OutboxRow, Store, StoreError};
 
 use super::events::{ActionKind, Announcer, HubEvent};
+use super::live::LiveSettings;
 use crate::domain::subject::{Status, Subject};
 
 /// How an attempt ended.
@@ -114,8 +115,8 @@ pub struct ExecutorParts {
     pub contacts: Contacts,
     /// Who the teammates are (the card's directory).
     pub directory: Directory,
-    /// Integration settings.
-    pub settings: Settings,
+    /// Integration settings, read at each effect (a change applies to the next one run).
+    pub settings: LiveSettings,
     /// Region for national numbers when the line's country is unknown.
     pub default_region: Region,
     /// Requests in flight to Intercom at most.
@@ -132,7 +133,7 @@ pub struct Executor {
     aircall: Option<AircallClient>,
     contacts: Contacts,
     directory: Directory,
-    settings: Settings,
+    settings: LiveSettings,
     default_region: Region,
     concurrency: usize,
     clock: Clock,
@@ -375,10 +376,10 @@ impl Executor {
                 }))
             }
         };
-        let create = self
-            .settings
+        let settings = self.settings.snapshot();
+        let create = settings
             .create_contacts
-            .then_some(self.settings.new_contact_role);
+            .then_some(settings.new_contact_role);
         // After a crash, look live: the index may not know a contact a previous attempt made.
         let found = match self.contacts.for_logging(&number, create, !retry).await {
             Ok(found) => found,
@@ -411,10 +412,10 @@ impl Executor {
     }
 
     async fn anonymous_contact(&self) -> Result<Result<Contact, Outcome>, ApiError> {
-        let create = self
-            .settings
+        let settings = self.settings.snapshot();
+        let create = settings
             .create_contacts
-            .then_some(self.settings.new_contact_role);
+            .then_some(settings.new_contact_role);
         match self.contacts.anonymous_for_logging(create).await? {
             Some(c) => Ok(Ok(c)),
             None => Ok(Err(Outcome::Blocked {

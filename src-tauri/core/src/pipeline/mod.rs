@@ -19,6 +19,7 @@ pub mod cards;
 pub mod events;
 pub mod executor;
 pub mod ingest;
+pub mod live;
 pub mod processor;
 pub use crate::domain::subject;
 
@@ -32,13 +33,13 @@ use crate::aircall::AircallClient;
 use crate::card::{CardBuilder, Clock};
 use crate::intercom::IntercomClient;
 use crate::phone::Region;
-use crate::rules::Settings;
 use crate::store::Store;
 
 use cards::{Cards, Pushes};
 use events::{Announcer, HubEvent};
 use executor::{Executor, ExecutorParts};
 use ingest::{Ingest, IngestError};
+pub use live::LiveSettings;
 use processor::Processor;
 
 /// What the pipeline runs with.
@@ -50,8 +51,9 @@ pub struct PipelineConfig {
     pub intercom: IntercomClient,
     /// Aircall (availability and the cards pushed to its phone app), when configured.
     pub aircall: Option<AircallClient>,
-    /// Integration settings.
-    pub settings: Settings,
+    /// Integration settings, shared with the engine, which swaps them when an admin changes
+    /// one: each task reads them where it uses them.
+    pub settings: LiveSettings,
     /// Region for national numbers when the Aircall line's country is unknown.
     pub default_region: Region,
     /// The clock.
@@ -125,8 +127,10 @@ impl Pipeline {
         );
         let mut tasks = vec![writer];
 
-        let pushes = match (&config.aircall, config.settings.push_insight_cards) {
-            (Some(aircall), true) => {
+        // The push queue runs whenever Aircall is there: whether a card is pushed is read at
+        // each card, so the setting can be turned on while the hub runs.
+        let pushes = match &config.aircall {
+            Some(aircall) => {
                 let pushes = Pushes::new();
                 tasks.push(tokio::spawn(pushes.clone().run(
                     aircall.clone(),
@@ -135,7 +139,7 @@ impl Pipeline {
                 )));
                 Some(pushes)
             }
-            _ => None,
+            None => None,
         };
         // What every card shares is read now, not by the first rings.
         let (builder, mut stopping) = (config.cards.clone(), shutdown.clone());
@@ -152,6 +156,7 @@ impl Pipeline {
             clock: config.clock.clone(),
             announcer: announcer.clone(),
             pushes,
+            settings: config.settings.clone(),
             ahead: cards::Ahead::default(),
             metrics: config.metrics.clone(),
         };

@@ -8,11 +8,12 @@
 
 use crate::aircall::{Call, Message};
 use crate::card::Clock;
-use crate::rules::{self, Planned, Settings};
+use crate::rules::{self, Planned};
 use crate::store::{InboxItem, Lane, NewEffect, NewEvent, Origin, SetAside, Store, StoreError};
 use crate::webhook::{CallEvent, Event, MessageEvent};
 
 use super::events::HubEvent;
+use super::live::LiveSettings;
 use crate::domain::subject::{Progress, Status, Subject, SubjectKey, SubjectKind, Tracked};
 
 /// What one webhook changes: its subject, the effects to queue and the events to log.
@@ -22,7 +23,8 @@ type Outcome = (Subject, Vec<Planned>, Vec<NewEvent>);
 #[derive(Clone)]
 pub struct Processor {
     store: Store,
-    settings: Settings,
+    /// Read once per webhook: a change applies from the next one.
+    settings: LiveSettings,
     clock: Clock,
     /// Told as soon as a webhook queued a card, before the rest of the pass is processed.
     cards_queued: Option<std::sync::Arc<tokio::sync::Notify>>,
@@ -67,11 +69,11 @@ struct One {
 }
 
 impl Processor {
-    /// A processor over this store.
-    pub fn new(store: Store, settings: Settings, clock: Clock) -> Self {
+    /// A processor over this store, with fixed settings or live ones ([`LiveSettings`]).
+    pub fn new(store: Store, settings: impl Into<LiveSettings>, clock: Clock) -> Self {
         Processor {
             store,
-            settings,
+            settings: settings.into(),
             clock,
             cards_queued: None,
         }
@@ -267,10 +269,11 @@ impl Processor {
         if kind == CallEvent::UnsuccessfulTransfer {
             memory.transfer_failed(&call);
         }
-        let (planned, memory) = rules::plan_call(kind, &best, timestamp, &memory, &self.settings);
+        let settings = self.settings.snapshot();
+        let (planned, memory) = rules::plan_call(kind, &best, timestamp, &memory, &settings);
 
         let done = rules::is_done(&best, kind);
-        let not_logged = rules::call_not_logged(&best, &self.settings).filter(|_| done);
+        let not_logged = rules::call_not_logged(&best, &settings).filter(|_| done);
         let status = match (not_logged, done) {
             (Some(_), _) => Status::Off,
             (None, true) => Status::Queued,
@@ -364,7 +367,7 @@ impl Processor {
                 .inbox_finish(item.id, SetAside::Ignored, Some("not a call"), now)?;
             return Ok(One::default());
         };
-        let (planned, next) = rules::plan_insight(insight, memory, &self.settings);
+        let (planned, next) = rules::plan_insight(insight, memory, &self.settings.snapshot());
         *memory = next;
         let effects: Vec<NewEffect> = planned
             .into_iter()
@@ -396,8 +399,9 @@ impl Processor {
         };
         let mut message = message;
         self.fill_line_users(message.number.as_mut(), now)?;
-        let (planned, memory) = rules::plan_message(kind, &message, &memory, &self.settings);
-        let off = !self.settings.log_messages;
+        let settings = self.settings.snapshot();
+        let (planned, memory) = rules::plan_message(kind, &message, &memory, &settings);
+        let off = !settings.log_messages;
         let reason = "logging messages is turned off";
         let mut events = Vec::new();
         if previous.is_none() && message.direction == crate::aircall::Direction::Inbound {
@@ -519,7 +523,7 @@ mod tests {
         let store = Store::open_in_memory().unwrap();
         let processor = Processor::new(
             store.clone(),
-            Settings::default(),
+            crate::rules::Settings::default(),
             std::sync::Arc::new(|| 1_700_000_001),
         );
         let bad = push(&store, 2);

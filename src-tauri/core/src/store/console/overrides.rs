@@ -1,4 +1,122 @@
-//! The console's overrides (see `mod.rs`).
+//! Settings an admin changed in the console: one row a key, its value as `hub.toml` would spell
+//! it, who set it and when. The engine reads them at start and lays them over the
+//! configuration's values; deleting a row gives the key back to the configuration.
 
-/// This part's tables and indexes, in the console's migration.
-pub(in crate::store) const CREATE: &str = "";
+use rusqlite::params;
+
+use crate::store::{CachedSql, Store, StoreError};
+
+/// The overrides' table.
+pub(in crate::store) const CREATE: &str = "
+CREATE TABLE console_settings (
+    key     TEXT PRIMARY KEY,   -- the setting's hub.toml key
+    value   TEXT NOT NULL,      -- as hub.toml would spell it: true, lead, 120
+    set_by  TEXT NOT NULL,      -- the admin's email
+    set_at  INTEGER NOT NULL    -- UNIX seconds
+) WITHOUT ROWID;
+";
+
+/// A setting changed in the console.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Override {
+    /// The setting's `hub.toml` key.
+    pub key: String,
+    /// Its value, as `hub.toml` would spell it.
+    pub value: String,
+    /// Who set it: the admin's email.
+    pub set_by: String,
+    /// When, UNIX seconds.
+    pub set_at: i64,
+}
+
+impl Store {
+    /// Every setting changed in the console, by key.
+    pub fn overrides(&self) -> Result<Vec<Override>, StoreError> {
+        let conn = self.read();
+        let mut stmt = conn.prepare_cached(
+            "SELECT key, value, set_by, set_at FROM console_settings ORDER BY key",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(Override {
+                key: r.get(0)?,
+                value: r.get(1)?,
+                set_by: r.get(2)?,
+                set_at: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Sets (or replaces) a setting's override, and records the action in the audit with it,
+    /// in one transaction.
+    pub fn put_override(&self, change: &Override, detail: &str) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.exec(
+            "INSERT INTO console_settings (key, value, set_by, set_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value, set_by = excluded.set_by,
+                 set_at = excluded.set_at",
+            params![change.key, change.value, change.set_by, change.set_at],
+        )?;
+        tx.exec(
+            "INSERT INTO console_actions (at, who, action, target, detail)
+             VALUES (?1, ?2, 'setting', ?3, ?4)",
+            params![change.set_at, change.set_by, change.key, detail],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Deletes a setting's override (the configuration's value applies again) and records the
+    /// action in the audit, in one transaction; answers whether there was one.
+    pub fn delete_override(
+        &self,
+        key: &str,
+        by: &str,
+        at: i64,
+        detail: &str,
+    ) -> Result<bool, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let deleted = tx.exec("DELETE FROM console_settings WHERE key = ?1", params![key])?;
+        if deleted > 0 {
+            tx.exec(
+                "INSERT INTO console_actions (at, who, action, target, detail)
+                 VALUES (?1, ?2, 'setting', ?3, ?4)",
+                params![at, by, key, detail],
+            )?;
+        }
+        tx.commit()?;
+        Ok(deleted > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_override_is_set_replaced_and_deleted_each_time_with_its_audit() {
+        let store = Store::open_in_memory().unwrap();
+        let change = |value: &str, at| Override {
+            key: "log_missed_calls".into(),
+            value: value.into(),
+            set_by: "boss@acme.io".into(),
+            set_at: at,
+        };
+        store.put_override(&change("false", 10), "false").unwrap();
+        store.put_override(&change("true", 20), "true").unwrap();
+        assert_eq!(store.overrides().unwrap(), vec![change("true", 20)]);
+        assert!(store
+            .delete_override("log_missed_calls", "boss@acme.io", 30, "reset")
+            .unwrap());
+        assert!(!store
+            .delete_override("log_missed_calls", "boss@acme.io", 40, "reset")
+            .unwrap());
+        assert!(store.overrides().unwrap().is_empty());
+        let audit = store.actions_on("log_missed_calls").unwrap();
+        let details: Vec<_> = audit.iter().map(|a| a.detail.as_str()).collect();
+        assert_eq!(details, ["false", "true", "reset"]);
+        assert!(audit.iter().all(|a| a.action == "setting"));
+    }
+}
