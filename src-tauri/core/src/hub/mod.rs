@@ -353,7 +353,7 @@ fn router(state: AppState) -> Router {
     let limits = state.limits.clone();
     let (answered, streamed) = routes();
     Router::from(answered)
-        .merge(console::router())
+        .merge(console::router(state.clone()))
         .fallback(|| async {
             failure::Failure::new(StatusCode::NOT_FOUND, "not_found", "there is no such route")
         })

@@ -23,7 +23,7 @@ use utoipa_axum::routes;
 use super::failure::Failure;
 use super::openapi::ErrorBody;
 use super::AppState;
-use crate::signin::{self, Callback, Issued, SignInError};
+use crate::signin::{self, Callback, Finished, Issued, SignInError};
 
 /// Requests a minute on each sign-in route, for the whole hub.
 const PER_MINUTE: u32 = 60;
@@ -61,7 +61,11 @@ impl Default for SignInLimits {
 }
 
 impl SignInLimits {
-    fn take(&self, route: &'static str) -> Result<(), (StatusCode, &'static str, String)> {
+    /// Takes one request from `route`'s budget, or says to wait.
+    pub(crate) fn take(
+        &self,
+        route: &'static str,
+    ) -> Result<(), (StatusCode, &'static str, String)> {
         self.limiter.check_key(&route).map_err(|_| {
             (
                 StatusCode::TOO_MANY_REQUESTS,
@@ -146,6 +150,7 @@ fn status_of(e: &SignInError) -> (StatusCode, &'static str) {
         SignInError::OtherWorkspace { .. } => (StatusCode::FORBIDDEN, "other_workspace"),
         SignInError::NoEmail => (StatusCode::FORBIDDEN, "no_email"),
         SignInError::NotAllowed(_) => (StatusCode::FORBIDDEN, "not_allowed"),
+        SignInError::NotAdmin(_) => (StatusCode::FORBIDDEN, "not_admin"),
         SignInError::UnknownCode | SignInError::UsedCode | SignInError::ExpiredCode => {
             (StatusCode::BAD_REQUEST, "invalid_code")
         }
@@ -293,7 +298,11 @@ struct IntercomAnswer {
         (status = 429, description = "Too many sign-ins this minute (an HTML page in words)", content_type = "text/html", body = String),
     )
 )]
-async fn callback(State(state): State<AppState>, Query(q): Query<IntercomAnswer>) -> Response {
+async fn callback(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    Query(q): Query<IntercomAnswer>,
+) -> Response {
     let Some(signin) = state.signin.clone() else {
         return not_configured_page();
     };
@@ -305,10 +314,15 @@ async fn callback(State(state): State<AppState>, Query(q): Query<IntercomAnswer>
             state: q.state,
             code: q.code,
             error: q.error,
+            browser_state: super::console::browser_state(&headers),
         })
         .await;
     match answer {
-        Ok(to) => redirect(&to),
+        Ok(Finished::App(to)) => redirect(&to),
+        // An admin signing in to the console: a session, or a refusal in the console's words.
+        Ok(Finished::Console(outcome)) => {
+            super::console::signed_in_with_intercom(&state, &headers, outcome).await
+        }
         Err(e) => refusal_page(e),
     }
 }

@@ -12,6 +12,12 @@
 //! 3. the app posts the code and its verifier: [`SignIn::redeem`] gives the agent a fresh
 //!    token.
 //!
+//! The admin console signs its admins in the same way, through the same callback (the one
+//! redirect URL registered in the Intercom app): [`SignIn::begin_console`] remembers a request
+//! for the console, and [`SignIn::finish`] answers [`Finished::Console`] with the admin's email
+//! (a teammate of the hub's workspace on its `admins` list) for the console to open a session,
+//! once the browser that finishes is the one that started.
+//!
 //! An invitation ([`invite`], [`join`]) is a single-use code an admin sends; it needs no
 //! OAuth app. Every state and code is stored as a hash; the Intercom token is never stored.
 
@@ -26,7 +32,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::intercom::IntercomClient;
 use crate::secret::Secret;
-use crate::store::{random_code, Joined, SignInRequest, Store, StoreError, Taken};
+use crate::store::{random_code, Joined, Purpose, SignInRequest, Store, StoreError, Taken};
 
 /// How long a sign-in may take between the app's request and Intercom's answer, in seconds.
 pub const REQUEST_LIFETIME: i64 = 10 * 60;
@@ -174,6 +180,9 @@ pub enum SignInError {
     /// The teammate is not on the list of who may sign in.
     #[error("{0} may not sign in to this hub; ask its admin to add you to signin_allow")]
     NotAllowed(String),
+    /// The teammate signed in to the admin console but is not on the hub's admin list.
+    #[error("{0} is not an admin of this hub; ask its admin to add you to admins")]
+    NotAdmin(String),
     /// The hub code is not one the hub issued.
     #[error("this sign-in code is unknown; sign in again")]
     UnknownCode,
@@ -212,7 +221,8 @@ impl SignInError {
             SignInError::NotApproved(_)
             | SignInError::OtherWorkspace { .. }
             | SignInError::NoEmail
-            | SignInError::NotAllowed(_) => "access_denied",
+            | SignInError::NotAllowed(_)
+            | SignInError::NotAdmin(_) => "access_denied",
             _ => "server_error",
         }
     }
@@ -247,6 +257,18 @@ pub struct Callback {
     pub code: Option<String>,
     /// Intercom's error (`access_denied`), when not.
     pub error: Option<String>,
+    /// The state the browser keeps from [`SignIn::begin_console`] (a cookie), which a console
+    /// sign-in must come back with.
+    pub browser_state: Option<String>,
+}
+
+/// How a sign-in ended, by whom it was for.
+#[derive(Debug)]
+pub enum Finished {
+    /// The app's: the address of its loopback listener, with a one-time code or the refusal.
+    App(Url),
+    /// The console's: the admin's email (lower case), or why they may not get in.
+    Console(Result<String, SignInError>),
 }
 
 /// Sign-in with Intercom, for one hub.
@@ -337,7 +359,35 @@ impl SignIn {
             app_state: app_state.to_owned(),
             code_challenge: code_challenge.to_owned(),
             created_at: now,
+            purpose: Purpose::App,
         };
+        self.remember(&hub_state, request).await
+    }
+
+    /// The console's step 1: remembers a sign-in for the console and answers the address of
+    /// Intercom's authorize page and the hub's state, which the browser keeps (a cookie) to
+    /// show at the callback that it is the one that started.
+    pub async fn begin_console(&self) -> Result<(Url, Secret), SignInError> {
+        let hub_state = random_code()?;
+        let request = SignInRequest {
+            port: 0,
+            app_state: String::new(),
+            code_challenge: String::new(),
+            created_at: self.now(),
+            purpose: Purpose::Console,
+        };
+        let url = self.remember(&hub_state, request).await?;
+        Ok((url, hub_state))
+    }
+
+    /// Stores a sign-in under `hub_state` (forgetting old ones) and answers the authorize
+    /// page's address.
+    async fn remember(
+        &self,
+        hub_state: &Secret,
+        request: SignInRequest,
+    ) -> Result<Url, SignInError> {
+        let now = request.created_at;
         let state = hub_state.expose().to_owned();
         self.store
             .run(move |s| s.add_signin_request(&state, &request, now - REQUEST_LIFETIME))
@@ -357,14 +407,30 @@ impl SignIn {
     /// hub code or, when the teammate may not get in, `error` and `error_description` in
     /// words (RFC 6749 §4.1.2.1's shape), so the app can say why. A state the hub does not
     /// know is refused here, since there is no app to tell.
-    pub async fn finish(&self, callback: Callback) -> Result<Url, SignInError> {
+    ///
+    /// A console's sign-in answers [`Finished::Console`]: the admin's email, or the refusal
+    /// (not a teammate of the hub's workspace, not on its `admins` list, or a browser other
+    /// than the one that started).
+    pub async fn finish(&self, callback: Callback) -> Result<Finished, SignInError> {
         let state = callback.state.ok_or(SignInError::UnknownState)?;
+        let taken = state.clone();
         let request = self
             .store
-            .run(move |s| s.take_signin_request(&state))
+            .run(move |s| s.take_signin_request(&taken))
             .await?
             .filter(|r| r.created_at >= self.now() - REQUEST_LIFETIME)
             .ok_or(SignInError::UnknownState)?;
+        if request.purpose == Purpose::Console {
+            if callback.browser_state.as_deref() != Some(state.as_str()) {
+                tracing::info!("a console sign-in came back to another browser than its own");
+                return Ok(Finished::Console(Err(SignInError::UnknownState)));
+            }
+            let answer = self.approve_admin(callback.code, callback.error).await;
+            if let Err(e) = &answer {
+                tracing::info!(reason = %e, "a console sign-in was refused");
+            }
+            return Ok(Finished::Console(answer));
+        }
         let mut url = Url::parse(&format!("http://127.0.0.1:{}/signed-in", request.port))
             .map_err(|e| SignInError::BadRequest(e.to_string()))?;
         match self.approve(callback.code, callback.error, &request).await {
@@ -381,7 +447,40 @@ impl SignIn {
                     .append_pair("state", &request.app_state);
             }
         }
-        Ok(url)
+        Ok(Finished::App(url))
+    }
+
+    /// The teammate Intercom approved, once the code is exchanged and `/me` read (the
+    /// teammate's token lives only here).
+    async fn approved_teammate(
+        &self,
+        code: Option<String>,
+        error: Option<String>,
+    ) -> Result<Teammate, SignInError> {
+        if let Some(error) = error {
+            return Err(SignInError::NotApproved(error));
+        }
+        let code = code
+            .filter(|c| !c.is_empty())
+            .ok_or_else(|| SignInError::NotApproved("no code".into()))?;
+        let token = self.oauth.exchange(&code).await?;
+        Ok(self.oauth.teammate(&token).await?)
+    }
+
+    /// A console sign-in's approval checked: a teammate of the hub's workspace on its admin
+    /// list (the list of who may sign in to the app does not apply).
+    async fn approve_admin(
+        &self,
+        code: Option<String>,
+        error: Option<String>,
+    ) -> Result<String, SignInError> {
+        let teammate = self.approved_teammate(code, error).await?;
+        let email = self.admit(&teammate, Purpose::Console).await?;
+        if !self.config.is_admin(&email) {
+            return Err(SignInError::NotAdmin(email));
+        }
+        tracing::info!(email = %email, "an admin signed in to the console with Intercom");
+        Ok(email.to_lowercase())
     }
 
     /// Intercom's approval checked: the code exchanged, the teammate read and admitted, and a
@@ -392,18 +491,8 @@ impl SignIn {
         error: Option<String>,
         request: &SignInRequest,
     ) -> Result<Secret, SignInError> {
-        if let Some(error) = error {
-            return Err(SignInError::NotApproved(error));
-        }
-        let code = code
-            .filter(|c| !c.is_empty())
-            .ok_or_else(|| SignInError::NotApproved("no code".into()))?;
-        let teammate = {
-            // The teammate's token lives only in this block.
-            let token = self.oauth.exchange(&code).await?;
-            self.oauth.teammate(&token).await?
-        };
-        let email = self.admit(&teammate).await?;
+        let teammate = self.approved_teammate(code, error).await?;
+        let email = self.admit(&teammate, Purpose::App).await?;
         let hub_code = random_code()?;
         let expires = self.now() + CODE_LIFETIME;
         let (kept, challenge) = (hub_code.clone(), request.code_challenge.clone());
@@ -415,8 +504,9 @@ impl SignIn {
         Ok(hub_code)
     }
 
-    /// The teammate's email when they may sign in: the hub's workspace, then the list.
-    async fn admit(&self, teammate: &Teammate) -> Result<String, SignInError> {
+    /// The teammate's email when they may sign in: the hub's workspace, then, for the app,
+    /// the list.
+    async fn admit(&self, teammate: &Teammate, purpose: Purpose) -> Result<String, SignInError> {
         let intercom = self.intercom.clone();
         let hub = crate::directory::intercom_identity(
             &self.store,
@@ -439,7 +529,10 @@ impl SignIn {
             return Err(SignInError::OtherWorkspace { email: who() });
         }
         let email = teammate.email.clone().ok_or(SignInError::NoEmail)?;
-        if !self.config.allow.is_empty() && !self.config.allow.iter().any(|a| a.admits(teammate)) {
+        if purpose == Purpose::App
+            && !self.config.allow.is_empty()
+            && !self.config.allow.iter().any(|a| a.admits(teammate))
+        {
             return Err(SignInError::NotAllowed(email));
         }
         Ok(email)

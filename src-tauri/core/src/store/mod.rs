@@ -46,7 +46,7 @@ pub use inbox::{InboxItem, LoggedEvent, SetAside};
 pub use notifications::{NotificationEnd, NotificationStats, PendingNotification, Stored};
 pub use outbox::{EffectState, Lane, NewEffect, NewEvent, Origin, OutboxRow};
 pub use retention::Rows;
-pub use signin::{random_code, HubCode, Invitation, SignInRequest, Taken};
+pub use signin::{random_code, HubCode, Invitation, Purpose, SignInRequest, Taken};
 pub use subjects::Logged;
 pub use sync::{
     Counter, LeaseHeld, RunCounts, RunKind, RunPhase, Scanned, SyncRow, SyncRun, Unparseable,

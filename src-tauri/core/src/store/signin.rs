@@ -37,17 +37,47 @@ CREATE TABLE invitations (
 CREATE INDEX invitations_by_email ON invitations (email);
 ";
 
-/// A sign-in under way: what the app sent to `GET /signin`.
+/// Whom a sign-in with Intercom is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Purpose {
+    /// The desktop app, waiting on its loopback port.
+    #[default]
+    App,
+    /// The admin console, in the browser that started it.
+    Console,
+}
+
+impl Purpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            Purpose::App => "app",
+            Purpose::Console => "console",
+        }
+    }
+
+    fn parse(word: &str) -> Option<Self> {
+        match word {
+            "app" => Some(Purpose::App),
+            "console" => Some(Purpose::Console),
+            _ => None,
+        }
+    }
+}
+
+/// A sign-in under way: what the app sent to `GET /signin` (or, for the console, only when it
+/// started; the port, state and challenge are the app's).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignInRequest {
-    /// The app's loopback port.
+    /// The app's loopback port (0 for the console).
     pub port: u16,
-    /// The app's state, handed back to it unchanged.
+    /// The app's state, handed back to it unchanged (empty for the console).
     pub app_state: String,
-    /// The app's PKCE challenge (S256).
+    /// The app's PKCE challenge (S256; empty for the console).
     pub code_challenge: String,
     /// When the app asked, UNIX seconds.
     pub created_at: i64,
+    /// Whom the sign-in is for.
+    pub purpose: Purpose,
 }
 
 /// What became of a one-time code or an invitation presented to the hub.
@@ -122,14 +152,16 @@ impl Store {
             [forget_before],
         )?;
         tx.exec(
-            "INSERT INTO signin_requests (state_hash, port, app_state, code_challenge, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO signin_requests
+                 (state_hash, port, app_state, code_challenge, created_at, purpose)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![
                 hash(hub_state),
                 request.port,
                 request.app_state,
                 request.code_challenge,
-                request.created_at
+                request.created_at,
+                request.purpose.as_str()
             ],
         )?;
         tx.commit()?;
@@ -146,14 +178,22 @@ impl Store {
             .conn()
             .row(
                 "DELETE FROM signin_requests WHERE state_hash = ?1
-                 RETURNING port, app_state, code_challenge, created_at",
+                 RETURNING port, app_state, code_challenge, created_at, purpose",
                 [hash(hub_state)],
                 |r| {
+                    let purpose: String = r.get(4)?;
                     Ok(SignInRequest {
                         port: r.get(0)?,
                         app_state: r.get(1)?,
                         code_challenge: r.get(2)?,
                         created_at: r.get(3)?,
+                        purpose: Purpose::parse(&purpose).ok_or_else(|| {
+                            rusqlite::Error::FromSqlConversionFailure(
+                                4,
+                                rusqlite::types::Type::Text,
+                                format!("`{purpose}` is not a sign-in's purpose").into(),
+                            )
+                        })?,
                     })
                 },
             )
@@ -335,6 +375,11 @@ mod tests {
             app_state: "app-state".into(),
             code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into(),
             created_at: now,
+            purpose: if now % 2 == 0 {
+                Purpose::App
+            } else {
+                Purpose::Console
+            },
         }
     }
 
@@ -342,11 +387,12 @@ mod tests {
     fn a_signin_state_works_once_and_old_ones_are_forgotten() {
         let store = Store::open_in_memory().unwrap();
         store.add_signin_request("old", &request(10), 0).unwrap();
-        store.add_signin_request("new", &request(700), 100).unwrap();
+        store.add_signin_request("new", &request(701), 100).unwrap();
         assert_eq!(store.take_signin_request("old").unwrap(), None);
         assert_eq!(
             store.take_signin_request("new").unwrap(),
-            Some(request(700))
+            Some(request(701)),
+            "a console's sign-in (odd times) comes back as one"
         );
         assert_eq!(store.take_signin_request("new").unwrap(), None);
         let kept: i64 = store

@@ -117,7 +117,8 @@ pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 fn bundle(lang: Lang) -> &'static FluentBundle<FluentResource> {
-    static BUNDLES: [OnceLock<FluentBundle<FluentResource>>; 2] = [OnceLock::new(), OnceLock::new()];
+    static BUNDLES: [OnceLock<FluentBundle<FluentResource>>; 2] =
+        [OnceLock::new(), OnceLock::new()];
     let index = match lang {
         Lang::En => 0,
         Lang::Fr => 1,
@@ -154,9 +155,10 @@ pub(crate) fn format(lang: Lang, key: &str, args: &[(&str, FluentValue<'_>)]) ->
 }
 
 /// Every message id of a language's catalog, for the tests that hold both catalogs together.
+#[cfg(test)]
 pub(crate) fn message_ids(lang: Lang) -> Vec<String> {
-    let resource = FluentResource::try_new(lang.source().to_owned())
-        .unwrap_or_else(|(partial, _)| partial);
+    let resource =
+        FluentResource::try_new(lang.source().to_owned()).unwrap_or_else(|(partial, _)| partial);
     resource
         .entries()
         .filter_map(|entry| match entry {
@@ -172,8 +174,14 @@ mod tests {
 
     #[test]
     fn the_browsers_best_language_wins_and_english_is_the_fallback() {
-        assert_eq!(best_of_accept_language("fr-FR,fr;q=0.9,en;q=0.8"), Some(Lang::Fr));
-        assert_eq!(best_of_accept_language("de-DE,en;q=0.5,fr;q=0.7"), Some(Lang::Fr));
+        assert_eq!(
+            best_of_accept_language("fr-FR,fr;q=0.9,en;q=0.8"),
+            Some(Lang::Fr)
+        );
+        assert_eq!(
+            best_of_accept_language("de-DE,en;q=0.5,fr;q=0.7"),
+            Some(Lang::Fr)
+        );
         assert_eq!(best_of_accept_language("de-DE"), None);
         assert_eq!(best_of_accept_language("fr;q=0"), None);
     }
@@ -185,7 +193,10 @@ mod tests {
         en.sort();
         fr.sort();
         let duplicates: Vec<_> = en.windows(2).filter(|w| w[0] == w[1]).collect();
-        assert!(duplicates.is_empty(), "messages defined twice: {duplicates:?}");
+        assert!(
+            duplicates.is_empty(),
+            "messages defined twice: {duplicates:?}"
+        );
         assert_eq!(en, fr, "the English and French catalogs differ");
     }
 }

@@ -87,17 +87,7 @@ impl Chrome {
 
     /// A message of the catalog with arguments, each given as text or a number.
     pub(crate) fn tf(&self, key: &str, args: &[(&str, Arg)]) -> String {
-        let args: Vec<(&str, FluentValue<'_>)> = args
-            .iter()
-            .map(|(name, value)| {
-                let value = match value {
-                    Arg::Text(text) => FluentValue::from(text.as_str()),
-                    Arg::Number(n) => FluentValue::from(*n),
-                };
-                (*name, value)
-            })
-            .collect();
-        i18n::format(self.lang, key, &args)
+        format_with(self.lang, key, args)
     }
 
     /// The navigation: each page's address, name and whether it is open.
@@ -110,17 +100,107 @@ impl Chrome {
 
     /// The languages for the switch: code, name in that language, whether it is the page's.
     pub(crate) fn languages(&self) -> Vec<(&'static str, &'static str, bool)> {
-        Lang::ALL
-            .iter()
-            .map(|lang| {
-                let name = match lang {
-                    Lang::En => "English",
-                    Lang::Fr => "Français",
-                };
-                (lang.code(), name, *lang == self.lang)
-            })
-            .collect()
+        languages(self.lang)
     }
+}
+
+/// The languages for a switch: code, name in that language, whether it is `current`.
+fn languages(current: Lang) -> Vec<(&'static str, &'static str, bool)> {
+    Lang::ALL
+        .iter()
+        .map(|lang| {
+            let name = match lang {
+                Lang::En => "English",
+                Lang::Fr => "Français",
+            };
+            (lang.code(), name, *lang == current)
+        })
+        .collect()
+}
+
+/// A page outside the console's chrome, for someone not (or no longer) signed in: the sign-in
+/// page with its forms, a refusal in words, the console's 404, the step after signing in with
+/// Intercom. Its language switch is a `?lang=` link, since there is no session to post it.
+#[derive(Template, Debug, Clone, Default)]
+#[template(path = "console/signin.html")]
+pub(crate) struct Door {
+    /// The page's language.
+    pub lang: Lang,
+    /// The page's heading (and title).
+    pub heading: String,
+    /// Words under the heading.
+    pub message: Option<String>,
+    /// Whether the words say what went wrong.
+    pub error: bool,
+    /// The sign-in forms, when shown.
+    pub forms: Option<DoorForms>,
+    /// A link onwards: its address and words.
+    pub next: Option<(&'static str, String)>,
+    /// Where the browser goes on by itself at once (`<meta http-equiv="refresh">`).
+    pub refresh: Option<&'static str>,
+}
+
+/// The sign-in page's forms.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct DoorForms {
+    /// Whether "Sign in with Intercom" is offered (sign-in is configured).
+    pub intercom: bool,
+    /// The form's log-in CSRF token (the same as its cookie's).
+    pub csrf: String,
+}
+
+impl Door {
+    /// A page in `lang` headed by the catalog's `heading`.
+    pub(crate) fn new(lang: Lang, heading: &str) -> Door {
+        Door {
+            lang,
+            heading: i18n::format(lang, heading, &[]),
+            ..Door::default()
+        }
+    }
+
+    /// With the catalog's `key` as its words, formatted with `args`.
+    pub(crate) fn saying(mut self, key: &str, args: &[(&str, Arg)]) -> Door {
+        self.message = Some(format_with(self.lang, key, args));
+        self
+    }
+
+    /// With words that say what went wrong.
+    pub(crate) fn failing(mut self, key: &str, args: &[(&str, Arg)]) -> Door {
+        self.error = true;
+        self.saying(key, args)
+    }
+
+    /// With a link onwards to `href`, worded by the catalog's `key`.
+    pub(crate) fn onwards(mut self, href: &'static str, key: &str) -> Door {
+        self.next = Some((href, i18n::format(self.lang, key, &[])));
+        self
+    }
+
+    /// A message of the catalog.
+    pub(crate) fn t(&self, key: &str) -> String {
+        i18n::format(self.lang, key, &[])
+    }
+
+    /// The languages for the switch.
+    pub(crate) fn languages(&self) -> Vec<(&'static str, &'static str, bool)> {
+        languages(self.lang)
+    }
+}
+
+/// A catalog message in `lang` with arguments given as [`Arg`]s.
+pub(crate) fn format_with(lang: Lang, key: &str, args: &[(&str, Arg)]) -> String {
+    let args: Vec<(&str, FluentValue<'_>)> = args
+        .iter()
+        .map(|(name, value)| {
+            let value = match value {
+                Arg::Text(text) => FluentValue::from(text.as_str()),
+                Arg::Number(n) => FluentValue::from(*n),
+            };
+            (*name, value)
+        })
+        .collect();
+    i18n::format(lang, key, &args)
 }
 
 /// An argument of a catalog message.
