@@ -55,7 +55,8 @@ pub fn run(cli: &Path, app: &Path, scratch: &Path) -> Result<(), String> {
         "xtask: the sandbox and a hub on http://{HUB} are running. In the app's first run, choose \
          \"Connect to my company's hub\", type http://{HUB} and press \"Sign in with Intercom\": \
          the browser goes through the hub and the sandbox's Intercom (which approves by itself) \
-         and back to the app. Close the app to stop."
+         and back to the app. The admin console is at http://{HUB}/admin (\"Sign in with \
+         Intercom\" there signs you in as the sandbox's admin). Close the app to stop."
     );
     let status = Command::new(app)
         .env("RINGSIDE_DATA_DIR", &app_data)

@@ -72,6 +72,9 @@ pub async fn run(args: Args) -> Result<Outcome, UsageError> {
 /// Shell lines that configure Ringside for this sandbox.
 pub fn exports(sandbox: &Sandbox, region: &str) -> Vec<String> {
     let c = sandbox.credentials();
+    // The teammate the fake's OAuth approves as is the hub's admin, so the console's "Sign in
+    // with Intercom" lets them in.
+    let admin = sandbox.intercom_oauth().approver_email().unwrap_or_default();
     [
         (env::INTERCOM_BASE_URL, sandbox.intercom_url()),
         (env::INTERCOM_TOKEN, c.intercom_token),
@@ -90,6 +93,7 @@ pub fn exports(sandbox: &Sandbox, region: &str) -> Vec<String> {
             env::INTERCOM_CLIENT_SECRET,
             ringside_sandbox::intercom::CLIENT_SECRET.to_owned(),
         ),
+        (env::ADMINS, admin),
     ]
     .into_iter()
     .map(|(k, v)| format!("export {k}={v}"))

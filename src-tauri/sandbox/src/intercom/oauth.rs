@@ -123,6 +123,12 @@ impl IntercomOAuth {
     pub fn exchanges(&self) -> Vec<ExchangeShape> {
         self.with(|o| o.exchanges.clone())
     }
+
+    /// The email of the teammate the authorize page approves as now (`None` when it refuses).
+    pub fn approver_email(&self) -> Option<String> {
+        let state = lock(&self.state);
+        approved(&state, &state.oauth.approval).map(|who| who.email)
+    }
 }
 
 /// Whether a path is one of OAuth's, which need no API token.
