@@ -16,6 +16,7 @@ mod retention;
 mod team;
 
 pub use access::may_see;
+pub use admin::{AdminOutcome, SkippedBy};
 pub use error::EngineError;
 pub use overrides::SettingError;
 
