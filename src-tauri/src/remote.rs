@@ -105,7 +105,9 @@ impl HubClient {
     pub fn new(base: &str, token: Secret) -> crate::error::Result<HubClient> {
         let base = hub_url(base)?;
         let build = |timeout: Option<Duration>| {
-            let b = reqwest::Client::builder().connect_timeout(Duration::from_secs(5));
+            let b = reqwest::Client::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .user_agent(concat!("Ringside/", env!("CARGO_PKG_VERSION")));
             match timeout {
                 Some(t) => b.timeout(t),
                 None => b,

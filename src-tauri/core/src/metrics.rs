@@ -223,6 +223,60 @@ struct Inner {
     sync_last_run_finished: Gauge,
     pruned: Family<TableLabels, Counter>,
     rings: Mutex<HashMap<u64, Instant>>,
+    /// What the console's Overview reads back: each vendor's recent requests, 429s and last
+    /// error (Aircall first).
+    vendors: Mutex<[VendorLog; 2]>,
+}
+
+/// How long a vendor's requests are remembered for [`Metrics::vendor_state`]'s budget.
+const REQUESTS_KEPT_FOR: Duration = Duration::from_secs(60);
+/// How long a vendor's 429s are remembered.
+const RATE_LIMITS_KEPT_FOR: Duration = Duration::from_secs(3600);
+/// Instants remembered per vendor and kind, at most (the oldest go first).
+const INSTANTS_KEPT: usize = 20_000;
+
+/// A vendor's recent requests as the console reads them back.
+#[derive(Debug, Default)]
+struct VendorLog {
+    requests: std::collections::VecDeque<Instant>,
+    rate_limited: std::collections::VecDeque<Instant>,
+    last_error: Option<VendorError>,
+}
+
+impl VendorLog {
+    fn forget(&mut self, now: Instant) {
+        let old = |kept: Duration| move |at: &Instant| now.saturating_duration_since(*at) > kept;
+        while self.requests.front().is_some_and(old(REQUESTS_KEPT_FOR)) {
+            self.requests.pop_front();
+        }
+        while self.rate_limited.front().is_some_and(old(RATE_LIMITS_KEPT_FOR)) {
+            self.rate_limited.pop_front();
+        }
+    }
+}
+
+/// A vendor's last failed request: what the console's Overview says of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VendorError {
+    /// When, UNIX seconds (the system's clock).
+    pub at: i64,
+    /// The HTTP status; `None`: no answer came (a network error or a timeout).
+    pub status: Option<u16>,
+    /// The request's method.
+    pub method: String,
+    /// The request's route template (`/v1/calls/{id}`).
+    pub endpoint: String,
+}
+
+/// A vendor's recent requests, read back for the console's Overview.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VendorState {
+    /// Requests in the last minute.
+    pub requests_last_minute: u64,
+    /// Answers 429 (too many requests) in the last hour.
+    pub rate_limited_last_hour: u64,
+    /// The last request that failed (an answer of 400 or more but 404, or none at all).
+    pub last_error: Option<VendorError>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -406,6 +460,7 @@ impl Metrics {
             sync_last_run_finished,
             pruned,
             rings: Mutex::new(HashMap::new()),
+            vendors: Mutex::new(Default::default()),
         }))
     }
 
@@ -492,10 +547,48 @@ impl Metrics {
         if status == Some(429) {
             self.0.vendor_rate_limited.get_or_create(&endpoint).inc();
         }
+        {
+            let mut vendors = self.0.vendors.lock().unwrap_or_else(|e| e.into_inner());
+            let log = &mut vendors[vendor_slot(api)];
+            let now = Instant::now();
+            log.forget(now);
+            if log.requests.len() >= INSTANTS_KEPT {
+                log.requests.pop_front();
+            }
+            log.requests.push_back(now);
+            if status == Some(429) {
+                if log.rate_limited.len() >= INSTANTS_KEPT {
+                    log.rate_limited.pop_front();
+                }
+                log.rate_limited.push_back(now);
+            }
+            if status.is_none_or(|code| code >= 400 && code != 404) {
+                log.last_error = Some(VendorError {
+                    at: SystemTime::now()
+                        .duration_since(UNIX_EPOCH)
+                        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
+                    status,
+                    method: endpoint.method.clone(),
+                    endpoint: endpoint.endpoint.clone(),
+                });
+            }
+        }
         self.0
             .vendor_duration
             .get_or_create(&endpoint)
             .observe(took.as_secs_f64());
+    }
+
+    /// A vendor's recent requests, 429s and last error, for the console's Overview.
+    pub fn vendor_state(&self, api: Api) -> VendorState {
+        let mut vendors = self.0.vendors.lock().unwrap_or_else(|e| e.into_inner());
+        let log = &mut vendors[vendor_slot(api)];
+        log.forget(Instant::now());
+        VendorState {
+            requests_last_minute: log.requests.len() as u64,
+            rate_limited_last_hour: log.rate_limited.len() as u64,
+            last_error: log.last_error.clone(),
+        }
     }
 
     /// A call rang: its webhook reached the hub now. Its card's [`Metrics::card_ready`]
@@ -581,6 +674,14 @@ fn vendor_buckets() -> Histogram {
 
 /// Buckets of ring → card, in seconds: the target is well under a second.
 const CARD_BUCKETS: [f64; 11] = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0];
+
+/// A vendor's place in [`Inner::vendors`].
+fn vendor_slot(api: Api) -> usize {
+    match api {
+        Api::Aircall => 0,
+        Api::Intercom => 1,
+    }
+}
 
 fn as_i64(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)

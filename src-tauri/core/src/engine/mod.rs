@@ -19,6 +19,7 @@ pub use access::may_see;
 pub use admin::{AdminOutcome, SkippedBy};
 pub use error::EngineError;
 pub use overrides::SettingError;
+pub use team::{DryRunError, InviteError, Invited};
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -144,6 +145,8 @@ pub struct Engine {
     metrics: Metrics,
     stop: watch::Sender<bool>,
     sync: tokio::sync::Mutex<Option<SyncHandle>>,
+    /// The sync engine the schedule runs, for the console's dry runs.
+    syncing: Option<Arc<crate::sync::SyncEngine>>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
     /// Tells `restore` that a hub serves this database; released when the engine is dropped.
     serving: Mutex<Option<crate::store::ServingLock>>,
@@ -242,6 +245,7 @@ impl Engine {
             tasks.push(tokio::spawn(worker.clone().run(stopped.clone())));
             worker
         });
+        let dry_runs = syncing.clone();
         let sync = match (syncing, &config.sync) {
             (Some(engine), Some(schedule)) => {
                 Some(crate::sync::SyncRunner::new(engine, schedule.interval).spawn())
@@ -278,6 +282,7 @@ impl Engine {
             metrics,
             stop,
             sync: tokio::sync::Mutex::new(sync),
+            syncing: dry_runs,
             tasks: Mutex::new(tasks),
             serving: Mutex::new(serving),
         }))

@@ -53,13 +53,22 @@ pub(super) async fn authenticate(state: &AppState, headers: &HeaderMap) -> Resul
             "an agent token is required (Authorization: Bearer …)",
         )
     })?;
-    state.engine.agent_for_token(token).await?.ok_or_else(|| {
+    let app = app_version(headers).map(str::to_owned);
+    state.engine.agent_for_request(token, app).await?.ok_or_else(|| {
         Failure::new(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
             "this agent token is unknown or revoked",
         )
     })
+}
+
+/// The desktop app's version, from its `User-Agent: Ringside/<version>` (the admin console
+/// shows it).
+fn app_version(headers: &HeaderMap) -> Option<&str> {
+    let agent = headers.get(axum::http::header::USER_AGENT)?.to_str().ok()?;
+    let version = agent.strip_prefix("Ringside/")?.split_whitespace().next()?;
+    (!version.is_empty() && version.len() <= 40).then_some(version)
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -7,7 +7,7 @@
 //! at once, whatever the log holds.
 //!
 //! The token is checked again every few seconds while the stream is open: a revoked agent's
-//! stream ends. An admin's stream carries every event. Each agent may hold a few streams at once; one more is refused with a 429.
+//! stream ends; one revoked from the admin console ends at once ([`OpenStreams::close`]). An admin's stream carries every event. Each agent may hold a few streams at once; one more is refused with a 429.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -36,35 +36,66 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(events))
 }
 
-/// The event streams open, by agent.
+/// The event streams open, by agent; [`OpenStreams::close`] ends an agent's streams at once.
 #[derive(Debug, Clone, Default)]
-pub struct OpenStreams(Arc<Mutex<HashMap<String, usize>>>);
+pub struct OpenStreams(Arc<Mutex<HashMap<String, Open>>>);
+
+/// One agent's open streams: how many, and the signal that ends them.
+#[derive(Debug)]
+struct Open {
+    count: usize,
+    /// Bumped to end every stream of the agent open now.
+    close: watch::Sender<u64>,
+}
 
 impl OpenStreams {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Open>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// How many event streams this agent (by email, as the hub stores it) has open now.
     pub fn count(&self, email: &str) -> usize {
-        let open = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        open.get(email).copied().unwrap_or(0)
+        self.lock().get(email).map_or(0, |open| open.count)
     }
 
     /// How many event streams are open now, all agents together.
     pub fn total(&self) -> usize {
-        let open = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        open.values().sum()
+        self.lock().values().map(|open| open.count).sum()
     }
 
-    /// A slot for one more stream of this agent, unless they hold `max` already.
-    fn take(&self, email: &str, max: usize) -> Option<StreamSlot> {
-        let mut open = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let count = open.entry(email.to_owned()).or_insert(0);
-        if *count >= max {
+    /// Ends every event stream this agent has open now, at once (their token was revoked);
+    /// answers how many there were.
+    pub fn close(&self, email: &str) -> usize {
+        let open = self.lock();
+        match open.get(email) {
+            Some(streams) => {
+                streams.close.send_modify(|generation| *generation += 1);
+                streams.count
+            }
+            None => 0,
+        }
+    }
+
+    /// A slot for one more stream of this agent, unless they hold `max` already, with the
+    /// signal that ends it.
+    fn take(&self, email: &str, max: usize) -> Option<(StreamSlot, watch::Receiver<u64>)> {
+        let mut open = self.lock();
+        let streams = open.entry(email.to_owned()).or_insert_with(|| Open {
+            count: 0,
+            close: watch::channel(0).0,
+        });
+        if streams.count >= max {
             return None;
         }
-        *count += 1;
-        Some(StreamSlot {
-            streams: self.clone(),
-            email: email.to_owned(),
-        })
+        streams.count += 1;
+        let closed = streams.close.subscribe();
+        Some((
+            StreamSlot {
+                streams: self.clone(),
+                email: email.to_owned(),
+            },
+            closed,
+        ))
     }
 }
 
@@ -77,10 +108,10 @@ struct StreamSlot {
 
 impl Drop for StreamSlot {
     fn drop(&mut self) {
-        let mut open = self.streams.0.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(count) = open.get_mut(&self.email) {
-            *count = count.saturating_sub(1);
-            if *count == 0 {
+        let mut open = self.streams.lock();
+        if let Some(streams) = open.get_mut(&self.email) {
+            streams.count = streams.count.saturating_sub(1);
+            if streams.count == 0 {
                 open.remove(&self.email);
             }
         }
@@ -146,7 +177,7 @@ async fn events(
         Some(id) => id.max(0),
         None => newest,
     };
-    let slot = state
+    let (slot, closed) = state
         .streams
         .take(&agent.email, state.limits.streams_per_agent)
         .ok_or_else(|| {
@@ -170,6 +201,7 @@ async fn events(
         latest,
         opened: false,
         checked: Instant::now(),
+        closed,
         _slot: slot,
     });
     Ok(Sse::new(stream).keep_alive(
@@ -193,6 +225,8 @@ struct Cursor {
     opened: bool,
     /// When the token was last checked.
     checked: Instant,
+    /// Changes when an admin revokes the agent: the stream ends at once.
+    closed: watch::Receiver<u64>,
     _slot: StreamSlot,
 }
 
@@ -243,7 +277,10 @@ fn follow(cursor: Cursor) -> impl Stream<Item = Result<Event, Infallible>> {
             return Some((Ok(Event::default().comment("ringside events")), c));
         }
         loop {
-            if *c.state.shutdown.borrow() || !c.still_allowed().await {
+            if *c.state.shutdown.borrow()
+                || c.closed.has_changed().unwrap_or(true)
+                || !c.still_allowed().await
+            {
                 return None;
             }
             if let Some(e) = c.pending.pop_front() {
@@ -284,6 +321,10 @@ fn follow(cursor: Cursor) -> impl Stream<Item = Result<Event, Infallible>> {
                 }
                 _ = tokio::time::sleep(c.state.limits.token_recheck) => {}
                 _ = shutdown.wait_for(|s| *s) => return None,
+                _ = c.closed.changed() => {
+                    tracing::info!(agent = %c.email, "an event stream ends: an admin revoked its agent");
+                    return None;
+                }
             }
         }
     })

@@ -83,19 +83,24 @@ pub struct Agent {
 const AGENT_COLUMNS: &str = "email, created_at, admin, joined, last_seen_at";
 
 pub(super) fn read_agent(r: &rusqlite::Row<'_>) -> rusqlite::Result<Agent> {
-    let joined: String = r.get(3)?;
     Ok(Agent {
         email: r.get(0)?,
         created_at: r.get(1)?,
         admin: r.get(2)?,
-        joined: Joined::parse(&joined).ok_or_else(|| {
-            rusqlite::Error::FromSqlConversionFailure(
-                3,
-                rusqlite::types::Type::Text,
-                format!("`{joined}` is not a way of joining").into(),
-            )
-        })?,
+        joined: read_joined(r, 3)?,
         last_seen_at: r.get(4)?,
+    })
+}
+
+/// The way of joining in column `i`.
+pub(in crate::store) fn read_joined(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Joined> {
+    let joined: String = r.get(i)?;
+    Joined::parse(&joined).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            i,
+            rusqlite::types::Type::Text,
+            format!("`{joined}` is not a way of joining").into(),
+        )
     })
 }
 

@@ -170,10 +170,10 @@ pub struct LeaseHeld {
     pub expires_at: i64,
 }
 
-const RUN_COLUMNS: &str = "id, kind, phase, roles, since, cursor, total, started_at, finished_at,
+pub(in crate::store) const RUN_COLUMNS: &str = "id, kind, phase, roles, since, cursor, total, started_at, finished_at,
     seen, indexed, unparseable, created, updated, deleted, unchanged, failed, error";
 
-fn run_from(r: &Row<'_>) -> rusqlite::Result<SyncRun> {
+pub(in crate::store) fn run_from(r: &Row<'_>) -> rusqlite::Result<SyncRun> {
     let kind: String = r.get(1)?;
     let phase: String = r.get(2)?;
     let roles: String = r.get(3)?;

@@ -1,1 +1,54 @@
 ## The sync page.
+sync-off = This hub runs no contact sync: Intercom's contacts are not copied to Aircall. Turn it on in hub.toml (it needs Aircall's credentials).
+sync-now = Now
+sync-phase-idle = Waiting for the next run
+sync-phase-dry = A dry run is reading Intercom
+sync-phase-scanning = Reading Intercom
+sync-phase-pushing = Writing to Aircall
+sync-phase-done = The last run finished
+sync-phase-stopped = The last run stopped early; it resumes at the next run
+sync-progress = { $seen } of { $total } contacts read; { $created } created, { $updated } updated, { $deleted } deleted, { $failed } refused by Aircall
+sync-waiting = Waiting: { $why }
+sync-run-now = Run now
+sync-dry-run = Dry run
+sync-asked = A run was asked for: it starts now, or after the one going on.
+sync-runs = Last runs
+sync-run = Run
+sync-kind = Kind
+sync-kind-full = Full
+sync-kind-incremental = Incremental
+sync-state = State
+sync-state-scan = Reading Intercom
+sync-state-push = Writing to Aircall
+sync-state-done = Finished
+sync-state-abandoned = Given up
+sync-started = Started
+sync-duration = Duration
+sync-unfinished = Not finished
+sync-seconds = { $n ->
+    [one] one second
+   *[other] { $n } seconds
+}
+sync-seen = Read
+sync-created = Created
+sync-updated = Updated
+sync-deleted = Deleted
+sync-unchanged = Unchanged
+sync-failed = Refused
+sync-error = Error
+sync-no-runs = No run yet.
+sync-dry-title = Dry run: what a sync would change
+sync-dry-summary = { $seen } Intercom contacts read: a run would create { $create }, update { $update } and delete { $delete } Aircall contacts; { $unchanged } are already right.
+sync-dry-nothing-written = Nothing was written, to Aircall or to the hub.
+sync-back = Back to contact sync
+sync-dry-create = To create in Aircall
+sync-dry-update = To update in Aircall
+sync-dry-delete = To delete from Aircall
+sync-dry-name = Name
+sync-dry-phone = Phone
+sync-dry-email = Email
+sync-dry-was = Now in Aircall
+sync-dry-intercom = Intercom contact
+sync-dry-aircall = Aircall contact
+sync-dry-unparseable = Phones that are not numbers
+sync-dry-why = Why

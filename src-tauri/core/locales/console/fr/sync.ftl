@@ -1,1 +1,54 @@
-## The sync page.
+## La page de synchronisation.
+sync-off = Ce hub ne synchronise pas les contacts : ceux d'Intercom ne sont pas copiés dans Aircall. Activez-la dans hub.toml (il faut les identifiants d'Aircall).
+sync-now = En ce moment
+sync-phase-idle = En attente de la prochaine synchronisation
+sync-phase-dry = Un essai à blanc lit Intercom
+sync-phase-scanning = Lecture d'Intercom
+sync-phase-pushing = Écriture dans Aircall
+sync-phase-done = La dernière synchronisation est terminée
+sync-phase-stopped = La dernière synchronisation s'est arrêtée avant la fin ; elle reprendra à la prochaine
+sync-progress = { $seen } contacts lus sur { $total } ; { $created } créés, { $updated } modifiés, { $deleted } supprimés, { $failed } refusés par Aircall
+sync-waiting = En attente : { $why }
+sync-run-now = Lancer maintenant
+sync-dry-run = Essai à blanc
+sync-asked = Une synchronisation a été demandée : elle commence maintenant, ou après celle en cours.
+sync-runs = Dernières synchronisations
+sync-run = Synchronisation
+sync-kind = Type
+sync-kind-full = Complète
+sync-kind-incremental = Incrémentale
+sync-state = État
+sync-state-scan = Lecture d'Intercom
+sync-state-push = Écriture dans Aircall
+sync-state-done = Terminée
+sync-state-abandoned = Abandonnée
+sync-started = Début
+sync-duration = Durée
+sync-unfinished = Pas terminée
+sync-seconds = { $n ->
+    [one] une seconde
+   *[other] { $n } secondes
+}
+sync-seen = Lus
+sync-created = Créés
+sync-updated = Modifiés
+sync-deleted = Supprimés
+sync-unchanged = Inchangés
+sync-failed = Refusés
+sync-error = Erreur
+sync-no-runs = Aucune synchronisation pour l'instant.
+sync-dry-title = Essai à blanc : ce qu'une synchronisation changerait
+sync-dry-summary = { $seen } contacts Intercom lus : une synchronisation créerait { $create }, modifierait { $update } et supprimerait { $delete } contacts Aircall ; { $unchanged } sont déjà à jour.
+sync-dry-nothing-written = Rien n'a été écrit, ni dans Aircall ni dans le hub.
+sync-back = Retour à la synchronisation
+sync-dry-create = À créer dans Aircall
+sync-dry-update = À modifier dans Aircall
+sync-dry-delete = À supprimer d'Aircall
+sync-dry-name = Nom
+sync-dry-phone = Téléphone
+sync-dry-email = E-mail
+sync-dry-was = Actuellement dans Aircall
+sync-dry-intercom = Contact Intercom
+sync-dry-aircall = Contact Aircall
+sync-dry-unparseable = Téléphones qui ne sont pas des numéros
+sync-dry-why = Pourquoi
