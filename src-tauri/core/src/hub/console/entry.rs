@@ -150,7 +150,7 @@ async fn with_token(
     }
     let form: TokenForm = match session::read_form(&body, lang) {
         Ok(form) => form,
-        Err(answer) => return answer,
+        Err(words) => return session::unreadable(&words),
     };
     let kept = i18n::cookie(&headers, session::FORM_COOKIE).unwrap_or_default();
     let fresh = match form_token(&headers) {

@@ -533,7 +533,7 @@ where
             .await
             .map_err(IntoResponse::into_response)?;
         if session {
-            let token: Token = read_form(&bytes, admin.lang)?;
+            let token: Token = read_form(&bytes, admin.lang).map_err(|w| unreadable(&w))?;
             if token.csrf.is_empty() || !same_token(&token.csrf, &admin.csrf) {
                 return Err(refusal(
                     StatusCode::FORBIDDEN,
@@ -544,19 +544,20 @@ where
                 ));
             }
         }
-        let form: T = read_form(&bytes, admin.lang)?;
+        let form: T = read_form(&bytes, admin.lang).map_err(|w| unreadable(&w))?;
         Ok(Checked { admin, form })
     }
 }
 
-/// A form's fields, or 400 in words.
-pub(crate) fn read_form<T: DeserializeOwned>(bytes: &[u8], lang: Lang) -> Result<T, Response> {
-    serde_urlencoded::from_bytes(bytes).map_err(|e| {
-        plain(
-            StatusCode::BAD_REQUEST,
-            &page::format_with(lang, "refused-form", &[("why", Arg::from(e.to_string()))]),
-        )
-    })
+/// A form's fields, or its refusal in words.
+pub(crate) fn read_form<T: DeserializeOwned>(bytes: &[u8], lang: Lang) -> Result<T, String> {
+    serde_urlencoded::from_bytes(bytes)
+        .map_err(|e| page::format_with(lang, "refused-form", &[("why", Arg::from(e.to_string()))]))
+}
+
+/// A form that could not be read: 400 in words.
+pub(crate) fn unreadable(words: &str) -> Response {
+    plain(StatusCode::BAD_REQUEST, words)
 }
 
 #[cfg(test)]
