@@ -151,7 +151,11 @@ fn zone(state: &AppState) -> jiff::tz::TimeZone {
 /// An instant as the team's clock shows it.
 fn when(at: i64, tz: &jiff::tz::TimeZone) -> String {
     jiff::Timestamp::from_second(at)
-        .map(|t| t.to_zoned(tz.clone()).strftime("%Y-%m-%d %H:%M").to_string())
+        .map(|t| {
+            t.to_zoned(tz.clone())
+                .strftime("%Y-%m-%d %H:%M")
+                .to_string()
+        })
         .unwrap_or_default()
 }
 
@@ -282,7 +286,11 @@ fn in_words(chrome: &Chrome, row: &CallRow) -> String {
 /// A row's state, its class and why.
 fn state_of(chrome: &Chrome, row: &CallRow) -> (&'static str, String, String) {
     let s = &row.subject;
-    let reason = s.reason.clone().unwrap_or_default();
+    let reason = s
+        .reason
+        .clone()
+        .or_else(|| row.failed_error.clone())
+        .unwrap_or_default();
     if row.given_up_by.is_some() {
         return ("state-bad", chrome.t("calls-state-given-up"), reason);
     }
@@ -293,7 +301,7 @@ fn state_of(chrome: &Chrome, row: &CallRow) -> (&'static str, String, String) {
                 "calls-state-logged-refused",
                 &[("n", Arg::from(row.failed_effects))],
             ),
-            String::new(),
+            reason,
         ),
         Status::Logged => ("state-ok", chrome.t("calls-state-logged"), String::new()),
         Status::Live => ("state-warn", chrome.t("calls-state-live"), String::new()),
@@ -307,10 +315,19 @@ fn state_of(chrome: &Chrome, row: &CallRow) -> (&'static str, String, String) {
 }
 
 /// The row in words, with its link.
-fn row_view(chrome: &Chrome, row: &CallRow, workspace: Option<&str>, tz: &jiff::tz::TimeZone) -> RowView {
+fn row_view(
+    chrome: &Chrome,
+    row: &CallRow,
+    workspace: Option<&str>,
+    tz: &jiff::tz::TimeZone,
+) -> RowView {
     let (state_class, state, reason) = state_of(chrome, row);
     RowView {
-        href: format!("/admin/calls/{}/{}", row.subject.kind().as_str(), row.subject.id),
+        href: format!(
+            "/admin/calls/{}/{}",
+            row.subject.kind().as_str(),
+            row.subject.id
+        ),
         when: when(row.started_at, tz),
         words: in_words(chrome, row),
         contact: row.contact_name.clone().unwrap_or_default(),
@@ -516,8 +533,7 @@ fn effect_view(
         attempts: e.attempts,
         last_error: e.last_error.clone().unwrap_or_default(),
         when: when(e.done_at.unwrap_or(e.created_at), tz),
-        can_retry: e.given_up_by.is_none()
-            && (e.status == EffectStatus::Failed || refused_start),
+        can_retry: e.given_up_by.is_none() && (e.status == EffectStatus::Failed || refused_start),
     }
 }
 
@@ -600,7 +616,10 @@ async fn open(
         notes.push(chrome.tf("calls-note-logged-by", &[("who", Arg::from(who.as_str()))]));
     }
     if let Some(who) = &opened.row.given_up_by {
-        notes.push(chrome.tf("calls-note-given-up-by", &[("who", Arg::from(who.as_str()))]));
+        notes.push(chrome.tf(
+            "calls-note-given-up-by",
+            &[("who", Arg::from(who.as_str()))],
+        ));
     }
     let candidates = if subject.status == Status::Skipped && subject.conversation_id.is_none() {
         opened

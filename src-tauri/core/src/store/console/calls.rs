@@ -210,6 +210,8 @@ pub struct CallRow {
     pub given_up_by: Option<String>,
     /// Its effects Intercom refused (failed and not given up).
     pub failed_effects: i64,
+    /// Why the latest of them was refused.
+    pub failed_error: Option<String>,
 }
 
 /// A page of the search.
@@ -290,7 +292,10 @@ pub enum EffectChange {
 const ROW_COLUMNS: &str = "rowid, started_at, phone, answered, duration, line, contact_name, \
      channel, logged_by, given_up_by, \
      (SELECT COUNT(*) FROM outbox o WHERE o.subject_kind = subjects.kind \
-         AND o.subject_id = subjects.id AND o.state = 'failed' AND o.given_up_by IS NULL)";
+         AND o.subject_id = subjects.id AND o.state = 'failed' AND o.given_up_by IS NULL), \
+     (SELECT last_error FROM outbox o WHERE o.subject_kind = subjects.kind \
+         AND o.subject_id = subjects.id AND o.state = 'failed' AND o.given_up_by IS NULL \
+         ORDER BY o.id DESC LIMIT 1)";
 
 /// The searchable part of a row, before it is joined to its subject.
 struct Extra {
@@ -305,6 +310,7 @@ struct Extra {
     logged_by: Option<String>,
     given_up_by: Option<String>,
     failed_effects: i64,
+    failed_error: Option<String>,
 }
 
 /// Reads the columns of [`ROW_COLUMNS`] from `at` on.
@@ -321,6 +327,7 @@ fn read_extra(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Extra> {
         logged_by: r.get(at + 8)?,
         given_up_by: r.get(at + 9)?,
         failed_effects: r.get(at + 10)?,
+        failed_error: r.get(at + 11)?,
     })
 }
 
@@ -346,6 +353,7 @@ impl Extra {
             logged_by: self.logged_by,
             given_up_by: self.given_up_by,
             failed_effects: self.failed_effects,
+            failed_error: self.failed_error,
         }
     }
 }
