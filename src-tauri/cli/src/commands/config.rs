@@ -27,6 +27,7 @@ pub fn run(args: Args) -> Result<Outcome, UsageError> {
             let config = engine::config()?;
             logging::check_filter(&config)?;
             print!("{}", render(&config));
+            print!("{}", console_changes(&config));
             Ok(Outcome::Success)
         }
     }
@@ -68,4 +69,36 @@ fn render(config: &Config) -> String {
     }
     out.push_str("\nThe configuration is valid.\n");
     out
+}
+
+/// The settings an admin changed in the console, which the hub obeys over the values above,
+/// read from the database without opening it for writing; a database that cannot be read
+/// is said so, and is no mistake of the configuration.
+fn console_changes(config: &Config) -> String {
+    match ringside_core::store::Store::peek_overrides(&config.data_dir) {
+        Ok(changes) if changes.is_empty() => String::new(),
+        Ok(changes) => {
+            let mut out = String::from(
+                "\nChanged in the admin console (the hub obeys these over the values above; \
+                 its Settings page resets them):\n",
+            );
+            for change in changes {
+                let source = ringside_core::config::Source::Console {
+                    by: change.set_by,
+                    at: change.set_at,
+                };
+                out.push_str(&format!(
+                    "  {}  {}  ({})\n",
+                    printable(&change.key),
+                    printable(&change.value),
+                    printable(&source.to_string()),
+                ));
+            }
+            out
+        }
+        Err(e) => format!(
+            "\nThe settings changed in the admin console could not be read from {}: {e}\n",
+            config.data_dir.display()
+        ),
+    }
 }

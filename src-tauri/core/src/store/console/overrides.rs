@@ -2,6 +2,8 @@
 //! it, who set it and when. The engine reads them at start and lays them over the
 //! configuration's values; deleting a row gives the key back to the configuration.
 
+use std::path::Path;
+
 use rusqlite::params;
 
 use crate::store::{CachedSql, Store, StoreError};
@@ -29,21 +31,51 @@ pub struct Override {
     pub set_at: i64,
 }
 
+fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<Override> {
+    Ok(Override {
+        key: r.get(0)?,
+        value: r.get(1)?,
+        set_by: r.get(2)?,
+        set_at: r.get(3)?,
+    })
+}
+
 impl Store {
+    /// The settings changed in the console, read from the database in `dir` without opening
+    /// it for writing or migrating it (for `ringside-cli config check`, which may run beside
+    /// the serving hub): none when there is no database yet, or one from before the console.
+    pub fn peek_overrides(dir: &Path) -> Result<Vec<Override>, StoreError> {
+        let file = dir.join(crate::store::DB_FILE);
+        if !file.exists() {
+            return Ok(Vec::new());
+        }
+        let conn = rusqlite::Connection::open_with_flags(
+            &file,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(std::time::Duration::from_secs(2))?;
+        let tables: i64 = conn.row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'console_settings'",
+            [],
+            |r| r.get(0),
+        )?;
+        if tables == 0 {
+            return Ok(Vec::new());
+        }
+        let mut stmt = conn.prepare_cached(
+            "SELECT key, value, set_by, set_at FROM console_settings ORDER BY key",
+        )?;
+        let rows = stmt.query_map([], read)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Every setting changed in the console, by key.
     pub fn overrides(&self) -> Result<Vec<Override>, StoreError> {
         let conn = self.read();
         let mut stmt = conn.prepare_cached(
             "SELECT key, value, set_by, set_at FROM console_settings ORDER BY key",
         )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(Override {
-                key: r.get(0)?,
-                value: r.get(1)?,
-                set_by: r.get(2)?,
-                set_at: r.get(3)?,
-            })
-        })?;
+        let rows = stmt.query_map([], read)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -118,5 +150,23 @@ mod tests {
         let details: Vec<_> = audit.iter().map(|a| a.detail.as_str()).collect();
         assert_eq!(details, ["false", "true", "reset"]);
         assert!(audit.iter().all(|a| a.action == "setting"));
+    }
+
+    #[test]
+    fn config_check_peeks_at_the_overrides_without_creating_a_database() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(Store::peek_overrides(dir.path()).unwrap().is_empty());
+        assert!(!dir.path().join(crate::store::DB_FILE).exists());
+        let store = Store::open(dir.path()).unwrap();
+        let change = Override {
+            key: "log_messages".into(),
+            value: "false".into(),
+            set_by: "boss@acme.io".into(),
+            set_at: 5,
+        };
+        store
+            .put_override(&change, "set to false (was true)")
+            .unwrap();
+        assert_eq!(Store::peek_overrides(dir.path()).unwrap(), vec![change]);
     }
 }
