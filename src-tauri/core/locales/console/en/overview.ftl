@@ -2,6 +2,7 @@
 overview-received = What the hub received
 overview-last-aircall = Last Aircall webhook
 overview-last-intercom = Last Intercom notification
+overview-late = Late
 overview-never = None received yet
 overview-intercom-off = Intercom's notifications are off on this hub (no client secret).
 overview-ago = { $span } ago

@@ -2,6 +2,7 @@
 overview-received = Ce que le hub a reçu
 overview-last-aircall = Dernier webhook d'Aircall
 overview-last-intercom = Dernière notification d'Intercom
+overview-late = En retard
 overview-never = Aucun reçu pour l'instant
 overview-intercom-off = Les notifications d'Intercom sont désactivées sur ce hub (pas de secret client).
 overview-ago = il y a { $span }

@@ -54,6 +54,8 @@ struct Page {
     rows: Vec<Row>,
     /// A notice at the top (an agent revoked, an invitation refused).
     notice: Option<String>,
+    /// Its colour: `state-ok` or `state-bad`.
+    notice_state: &'static str,
     /// The invitation just made, shown once.
     invited: Option<Invited>,
     /// Its heading.
@@ -143,12 +145,18 @@ async fn page(
             &[("days", Arg::from(i64::from(i.days)))],
         )
     });
+    let notice_state = if status.is_success() {
+        "state-ok"
+    } else {
+        "state-bad"
+    };
     render(
         status,
         &Page {
             chrome,
             rows,
             notice,
+            notice_state,
             invited,
             invited_title,
             invited_once,

@@ -40,6 +40,8 @@ struct Received {
 /// One vendor's state, in words.
 struct Vendor {
     name: &'static str,
+    /// Whether its last request failed.
+    failing: bool,
     last_error: String,
     rate_limited: String,
     budget: Option<String>,
@@ -192,6 +194,11 @@ fn vendor(state: &AppState, chrome: &Chrome, api: Api, name: &'static str) -> Ve
     };
     Vendor {
         name,
+        // Red while the error is less than an hour old (the errors' times are the system's).
+        failing: seen
+            .last_error
+            .as_ref()
+            .is_some_and(|e| jiff::Timestamp::now().as_second() - e.at < 3600),
         last_error,
         rate_limited,
         budget,
