@@ -199,7 +199,7 @@ async fn a_refused_conversation_shows_failed_and_one_retry_logs_it_once() {
 
     // The list shows it failed, with Intercom's words; found by the number typed the
     // national way, and by the start of its contact's name; the name is text, not markup.
-    for query in ["?phone=06%2098%2076%2054%2099", "?contact=%3Cimg", ""] {
+    for query in ["?number=06%2098%2076%2054%2099", "?contact=%3Cimg", ""] {
         let list = console.page(&format!("/admin/calls{query}")).await;
         assert!(list.contains(&href), "{query}: {list}");
         assert!(list.contains("Failed"), "{query}: {list}");
@@ -207,7 +207,7 @@ async fn a_refused_conversation_shows_failed_and_one_retry_logs_it_once() {
         assert!(escaped(&list), "{list}");
         assert!(!list.contains("<img"), "{list}");
     }
-    let other = console.page("/admin/calls?phone=0650505050").await;
+    let other = console.page("/admin/calls?number=0650505050").await;
     assert!(!other.contains(&href), "{other}");
 
     // Opened: failed with the reason, the webhooks that made it, a retry button.

@@ -49,7 +49,7 @@ pub(super) fn routes() -> Router<AppState> {
 #[derive(Debug, Default, Deserialize)]
 struct SearchForm {
     #[serde(default)]
-    phone: String,
+    number: String,
     #[serde(default)]
     contact: String,
     #[serde(default)]
@@ -348,16 +348,15 @@ fn filter_of(form: &SearchForm, state: &AppState, chrome: &Chrome) -> Result<Cal
     let tz = zone(state);
     let text = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
     let mut filter = CallFilter::default();
-    if let Some(typed) = text(&form.phone) {
+    if let Some(typed) = text(&form.number) {
         let bare: String = typed
             .chars()
             .filter(|c| !c.is_whitespace() && !matches!(c, '-' | '.' | '(' | ')'))
             .collect();
-        if let Ok(number) = E164::parse(&typed, state.engine.default_region()) {
-            filter.phones.push(number.as_str().to_owned());
-        }
-        if !filter.phones.contains(&bare) {
-            filter.phones.push(bare);
+        // Stored as E.164 when it reads as a number, else as sent without spaces.
+        match E164::parse(&typed, state.engine.default_region()) {
+            Ok(number) => filter.phones.push(number.as_str().to_owned()),
+            Err(_) => filter.phones.push(bare),
         }
     }
     filter.contact = text(&form.contact);
@@ -383,7 +382,7 @@ fn filter_of(form: &SearchForm, state: &AppState, chrome: &Chrome) -> Result<Cal
 /// The query string of the same search below `cursor`.
 fn next_link(form: &SearchForm, cursor: Cursor) -> String {
     let pairs = [
-        ("phone", form.phone.as_str()),
+        ("number", form.number.as_str()),
         ("contact", &form.contact),
         ("agent", &form.agent),
         ("line", &form.line),

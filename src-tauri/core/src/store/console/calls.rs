@@ -31,6 +31,37 @@ macro_rules! inbox_subject_sql {
     };
 }
 
+/// The searchable columns of the rows stored before, from their snapshots' JSON.
+macro_rules! backfill_sql {
+    () => {
+        "
+UPDATE subjects SET
+    started_at = COALESCE(
+        CASE WHEN kind = 'call' THEN json_extract(snapshot, '$.started_at') END, created_at),
+    phone = NULLIF(replace(replace(replace(replace(replace(trim(
+        CASE WHEN kind = 'call' THEN json_extract(snapshot, '$.raw_digits')
+             ELSE COALESCE(json_extract(snapshot, '$.external_number'),
+                           json_extract(snapshot, '$.raw_digits')) END),
+        ' ', ''), '-', ''), '.', ''), '(', ''), ')', ''), ''),
+    direction = json_extract(snapshot, '$.direction'),
+    answered = CASE WHEN kind = 'call'
+        THEN json_extract(snapshot, '$.answered_at') IS NOT NULL END,
+    agent_email = NULLIF(lower(trim(json_extract(snapshot, '$.user.email'))), ''),
+    line = COALESCE(NULLIF(json_extract(snapshot, '$.number.name'), ''),
+                    NULLIF(json_extract(snapshot, '$.number.digits'), '')),
+    duration = CASE WHEN kind = 'call'
+        AND json_extract(snapshot, '$.ended_at') - json_extract(snapshot, '$.answered_at')
+            BETWEEN 0 AND 604800
+        THEN json_extract(snapshot, '$.ended_at') - json_extract(snapshot, '$.answered_at') END,
+    channel = CASE WHEN kind = 'call' THEN 'call'
+        WHEN lower(json_extract(snapshot, '$.channel')) = 'whatsapp' THEN 'whatsapp'
+        ELSE 'sms' END,
+    contact_name = (SELECT name FROM contacts
+        WHERE contacts.id = COALESCE(subjects.contact_id, subjects.chosen_contact_id));
+"
+    };
+}
+
 /// The subjects' searchable columns and their indexes, then the rows already stored filled
 /// from their snapshots (numbers without spaces or dashes: E.164 when Aircall sent it so).
 pub(in crate::store) const CREATE: &str = concat!(
@@ -61,30 +92,8 @@ CREATE INDEX subjects_by_state ON subjects (",
 CREATE INDEX inbox_by_subject ON inbox (",
     inbox_subject_sql!(),
     ");
-UPDATE subjects SET
-    started_at = COALESCE(
-        CASE WHEN kind = 'call' THEN json_extract(snapshot, '$.started_at') END, created_at),
-    phone = NULLIF(replace(replace(replace(replace(replace(trim(
-        CASE WHEN kind = 'call' THEN json_extract(snapshot, '$.raw_digits')
-             ELSE COALESCE(json_extract(snapshot, '$.external_number'),
-                           json_extract(snapshot, '$.raw_digits')) END),
-        ' ', ''), '-', ''), '.', ''), '(', ''), ')', ''), ''),
-    direction = json_extract(snapshot, '$.direction'),
-    answered = CASE WHEN kind = 'call'
-        THEN json_extract(snapshot, '$.answered_at') IS NOT NULL END,
-    agent_email = NULLIF(lower(trim(json_extract(snapshot, '$.user.email'))), ''),
-    line = COALESCE(NULLIF(json_extract(snapshot, '$.number.name'), ''),
-                    NULLIF(json_extract(snapshot, '$.number.digits'), '')),
-    duration = CASE WHEN kind = 'call'
-        AND json_extract(snapshot, '$.ended_at') - json_extract(snapshot, '$.answered_at')
-            BETWEEN 0 AND 604800
-        THEN json_extract(snapshot, '$.ended_at') - json_extract(snapshot, '$.answered_at') END,
-    channel = CASE WHEN kind = 'call' THEN 'call'
-        WHEN lower(json_extract(snapshot, '$.channel')) = 'whatsapp' THEN 'whatsapp'
-        ELSE 'sms' END,
-    contact_name = (SELECT name FROM contacts
-        WHERE contacts.id = COALESCE(subjects.contact_id, subjects.chosen_contact_id));
-"
+",
+    backfill_sql!()
 );
 
 /// Rows a page shows.
@@ -292,9 +301,9 @@ pub enum EffectChange {
 const ROW_COLUMNS: &str = "rowid, started_at, phone, answered, duration, line, contact_name, \
      channel, logged_by, given_up_by, \
      (SELECT COUNT(*) FROM outbox o WHERE o.subject_kind = subjects.kind \
-         AND o.subject_id = subjects.id AND o.state = 'failed' AND o.given_up_by IS NULL), \
+         AND o.subject_id = subjects.id AND +o.state = 'failed' AND o.given_up_by IS NULL), \
      (SELECT last_error FROM outbox o WHERE o.subject_kind = subjects.kind \
-         AND o.subject_id = subjects.id AND o.state = 'failed' AND o.given_up_by IS NULL \
+         AND o.subject_id = subjects.id AND +o.state = 'failed' AND o.given_up_by IS NULL \
          ORDER BY o.id DESC LIMIT 1)";
 
 /// The searchable part of a row, before it is joined to its subject.
@@ -358,6 +367,59 @@ impl Extra {
     }
 }
 
+/// The search's statement and its values.
+fn search_sql(filter: &CallFilter) -> (String, Vec<rusqlite::types::Value>) {
+    use rusqlite::types::Value as V;
+    let mut w = Where::default();
+    if !filter.phones.is_empty() {
+        let phones: Vec<V> = filter.phones.iter().take(4).cloned().map(V::Text).collect();
+        let marks = vec!["?"; phones.len()].join(", ");
+        w.add(&format!("phone IN ({marks})"), phones);
+    }
+    if let Some(agent) = &filter.agent {
+        w.add("agent_email = ?", vec![V::Text(agent.clone())]);
+    }
+    if let Some(line) = &filter.line {
+        w.add("line = ?", vec![V::Text(line.clone())]);
+    }
+    if let Some(channel) = filter.channel {
+        w.add("channel = ?", vec![V::Text(channel_word(channel).into())]);
+    }
+    if let Some(state) = filter.state {
+        w.add(
+            concat!(state_sql!(), " = ?"),
+            vec![V::Text(state.as_str().into())],
+        );
+    }
+    if let Some(prefix) = &filter.contact {
+        let low = prefix.to_ascii_lowercase();
+        w.add(
+            "lower(contact_name) >= ? AND lower(contact_name) < ?",
+            vec![V::Text(low.clone()), V::Text(format!("{low}\u{10ffff}"))],
+        );
+    }
+    if let Some(from) = filter.from {
+        w.add("started_at >= ?", vec![V::Integer(from)]);
+    }
+    if let Some(to) = filter.to {
+        w.add("started_at < ?", vec![V::Integer(to)]);
+    }
+    if let Some(cursor) = filter.before {
+        w.add(
+            "(started_at, rowid) < (?, ?)",
+            vec![V::Integer(cursor.started_at), V::Integer(cursor.rowid)],
+        );
+    }
+    let (filter_sql, values) = w.finish();
+    let sql = format!(
+        "SELECT {}, {ROW_COLUMNS} FROM subjects {filter_sql}
+         ORDER BY started_at DESC, rowid DESC LIMIT {}",
+        subjects::COLUMNS,
+        PAGE + 1
+    );
+    (sql, values)
+}
+
 /// A search's `WHERE`, its values numbered in the order they are added.
 #[derive(Default)]
 struct Where {
@@ -407,55 +469,9 @@ fn effect_status(word: &str) -> EffectStatus {
 impl Store {
     /// A page of calls and messages matching `filter`, newest first, [`PAGE`] at most.
     pub fn search_calls(&self, filter: &CallFilter) -> Result<CallPage, StoreError> {
-        use rusqlite::types::Value as V;
-        let mut w = Where::default();
-        if !filter.phones.is_empty() {
-            let phones: Vec<V> = filter.phones.iter().take(4).cloned().map(V::Text).collect();
-            let marks = vec!["?"; phones.len()].join(", ");
-            w.add(&format!("phone IN ({marks})"), phones);
-        }
-        if let Some(agent) = &filter.agent {
-            w.add("agent_email = ?", vec![V::Text(agent.clone())]);
-        }
-        if let Some(line) = &filter.line {
-            w.add("line = ?", vec![V::Text(line.clone())]);
-        }
-        if let Some(channel) = filter.channel {
-            w.add("channel = ?", vec![V::Text(channel_word(channel).into())]);
-        }
-        if let Some(state) = filter.state {
-            w.add(
-                concat!(state_sql!(), " = ?"),
-                vec![V::Text(state.as_str().into())],
-            );
-        }
-        if let Some(prefix) = &filter.contact {
-            let low = prefix.to_ascii_lowercase();
-            w.add(
-                "lower(contact_name) >= ? AND lower(contact_name) < ?",
-                vec![V::Text(low.clone()), V::Text(format!("{low}\u{10ffff}"))],
-            );
-        }
-        if let Some(from) = filter.from {
-            w.add("started_at >= ?", vec![V::Integer(from)]);
-        }
-        if let Some(to) = filter.to {
-            w.add("started_at < ?", vec![V::Integer(to)]);
-        }
-        if let Some(cursor) = filter.before {
-            w.add(
-                "(started_at, rowid) < (?, ?)",
-                vec![V::Integer(cursor.started_at), V::Integer(cursor.rowid)],
-            );
-        }
-        let (filter_sql, sql_values) = w.finish();
+        let (sql, sql_values) = search_sql(filter);
         let conn = self.read();
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {}, {ROW_COLUMNS} FROM subjects {filter_sql}
-             ORDER BY started_at DESC, rowid DESC LIMIT {}",
-            subjects::COLUMNS,
-            PAGE + 1
-        ))?;
+        let mut stmt = conn.prepare_cached(&sql)?;
         let columns = subjects::COLUMN_COUNT;
         let raw = stmt
             .query_map(rusqlite::params_from_iter(sql_values), |r| {
@@ -701,4 +717,343 @@ fn effect_of(
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aircall::{Call, Message};
+    use crate::domain::subject::{Progress, Status, Tracked};
+    use crate::store::{NewEvent, Origin};
+    use crate::webhook::StoredEvent;
+
+    fn call(id: u64, started_at: i64, extra: serde_json::Value) -> Subject {
+        let mut json = serde_json::json!({
+            "id": id, "direction": "inbound", "status": "done", "raw_digits": "06 12 34 56 78",
+            "started_at": started_at,
+            "number": {"id": 2201, "name": "Support FR", "digits": "+33 1 76 11 11 11", "country": "FR"}
+        });
+        if let (Some(base), Some(more)) = (json.as_object_mut(), extra.as_object()) {
+            base.extend(more.clone());
+        }
+        let call: Call = serde_json::from_value(json).unwrap();
+        Subject {
+            id: id.to_string(),
+            tracked: Tracked::Call {
+                call: Box::new(call),
+                memory: Default::default(),
+            },
+            progress: Progress::Over,
+            event_time: started_at,
+            status: Status::Queued,
+            reason: None,
+            contact_id: None,
+            conversation_id: None,
+            chosen_contact_id: None,
+            candidates: Vec::new(),
+            card_push: None,
+            created_at: started_at,
+            updated_at: started_at,
+        }
+    }
+
+    fn save(store: &Store, s: &Subject, effects: &[NewEffect]) {
+        let inbox = store
+            .inbox_push(
+                &StoredEvent {
+                    resource: "call".into(),
+                    event: "call.ended".into(),
+                    timestamp: s.event_time,
+                    data: serde_json::json!({"id": s.id.parse::<u64>().unwrap_or(0)}),
+                },
+                s.event_time,
+            )
+            .unwrap();
+        store
+            .apply_processed(inbox, Some(s), effects, &[], s.event_time)
+            .unwrap();
+    }
+
+    fn start(id: u64) -> NewEffect {
+        NewEffect {
+            key: format!("call:{id}:conversation"),
+            effect: Effect::StartConversation { body: "x".into() },
+            origin: Origin::Rules,
+        }
+    }
+
+    #[test]
+    fn saving_a_subject_fills_what_the_console_searches() {
+        let store = Store::open_in_memory().unwrap();
+        let answered = call(
+            7,
+            1_000,
+            serde_json::json!({"answered_at": 1_010, "ended_at": 1_202,
+                "user": {"id": 1, "name": "Bob", "email": " Bob@Acme.io "}}),
+        );
+        save(&store, &answered, &[]);
+        let row = store.call_row(&answered.key()).unwrap().unwrap();
+        assert_eq!(row.phone.as_deref(), Some("+33612345678"));
+        assert_eq!(row.started_at, 1_000);
+        assert_eq!(row.answered, Some(true));
+        assert_eq!(row.duration, Some(192));
+        assert_eq!(row.line.as_deref(), Some("Support FR"));
+        assert_eq!(row.channel, Channel::Call);
+        let by_agent = store
+            .search_calls(&CallFilter {
+                agent: Some("bob@acme.io".into()),
+                ..CallFilter::default()
+            })
+            .unwrap();
+        assert_eq!(by_agent.rows.len(), 1);
+
+        let message: Message = serde_json::from_value(serde_json::json!({
+            "id": "m1", "direction": "inbound", "external_number": "+44 20 7946 0000",
+            "channel": "whatsapp"
+        }))
+        .unwrap();
+        let mut m = answered.clone();
+        m.id = "m1".into();
+        m.tracked = Tracked::Message {
+            message: Box::new(message),
+            memory: Default::default(),
+        };
+        save(&store, &m, &[]);
+        let row = store.call_row(&m.key()).unwrap().unwrap();
+        assert_eq!(row.channel, Channel::Whatsapp);
+        assert_eq!(row.phone.as_deref(), Some("+442079460000"));
+        assert_eq!(row.answered, None);
+    }
+
+    #[test]
+    fn the_migration_fills_the_rows_stored_before() {
+        let store = Store::open_in_memory().unwrap();
+        let s = call(
+            9,
+            2_000,
+            serde_json::json!({"raw_digits": "+33 6 12-34-56-78", "answered_at": 2_005,
+                "ended_at": 2_065, "user": {"id": 1, "name": "Bob", "email": "BOB@acme.io"}}),
+        );
+        save(&store, &s, &[]);
+        let conn = store.conn();
+        conn.execute_batch(
+            "UPDATE subjects SET started_at = NULL, phone = NULL, direction = NULL,
+                 answered = NULL, agent_email = NULL, line = NULL, duration = NULL,
+                 channel = NULL, contact_name = NULL",
+        )
+        .unwrap();
+        conn.execute_batch(backfill_sql!()).unwrap();
+        drop(conn);
+        let row = store.call_row(&s.key()).unwrap().unwrap();
+        assert_eq!(row.phone.as_deref(), Some("+33612345678"));
+        assert_eq!(row.started_at, 2_000);
+        assert_eq!(row.duration, Some(60));
+        assert_eq!(row.answered, Some(true));
+        assert_eq!(row.line.as_deref(), Some("Support FR"));
+        let agent: Option<String> = store
+            .read()
+            .row("SELECT agent_email FROM subjects WHERE id = '9'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(agent.as_deref(), Some("bob@acme.io"));
+    }
+
+    #[test]
+    fn every_search_runs_on_an_index() {
+        let store = Store::open_in_memory().unwrap();
+        let everything = CallFilter {
+            before: Some(Cursor {
+                started_at: 5,
+                rowid: 3,
+            }),
+            ..CallFilter::default()
+        };
+        let filters = [
+            CallFilter::default(),
+            everything.clone(),
+            CallFilter {
+                phones: vec!["+33612345678".into()],
+                ..everything.clone()
+            },
+            CallFilter {
+                agent: Some("bob@acme.io".into()),
+                ..everything.clone()
+            },
+            CallFilter {
+                line: Some("Support FR".into()),
+                ..everything.clone()
+            },
+            CallFilter {
+                channel: Some(Channel::Whatsapp),
+                ..everything.clone()
+            },
+            CallFilter {
+                state: Some(LoggingState::Failed),
+                ..everything.clone()
+            },
+            CallFilter {
+                state: Some(LoggingState::Waiting),
+                ..everything.clone()
+            },
+            CallFilter {
+                contact: Some("Jan".into()),
+                ..everything.clone()
+            },
+            CallFilter {
+                from: Some(1),
+                to: Some(9),
+                ..everything.clone()
+            },
+        ];
+        let conn = store.read();
+        for filter in filters {
+            let (sql, values) = search_sql(&filter);
+            let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            let plan: Vec<String> = stmt
+                .query_map(rusqlite::params_from_iter(values), |r| r.get(3))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            for step in &plan {
+                if step.contains("subjects") || step.contains(" o ") {
+                    assert!(step.contains("INDEX"), "{filter:?}: {plan:?}");
+                }
+            }
+            // Sorted by the index itself, except by the start of a name.
+            if filter.contact.is_none() {
+                assert!(
+                    !plan.iter().any(|s| s.contains("TEMP B-TREE")),
+                    "{filter:?}: {plan:?}"
+                );
+            }
+        }
+        let key = SubjectKey::call(1);
+        let mut stmt = conn
+            .prepare(&format!(
+                "EXPLAIN QUERY PLAN SELECT id FROM inbox WHERE {} = ?1",
+                inbox_subject_sql!()
+            ))
+            .unwrap();
+        let plan: Vec<String> = stmt
+            .query_map([&key.id], |r| r.get(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(plan.iter().all(|s| s.contains("INDEX")), "{plan:?}");
+    }
+
+    #[test]
+    fn pages_follow_each_other_newest_first_without_gaps_or_repeats() {
+        let store = Store::open_in_memory().unwrap();
+        // Three at each second: the rowid breaks the ties.
+        for id in 1..=120u64 {
+            save(
+                &store,
+                &call(id, 1_000 + (id as i64) / 3, serde_json::json!({})),
+                &[],
+            );
+        }
+        let mut seen = Vec::new();
+        let mut filter = CallFilter::default();
+        loop {
+            let page = store.search_calls(&filter).unwrap();
+            assert!(page.rows.len() <= PAGE);
+            seen.extend(page.rows.iter().map(|r| (r.started_at, r.rowid)));
+            match page.next {
+                Some(next) => filter.before = Some(next),
+                None => break,
+            }
+        }
+        assert_eq!(seen.len(), 120);
+        let mut sorted = seen.clone();
+        sorted.sort_by(|a, b| b.cmp(a));
+        sorted.dedup();
+        assert_eq!(sorted, seen);
+    }
+
+    #[test]
+    fn a_refused_conversation_is_retried_or_given_up_once() {
+        let store = Store::open_in_memory().unwrap();
+        let s = call(3, 1_000, serde_json::json!({}));
+        save(&store, &s, &[start(3)]);
+        let key = s.key();
+        let said = NewEvent {
+            audience: Vec::new(),
+            kind: "logging.skipped".into(),
+            payload: "{}".into(),
+        };
+        store
+            .subject_blocked(
+                &key,
+                Status::Failed,
+                "Intercom rejected it (422)",
+                &[],
+                None,
+                &said,
+                2,
+            )
+            .unwrap();
+        let effect = store.call_effects(&key).unwrap()[0].id;
+        let failed = store
+            .search_calls(&CallFilter {
+                state: Some(LoggingState::Failed),
+                ..CallFilter::default()
+            })
+            .unwrap();
+        assert_eq!(failed.rows.len(), 1);
+
+        assert_eq!(
+            store.retry_effect(&key, effect, 3).unwrap(),
+            EffectChange::Changed
+        );
+        assert_eq!(store.subject(&key).unwrap().unwrap().status, Status::Queued);
+        assert_eq!(
+            store.call_effects(&key).unwrap()[0].status,
+            EffectStatus::Pending
+        );
+        assert_eq!(
+            store.retry_effect(&key, effect, 4).unwrap(),
+            EffectChange::Unchanged
+        );
+        assert_eq!(
+            store.retry_effect(&key, 999, 4).unwrap(),
+            EffectChange::Unknown
+        );
+
+        // Refused again, then given up: it stays failed, and no retry brings it back.
+        store
+            .subject_blocked(
+                &key,
+                Status::Failed,
+                "Intercom rejected it (422)",
+                &[],
+                None,
+                &said,
+                5,
+            )
+            .unwrap();
+        assert_eq!(
+            store
+                .give_up_effect(&key, effect, "boss@acme.io", 6)
+                .unwrap(),
+            EffectChange::Changed
+        );
+        assert_eq!(
+            store
+                .give_up_effect(&key, effect, "boss@acme.io", 7)
+                .unwrap(),
+            EffectChange::Unchanged
+        );
+        assert_eq!(
+            store.retry_effect(&key, effect, 8).unwrap(),
+            EffectChange::Unchanged
+        );
+        let row = store.call_row(&key).unwrap().unwrap();
+        assert_eq!(row.subject.status, Status::Failed);
+        assert_eq!(row.given_up_by.as_deref(), Some("boss@acme.io"));
+        let effects = store.call_effects(&key).unwrap();
+        assert_eq!(effects[0].status, EffectStatus::Failed);
+        assert_eq!(effects[0].given_up_by.as_deref(), Some("boss@acme.io"));
+    }
 }
