@@ -252,6 +252,8 @@ async fn an_out_of_range_tag_window_is_refused_in_words_and_no_secret_reaches_th
     }
     assert!(!page.contains(SECRET));
     assert!(row(&page, "intercom_token").contains("set (hidden)"));
+    assert!(row(&page, "aircall_api_token").contains("not set"));
+    assert!(!row(&page, "aircall_api_token").contains("hidden"));
     assert!(row(&page, "tag_window_minutes").contains("overriding the file's 90"));
     let french = client()
         .get(format!("http://{}/admin/settings", hub.local_addr()))

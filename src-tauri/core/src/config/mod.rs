@@ -200,6 +200,9 @@ pub struct ReportEntry {
 /// What a masked secret shows.
 pub const MASKED: &str = "set (hidden)";
 
+/// What the report shows of a setting with no value and no default.
+pub const NOT_SET: &str = "(not set)";
+
 /// The log settings, read early, before the rest of the configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogSettings {

@@ -10,7 +10,8 @@ use url::Url;
 
 use super::{
     by_env, sources, Config, ConfigError, ConsoleSettings, HubSettings, Kind, LogFormat,
-    ReportEntry, Resolved, SignInSettings, Source, SyncSettings, TlsPaths, MASKED, SETTINGS,
+    ReportEntry, Resolved, SignInSettings, Source, SyncSettings, TlsPaths, MASKED, NOT_SET,
+    SETTINGS,
 };
 use crate::aircall::AircallConfig;
 use crate::domain::plan::Roles;
@@ -203,7 +204,7 @@ pub(super) fn report(r: &Resolved, config: &Config) -> Vec<ReportEntry> {
                         .as_ref()
                         .map(|c| c.base_url.to_string())
                         .unwrap_or_else(|| "the region's".to_owned()),
-                    _ => setting.default.unwrap_or("(not set)").to_owned(),
+                    _ => setting.default.unwrap_or(NOT_SET).to_owned(),
                 },
                 source: Source::Default,
             },

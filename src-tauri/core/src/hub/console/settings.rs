@@ -229,12 +229,13 @@ fn sections(
                 Source::Default,
             ),
         };
-        let file_value = if setting.is_secret() && entry.is_some() {
-            config::MASKED.to_owned()
-        } else if setting.is_secret() {
-            chrome.t("settings-not-set")
-        } else {
-            file_value
+        // The report masks a secret that is set and says "(not set)" of one that is not; a
+        // secret the report does not know is never shown either.
+        let file_value = match (setting.is_secret(), entry) {
+            (_, Some(entry)) if entry.value == config::NOT_SET => chrome.t("settings-not-set"),
+            (true, Some(entry)) if entry.value != config::MASKED => chrome.t("settings-not-set"),
+            (true, None) => chrome.t("settings-not-set"),
+            _ => file_value,
         };
         let value = match setting.console_may_change() {
             true => obeyed
