@@ -22,6 +22,7 @@ use ringside_core::rules::Settings;
 use ringside_core::store::{Joined, Store};
 use ringside_sandbox::intercom::NewContact;
 use ringside_sandbox::scenario::{demo, Scenario};
+use ringside_sandbox::Api as SandboxApi;
 use ringside_tests::hubs::{hub_config, player, settle};
 use ringside_tests::TestApp;
 
@@ -157,6 +158,10 @@ async fn the_overview_shows_the_last_webhook_and_warns_when_the_hub_is_quiet_in_
     assert!(page.contains("This hub runs no contact sync"));
 
     // A call at 10:00 (11:00 in Paris).
+    // Intercom answers its first request with a 429.
+    app.sandbox
+        .faults()
+        .rate_limit_next(SandboxApi::Intercom, 1, Duration::from_millis(50));
     play(
         &app,
         &console.hub,
@@ -167,6 +172,17 @@ async fn the_overview_shows_the_last_webhook_and_warns_when_the_hub_is_quiet_in_
     let page = console.page("/admin").await;
     assert!(page.contains("2026-12-07 10:00:00 UTC"), "{page}");
     assert!(!page.contains("No Aircall webhook for more than"), "{page}");
+    let intercom = &page[page.find("<th scope=\"row\">Intercom</th>").unwrap()..];
+    let intercom = &intercom[..intercom.find("</tr>").unwrap()];
+    assert!(
+        intercom.contains("too many requests (429) on"),
+        "{intercom}"
+    );
+    assert!(intercom.contains("One answer 429"), "{intercom}");
+    assert!(
+        page.contains("requests in the last minute"),
+        "Aircall's budget: {page}"
+    );
 
     // 31 minutes later, still within Paris' working day: the hub warns.
     clock.set(MONDAY_10AM + 31 * 60);

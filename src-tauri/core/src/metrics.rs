@@ -249,7 +249,11 @@ impl VendorLog {
         while self.requests.front().is_some_and(old(REQUESTS_KEPT_FOR)) {
             self.requests.pop_front();
         }
-        while self.rate_limited.front().is_some_and(old(RATE_LIMITS_KEPT_FOR)) {
+        while self
+            .rate_limited
+            .front()
+            .is_some_and(old(RATE_LIMITS_KEPT_FOR))
+        {
             self.rate_limited.pop_front();
         }
     }
@@ -778,5 +782,34 @@ mod tests {
             text.contains("ringside_ring_to_card_seconds_count 1"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn the_console_reads_back_each_vendors_requests_429s_and_last_error() {
+        let metrics = Metrics::new();
+        assert_eq!(metrics.vendor_state(Api::Aircall), VendorState::default());
+        let took = Duration::from_millis(5);
+        metrics.vendor_request(Api::Aircall, "GET", "/v1/users/123", Some(200), took);
+        metrics.vendor_request(Api::Aircall, "GET", "/v1/contacts/9", Some(404), took);
+        metrics.vendor_request(
+            Api::Aircall,
+            "POST",
+            "/v1/calls/5/comments",
+            Some(429),
+            took,
+        );
+        metrics.vendor_request(Api::Intercom, "POST", "/conversations", None, took);
+        let aircall = metrics.vendor_state(Api::Aircall);
+        assert_eq!(aircall.requests_last_minute, 3);
+        assert_eq!(aircall.rate_limited_last_hour, 1);
+        let error = aircall.last_error.unwrap();
+        assert_eq!(
+            (error.status, error.method.as_str(), error.endpoint.as_str()),
+            (Some(429), "POST", "/v1/calls/{id}/comments"),
+            "a 404 is an answer, not an error"
+        );
+        let intercom = metrics.vendor_state(Api::Intercom);
+        assert_eq!(intercom.rate_limited_last_hour, 0);
+        assert_eq!(intercom.last_error.unwrap().status, None);
     }
 }

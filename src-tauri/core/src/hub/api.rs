@@ -54,13 +54,17 @@ pub(super) async fn authenticate(state: &AppState, headers: &HeaderMap) -> Resul
         )
     })?;
     let app = app_version(headers).map(str::to_owned);
-    state.engine.agent_for_request(token, app).await?.ok_or_else(|| {
-        Failure::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "this agent token is unknown or revoked",
-        )
-    })
+    state
+        .engine
+        .agent_for_request(token, app)
+        .await?
+        .ok_or_else(|| {
+            Failure::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "this agent token is unknown or revoked",
+            )
+        })
 }
 
 /// The desktop app's version, from its `User-Agent: Ringside/<version>` (the admin console

@@ -170,7 +170,8 @@ pub struct LeaseHeld {
     pub expires_at: i64,
 }
 
-pub(in crate::store) const RUN_COLUMNS: &str = "id, kind, phase, roles, since, cursor, total, started_at, finished_at,
+pub(in crate::store) const RUN_COLUMNS: &str =
+    "id, kind, phase, roles, since, cursor, total, started_at, finished_at,
     seen, indexed, unparseable, created, updated, deleted, unchanged, failed, error";
 
 pub(in crate::store) fn run_from(r: &Row<'_>) -> rusqlite::Result<SyncRun> {
