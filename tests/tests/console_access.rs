@@ -23,7 +23,7 @@ use ringside_core::store::Store;
 use ringside_core::Secret;
 use ringside_sandbox::intercom::{Approval, CLIENT_ID, CLIENT_SECRET};
 use ringside_tests::hubs::hub_config;
-use ringside_tests::TestApp;
+use ringside_tests::{TestApp, TestClock};
 use url::Url;
 
 /// The teammate on the hub's admin list (the demo's Alice Durand, Intercom admin 991267702).
@@ -36,6 +36,8 @@ struct Console {
     base: String,
     admin_token: String,
     agent_token: String,
+    /// The hub's clock, which the test moves.
+    clock: TestClock,
     /// A client that follows no redirect and keeps no cookie: the test carries them.
     http: reqwest::Client,
 }
@@ -54,7 +56,9 @@ async fn start(app: &TestApp) -> Console {
         .unwrap()
         .expose()
         .to_owned();
+    let clock = TestClock::default();
     let mut config = hub_config(app, Settings::default(), store);
+    config.clock = clock.clock();
     config.signin = Some(SignInConfig {
         public_url: Url::parse(&base).unwrap(),
         client_id: CLIENT_ID.to_owned(),
@@ -73,6 +77,7 @@ async fn start(app: &TestApp) -> Console {
         base,
         admin_token,
         agent_token,
+        clock,
         http,
     }
 }
@@ -437,6 +442,21 @@ async fn the_admin_token_exchanged_on_the_form_gives_a_strict_session_cookie() {
     page.assert_console("the overview");
     assert!(page.body.contains("boss@acme.io"));
     assert!(page.body.contains("action=\"/admin/signout\""));
+
+    // Each page sends the cookie again, for as long again.
+    let again = page
+        .set_cookie("ringside_console")
+        .expect("the cookie again");
+    assert!(again.contains("Max-Age=43200"), "{again}");
+    // Signed in, the sign-in page goes on to the console.
+    let signin = console
+        .get("/admin/signin")
+        .browser()
+        .cookie("ringside_console", &session)
+        .send()
+        .await;
+    assert_eq!(signin.status, StatusCode::SEE_OTHER);
+    assert_eq!(signin.header(LOCATION), Some("/admin"));
 
     // The sign-in is recorded with who did it.
     let stored: Vec<String> = console
@@ -839,4 +859,50 @@ async fn console_answers_stay_pages_not_the_apis_json() {
         .header(CONTENT_TYPE)
         .unwrap()
         .starts_with("application/json"));
+}
+
+/// The status of the Overview for a script with this session cookie.
+async fn opens(console: &Console, session: &str) -> StatusCode {
+    console
+        .get("/admin")
+        .cookie("ringside_console", session)
+        .send()
+        .await
+        .status
+}
+
+#[tokio::test]
+async fn a_session_lasts_its_hours_without_use_and_each_use_pushes_its_end_back() {
+    use std::time::Duration;
+    let app = TestApp::demo().await;
+    let console = start(&app).await;
+    let (session, _) = session_from_token(&console).await;
+    let hours = |n: u64| Duration::from_secs(n * 3600);
+    // Used every eleven hours, a twelve-hour session keeps working.
+    for _ in 0..3 {
+        console.clock.advance(hours(11));
+        assert_eq!(opens(&console, &session).await, StatusCode::OK);
+    }
+    // Twelve hours without use: it is over.
+    console.clock.advance(hours(12));
+    assert_eq!(opens(&console, &session).await, StatusCode::UNAUTHORIZED);
+
+    // Signing in again with a cookie held before ends that session: a new id each time.
+    let (first, _) = session_from_token(&console).await;
+    let page = console.get("/admin/signin").browser().send().await;
+    let form = page.cookie_value("ringside_console_form").unwrap();
+    let second = console
+        .post("/admin/signin/token")
+        .browser()
+        .own_origin()
+        .cookie("ringside_console_form", &form)
+        .cookie("ringside_console", &first)
+        .field("csrf", &form)
+        .field("token", &console.admin_token)
+        .send()
+        .await;
+    let second = second.cookie_value("ringside_console").unwrap();
+    assert_ne!(first, second);
+    assert_eq!(opens(&console, &first).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(opens(&console, &second).await, StatusCode::OK);
 }

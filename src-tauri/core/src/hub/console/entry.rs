@@ -107,6 +107,17 @@ async fn show(
         return refused.into_response();
     }
     let chosen = q.lang.as_deref().and_then(Lang::parse);
+    // Signed in already: the console.
+    if i18n::cookie(&headers, session::SESSION_COOKIE).is_some() {
+        let admin = session::Admin::of(&state, &headers, "/admin/signin".to_owned()).await;
+        if admin.is_ok_and(|a| a.via == Via::Session) {
+            let mut response = page::see_other("/admin");
+            if let Some(lang) = chosen {
+                session::set_cookie(&mut response, &session::lang_cookie(lang));
+            }
+            return response;
+        }
+    }
     let lang = chosen.unwrap_or_else(|| Lang::of(&headers));
     let token = match form_token(&headers) {
         Ok(token) => token,
@@ -204,7 +215,15 @@ async fn with_token(
         }
         Some(agent) => agent,
     };
-    match session::open_session(&state, &agent.email, How::Token, Some(token)).await {
+    match session::open_session(
+        &state,
+        &agent.email,
+        How::Token,
+        Some(token),
+        i18n::cookie(&headers, session::SESSION_COOKIE),
+    )
+    .await
+    {
         Ok(cookie) => {
             let mut response = page::see_other("/admin");
             session::set_cookie(&mut response, &cookie);
@@ -275,7 +294,7 @@ pub(super) async fn finish_with_intercom(
 ) -> Response {
     let lang = Lang::of(headers);
     let mut response = match outcome {
-        Ok(email) => match session::open_session(state, &email, How::SignIn, None).await {
+        Ok(email) => match session::open_session(state, &email, How::SignIn, None, None).await {
             Ok(cookie) => {
                 let mut door = Door::new(lang, "signin-done-heading")
                     .saying("signin-done", &[("email", Arg::from(email))])

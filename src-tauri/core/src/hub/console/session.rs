@@ -236,21 +236,32 @@ impl FromRequestParts<AppState> for Admin {
     type Rejection = Refused;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Refused> {
-        let lang = Lang::of(&parts.headers);
-        let html = wants_html(&parts.headers);
-        if crate::hub::api::bearer(&parts.headers).is_some() {
-            let agent = bearer_admin(state, &parts.headers).await?;
+        Admin::of(state, &parts.headers, here(parts)).await
+    }
+}
+
+impl Admin {
+    /// The admin a request's headers authenticate (its bearer token, else its session
+    /// cookie), the request being for `here`.
+    pub(crate) async fn of(
+        state: &AppState,
+        headers: &HeaderMap,
+        here: String,
+    ) -> Result<Admin, Refused> {
+        let lang = Lang::of(headers);
+        let html = wants_html(headers);
+        if crate::hub::api::bearer(headers).is_some() {
+            let agent = bearer_admin(state, headers).await?;
             return Ok(Admin {
                 email: agent.email,
                 via: Via::Bearer,
                 csrf: String::new(),
                 lang,
-                here: here(parts),
+                here,
                 session: None,
             });
         }
-        let Some(id) = i18n::cookie(&parts.headers, SESSION_COOKIE).filter(|v| !v.is_empty())
-        else {
+        let Some(id) = i18n::cookie(headers, SESSION_COOKIE).filter(|v| !v.is_empty()) else {
             return Err(Refused::SignIn { html });
         };
         let now = state.now();
@@ -292,7 +303,7 @@ impl FromRequestParts<AppState> for Admin {
             via: Via::Session,
             csrf: session.csrf,
             lang,
-            here: here(parts),
+            here,
             session: Some(id),
         })
     }
@@ -303,12 +314,15 @@ pub(crate) fn session_seconds(state: &AppState) -> i64 {
     i64::from(state.console.settings.session_hours.max(1)) * 3600
 }
 
-/// Opens a session for `email` and answers the cookie that carries it.
+/// Opens a session for `email` and answers the cookie that carries it. The session the
+/// browser had (`replacing`, its cookie's value), if any, ends: signing in again never keeps
+/// an id the browser held before.
 pub(crate) async fn open_session(
     state: &AppState,
     email: &str,
     how: How,
     token: Option<String>,
+    replacing: Option<String>,
 ) -> Result<HeaderValue, crate::store::StoreError> {
     let id = random_code()?.expose().to_owned();
     let session = NewSession {
@@ -327,6 +341,9 @@ pub(crate) async fn open_session(
     state
         .store()
         .run(move |s| {
+            if let Some(old) = replacing {
+                s.end_console_session(&old)?;
+            }
             s.open_console_session(&kept, &session, now, now + seconds)?;
             s.record_action(now, &who, "sign_in", &who, detail)?;
             Ok(())
