@@ -152,6 +152,19 @@ async fn end(app: &TestApp, console: &Console, id: u64, answered: bool) {
     console.webhook("call.ended", &ended).await;
 }
 
+/// Whether Intercom's refusal is recorded: the call failed (its conversation refused), or an
+/// effect of it did (its contact's search or creation refused).
+fn refused(console: &Console, id: u64) -> bool {
+    console.status(id) == Some(Status::Failed)
+        || console
+            .hub
+            .store()
+            .outbox_of(&SubjectKey::call(id))
+            .unwrap()
+            .iter()
+            .any(|e| e.state == ringside_core::store::EffectState::Failed)
+}
+
 /// Whether the hostile contact's name is on the page as text: escaped (`&lt;img` or askama's
 /// `&#60;img`), never as a tag.
 fn escaped(page: &str) -> bool {
@@ -184,17 +197,7 @@ async fn a_refused_conversation_shows_failed_and_one_retry_logs_it_once() {
     // Intercom refuses everything while the call ends.
     app.sandbox.faults().fail_next(Api::Intercom, 10_000, 422);
     end(&app, &console, id, true).await;
-    until("the call to fail", TIMEOUT, || {
-        matches!(console.status(id), Some(Status::Failed))
-            || console
-                .hub
-                .store()
-                .outbox_of(&SubjectKey::call(id))
-                .unwrap()
-                .iter()
-                .any(|e| e.state == ringside_core::store::EffectState::Failed)
-    })
-    .await;
+    until("the call to fail", TIMEOUT, || refused(&console, id)).await;
     let href = format!("/admin/calls/call/{id}");
 
     // The list shows it failed, with Intercom's words; found by the number typed the
@@ -323,5 +326,96 @@ async fn a_call_a_setting_skipped_is_logged_once_however_often_log_it_is_posted(
     );
     let logged = console.page("/admin/calls?state=logged&kind=call").await;
     assert!(logged.contains(&href), "{logged}");
+    console.hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_admin_chooses_the_contact_of_a_shared_number_once() {
+    let app = TestApp::demo().await;
+    let console = start(&app, Settings::default()).await;
+    let before = app.sandbox.intercom().conversations_of(PAUL).len();
+    let id = call(&app, &console, SHARED_PHONE).await;
+    end(&app, &console, id, true).await;
+    until("the call to wait for its contact", TIMEOUT, || {
+        console.status(id) == Some(Status::Skipped)
+    })
+    .await;
+    let href = format!("/admin/calls/call/{id}");
+    let opened = console.page(&href).await;
+    assert!(opened.contains("2 contacts share this number"), "{opened}");
+    assert!(opened.contains(&format!(r#"value="{PAUL}""#)), "{opened}");
+    assert!(opened.contains(&format!(r#"value="{CLAIRE}""#)), "{opened}");
+
+    // Someone who was not offered is refused in words.
+    let refused = console
+        .post(&format!("{href}/contact"), &[("contact", JANE)])
+        .await;
+    assert_eq!(refused, format!("{href}?done=not-a-candidate"));
+
+    let chosen = console
+        .post(&format!("{href}/contact"), &[("contact", PAUL)])
+        .await;
+    assert_eq!(chosen, format!("{href}?done=chosen"));
+    let again = console
+        .post(&format!("{href}/contact"), &[("contact", PAUL)])
+        .await;
+    assert_eq!(again, format!("{href}?done=unchanged"));
+    until("the call logged", TIMEOUT, || {
+        console.status(id) == Some(Status::Logged)
+    })
+    .await;
+    settle(console.hub.store(), TIMEOUT).await;
+    assert_eq!(
+        app.sandbox.intercom().conversations_of(PAUL).len(),
+        before + 1
+    );
+    let opened = console.page(&href).await;
+    let trail = &opened[opened.find(r#"id="call-audit""#).expect("an audit trail")..];
+    assert_eq!(trail.matches(ADMIN).count(), 3, "{trail}");
+    assert_eq!(trail.matches(">Choose the contact<").count(), 3, "{trail}");
+    console.hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_call_given_up_stays_failed_and_is_not_retried() {
+    let app = TestApp::demo().await;
+    let console = start(&app, Settings::default()).await;
+    let id = call(&app, &console, "+33 6 98 76 54 98").await;
+    app.sandbox.faults().fail_next(Api::Intercom, 10_000, 422);
+    end(&app, &console, id, true).await;
+    until("the call to fail", TIMEOUT, || refused(&console, id)).await;
+    let href = format!("/admin/calls/call/{id}");
+    let effect = retry_effect(&console.page(&href).await);
+    app.sandbox.faults().clear();
+    let requests = app.sandbox.count_requests(Api::Intercom);
+
+    let gave_up = console
+        .post(&format!("{href}/give-up"), &[("effect", &effect)])
+        .await;
+    assert_eq!(gave_up, format!("{href}?done=given-up"));
+    let retried = console
+        .post(&format!("{href}/retry"), &[("effect", &effect)])
+        .await;
+    assert_eq!(retried, format!("{href}?done=unchanged"));
+    settle(console.hub.store(), TIMEOUT).await;
+    assert_eq!(console.status(id), Some(Status::Failed));
+    let opened = console.page(&href).await;
+    assert!(opened.contains("Given up by boss@acme.io"), "{opened}");
+    assert!(
+        !opened.contains(r#"name="effect""#),
+        "no more retry: {opened}"
+    );
+    let list = console.page("/admin/calls?state=failed").await;
+    assert!(list.contains(&href) && list.contains("Given up"), "{list}");
+    // Nothing of the call was sent to Intercom again.
+    let sent: Vec<_> = app
+        .sandbox
+        .intercom()
+        .requests()
+        .into_iter()
+        .skip(requests)
+        .filter(|r| r.path.starts_with("/conversations"))
+        .collect();
+    assert!(sent.is_empty(), "{sent:?}");
     console.hub.shutdown().await;
 }

@@ -45,6 +45,21 @@ fn known(store: &Store, key: &SubjectKey) -> Result<Subject, EngineError> {
         .ok_or_else(|| EngineError::UnknownSubject(key.to_string()))
 }
 
+/// What a retry or a give-up came to, or why it could not be done.
+fn changed(
+    change: EffectChange,
+    key: &SubjectKey,
+    effect_id: i64,
+) -> Result<AdminOutcome, EngineError> {
+    match change {
+        EffectChange::Changed => Ok(AdminOutcome::Done),
+        EffectChange::Unchanged => Ok(AdminOutcome::Unchanged),
+        EffectChange::Unknown => Err(EngineError::UnknownSubject(format!(
+            "{key} effect {effect_id}"
+        ))),
+    }
+}
+
 /// Why an admin may have a skipped subject logged, when a setting is why it was skipped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SkippedBy {
@@ -86,6 +101,29 @@ impl Engine {
         }
     }
 
+    /// Records an admin's action on a subject with what came of it (a refusal too), and
+    /// passes the outcome on.
+    async fn recorded(
+        &self,
+        who: &str,
+        action: &'static str,
+        key: &SubjectKey,
+        what: String,
+        result: Result<AdminOutcome, EngineError>,
+    ) -> Result<AdminOutcome, EngineError> {
+        let came = match &result {
+            Ok(outcome) => outcome.words().to_owned(),
+            Err(e) => format!("refused: {e}"),
+        };
+        let detail = if what.is_empty() {
+            came
+        } else {
+            format!("{what}: {came}")
+        };
+        self.record(who, action, key, detail).await;
+        result
+    }
+
     /// Records an admin's action on a subject.
     async fn record(&self, who: &str, action: &'static str, key: &SubjectKey, detail: String) {
         let (who, target, now) = (who.to_owned(), key.to_string(), self.now());
@@ -107,30 +145,19 @@ impl Engine {
         effect_id: i64,
     ) -> Result<AdminOutcome, EngineError> {
         let (k, now) = (key.clone(), self.now());
-        let change = self
+        let result = self
             .run(move |s| Ok(s.retry_effect(&k, effect_id, now)?))
-            .await?;
-        if change == EffectChange::Unknown {
-            return Err(EngineError::UnknownSubject(format!(
-                "{key} effect {effect_id}"
-            )));
-        }
-        let outcome = AdminOutcome::of(change == EffectChange::Changed);
-        if outcome == AdminOutcome::Done {
+            .await
+            .and_then(|change| changed(change, key, effect_id));
+        if result.as_ref().is_ok_and(|o| *o == AdminOutcome::Done) {
             self.pipeline.effects_queued();
         }
-        self.record(
-            who,
-            "retry",
-            key,
-            format!("effect {effect_id}: {}", outcome.words()),
-        )
-        .await;
-        Ok(outcome)
+        let what = format!("effect {effect_id}");
+        self.recorded(who, "retry", key, what, result).await
     }
 
     /// Gives up a failed effect: it stays failed, marked given up, and is never retried; when
-    /// it is the refused conversation, the call is given up with its waiting effects.
+    /// it is the call's conversation, the call is given up with its waiting effects.
     pub async fn admin_give_up(
         &self,
         who: &str,
@@ -138,23 +165,12 @@ impl Engine {
         effect_id: i64,
     ) -> Result<AdminOutcome, EngineError> {
         let (k, by, now) = (key.clone(), who.to_owned(), self.now());
-        let change = self
+        let result = self
             .run(move |s| Ok(s.give_up_effect(&k, effect_id, &by, now)?))
-            .await?;
-        if change == EffectChange::Unknown {
-            return Err(EngineError::UnknownSubject(format!(
-                "{key} effect {effect_id}"
-            )));
-        }
-        let outcome = AdminOutcome::of(change == EffectChange::Changed);
-        self.record(
-            who,
-            "give_up",
-            key,
-            format!("effect {effect_id}: {}", outcome.words()),
-        )
-        .await;
-        Ok(outcome)
+            .await
+            .and_then(|change| changed(change, key, effect_id));
+        let what = format!("effect {effect_id}");
+        self.recorded(who, "give_up", key, what, result).await
     }
 
     /// An admin picks the contact of a shared number: one of those offered, as an agent would
@@ -165,25 +181,26 @@ impl Engine {
         key: &SubjectKey,
         contact_id: &str,
     ) -> Result<AdminOutcome, EngineError> {
+        let result = self.choose_for_admin(key, contact_id).await;
+        let what = format!("contact {contact_id}");
+        self.recorded(who, "choose_contact", key, what, result)
+            .await
+    }
+
+    async fn choose_for_admin(
+        &self,
+        key: &SubjectKey,
+        contact_id: &str,
+    ) -> Result<AdminOutcome, EngineError> {
         let k = key.clone();
         let subject = self.run(move |s| known(s, &k)).await?;
         let again = subject.chosen_contact_id.as_deref() == Some(contact_id)
             && subject.status != Status::Skipped;
-        let logged_there = subject.contact_id.as_deref() == Some(contact_id);
-        let outcome = if again || logged_there {
-            AdminOutcome::Unchanged
-        } else {
-            self.choose_contact(&subject, contact_id).await?;
-            AdminOutcome::Done
-        };
-        self.record(
-            who,
-            "choose_contact",
-            key,
-            format!("contact {contact_id}: {}", outcome.words()),
-        )
-        .await;
-        Ok(outcome)
+        if again || subject.contact_id.as_deref() == Some(contact_id) {
+            return Ok(AdminOutcome::Unchanged);
+        }
+        self.choose_contact(&subject, contact_id).await?;
+        Ok(AdminOutcome::Done)
     }
 
     /// Has a call or message logged that a setting skipped, as if the setting had been on:
@@ -195,26 +212,33 @@ impl Engine {
         who: &str,
         key: &SubjectKey,
     ) -> Result<AdminOutcome, EngineError> {
+        let result = self.log_for_admin(who, key).await;
+        if result.as_ref().is_ok_and(|o| *o == AdminOutcome::Done) {
+            self.pipeline.effects_queued();
+        }
+        self.recorded(who, "log_skipped", key, String::new(), result)
+            .await
+    }
+
+    async fn log_for_admin(
+        &self,
+        who: &str,
+        key: &SubjectKey,
+    ) -> Result<AdminOutcome, EngineError> {
         let k = key.clone();
         let subject = self.run(move |s| known(s, &k)).await?;
-        let outcome = match self.skipped_by_setting(&subject) {
-            None => AdminOutcome::Unchanged,
+        match self.skipped_by_setting(&subject) {
+            None => Ok(AdminOutcome::Unchanged),
             Some(SkippedBy::Toggle) => {
                 let (planned, next) = self.plan_anyway(&subject);
                 let (by, now) = (who.to_owned(), self.now());
                 let changed = self
                     .run(move |s| Ok(s.log_anyway(&next, &planned, &by, now)?))
                     .await?;
-                AdminOutcome::of(changed)
+                Ok(AdminOutcome::of(changed))
             }
-            Some(SkippedBy::NoContactCreation) => self.log_to_new_contact(&subject).await?,
-        };
-        if outcome == AdminOutcome::Done {
-            self.pipeline.effects_queued();
+            Some(SkippedBy::NoContactCreation) => self.log_to_new_contact(&subject).await,
         }
-        self.record(who, "log_skipped", key, outcome.words().to_owned())
-            .await;
-        Ok(outcome)
     }
 
     /// The logging effects of a subject as if every logging toggle were on, and the subject

@@ -624,8 +624,8 @@ impl Store {
     }
 
     /// Gives up a failed effect of `key`: it stays failed, marked with who gave it up, and is
-    /// never run again. When it is the conversation Intercom refused, the subject is given up
-    /// with it, and its waiting effects fail with the same reason.
+    /// never run again. When it is the conversation (refused, or its contact refused), the
+    /// subject is given up with it, failed, and its waiting effects fail as given up.
     pub fn give_up_effect(
         &self,
         key: &SubjectKey,
@@ -642,10 +642,31 @@ impl Store {
             return Ok(EffectChange::Unchanged);
         }
         let changed = match state.as_str() {
-            "failed" => tx.exec(
-                "UPDATE outbox SET given_up_by = ?2 WHERE id = ?1 AND state = 'failed'",
-                params![effect_id, who],
-            )?,
+            "failed" => {
+                let effect = tx.exec(
+                    "UPDATE outbox SET given_up_by = ?2 WHERE id = ?1 AND state = 'failed'",
+                    params![effect_id, who],
+                )?;
+                // Without its conversation nothing else of the subject can be logged: it is
+                // given up whole.
+                let starts: bool = tx.row(
+                    "SELECT json_extract(effect, '$.type') = 'start_conversation'
+                     FROM outbox WHERE id = ?1",
+                    params![effect_id],
+                    |r| r.get(0),
+                )?;
+                if effect > 0 && starts {
+                    tx.exec(
+                        "UPDATE subjects SET status = 'failed', given_up_by = ?3, updated_at = ?4,
+                             reason = COALESCE(reason, (SELECT last_error FROM outbox WHERE id = ?5))
+                         WHERE kind = ?1 AND id = ?2 AND conversation_id IS NULL
+                           AND given_up_by IS NULL",
+                        params![key.kind.as_str(), key.id, who, now, effect_id],
+                    )?;
+                    give_up_waiting(&tx, key, who, now)?;
+                }
+                effect
+            }
             "blocked" => {
                 let subject = tx.exec(
                     "UPDATE subjects SET given_up_by = ?3, updated_at = ?4
@@ -653,12 +674,7 @@ impl Store {
                     params![key.kind.as_str(), key.id, who, now],
                 )?;
                 if subject > 0 {
-                    tx.exec(
-                        "UPDATE outbox SET state = 'failed', given_up_by = ?3, done_at = ?4,
-                             last_error = COALESCE(last_error, 'given up')
-                         WHERE subject_kind = ?1 AND subject_id = ?2 AND state = 'blocked'",
-                        params![key.kind.as_str(), key.id, who, now],
-                    )?;
+                    give_up_waiting(&tx, key, who, now)?;
                 }
                 subject
             }
@@ -701,6 +717,24 @@ impl Store {
         tx.commit()?;
         Ok(changed > 0)
     }
+}
+
+/// Fails, as given up, the logging effects of `key` that wait (for the conversation, or for
+/// an agent).
+fn give_up_waiting(
+    tx: &rusqlite::Connection,
+    key: &SubjectKey,
+    who: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    tx.exec(
+        "UPDATE outbox SET state = 'failed', given_up_by = ?3, done_at = ?4,
+             last_error = COALESCE(last_error, 'given up')
+         WHERE subject_kind = ?1 AND subject_id = ?2 AND state IN ('pending', 'blocked')
+           AND lane = 'logging'",
+        params![key.kind.as_str(), key.id, who, now],
+    )?;
+    Ok(())
 }
 
 /// The state of one effect of `key`, and whether it was given up.
