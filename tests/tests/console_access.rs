@@ -362,6 +362,15 @@ async fn without_credentials_a_browser_goes_to_sign_in_and_a_script_gets_401() {
         script.assert_console(&format!("{method} {path}"));
         assert!(script.body.contains("admin token"), "{}", script.body);
     }
+    // A token the hub does not know is no admin's, and the sign-in page does not send the
+    // browser back to itself.
+    let unknown = console
+        .get("/admin/signin")
+        .browser()
+        .bearer("rs_unknown")
+        .send()
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
     // A cookie the hub never gave is no session either.
     let forged = console
         .get("/admin")

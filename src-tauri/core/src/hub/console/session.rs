@@ -209,7 +209,12 @@ pub(crate) async fn no_agent_token(state: &AppState, headers: &HeaderMap) -> Res
     if crate::hub::api::bearer(headers).is_none() {
         return Ok(());
     }
-    bearer_admin(state, headers).await.map(|_| ())
+    match bearer_admin(state, headers).await {
+        Ok(_) => Ok(()),
+        // Not back to the sign-in page, where this request already is.
+        Err(Refused::SignIn { .. }) => Err(Refused::SignIn { html: false }),
+        Err(refused) => Err(refused),
+    }
 }
 
 /// The admin behind the request's bearer token.
