@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use ringside_core::card::system_clock;
-use ringside_core::hub::Hub;
+use ringside_core::hub::{ConsoleConfig, Hub, HubConfig, SyncSchedule};
 use ringside_core::pipeline::subject::{Status, Subject, SubjectKey};
 use ringside_core::rules::Settings;
 use ringside_core::signin::{Allowed, SignInConfig};
@@ -52,6 +52,12 @@ struct Console {
 
 impl Console {
     async fn start() -> Console {
+        Console::start_with(|_, _, _| {}).await
+    }
+
+    /// A console whose hub configuration `configure` finishes (given the sandbox and the hub's
+    /// address).
+    async fn start_with(configure: impl FnOnce(&TestApp, &str, &mut HubConfig)) -> Console {
         let app = TestApp::demo().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -68,6 +74,7 @@ impl Console {
             ],
             admins: vec![ADMIN.into()],
         });
+        configure(&app, &base, &mut config);
         let hub = Hub::start(config, listener).await.unwrap();
         let now = system_clock()();
         let admin = hub.store().add_agent_with(ADMIN, true, now).unwrap();
@@ -85,19 +92,18 @@ impl Console {
         format!("{}{path}", self.base)
     }
 
-    /// Plays `scenario` on the hub, its calls starting `ago` seconds ago, and waits until the
-    /// hub has nothing left to do now (what Intercom refused for good stays failed). The call
-    /// ids.
+    /// Plays `scenario` on the hub, its last webhook `ago` seconds ago, and waits until the hub
+    /// has nothing left to do now (what Intercom refused for good stays failed). The call ids.
     async fn play(&self, scenario: &Scenario, ago: i64) -> Vec<u64> {
         let calls = self.deliver(scenario, ago).await;
         drained(self.hub.store(), Duration::from_secs(20)).await;
         calls
     }
 
-    /// Delivers `scenario`'s webhooks to the hub, its calls starting `ago` seconds ago, without
+    /// Delivers `scenario`'s webhooks to the hub, its last one `ago` seconds ago, without
     /// waiting for what the hub does with them. The call ids.
     async fn deliver(&self, scenario: &Scenario, ago: i64) -> Vec<u64> {
-        let staged = stage_at(&self.app.sandbox, scenario, system_clock()() - ago)
+        let staged = stage_at(&self.app.sandbox, scenario, ended_ago(scenario, ago).await)
             .expect("the scenario stages on the demo company");
         deliver_all(&player(self.hub.local_addr()), &staged.envelopes).await;
         staged.calls.values().copied().collect()
@@ -166,6 +172,20 @@ impl Console {
         sign_in_with_token(&browser, self, &self.admin).await;
         browser
     }
+}
+
+/// When `scenario` must start for its last webhook to be `ago` seconds ago (found by staging
+/// it on a sandbox of its own).
+async fn ended_ago(scenario: &Scenario, ago: i64) -> i64 {
+    let scratch = TestApp::demo().await;
+    let staged = stage_at(&scratch.sandbox, scenario, 0).expect("the scenario stages");
+    let span = staged
+        .envelopes
+        .iter()
+        .map(|e| e.timestamp)
+        .max()
+        .unwrap_or(0);
+    system_clock()() - ago - span
 }
 
 /// One message of the console's catalog for `lang` (`en` or `fr`), as the page shows it
@@ -356,7 +376,7 @@ async fn a_call_intercom_refused_shows_failed_with_its_reason_and_retry_logs_it_
     // The call rings and is answered (its card found Jane); Intercom refuses everything from
     // its end on: its conversation fails for good.
     let scenario = Scenario::inbound_answered(scenes::JANE, scenes::SUPPORT_FR, scenes::BOB);
-    let staged = stage_at(sandbox, &scenario, system_clock()() - 120).unwrap();
+    let staged = stage_at(sandbox, &scenario, ended_ago(&scenario, 60).await).unwrap();
     let call = *staged.calls.values().next().unwrap();
     let ended = staged
         .envelopes
@@ -716,6 +736,62 @@ async fn a_french_browser_gets_the_console_in_french_and_the_switch_changes_it()
     console.hub.shutdown().await;
 }
 
+/// The hub configured as an admin would: a hub.toml for the sandbox (with the console's
+/// settings and contact sync), one setting from the environment; the Settings page shows each
+/// value's source.
+fn as_configured(app: &TestApp, base: &str, dir: &std::path::Path, config: &mut HubConfig) {
+    let credentials = app.sandbox.credentials();
+    let file = dir.join("hub.toml");
+    let text = format!(
+        "data_dir = {data:?}\n\
+         aircall_api_id = {id:?}\n\
+         aircall_api_token = {token:?}\n\
+         aircall_base_url = {aircall:?}\n\
+         aircall_budget_per_minute = 600\n\
+         intercom_token = {intercom_token:?}\n\
+         intercom_base_url = {intercom:?}\n\
+         intercom_client_secret = {secret:?}\n\
+         default_region = \"FR\"\n\
+         webhook_token = {webhook:?}\n\
+         public_url = {base:?}\n\
+         intercom_client_id = {client:?}\n\
+         admins = [{admin:?}]\n\
+         business_hours = \"mon-fri 09:00-18:00\"\n\
+         timezone = \"Europe/Paris\"\n\
+         tag_window_minutes = 60\n",
+        data = dir.display().to_string(),
+        id = credentials.aircall_api_id,
+        token = credentials.aircall_api_token,
+        aircall = app.sandbox.aircall_url(),
+        intercom_token = credentials.intercom_token,
+        intercom = app.sandbox.intercom_url(),
+        secret = CLIENT_SECRET,
+        webhook = ringside_tests::hubs::WEBHOOK_TOKEN,
+        client = CLIENT_ID,
+        admin = ADMIN,
+    );
+    std::fs::write(&file, text).unwrap();
+    // It holds secrets: readable by its owner only, as the hub demands.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let file_name = file.display().to_string();
+    let loaded = ringside_core::config::Config::from_lookup(|key| match key {
+        "RINGSIDE_CONFIG" => Some(file_name.clone()),
+        "RINGSIDE_SYNC_INTERVAL_MINUTES" => Some("30".into()),
+        _ => None,
+    })
+    .expect("the screenshots' hub.toml is valid");
+    config.settings = loaded.settings.clone();
+    config.console = ConsoleConfig {
+        report: loaded.report().to_vec(),
+        settings: loaded.console.clone(),
+    };
+    config.sync = Some(SyncSchedule {
+        options: ringside_tests::sync_options(),
+        interval: Duration::from_secs(30 * 60),
+    });
+}
+
 /// Where the screenshots go: `$RINGSIDE_SCREENSHOTS_DIR`, else `src-tauri/screenshots/console/`.
 fn screenshots_dir() -> PathBuf {
     std::env::var_os("RINGSIDE_SCREENSHOTS_DIR")
@@ -729,12 +805,17 @@ fn screenshots_dir() -> PathBuf {
 #[tokio::test(flavor = "multi_thread")]
 async fn screenshots_of_every_page_in_both_languages() {
     let write = std::env::var("RINGSIDE_SCREENSHOTS").is_ok_and(|v| v == "1");
-    let console = Console::start().await;
+    // A folder whose name stays the same from one run to the next: the Settings page shows it.
+    let dir = std::env::temp_dir().join("ringside-console-screenshots");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let console =
+        Console::start_with(|app, base, config| as_configured(app, base, &dir, config)).await;
     let now = system_clock()();
     for email in ["chloe.petit@acme.io", "eve.laurent@acme.io"] {
         console.hub.store().add_agent(email, now).unwrap();
     }
-    console.play(&Scenario::desktop_tour(), 3_600).await;
+    console.play(&Scenario::desktop_tour(), 1_200).await;
     console
         .app
         .sandbox
@@ -743,10 +824,17 @@ async fn screenshots_of_every_page_in_both_languages() {
     console
         .play(
             &Scenario::inbound_answered(scenes::JOHN, scenes::SALES_US, scenes::BOB),
-            600,
+            300,
         )
         .await;
     console.app.sandbox.faults().clear();
+    // Bob's app is open: an event stream, held until the screenshots are taken.
+    let _stream = reqwest::Client::new()
+        .get(console.url("/api/v1/events"))
+        .bearer_auth(&console.agent)
+        .send()
+        .await
+        .unwrap();
     let out = screenshots_dir();
     for lang in ["en", "fr"] {
         let browser = Browser::with(
