@@ -120,6 +120,11 @@ impl BusinessHours {
         &self.zone_name
     }
 
+    /// The time zone, as read from the system's database.
+    pub fn time_zone(&self) -> &TimeZone {
+        &self.zone
+    }
+
     /// Whether the instant `unix_seconds` falls within the working hours.
     pub fn contains(&self, unix_seconds: i64) -> bool {
         let Ok(at) = Timestamp::from_second(unix_seconds) else {
