@@ -1,7 +1,7 @@
 //! The console's languages, English and French: Fluent catalogs in
 //! `core/locales/console/<lang>/*.ftl` (one file per page), compiled into the binary, the way
 //! the desktop app keeps its own. The language is the `lang` cookie's (the switch in the
-//! header), else the best of the browser's `Accept-Language`, else English.
+//! header; `ringside_lang`), else the best of the browser's `Accept-Language`, else English.
 
 use std::sync::OnceLock;
 
