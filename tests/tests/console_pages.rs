@@ -276,6 +276,11 @@ async fn the_agents_page_lists_tokens_invitations_and_sign_ins_and_revoking_ends
         .unwrap()
         .expect("the stream's first comment");
 
+    let overview = console.page("/admin").await;
+    assert!(
+        overview.contains("one agent (one event stream)"),
+        "{overview}"
+    );
     let page = console.page("/admin/agents").await;
     for (email, joined) in [
         ("bob@acme.io", "Token made by an admin"),

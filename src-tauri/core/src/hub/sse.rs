@@ -63,6 +63,11 @@ impl OpenStreams {
         self.lock().values().map(|open| open.count).sum()
     }
 
+    /// How many agents have at least one event stream open now.
+    pub fn agents(&self) -> usize {
+        self.lock().len()
+    }
+
     /// Ends every event stream this agent has open now, at once (their token was revoked);
     /// answers how many there were.
     pub fn close(&self, email: &str) -> usize {

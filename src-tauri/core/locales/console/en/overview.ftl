@@ -31,7 +31,14 @@ overview-outbox = Effects waiting, { $lane }
 overview-lane-interactive = interactive lane
 overview-lane-logging = logging lane
 overview-failed = Effects failed in the last 24 hours
-overview-streams = Agents online (open event streams)
+overview-streams = Agents online
+overview-online = { $agents ->
+    [one] one agent
+   *[other] { $agents } agents
+} ({ $streams ->
+    [one] one event stream
+   *[other] { $streams } event streams
+})
 overview-sync = Contact sync
 overview-sync-off = This hub runs no contact sync
 overview-sync-idle = Waiting for its next run

@@ -31,7 +31,14 @@ overview-outbox = Effets en attente, { $lane }
 overview-lane-interactive = voie interactive
 overview-lane-logging = voie de journalisation
 overview-failed = Effets en échec ces dernières 24 heures
-overview-streams = Agents en ligne (flux d'événements ouverts)
+overview-streams = Agents en ligne
+overview-online = { $agents ->
+    [one] { $agents } agent
+   *[other] { $agents } agents
+} ({ $streams ->
+    [one] { $streams } flux d'événements
+   *[other] { $streams } flux d'événements
+})
 overview-sync = Synchronisation des contacts
 overview-sync-off = Ce hub ne synchronise pas les contacts
 overview-sync-idle = En attente de la prochaine synchronisation

@@ -57,7 +57,8 @@ struct Page {
     inbox: u64,
     lanes: Vec<(String, u64)>,
     failed: u64,
-    streams: usize,
+    /// Agents online and their streams, in words.
+    streams: String,
     sync: String,
     version: &'static str,
     uptime: String,
@@ -139,7 +140,13 @@ fn build(state: &AppState, chrome: Chrome, figures: &OverviewFigures, now: i64) 
         inbox: figures.inbox_depth,
         lanes,
         failed: figures.failed_since,
-        streams: state.streams.total(),
+        streams: chrome.tf(
+            "overview-online",
+            &[
+                ("agents", Arg::from(state.streams.agents())),
+                ("streams", Arg::from(state.streams.total())),
+            ],
+        ),
         sync: sync_words(state, &chrome),
         version: env!("CARGO_PKG_VERSION"),
         uptime: span(&chrome, now - state.started_at),
