@@ -682,6 +682,22 @@ async fn tab_reaches_the_navigation_and_the_main_actions_and_a_phone_does_not_sc
                 .is_some_and(|h| h.starts_with("/admin/calls/"))),
         "Tab never reached a call: {reached:#?}"
     );
+
+    // On Agents, Tab reaches the revoke buttons and the invitation's.
+    browser.goto(&console.url("/admin/agents")).await;
+    let mut reached = Vec::new();
+    for _ in 0..40 {
+        browser.tab().await;
+        reached.push(browser.focused().await);
+    }
+    for action in ["/admin/agents/revoke", "/admin/agents/invite"] {
+        assert!(
+            reached
+                .iter()
+                .any(|f| f.tag == "button" && f.form.as_deref() == Some(action)),
+            "Tab never reached the button of {action}: {reached:#?}"
+        );
+    }
     browser.close().await;
 
     // A phone's width: the Overview does not scroll sideways.
