@@ -43,8 +43,6 @@ struct Console {
 }
 
 async fn start(app: &TestApp) -> Console {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
     let store = Store::open_in_memory().unwrap();
     let admin_token = store
         .add_agent_with("boss@acme.io", true, 1)
@@ -56,6 +54,16 @@ async fn start(app: &TestApp) -> Console {
         .unwrap()
         .expose()
         .to_owned();
+    let mut console = start_on(app, store, &[ADMIN_EMAIL]).await;
+    console.admin_token = admin_token;
+    console.agent_token = agent_token;
+    console
+}
+
+/// A hub with sign-in on, on this store, with these admins (the tokens left empty).
+async fn start_on(app: &TestApp, store: Store, admins: &[&str]) -> Console {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
     let clock = TestClock::default();
     let mut config = hub_config(app, Settings::default(), store);
     config.clock = clock.clock();
@@ -65,7 +73,7 @@ async fn start(app: &TestApp) -> Console {
         client_secret: Secret::new(CLIENT_SECRET),
         app_url: Url::parse(&app.sandbox.intercom_url()).unwrap(),
         allow: vec![],
-        admins: vec![ADMIN_EMAIL.to_owned()],
+        admins: admins.iter().map(|a| a.to_string()).collect(),
     });
     let hub = Hub::start(config, listener).await.unwrap();
     let http = reqwest::Client::builder()
@@ -75,8 +83,8 @@ async fn start(app: &TestApp) -> Console {
     Console {
         hub,
         base,
-        admin_token,
-        agent_token,
+        admin_token: String::new(),
+        agent_token: String::new(),
         clock,
         http,
     }
@@ -569,6 +577,9 @@ async fn a_session_form_needs_its_csrf_token_and_the_hubs_own_origin() {
     let stale = post(Some((ORIGIN, &console.base)), Some("stale")).await;
     assert_eq!(stale.status, StatusCode::FORBIDDEN);
 
+    // Another port of the same host is another origin.
+    let next_door = post(Some((ORIGIN, "http://127.0.0.1:1")), Some(&csrf)).await;
+    assert_eq!(next_door.status, StatusCode::FORBIDDEN);
     let evil = post(Some((ORIGIN, "https://evil.example")), Some(&csrf)).await;
     assert_eq!(evil.status, StatusCode::FORBIDDEN, "{}", evil.body);
     assert!(evil.body.contains("another site"), "{}", evil.body);
@@ -790,12 +801,34 @@ async fn signing_in_with_intercom_gives_an_admin_a_session_and_tells_others_why_
     );
     assert!(elsewhere.set_cookie("ringside_console").is_none());
 
-    // The app's sign-in, through the same callback, still ends at the app.
     let agents = console.hub.store().agents().unwrap();
     assert!(
         agents.iter().all(|a| a.email != ADMIN_EMAIL),
         "a console sign-in issues no agent token"
     );
+
+    // The hub restarts with Alice off its admin list: her session ends at her next request.
+    let store = console.hub.store().clone();
+    console.hub.shutdown().await;
+    let restarted = start_on(&app, store, &["someone.else@acme.io"]).await;
+    let dropped = restarted
+        .get("/admin")
+        .browser()
+        .cookie("ringside_console", &session)
+        .send()
+        .await;
+    assert_eq!(dropped.status, StatusCode::FORBIDDEN, "{}", dropped.body);
+    assert!(
+        dropped.body.contains("no longer an admin"),
+        "{}",
+        dropped.body
+    );
+    let gone = restarted
+        .get("/admin")
+        .cookie("ringside_console", &session)
+        .send()
+        .await;
+    assert_eq!(gone.status, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
