@@ -7,7 +7,7 @@
 //! Everything comes from the subjects' searchable columns (the store's `call_report`); the
 //! days' bounds are computed here, in the team's time zone, so a day is the team's day.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -23,7 +23,7 @@ use serde::Deserialize;
 use super::page::{render, secure_headers, Arg, Chrome, Nav};
 use super::session::Admin;
 use crate::hub::AppState;
-use crate::store::console::reports::{CallBack, DayReport, Tally, MAX_REPORT_DAYS};
+use crate::store::console::reports::{CallBack, CallReport, Tally, MAX_REPORT_DAYS};
 
 /// The CSV export's address.
 const CSV_PATH: &str = "/admin/reports.csv";
@@ -150,8 +150,8 @@ struct Figures {
     waits: Vec<i64>,
     /// Missed callers nobody called back yet.
     waiting: i64,
-    /// Calls by outcome.
-    outcomes: BTreeMap<String, i64>,
+    /// Calls by outcome (an index into the report's outcomes).
+    outcomes: BTreeMap<usize, i64>,
 }
 
 impl Figures {
@@ -161,8 +161,8 @@ impl Figures {
         self.outbound += tally.outbound;
         self.handled += tally.handled;
         self.handle_seconds += tally.handle_seconds;
-        if let Some(outcome) = &tally.outcome {
-            *self.outcomes.entry(outcome.clone()).or_default() +=
+        if let Some(outcome) = tally.outcome {
+            *self.outcomes.entry(outcome).or_default() +=
                 tally.answered + tally.missed + tally.outbound;
         }
     }
@@ -194,68 +194,64 @@ impl Figures {
     }
 }
 
-/// A period's figures, grouped every way the page and the CSV show them.
+/// A period's figures, grouped every way the page and the CSV show them; agents and lines
+/// by their index in the report.
 #[derive(Debug, Default)]
 struct Folded {
     total: Figures,
-    days: Vec<(Date, Figures)>,
-    /// By agent; `None`: calls nobody answered.
-    agents: BTreeMap<Option<String>, Figures>,
-    lines: BTreeMap<Option<String>, Figures>,
+    days: Vec<Figures>,
+    /// By agent, and one more for the missed callers nobody called back when no call of the
+    /// period went unanswered.
+    agents: Vec<Figures>,
+    lines: Vec<Figures>,
     /// By day, agent and line (the CSV's rows), when asked for.
-    cells: BTreeMap<(Date, Option<String>, Option<String>), Figures>,
+    cells: HashMap<(usize, usize, usize), Figures>,
 }
 
-/// Groups the store's day reports. A missed call's wait counts on its day and line, and for
-/// the agent who called back (nobody, while no one has).
-fn fold(dates: &[Date], report: &[DayReport], with_cells: bool) -> Folded {
-    let mut folded = Folded::default();
-    for (date, day) in dates.iter().zip(report) {
-        let mut figures = Figures::default();
-        for tally in &day.tallies {
-            figures.add(tally);
-            folded.total.add(tally);
+/// Groups the report's counts. A missed call's wait counts on its day and line, and for the
+/// agent who called back (nobody, while no one has).
+fn fold(report: &CallReport, days: usize, with_cells: bool) -> Folded {
+    let nobody = report
+        .agents
+        .iter()
+        .position(Option::is_none)
+        .unwrap_or(report.agents.len());
+    let mut folded = Folded {
+        days: vec![Figures::default(); days],
+        agents: vec![Figures::default(); report.agents.len() + 1],
+        lines: vec![Figures::default(); report.lines.len()],
+        ..Folded::default()
+    };
+    for tally in &report.tallies {
+        folded.total.add(tally);
+        if let Some(day) = folded.days.get_mut(tally.day) {
+            day.add(tally);
+        }
+        folded.agents[tally.agent].add(tally);
+        folded.lines[tally.line].add(tally);
+        if with_cells {
             folded
-                .agents
-                .entry(tally.agent.clone())
+                .cells
+                .entry((tally.day, tally.agent, tally.line))
                 .or_default()
                 .add(tally);
-            folded
-                .lines
-                .entry(tally.line.clone())
-                .or_default()
-                .add(tally);
-            if with_cells {
-                folded
-                    .cells
-                    .entry((*date, tally.agent.clone(), tally.line.clone()))
-                    .or_default()
-                    .add(tally);
-            }
         }
-        for call_back in &day.call_backs {
-            figures.add_call_back(call_back);
-            folded.total.add_call_back(call_back);
-            let by = call_back.back_at.and(call_back.by.clone());
+    }
+    for call_back in &report.call_backs {
+        folded.total.add_call_back(call_back);
+        if let Some(day) = folded.days.get_mut(call_back.day) {
+            day.add_call_back(call_back);
+        }
+        let by = call_back.back_at.and(call_back.by).unwrap_or(nobody);
+        folded.agents[by].add_call_back(call_back);
+        folded.lines[call_back.line].add_call_back(call_back);
+        if with_cells {
             folded
-                .agents
-                .entry(by.clone())
+                .cells
+                .entry((call_back.day, by, call_back.line))
                 .or_default()
                 .add_call_back(call_back);
-            folded
-                .lines
-                .entry(call_back.line.clone())
-                .or_default()
-                .add_call_back(call_back);
-            if with_cells {
-                folded
-                    .cells
-                    .entry((*date, by, call_back.line.clone()))
-                    .or_default()
-                    .add_call_back(call_back);
-            }
         }
-        folded.days.push((*date, figures));
     }
     folded
 }
@@ -484,51 +480,59 @@ struct Page {
     shown: Option<Shown>,
 }
 
-/// The words of an agent's row: the email, or that nobody answered.
-fn agent_label(chrome: &Chrome, agent: &Option<String>) -> String {
-    agent.clone().unwrap_or_else(|| chrome.t("reports-nobody"))
+/// The name at `index` of a report's agents or lines (`None` past their end).
+fn name(names: &[Option<String>], index: usize) -> Option<&str> {
+    names.get(index).and_then(|n| n.as_deref())
 }
 
-fn line_label(chrome: &Chrome, line: &Option<String>) -> String {
-    line.clone().unwrap_or_else(|| chrome.t("reports-no-line"))
-}
-
-fn shown(chrome: &Chrome, period: &Period, folded: Folded) -> Shown {
-    let mut agents: Vec<_> = folded.agents.iter().collect();
+fn shown(chrome: &Chrome, period: &Period, report: &CallReport, folded: Folded) -> Shown {
+    let agent = |i: usize| name(&report.agents, i);
+    let mut agents: Vec<_> = folded
+        .agents
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| **f != Figures::default())
+        .collect();
     // Busiest first; the calls nobody answered last.
     agents.sort_by(|(a, fa), (b, fb)| {
-        (a.is_none(), -(fa.answered + fa.outbound), *a).cmp(&(
-            b.is_none(),
-            -(fb.answered + fb.outbound),
-            *b,
-        ))
+        let key =
+            |i: usize, f: &Figures| (agent(i).is_none(), -(f.answered + f.outbound), agent(i));
+        key(*a, fa).cmp(&key(*b, fb))
     });
     let mut outcomes: Vec<_> = folded
         .total
         .outcomes
         .iter()
-        .map(|(name, calls)| Outcome {
-            name: name.clone(),
+        .map(|(at, calls)| Outcome {
+            name: report.outcomes.get(*at).cloned().unwrap_or_default(),
             calls: *calls,
         })
         .collect();
     outcomes.sort_by(|a, b| b.calls.cmp(&a.calls).then_with(|| a.name.cmp(&b.name)));
+    let mut lines: Vec<_> = folded.lines.iter().enumerate().collect();
+    lines.sort_by_key(|(i, _)| (name(&report.lines, *i).is_none(), name(&report.lines, *i)));
+    let days: Vec<(Date, Figures)> = period.dates().into_iter().zip(folded.days).collect();
     Shown {
         total: Row::of(chrome, chrome.t("reports-total"), &folded.total),
-        chart: Chart::of(chrome, &folded.days),
-        days: folded
-            .days
+        chart: Chart::of(chrome, &days),
+        days: days
             .iter()
             .map(|(date, figures)| Row::of(chrome, date.to_string(), figures))
             .collect(),
         agents: agents
             .into_iter()
-            .map(|(agent, figures)| Row::of(chrome, agent_label(chrome, agent), figures))
+            .map(|(i, figures)| {
+                let label = agent(i).map_or_else(|| chrome.t("reports-nobody"), str::to_owned);
+                Row::of(chrome, label, figures)
+            })
             .collect(),
-        lines: folded
-            .lines
-            .iter()
-            .map(|(line, figures)| Row::of(chrome, line_label(chrome, line), figures))
+        lines: lines
+            .into_iter()
+            .map(|(i, figures)| {
+                let label = name(&report.lines, i)
+                    .map_or_else(|| chrome.t("reports-no-line"), str::to_owned);
+                Row::of(chrome, label, figures)
+            })
             .collect(),
         outcomes,
         csv_href: format!("{CSV_PATH}?from={}&to={}", period.from, period.to),
@@ -561,7 +565,12 @@ async fn show(
         }
     };
     let bounds = period.bounds();
-    let report = match state.store().run(move |s| s.call_report(&bounds)).await {
+    let now = state.now();
+    let report = match state
+        .store()
+        .run(move |s| s.call_report(&bounds, now))
+        .await
+    {
         Ok(report) => report,
         Err(e) => {
             tracing::error!(error = %e, "the reports could not be read");
@@ -576,9 +585,9 @@ async fn show(
             return render(StatusCode::SERVICE_UNAVAILABLE, &page);
         }
     };
-    let folded = fold(&period.dates(), &report, false);
+    let folded = fold(&report, period.dates().len(), false);
     let page = Page {
-        shown: Some(shown(&chrome, &period, folded)),
+        shown: Some(shown(&chrome, &period, &report, folded)),
         from: period.from.to_string(),
         to: period.to.to_string(),
         zone: zone_name,
@@ -620,21 +629,29 @@ fn csv_cell(text: &str) -> String {
     }
 }
 
-/// The figures per day, agent and line as CSV (RFC 4180, CRLF line ends).
-fn csv_text(folded: &Folded) -> String {
+/// The figures per day, agent and line as CSV (RFC 4180, CRLF line ends), by day, agent and
+/// line.
+fn csv_text(dates: &[Date], report: &CallReport, folded: &Folded) -> String {
     let mut out = CSV_HEADER.join(",");
     out.push_str("\r\n");
-    for ((date, agent, line), figures) in &folded.cells {
+    let agent = |i: usize| name(&report.agents, i);
+    let line = |i: usize| name(&report.lines, i);
+    let mut cells: Vec<_> = folded.cells.iter().collect();
+    cells.sort_by_key(|((day, a, l), _)| (*day, agent(*a), line(*l)));
+    for ((day, a, l), figures) in cells {
         let outcomes = figures
             .outcomes
             .iter()
-            .map(|(name, n)| format!("{name}: {n}"))
+            .map(|(at, n)| {
+                let outcome = report.outcomes.get(*at).map_or("", String::as_str);
+                format!("{outcome}: {n}")
+            })
             .collect::<Vec<_>>()
             .join("; ");
         let cells = [
-            date.to_string(),
-            csv_cell(agent.as_deref().unwrap_or("")),
-            csv_cell(line.as_deref().unwrap_or("")),
+            dates.get(*day).map(ToString::to_string).unwrap_or_default(),
+            csv_cell(agent(*a).unwrap_or("")),
+            csv_cell(line(*l).unwrap_or("")),
             figures.answered.to_string(),
             figures.missed.to_string(),
             figures.outbound.to_string(),
@@ -668,7 +685,12 @@ async fn csv(
         Err(refusal) => return super::session::plain(StatusCode::BAD_REQUEST, &chrome.t(refusal)),
     };
     let bounds = period.bounds();
-    let report = match state.store().run(move |s| s.call_report(&bounds)).await {
+    let now = state.now();
+    let report = match state
+        .store()
+        .run(move |s| s.call_report(&bounds, now))
+        .await
+    {
         Ok(report) => report,
         Err(e) => {
             tracing::error!(error = %e, "the reports could not be read");
@@ -678,7 +700,11 @@ async fn csv(
             );
         }
     };
-    let body = csv_text(&fold(&period.dates(), &report, true));
+    let body = csv_text(
+        &period.dates(),
+        &report,
+        &fold(&report, period.dates().len(), true),
+    );
     let mut response = (StatusCode::OK, body).into_response();
     let headers = response.headers_mut();
     secure_headers(headers);
