@@ -14,6 +14,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::cookies::Cookie;
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -375,26 +376,37 @@ impl Browser {
     /// What has the focus, in words: its tag, its text or value, and its `href` or `action`.
     pub async fn focused(&self) -> Focused {
         let value = self
-            .run(
-                "const e = document.activeElement; \
-                 if (!e) return null; \
-                 const form = e.form ? e.form.getAttribute('action') : null; \
-                 return { tag: e.tagName.toLowerCase(), \
-                          text: (e.innerText || e.value || e.getAttribute('aria-label') || '').trim(), \
-                          href: e.getAttribute('href'), \
-                          form: form, \
-                          in_nav: !!e.closest('nav'), \
-                          in_main: !!e.closest('main') };",
-            )
+            .run(&format!(
+                "{DESCRIBE} return describe(document.activeElement);"
+            ))
             .await;
-        Focused {
-            tag: value["tag"].as_str().unwrap_or_default().to_owned(),
-            text: value["text"].as_str().unwrap_or_default().to_owned(),
-            href: value["href"].as_str().map(str::to_owned),
-            form: value["form"].as_str().map(str::to_owned),
-            in_nav: value["in_nav"].as_bool().unwrap_or(false),
-            in_main: value["in_main"].as_bool().unwrap_or(false),
+        Focused::from_json(&value)
+    }
+
+    /// Presses Tab `times` times from the top of the page (one round of key actions) and
+    /// returns what had the focus after each press.
+    pub async fn tab_through(&self, times: usize) -> Vec<Focused> {
+        self.run(&format!(
+            "{DESCRIBE} window.__focused = []; \
+             document.addEventListener('focusin', (e) => window.__focused.push(describe(e.target))); \
+             if (document.activeElement) document.activeElement.blur();"
+        ))
+        .await;
+        let mut keys = KeyActions::new("keyboard".into());
+        let tab = char::from(fantoccini::key::Key::Tab);
+        for _ in 0..times {
+            keys = keys
+                .then(KeyAction::Down { value: tab })
+                .then(KeyAction::Up { value: tab });
         }
+        self.client()
+            .perform_actions(keys)
+            .await
+            .expect("the Tab presses");
+        let list = self.run("return window.__focused;").await;
+        list.as_array()
+            .map(|items| items.iter().map(Focused::from_json).collect())
+            .unwrap_or_default()
     }
 
     /// The viewport as a PNG.
@@ -487,6 +499,15 @@ impl Drop for Browser {
     }
 }
 
+/// A script's function `describe(element)`: what [`Focused`] reads.
+const DESCRIBE: &str = "const describe = (e) => e ? { \
+    tag: e.tagName.toLowerCase(), \
+    text: (e.innerText || e.value || e.getAttribute('aria-label') || '').trim(), \
+    href: e.getAttribute('href'), \
+    form: e.form ? e.form.getAttribute('action') : null, \
+    in_nav: !!e.closest('nav'), \
+    in_main: !!e.closest('main') } : null;";
+
 /// What has the focus (see [`Browser::focused`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Focused {
@@ -502,6 +523,19 @@ pub struct Focused {
     pub in_nav: bool,
     /// Whether it is inside `<main>`.
     pub in_main: bool,
+}
+
+impl Focused {
+    fn from_json(value: &Value) -> Focused {
+        Focused {
+            tag: value["tag"].as_str().unwrap_or_default().to_owned(),
+            text: value["text"].as_str().unwrap_or_default().to_owned(),
+            href: value["href"].as_str().map(str::to_owned),
+            form: value["form"].as_str().map(str::to_owned),
+            in_nav: value["in_nav"].as_bool().unwrap_or(false),
+            in_main: value["in_main"].as_bool().unwrap_or(false),
+        }
+    }
 }
 
 /// The WebDriver capabilities of a headless Chromium set up by `options`, its profile in

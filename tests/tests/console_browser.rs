@@ -634,12 +634,7 @@ async fn tab_reaches_the_navigation_and_the_main_actions_and_a_phone_does_not_sc
 
     // On the Overview, Tab goes through every page of the navigation and the sign-out button.
     browser.goto(&console.url("/admin")).await;
-    let mut reached = Vec::new();
-    for _ in 0..40 {
-        browser.tab().await;
-        let focused = browser.focused().await;
-        reached.push(focused.clone());
-    }
+    let reached = browser.tab_through(40).await;
     for page in [
         "/admin",
         "/admin/calls",
@@ -664,11 +659,7 @@ async fn tab_reaches_the_navigation_and_the_main_actions_and_a_phone_does_not_sc
 
     // On Calls, Tab reaches the search's button, and Enter on a call's link opens it.
     browser.goto(&console.url("/admin/calls")).await;
-    let mut reached = Vec::new();
-    for _ in 0..60 {
-        browser.tab().await;
-        reached.push(browser.focused().await);
-    }
+    let reached = browser.tab_through(60).await;
     assert!(
         reached
             .iter()
@@ -685,11 +676,7 @@ async fn tab_reaches_the_navigation_and_the_main_actions_and_a_phone_does_not_sc
 
     // On Agents, Tab reaches the revoke buttons and the invitation's.
     browser.goto(&console.url("/admin/agents")).await;
-    let mut reached = Vec::new();
-    for _ in 0..40 {
-        browser.tab().await;
-        reached.push(browser.focused().await);
-    }
+    let reached = browser.tab_through(40).await;
     for action in ["/admin/agents/revoke", "/admin/agents/invite"] {
         assert!(
             reached
