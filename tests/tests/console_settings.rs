@@ -217,7 +217,7 @@ async fn an_out_of_range_tag_window_is_refused_in_words_and_no_secret_reaches_th
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("Nothing was changed"), "{body}");
-    assert!(body.contains("from 0 to 10080"), "{body}");
+    assert!(body.contains("a whole number from 0 to 10080"), "{body}");
     let settings = hub.engine().settings();
     assert_eq!(
         (settings.tag_window_secs, settings.log_messages),
@@ -230,6 +230,18 @@ async fn an_out_of_range_tag_window_is_refused_in_words_and_no_secret_reaches_th
         .unwrap()
         .is_empty());
     assert!(hub.store().actions_on("log_messages").unwrap().is_empty());
+
+    let french = client()
+        .post(format!("http://{}/admin/settings", hub.local_addr()))
+        .bearer_auth(&token)
+        .header("accept-language", "fr")
+        .form(&[("tag_window_minutes", "-5")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(french.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let french = french.text().await.unwrap();
+    assert!(french.contains("un nombre entier de 0 à 10080"), "{french}");
 
     // A setting the console does not change is refused too.
     let (status, body) = post(&hub, &token, "/admin/settings", &[("listen", "0.0.0.0:80")]).await;

@@ -25,6 +25,11 @@ settings-saved = { $n ->
 }
 settings-was-reset = { $key } follows the configuration again.
 settings-refused = Nothing was changed: { $key } does not take this value ({ $reason }).
+settings-refused-unknown = Nothing was changed: there is no setting { $key }.
+settings-refused-not-here = Nothing was changed: { $key } cannot be changed in the console; set it in hub.toml.
+settings-refused-whole = Nothing was changed: { $key } takes a whole number from { $min } to { $max }, not “{ $value }”.
+settings-refused-bool = Nothing was changed: { $key } is on or off (true or false), not “{ $value }”.
+settings-refused-choice = Nothing was changed: { $key } takes one of { $choices }, not “{ $value }”.
 settings-group-aircall = Aircall
 settings-group-intercom = Intercom
 settings-group-hub = The hub

@@ -25,6 +25,11 @@ settings-saved = { $n ->
 }
 settings-was-reset = { $key } suit de nouveau la configuration.
 settings-refused = Rien n'a été modifié : { $key } n'accepte pas cette valeur ({ $reason }).
+settings-refused-unknown = Rien n'a été modifié : il n'existe pas de réglage { $key }.
+settings-refused-not-here = Rien n'a été modifié : { $key } ne se change pas dans la console ; définissez-le dans hub.toml.
+settings-refused-whole = Rien n'a été modifié : { $key } prend un nombre entier de { $min } à { $max }, pas « { $value } ».
+settings-refused-bool = Rien n'a été modifié : { $key } est activé ou non (true ou false), pas « { $value } ».
+settings-refused-choice = Rien n'a été modifié : { $key } prend l'une des valeurs { $choices }, pas « { $value } ».
 settings-group-aircall = Aircall
 settings-group-intercom = Intercom
 settings-group-hub = Le hub

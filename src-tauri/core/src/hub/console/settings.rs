@@ -130,10 +130,12 @@ async fn save(State(state): State<AppState>, checked: Checked<Vec<(String, Strin
     {
         Ok(changed) => see_other(&format!("/admin/settings?saved={}", changed.len())),
         Err(SettingError::Refused { key, reason }) => {
-            let words = chrome.tf(
-                "settings-refused",
-                &[("key", Arg::from(key)), ("reason", Arg::from(reason))],
-            );
+            let given = changes
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| v.trim().to_owned())
+                .unwrap_or_default();
+            let words = refusal(&chrome, &key, &given, &reason);
             let notice = Notice {
                 refused: true,
                 words,
@@ -147,6 +149,45 @@ async fn save(State(state): State<AppState>, checked: Checked<Vec<(String, Strin
             .await
         }
         Err(SettingError::Store(e)) => unavailable(&e),
+    }
+}
+
+/// Why a value was refused, in the page's language: what the setting takes, from the
+/// registry; the engine's own words for anything else.
+fn refusal(chrome: &Chrome, key: &str, given: &str, reason: &str) -> String {
+    let (key_arg, given_arg) = (Arg::from(key), Arg::from(given));
+    match config::by_key(key) {
+        None => chrome.tf("settings-refused-unknown", &[("key", key_arg)]),
+        Some(setting) if !setting.console_may_change() => {
+            chrome.tf("settings-refused-not-here", &[("key", key_arg)])
+        }
+        Some(setting) => match &setting.kind {
+            Kind::Whole { range, .. } => chrome.tf(
+                "settings-refused-whole",
+                &[
+                    ("key", key_arg),
+                    ("value", given_arg),
+                    ("min", Arg::from(range.start().to_string())),
+                    ("max", Arg::from(range.end().to_string())),
+                ],
+            ),
+            Kind::Bool => chrome.tf(
+                "settings-refused-bool",
+                &[("key", key_arg), ("value", given_arg)],
+            ),
+            Kind::Choice(words) => chrome.tf(
+                "settings-refused-choice",
+                &[
+                    ("key", key_arg),
+                    ("value", given_arg),
+                    ("choices", Arg::from(words.join(", "))),
+                ],
+            ),
+            _ => chrome.tf(
+                "settings-refused",
+                &[("key", key_arg), ("reason", Arg::from(reason))],
+            ),
+        },
     }
 }
 
