@@ -342,11 +342,24 @@ async fn an_admin_signs_in_with_intercom_or_an_admin_token_and_signs_out() {
         "{session:?}"
     );
 
-    // Signing out ends the session: the console asks to sign in again.
+    // Signing out ends the session: the console asks to sign in again, and the old cookie no
+    // longer opens it.
     browser
         .click_css("form[action='/admin/signout'] button")
         .await;
     wait_for_path(&browser, "/admin/signin").await;
+    assert!(browser.cookie("ringside_console").await.is_none());
+    let replayed = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(console.url("/admin"))
+        .header("cookie", format!("ringside_console={}", session.value()))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replayed.status(), 303, "the old session is over");
     browser.goto(&console.url("/admin/calls")).await;
     wait_for_path(&browser, "/admin/signin").await;
 
