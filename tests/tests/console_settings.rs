@@ -281,3 +281,39 @@ async fn an_out_of_range_tag_window_is_refused_in_words_and_no_secret_reaches_th
     assert!(row(&french, "tag_window_minutes").contains("remplace la valeur du fichier, 90"));
     hub.shutdown().await;
 }
+
+#[test]
+fn config_check_names_the_settings_changed_in_the_console() {
+    use ringside_core::store::console::overrides::Override;
+    let dir = tempfile::tempdir().unwrap();
+    configuration(dir.path());
+    let store = Store::open(dir.path()).unwrap();
+    let change = Override {
+        key: "log_missed_calls".into(),
+        value: "false".into(),
+        set_by: "boss@acme.io".into(),
+        set_at: 1_800_000_000,
+    };
+    store
+        .put_override(&change, "set to false (was true)")
+        .unwrap();
+    drop(store);
+    let out = std::process::Command::new(ringside_tests::hubs::cli_binary())
+        .args(["config", "check"])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("RINGSIDE_CONFIG", dir.path().join("hub.toml"))
+        .env("RINGSIDE_DATA_DIR", dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let console = &stdout[stdout.find("Changed in the admin console").expect(&stdout)..];
+    assert!(
+        console.contains(
+            "log_missed_calls  false  (console, by boss@acme.io at 2027-01-15 08:00 UTC)"
+        ),
+        "{console}"
+    );
+    assert!(!stdout.contains(SECRET));
+}
