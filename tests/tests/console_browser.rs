@@ -867,7 +867,8 @@ async fn screenshots_of_every_page_in_both_languages() {
         }
         sign_in_with_token(&browser, &console, &console.admin).await;
         browser.goto(&console.url("/admin/calls")).await;
-        let call = link_of_row(&browser, "Jane Roe").await;
+        // The call Intercom refused: its effects, the error and the retry button.
+        let call = link_of_row(&browser, "(422)").await;
         for (page, path, heading) in [
             ("overview", "/admin", "nav-overview"),
             ("calls", "/admin/calls", "nav-calls"),
