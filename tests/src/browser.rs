@@ -453,6 +453,35 @@ impl Browser {
         wide.as_bool().unwrap_or(true)
     }
 
+    /// The elements that stick out of the viewport on the right (tag, id and classes, and how
+    /// far they reach), outermost first: why a page scrolls sideways.
+    pub async fn sticking_out(&self) -> Vec<String> {
+        let list = self
+            .run(
+                "const w = document.documentElement.clientWidth; \
+                 const out = []; \
+                 for (const e of document.body.querySelectorAll('*')) { \
+                   const r = e.getBoundingClientRect(); \
+                   if (r.right <= w + 1 || r.width === 0) continue; \
+                   if (e.parentElement && e.parentElement.closest('[data-wide]')) continue; \
+                   e.setAttribute('data-wide', ''); \
+                   const name = e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + \
+                     [...e.classList].map(c => '.' + c).join(''); \
+                   out.push(name + ' to ' + Math.round(r.right) + ' px'); \
+                 } \
+                 return out;",
+            )
+            .await;
+        list.as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|i| i.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// Ends the session (Chromium quits), then chromedriver.
     pub async fn close(mut self) {
         if let Some(client) = self.client.take() {

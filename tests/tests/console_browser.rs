@@ -713,6 +713,10 @@ async fn tab_reaches_the_navigation_and_the_main_actions_and_a_phone_does_not_sc
     ] {
         phone.goto(&console.url(page)).await;
         if phone.scrolls_sideways().await {
+            eprintln!(
+                "at 375 px, {page} sticks out: {:?}",
+                phone.sticking_out().await
+            );
             sideways.push(page);
         }
     }
