@@ -18,6 +18,7 @@ use super::page::{render, see_other, Arg, Chrome, Nav};
 use super::session::{plain, Admin, Checked};
 use crate::config::{self, Group, Kind, ReportEntry, Source, SETTINGS};
 use crate::engine::SettingError;
+use crate::hours::BusinessHours;
 use crate::hub::AppState;
 use crate::store::console::overrides::Override;
 
@@ -230,6 +231,7 @@ async fn page(
     let report = &state.console.report;
     let groups = sections(
         &chrome,
+        &state.console.settings.business_hours,
         report,
         &overrides,
         &state.engine.settings(),
@@ -249,6 +251,7 @@ async fn page(
 /// Every setting of the registry, in `hub.toml`'s groups and order.
 fn sections(
     chrome: &Chrome,
+    team: &BusinessHours,
     report: &[ReportEntry],
     overrides: &[Override],
     obeyed: &crate::rules::Settings,
@@ -288,6 +291,7 @@ fn sections(
             Some(o) => (
                 source_words(
                     chrome,
+                    team,
                     &Source::Console {
                         by: o.set_by.clone(),
                         at: o.set_at,
@@ -295,7 +299,7 @@ fn sections(
                 ),
                 Some(overriding_words(chrome, &file_source, &file_value)),
             ),
-            None => (source_words(chrome, &file_source), None),
+            None => (source_words(chrome, team, &file_source), None),
         };
         let control = match setting.console_may_change() {
             true => control(chrome, &setting.kind, &value),
@@ -366,7 +370,7 @@ fn control(chrome: &Chrome, kind: &Kind, value: &str) -> Control {
 }
 
 /// Where a value came from, in the page's language.
-fn source_words(chrome: &Chrome, source: &Source) -> String {
+fn source_words(chrome: &Chrome, team: &BusinessHours, source: &Source) -> String {
     match source {
         Source::File {
             path,
@@ -393,7 +397,7 @@ fn source_words(chrome: &Chrome, source: &Source) -> String {
             "settings-source-console",
             &[
                 ("who", Arg::from(by.as_str())),
-                ("when", Arg::from(when(*at))),
+                ("when", Arg::from(when(team, *at))),
             ],
         ),
         _ => chrome.t("settings-source-default"),
@@ -411,9 +415,12 @@ fn overriding_words(chrome: &Chrome, source: &Source, value: &str) -> String {
     chrome.tf(key, &[("value", Arg::from(value))])
 }
 
-/// A moment as the page shows it: `2026-12-07 14:05 UTC`.
-fn when(at: i64) -> String {
+/// A moment as the page shows it, in the team's time zone: `2026-12-07 14:05 Europe/Paris`.
+fn when(team: &BusinessHours, at: i64) -> String {
     jiff::Timestamp::from_second(at)
-        .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
+        .map(|t| {
+            let local = t.to_zoned(team.time_zone().clone());
+            format!("{} {}", local.strftime("%Y-%m-%d %H:%M"), team.zone())
+        })
         .unwrap_or_default()
 }
