@@ -177,6 +177,16 @@ fn readable(phone: &str) -> String {
         .unwrap_or_else(|_| phone.to_owned())
 }
 
+/// A vendor's refusal without the raw body it may carry (`Intercom rejected the request
+/// (422): {"errors":…}` reads `Intercom rejected the request (422)`); the hub's log keeps it
+/// whole.
+fn in_short(error: &str) -> String {
+    match error.find(": {").or_else(|| error.find(": [")) {
+        Some(at) => error[..at].to_owned(),
+        None => error.to_owned(),
+    }
+}
+
 /// A span as `3 min 12 s`.
 fn duration_words(chrome: &Chrome, secs: i64) -> String {
     if secs >= 60 {
@@ -288,8 +298,9 @@ fn state_of(chrome: &Chrome, row: &CallRow) -> (&'static str, String, String) {
     let s = &row.subject;
     let reason = s
         .reason
-        .clone()
-        .or_else(|| row.failed_error.clone())
+        .as_deref()
+        .or(row.failed_error.as_deref())
+        .map(in_short)
         .unwrap_or_default();
     if row.given_up_by.is_some() {
         return ("state-bad", chrome.t("calls-state-given-up"), reason);
@@ -530,7 +541,7 @@ fn effect_view(
         state_class,
         state: chrome.t(key),
         attempts: e.attempts,
-        last_error: e.last_error.clone().unwrap_or_default(),
+        last_error: e.last_error.as_deref().map(in_short).unwrap_or_default(),
         when: when(e.done_at.unwrap_or(e.created_at), tz),
         can_retry: e.given_up_by.is_none() && (e.status == EffectStatus::Failed || refused_start),
     }
