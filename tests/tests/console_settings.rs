@@ -258,6 +258,42 @@ async fn an_out_of_range_tag_window_is_refused_in_words_and_no_secret_reaches_th
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(hub.engine().settings().tag_window_secs, 30 * 60);
+    // The whole form as a browser sends it (a hidden `false` before each ticked box's `true`),
+    // with one box unticked: that setting alone changes.
+    let now = hub.engine().settings();
+    let mut form: Vec<(&str, String)> = Vec::new();
+    for (key, _) in ringside_core::rules::Settings::KEYS {
+        let value = now.value_of(key).unwrap();
+        match value.as_str() {
+            "true" | "false" => {
+                form.push((key, "false".into()));
+                if value == "true" && *key != "log_messages" {
+                    form.push((key, "true".into()));
+                }
+            }
+            _ => form.push((key, value)),
+        }
+    }
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let answer = client()
+        .post(format!("http://{}/admin/settings", hub.local_addr()))
+        .bearer_auth(&token)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+    assert_eq!(answer.headers()["location"], "/admin/settings?saved=1");
+    let changed: Vec<String> = hub
+        .store()
+        .overrides()
+        .unwrap()
+        .into_iter()
+        .map(|o| o.key)
+        .collect();
+    assert_eq!(changed, ["log_messages", "tag_window_minutes"]);
+    assert!(!hub.engine().settings().log_messages);
+
     let page = settings_page(&hub, &token).await;
     for setting in ringside_core::config::SETTINGS {
         row(&page, setting.key);
