@@ -801,3 +801,93 @@ async fn log_anyway(
     };
     back(&kind, &id, result, "logged")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::i18n::{message_ids, Lang};
+    use super::*;
+
+    /// Every `calls-…` message this page names, in its code and its templates.
+    fn keys_used() -> Vec<String> {
+        let sources = [
+            include_str!("calls.rs"),
+            include_str!("../../../templates/console/calls.html"),
+            include_str!("../../../templates/console/call.html"),
+        ];
+        let mut keys: Vec<String> = Vec::new();
+        for source in sources {
+            for (at, _) in source.match_indices("\"calls-") {
+                // An element's id, not a message.
+                if source[..at].ends_with("id=") {
+                    continue;
+                }
+                let rest = &source[at + 1..];
+                let end = rest
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+                    .unwrap_or(rest.len());
+                let key = &rest[..end];
+                // `calls-effect-` alone is the prefix of the effects' words, filled below.
+                if !key.ends_with('-') {
+                    keys.push(key.to_owned());
+                }
+            }
+        }
+        for kind in Effect::KINDS {
+            keys.push(format!("calls-effect-{}", kind.replace('_', "-")));
+        }
+        keys.sort();
+        keys.dedup();
+        keys
+    }
+
+    #[test]
+    fn every_message_the_page_shows_is_in_both_catalogs() {
+        let keys = keys_used();
+        assert!(keys.len() > 40, "{keys:?}");
+        for lang in Lang::ALL {
+            let known = message_ids(lang);
+            let missing: Vec<&String> = keys.iter().filter(|k| !known.contains(k)).collect();
+            assert!(missing.is_empty(), "{lang:?} lacks {missing:?}");
+        }
+    }
+
+    #[test]
+    fn a_refusal_reads_without_its_raw_body() {
+        assert_eq!(
+            in_short(r#"Intercom rejected the request (422): {"errors":[]}"#),
+            "Intercom rejected the request (422)"
+        );
+        assert_eq!(
+            in_short("waiting for the conversation"),
+            "waiting for the conversation"
+        );
+    }
+
+    #[test]
+    fn a_next_link_keeps_the_search_and_reads_back() {
+        let form = SearchForm {
+            number: "06 12 34 56 78".into(),
+            state: "failed".into(),
+            ..SearchForm::default()
+        };
+        let link = next_link(
+            &form,
+            Cursor {
+                started_at: 1_700_000_000,
+                rowid: 42,
+            },
+        );
+        assert_eq!(
+            link,
+            "/admin/calls?number=06+12+34+56+78&state=failed&before=1700000000.42"
+        );
+        assert_eq!(
+            Cursor::parse("1700000000.42"),
+            Some(Cursor {
+                started_at: 1_700_000_000,
+                rowid: 42
+            })
+        );
+        assert_eq!(Cursor::parse("x.1"), None);
+    }
+}
