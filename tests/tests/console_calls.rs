@@ -419,3 +419,50 @@ async fn a_refused_call_given_up_stays_failed_and_is_not_retried() {
     assert!(sent.is_empty(), "{sent:?}");
     console.hub.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn log_it_makes_the_contact_a_setting_kept_ringside_from_creating_once() {
+    let app = TestApp::demo().await;
+    let settings = Settings {
+        create_contacts: false,
+        ..Settings::default()
+    };
+    let console = start(&app, settings).await;
+    let id = call(&app, &console, UNKNOWN_PHONE).await;
+    end(&app, &console, id, true).await;
+    until("the call skipped", TIMEOUT, || {
+        console.status(id) == Some(Status::Skipped)
+    })
+    .await;
+    let href = format!("/admin/calls/call/{id}");
+    let opened = console.page(&href).await;
+    assert!(
+        opened.contains("creating contacts is turned off"),
+        "{opened}"
+    );
+    assert!(
+        opened.contains(&format!(r#"action="{href}/log""#)),
+        "{opened}"
+    );
+    let contacts = app.sandbox.intercom().contacts().len();
+
+    let first = console.post(&format!("{href}/log"), &[]).await;
+    let second = console.post(&format!("{href}/log"), &[]).await;
+    assert_eq!(first, format!("{href}?done=logged"));
+    assert_eq!(second, format!("{href}?done=unchanged"));
+    until("the call logged", TIMEOUT, || {
+        console.status(id) == Some(Status::Logged)
+    })
+    .await;
+    settle(console.hub.store(), TIMEOUT).await;
+    assert_eq!(app.sandbox.intercom().contacts().len(), contacts + 1);
+    let logged = console
+        .hub
+        .store()
+        .subject(&SubjectKey::call(id))
+        .unwrap()
+        .unwrap();
+    let contact = logged.contact_id.unwrap();
+    assert_eq!(app.sandbox.intercom().conversations_of(&contact).len(), 1);
+    console.hub.shutdown().await;
+}
