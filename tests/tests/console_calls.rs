@@ -466,3 +466,64 @@ async fn log_it_makes_the_contact_a_setting_kept_ringside_from_creating_once() {
     assert_eq!(app.sandbox.intercom().conversations_of(&contact).len(), 1);
     console.hub.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_whatsapp_message_a_setting_skipped_is_found_by_kind_and_logged_once() {
+    let app = TestApp::demo().await;
+    let settings = Settings {
+        log_messages: false,
+        ..Settings::default()
+    };
+    let console = start(&app, settings).await;
+    let before = app.sandbox.intercom().conversations_of(JANE).len();
+    let message = json!({
+        "id": 5_550_001, "direction": "inbound", "external_number": "+33 7 62 04 35 75",
+        "body": "Is my order shipped?", "status": "received", "channel": "whatsapp",
+        "number": {"id": 2201, "name": "Support FR", "digits": "+33 1 76 11 11 11",
+            "country": "FR"}
+    });
+    let body = json!({"resource": "message", "event": "message.received",
+        "timestamp": system_clock()(), "token": WEBHOOK_TOKEN, "data": message});
+    let status = console
+        .http
+        .post(format!("{}/webhooks/aircall", console.base))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, StatusCode::OK);
+    let key = SubjectKey::message("5550001");
+    let status_of = || console.hub.store().subject(&key).unwrap().map(|s| s.status);
+    until("the message skipped", TIMEOUT, || {
+        status_of() == Some(Status::Off)
+    })
+    .await;
+    let href = "/admin/calls/message/5550001";
+
+    let whatsapp = console.page("/admin/calls?kind=whatsapp").await;
+    assert!(whatsapp.contains(href), "{whatsapp}");
+    assert!(
+        whatsapp.contains("WhatsApp from +33 7 62 04 35 75"),
+        "{whatsapp}"
+    );
+    let calls = console.page("/admin/calls?kind=call").await;
+    assert!(!calls.contains(href), "{calls}");
+    let opened = console.page(href).await;
+    assert!(opened.contains("message.received"), "{opened}");
+
+    let first = console.post(&format!("{href}/log"), &[]).await;
+    let second = console.post(&format!("{href}/log"), &[]).await;
+    assert_eq!(first, format!("{href}?done=logged"));
+    assert_eq!(second, format!("{href}?done=unchanged"));
+    until("the message logged", TIMEOUT, || {
+        status_of() == Some(Status::Logged)
+    })
+    .await;
+    settle(console.hub.store(), TIMEOUT).await;
+    assert_eq!(
+        app.sandbox.intercom().conversations_of(JANE).len(),
+        before + 1
+    );
+    console.hub.shutdown().await;
+}
