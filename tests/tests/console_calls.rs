@@ -79,6 +79,20 @@ impl Console {
         answer.text().await.unwrap()
     }
 
+    /// A console page's HTML as a French browser gets it.
+    async fn page_in_french(&self, path_and_query: &str) -> String {
+        let answer = self
+            .http
+            .get(format!("{}{path_and_query}", self.base))
+            .bearer_auth(&self.token)
+            .header(reqwest::header::ACCEPT_LANGUAGE, "fr-FR,fr;q=0.9")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), StatusCode::OK, "{path_and_query}");
+        answer.text().await.unwrap()
+    }
+
     /// Posts a console form; returns where it sends the browser back to.
     async fn post(&self, path: &str, form: &[(&str, &str)]) -> String {
         let answer = self
@@ -284,6 +298,14 @@ async fn a_call_a_setting_skipped_is_logged_once_however_often_log_it_is_posted(
         skipped.contains("logging missed calls is turned off"),
         "{skipped}"
     );
+    let french = console
+        .page_in_french("/admin/calls?state=not_logged")
+        .await;
+    assert!(
+        french.contains("Appel entrant manqué de +33 7 62 04 35 75"),
+        "{french}"
+    );
+    assert!(french.contains("Non journalisé"), "{french}");
     let logged_only = console.page("/admin/calls?state=logged").await;
     assert!(!logged_only.contains(&href), "{logged_only}");
     let opened = console.page(&href).await;
