@@ -852,6 +852,18 @@ mod tests {
     }
 
     #[test]
+    fn dates_are_whole_days_of_the_teams_clock() {
+        let utc = jiff::tz::TimeZone::UTC;
+        assert_eq!(day_start("2026-12-07", &utc, false), Some(1_796_601_600));
+        assert_eq!(day_start(" 2026-12-07 ", &utc, true), Some(1_796_688_000));
+        // Paris is an hour ahead in winter: its 7 December starts at 23:00 UTC the day before.
+        let paris = jiff::tz::TimeZone::get("Europe/Paris").unwrap();
+        assert_eq!(day_start("2026-12-07", &paris, false), Some(1_796_598_000));
+        assert_eq!(day_start("07/12/2026", &utc, false), None);
+        assert_eq!(when(1_796_601_600, &paris), "2026-12-07 01:00");
+    }
+
+    #[test]
     fn a_refusal_reads_without_its_raw_body() {
         assert_eq!(
             in_short(r#"Intercom rejected the request (422): {"errors":[]}"#),
