@@ -819,7 +819,8 @@ fn screenshots_dir() -> PathBuf {
         .unwrap_or_else(|| workspace_root().join("src-tauri/screenshots/console"))
 }
 
-/// Every page, and the sign-in page, in English and in French at 1280×800, against a hub that
+/// Every page, and the sign-in page, in English and in French at 1280×800 (and the Overview at
+/// a phone's width), against a hub that
 /// played the desktop's demo tour (and one call Intercom refused). Each page must answer with
 /// its own heading; the PNGs are written only when `RINGSIDE_SCREENSHOTS=1`.
 #[tokio::test(flavor = "multi_thread")]
@@ -894,6 +895,15 @@ async fn screenshots_of_every_page_in_both_languages() {
         }
         browser.close().await;
     }
+    // And the Overview on a phone.
+    let phone = console.signed_in(Options::new(375, 800)).await;
+    phone.wait_for_text(&words("en", "nav-overview")).await;
+    if write {
+        phone
+            .save_screenshot(&out.join("en-overview-phone.png"))
+            .await;
+    }
+    phone.close().await;
     if write {
         eprintln!("the console's screenshots are in {}", out.display());
     }
