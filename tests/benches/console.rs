@@ -499,8 +499,8 @@ fn report(all: &[Measured], size: Size) {
         size.requests, size.clients
     );
     println!(
-        "{:<18} {:>9} {:>9} {:>8}  {:<12} {}",
-        "page", "p50 ms", "p99 ms", "KB", "status", "path"
+        "{:<18} {:>9} {:>9} {:>8}  {:<12} path",
+        "page", "p50 ms", "p99 ms", "KB", "status"
     );
     for m in all {
         let mut statuses = m.statuses.clone();
@@ -540,6 +540,30 @@ fn report(all: &[Measured], size: Size) {
     }
 }
 
+/// The Reports page's store read alone, one at a time: the last 30 days, UTC days.
+fn store_figures(store: &Store, size: Size) {
+    let today = now() / 86_400;
+    let days: Vec<(i64, i64)> = (today - 29..=today)
+        .map(|d| (d * 86_400, (d + 1) * 86_400))
+        .collect();
+    let mut samples = Vec::new();
+    let mut report = None;
+    for _ in 0..size.requests.min(50) {
+        let started = Instant::now();
+        report = Some(store.call_report(&days, now(), false).unwrap());
+        samples.push(started.elapsed().as_secs_f64() * 1e3);
+    }
+    samples.sort_by(f64::total_cmp);
+    let report = report.unwrap();
+    println!(
+        "the reports' store read, 30 days ({} counts, {} missed calls), one thread: p50 {:.2} ms, p99 {:.2} ms",
+        report.tallies.len(),
+        report.call_backs.len(),
+        percentile(&samples, 50),
+        percentile(&samples, 99)
+    );
+}
+
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let size = if full {
@@ -550,7 +574,10 @@ fn main() {
             agents: 200,
             lines: 20,
             requests: 300,
-            clients: 4,
+            clients: std::env::var("RINGSIDE_BENCH_CLIENTS")
+                .ok()
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(4),
         }
     } else {
         Size {
@@ -587,6 +614,7 @@ fn main() {
             .unwrap()
             .expose()
             .to_owned();
+        store_figures(hub.store(), size);
         let base = format!("http://{}", hub.local_addr());
         let started = Instant::now();
         let all = measure_all(&base, &token, &sample, size).await;

@@ -23,7 +23,7 @@ use serde::Deserialize;
 use super::page::{render, secure_headers, Arg, Chrome, Nav};
 use super::session::Admin;
 use crate::hub::AppState;
-use crate::store::console::reports::{CallBack, CallReport, Tally, MAX_REPORT_DAYS};
+use crate::store::console::reports::{CallBack, CallReport, Counts, MAX_REPORT_DAYS};
 
 /// The CSV export's address.
 const CSV_PATH: &str = "/admin/reports.csv";
@@ -155,16 +155,18 @@ struct Figures {
 }
 
 impl Figures {
-    fn add(&mut self, tally: &Tally) {
-        self.answered += tally.answered;
-        self.missed += tally.missed;
-        self.outbound += tally.outbound;
-        self.handled += tally.handled;
-        self.handle_seconds += tally.handle_seconds;
-        if let Some(outcome) = tally.outcome {
-            *self.outcomes.entry(outcome).or_default() +=
-                tally.answered + tally.missed + tally.outbound;
-        }
+    fn add(&mut self, counts: &Counts) {
+        self.answered += counts.answered;
+        self.missed += counts.missed;
+        self.outbound += counts.outbound;
+        self.handled += counts.handled;
+        self.handle_seconds += counts.handle_seconds;
+    }
+
+    fn of(counts: &Counts) -> Figures {
+        let mut figures = Figures::default();
+        figures.add(counts);
+        figures
     }
 
     fn add_call_back(&mut self, call_back: &CallBack) {
@@ -210,31 +212,39 @@ struct Folded {
 
 /// Groups the report's counts. A missed call's wait counts on its day and line, and for the
 /// agent who called back (nobody, while no one has).
-fn fold(report: &CallReport, days: usize, with_cells: bool) -> Folded {
+fn fold(report: &CallReport, with_cells: bool) -> Folded {
     let nobody = report
         .agents
         .iter()
         .position(Option::is_none)
         .unwrap_or(report.agents.len());
     let mut folded = Folded {
-        days: vec![Figures::default(); days],
-        agents: vec![Figures::default(); report.agents.len() + 1],
-        lines: vec![Figures::default(); report.lines.len()],
+        days: report.days.iter().map(Figures::of).collect(),
+        agents: report.by_agent.iter().map(Figures::of).collect(),
+        lines: report.by_line.iter().map(Figures::of).collect(),
         ..Folded::default()
     };
-    for tally in &report.tallies {
-        folded.total.add(tally);
-        if let Some(day) = folded.days.get_mut(tally.day) {
-            day.add(tally);
-        }
-        folded.agents[tally.agent].add(tally);
-        folded.lines[tally.line].add(tally);
-        if with_cells {
-            folded
+    folded
+        .agents
+        .resize(report.agents.len() + 1, Figures::default());
+    folded.lines.resize(report.lines.len(), Figures::default());
+    for counts in &report.days {
+        folded.total.add(counts);
+    }
+    for (outcome, calls) in report.by_outcome.iter().enumerate() {
+        folded.total.outcomes.insert(outcome, *calls);
+    }
+    if with_cells {
+        for tally in &report.tallies {
+            let cell = folded
                 .cells
                 .entry((tally.day, tally.agent, tally.line))
-                .or_default()
-                .add(tally);
+                .or_default();
+            cell.add(&tally.counts);
+            if let Some(outcome) = tally.outcome {
+                let c = &tally.counts;
+                *cell.outcomes.entry(outcome).or_default() += c.answered + c.missed + c.outbound;
+            }
         }
     }
     for call_back in &report.call_backs {
@@ -243,8 +253,12 @@ fn fold(report: &CallReport, days: usize, with_cells: bool) -> Folded {
             day.add_call_back(call_back);
         }
         let by = call_back.back_at.and(call_back.by).unwrap_or(nobody);
-        folded.agents[by].add_call_back(call_back);
-        folded.lines[call_back.line].add_call_back(call_back);
+        if let Some(agent) = folded.agents.get_mut(by) {
+            agent.add_call_back(call_back);
+        }
+        if let Some(line) = folded.lines.get_mut(call_back.line) {
+            line.add_call_back(call_back);
+        }
         if with_cells {
             folded
                 .cells
@@ -568,7 +582,7 @@ async fn show(
     let now = state.now();
     let report = match state
         .store()
-        .run(move |s| s.call_report(&bounds, now))
+        .run(move |s| s.call_report(&bounds, now, false))
         .await
     {
         Ok(report) => report,
@@ -585,7 +599,7 @@ async fn show(
             return render(StatusCode::SERVICE_UNAVAILABLE, &page);
         }
     };
-    let folded = fold(&report, period.dates().len(), false);
+    let folded = fold(&report, false);
     let page = Page {
         shown: Some(shown(&chrome, &period, &report, folded)),
         from: period.from.to_string(),
@@ -688,7 +702,7 @@ async fn csv(
     let now = state.now();
     let report = match state
         .store()
-        .run(move |s| s.call_report(&bounds, now))
+        .run(move |s| s.call_report(&bounds, now, true))
         .await
     {
         Ok(report) => report,
@@ -700,11 +714,7 @@ async fn csv(
             );
         }
     };
-    let body = csv_text(
-        &period.dates(),
-        &report,
-        &fold(&report, period.dates().len(), true),
-    );
+    let body = csv_text(&period.dates(), &report, &fold(&report, true));
     let mut response = (StatusCode::OK, body).into_response();
     let headers = response.headers_mut();
     secure_headers(headers);

@@ -29,6 +29,21 @@ CREATE INDEX subjects_reached ON subjects (phone, started_at, agent_email, direc
 /// The most days one report covers.
 pub const MAX_REPORT_DAYS: usize = 366;
 
+/// Calls counted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Inbound calls answered.
+    pub answered: i64,
+    /// Inbound calls nobody answered.
+    pub missed: i64,
+    /// Outbound calls placed.
+    pub outbound: i64,
+    /// Answered calls (either way) whose handle time is known.
+    pub handled: i64,
+    /// Their handle time, summed, in seconds.
+    pub handle_seconds: i64,
+}
+
 /// The calls of one day that share an agent, a line and an outcome, counted.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Tally {
@@ -40,16 +55,8 @@ pub struct Tally {
     pub line: usize,
     /// The outcome chosen at wrap-up, an index into [`CallReport::outcomes`].
     pub outcome: Option<usize>,
-    /// Inbound calls answered.
-    pub answered: i64,
-    /// Inbound calls nobody answered.
-    pub missed: i64,
-    /// Outbound calls placed.
-    pub outbound: i64,
-    /// Answered calls (either way) whose handle time is known.
-    pub handled: i64,
-    /// Their handle time, summed, in seconds.
-    pub handle_seconds: i64,
+    /// The calls.
+    pub counts: Counts,
 }
 
 /// A missed inbound call from a number, and when its caller was reached again.
@@ -77,10 +84,29 @@ pub struct CallReport {
     pub lines: Vec<Option<String>>,
     /// The outcomes met.
     pub outcomes: Vec<String>,
-    /// The calls, counted.
+    /// The calls of each day asked for.
+    pub days: Vec<Counts>,
+    /// The calls of each agent (as [`CallReport::agents`]).
+    pub by_agent: Vec<Counts>,
+    /// The calls on each line (as [`CallReport::lines`]).
+    pub by_line: Vec<Counts>,
+    /// The calls with each outcome (as [`CallReport::outcomes`]).
+    pub by_outcome: Vec<i64>,
+    /// The calls by day, agent, line and outcome, when asked for (the CSV's rows).
     pub tallies: Vec<Tally>,
     /// The missed calls from a number, oldest first.
     pub call_backs: Vec<CallBack>,
+}
+
+impl Counts {
+    /// Adds `other`'s calls.
+    pub fn add(&mut self, other: &Counts) {
+        self.answered += other.answered;
+        self.missed += other.missed;
+        self.outbound += other.outbound;
+        self.handled += other.handled;
+        self.handle_seconds += other.handle_seconds;
+    }
 }
 
 /// Names met while reading, each given an index once.
@@ -132,9 +158,15 @@ const REACHED: &str = "SELECT started_at, agent_email FROM subjects INDEXED BY s
 
 impl Store {
     /// The calls of the days `days` (each `[start, end)` in UNIX seconds, in order and
-    /// touching; at most [`MAX_REPORT_DAYS`], more are refused), counted. Call-backs after the
-    /// period are looked for only when it ended before `now`.
-    pub fn call_report(&self, days: &[(i64, i64)], now: i64) -> Result<CallReport, StoreError> {
+    /// touching; at most [`MAX_REPORT_DAYS`], more are refused), counted by day, agent, line
+    /// and outcome, and with `tallies` by all four at once. Call-backs after the period are
+    /// looked for only when it ended before `now`.
+    pub fn call_report(
+        &self,
+        days: &[(i64, i64)],
+        now: i64,
+        tallies: bool,
+    ) -> Result<CallReport, StoreError> {
         if days.len() > MAX_REPORT_DAYS {
             return Err(StoreError::Corrupt(format!(
                 "a report covers at most {MAX_REPORT_DAYS} days, not {}",
@@ -150,7 +182,12 @@ impl Store {
         let mut lines = Names::default();
         let mut outcomes: HashMap<String, usize> = HashMap::new();
         let mut outcome_names = Vec::new();
+        let with_tallies = tallies;
         let mut tallies: Vec<Tally> = Vec::new();
+        let mut by_day = vec![Counts::default(); days.len()];
+        let mut by_agent: Vec<Counts> = Vec::new();
+        let mut by_line: Vec<Counts> = Vec::new();
+        let mut by_outcome: Vec<i64> = Vec::new();
         let mut tally_at: HashMap<(usize, usize, usize, Option<usize>), usize> = HashMap::new();
         let mut call_backs: Vec<CallBack> = Vec::new();
         // Missed calls not yet called back, by number.
@@ -173,31 +210,52 @@ impl Store {
                     outcome_names.len() - 1
                 }
             });
-            let inbound = text(r.get_ref(4)?) == Some("inbound");
-            let outbound = text(r.get_ref(4)?) == Some("outbound");
+            let direction = text(r.get_ref(4)?);
+            let inbound = direction == Some("inbound");
+            let outbound = direction == Some("outbound");
             let answered: Option<i64> = r.get(5)?;
             let duration: Option<i64> = r.get(6)?;
             let phone = text(r.get_ref(7)?);
-            let at = *tally_at
-                .entry((day, agent, line, outcome))
-                .or_insert_with(|| {
-                    tallies.push(Tally {
-                        day,
-                        agent,
-                        line,
-                        outcome,
-                        ..Tally::default()
-                    });
-                    tallies.len() - 1
-                });
-            let tally = &mut tallies[at];
             let missed = inbound && answered == Some(0);
-            tally.answered += i64::from(inbound && answered == Some(1));
-            tally.missed += i64::from(missed);
-            tally.outbound += i64::from(outbound);
+            let mut counts = Counts {
+                answered: i64::from(inbound && answered == Some(1)),
+                missed: i64::from(missed),
+                outbound: i64::from(outbound),
+                ..Counts::default()
+            };
             if let (Some(1), Some(seconds)) = (answered, duration) {
-                tally.handled += 1;
-                tally.handle_seconds += seconds;
+                counts.handled = 1;
+                counts.handle_seconds = seconds;
+            }
+            by_day[day].add(&counts);
+            if by_agent.len() <= agent {
+                by_agent.resize(agent + 1, Counts::default());
+            }
+            by_agent[agent].add(&counts);
+            if by_line.len() <= line {
+                by_line.resize(line + 1, Counts::default());
+            }
+            by_line[line].add(&counts);
+            if let Some(outcome) = outcome {
+                if by_outcome.len() <= outcome {
+                    by_outcome.resize(outcome + 1, 0);
+                }
+                by_outcome[outcome] += 1;
+            }
+            if with_tallies {
+                let at = *tally_at
+                    .entry((day, agent, line, outcome))
+                    .or_insert_with(|| {
+                        tallies.push(Tally {
+                            day,
+                            agent,
+                            line,
+                            outcome,
+                            counts: Counts::default(),
+                        });
+                        tallies.len() - 1
+                    });
+                tallies[at].counts.add(&counts);
             }
             let Some(phone) = phone.filter(|p| p.bytes().any(|b| b.is_ascii_digit())) else {
                 continue;
@@ -247,10 +305,17 @@ impl Store {
                 }
             }
         }
+        by_agent.resize(agents.names.len(), Counts::default());
+        by_line.resize(lines.names.len(), Counts::default());
+        by_outcome.resize(outcome_names.len(), 0);
         Ok(CallReport {
             agents: agents.names,
             lines: lines.names,
             outcomes: outcome_names,
+            days: by_day,
+            by_agent,
+            by_line,
+            by_outcome,
             tallies,
             call_backs,
         })
@@ -295,23 +360,37 @@ mod tests {
         call(&store, "3", 300, "+33699999999", "inbound", None);
         call(&store, "4", 400, "+33611111111", "outbound", eve);
         call(&store, "5", 90_000, "+33611111111", "inbound", eve);
-        let report = store.call_report(&[(0, 86_400)], 100_000).unwrap();
+        let report = store.call_report(&[(0, 86_400)], 100_000, true).unwrap();
         assert_eq!(report.tallies.len(), 3);
-        let b = tally(&report, bob);
+        let b = tally(&report, bob).counts;
         assert_eq!(
             (b.answered, b.missed, b.handled, b.handle_seconds),
             (2, 0, 2, 120)
         );
-        let nobody = tally(&report, None);
+        let nobody = tally(&report, None).counts;
         assert_eq!((nobody.answered, nobody.missed), (0, 1));
-        let e = tally(&report, eve);
+        let e = tally(&report, eve).counts;
         assert_eq!((e.outbound, e.answered, e.handled), (1, 0, 1));
         assert_eq!(report.lines, [Some("Support".to_owned())]);
+        let at = report
+            .agents
+            .iter()
+            .position(|a| a.as_deref() == bob)
+            .unwrap();
+        assert_eq!(report.by_agent[at], b);
+        assert_eq!(report.by_line[0].answered + report.by_line[0].missed, 3);
+        assert_eq!(report.days[0].outbound, 1);
         let two_days = store
-            .call_report(&[(0, 86_400), (86_400, 172_800)], 200_000)
+            .call_report(&[(0, 86_400), (86_400, 172_800)], 200_000, true)
             .unwrap();
         let days: Vec<_> = two_days.tallies.iter().map(|t| t.day).collect();
         assert_eq!(days, [0, 0, 0, 1]);
+        assert_eq!(two_days.days[1].answered, 1);
+        let without = store
+            .call_report(&[(0, 86_400), (86_400, 172_800)], 200_000, false)
+            .unwrap();
+        assert!(without.tallies.is_empty());
+        assert_eq!(without.days, two_days.days);
     }
 
     #[test]
@@ -360,7 +439,7 @@ mod tests {
                 .collect()
         };
         let eve = Some("eve@acme.io".to_owned());
-        let later = store.call_report(&[(0, 86_400)], 100_000).unwrap();
+        let later = store.call_report(&[(0, 86_400)], 100_000, false).unwrap();
         assert_eq!(
             backs(&later),
             [
@@ -370,7 +449,7 @@ mod tests {
             ]
         );
         // While the day is not over, nothing after it is looked for.
-        let today = store.call_report(&[(0, 86_400)], 3_200).unwrap();
+        let today = store.call_report(&[(0, 86_400)], 3_200, false).unwrap();
         assert_eq!(backs(&today)[2], (3_000, None, None));
     }
 
