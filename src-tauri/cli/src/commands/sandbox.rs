@@ -74,7 +74,10 @@ pub fn exports(sandbox: &Sandbox, region: &str) -> Vec<String> {
     let c = sandbox.credentials();
     // The teammate the fake's OAuth approves as is the hub's admin, so the console's "Sign in
     // with Intercom" lets them in.
-    let admin = sandbox.intercom_oauth().approver_email().unwrap_or_default();
+    let admin = sandbox
+        .intercom_oauth()
+        .approver_email()
+        .unwrap_or_default();
     [
         (env::INTERCOM_BASE_URL, sandbox.intercom_url()),
         (env::INTERCOM_TOKEN, c.intercom_token),

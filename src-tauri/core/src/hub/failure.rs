@@ -114,7 +114,9 @@ impl From<EngineError> for Failure {
         let words = e.to_string();
         match e {
             EngineError::UnknownCall(id) => Failure::unknown_call(id),
-            EngineError::UnknownSubject(_) => Failure::new(StatusCode::NOT_FOUND, "not_found", words),
+            EngineError::UnknownSubject(_) => {
+                Failure::new(StatusCode::NOT_FOUND, "not_found", words)
+            }
             EngineError::BadNumber(_) => {
                 Failure::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_number", words)
             }

@@ -26,8 +26,8 @@ pub mod webhooks;
 /// The history's wire types, where they used to live.
 pub use crate::domain::history;
 pub use crate::engine::SyncSchedule;
-pub use server::{HubLimits, RETENTION_DAYS};
 pub use console::route_list as console_routes;
+pub use server::{HubLimits, RETENTION_DAYS};
 pub use sse::OpenStreams;
 
 use std::net::SocketAddr;

@@ -110,10 +110,7 @@ fn keep_as_is(response: &mut Response) {
 }
 
 /// Adds how long the hub spent on the answer, in milliseconds, as `Server-Timing`.
-async fn server_timing(
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
+async fn server_timing(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let started = std::time::Instant::now();
     let mut response = next.run(request).await;
     let ms = started.elapsed().as_secs_f64() * 1000.0;
