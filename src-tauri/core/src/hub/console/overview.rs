@@ -96,7 +96,7 @@ fn build(state: &AppState, chrome: Chrome, figures: &OverviewFigures, now: i64) 
         let late = quiet_after > 0 && within_hours && now - since > quiet_after;
         Received {
             when: match last {
-                Some(at) => time(at),
+                Some(at) => time(at, settings.business_hours.time_zone()),
                 None => chrome.t("overview-never"),
             },
             ago: last.map(|at| ago(&chrome, now - at)).unwrap_or_default(),
@@ -164,7 +164,13 @@ fn vendor(state: &AppState, chrome: &Chrome, api: Api, name: &'static str) -> Ve
             let args = [
                 ("method", Arg::from(e.method.as_str())),
                 ("endpoint", Arg::from(e.endpoint.as_str())),
-                ("when", Arg::from(time(e.at))),
+                (
+                    "when",
+                    Arg::from(time(
+                        e.at,
+                        state.console.settings.business_hours.time_zone(),
+                    )),
+                ),
             ];
             match e.status {
                 Some(status) => {
@@ -245,10 +251,14 @@ fn sync_words(state: &AppState, chrome: &Chrome) -> String {
     )
 }
 
-/// A time as UTC, to the second.
-fn time(at: i64) -> String {
+/// A time as the team's clock shows it, to the second, with the zone's abbreviation.
+fn time(at: i64, zone: &jiff::tz::TimeZone) -> String {
     jiff::Timestamp::from_second(at)
-        .map(|t| t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string())
+        .map(|t| {
+            t.to_zoned(zone.clone())
+                .strftime("%Y-%m-%d %H:%M:%S %Z")
+                .to_string()
+        })
         .unwrap_or_else(|_| at.to_string())
 }
 

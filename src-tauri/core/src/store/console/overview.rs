@@ -50,8 +50,16 @@ impl Store {
                 |r| r.get::<_, i64>(0),
             )
             .optional()?;
+        // An effect that failed on its own is a failed row; a conversation Intercom refused
+        // leaves the call failed and its effects waiting (blocked) for a retry, so those calls
+        // count too (once, when none of their effects is a failed row).
         let failed_since = conn.row(
-            "SELECT COUNT(*) FROM outbox WHERE state = 'failed' AND done_at >= ?1",
+            "SELECT (SELECT COUNT(*) FROM outbox WHERE state = 'failed' AND done_at >= ?1)
+                  + (SELECT COUNT(*) FROM subjects s
+                     WHERE s.status = 'failed' AND s.updated_at >= ?1
+                       AND NOT EXISTS (SELECT 1 FROM outbox o
+                                       WHERE o.subject_kind = s.kind AND o.subject_id = s.id
+                                         AND o.state = 'failed'))",
             [since],
             |r| r.get::<_, i64>(0),
         )?;
@@ -85,6 +93,23 @@ mod tests {
         assert_eq!(figures.failed_since, 0);
         assert!(figures.database_bytes > 0);
         assert!(figures.outbox_depth.iter().all(|(_, n)| *n == 0));
+    }
+
+    #[test]
+    fn a_call_whose_conversation_intercom_refused_counts_as_failed() {
+        let store = Store::open_in_memory().unwrap();
+        store
+            .conn()
+            .execute_batch(
+                "INSERT INTO subjects (kind, id, snapshot, rank, event_time, memory, status,
+                                       created_at, updated_at)
+                 VALUES ('call', '1', '{}', 0, 100, '{}', 'failed', 100, 5000),
+                        ('call', '2', '{}', 0, 100, '{}', 'failed', 100, 10),
+                        ('call', '3', '{}', 0, 100, '{}', 'logged', 100, 5000);",
+            )
+            .unwrap();
+        // The old failure is before the period; the logged call is no failure.
+        assert_eq!(store.overview_figures(1000).unwrap().failed_since, 1);
     }
 
     #[test]
