@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 
-use super::page::{render, see_other, Arg, Chrome, Nav};
+use super::page::{clock, render, see_other, Arg, Chrome, Nav};
 use super::session::{plain, Admin, Checked};
 use crate::engine::{InviteError, Invited};
 use crate::hub::AppState;
@@ -101,6 +101,8 @@ async fn page(
             );
         }
     };
+    let zone = state.console.settings.business_hours.time_zone();
+    let time = |at: i64| clock(at, zone);
     let rows = team
         .into_iter()
         .map(|member| Row {
@@ -241,11 +243,4 @@ fn hub_url(state: &AppState, headers: &HeaderMap) -> String {
         Some(host) => format!("http://{host}"),
         None => "http://localhost".to_owned(),
     }
-}
-
-/// A time as UTC, to the minute.
-fn time(at: i64) -> String {
-    jiff::Timestamp::from_second(at)
-        .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
-        .unwrap_or_else(|_| at.to_string())
 }

@@ -10,7 +10,7 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 
-use super::page::{render, Arg, Chrome, Nav};
+use super::page::{clock as time, render, Arg, Chrome, Nav};
 use super::session::{plain, Admin};
 use crate::error::Api;
 use crate::hub::AppState;
@@ -249,17 +249,6 @@ fn sync_words(state: &AppState, chrome: &Chrome) -> String {
             ("failed", Arg::from(progress.failed as i64)),
         ],
     )
-}
-
-/// A time as the team's clock shows it, to the second, with the zone's abbreviation.
-fn time(at: i64, zone: &jiff::tz::TimeZone) -> String {
-    jiff::Timestamp::from_second(at)
-        .map(|t| {
-            t.to_zoned(zone.clone())
-                .strftime("%Y-%m-%d %H:%M:%S %Z")
-                .to_string()
-        })
-        .unwrap_or_else(|_| at.to_string())
 }
 
 /// How long ago, in words.

@@ -236,6 +236,18 @@ impl From<usize> for Arg {
     }
 }
 
+/// An instant as the team's clock shows it, to the minute, with the zone's abbreviation:
+/// `2026-12-07 11:00 CET`.
+pub(crate) fn clock(at: i64, zone: &jiff::tz::TimeZone) -> String {
+    jiff::Timestamp::from_second(at)
+        .map(|t| {
+            t.to_zoned(zone.clone())
+                .strftime("%Y-%m-%d %H:%M %Z")
+                .to_string()
+        })
+        .unwrap_or_else(|_| at.to_string())
+}
+
 /// A rendered template as an HTML answer with the console's headers.
 pub(crate) fn render(status: StatusCode, page: &impl Template) -> Response {
     match page.render() {

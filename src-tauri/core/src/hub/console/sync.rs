@@ -11,7 +11,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 
-use super::page::{render, see_other, Arg, Chrome, Nav};
+use super::page::{clock, render, see_other, Arg, Chrome, Nav};
 use super::session::{plain, Admin, Checked};
 use crate::domain::plan::Target;
 use crate::engine::DryRunError;
@@ -143,7 +143,16 @@ async fn show(
         }
     });
     let notice = q.asked.is_some().then(|| chrome.t("sync-asked"));
-    let runs = runs.iter().map(|run| run_words(&chrome, run)).collect();
+    let runs = runs
+        .iter()
+        .map(|run| {
+            run_words(
+                &chrome,
+                state.console.settings.business_hours.time_zone(),
+                run,
+            )
+        })
+        .collect();
     render(
         StatusCode::OK,
         &Page {
@@ -155,7 +164,7 @@ async fn show(
     )
 }
 
-fn run_words(chrome: &Chrome, run: &SyncRun) -> Run {
+fn run_words(chrome: &Chrome, zone: &jiff::tz::TimeZone, run: &SyncRun) -> Run {
     let c = &run.counts;
     Run {
         id: run.id,
@@ -169,7 +178,7 @@ fn run_words(chrome: &Chrome, run: &SyncRun) -> Run {
             RunPhase::Done => "sync-state-done",
             RunPhase::Abandoned => "sync-state-abandoned",
         }),
-        started: time(run.started_at),
+        started: clock(run.started_at, zone),
         duration: match run.finished_at {
             Some(end) => seconds(chrome, end - run.started_at),
             None => chrome.t("sync-unfinished"),
@@ -281,13 +290,6 @@ fn name(target: &Target) -> String {
         Some(last) => format!("{} {last}", target.first_name),
         None => target.first_name.clone(),
     }
-}
-
-/// A time as UTC, to the second.
-fn time(at: i64) -> String {
-    jiff::Timestamp::from_second(at)
-        .map(|t| t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string())
-        .unwrap_or_else(|_| at.to_string())
 }
 
 /// A duration in seconds, in words.
