@@ -376,21 +376,7 @@ impl Engine {
     /// The agent behind a token, if it is known and not revoked. The agent is recorded as
     /// seen now, at most once a minute (`store::LAST_SEEN_EVERY`).
     pub async fn agent_for_token(&self, token: &str) -> Result<Option<Agent>, StoreError> {
-        let token = token.to_owned();
-        let now = self.now();
-        self.store
-            .run(move |s| {
-                let agent = s.agent_for_token(&token)?;
-                if let Some(a) = &agent {
-                    if a.last_seen_at
-                        .is_none_or(|at| at <= now - crate::store::LAST_SEEN_EVERY)
-                    {
-                        s.touch_agent(&a.email, now)?;
-                    }
-                }
-                Ok(agent)
-            })
-            .await
+        self.agent_for_request(token, None).await
     }
 
     /// The call with this id, when the engine tracks it and the agent may see it; otherwise
