@@ -126,12 +126,12 @@ impl Stage {
     /// Plays Aircall's part after an agent's "Call back": every number the fake Aircall put in an
     /// agent's phone (`POST /v1/users/:id/dial`) becomes an outbound call from that agent, on the
     /// French support line (the American sales line for a `+1` number), which the hub then logs
-    /// like any other. Runs until the demo stops.
+    /// like any other. Runs until the demo stops. The sandbox is the demo's own, so every dial
+    /// it holds is answered, including one made before this task first ran.
     pub async fn answer_dials(&self, step: Duration) {
         use ringside_sandbox::scenario::demo::{SALES_US, SUPPORT_FR};
-        let mut answered = self.sandbox.aircall().dials().len();
+        let mut answered = 0;
         loop {
-            tokio::time::sleep(Duration::from_millis(250)).await;
             let dials = self.sandbox.aircall().dials();
             for dial in dials.iter().skip(answered) {
                 let line = if dial.to.starts_with("+1") {
@@ -143,6 +143,7 @@ impl Stage {
                     .await;
             }
             answered = answered.max(dials.len());
+            tokio::time::sleep(Duration::from_millis(250)).await;
         }
     }
 }
