@@ -44,12 +44,20 @@ impl Lang {
             Lang::En => concat!(
                 include_str!("../locales/en/desktop.ftl"),
                 "\n",
-                include_str!("../locales/en/windows.ftl")
+                include_str!("../locales/en/windows.ftl"),
+                "\n",
+                include_str!("../locales/en/day.ftl"),
+                "\n",
+                include_str!("../locales/en/wrapup.ftl")
             ),
             Lang::Fr => concat!(
                 include_str!("../locales/fr/desktop.ftl"),
                 "\n",
-                include_str!("../locales/fr/windows.ftl")
+                include_str!("../locales/fr/windows.ftl"),
+                "\n",
+                include_str!("../locales/fr/day.ftl"),
+                "\n",
+                include_str!("../locales/fr/wrapup.ftl")
             ),
         }
     }

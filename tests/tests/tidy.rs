@@ -137,6 +137,7 @@ const LAYERS: &[&str] = &[
     // The moving parts.
     "sync",
     "pipeline",
+    "presence",
     // Their assembly, and the HTTP surface over it.
     "engine",
     "hub",

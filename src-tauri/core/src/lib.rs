@@ -29,6 +29,7 @@ pub mod metrics;
 pub mod pacing;
 pub mod phone;
 pub mod pipeline;
+pub mod presence;
 pub mod rules;
 pub mod secret;
 pub mod signin;

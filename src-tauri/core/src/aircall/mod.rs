@@ -5,6 +5,7 @@
 //! every other integration), so every clone of a client shares one [`Pacer`] and asks for it at
 //! the priority set with [`AircallClient::at`].
 
+mod availability;
 mod types;
 
 use std::time::Duration;

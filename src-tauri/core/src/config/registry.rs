@@ -99,6 +99,8 @@ pub enum Group {
     ContactSync,
     /// What is logged into Intercom.
     WhatIsLogged,
+    /// Around the call: presence in Intercom, the wrap-up and its outcome, the call-backs.
+    AroundTheCall,
 }
 
 impl Group {
@@ -113,6 +115,7 @@ impl Group {
             Group::Console => "console",
             Group::ContactSync => "contact-sync",
             Group::WhatIsLogged => "what-is-logged",
+            Group::AroundTheCall => "around-the-call",
         }
     }
 
@@ -127,6 +130,7 @@ impl Group {
             Group::Console => "The admin console and the team's hours",
             Group::ContactSync => "Contact sync",
             Group::WhatIsLogged => "What is logged",
+            Group::AroundTheCall => "Around the call: presence, wrap-up and call-backs",
         }
     }
 }
@@ -323,6 +327,29 @@ pub const SETTINGS: &[Setting] = &[
         Some("true"), "Note Aircall's AI summary, action items, topics and sentiment on the conversation."),
     setting("ai_topics_as_tags", "RINGSIDE_AI_TOPICS_AS_TAGS", Group::WhatIsLogged, Kind::Bool,
         Some("false"), "Tag the conversation with Aircall's AI topics."),
+    // Around the call.
+    setting("presence", "RINGSIDE_PRESENCE", Group::AroundTheCall, Kind::Choice(&["off", "on"]),
+        Some("off"), "Set an agent away in Intercom while they are on an Aircall call and its wrap-up, so Intercom stops assigning them chats; each agent may opt out in the app."),
+    setting("presence_on_call_reason", "RINGSIDE_PRESENCE_ON_CALL_REASON", Group::AroundTheCall,
+        Kind::Text, Some("On a call"),
+        "The Intercom away reason (its label) used while an agent is on a call, when the workspace has away reasons."),
+    setting("presence_wrap_up_reason", "RINGSIDE_PRESENCE_WRAP_UP_REASON", Group::AroundTheCall,
+        Kind::Text, Some("Wrap-up"), "The Intercom away reason (its label) used during the wrap-up."),
+    setting("presence_to_aircall", "RINGSIDE_PRESENCE_TO_AIRCALL", Group::AroundTheCall,
+        Kind::Bool, Some("false"),
+        "The other way: an agent who sets themselves away in Intercom becomes unavailable in Aircall, and available when they come back."),
+    setting("wrap_up_seconds", "RINGSIDE_WRAP_UP_SECONDS", Group::AroundTheCall,
+        Kind::Whole { range: 0..=3600, unit: "seconds" }, Some("60"),
+        "How long the wrap-up lasts after a hang-up when Aircall sends no wrap-up of its own; 0 for none."),
+    setting("call_outcomes", "RINGSIDE_CALL_OUTCOMES", Group::AroundTheCall, Kind::List,
+        Some("[]"),
+        "The outcomes an agent picks from after a call, e.g. [\"Resolved\", \"Follow-up needed\", \"Sale\", \"Wrong number\"]; empty asks for none."),
+    setting("call_outcome_required", "RINGSIDE_CALL_OUTCOME_REQUIRED", Group::AroundTheCall,
+        Kind::Bool, Some("false"), "Whether an agent must pick an outcome before ending the wrap-up."),
+    setting("callback_deadline_minutes", "RINGSIDE_CALLBACK_DEADLINE_MINUTES",
+        Group::AroundTheCall, Kind::Whole { range: 1..=7 * 24 * 60, unit: "minutes" },
+        Some("60"),
+        "Minutes, in business hours, within which a missed call should be called back before it shows as late."),
 ];
 
 const fn setting(

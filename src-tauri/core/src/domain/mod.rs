@@ -8,6 +8,7 @@
 //! phone numbers beneath them, and nothing above: no store, no client, no pipeline, no hub
 //! (`tests/tidy.rs` keeps it so).
 
+pub mod callback;
 pub mod card;
 pub mod effect;
 pub mod event;
@@ -15,5 +16,6 @@ pub mod history;
 pub mod memory;
 pub mod note;
 pub mod plan;
+pub mod presence;
 pub mod resolution;
 pub mod subject;

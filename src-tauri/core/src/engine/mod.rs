@@ -9,11 +9,14 @@
 
 mod access;
 mod admin;
+mod callbacks;
 mod error;
 mod history;
 mod overrides;
+mod presence;
 mod retention;
 mod team;
+mod wrapup;
 
 pub use access::may_see;
 pub use admin::{AdminOutcome, SkippedBy};

@@ -8,6 +8,7 @@
 //! [`Hub::start_with`] sets the limits ([`HubLimits`]) the server holds its clients to.
 
 mod api;
+mod callbacks;
 mod console;
 mod dial;
 mod failure;
@@ -18,10 +19,12 @@ mod intercom;
 mod lookups;
 mod metrics;
 mod openapi;
+mod presence;
 mod server;
 mod signin;
 mod sse;
 pub mod webhooks;
+mod wrapup;
 
 /// The history's wire types, where they used to live.
 pub use crate::domain::history;
@@ -337,7 +340,10 @@ fn routes() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
         .merge(api::routes())
         .merge(dial::routes())
         .merge(integration::routes())
-        .merge(signin::routes());
+        .merge(signin::routes())
+        .merge(presence::routes())
+        .merge(wrapup::routes())
+        .merge(callbacks::routes());
     (answered, sse::routes())
 }
 

@@ -4,6 +4,8 @@
 //! Built once per workspace and cloned freely; every clone shares one [`Pacer`]. Choose how
 //! urgent a batch of calls is with [`IntercomClient::at`].
 
+mod attributes;
+mod away;
 pub mod notification;
 mod types;
 mod wire;

@@ -15,11 +15,13 @@
 //! and knows nothing of its tasks; the pipeline knows nothing of HTTP.
 
 pub mod actions;
+mod callback_feed;
 pub mod cards;
 pub mod events;
 pub mod executor;
 pub mod ingest;
 pub mod live;
+mod presence_feed;
 pub mod processor;
 pub use crate::domain::subject;
 

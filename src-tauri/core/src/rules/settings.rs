@@ -50,11 +50,69 @@ pub struct Settings {
     /// Put Aircall's AI topics on the call's conversation as tags.
     #[serde(default)]
     pub ai_topics_as_tags: bool,
+    /// Set an agent away in Intercom while they are on an Aircall call and in its wrap-up
+    /// (`presence = "on"`); off by default.
+    #[serde(default)]
+    pub presence: bool,
+    /// The away reason's label while on a call (used when the workspace has away reasons).
+    #[serde(default = "on_call_reason")]
+    pub presence_on_call_reason: String,
+    /// The away reason's label during the wrap-up.
+    #[serde(default = "wrap_up_reason")]
+    pub presence_wrap_up_reason: String,
+    /// The reverse direction: an agent who sets themselves away in Intercom becomes
+    /// unavailable in Aircall, and available again when they come back.
+    #[serde(default)]
+    pub presence_to_aircall: bool,
+    /// How long the wrap-up lasts after a hang-up when Aircall sends no wrap-up of its own, in
+    /// seconds (0: none).
+    #[serde(default = "wrap_up_default")]
+    pub wrap_up_seconds: u64,
+    /// The outcomes an agent picks from after a call, in order; empty: no outcome is asked.
+    #[serde(default)]
+    pub call_outcomes: Vec<String>,
+    /// Whether the wrap-up needs an outcome before "Done".
+    #[serde(default)]
+    pub call_outcome_required: bool,
+    /// Minutes (in business hours) within which a missed call should be returned before its
+    /// call-back item is late.
+    #[serde(default = "callback_deadline_default")]
+    pub callback_deadline_minutes: u64,
 }
 
 fn yes() -> bool {
     true
 }
+
+fn on_call_reason() -> String {
+    "On a call".to_owned()
+}
+
+fn wrap_up_reason() -> String {
+    "Wrap-up".to_owned()
+}
+
+fn wrap_up_default() -> u64 {
+    60
+}
+
+fn callback_deadline_default() -> u64 {
+    60
+}
+
+/// The wrap-up's length Ringside accepts, in seconds: none up to an hour.
+pub const WRAP_UP_SECONDS: RangeInclusive<u64> = 0..=3600;
+
+/// The call-back deadline Ringside accepts, in minutes: 1 minute up to a week.
+pub const CALLBACK_DEADLINE_MINUTES: RangeInclusive<u64> = 1..=7 * 24 * 60;
+
+/// The most call outcomes a list may hold, and the longest one, in characters.
+pub const MAX_CALL_OUTCOMES: usize = 20;
+/// The longest call outcome, in characters.
+pub const MAX_CALL_OUTCOME_CHARS: usize = 60;
+
+/// The longest away reason's label, in characters.
+pub const MAX_REASON_CHARS: usize = 60;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -70,6 +128,14 @@ impl Default for Settings {
             push_insight_cards: true,
             log_ai_insights: true,
             ai_topics_as_tags: false,
+            presence: false,
+            presence_on_call_reason: on_call_reason(),
+            presence_wrap_up_reason: wrap_up_reason(),
+            presence_to_aircall: false,
+            wrap_up_seconds: wrap_up_default(),
+            call_outcomes: Vec::new(),
+            call_outcome_required: false,
+            callback_deadline_minutes: callback_deadline_default(),
         }
     }
 }
@@ -92,14 +158,23 @@ impl Settings {
         ("push_insight_cards", "RINGSIDE_PUSH_INSIGHT_CARDS"),
         ("log_ai_insights", "RINGSIDE_LOG_AI_INSIGHTS"),
         ("ai_topics_as_tags", "RINGSIDE_AI_TOPICS_AS_TAGS"),
+        ("presence", "RINGSIDE_PRESENCE"),
+        ("presence_on_call_reason", "RINGSIDE_PRESENCE_ON_CALL_REASON"),
+        ("presence_wrap_up_reason", "RINGSIDE_PRESENCE_WRAP_UP_REASON"),
+        ("presence_to_aircall", "RINGSIDE_PRESENCE_TO_AIRCALL"),
+        ("wrap_up_seconds", "RINGSIDE_WRAP_UP_SECONDS"),
+        ("call_outcomes", "RINGSIDE_CALL_OUTCOMES"),
+        ("call_outcome_required", "RINGSIDE_CALL_OUTCOME_REQUIRED"),
+        ("callback_deadline_minutes", "RINGSIDE_CALLBACK_DEADLINE_MINUTES"),
     ];
 
     /// Reads `RINGSIDE_LOG_ANSWERED_CALLS`, `RINGSIDE_LOG_MISSED_CALLS`,
     /// `RINGSIDE_LOG_OUTBOUND_CALLS`, `RINGSIDE_LOG_MESSAGES`, `RINGSIDE_CREATE_CONTACTS`
     /// (`true`/`false`), `RINGSIDE_NEW_CONTACT_ROLE` (`lead`/`user`),
     /// `RINGSIDE_MESSAGE_FALLBACK` (`unassigned`/`integration_admin`),
-    /// `RINGSIDE_TAG_WINDOW_MINUTES`, `RINGSIDE_PUSH_INSIGHT_CARDS`, `RINGSIDE_LOG_AI_INSIGHTS` and
-    /// `RINGSIDE_AI_TOPICS_AS_TAGS` through `lookup`.
+    /// `RINGSIDE_TAG_WINDOW_MINUTES`, `RINGSIDE_PUSH_INSIGHT_CARDS`, `RINGSIDE_LOG_AI_INSIGHTS`,
+    /// `RINGSIDE_AI_TOPICS_AS_TAGS` and the call's settings (presence, wrap-up, outcomes,
+    /// call-backs; [`Settings::KEYS`]) through `lookup`.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
         let mut s = Settings::default();
         for (key, var) in Self::KEYS {
@@ -135,6 +210,19 @@ impl Settings {
             "push_insight_cards" => self.push_insight_cards = flag()?,
             "log_ai_insights" => self.log_ai_insights = flag()?,
             "ai_topics_as_tags" => self.ai_topics_as_tags = flag()?,
+            "presence_to_aircall" => self.presence_to_aircall = flag()?,
+            "call_outcome_required" => self.call_outcome_required = flag()?,
+            "presence" => self.presence = flag()?,
+            "presence_on_call_reason" => self.presence_on_call_reason = label(text)?,
+            "presence_wrap_up_reason" => self.presence_wrap_up_reason = label(text)?,
+            "wrap_up_seconds" => {
+                self.wrap_up_seconds = bounded(text, &WRAP_UP_SECONDS, "seconds")?;
+            }
+            "callback_deadline_minutes" => {
+                self.callback_deadline_minutes =
+                    bounded(text, &CALLBACK_DEADLINE_MINUTES, "minutes")?;
+            }
+            "call_outcomes" => self.call_outcomes = outcomes(text)?,
             "new_contact_role" => {
                 self.new_contact_role = Role::parse(text)
                     .ok_or_else(|| format!("expected lead or user, got `{text}`"))?;
@@ -171,6 +259,15 @@ impl Settings {
             "push_insight_cards" => self.push_insight_cards.to_string(),
             "log_ai_insights" => self.log_ai_insights.to_string(),
             "ai_topics_as_tags" => self.ai_topics_as_tags.to_string(),
+            "presence" => if self.presence { "on" } else { "off" }.to_owned(),
+            "presence_on_call_reason" => self.presence_on_call_reason.clone(),
+            "presence_wrap_up_reason" => self.presence_wrap_up_reason.clone(),
+            "presence_to_aircall" => self.presence_to_aircall.to_string(),
+            "wrap_up_seconds" => self.wrap_up_seconds.to_string(),
+            "call_outcomes" if self.call_outcomes.is_empty() => "[]".to_owned(),
+            "call_outcomes" => self.call_outcomes.join(","),
+            "call_outcome_required" => self.call_outcome_required.to_string(),
+            "callback_deadline_minutes" => self.callback_deadline_minutes.to_string(),
             "new_contact_role" => self.new_contact_role.as_str().to_owned(),
             "message_fallback" => match self.message_fallback {
                 MessageFallback::Unassigned => "unassigned".to_owned(),
@@ -181,6 +278,45 @@ impl Settings {
         };
         Some(text)
     }
+}
+
+/// Reads an away reason's label: one line of text, not empty, at most [`MAX_REASON_CHARS`].
+fn label(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if text.is_empty() || text.chars().any(char::is_control) {
+        return Err("expected a label on one line, not empty".into());
+    }
+    if text.chars().count() > MAX_REASON_CHARS {
+        return Err(format!("expected at most {MAX_REASON_CHARS} characters"));
+    }
+    Ok(text.to_owned())
+}
+
+/// Reads the call outcomes: comma-separated (as the environment and the console write them;
+/// `hub.toml`'s list arrives joined the same way), `[]` or nothing for none. Each outcome is
+/// one line of at most [`MAX_CALL_OUTCOME_CHARS`], each once (in any letter case), at most
+/// [`MAX_CALL_OUTCOMES`] of them.
+fn outcomes(text: &str) -> Result<Vec<String>, String> {
+    let text = text.trim();
+    if text.is_empty() || text == "[]" {
+        return Ok(Vec::new());
+    }
+    let mut list: Vec<String> = Vec::new();
+    for item in text.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+        if item.chars().any(char::is_control) || item.chars().count() > MAX_CALL_OUTCOME_CHARS {
+            return Err(format!(
+                "each outcome is one line of at most {MAX_CALL_OUTCOME_CHARS} characters: `{item}`"
+            ));
+        }
+        if list.iter().any(|o| o.to_lowercase() == item.to_lowercase()) {
+            return Err(format!("`{item}` is in the list twice"));
+        }
+        list.push(item.to_owned());
+    }
+    if list.len() > MAX_CALL_OUTCOMES {
+        return Err(format!("at most {MAX_CALL_OUTCOMES} outcomes, got {}", list.len()));
+    }
+    Ok(list)
 }
 
 /// Reads a numeric setting: a whole number within `range`, else why not, with the range and

@@ -17,6 +17,7 @@
 //! secret is ever written here.
 
 mod agents;
+pub mod around;
 mod backup;
 mod caches;
 mod checkpoint;
@@ -92,6 +93,12 @@ const MIGRATIONS: &[&[&str]] = &[
         console::team::CREATE,
         console::overrides::CREATE,
         console::reports::CREATE,
+    ],
+    // The day around the call: presence in Intercom, the calls' outcomes, the calls to return.
+    &[
+        around::presence::CREATE,
+        around::outcomes::CREATE,
+        around::callbacks::CREATE,
     ],
 ];
 

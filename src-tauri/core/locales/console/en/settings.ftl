@@ -38,6 +38,7 @@ settings-group-signin = Sign-in
 settings-group-console = The admin console and the team's hours
 settings-group-contact-sync = Contact sync
 settings-group-what-is-logged = What is logged
+settings-group-around-the-call = Around the call: presence, wrap-up and call-backs
 settings-doc-log_answered_calls = Log inbound calls that were answered.
 settings-doc-log_missed_calls = Log inbound calls nobody answered.
 settings-doc-log_outbound_calls = Log outbound calls.

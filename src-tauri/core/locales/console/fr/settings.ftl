@@ -38,6 +38,7 @@ settings-group-signin = Connexion
 settings-group-console = La console d'administration et les horaires de l'équipe
 settings-group-contact-sync = Synchronisation des contacts
 settings-group-what-is-logged = Ce qui est consigné
+settings-group-around-the-call = Autour de l'appel : présence, fin d'appel et rappels
 settings-doc-log_answered_calls = Consigner les appels entrants décrochés.
 settings-doc-log_missed_calls = Consigner les appels entrants manqués.
 settings-doc-log_outbound_calls = Consigner les appels sortants.

@@ -1,0 +1,1 @@
+//! Presence's records: what the hub wants of a teammate's away mode around a call.

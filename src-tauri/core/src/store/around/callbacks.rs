@@ -1,0 +1,4 @@
+//! (Being built: see issue 21.)
+
+/// The schema, applied by migration 16.
+pub const CREATE: &str = "-- callbacks: no table yet";

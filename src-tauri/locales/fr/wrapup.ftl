@@ -1,0 +1,1 @@
+# The card's wrap-up: the outcome and Done (issue 21).
