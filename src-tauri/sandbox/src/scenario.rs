@@ -15,6 +15,10 @@
 //! Timestamps follow Aircall's documented timing: `call.hungup` at the hang-up, `call.ended`
 //! about 30 s later once the data is final, tags and comments after the end (some of them more
 //! than two hours later, outside the default tag window).
+//!
+//! Around a call, a scenario may also play Aircall's user webhooks (`user.wut_start` and
+//! `user.wut_end`, the agent's wrap-up time: the webhook carries the user, see [`WrapUp`]) and
+//! the AI's insights (the webhook carries the Conversation Intelligence object).
 
 use std::collections::BTreeMap;
 
@@ -30,11 +34,14 @@ mod player;
 mod redelivery;
 #[cfg(test)]
 mod tests;
+mod user;
+mod whole_call;
 
 pub use library::demo;
 pub use mixed::Lcg;
 pub use player::{Pace, Playback, Played, Player};
 pub use redelivery::Delivery;
+pub use whole_call::WrapUp;
 
 /// Seconds between `call.hungup` and `call.ended` (Aircall: "about 30 s later").
 pub const ENDED_AFTER_HANGUP: i64 = 30;
@@ -128,6 +135,19 @@ pub enum Change {
         #[serde(default)]
         wrapped: bool,
     },
+    /// Aircall's wrap-up time starts for `user` (`user.wut_start`, or `user.wut_start.v2`):
+    /// their granular availability becomes `after_call_work`. The webhook carries the user
+    /// (v1: with the numbers they answer on; `.v2`: without), not the call.
+    WrapUpStart {
+        /// The Aircall user.
+        user: u64,
+    },
+    /// Aircall's wrap-up time ends for `user` (`user.wut_end`, or `user.wut_end.v2`): their
+    /// granular availability is `available` again. The webhook carries the user.
+    WrapUpEnd {
+        /// The Aircall user.
+        user: u64,
+    },
     /// Nothing changes; the event carries the current state (`call.ringing_on_agent`, …).
     Nothing,
 }
@@ -157,13 +177,14 @@ pub struct Scenario {
 /// A webhook as Aircall sends it, without its token (the sender adds it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Envelope {
-    /// `call` or `message`.
+    /// `call`, `message`, `user` or `conversation_intelligence`.
     pub resource: String,
     /// The event name.
     pub event: String,
     /// UNIX seconds at which Aircall emitted it.
     pub timestamp: i64,
-    /// The call or message as `GET /v1/calls/:id` renders it.
+    /// The call or message as `GET /v1/calls/:id` renders it (a user event: the user; an
+    /// insight: the Conversation Intelligence object).
     pub data: Value,
 }
 
@@ -179,7 +200,7 @@ impl Envelope {
         })
     }
 
-    /// The id of the call or message (`data.id`), as text.
+    /// The id of the call, message or user (`data.id`), as text.
     pub fn subject_id(&self) -> String {
         match &self.data["id"] {
             Value::String(s) => s.clone(),
@@ -346,6 +367,11 @@ impl<'a> Run<'a> {
                 let id = *self.calls.get(&step.subject).ok_or_else(not_started)?;
                 return Ok(self.insight(step, id, content, *wrapped, at));
             }
+            Change::WrapUpStart { user } | Change::WrapUpEnd { user } => {
+                let starts = matches!(step.change, Change::WrapUpStart { .. });
+                return user::wrap_up(self.sandbox, &step.event, *user, starts, at)
+                    .map_err(refused);
+            }
             change => {
                 let id = *self.calls.get(&step.subject).ok_or_else(not_started)?;
                 change_call(self.sandbox, id, change, at).map_err(refused)?;
@@ -364,7 +390,12 @@ impl<'a> Run<'a> {
             "call_id": id,
             "call_uuid": call.map(|c| c.sid.clone()),
             "number_id": call.map(|c| c.number_id),
-            "type": "call",
+            // Aircall's AI says which it describes: a call, or the voicemail left on a missed
+            // one.
+            "type": match call {
+                Some(c) if c.voicemail.is_some() && c.answered_at.is_none() => "voicemail",
+                _ => "call",
+            },
             "call_created_at": call.map(|c| c.started_at),
             "created_at": at,
             "ai_generated": true,
@@ -490,7 +521,10 @@ fn change_call(sandbox: &Sandbox, id: u64, change: &Change, at: i64) -> Result<(
             }
         }
         Change::Untag { tag } => call.tags.retain(|t| t.id != *tag),
-        Change::Nothing | Change::Insight { .. } => {}
+        Change::Nothing
+        | Change::Insight { .. }
+        | Change::WrapUpStart { .. }
+        | Change::WrapUpEnd { .. } => {}
         Change::StartCall { .. } | Change::StartMessage { .. } | Change::MessageStatus { .. } => {}
     }
     Ok(())

@@ -126,7 +126,9 @@ pub(crate) fn call(c: &Call, state: &AircallState) -> Value {
         "raw_digits": c.raw_digits,
         "voicemail": c.voicemail,
         "recording": c.recording,
-        "asset": null,
+        // Aircall's lasting page for a voicemail, beside the short-lived media link; on a host
+        // that never resolves, like the media.
+        "asset": c.voicemail.as_ref().map(|_| format!("https://assets.sandbox.aircall.invalid/calls/{}/voicemail", c.id)),
         "archived": c.archived,
         "cost": null,
         "hangup_cause": null,
