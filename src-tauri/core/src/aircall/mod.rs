@@ -341,6 +341,17 @@ impl AircallClient {
         self.all("/v1/tags", "tags", &[]).await
     }
 
+    /// `POST /v1/tags`: a new tag (an admin-level key). Not idempotent: look the name up with
+    /// [`AircallClient::tags`] before creating it again.
+    pub async fn create_tag(&self, name: &str) -> Result<CallTag, ApiError> {
+        #[derive(Deserialize)]
+        struct One {
+            tag: CallTag,
+        }
+        let call = HttpCall::write(Method::POST, "/v1/tags", Some(json!({ "name": name })));
+        Ok(self.transport.json::<One>(self.priority, call).await?.tag)
+    }
+
     /// `POST /v1/calls/:id/insight_cards`: shows a card in the agent's phone app while the call
     /// is live. Replaying it only shows the same card again, so it retries like a read.
     pub async fn push_insight_card(

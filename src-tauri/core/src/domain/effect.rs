@@ -45,17 +45,41 @@ pub enum Effect {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         author_email: Option<String>,
     },
+    /// The outcome an agent chose at the call's wrap-up, written to one place: the call's
+    /// Intercom conversation (the list attribute "Call outcome", created with its options when
+    /// missing) or the Aircall call (a tag). A later choice replaces it: run after it, this
+    /// one writes nothing.
+    CallOutcome {
+        /// The outcome as the hub's list spells it.
+        outcome: String,
+        /// Where it goes.
+        target: OutcomeTarget,
+    },
 }
+
+/// Where a call's outcome is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeTarget {
+    /// The call's Intercom conversation, as its "Call outcome" attribute.
+    Conversation,
+    /// The Aircall call, as a tag (a call the settings do not log gets it too).
+    AircallCall,
+}
+
+/// The name of the conversation attribute a call's outcome is written to.
+pub const OUTCOME_ATTRIBUTE: &str = "Call outcome";
 
 impl Effect {
     /// Every kind of effect, as [`Effect::kind`] names them.
-    pub const KINDS: [&'static str; 6] = [
+    pub const KINDS: [&'static str; 7] = [
         "push_insight_card",
         "start_conversation",
         "add_note",
         "assign",
         "tag",
         "untag",
+        "call_outcome",
     ];
 
     /// The effect's kind, as its `type` is written: `add_note`, `assign`, ….
@@ -67,6 +91,7 @@ impl Effect {
             Effect::Assign { .. } => "assign",
             Effect::Tag { .. } => "tag",
             Effect::Untag { .. } => "untag",
+            Effect::CallOutcome { .. } => "call_outcome",
         }
     }
 
@@ -74,7 +99,12 @@ impl Effect {
     pub fn needs_conversation(&self) -> bool {
         !matches!(
             self,
-            Effect::PushInsightCard | Effect::StartConversation { .. }
+            Effect::PushInsightCard
+                | Effect::StartConversation { .. }
+                | Effect::CallOutcome {
+                    target: OutcomeTarget::AircallCall,
+                    ..
+                }
         )
     }
 }
@@ -153,6 +183,10 @@ mod tests {
                 name: "VIP".into(),
                 author_email: None,
             },
+            Effect::CallOutcome {
+                outcome: "Resolved".into(),
+                target: OutcomeTarget::Conversation,
+            },
         ];
         let kinds: Vec<&str> = every.iter().map(Effect::kind).collect();
         assert_eq!(kinds, Effect::KINDS);
@@ -160,5 +194,17 @@ mod tests {
             let stored = serde_json::to_value(effect).unwrap();
             assert_eq!(stored["type"], effect.kind());
         }
+    }
+
+    #[test]
+    fn an_outcome_waits_for_the_conversation_only_when_it_goes_there() {
+        let to = |target| Effect::CallOutcome {
+            outcome: "Sale".into(),
+            target,
+        };
+        assert!(to(OutcomeTarget::Conversation).needs_conversation());
+        assert!(!to(OutcomeTarget::AircallCall).needs_conversation());
+        let stored = serde_json::to_value(to(OutcomeTarget::AircallCall)).unwrap();
+        assert_eq!(stored["target"], "aircall_call");
     }
 }

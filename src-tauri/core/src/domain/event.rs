@@ -75,8 +75,15 @@ pub enum HubEvent {
         subject: SubjectKind,
         /// Aircall's id of the call or message.
         id: String,
-        /// Why, in words for the agents.
+        /// Why, in words for the agents (English).
         reason: String,
+        /// The reason's stable code (see [`super::reason::Reason`]); `None` from an older hub.
+        #[serde(default)]
+        reason_code: Option<String>,
+        /// The values the reason's words use (`{"count": 3}`).
+        #[serde(default)]
+        #[schema(value_type = Object)]
+        reason_values: serde_json::Map<String, serde_json::Value>,
         /// The contacts that share the number, for an agent to pick one; empty otherwise.
         candidates: Vec<Candidate>,
     },
@@ -121,6 +128,34 @@ pub enum HubEvent {
         /// Why, in Intercom's words.
         reason: String,
     },
+    /// A call to return opened, or changed while open (another missed call merged into it,
+    /// its voicemail or transcript came).
+    #[serde(rename = "callback.opened")]
+    CallbackOpened {
+        /// The item as it is now.
+        callback: Box<super::callback::Callback>,
+    },
+    /// An agent is calling the number back.
+    #[serde(rename = "callback.claimed")]
+    CallbackClaimed {
+        /// The item as it is now.
+        callback: Box<super::callback::Callback>,
+    },
+    /// The call was returned, the caller was answered, or an agent dismissed the item.
+    #[serde(rename = "callback.closed")]
+    CallbackClosed {
+        /// The item as it is now.
+        callback: Box<super::callback::Callback>,
+    },
+    /// A call's wrap-up is over for the agent whose wrap-up it was: Aircall's wrap-up time
+    /// ended, the hub's `wrap_up_seconds` ran out, or the agent pressed "Done".
+    #[serde(rename = "wrap_up.ended")]
+    WrapUpEnded {
+        /// Aircall's id of the call.
+        call_id: u64,
+        /// `aircall`, `timer` or `agent`.
+        by: super::presence::EndedBy,
+    },
     /// Sent first, on one stream only, to an app that resumed from an event id this hub never
     /// gave (its log was restored from a backup, or went back before ids were kept): the app's
     /// position means nothing here, and the stream replays the log from its beginning. Never
@@ -135,6 +170,23 @@ pub enum HubEvent {
 }
 
 impl HubEvent {
+    /// `logging.skipped` for a call or message, with its reason's words, code and values.
+    pub fn skipped(
+        subject: SubjectKind,
+        id: String,
+        reason: &super::reason::Reason,
+        candidates: Vec<Candidate>,
+    ) -> HubEvent {
+        HubEvent::Skipped {
+            subject,
+            id,
+            reason: reason.words(),
+            reason_code: Some(reason.code().to_owned()),
+            reason_values: reason.values(),
+            candidates,
+        }
+    }
+
     /// The event's name (`call.ringing`, …).
     pub fn kind(&self) -> &'static str {
         match self {
@@ -148,7 +200,11 @@ impl HubEvent {
             HubEvent::MessageReceived { .. } => "message.received",
             HubEvent::Availability { .. } => "availability.changed",
             HubEvent::ActionRefused { .. } => "action.refused",
+            HubEvent::CallbackOpened { .. } => "callback.opened",
+            HubEvent::CallbackClaimed { .. } => "callback.claimed",
+            HubEvent::CallbackClosed { .. } => "callback.closed",
             HubEvent::StreamReset { .. } => "stream.reset",
+            HubEvent::WrapUpEnded { .. } => "wrap_up.ended",
         }
     }
 

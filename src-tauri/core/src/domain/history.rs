@@ -53,8 +53,19 @@ pub struct HistoryItem {
     pub contact_name: Option<String>,
     /// Where the call or message stands in Intercom.
     pub status: Status,
-    /// Why it is not logged, in the hub's words, when it is not.
+    /// Why it is not logged, in the hub's words (English), when it is not.
     pub reason: Option<String>,
+    /// The reason's stable code (`missed_calls_off`, `shared_number`, …; see
+    /// [`super::reason::Reason`]), when the hub knows it: the app says it in its language.
+    #[serde(default)]
+    pub reason_code: Option<String>,
+    /// The values the reason's words use (`{"count": 3}`); empty when it has none.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub reason_values: serde_json::Map<String, serde_json::Value>,
+    /// The outcome an agent chose at the call's wrap-up, as the hub's list spells it.
+    #[serde(default)]
+    pub outcome: Option<String>,
     /// How many Intercom contacts share the number (a shared number waits for the agent to
     /// choose one of them); 0 otherwise.
     #[serde(default)]
@@ -65,6 +76,10 @@ pub struct HistoryItem {
     /// How long the call was spoken, in seconds (answer to end), once it is over.
     #[serde(default)]
     pub duration_secs: Option<i64>,
+    /// When the call was answered, UNIX seconds, as Aircall gave it; `None` for a call not
+    /// answered (yet) and for a message.
+    #[serde(default)]
+    pub answered_at: Option<i64>,
     /// A message's text.
     #[serde(default)]
     pub text: Option<String>,

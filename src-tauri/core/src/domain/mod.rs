@@ -17,5 +17,6 @@ pub mod memory;
 pub mod note;
 pub mod plan;
 pub mod presence;
+pub mod reason;
 pub mod resolution;
 pub mod subject;

@@ -46,6 +46,10 @@ pub enum EngineError {
     /// Aircall refused to place the call.
     #[error("{0}")]
     DialRefused(String),
+    /// A number the agent asked to dial was not put in their phone, and why (its code and
+    /// values travel with the words).
+    #[error("{0}")]
+    Undialable(crate::domain::reason::Reason),
     /// A vendor failed.
     #[error(transparent)]
     Api(#[from] ApiError),

@@ -5,8 +5,9 @@ use super::access::may_see;
 use super::EngineError;
 use crate::domain::event::ActionKind;
 use crate::domain::history::{Channel, HistoryItem, Refused};
+use crate::domain::reason::code_and_values;
 use crate::domain::resolution::Resolution;
-use crate::domain::subject::{Status, Subject, Tracked};
+use crate::domain::subject::{Status, Subject, SubjectKind, Tracked};
 use crate::intercom;
 use crate::phone::{CallerId, Region};
 use crate::store::{Agent, EffectState, OutboxRow, Store};
@@ -41,9 +42,68 @@ pub(super) fn history(
             } else {
                 Vec::new()
             };
-            Ok(history_item(s, name, url, refused))
+            let outcome = match s.kind() {
+                SubjectKind::Call => store.call_outcome(&s.id)?.and_then(|o| o.outcome),
+                SubjectKind::Message => None,
+            };
+            Ok(HistoryItem {
+                outcome,
+                ..history_item(s, name, url, refused)
+            })
         })
         .collect()
+}
+
+/// The agent's calls still ringing or going on that the hub first saw at or after `since`,
+/// newest first, at most `limit`: the app asks for them when it connects, so that a call that
+/// rang before it started gets its card.
+fn live_calls(
+    store: &Store,
+    agent: &Agent,
+    since: i64,
+    limit: usize,
+    identity: &str,
+    default_region: Region,
+) -> Result<Vec<HistoryItem>, EngineError> {
+    let workspace = store.intercom_identity(identity)?.map(|i| i.workspace_id);
+    store
+        // Calls still going on are among the newest: 500 reach back well past the few
+        // minutes the app asks about, even on a busy hub.
+        .recent_subjects(500)?
+        .into_iter()
+        .take_while(|s| s.created_at >= since)
+        .filter(|s| s.status == Status::Live && matches!(s.tracked, Tracked::Call { .. }))
+        .filter(|s| may_see(agent, s))
+        .take(limit)
+        .map(|s| {
+            let url = s
+                .conversation_id
+                .as_ref()
+                .zip(workspace.as_ref())
+                .map(|(c, w)| intercom::conversation_url(w, c));
+            let name = contact_name(store, &s, default_region)?;
+            Ok(history_item(s, name, url, Vec::new()))
+        })
+        .collect()
+}
+
+impl super::Engine {
+    /// The agent's calls still ringing or going on, first seen at or after `since` (UNIX
+    /// seconds), newest first, at most `limit` (`GET /api/v1/calls?live=true&since=`).
+    pub async fn live_calls(
+        &self,
+        agent: &Agent,
+        since: i64,
+        limit: usize,
+    ) -> Result<Vec<HistoryItem>, EngineError> {
+        let (agent, identity, region) = (
+            agent.clone(),
+            self.intercom.identity_key().to_owned(),
+            self.default_region,
+        );
+        self.run(move |s| live_calls(s, &agent, since, limit, &identity, region))
+            .await
+    }
 }
 
 /// The name of the Intercom contact a call or message is about: the one it is logged to, else
@@ -124,7 +184,13 @@ pub fn history_item(
             m.body.clone(),
         ),
     };
+    let answered_at = match &s.tracked {
+        Tracked::Call { call, .. } => call.answered_at,
+        Tracked::Message { .. } => None,
+    };
+    let (reason_code, reason_values) = code_and_values(s.status, s.reason.as_deref());
     HistoryItem {
+        answered_at,
         kind: s.kind(),
         channel,
         direction: Some(direction),
@@ -144,6 +210,9 @@ pub fn history_item(
         card_push: s.card_push,
         conversation_url,
         id: s.id,
+        reason_code,
+        reason_values,
+        outcome: None,
         reason: s.reason,
         contact_id: s.contact_id,
         conversation_id: s.conversation_id,

@@ -23,6 +23,8 @@ pub use admin::{AdminOutcome, SkippedBy};
 pub use error::EngineError;
 pub use overrides::SettingError;
 pub use team::{DryRunError, InviteError, Invited};
+pub use wrapup::{OutcomeChosen, WrapUpError};
+pub use callbacks::CallbackError;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -33,6 +35,7 @@ use tokio::task::JoinHandle;
 use crate::aircall::AircallClient;
 use crate::card::{Card, CardBuilder, Clock};
 use crate::domain::history::HistoryItem;
+use crate::domain::reason::Reason;
 use crate::domain::subject::Subject;
 use crate::error::ApiError;
 use crate::intercom::notification::Notification;
@@ -89,6 +92,9 @@ pub struct EngineConfig {
     pub notifications: bool,
     /// What is kept, and for how long.
     pub retention: Retention,
+    /// The team's working hours (`business_hours`, `timezone`): the call-backs' deadlines
+    /// count in them, and "My day" is a day of their time zone.
+    pub business_hours: crate::hours::BusinessHours,
 }
 
 impl std::fmt::Debug for EngineConfig {
@@ -139,6 +145,8 @@ pub struct Engine {
     default_region: Region,
     clock: Clock,
     retention: Retention,
+    /// The team's working hours (call-backs' deadlines, "My day").
+    business_hours: crate::hours::BusinessHours,
     instance: String,
     sync_schedule: Option<SyncSchedule>,
     sync_progress: Option<watch::Receiver<SyncProgress>>,
@@ -153,6 +161,8 @@ pub struct Engine {
     tasks: Mutex<Vec<JoinHandle<()>>>,
     /// Tells `restore` that a hub serves this database; released when the engine is dropped.
     serving: Mutex<Option<crate::store::ServingLock>>,
+    /// Wakes the presence task (an agent's "Done" or opt-out).
+    presence: Arc<tokio::sync::Notify>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -199,6 +209,7 @@ impl Engine {
                 "without Aircall credentials the hub cannot read who answers on each line: a call whose webhooks name nobody (a ringing call) reaches admins only"
             );
         }
+        let presence = Arc::new(tokio::sync::Notify::new());
         let pipeline = Pipeline::start(
             PipelineConfig {
                 store: config.store.clone(),
@@ -209,11 +220,29 @@ impl Engine {
                 clock: config.clock.clone(),
                 cards: cards.clone(),
                 metrics: metrics.clone(),
+                presence: presence.clone(),
+                business_hours: config.business_hours.clone(),
             },
             stopped.clone(),
         );
         let handle = pipeline.handle();
         let mut tasks = pipeline.into_tasks();
+        // Presence follows the phone: its task runs always (a wrap-up's timer ends the card's
+        // wrap-up whether or not the setting is on) and asks Intercom nothing while it is off.
+        tasks.push(tokio::spawn(
+            crate::presence::Presence::new(crate::presence::PresenceConfig {
+                store: config.store.clone(),
+                intercom: config.intercom.clone(),
+                aircall: config.aircall.clone(),
+                directory: cards.directory().clone(),
+                settings: live.clone(),
+                clock: config.clock.clone(),
+                metrics: metrics.clone(),
+                announcer: handle.announcer(),
+                wake: presence.clone(),
+            })
+            .run(stopped.clone()),
+        ));
 
         // Contact sync shares the engine's clients, and so their pacers: its bulk requests
         // always yield to a ringing call's.
@@ -244,7 +273,8 @@ impl Engine {
             let worker = match &syncing {
                 Some(engine) => worker.with_engine(engine.clone()),
                 None => worker,
-            };
+            }
+            .with_presence(presence.clone());
             tasks.push(tokio::spawn(worker.clone().run(stopped.clone())));
             worker
         });
@@ -276,6 +306,7 @@ impl Engine {
             default_region: config.default_region,
             clock: config.clock,
             retention: config.retention,
+            business_hours: config.business_hours,
             instance,
             sync_schedule: sync.as_ref().and(config.sync),
             sync_progress: sync.as_ref().map(|h| h.progress()),
@@ -288,6 +319,7 @@ impl Engine {
             syncing: dry_runs,
             tasks: Mutex::new(tasks),
             serving: Mutex::new(serving),
+            presence,
         }))
     }
 
@@ -551,37 +583,32 @@ impl Engine {
             .unwrap_or(self.default_region);
         let number = match CallerId::parse(to, region) {
             Ok(CallerId::Number(n)) => n,
-            Ok(CallerId::Anonymous) => {
-                return Err(EngineError::BadNumber(
-                    "the caller hid their number, so it cannot be called back".to_owned(),
-                ))
-            }
+            Ok(CallerId::Anonymous) => return Err(EngineError::Undialable(Reason::DialAnonymous)),
             Err(e) => {
-                return Err(EngineError::BadNumber(format!(
-                    "“{}” is not a phone number Ringside can call: {e}",
-                    to.trim()
-                )))
+                return Err(EngineError::Undialable(Reason::DialBadNumber {
+                    number: to.trim().to_owned(),
+                    detail: e.to_string(),
+                }))
             }
         };
         let aircall = aircall.at(Priority::Interactive);
         let Some(user_id) = self.aircall_user(&aircall, &agent.email).await? else {
-            return Err(EngineError::NoAircallUser(format!(
-                "no Aircall user has the email {}: ask your admin to add you to Aircall with it",
-                agent.email
-            )));
+            return Err(EngineError::Undialable(Reason::NoAircallUser {
+                email: agent.email.clone(),
+            }));
         };
         match aircall.dial(user_id, &number).await {
             Ok(()) => Ok(Dialed {
                 number,
                 aircall_user_id: user_id,
             }),
-            Err(ApiError::Rejected { body, .. }) => Err(EngineError::DialRefused(format!(
-                "Aircall did not put {number} in your phone: {}",
-                aircall_reason(&body)
-            ))),
-            Err(ApiError::NotFound { .. }) => Err(EngineError::NoAircallUser(
-                "your Aircall user no longer exists: ask your admin".to_owned(),
-            )),
+            Err(ApiError::Rejected { body, .. }) => {
+                Err(EngineError::Undialable(Reason::DialRefused {
+                    number: number.to_string(),
+                    reason: aircall_reason(&body),
+                }))
+            }
+            Err(ApiError::NotFound { .. }) => Err(EngineError::Undialable(Reason::AircallUserGone)),
             Err(e) => Err(e.into()),
         }
     }

@@ -32,7 +32,9 @@ struct DialBody {
 
 /// Puts a number in the agent's own Aircall phone (the Aircall user with the agent's email, in
 /// any letter case). The call the agent then makes is an ordinary outbound call, logged like
-/// any other.
+/// any other. A refusal's error carries, beside its words, `reason_code` (`dial_anonymous`,
+/// `dial_bad_number`, `no_aircall_user`, `aircall_user_gone`, `dial_refused`, `no_aircall`) and
+/// `reason_values` (the number, Aircall's reason, …), for the app to say it in its language.
 #[utoipa::path(
     post,
     path = "/api/v1/dial",

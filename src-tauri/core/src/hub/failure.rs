@@ -25,6 +25,9 @@ pub(crate) struct Failure {
     message: String,
     /// The id the log keeps the detail under.
     request_id: Option<String>,
+    /// The refusal's reason as a code and its values (`reason_code`, `reason_values`), for the
+    /// app to say in its language.
+    reason: Option<crate::domain::reason::Reason>,
 }
 
 impl Failure {
@@ -34,7 +37,14 @@ impl Failure {
             code,
             message: message.into(),
             request_id: None,
+            reason: None,
         }
+    }
+
+    /// The same refusal, with its reason's code and values.
+    pub fn with_reason(mut self, reason: crate::domain::reason::Reason) -> Self {
+        self.reason = Some(reason);
+        self
     }
 
     /// An error told in `words`, its `detail` logged under a new request id the answer gives.
@@ -56,6 +66,7 @@ impl Failure {
             code,
             message: words,
             request_id: Some(request_id),
+            reason: None,
         }
     }
 
@@ -75,6 +86,10 @@ impl IntoResponse for Failure {
         let mut error = json!({ "code": self.code, "message": self.message });
         if let Some(id) = &self.request_id {
             error["request_id"] = json!(id);
+        }
+        if let Some(reason) = &self.reason {
+            error["reason_code"] = json!(reason.code());
+            error["reason_values"] = serde_json::Value::Object(reason.values());
         }
         (self.status, Json(json!({ "error": error }))).into_response()
     }
@@ -134,6 +149,19 @@ impl From<EngineError> for Failure {
             }
             EngineError::NoAircall => {
                 Failure::new(StatusCode::SERVICE_UNAVAILABLE, "no_aircall", words)
+                    .with_reason(crate::domain::reason::Reason::NoAircall)
+            }
+            EngineError::Undialable(reason) => {
+                use crate::domain::reason::Reason;
+                let (status, code) = match &reason {
+                    Reason::NoAircallUser { .. } | Reason::AircallUserGone => {
+                        (StatusCode::NOT_FOUND, "no_aircall_user")
+                    }
+                    Reason::DialRefused { .. } => (StatusCode::CONFLICT, "dial_refused"),
+                    Reason::NoAircall => (StatusCode::SERVICE_UNAVAILABLE, "no_aircall"),
+                    _ => (StatusCode::UNPROCESSABLE_ENTITY, "bad_number"),
+                };
+                Failure::new(status, code, words).with_reason(reason)
             }
             EngineError::NoAircallUser(_) => {
                 Failure::new(StatusCode::NOT_FOUND, "no_aircall_user", words)

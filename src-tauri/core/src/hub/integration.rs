@@ -1,7 +1,7 @@
 //! What the agents may know of the integration: the settings the hub logs with
-//! (`GET /api/v1/settings`) and how its contact sync is doing (`GET /api/v1/sync`). Both need an
-//! agent token; neither holds a secret (the hub's configuration keeps tokens out of its
-//! settings).
+//! (`GET /api/v1/settings`, with the wrap-up's and presence's repeated at the top for the app)
+//! and how its contact sync is doing (`GET /api/v1/sync`). Both need an agent token; neither
+//! holds a secret (the hub's configuration keeps tokens out of its settings).
 
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -31,6 +31,15 @@ struct SettingsView {
     settings: Settings,
     /// Contact sync's schedule; `None` when this hub does not sync contacts.
     sync: Option<ScheduleView>,
+    /// The outcomes an agent picks from at a call's wrap-up, in order; empty: no outcome is
+    /// asked (also in `settings`, repeated here for the app's wrap-up).
+    call_outcomes: Vec<String>,
+    /// Whether "Done" needs an outcome first.
+    call_outcome_required: bool,
+    /// How long the wrap-up lasts when Aircall sends none of its own, in seconds (0: none).
+    wrap_up_seconds: u64,
+    /// Whether the hub sets agents away in Intercom while they are on a call.
+    presence: bool,
 }
 
 /// Contact sync's settings, in the units the configuration uses.
@@ -62,8 +71,13 @@ async fn settings(
     headers: HeaderMap,
 ) -> Result<Json<SettingsView>, Failure> {
     authenticate(&state, &headers).await?;
+    let settings = state.engine.settings();
     Ok(Json(SettingsView {
-        settings: state.engine.settings().clone(),
+        call_outcomes: settings.call_outcomes.clone(),
+        call_outcome_required: settings.call_outcome_required,
+        wrap_up_seconds: settings.wrap_up_seconds,
+        presence: settings.presence,
+        settings,
         sync: state.engine.sync_schedule().map(|s| ScheduleView {
             roles: s.options.roles.as_str(),
             interval_minutes: s.interval.as_secs() / 60,

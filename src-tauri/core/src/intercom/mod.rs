@@ -17,6 +17,8 @@ use reqwest::Method;
 use serde_json::json;
 use url::Url;
 
+pub use attributes::{same_label, AttributeOption, ConversationAttribute};
+pub use away::{AwayMode, AwayReason, AwayRefusal};
 pub use types::{
     Admin, Contact, ContactPage, Conversation, ConversationPart, ConversationState, Me, NewContact,
     Role, StartedConversation, Tag, Upserted,

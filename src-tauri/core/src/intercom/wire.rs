@@ -187,6 +187,49 @@ impl From<WireTag> for Tag {
     }
 }
 
+/// A conversation attribute (`conversation_attribute`): its id is a number in 2.16, read as
+/// text like every other id; `options` only for a list.
+#[derive(Debug, Deserialize)]
+pub(crate) struct WireAttribute {
+    #[serde(deserialize_with = "some_id")]
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub data_type: String,
+    #[serde(default)]
+    pub archived: bool,
+    #[serde(default)]
+    pub options: Vec<WireAttributeOption>,
+}
+
+/// One option of a list attribute (its id is a UUID).
+#[derive(Debug, Deserialize)]
+pub(crate) struct WireAttributeOption {
+    #[serde(default, deserialize_with = "maybe_id")]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub label: String,
+    #[serde(default)]
+    pub archived: bool,
+}
+
+/// `GET /conversations/attributes`: `{"type": "list", "data": [...]}`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct WireAttributeList {
+    #[serde(default)]
+    pub data: Vec<WireAttribute>,
+}
+
+/// An id that may be missing, null, a string or a number.
+fn maybe_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match Option::<Value>::deserialize(d)? {
+        Some(Value::String(s)) => Some(s),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    })
+}
+
 #[derive(Debug, Deserialize)]
 pub(crate) struct WireTagList {
     #[serde(default)]

@@ -21,9 +21,13 @@ use crate::aircall::AircallClient;
 use crate::card::{Candidate, CardError, Clock};
 use crate::contacts::Contacts;
 use crate::directory::Directory;
+use crate::domain::effect::{OutcomeTarget, OUTCOME_ATTRIBUTE};
+use crate::domain::reason::Reason;
 use crate::domain::resolution::Resolution;
 use crate::error::ApiError;
-use crate::intercom::{self, Contact, ConversationState, IntercomClient};
+use crate::intercom::{
+    self, same_label, Contact, ConversationAttribute, ConversationState, IntercomClient,
+};
 use crate::metrics::{EffectOutcome, Metrics};
 use crate::pacing::Priority;
 use crate::phone::{CallerId, Region};
@@ -55,7 +59,7 @@ enum Outcome {
     /// The subject cannot be logged automatically; its effects wait for an agent.
     Blocked {
         status: Status,
-        reason: String,
+        reason: Reason,
         candidates: Vec<Candidate>,
     },
 }
@@ -139,6 +143,9 @@ pub struct Executor {
     clock: Clock,
     announcer: Announcer,
     metrics: Metrics,
+    /// Intercom's "Call outcome" attribute as last read or made: its options change rarely,
+    /// so it is looked up again only when an outcome is not among them (or a write refused).
+    outcome_attribute: Arc<tokio::sync::Mutex<Option<ConversationAttribute>>>,
 }
 
 impl std::fmt::Debug for Executor {
@@ -165,6 +172,7 @@ impl Executor {
             clock,
             announcer,
             metrics: parts.metrics,
+            outcome_attribute: Arc::default(),
         }
     }
 
@@ -291,6 +299,9 @@ impl Executor {
                 self.untag(&conversation, name, author_email.as_deref())
                     .await
             }
+            Effect::CallOutcome { outcome, target } => {
+                return self.call_outcome(row, subject, outcome, *target).await
+            }
         };
         match result {
             Ok(()) => Outcome::Done,
@@ -346,7 +357,7 @@ impl Executor {
                     tracing::warn!(error = %error, "Intercom refused a conversation");
                     Outcome::Blocked {
                         status: Status::Failed,
-                        reason: words,
+                        reason: Reason::IntercomRefused { reason: words },
                         candidates: Vec::new(),
                     }
                 }
@@ -371,7 +382,9 @@ impl Executor {
             Err(e) => {
                 return Ok(Err(Outcome::Blocked {
                     status: Status::Skipped,
-                    reason: format!("the number could not be read ({e})"),
+                    reason: Reason::UnreadableNumber {
+                        detail: e.to_string(),
+                    },
                     candidates: Vec::new(),
                 }))
             }
@@ -395,8 +408,7 @@ impl Executor {
             Resolution::One(contact) => Ok(Ok(contact)),
             Resolution::New => Ok(Err(Outcome::Blocked {
                 status: Status::Skipped,
-                reason: "no Intercom contact has this number and creating contacts is turned off"
-                    .into(),
+                reason: Reason::NoContact,
                 candidates: Vec::new(),
             })),
             many => {
@@ -404,7 +416,9 @@ impl Executor {
                 let candidates = many.candidates(&workspace);
                 Ok(Err(Outcome::Blocked {
                     status: Status::Skipped,
-                    reason: format!("{} contacts share this number", candidates.len()),
+                    reason: Reason::SharedNumber {
+                        count: candidates.len(),
+                    },
                     candidates,
                 }))
             }
@@ -420,7 +434,7 @@ impl Executor {
             Some(c) => Ok(Ok(c)),
             None => Ok(Err(Outcome::Blocked {
                 status: Status::Skipped,
-                reason: "the caller is anonymous and creating contacts is turned off".into(),
+                reason: Reason::AnonymousNoContact,
                 candidates: Vec::new(),
             })),
         }
@@ -676,10 +690,145 @@ impl Executor {
             other => other,
         }
     }
+
+    /// Writes the call's outcome to its conversation or its Aircall call, unless a later choice
+    /// replaced it: that one's effect, queued after this one, writes instead.
+    async fn call_outcome(
+        &self,
+        row: &OutboxRow,
+        subject: &Subject,
+        outcome: &str,
+        target: OutcomeTarget,
+    ) -> Outcome {
+        let id = subject.id.clone();
+        let chosen = match self.store.run(move |s| s.call_outcome(&id)).await {
+            Ok(kept) => kept.and_then(|k| k.outcome),
+            Err(e) => {
+                return Outcome::Retry {
+                    after: Duration::from_secs(1),
+                    error: e.to_string(),
+                }
+            }
+        };
+        if chosen.as_deref().is_some_and(|c| c != outcome) {
+            return Outcome::Done;
+        }
+        let result = match target {
+            OutcomeTarget::Conversation => {
+                let conversation = subject.conversation_id.clone().unwrap_or_default();
+                match self.outcome_in_intercom(&conversation, outcome).await {
+                    // The attribute changed since it was read (an option archived, the
+                    // attribute deleted): read it again, once, before giving up.
+                    Err(ApiError::Rejected { .. } | ApiError::NotFound { .. })
+                        if row.attempts < 2 =>
+                    {
+                        *self.outcome_attribute.lock().await = None;
+                        return Outcome::Retry {
+                            after: Duration::ZERO,
+                            error: "Intercom refused the outcome; its attribute is read again"
+                                .to_owned(),
+                        };
+                    }
+                    other => other,
+                }
+            }
+            OutcomeTarget::AircallCall => match subject.id.parse::<u64>() {
+                Ok(call_id) => self.outcome_in_aircall(row, call_id, outcome).await,
+                Err(_) => Ok(()),
+            },
+        };
+        match result {
+            Ok(()) => Outcome::Done,
+            Err(e) => e.into(),
+        }
+    }
+
+    /// Sets the conversation's "Call outcome" to the option with the outcome's label, after
+    /// making sure the attribute and the option exist.
+    async fn outcome_in_intercom(&self, conversation: &str, outcome: &str) -> Result<(), ApiError> {
+        let (name, label) = {
+            let mut cached = self.outcome_attribute.lock().await;
+            let attribute = match cached.take() {
+                Some(a) if !a.is_list() || a.option(outcome).is_some() => a,
+                _ => self.outcome_attribute_with(outcome).await?,
+            };
+            let label = attribute
+                .option(outcome)
+                .map_or_else(|| outcome.to_owned(), |o| o.label.clone());
+            let name = attribute.name.clone();
+            *cached = Some(attribute);
+            (name, label)
+        };
+        self.intercom
+            .set_conversation_attribute(conversation, &name, &label)
+            .await
+    }
+
+    /// Intercom's "Call outcome" attribute with this outcome among its options: read, then
+    /// created with every outcome of the list when missing, or given the missing option. Each
+    /// write is looked up first, so a retry after a lost answer creates nothing twice.
+    async fn outcome_attribute_with(
+        &self,
+        outcome: &str,
+    ) -> Result<ConversationAttribute, ApiError> {
+        let found = self
+            .intercom
+            .conversation_attributes()
+            .await?
+            .into_iter()
+            .find(|a| !a.archived && a.is_named(OUTCOME_ATTRIBUTE));
+        let Some(attribute) = found else {
+            let mut options = self.settings.snapshot().call_outcomes.clone();
+            if !options.iter().any(|o| same_label(o, outcome)) {
+                options.push(outcome.to_owned());
+            }
+            return self
+                .intercom
+                .create_list_attribute(
+                    OUTCOME_ATTRIBUTE,
+                    "The call's outcome, chosen by the agent at the wrap-up (Ringside)",
+                    &options,
+                )
+                .await;
+        };
+        if !attribute.is_list() || attribute.option(outcome).is_some() {
+            return Ok(attribute);
+        }
+        self.intercom
+            .add_attribute_option(&attribute.id, outcome)
+            .await
+    }
+
+    /// Tags the Aircall call with the outcome (the tag is created when Aircall has none by
+    /// that name). A retry first looks at the call's tags: the tag may be there already.
+    async fn outcome_in_aircall(
+        &self,
+        row: &OutboxRow,
+        call_id: u64,
+        outcome: &str,
+    ) -> Result<(), ApiError> {
+        let Some(aircall) = &self.aircall else {
+            return Ok(());
+        };
+        if row.attempts > 1 {
+            let call = aircall.call(call_id).await?;
+            if call.tags.iter().any(|t| same_label(&t.name, outcome)) {
+                return Ok(());
+            }
+        }
+        let known = aircall
+            .tags()
+            .await?
+            .into_iter()
+            .find(|t| same_label(&t.name, outcome));
+        let tag = match known {
+            Some(tag) => tag,
+            None => aircall.create_tag(outcome).await?,
+        };
+        aircall.tag_call(call_id, &[tag.id]).await
+    }
 }
 
-/// Whether two texts are the same once markup and spacing are ignored (Intercom may wrap a
-/// plain-text body in `<p>`).
 /// The outcome of an effect that started (or found) the subject's conversation.
 fn logged(contact: &Contact, conversation_id: String) -> Outcome {
     Outcome::Logged {
@@ -688,6 +837,8 @@ fn logged(contact: &Contact, conversation_id: String) -> Outcome {
     }
 }
 
+/// Whether two texts are the same once markup and spacing are ignored (Intercom may wrap a
+/// plain-text body in `<p>`).
 fn same_text(a: &str, b: &str) -> bool {
     fn plain(s: &str) -> String {
         let mut out = String::new();
@@ -802,14 +953,10 @@ fn record(
             let tried = subject.chosen_contact_id.as_deref();
             let ids: Vec<String> = candidates.iter().map(|c| c.id.clone()).collect();
             let key = subject.key();
-            let event = HubEvent::Skipped {
-                subject: key.kind,
-                id: key.id.clone(),
-                reason: reason.clone(),
-                candidates,
-            };
+            let event = HubEvent::skipped(key.kind, key.id.clone(), &reason, candidates);
             let new = event.to_new(subject.audience());
-            let blocked = store.subject_blocked(&key, status, &reason, &ids, tried, &new, now)?;
+            let words = reason.words();
+            let blocked = store.subject_blocked(&key, status, &words, &ids, tried, &new, now)?;
             if blocked.is_none() {
                 // An agent chose a contact while this attempt ran: try again with it.
                 store.outbox_retry(row.id, now, "a contact was chosen meanwhile", true)?;

@@ -28,6 +28,10 @@ pub struct Processor {
     clock: Clock,
     /// Told as soon as a webhook queued a card, before the rest of the pass is processed.
     cards_queued: Option<std::sync::Arc<tokio::sync::Notify>>,
+    /// Told when a webhook changed an agent's presence (the presence task acts on it).
+    presence: Option<std::sync::Arc<tokio::sync::Notify>>,
+    /// The team's working hours, which count the call-backs' deadlines.
+    hours: crate::hours::BusinessHours,
 }
 
 /// How long a line's teammates, as read from Aircall, are trusted (number webhooks and the
@@ -76,6 +80,28 @@ impl Processor {
             settings: settings.into(),
             clock,
             cards_queued: None,
+            presence: None,
+            hours: crate::hours::BusinessHours::default(),
+        }
+    }
+
+    /// Counts the call-backs' deadlines in these working hours (the default: weekdays nine to
+    /// six, UTC).
+    pub fn with_business_hours(mut self, hours: crate::hours::BusinessHours) -> Self {
+        self.hours = hours;
+        self
+    }
+
+    /// Tells `notify` when a webhook changed an agent's presence.
+    pub fn with_presence_signal(mut self, notify: std::sync::Arc<tokio::sync::Notify>) -> Self {
+        self.presence = Some(notify);
+        self
+    }
+
+    /// Presence heard something new: its task is told.
+    fn presence_changed(&self, changed: bool) {
+        if let (true, Some(presence)) = (changed, &self.presence) {
+            presence.notify_one();
         }
     }
 
@@ -145,12 +171,39 @@ impl Processor {
                 return Ok(One::default());
             }
         };
+        // What the call-back list did with a call (its own transaction, keyed: see
+        // `callback_feed.rs`).
+        let mut fed = crate::store::around::callbacks::Fed::default();
         let (subject, planned, events) = match event {
             Event::Call {
                 kind,
                 call,
                 timestamp,
-            } => self.on_call(kind, *call, timestamp, now)?,
+            } => {
+                let wrap_up = self.settings.snapshot().wrap_up_seconds;
+                let changed = super::presence_feed::on_call(
+                    &self.store,
+                    kind,
+                    &call,
+                    timestamp,
+                    now,
+                    wrap_up,
+                )?;
+                self.presence_changed(changed);
+                let outcome = self.on_call(kind, *call, timestamp, now)?;
+                if let Some(call) = outcome.0.call() {
+                    let settings = self.settings.snapshot();
+                    fed = super::callback_feed::on_call(
+                        &self.store,
+                        call,
+                        outcome.0.progress,
+                        &settings,
+                        &self.hours,
+                        now,
+                    )?;
+                }
+                outcome
+            }
             Event::Message {
                 kind,
                 message,
@@ -158,6 +211,15 @@ impl Processor {
             } => self.on_message(kind, *message, timestamp, now)?,
             // The payload does not carry the live availability: the hub reads it from Aircall.
             Event::User(user) => {
+                let wrap_up = self.settings.snapshot().wrap_up_seconds;
+                let changed = super::presence_feed::on_user(
+                    &self.store,
+                    &user,
+                    item.event.timestamp,
+                    now,
+                    wrap_up,
+                )?;
+                self.presence_changed(changed);
                 self.store.apply_processed(item.id, None, &[], &[], now)?;
                 return Ok(One {
                     user: Some(user.user_id),
@@ -172,6 +234,21 @@ impl Processor {
                 return Ok(One::default());
             }
             Event::Ignored { name } => {
+                let settings = self.settings.snapshot();
+                let transcript = super::callback_feed::on_transcript(
+                    &self.store,
+                    &item.event,
+                    &settings,
+                    &self.hours,
+                    now,
+                )?;
+                if let Some(fed) = transcript {
+                    self.store.apply_processed(item.id, None, &[], &[], now)?;
+                    return Ok(One {
+                        events: fed.events,
+                        ..One::default()
+                    });
+                }
                 self.store.inbox_finish(
                     item.id,
                     SetAside::Ignored,
@@ -196,9 +273,9 @@ impl Processor {
         self.store
             .apply_processed(item.id, Some(&subject), &effects, &events, now)?;
         Ok(One {
-            effects: effects.len() - cards,
+            effects: effects.len() - cards + fed.effects,
             cards,
-            events: events.len(),
+            events: events.len() + fed.events,
             user: None,
         })
     }
@@ -274,7 +351,7 @@ impl Processor {
 
         let done = rules::is_done(&best, kind);
         let not_logged = rules::call_not_logged(&best, &settings).filter(|_| done);
-        let status = match (not_logged, done) {
+        let status = match (&not_logged, done) {
             (Some(_), _) => Status::Off,
             (None, true) => Status::Queued,
             (None, false) => Status::Live,
@@ -307,13 +384,12 @@ impl Processor {
             };
             events.extend(e.map(|e| e.to_new(audience.clone())));
         }
-        if status == Status::Off && previous.as_ref().map(|p| p.status) != Some(Status::Off) {
-            let skipped = HubEvent::Skipped {
-                subject: SubjectKind::Call,
-                id: best.id.to_string(),
-                reason: not_logged.unwrap_or_default().to_owned(),
-                candidates: Vec::new(),
-            };
+        if let Some(reason) = not_logged
+            .as_ref()
+            .filter(|_| previous.as_ref().map(|p| p.status) != Some(Status::Off))
+        {
+            let skipped =
+                HubEvent::skipped(SubjectKind::Call, best.id.to_string(), reason, Vec::new());
             events.push(skipped.to_new(audience));
         }
         let subject = Update {
@@ -329,7 +405,7 @@ impl Processor {
                 memory,
             },
             status,
-            reason: not_logged.map(str::to_owned),
+            reason: not_logged.as_ref().map(|r| r.words()),
         }
         .over(previous, now);
         Ok((subject, planned, events))
@@ -402,7 +478,7 @@ impl Processor {
         let settings = self.settings.snapshot();
         let (planned, memory) = rules::plan_message(kind, &message, &memory, &settings);
         let off = !settings.log_messages;
-        let reason = "logging messages is turned off";
+        let reason = crate::domain::reason::Reason::MessagesOff;
         let mut events = Vec::new();
         if previous.is_none() && message.direction == crate::aircall::Direction::Inbound {
             let received = HubEvent::MessageReceived {
@@ -418,12 +494,12 @@ impl Processor {
             events.push(received.to_new(crate::domain::subject::audience_of_message(&message)));
         }
         if off && previous.is_none() {
-            let e = HubEvent::Skipped {
-                subject: SubjectKind::Message,
-                id: message.id.clone(),
-                reason: reason.into(),
-                candidates: Vec::new(),
-            };
+            let e = HubEvent::skipped(
+                SubjectKind::Message,
+                message.id.clone(),
+                &reason,
+                Vec::new(),
+            );
             events.push(e.to_new(crate::domain::subject::audience_of_message(&message)));
         }
         let subject = Update {
@@ -435,7 +511,7 @@ impl Processor {
                 memory,
             },
             status: if off { Status::Off } else { Status::Queued },
-            reason: off.then(|| reason.to_owned()),
+            reason: off.then(|| reason.words()),
         }
         .over(previous, now);
         Ok((subject, planned, events))

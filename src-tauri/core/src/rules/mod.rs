@@ -19,6 +19,7 @@ pub use crate::domain::effect::{AssignTarget, Effect, Fallback, Planned};
 pub use crate::domain::memory::{CallMemory, MessageMemory};
 
 use crate::aircall::{Call, Direction, Message, UserRef};
+use crate::domain::reason::Reason;
 use crate::webhook::{CallEvent, MessageEvent};
 
 /// Aircall sends `call.ended` about 30 s after the hang-up, once duration, recording and the
@@ -26,17 +27,13 @@ use crate::webhook::{CallEvent, MessageEvent};
 pub const FINAL_DATA_DELAY_SECS: i64 = 30;
 
 /// Why a call is not logged at all.
-pub fn call_not_logged(call: &Call, settings: &Settings) -> Option<&'static str> {
+pub fn call_not_logged(call: &Call, settings: &Settings) -> Option<Reason> {
     match (call.direction, call.answered_at.is_some()) {
-        (Direction::Outbound, _) if !settings.log_outbound_calls => {
-            Some("logging outbound calls is turned off")
-        }
+        (Direction::Outbound, _) if !settings.log_outbound_calls => Some(Reason::OutboundCallsOff),
         (Direction::Inbound, true) if !settings.log_answered_calls => {
-            Some("logging answered calls is turned off")
+            Some(Reason::AnsweredCallsOff)
         }
-        (Direction::Inbound, false) if !settings.log_missed_calls => {
-            Some("logging missed calls is turned off")
-        }
+        (Direction::Inbound, false) if !settings.log_missed_calls => Some(Reason::MissedCallsOff),
         _ => None,
     }
 }

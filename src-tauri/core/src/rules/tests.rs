@@ -373,7 +373,7 @@ fn turned_off_kinds_are_not_logged() {
     assert!(planned.is_empty());
     assert_eq!(
         call_not_logged(&call(Direction::Inbound, false), &settings),
-        Some("logging missed calls is turned off")
+        Some(crate::domain::reason::Reason::MissedCallsOff)
     );
 }
 

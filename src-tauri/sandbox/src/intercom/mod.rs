@@ -7,6 +7,7 @@
 //! fresh `request_id`.
 
 mod admins;
+mod attributes;
 mod contacts;
 mod conversations;
 mod model;
@@ -30,6 +31,7 @@ use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 
+pub use attributes::{AttributeOption, ConversationAttribute};
 pub use model::{
     Actor, Admin, AppliedTag, Contact, Conversation, ConversationState, Part, Role, Source, Tag,
 };
@@ -187,7 +189,18 @@ pub(crate) fn router(app: Arc<IntercomApp>) -> Router {
             get(conversations::list).post(conversations::create),
         )
         .route("/conversations/search", post(conversations::search))
-        .route("/conversations/{id}", get(conversations::get_one))
+        .route(
+            "/conversations/attributes",
+            get(attributes::list).post(attributes::create),
+        )
+        .route(
+            "/conversations/attributes/{id}/options",
+            post(attributes::add_option),
+        )
+        .route(
+            "/conversations/{id}",
+            get(conversations::get_one).put(attributes::update_conversation),
+        )
         .route("/conversations/{id}/reply", post(conversations::reply))
         .route("/conversations/{id}/parts", post(conversations::manage))
         .route("/conversations/{id}/tags", post(tags::attach))

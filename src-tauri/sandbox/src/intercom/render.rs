@@ -103,7 +103,7 @@ pub(crate) fn conversation(c: &Conversation, state: &IntercomState, with_parts: 
         "contacts": {"type": "contact.list", "contacts": contacts},
         "teammates": {"type": "admin.list", "teammates": []},
         "tags": {"type": "tag.list", "tags": c.tags.iter().map(applied_tag).collect::<Vec<_>>()},
-        "custom_attributes": {},
+        "custom_attributes": state.attributes.of(&c.id),
         "linked_objects": {"type": "list", "data": [], "total_count": 0, "has_more": false},
         "ai_agent_participated": false,
     });

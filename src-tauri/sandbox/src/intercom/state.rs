@@ -21,6 +21,8 @@ pub(crate) struct IntercomState {
     pub contacts: Vec<Contact>,
     pub conversations: Vec<Conversation>,
     pub tags: Vec<Tag>,
+    /// Conversation attributes and each conversation's values.
+    pub attributes: super::attributes::Attributes,
     /// Archived contacts: out of every listing, search and read until unarchived.
     pub archived: Vec<Contact>,
     /// Where contact notifications go (nowhere until a test or the demo asks).
@@ -75,6 +77,7 @@ impl IntercomState {
             contacts: Vec::new(),
             conversations: Vec::new(),
             tags: Vec::new(),
+            attributes: Default::default(),
             archived: Vec::new(),
             notifier: super::notify::Notifier::default(),
             oauth: super::oauth::OAuthState::default(),

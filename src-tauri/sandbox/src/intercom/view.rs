@@ -49,6 +49,25 @@ impl IntercomView {
             .collect()
     }
 
+    /// The workspace's conversation attributes, archived ones too.
+    pub fn conversation_attributes(&self) -> Vec<super::ConversationAttribute> {
+        super::lock(&self.state).attributes.list.clone()
+    }
+
+    /// A conversation's custom attributes (`custom_attributes`), by name.
+    pub fn custom_attributes(
+        &self,
+        conversation_id: &str,
+    ) -> serde_json::Map<String, serde_json::Value> {
+        super::lock(&self.state).attributes.of(conversation_id)
+    }
+
+    /// Archives the conversation attribute with this name, as an admin does in Intercom's
+    /// settings.
+    pub fn archive_conversation_attribute(&self, name: &str) {
+        super::lock(&self.state).attributes.archive(name);
+    }
+
     /// Tags in the workspace.
     pub fn tags(&self) -> Vec<Tag> {
         super::lock(&self.state).tags.clone()

@@ -67,6 +67,7 @@ calls-effect-add-note = Add a note
 calls-effect-assign = Assign the conversation
 calls-effect-tag = Tag “{ $name }”
 calls-effect-untag = Remove the tag “{ $name }”
+calls-effect-call-outcome = Write the call's outcome
 calls-effect-unreadable = An effect this version cannot read
 calls-effect-done = Done
 calls-effect-pending = Waiting for its turn

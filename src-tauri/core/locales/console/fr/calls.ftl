@@ -67,6 +67,7 @@ calls-effect-add-note = Ajouter une note
 calls-effect-assign = Attribuer la conversation
 calls-effect-tag = Étiqueter « { $name } »
 calls-effect-untag = Retirer l'étiquette « { $name } »
+calls-effect-call-outcome = Écrire l'issue de l'appel
 calls-effect-unreadable = Une action que cette version ne sait pas lire
 calls-effect-done = Fait
 calls-effect-pending = Attend son tour
