@@ -183,6 +183,35 @@ struct RequestLabels {
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PresenceLabels {
+    change: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PresenceFailureLabels {
+    reason: &'static str,
+}
+
+/// What presence changed, as [`Metrics::presence_change`] names it.
+pub const PRESENCE_CHANGES: [&str; 6] = [
+    "away_on_call",
+    "away_wrap_up",
+    "back",
+    "left_alone",
+    "aircall_unavailable",
+    "aircall_available",
+];
+
+/// Why presence could not change a teammate, as [`Metrics::presence_failure`] names it.
+pub const PRESENCE_FAILURES: [&str; 5] = [
+    "teammate_not_found",
+    "reason_mandatory",
+    "intercom",
+    "aircall",
+    "no_aircall_user",
+];
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct TableLabels {
     table: &'static str,
 }
@@ -222,6 +251,8 @@ struct Inner {
     sync_running: Gauge,
     sync_last_run_finished: Gauge,
     pruned: Family<TableLabels, Counter>,
+    presence_changes: Family<PresenceLabels, Counter>,
+    presence_failures: Family<PresenceFailureLabels, Counter>,
     rings: Mutex<HashMap<u64, Instant>>,
     /// What the console's Overview reads back: each vendor's recent requests, 429s and last
     /// error (Aircall first).
@@ -425,6 +456,28 @@ impl Metrics {
             "Rows deleted past retention, by table",
             pruned.clone(),
         );
+        let presence_changes = Family::<PresenceLabels, Counter>::default();
+        for change in PRESENCE_CHANGES {
+            presence_changes
+                .get_or_create(&PresenceLabels { change })
+                .inc_by(0);
+        }
+        registry.register(
+            "presence_changes",
+            "Teammates' away modes presence changed in Intercom (and Aircall users made unavailable or available), by change",
+            presence_changes.clone(),
+        );
+        let presence_failures = Family::<PresenceFailureLabels, Counter>::default();
+        for reason in PRESENCE_FAILURES {
+            presence_failures
+                .get_or_create(&PresenceFailureLabels { reason })
+                .inc_by(0);
+        }
+        registry.register(
+            "presence_failures",
+            "Presence changes that could not be made, by reason",
+            presence_failures.clone(),
+        );
         registry.register(
             "build",
             "The hub's version",
@@ -463,6 +516,8 @@ impl Metrics {
             sync_running,
             sync_last_run_finished,
             pruned,
+            presence_changes,
+            presence_failures,
             rings: Mutex::new(HashMap::new()),
             vendors: Mutex::new(Default::default()),
         }))
@@ -625,6 +680,22 @@ impl Metrics {
             .pruned
             .get_or_create(&TableLabels { table })
             .inc_by(rows);
+    }
+
+    /// Presence made a change (one of [`PRESENCE_CHANGES`]).
+    pub fn presence_change(&self, change: &'static str) {
+        self.0
+            .presence_changes
+            .get_or_create(&PresenceLabels { change })
+            .inc();
+    }
+
+    /// Presence could not make a change (one of [`PRESENCE_FAILURES`]).
+    pub fn presence_failure(&self, reason: &'static str) {
+        self.0
+            .presence_failures
+            .get_or_create(&PresenceFailureLabels { reason })
+            .inc();
     }
 
     /// The queues' depths, as read from the database now: webhooks not processed, and

@@ -14,6 +14,10 @@ use sha1::Sha1;
 /// The header Intercom signs its deliveries in.
 pub const SIGNATURE_HEADER: &str = "x-hub-signature";
 
+/// The topic of a teammate's away mode changing, which presence acts on (ticked in Intercom's
+/// Developer Hub beside [`CONTACT_TOPICS`]).
+pub const AWAY_TOPIC: &str = "admin.away_mode_updated";
+
 /// The topics the hub asks for (ticked in Intercom's Developer Hub) and acts on.
 pub const CONTACT_TOPICS: &[&str] = &[
     "contact.user.created",
@@ -75,6 +79,16 @@ pub enum Change {
         survivor: String,
         /// The contact merged away.
         merged: String,
+    },
+    /// A teammate's away mode changed, whoever changed it (`admin.away_mode_updated`):
+    /// presence tells the agent's own changes from its own.
+    AwayMode {
+        /// The teammate's Intercom id.
+        admin_id: String,
+        /// Their email, when the payload has it.
+        email: Option<String>,
+        /// Their away mode as the notification shows it.
+        away: super::AwayMode,
     },
     /// A topic Ringside does not act on (Intercom's `ping`, tag changes…): stored and ignored.
     Ignored,
@@ -141,6 +155,11 @@ impl Notification {
                 merged: text(&item["merged_from"]["id"])
                     .ok_or(NotificationError::Missing("data.item.merged_from.id"))?,
             },
+            "admin.away_mode_updated" => Change::AwayMode {
+                admin_id: text(&item["id"]).ok_or(NotificationError::Missing("data.item.id"))?,
+                email: text(&item["email"]),
+                away: super::AwayMode::of_admin(item),
+            },
             _ => Change::Ignored,
         };
         Ok(Notification {
@@ -156,7 +175,7 @@ impl Notification {
         match &self.change {
             Change::Refresh { contact_id } | Change::Remove { contact_id } => vec![contact_id],
             Change::Merge { survivor, merged } => vec![survivor, merged],
-            Change::Ignored => Vec::new(),
+            Change::AwayMode { .. } | Change::Ignored => Vec::new(),
         }
     }
 }
@@ -225,6 +244,23 @@ mod tests {
             }
         );
         assert_eq!(n("ping", "{}").unwrap().change, Change::Ignored);
+        assert_eq!(
+            n(
+                "admin.away_mode_updated",
+                r#"{"type":"admin","id":"991","email":"Bob@acme.io","away_mode_enabled":true,"away_mode_reassign":false,"away_status_reason_id":7}"#
+            )
+            .unwrap()
+            .change,
+            Change::AwayMode {
+                admin_id: "991".into(),
+                email: Some("Bob@acme.io".into()),
+                away: super::super::AwayMode {
+                    enabled: true,
+                    reassign: false,
+                    reason_id: Some(7)
+                }
+            }
+        );
         assert_eq!(
             n("contact.deleted", r#"{"type":"contact"}"#),
             Err(NotificationError::Missing("data.item.id"))

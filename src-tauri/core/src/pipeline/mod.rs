@@ -64,6 +64,10 @@ pub struct PipelineConfig {
     pub cards: CardBuilder,
     /// Where effects and cards are counted (the engine's).
     pub metrics: crate::metrics::Metrics,
+    /// Told when a webhook changed an agent's presence (the engine's presence task waits on it).
+    pub presence: Arc<Notify>,
+    /// The team's working hours (the call-backs' deadlines count in them).
+    pub business_hours: crate::hours::BusinessHours,
 }
 
 impl std::fmt::Debug for PipelineConfig {
@@ -101,6 +105,12 @@ impl PipelineHandle {
     /// The id of the newest agent event, as it changes.
     pub fn events(&self) -> watch::Receiver<i64> {
         self.announcer.subscribe()
+    }
+
+    /// What writes events to the agents' log and tells the open streams (for the engine's
+    /// other tasks: presence's `wrap_up.ended`).
+    pub fn announcer(&self) -> Announcer {
+        self.announcer.clone()
     }
 
     /// Tells the executor that effects were queued.
@@ -189,7 +199,9 @@ impl Pipeline {
             config.settings.clone(),
             config.clock.clone(),
         )
-        .with_card_signal(carding.clone());
+        .with_card_signal(carding.clone())
+        .with_presence_signal(config.presence.clone())
+        .with_business_hours(config.business_hours.clone());
         let wakes = Wakes {
             stored,
             logging: logging.clone(),

@@ -1,2 +1,91 @@
-//! What the processor tells presence: a call answered or ended by a user, Aircall's wrap-up
-//! starting or ending. (Being built: see issue 21.)
+//! What the processor tells presence: a call answered by a user, a call hung up or ended,
+//! Aircall's wrap-up starting or ending for a user (`user.wut_start` / `user.wut_end`, v1 or
+//! `.v2`). Each becomes a signal on the agent's presence row, recorded idempotently (a
+//! redelivered or late webhook changes nothing); the presence task acts on the row.
+
+use crate::aircall::Call;
+use crate::domain::presence::Signal;
+use crate::domain::subject::{Progress, SubjectKey};
+use crate::store::{Store, StoreError};
+use crate::webhook::{CallEvent, UserEvent};
+
+/// A webhook's time, or now when it has none.
+fn at(timestamp: i64, now: i64) -> i64 {
+    if timestamp > 0 {
+        timestamp
+    } else {
+        now
+    }
+}
+
+/// Records what a call webhook says of its agent. Returns whether presence has something new.
+pub(super) fn on_call(
+    store: &Store,
+    kind: CallEvent,
+    call: &Call,
+    timestamp: i64,
+    now: i64,
+    wrap_up_seconds: u64,
+) -> Result<bool, StoreError> {
+    let at = at(timestamp, now);
+    match kind {
+        CallEvent::Answered => {
+            let Some(email) = call.user.as_ref().and_then(|u| u.email.as_deref()) else {
+                return Ok(false);
+            };
+            // An answer delivered after the call's end (out of order) starts nothing.
+            let over = call.status == "done"
+                || store
+                    .subject(&SubjectKey::call(call.id))?
+                    .is_some_and(|s| s.progress == Progress::Over);
+            if over {
+                return Ok(false);
+            }
+            store.presence_signal(
+                email,
+                Signal::Answered {
+                    call_id: call.id,
+                    at,
+                },
+                now,
+                wrap_up_seconds,
+            )
+        }
+        CallEvent::Hungup | CallEvent::Ended => {
+            store.presence_call_ended(call.id, at, now, wrap_up_seconds)
+        }
+        _ => Ok(false),
+    }
+}
+
+/// Records Aircall's wrap-up starting or ending for a user (by the payload's email, else the
+/// one the hub last read for that user). Returns whether presence has something new.
+pub(super) fn on_user(
+    store: &Store,
+    user: &UserEvent,
+    timestamp: i64,
+    now: i64,
+    wrap_up_seconds: u64,
+) -> Result<bool, StoreError> {
+    let at = at(timestamp, now);
+    let signal = match user.name.trim_end_matches(".v2") {
+        "user.wut_start" => Signal::WrapUpStarted { at },
+        "user.wut_end" => Signal::WrapUpEnded { at },
+        _ => return Ok(false),
+    };
+    let email = match user.email.as_deref().filter(|e| !e.trim().is_empty()) {
+        Some(e) => e.to_owned(),
+        None => match store.aircall_user_email(user.user_id)? {
+            Some(e) => e,
+            None => {
+                tracing::warn!(
+                    user = user.user_id,
+                    event = %user.name,
+                    "Aircall's wrap-up of a user the hub has no email for: presence cannot follow it"
+                );
+                return Ok(false);
+            }
+        },
+    };
+    store.presence_signal(&email, signal, now, wrap_up_seconds)
+}

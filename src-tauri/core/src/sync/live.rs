@@ -55,6 +55,8 @@ pub struct Notifications {
     pushes: Option<Pushes>,
     /// The first wait after a failure that may pass; it doubles per attempt up to a minute.
     backoff: Duration,
+    /// Told when a teammate's away mode changed (presence acts on it).
+    presence: Option<Arc<Notify>>,
 }
 
 impl std::fmt::Debug for Notifications {
@@ -77,7 +79,14 @@ impl Notifications {
             wake: Arc::new(Notify::new()),
             pushes: None,
             backoff: Duration::from_secs(2),
+            presence: None,
         }
+    }
+
+    /// Teammates' away-mode notifications are recorded for presence, which `wake` tells.
+    pub fn with_presence(mut self, wake: Arc<Notify>) -> Self {
+        self.presence = Some(wake);
+        self
     }
 
     /// Notifications applied through contact sync's engine (index and Aircall).
@@ -205,6 +214,11 @@ impl Notifications {
     pub async fn apply(&self, change: &Change) -> Result<Option<String>, SyncError> {
         Ok(Some(match change {
             Change::Ignored => return Ok(None),
+            Change::AwayMode {
+                admin_id,
+                email,
+                away,
+            } => return self.away_mode(admin_id, email.as_deref(), *away).await,
             Change::Refresh { contact_id } => self.refresh(contact_id).await?,
             Change::Remove { contact_id } => self.confirm_removal(contact_id).await?,
             Change::Merge { survivor, merged } => {
@@ -213,6 +227,46 @@ impl Notifications {
                 format!("merged away: {gone}; remaining: {kept}")
             }
         }))
+    }
+
+    /// Records a teammate's away mode for presence (by email: the payload's, else the cached
+    /// admin's). `None` when presence is not in this hub or the teammate has no email.
+    async fn away_mode(
+        &self,
+        admin_id: &str,
+        email: Option<&str>,
+        away: crate::intercom::AwayMode,
+    ) -> Result<Option<String>, SyncError> {
+        let Some(wake) = &self.presence else {
+            return Ok(None);
+        };
+        let (id, email, now) = (admin_id.to_owned(), email.map(str::to_owned), self.now());
+        let seen = crate::domain::presence::Away {
+            enabled: away.enabled,
+            reassign: away.reassign,
+            reason_id: away.reason_id,
+        };
+        let changed = self
+            .store
+            .run(move |s| {
+                let email = match email {
+                    Some(e) => Some(e),
+                    None => s.admins()?.0.into_iter().find(|a| a.id == id).and_then(|a| a.email),
+                };
+                match email {
+                    Some(e) => Ok(Some(s.presence_observed(&e, seen, now)?)),
+                    None => Ok(None),
+                }
+            })
+            .await?;
+        Ok(match changed {
+            Some(true) => {
+                wake.notify_one();
+                Some("the teammate's own away mode, for presence".to_owned())
+            }
+            Some(false) => Some("the hub's own away mode change".to_owned()),
+            None => None,
+        })
     }
 
     /// Reads the contact from Intercom and records its current state.
