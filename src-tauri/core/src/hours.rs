@@ -175,6 +175,40 @@ impl BusinessHours {
         total
     }
 
+    /// The instant (UNIX seconds) at which `seconds` of working time have passed since
+    /// `start`: `start` itself for none, the end of the working range that completes them
+    /// otherwise (a deadline of an hour from Friday 17:30 falls on Monday 09:30). `None` when
+    /// they are not worked within two years (hours that never come, or a date out of range).
+    pub fn after_business_seconds(&self, start: i64, seconds: i64) -> Option<i64> {
+        if seconds <= 0 {
+            return Some(start);
+        }
+        let from = Timestamp::from_second(start).ok()?;
+        // The day before too: a zone's offset may put `start` on the previous local date.
+        let first = from.to_zoned(self.zone.clone()).date();
+        let mut day = first.yesterday().unwrap_or(first);
+        let mut left = seconds;
+        for _ in 0..(2 * 366 + 2) {
+            let worked = &self.week[day.weekday().to_monday_zero_offset() as usize];
+            for &(from, to) in worked {
+                let (Some(from), Some(to)) = (self.instant(day, from), self.instant(day, to))
+                else {
+                    continue;
+                };
+                let begin = from.max(start);
+                if to <= begin {
+                    continue;
+                }
+                if to - begin >= left {
+                    return Some(begin + left);
+                }
+                left -= to - begin;
+            }
+            day = day.tomorrow().ok()?;
+        }
+        None
+    }
+
     /// The instant (UNIX seconds) of `second` after midnight on `day`'s wall clock (86 400:
     /// the next midnight). A time the clocks skip is taken as the moment after the jump.
     fn instant(&self, day: Date, second: u32) -> Option<i64> {
@@ -477,6 +511,53 @@ mod tests {
         assert!(
             office.contains(at("UTC", "2026-03-30T07:00")),
             "summer: 09:00"
+        );
+    }
+
+    #[test]
+    fn a_deadline_in_working_time_skips_nights_weekends_and_follows_clock_changes() {
+        let hours = BusinessHours::parse(DEFAULT_HOURS, "Europe/Paris").unwrap();
+        let hour = 3600;
+        // Within the day.
+        let tuesday = at("Europe/Paris", "2026-12-08T10:15");
+        assert_eq!(
+            hours.after_business_seconds(tuesday, hour),
+            Some(at("Europe/Paris", "2026-12-08T11:15"))
+        );
+        // Friday 17:30 plus an hour: half an hour on Friday, half an hour on Monday.
+        let friday = at("Europe/Paris", "2026-12-11T17:30");
+        assert_eq!(
+            hours.after_business_seconds(friday, hour),
+            Some(at("Europe/Paris", "2026-12-14T09:30"))
+        );
+        // A call missed on Saturday night waits for Monday's opening.
+        let saturday = at("Europe/Paris", "2026-12-12T23:00");
+        assert_eq!(
+            hours.after_business_seconds(saturday, hour),
+            Some(at("Europe/Paris", "2026-12-14T10:00"))
+        );
+        // Nothing to wait: the start itself; exactly a day's work: that day's end.
+        assert_eq!(hours.after_business_seconds(saturday, 0), Some(saturday));
+        let monday = at("Europe/Paris", "2026-12-14T09:00");
+        assert_eq!(
+            hours.after_business_seconds(monday, 9 * hour),
+            Some(at("Europe/Paris", "2026-12-14T18:00"))
+        );
+        // Summer time starts on Sunday 29 March 2026: Friday 17:30 plus an hour is Monday
+        // 09:30 on the wall clock, an hour earlier in UTC than in winter.
+        let before_change = at("Europe/Paris", "2026-03-27T17:30");
+        let due = hours.after_business_seconds(before_change, hour).unwrap();
+        assert_eq!(due, at("Europe/Paris", "2026-03-30T09:30"));
+        assert_eq!(due, at("UTC", "2026-03-30T07:30"));
+        // The inverse of the working seconds between two instants.
+        assert_eq!(hours.business_seconds_between(before_change, due), hour);
+        let night = BusinessHours::parse("mon-sun 01:00-04:00", "Europe/Paris").unwrap();
+        let autumn = at("Europe/Paris", "2026-10-25T00:00");
+        let due = night.after_business_seconds(autumn, 4 * hour).unwrap();
+        assert_eq!(night.business_seconds_between(autumn, due), 4 * hour);
+        assert!(
+            due < at("Europe/Paris", "2026-10-25T12:00"),
+            "the hour that happens twice is worked twice"
         );
     }
 

@@ -212,6 +212,7 @@ impl Hub {
                 keep: limits.retention,
                 every: limits.prune_every,
             },
+            business_hours: config.console.settings.business_hours.clone(),
         })
         .await
         .map_err(|e| std::io::Error::other(e.to_string()))?;

@@ -74,6 +74,8 @@ impl Store {
             "DELETE FROM idempotency WHERE created_at < ?1",
             params![cutoff],
         )?;
+        // Call-back items closed before the cutoff, with their calls and transcripts.
+        super::around::callbacks::prune_in(&tx, cutoff)?;
         // A claim on a conversation goes with its call or message.
         tx.exec(
             "DELETE FROM conversation_claims WHERE NOT EXISTS (SELECT 1 FROM subjects s

@@ -234,7 +234,10 @@ impl Searchable {
 /// The other party's number as the console searches it: E.164 when it is written
 /// internationally or the line's country reads it, else as sent without spaces or dashes;
 /// `None` for a withheld number.
-fn phone_of(raw: &str, line: Option<&crate::aircall::Number>) -> Option<String> {
+pub(in crate::store) fn phone_of(
+    raw: &str,
+    line: Option<&crate::aircall::Number>,
+) -> Option<String> {
     if crate::phone::is_anonymous(raw) {
         return None;
     }
