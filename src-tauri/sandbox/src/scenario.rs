@@ -34,6 +34,7 @@ mod player;
 mod redelivery;
 #[cfg(test)]
 mod tests;
+mod tour;
 mod user;
 mod whole_call;
 

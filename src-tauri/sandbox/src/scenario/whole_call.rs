@@ -84,10 +84,50 @@ impl Scenario {
         wrap_up_secs: i64,
     ) -> Scenario {
         let name = format!("call from {from}, answered, wrap-up {wrap_up:?}");
-        let mut steps = answered("call", 0, from, line, agent).steps();
-        let wrap = wrap_up_steps("call", &steps, agent, wrap_up, wrap_up_secs);
-        steps.extend(wrap);
-        Scenario::new(name, steps)
+        Scenario::new(name, answered("call", 0, from, line, agent).steps()).with_wrap_up(
+            agent,
+            wrap_up,
+            wrap_up_secs,
+        )
+    }
+
+    /// The same scenario with Aircall's wrap-up time for `agent` after each call they are on
+    /// when it ends (they answered it and did not transfer it, or it was transferred to them):
+    /// `user.wut_start` where `wrap_up` says, `user.wut_end` `seconds` later. Calls that already
+    /// have a `user.wut_*` step keep theirs.
+    pub fn with_wrap_up(mut self, agent: u64, wrap_up: WrapUp, seconds: i64) -> Scenario {
+        let mut subjects: Vec<&str> = Vec::new();
+        for step in &self.steps {
+            if !subjects.contains(&step.subject.as_str()) {
+                subjects.push(&step.subject);
+            }
+        }
+        let mut added = Vec::new();
+        for subject in subjects {
+            let steps: Vec<Step> = self
+                .steps
+                .iter()
+                .filter(|s| s.subject == subject)
+                .cloned()
+                .collect();
+            let on_call_at_end = steps.iter().rev().find_map(|s| match s.change {
+                Change::Answer { user } | Change::Transfer { to: user } => Some(user),
+                _ => None,
+            });
+            let has_wrap_up = steps.iter().any(|s| {
+                matches!(
+                    s.change,
+                    Change::WrapUpStart { .. } | Change::WrapUpEnd { .. }
+                )
+            });
+            if on_call_at_end == Some(agent) && !has_wrap_up {
+                added.extend(wrap_up_steps(subject, &steps, agent, wrap_up, seconds));
+            }
+        }
+        self.steps.extend(added);
+        // Stable: a step keeps its place among those of the same second.
+        self.steps.sort_by_key(|s| s.at);
+        self
     }
 
     /// A voicemail as Aircall sends it whole: the call rings, the caller leaves a message
@@ -144,7 +184,9 @@ impl Scenario {
         // Cut short: ended a second before the second call is answered, or a second after a
         // late start.
         let cut_short = match wrap_up {
-            WrapUp::BeforeEnded => time_of(&next, "call.answered") - 2 - NEXT_CALL_AFTER_HANGUP,
+            WrapUp::BeforeEnded => {
+                time_of(&next, "call.answered") - 1 - (time_of(&steps, "call.hungup") + 1)
+            }
             WrapUp::AfterEnded | WrapUp::None => 1,
         };
         let first_wrap = wrap_up_steps("first", &steps, agent, wrap_up, cut_short);
