@@ -1,4 +1,5 @@
-//! Sends the journal's queued actions to the hub, oldest first, each once.
+//! Sends the journal's queued actions to the hub, oldest first, each once: tags, notes, contact
+//! picks, and the wrap-up's outcome and "Done".
 //!
 //! An action that reached the hub is marked sent; one the hub refused for good is kept as
 //! failed with the hub's reason; when the hub cannot be reached, or refuses the agent's token
@@ -119,6 +120,7 @@ mod tests {
                     status: 404,
                     code: "not_found".into(),
                     message: "no call 1".into(),
+                    reason: None,
                 })
             } else {
                 Ok(())
@@ -169,6 +171,53 @@ mod tests {
         assert_eq!(
             requests,
             vec![Request::Note("n".into()), Request::AddTag("VIP".into())]
+        );
+        assert_eq!(journal.queued().unwrap(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_wrap_up_made_offline_goes_in_order_once_the_hub_is_back_and_survives_a_kill() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys: Vec<String> = {
+            let journal = Journal::open(dir.path()).unwrap();
+            let note = journal
+                .enqueue(7, &Request::Note("Wants a refund".into()), 1)
+                .unwrap();
+            let first = journal
+                .enqueue(7, &Request::Outcome("Follow-up needed".into()), 2)
+                .unwrap();
+            // Choosing again replaces it: both go, in order, and the hub keeps the last.
+            let second = journal
+                .enqueue(7, &Request::Outcome("Resolved".into()), 3)
+                .unwrap();
+            let done = journal.enqueue(7, &Request::Done, 4).unwrap();
+            let log = Log::default();
+            flush(&journal, 5, hub(&log, false)).await.unwrap();
+            assert!(log.lock().unwrap().is_empty());
+            let card = journal.card(7).unwrap();
+            assert!(card.is_none(), "no card was kept for this call");
+            vec![
+                note.idempotency_key,
+                first.idempotency_key,
+                second.idempotency_key,
+                done.idempotency_key,
+            ]
+            // Killed here, with all four queued.
+        };
+        let journal = Journal::open(dir.path()).unwrap();
+        assert_eq!(journal.queued().unwrap(), 4);
+        let log = Log::default();
+        flush(&journal, 6, hub(&log, true)).await.unwrap();
+        flush(&journal, 7, hub(&log, true)).await.unwrap();
+        assert_eq!(
+            *log.lock().unwrap(),
+            vec![
+                (keys[0].clone(), Request::Note("Wants a refund".into())),
+                (keys[1].clone(), Request::Outcome("Follow-up needed".into())),
+                (keys[2].clone(), Request::Outcome("Resolved".into())),
+                (keys[3].clone(), Request::Done),
+            ],
+            "each once, in order, with the key it was queued with"
         );
         assert_eq!(journal.queued().unwrap(), 0);
     }

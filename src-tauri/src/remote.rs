@@ -38,7 +38,18 @@ pub enum HubError {
         code: String,
         /// The hub's message.
         message: String,
+        /// Why, as a code and values the app says in its language, when the hub sends them.
+        reason: Option<HubReason>,
     },
+}
+
+/// A refusal's reason as the hub codes it (`reason_code`, `reason_values`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct HubReason {
+    /// The stable code (`dial_refused`, …).
+    pub code: String,
+    /// The values its words use.
+    pub values: serde_json::Map<String, Value>,
 }
 
 impl From<HubError> for crate::error::Error {
@@ -141,6 +152,30 @@ impl HubClient {
         read(request.send().await).await
     }
 
+    /// `POST` to the agents' API with a JSON body (none for `Value::Null`); the answer's JSON.
+    /// For requests that are safe to repeat (claiming or dismissing a call-back).
+    pub async fn post(&self, path: &str, body: &Value) -> Result<Value, HubError> {
+        let mut request = self
+            .http
+            .post(self.url(path))
+            .bearer_auth(self.token.expose());
+        if !body.is_null() {
+            request = request.json(body);
+        }
+        read(request.send().await).await
+    }
+
+    /// `PUT` a JSON document to the agents' API (the agent's presence choice); the answer's
+    /// JSON.
+    pub async fn put(&self, path: &str, body: &Value) -> Result<Value, HubError> {
+        let request = self
+            .http
+            .put(self.url(path))
+            .bearer_auth(self.token.expose())
+            .json(body);
+        read(request.send().await).await
+    }
+
     /// The insight card of a call.
     pub async fn card(&self, call_id: u64) -> Result<Card, HubError> {
         let body = self.get(&format!("/api/v1/calls/{call_id}/card")).await?;
@@ -174,6 +209,13 @@ impl HubClient {
                 .http
                 .post(self.url(&format!("/api/v1/calls/{call}/contact")))
                 .json(&json!({ "contact_id": id })),
+            Request::Outcome(outcome) => self
+                .http
+                .post(self.url(&format!("/api/v1/calls/{call}/outcome")))
+                .json(&json!({ "outcome": outcome })),
+            Request::Done => self
+                .http
+                .post(self.url(&format!("/api/v1/calls/{call}/done"))),
         };
         let response = request
             .bearer_auth(self.token.expose())
@@ -262,7 +304,18 @@ async fn refusal(response: reqwest::Response) -> HubError {
         .as_str()
         .map(str::to_owned)
         .unwrap_or_else(|| format!("HTTP {status}"));
-    if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+    let reason = body["error"]["reason_code"].as_str().map(|code| HubReason {
+        code: code.to_owned(),
+        values: body["error"]["reason_values"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
+    });
+    // A server error with a reason is the hub saying why it cannot, for good (no Aircall
+    // account): not a hub that is down.
+    if reason.is_none()
+        && (status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS)
+    {
         HubError::Unreachable(message)
     } else if matches!(status.as_u16(), 401 | 403) {
         HubError::Unauthorized {
@@ -274,6 +327,7 @@ async fn refusal(response: reqwest::Response) -> HubError {
             status: status.as_u16(),
             code,
             message,
+            reason,
         }
     }
 }

@@ -1643,7 +1643,7 @@ fn a_note_on_a_call_the_hub_does_not_log_is_shown_as_not_in_intercom() {
     let card = t.invoke_ok(&t.card, "card", json!({"callId": call}));
     assert_eq!(
         card["notes"][0]["reason"],
-        "not in Intercom: the call is not logged (logging answered calls is turned off)",
+        "not in Intercom: the call is not logged (logging of answered calls is off)",
         "{card}"
     );
     let history = t.invoke_ok(&t.main, "history", json!({}));

@@ -159,12 +159,29 @@ words-new-sms = New SMS
 words-new-whatsapp = New WhatsApp message
 words-dial-placed = { $number } is in your Aircall phone: press call there.
 words-dial-not-a-number = Not a number: “{ $number }” cannot be called.
-words-dial-anonymous = The caller hid their number, so it cannot be called back.
 words-dial-no-user = No Aircall user has your email: ask your admin to add you to Aircall with it.
 words-dial-refused = Aircall did not place the call: you are offline or unavailable in Aircall ({ $reason }).
 words-dial-no-aircall = The hub has no Aircall account, so it cannot place calls.
 words-dial-offline = The hub cannot be reached, so the call was not placed ({ $reason }).
 words-dial-failed = The call was not placed: { $reason }
+
+## The hub's reasons, by code (`reason_code`), with the values it sends (`reason_values`): why a
+## call or message is not logged (after "Not logged: "), and why a number was not dialled.
+reason-answered-calls-off = logging of answered calls is off
+reason-missed-calls-off = logging of missed calls is off
+reason-outbound-calls-off = logging of outbound calls is off
+reason-messages-off = logging of SMS and WhatsApp messages is off
+reason-shared-number = { $count } contacts share this number — choose one
+reason-no-contact = no Intercom contact has this number and creating contacts is off
+reason-anonymous-no-contact = the caller hid their number and creating contacts is off
+reason-unreadable-number = the number cannot be read ({ $detail })
+reason-intercom-refused = Intercom refused it ({ $reason })
+reason-dial-anonymous = The caller hid their number, so it cannot be called back.
+reason-dial-bad-number = Not a number: “{ $number }” cannot be called.
+reason-no-aircall-user = No Aircall user has your email: ask your admin to add you to Aircall with it.
+reason-aircall-user-gone = Your Aircall user no longer exists: ask your admin.
+reason-dial-refused = Aircall did not place the call: you are offline or unavailable in Aircall ({ $reason }).
+reason-no-aircall = The hub has no Aircall account, so it cannot place calls.
 
 ## Signing in to a hub (Intercom through the hub, or an invitation link).
 

@@ -159,12 +159,29 @@ words-new-sms = Nouveau SMS
 words-new-whatsapp = Nouveau message WhatsApp
 words-dial-placed = { $number } est dans votre téléphone Aircall : appuyez sur appeler.
 words-dial-not-a-number = Ce n'est pas un numéro : « { $number } » ne peut pas être appelé.
-words-dial-anonymous = L'appelant a masqué son numéro : impossible de le rappeler.
 words-dial-no-user = Aucun utilisateur Aircall n'a votre e-mail : demandez à votre administrateur de vous ajouter à Aircall avec celui-ci.
 words-dial-refused = Aircall n'a pas passé l'appel : vous êtes hors ligne ou indisponible dans Aircall ({ $reason }).
 words-dial-no-aircall = Le hub n'a pas de compte Aircall : il ne peut pas passer d'appels.
 words-dial-offline = Le hub est injoignable : l'appel n'a pas été passé ({ $reason }).
 words-dial-failed = L'appel n'a pas été passé : { $reason }
+
+## The hub's reasons, by code (`reason_code`), with the values it sends (`reason_values`): why a
+## call or message is not logged (after "Not logged: "), and why a number was not dialled.
+reason-answered-calls-off = la journalisation des appels répondus est désactivée
+reason-missed-calls-off = la journalisation des appels manqués est désactivée
+reason-outbound-calls-off = la journalisation des appels sortants est désactivée
+reason-messages-off = la journalisation des SMS et messages WhatsApp est désactivée
+reason-shared-number = { $count } contacts partagent ce numéro — choisissez-en un
+reason-no-contact = aucun contact Intercom n'a ce numéro et la création de contacts est désactivée
+reason-anonymous-no-contact = l'appelant a masqué son numéro et la création de contacts est désactivée
+reason-unreadable-number = le numéro est illisible ({ $detail })
+reason-intercom-refused = Intercom l'a refusé ({ $reason })
+reason-dial-anonymous = L'appelant a masqué son numéro : impossible de le rappeler.
+reason-dial-bad-number = Ce n'est pas un numéro : « { $number } » ne peut pas être appelé.
+reason-no-aircall-user = Aucun utilisateur Aircall n'a votre e-mail : demandez à votre administrateur de vous ajouter à Aircall avec celui-ci.
+reason-aircall-user-gone = Votre utilisateur Aircall n'existe plus : demandez à votre administrateur.
+reason-dial-refused = Aircall n'a pas passé l'appel : vous êtes hors ligne ou indisponible dans Aircall ({ $reason }).
+reason-no-aircall = Le hub n'a pas de compte Aircall : il ne peut pas passer d'appels.
 
 ## La connexion à un hub (Intercom par le hub, ou un lien d'invitation).
 

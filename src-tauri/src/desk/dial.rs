@@ -53,30 +53,31 @@ fn refused(words: String) -> Dialed {
     }
 }
 
-/// The hub's refusal in words: its codes, else its message.
+/// The hub's refusal in words: its reason's code in the app's language, else (an older hub, or
+/// a code this app does not know) its error code, else its message.
 fn refusal_words(to: &str, e: HubError) -> String {
     match e {
-        HubError::Refused { code, message, .. } => match code.as_str() {
-            "bad_number" if message.contains("hid their number") => {
-                fill(words::DIAL_ANONYMOUS, &[])
+        HubError::Refused {
+            code,
+            message,
+            reason,
+            ..
+        } => {
+            if let Some(words) = reason
+                .as_ref()
+                .and_then(|r| words::reason(Some(&r.code), &r.values))
+            {
+                return words;
             }
-            "bad_number" => fill(words::DIAL_NOT_A_NUMBER, &[("number", to)]),
-            "no_aircall_user" => fill(words::DIAL_NO_USER, &[]),
-            "dial_refused" => fill(words::DIAL_REFUSED, &[("reason", aircall_reason(&message))]),
-            _ => fill(words::DIAL_FAILED, &[("reason", &message)]),
-        },
-        HubError::Unreachable(reason) if reason.contains("no Aircall credentials") => {
-            fill(words::DIAL_NO_AIRCALL, &[])
+            match code.as_str() {
+                "bad_number" => fill(words::DIAL_NOT_A_NUMBER, &[("number", to)]),
+                "no_aircall_user" => fill(words::DIAL_NO_USER, &[]),
+                "dial_refused" => fill(words::DIAL_REFUSED, &[("reason", &message)]),
+                "no_aircall" => fill(words::DIAL_NO_AIRCALL, &[]),
+                _ => fill(words::DIAL_FAILED, &[("reason", &message)]),
+            }
         }
         HubError::Unreachable(reason) => fill(words::DIAL_OFFLINE, &[("reason", &reason)]),
         e => fill(words::DIAL_FAILED, &[("reason", &e.to_string())]),
     }
-}
-
-/// Aircall's own reason inside the hub's message ("Aircall did not put … in your phone: <why>").
-fn aircall_reason(message: &str) -> &str {
-    message
-        .split_once(": ")
-        .map_or(message, |(_, why)| why)
-        .trim()
 }

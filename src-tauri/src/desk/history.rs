@@ -108,14 +108,26 @@ pub(super) fn refused_words(refused: &Refused) -> String {
     )
 }
 
-/// Where a line stands in Intercom, in words. A setting that leaves it out is named from the
-/// line's own kind, direction and answer, so the words do not depend on the hub's phrasing.
+/// Why a line is not logged, in the app's language from the hub's reason code, else (a code
+/// this app does not know) in the hub's words.
+fn reason_words(item: &HistoryItem) -> Option<String> {
+    words::reason(item.reason_code.as_deref(), &item.reason_values).or_else(|| item.reason.clone())
+}
+
+/// Where a line stands in Intercom, in words: the hub's reason code said in the app's language.
+/// Without a code this app knows (an older or a newer hub), a setting that leaves it out is
+/// named from the line's own kind, direction and answer, and another reason is the hub's words.
 fn logging_words(item: &HistoryItem) -> String {
     let reason = item.reason.clone().unwrap_or_default();
+    let coded = words::reason(item.reason_code.as_deref(), &item.reason_values);
     match item.status {
         Status::Logged => fill(words::LOGGED, &[]),
         Status::Live => fill(words::IN_PROGRESS, &[]),
         Status::Queued => fill(words::WAITING_FOR_INTERCOM, &[]),
+        Status::Skipped | Status::Failed | Status::Off if coded.is_some() => fill(
+            words::NOT_LOGGED_BECAUSE,
+            &[("reason", &coded.unwrap_or_default())],
+        ),
         Status::Skipped if item.candidates > 1 => fill(
             words::NOT_LOGGED_SHARED,
             &[("count", &item.candidates.to_string())],
@@ -174,11 +186,7 @@ impl Desk {
             let Some(call_id) = call_id(line) else {
                 continue;
             };
-            let reason = || {
-                line.reason
-                    .clone()
-                    .unwrap_or_else(|| line.status.as_str().to_owned())
-            };
+            let reason = || reason_words(line).unwrap_or_else(|| line.status.as_str().to_owned());
             let outcome = match line.status {
                 Status::Logged => Outcome::Logged,
                 Status::Off => Outcome::NotLogged(reason()),

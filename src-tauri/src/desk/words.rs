@@ -1,6 +1,9 @@
 //! Every sentence the desk writes for the agent about the history and calling back: each
 //! constant names its message in the catalogs (`src-tauri/locales/*/desktop.ftl`, `words-…`),
 //! whole sentences with `{ $placeholders }` filled by [`fill`], never built from fragments.
+//! The hub's reasons (why a call is not logged, why a dial failed) come as a code with its
+//! values and are said from the catalogs' `reason-<code>` messages ([`reason`]); a code this
+//! app does not know (a newer hub's) is said in the hub's own words.
 
 use crate::i18n::{text, Arg};
 
@@ -39,12 +42,60 @@ pub const NEW_WHATSAPP: &str = "words-new-whatsapp";
 /// What became of a "Call back" or a number typed in the dial box.
 pub const DIAL_PLACED: &str = "words-dial-placed";
 pub const DIAL_NOT_A_NUMBER: &str = "words-dial-not-a-number";
-pub const DIAL_ANONYMOUS: &str = "words-dial-anonymous";
 pub const DIAL_NO_USER: &str = "words-dial-no-user";
 pub const DIAL_REFUSED: &str = "words-dial-refused";
 pub const DIAL_NO_AIRCALL: &str = "words-dial-no-aircall";
 pub const DIAL_OFFLINE: &str = "words-dial-offline";
 pub const DIAL_FAILED: &str = "words-dial-failed";
+
+/// The hub's reason codes this app says in its language: each has a `reason-<code>` message
+/// (underscores as hyphens) in both catalogs, with the values the hub sends as placeholders.
+pub const REASONS: [&str; 15] = [
+    "answered_calls_off",
+    "missed_calls_off",
+    "outbound_calls_off",
+    "messages_off",
+    "shared_number",
+    "no_contact",
+    "anonymous_no_contact",
+    "unreadable_number",
+    "intercom_refused",
+    "dial_anonymous",
+    "dial_bad_number",
+    "no_aircall_user",
+    "aircall_user_gone",
+    "dial_refused",
+    "no_aircall",
+];
+
+/// The catalog's message for a reason code.
+pub fn reason_key(code: &str) -> String {
+    format!("reason-{}", code.replace('_', "-"))
+}
+
+/// The hub's reason in the app's language: its code's message filled with its values, or
+/// `None` for a code this app does not know (say the hub's words then).
+pub fn reason(
+    code: Option<&str>,
+    values: &serde_json::Map<String, serde_json::Value>,
+) -> Option<String> {
+    let code = code.filter(|c| REASONS.contains(c))?;
+    let args: Vec<(&str, Arg<'_>)> = values
+        .iter()
+        .map(|(name, value)| {
+            let arg = match value {
+                serde_json::Value::Number(n) => match n.as_u64() {
+                    Some(n) => Arg::from(n),
+                    None => Arg::from(n.to_string()),
+                },
+                serde_json::Value::String(s) => Arg::from(s.as_str()),
+                other => Arg::from(other.to_string()),
+            };
+            (name.as_str(), arg)
+        })
+        .collect();
+    Some(text(&reason_key(code), &args))
+}
 
 /// The message `key` in the app's language, its placeholders (`{ $name }`) given by name.
 pub fn fill(key: &str, values: &[(&str, &str)]) -> String {
@@ -85,5 +136,26 @@ mod tests {
             ),
             "Non journalisé : 3 contacts partagent ce numéro — choisissez-en un"
         );
+    }
+
+    #[test]
+    fn every_reason_the_hub_codes_is_said_in_both_languages_with_its_values() {
+        assert_eq!(REASONS, ringside_core::domain::reason::CODES);
+        for lang in crate::i18n::Lang::ALL {
+            for code in REASONS {
+                let key = reason_key(code);
+                let said = crate::i18n::text_in(lang, &key, &[]);
+                assert_ne!(said, key, "{lang:?} has no message for {code}");
+            }
+        }
+        let values = serde_json::json!({"count": 3});
+        let said = crate::i18n::text_in(
+            crate::i18n::Lang::Fr,
+            &reason_key("shared_number"),
+            &[("count", 3u64.into())],
+        );
+        assert!(said.contains('3'), "{said}");
+        assert!(reason(Some("a_newer_hubs_code"), values.as_object().unwrap()).is_none());
+        assert!(reason(None, values.as_object().unwrap()).is_none());
     }
 }
