@@ -41,6 +41,9 @@ pub enum SandboxError {
     /// Not one of Aircall's availabilities.
     #[error("`{0}` is not an availability (available, offline, do_not_disturb, in_call, after_call_work)")]
     InvalidAvailability(String),
+    /// Intercom's rules refuse this away mode (a deleted reason, none where one is required).
+    #[error("Intercom refuses this away mode: {0}")]
+    AwayRefused(String),
 }
 
 /// A fake Aircall and a fake Intercom on loopback, with shared fault injection.
@@ -181,16 +184,39 @@ impl Sandbox {
         }
     }
 
-    /// Turns an Intercom admin's away mode on or off.
+    /// Turns an Intercom admin's away mode on or off (without a reason; the workspace's rules
+    /// apply), and notifies it like any change.
     pub fn set_admin_away(&self, admin_id: &str, away: bool) -> Result<(), SandboxError> {
+        self.set_admin_away_with(admin_id, away, None)
+    }
+
+    /// Sets an Intercom admin's away mode with a reason, as the teammate would in Intercom
+    /// (the workspace's rules apply: a deleted reason or none where one is required is
+    /// refused, as the API refuses it).
+    pub fn set_admin_away_with(
+        &self,
+        admin_id: &str,
+        away: bool,
+        reason_id: Option<i64>,
+    ) -> Result<(), SandboxError> {
         let mut state = intercom::lock(&self.intercom);
-        let admin = state
-            .admins
-            .iter_mut()
-            .find(|a| a.id == admin_id)
-            .ok_or_else(|| SandboxError::UnknownAdmin(admin_id.to_owned()))?;
-        admin.away_mode_enabled = away;
-        Ok(())
+        if !state.admins.iter().any(|a| a.id == admin_id) {
+            return Err(SandboxError::UnknownAdmin(admin_id.to_owned()));
+        }
+        intercom::set_away(&mut state, admin_id, away, false, reason_id)
+            .map(|_| ())
+            .map_err(|e| SandboxError::AwayRefused(format!("{e:?}")))
+    }
+
+    /// Replaces the workspace's away reasons with these labels (each with whether it is
+    /// deleted): none makes a workspace without reasons.
+    pub fn set_away_reasons(&self, labels: &[(&str, bool)]) {
+        intercom::lock(&self.intercom).away.replace(labels);
+    }
+
+    /// Makes an away reason required to set a teammate away, or not.
+    pub fn set_away_reason_mandatory(&self, mandatory: bool) {
+        intercom::lock(&self.intercom).away.mandatory = mandatory;
     }
 
     /// Sets an Aircall user's granular availability (`available`, `offline`,

@@ -143,6 +143,7 @@ pub(crate) fn router(app: Arc<AircallApp>) -> Router {
         .route("/v1/ping", get(ping))
         .route("/v2/users", get(users::list))
         .route("/v2/users/{id_or_email}", get(users::get_one))
+        .route("/v1/users/{id}", put(users::update))
         .route("/v2/users/{id}/numbers", get(users::numbers_of))
         .route("/v1/users/availabilities", get(users::availabilities))
         .route("/v1/users/{id}/availability", get(users::availability))

@@ -112,3 +112,50 @@ pub(crate) async fn number(State(app): State<Arc<AircallApp>>, Path(id): Path<St
         .ok_or_else(|| AcError::not_found("Number"))?;
     Ok(Json(json!({"number": render::number(number, &state)})))
 }
+
+/// `PUT /v1/users/{id}`: changes a user; only `availability_status` (`available`, `custom`,
+/// `unavailable`) is kept. The granular availability follows it (`available` or `offline`),
+/// except during a call or its wrap-up.
+pub(crate) async fn update(
+    State(app): State<Arc<AircallApp>>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Answer {
+    let id = path_id(&id, "User")?;
+    let body = super::body_object(&body)?;
+    let status = match body.get("availability_status") {
+        None => None,
+        Some(Value::String(s)) if ["available", "custom", "unavailable"].contains(&s.as_str()) => {
+            Some(s.clone())
+        }
+        Some(_) => {
+            return Err(AcError::bad_request(
+                "availability_status must be one of available, custom, unavailable",
+            ))
+        }
+    };
+    let mut state = app.lock();
+    let base_url = state.base_url.clone();
+    let user = state
+        .users
+        .iter_mut()
+        .find(|u| u.id == id)
+        .ok_or_else(|| AcError::not_found("User"))?;
+    if let Some(status) = status {
+        let busy = matches!(user.availability.as_str(), "in_call" | "after_call_work");
+        user.substatus = if status == "unavailable" {
+            "always_closed".to_owned()
+        } else {
+            "always_opened".to_owned()
+        };
+        if !busy {
+            user.availability = if status == "unavailable" {
+                "offline".to_owned()
+            } else {
+                "available".to_owned()
+            };
+        }
+        user.availability_status = status;
+    }
+    Ok(Json(json!({"user": render::user(user, &base_url)})))
+}

@@ -1,4 +1,5 @@
-//! `GET /me`, `GET /admins`, `GET /admins/{id}` and `PUT /admins/{id}/away`.
+//! `GET /me`, `GET /admins`, `GET /admins/{id}` and `PUT /admins/{id}/away` (its rules in
+//! `away.rs`).
 
 use std::sync::Arc;
 
@@ -69,13 +70,23 @@ pub(crate) async fn set_away(
     };
     let enabled = flag("away_mode_enabled")?;
     let reassign = flag("away_mode_reassign")?;
+    let reason_id = match body.get("away_status_reason_id") {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(n)) => n.as_i64(),
+        Some(Value::String(s)) => s.trim().parse().ok(),
+        Some(_) => None,
+    };
+    if body
+        .get("away_status_reason_id")
+        .is_some_and(|v| !v.is_null())
+        && reason_id.is_none()
+    {
+        return Err(IcError::bad_request(
+            "parameter_invalid",
+            "away_status_reason_id must be an integer",
+        ));
+    }
     let mut state = app.lock();
-    let admin = state
-        .admins
-        .iter_mut()
-        .find(|a| a.id == id)
-        .ok_or_else(|| IcError::not_found("admin_not_found", "Admin for admin_id not found"))?;
-    admin.away_mode_enabled = enabled;
-    admin.away_mode_reassign = reassign;
+    let admin = super::away::set_away(&mut state, &id, enabled, reassign, reason_id)?;
     Ok(Json(admin.to_json()))
 }

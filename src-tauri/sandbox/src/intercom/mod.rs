@@ -7,6 +7,7 @@
 //! fresh `request_id`.
 
 mod admins;
+mod away;
 mod attributes;
 mod contacts;
 mod conversations;
@@ -32,6 +33,8 @@ use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 
 pub use attributes::{AttributeOption, ConversationAttribute};
+pub use away::AwayReason;
+pub(crate) use away::set_away;
 pub use model::{
     Actor, Admin, AppliedTag, Contact, Conversation, ConversationState, Part, Role, Source, Tag,
 };
@@ -176,6 +179,7 @@ pub(crate) fn router(app: Arc<IntercomApp>) -> Router {
         .route("/admins", get(admins::list))
         .route("/admins/{id}", get(admins::get_one))
         .route("/admins/{id}/away", put(admins::set_away))
+        .route("/away_status_reasons", get(away::list))
         .route("/contacts", get(contacts::list).post(contacts::create))
         .route("/contacts/search", post(contacts::search))
         .route(

@@ -65,6 +65,8 @@ pub struct Admin {
     pub away_mode_enabled: bool,
     /// Whether new replies go to the default inbox while away.
     pub away_mode_reassign: bool,
+    /// The away reason, while away with one.
+    pub away_status_reason_id: Option<i64>,
     /// Whether the admin has an inbox seat.
     pub has_inbox_seat: bool,
 }
@@ -105,7 +107,7 @@ impl Admin {
             "job_title": self.job_title,
             "away_mode_enabled": self.away_mode_enabled,
             "away_mode_reassign": self.away_mode_reassign,
-            "away_status_reason_id": null,
+            "away_status_reason_id": self.away_status_reason_id,
             "has_inbox_seat": self.has_inbox_seat,
             "team_ids": [],
             "avatar": null,

@@ -27,6 +27,8 @@ pub(crate) struct IntercomState {
     pub archived: Vec<Contact>,
     /// Where contact notifications go (nowhere until a test or the demo asks).
     pub notifier: super::notify::Notifier,
+    /// The workspace's away reasons, and whether setting a teammate away needs one.
+    pub away: super::away::AwayReasons,
     /// "Sign in with Intercom": the authorize page's switch, its codes and tokens.
     pub oauth: super::oauth::OAuthState,
     next_conversation: u64,
@@ -65,6 +67,7 @@ impl IntercomState {
                 job_title: a.job_title.clone(),
                 away_mode_enabled: a.away,
                 away_mode_reassign: false,
+                away_status_reason_id: None,
                 has_inbox_seat: true,
             })
             .collect();
@@ -80,6 +83,7 @@ impl IntercomState {
             attributes: Default::default(),
             archived: Vec::new(),
             notifier: super::notify::Notifier::default(),
+            away: super::away::AwayReasons::seeded(),
             oauth: super::oauth::OAuthState::default(),
             next_conversation: 215_475_827_415_400,
             next_part: 9_000_000_001,
@@ -298,6 +302,18 @@ impl IntercomState {
             let item = contact.to_json(&self.workspace.id_code);
             self.notifier
                 .send(&topic, item, &self.workspace.id_code, crate::clock::now());
+        }
+    }
+
+    /// Sends `admin.away_mode_updated` about a teammate, as Intercom does whoever changed it.
+    pub(crate) fn notify_admin_away(&self, admin: &Admin) {
+        if self.notifier.is_on() {
+            self.notifier.send(
+                "admin.away_mode_updated",
+                admin.to_json(),
+                &self.workspace.id_code,
+                crate::clock::now(),
+            );
         }
     }
 

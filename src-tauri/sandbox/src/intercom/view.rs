@@ -78,6 +78,21 @@ impl IntercomView {
         super::lock(&self.state).admins.clone()
     }
 
+    /// The workspace's away reasons, deleted ones included, and whether one is required.
+    pub fn away_reasons(&self) -> (Vec<super::AwayReason>, bool) {
+        let state = super::lock(&self.state);
+        (state.away.reasons.clone(), state.away.mandatory)
+    }
+
+    /// One teammate by email (any letter case): their away mode and reason are on it.
+    pub fn admin_by_email(&self, email: &str) -> Option<Admin> {
+        super::lock(&self.state)
+            .admins
+            .iter()
+            .find(|a| a.email.eq_ignore_ascii_case(email.trim()))
+            .cloned()
+    }
+
     /// The admin who owns the access token.
     pub fn token_admin_id(&self) -> String {
         super::lock(&self.state).token_admin_id.clone()
