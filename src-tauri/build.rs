@@ -32,6 +32,11 @@ const COMMANDS: &[&str] = &[
     "cancel_sign_in",
     "join",
     "take_invitation",
+    "wrap_up",
+    "set_outcome",
+    "wrap_up_done",
+    "presence",
+    "set_presence",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -1,5 +1,5 @@
 //! The app's own SQLite: the last cards and the history for offline viewing, the settings, the
-//! stream position, and the queue of the agent's tags and notes.
+//! stream position, and the queue of the agent's tags, notes, outcomes and wrap-ups done.
 //!
 //! An action is committed here (with its `Idempotency-Key`) before it is sent, and marked sent
 //! only after the hub accepted it. A killed app therefore loses nothing the agent typed, and a
@@ -76,6 +76,11 @@ pub enum Request {
     Note(String),
     /// Log the call (a shared number) to this contact.
     Contact(String),
+    /// The call's outcome, one of the hub's `call_outcomes` as the list spells it (choosing
+    /// again replaces it).
+    Outcome(String),
+    /// The agent is done with the call's wrap-up.
+    Done,
 }
 
 impl Request {
@@ -85,6 +90,8 @@ impl Request {
             Request::RemoveTag(v) => (RequestKind::RemoveTag, v),
             Request::Note(v) => (RequestKind::Note, v),
             Request::Contact(v) => (RequestKind::Contact, v),
+            Request::Outcome(v) => (RequestKind::Outcome, v),
+            Request::Done => (RequestKind::Done, ""),
         }
     }
 
@@ -94,12 +101,14 @@ impl Request {
             RequestKind::RemoveTag => Request::RemoveTag(value),
             RequestKind::Note => Request::Note(value),
             RequestKind::Contact => Request::Contact(value),
+            RequestKind::Outcome => Request::Outcome(value),
+            RequestKind::Done => Request::Done,
         }
     }
 }
 
 /// What kind of [`Request`] an action is: the `kind` column of the actions table, whose words
-/// (`add_tag`, `remove_tag`, `note`, `contact`) live here only.
+/// (`add_tag`, `remove_tag`, `note`, `contact`, `outcome`, `done`) live here only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RequestKind {
     /// [`Request::AddTag`].
@@ -110,6 +119,10 @@ pub enum RequestKind {
     Note,
     /// [`Request::Contact`].
     Contact,
+    /// [`Request::Outcome`].
+    Outcome,
+    /// [`Request::Done`].
+    Done,
 }
 
 impl RequestKind {
@@ -127,6 +140,8 @@ impl RequestKind {
             RequestKind::RemoveTag => "remove_tag",
             RequestKind::Note => "note",
             RequestKind::Contact => "contact",
+            RequestKind::Outcome => "outcome",
+            RequestKind::Done => "done",
         }
     }
 
@@ -138,6 +153,8 @@ impl RequestKind {
             RequestKind::RemoveTag,
             RequestKind::Note,
             RequestKind::Contact,
+            RequestKind::Outcome,
+            RequestKind::Done,
         ]
         .into_iter()
         .find(|k| k.as_str() == word)

@@ -76,6 +76,11 @@ where
             commands::cancel_sign_in,
             commands::join,
             commands::take_invitation,
+            commands::wrap_up,
+            commands::set_outcome,
+            commands::wrap_up_done,
+            commands::presence,
+            commands::set_presence,
         ])
         .on_window_event(|window, event| {
             // Closing a window hides it; the app lives on in the tray until Quit.

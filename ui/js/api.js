@@ -46,6 +46,17 @@ export const closeWindow = () => invoke("close_window");
 // The card window's acknowledgement that it drew a call's card (a timing mark for the
 // desktop benchmark; it changes nothing).
 export const cardShown = (callId) => invoke("card_shown", { callId });
+// The wrap-up: {outcomes, required, wrap_up_seconds, presence} from the hub's settings (the
+// last ones read when it is away); the outcome and Done answer "sent", "queued" or
+// "waiting_for_token" like a note.
+export const wrapUp = () => invoke("wrap_up");
+export const setOutcome = (callId, outcome) => invoke("set_outcome", { callId, outcome });
+export const wrapUpDone = (callId) => invoke("wrap_up_done", { callId });
+// The hub ended a call's wrap-up: {call_id, by, close}.
+export const onWrapUpEnded = (handler) => listen("wrapup://ended", handler);
+// The agent's presence: {hub_presence, follow_calls, state, intercom_away}.
+export const presence = () => invoke("presence");
+export const setPresence = (followCalls) => invoke("set_presence", { followCalls });
 // {lang, locale, ftl}: the app's language, the locale for dates and numbers, and the catalog.
 export const catalog = () => invoke("catalog");
 

@@ -1,5 +1,7 @@
 // The card window: who is calling, their last conversation and its owner's availability, the
 // call's state and timer, call back, tags, a note, and the contact picker for a shared number.
+// After the hang-up of an answered call, the card stays open as its wrap-up: the outcome (the
+// hub's list; digits pick one), the note, the tags, and Done (Enter), which closes the window.
 
 import * as api from "./api.js";
 import { el, replace, AVAILABILITY_DOT, connectionWords, deliveryWords, errorText } from "./dom.js";
@@ -18,6 +20,9 @@ let acknowledged = null; // the last call whose card was drawn and acknowledged
 // What the agent is typing, per call: a re-render (the call's state changes every few seconds)
 // must not lose it, nor the focus.
 const drafts = new Map();
+// What the wrap-up asks ({outcomes, required}), from the hub's settings; null until read.
+let wrapUp = null;
+let wrapUpReadFor = null; // the call the wrap-up's settings were last read for
 
 function draft(callId) {
   if (!drafts.has(callId)) drafts.set(callId, { tag: "", note: "", contact: "" });
@@ -73,7 +78,7 @@ function timerText(c) {
 let drawnFrom = null;
 
 function render(again = false) {
-  const from = JSON.stringify([current, knownTags.length, limits !== null]);
+  const from = JSON.stringify([current, knownTags.length, limits !== null, wrapUp]);
   if (from === drawnFrom && !again) return;
   drawnFrom = from;
   const focused = document.activeElement && document.activeElement.id;
@@ -131,8 +136,124 @@ function renderCard() {
   const timer = el("div", { class: "timer", id: "timer" }, timerText(c));
 
   const picker = card.contact.status === "ambiguous" ? pickerSection(c) : null;
-  replace(root, header, links, conv, timer, picker, tagSection(c), noteSection(c));
+  const wrapping = inWrapUp(c);
+  document.body.classList.toggle("wrapping-up", wrapping);
+  if (wrapping) {
+    readWrapUp(c.call_id);
+    replace(root, header, timer, wrapUpSection(c), noteSection(c), tagSection(c), links, conv, picker, doneBar());
+  } else {
+    replace(root, header, links, conv, timer, outcomeLine(c), picker, tagSection(c), noteSection(c));
+  }
   acknowledge(c.call_id);
+}
+
+// An answered call that is over, and the agent has not pressed Done on it yet.
+function inWrapUp(c) {
+  return Boolean(c && c.card && c.state === "ended" && c.answered_at && !c.done);
+}
+
+// The wrap-up's settings are read again for each call that ends (the console may change them).
+function readWrapUp(callId) {
+  if (wrapUpReadFor === callId) return;
+  wrapUpReadFor = callId;
+  api.wrapUp().then((w) => {
+    wrapUp = w;
+    render();
+  }).catch(() => {});
+}
+
+function outcomes() {
+  return (wrapUp && wrapUp.outcomes) || [];
+}
+
+function wrapUpSection(c) {
+  const list = outcomes();
+  const chosen = c.outcome;
+  const heading = el("h2", {}, t("wrapup-title"));
+  if (!list.length) {
+    return el("section", { class: "wrapup", id: "wrapup" }, heading, el("p", { class: "hint", id: "wrapup-keys" }, t("wrapup-keys", { outcomes: "no" })));
+  }
+  const buttons = el("div", { class: "outcomes", id: "outcomes", role: "group", "aria-label": attr("wrapup-outcomes", "aria-label") },
+    list.map((name, i) => {
+      const picked = Boolean(chosen && chosen.value === name);
+      const digit = i < 9 ? String(i + 1) : null;
+      return el("button", {
+        type: "button",
+        class: `outcome${picked ? ` chosen ${chosen.state}` : ""}`,
+        "aria-pressed": picked ? "true" : "false",
+        "aria-keyshortcuts": digit,
+        "data-outcome": name,
+        title: picked && chosen.reason ? chosen.reason : null,
+        onclick: () => chooseOutcome(c.call_id, name),
+      }, digit ? el("kbd", {}, digit) : null, el("span", {}, name));
+    }),
+  );
+  const need = t("wrapup-outcome-need", { required: wrapUp.required ? "yes" : "no" });
+  const state = chosen ? el("small", { id: "outcome-state", class: `state ${chosen.state}` }, t("wrapup-outcome-state", { state: chosen.state })) : null;
+  return el("section", { class: "wrapup", id: "wrapup" }, heading,
+    el("div", { class: "outcome-label" }, el("strong", {}, t("wrapup-outcome")), " ", el("small", { class: "hint" }, need), " ", state),
+    buttons,
+    el("p", { class: "hint", id: "wrapup-keys" }, t("wrapup-keys", { outcomes: "yes" })));
+}
+
+// Done stays in sight at the bottom of the card, whatever the card's length.
+function doneBar() {
+  return el("div", { class: "done-bar" },
+    el("button", { type: "button", id: "wrapup-done", class: "primary", "aria-keyshortcuts": "Enter", onclick: () => done() }, t("wrapup-done")));
+}
+
+// The outcome chosen, on a card that is not (or no longer) in its wrap-up.
+function outcomeLine(c) {
+  if (!c.outcome) return null;
+  return el("p", { class: "outcome-line", id: "outcome-line" }, t("wrapup-chosen", { outcome: c.outcome.value }), " ",
+    el("small", { class: `state ${c.outcome.state}` }, `(${t("wrapup-outcome-state", { state: c.outcome.state })})`));
+}
+
+async function chooseOutcome(callId, name) {
+  try {
+    const delivery = await api.setOutcome(callId, name);
+    if (delivery !== "sent") say(deliveryWords(delivery), delivery === "waiting_for_token" ? "error" : "info");
+    else say("");
+  } catch (err) {
+    say(errorText(err), "error");
+  }
+  await show(callId);
+}
+
+// Done: a note still in the box is saved first, then the wrap-up ends (queued when the hub is
+// away) and the window closes. A required outcome not chosen yet keeps the panel open.
+let finishing = false;
+async function done() {
+  const c = current;
+  if (!inWrapUp(c) || finishing) return;
+  const chosen = c.outcome && c.outcome.state !== "failed";
+  if (wrapUp && wrapUp.required && outcomes().length && !chosen) {
+    say(t("wrapup-choose-first"), "error");
+    document.querySelector("#outcomes button")?.focus();
+    return;
+  }
+  finishing = true;
+  try {
+    const note = draft(c.call_id).note.trim();
+    if (note && !(limits && length(note) > limits.note_max_chars)) {
+      await api.addNote(c.call_id, note);
+      draft(c.call_id).note = "";
+    }
+    await api.wrapUpDone(c.call_id);
+    if (current && current.call_id === c.call_id) current = { ...current, done: true };
+    say(t("wrapup-closing"));
+    render();
+    await api.closeWindow();
+  } catch (err) {
+    say(errorText(err), "error");
+  } finally {
+    finishing = false;
+  }
+}
+
+// Keys a field keeps for itself: typing there never picks an outcome or ends the wrap-up.
+function typing(target) {
+  return Boolean(target && target.closest && target.closest("input,textarea,select"));
 }
 
 // Puts the caller's number in the agent's own Aircall phone; the result in words.
@@ -298,7 +419,22 @@ async function loadTags() {
 }
 
 document.addEventListener("keydown", (e) => {
-  if (e.key === "Escape") {
+  const wrapping = inWrapUp(current);
+  if (wrapping && e.key === "Escape") {
+    // The wrap-up stays open: Escape only leaves the field the agent was typing in.
+    e.preventDefault();
+    if (typing(e.target)) e.target.blur();
+  } else if (wrapping && /^[1-9]$/.test(e.key) && !typing(e.target) && !e.altKey && !e.ctrlKey && !e.metaKey) {
+    const name = outcomes()[Number(e.key) - 1];
+    if (name) {
+      e.preventDefault();
+      chooseOutcome(current.call_id, name);
+    }
+  } else if (wrapping && e.key === "Enter" && !typing(e.target)
+    && !(e.target.closest && e.target.closest("button:not(.outcome):not(#wrapup-done),a"))) {
+    e.preventDefault();
+    done();
+  } else if (e.key === "Escape") {
     e.preventDefault();
     api.closeWindow();
   } else if (e.altKey && (e.key === "n" || e.key === "N")) {
@@ -335,6 +471,18 @@ api.onCall((stored) => {
   }
 });
 api.onCardFocus((callId) => show(callId));
+// The hub ended the wrap-up (Aircall's wrap-up time, or the hub's timer): the card closes, unless
+// a required outcome is still missing, which the panel then asks for.
+api.onWrapUpEnded((ended) => {
+  if (!current || current.call_id !== ended.call_id || !inWrapUp(current)) return;
+  if (ended.close) {
+    current = { ...current, done: true };
+    render();
+    api.closeWindow();
+  } else if (ended.by !== "agent") {
+    say(t("wrapup-ended"), "error");
+  }
+});
 api.onMessage(showMessage);
 // The app shows the prepared window once, off screen, before the first ring: a sample card is
 // drawn and painted then, so that the first ring's card comes as fast as the others'.
@@ -372,6 +520,7 @@ onLanguageChange(() => {
   if (current) render(true);
   api.status().then((s) => (statusLine.textContent = connectionWords(s))).catch(() => {});
   limits = await api.limits().catch(() => null);
+  wrapUp = await api.wrapUp().catch(() => null);
   await loadTags();
   if (location.hash === "#message") return showMessage(await api.lastMessage().catch(() => null));
   const fromHash = Number(location.hash.slice(1));

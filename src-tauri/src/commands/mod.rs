@@ -8,6 +8,7 @@ mod language;
 mod setup;
 mod signin;
 mod window;
+mod wrapup;
 
 pub use call::*;
 pub use integration::*;
@@ -15,6 +16,7 @@ pub use language::*;
 pub use setup::*;
 pub use signin::*;
 pub use window::*;
+pub use wrapup::*;
 
 /// Every command's name, as `build.rs` declares them to the capabilities.
 pub const ALL: &[&str] = &[
@@ -47,4 +49,9 @@ pub const ALL: &[&str] = &[
     "cancel_sign_in",
     "join",
     "take_invitation",
+    "wrap_up",
+    "set_outcome",
+    "wrap_up_done",
+    "presence",
+    "set_presence",
 ];

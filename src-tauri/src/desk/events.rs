@@ -17,6 +17,15 @@ impl Desk {
     /// Handles one event of the stream and stores it; the position moves only once it is
     /// stored. `Err` (the journal could not write) makes the follower read it again.
     fn handle(self: &Arc<Self>, event: StreamEvent) -> std::result::Result<(), String> {
+        // The end of a call's wrap-up is the card's (desk/wrapup.rs).
+        if event.name == "wrap_up.ended" {
+            self.wrap_up_event(&event.data)
+                .map_err(|e| e.to_string())?;
+            return self
+                .journal
+                .set_meta(LAST_EVENT_ID, &event.id.to_string())
+                .map_err(|e| format!("cannot remember the stream position: {e}"));
+        }
         match serde_json::from_str::<HubEvent>(&event.data) {
             Ok(decoded) => self.try_handle(decoded).map_err(|e| e.to_string())?,
             // Reading it again would not help: it is logged with the reason, and skipped.
@@ -200,7 +209,7 @@ impl Desk {
     }
 
     /// Tells the UI about a call; decides whether to notify and open the card.
-    fn announce_call(&self, call_id: u64, just_answered: bool) -> Result<()> {
+    pub(super) fn announce_call(&self, call_id: u64, just_answered: bool) -> Result<()> {
         let Some(card) = self.journal.card(call_id)? else {
             return Ok(());
         };

@@ -6,8 +6,10 @@ mod dial;
 mod events;
 mod history;
 mod integration;
+mod ringing;
 mod signin;
 mod words;
+mod wrapup;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -33,6 +35,7 @@ pub use dial::Dialed;
 pub use history::{HistoryRow, HistoryView};
 pub use integration::{LastRun, SyncStatus};
 pub use signin::{InvitationOffer, SignedIn};
+pub use wrapup::{Presence, WrapUp, WrapUpEnded};
 
 /// What the UI hears. Names are namespaced (`call://ringing`).
 #[derive(Debug, Clone, Serialize)]
@@ -58,6 +61,9 @@ pub enum UiEvent {
     /// An invitation link arrived (a `ringside://join` link the desktop opened with the app):
     /// the main window offers to join, and joins only when the agent says so.
     Invitation(InvitationOffer),
+    /// The hub ended a call's wrap-up (Aircall's wrap-up time, or the hub's timer): the card
+    /// leaves it, unless a required outcome is missing.
+    WrapUpEnded(WrapUpEnded),
 }
 
 /// An inbound message's card.
@@ -88,6 +94,7 @@ impl UiEvent {
             UiEvent::History => "history://changed",
             UiEvent::Message(_) => "message://received",
             UiEvent::Invitation(_) => "signin://invitation",
+            UiEvent::WrapUpEnded(_) => "wrapup://ended",
         }
     }
 }
@@ -356,6 +363,9 @@ impl Desk {
                     tracing::warn!(error = %e, "cannot send the queued actions");
                 }
                 (desk.ui)(UiEvent::History);
+                if let Err(e) = desk.catch_up_calls().await {
+                    tracing::info!(error = %e, "cannot read the calls that rang before");
+                }
             });
         }
     }
@@ -581,5 +591,7 @@ fn checked(request: Request) -> Result<Request> {
         Request::RemoveTag(t) => Request::RemoveTag(bounded(t, "tag", TAG_MAX_CHARS)?),
         Request::Note(n) => Request::Note(bounded(n, "note", NOTE_MAX_CHARS)?),
         Request::Contact(c) => Request::Contact(bounded(c, "contact", 100)?),
+        Request::Outcome(o) => Request::Outcome(o.trim().to_owned()),
+        Request::Done => Request::Done,
     })
 }

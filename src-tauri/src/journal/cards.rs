@@ -108,6 +108,11 @@ pub struct StoredCard {
     /// The notes the agent wrote on the call from this app (one card only).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<Chip>,
+    /// The outcome the agent last chose for the call from this app, and whether it reached the
+    /// hub (one card only).
+    pub outcome: Option<Chip>,
+    /// Whether the agent pressed "Done" on the call's wrap-up (sent or queued; one card only).
+    pub done: bool,
 }
 
 /// A tag or note the agent sent, and whether it reached the hub.
@@ -284,6 +289,29 @@ impl Journal {
         Ok(())
     }
 
+    /// Records a call the app learns of without its events (it rang before the app was
+    /// connected), unless the journal knows it already: whether it was new. Atomic, so that the
+    /// stream's events for the same call are never overwritten.
+    pub fn add_call_if_new(
+        &self,
+        call_id: u64,
+        started_at: i64,
+        answered_at: Option<i64>,
+    ) -> Result<bool> {
+        let state = if answered_at.is_some() {
+            CallState::Answered
+        } else {
+            CallState::Ringing
+        };
+        let added = self.conn().execute(
+            "INSERT INTO cards (call_id, card, state, started_at, answered_at, updated_at)
+             VALUES (?1, 'null', ?2, ?3, ?4, ?3)
+             ON CONFLICT(call_id) DO NOTHING",
+            params![call_id as i64, state, started_at, answered_at],
+        )?;
+        Ok(added > 0)
+    }
+
     /// One call's card, with its tags and the agent's notes. The tags are those of the call's
     /// conversation the hub sent with the card, then the agent's tag changes it had not seen;
     /// a card without them (kept from the ring) gets all of the agent's.
@@ -324,23 +352,44 @@ impl Journal {
         };
         let mut stmt = conn.prepare(
             "SELECT kind, value, sent_at IS NOT NULL, failed, id FROM actions
-             WHERE call_id = ?1 AND kind IN (?2, ?3, ?4) ORDER BY id",
+             WHERE call_id = ?1 AND kind IN (?2, ?3, ?4, ?5, ?6) ORDER BY id",
         )?;
         let [add, remove, note] = RequestKind::ON_CARD;
-        let rows = stmt.query_map(params![call_id as i64, add, remove, note], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, bool>(2)?,
-                r.get::<_, Option<String>>(3)?,
-                r.get::<_, i64>(4)?,
-            ))
-        })?;
+        let (outcome_kind, done_kind) = (RequestKind::Outcome, RequestKind::Done);
+        let rows = stmt.query_map(
+            params![call_id as i64, add, remove, note, outcome_kind, done_kind],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, bool>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, i64>(4)?,
+                ))
+            },
+        )?;
         for row in rows {
             let (kind, value, sent, failed, id) = row?;
             let Some(kind) = RequestKind::parse(&kind) else {
                 continue;
             };
+            if kind == RequestKind::Outcome {
+                // The newest choice is the call's outcome.
+                card.outcome = Some(Chip {
+                    value,
+                    state: match (&failed, sent) {
+                        (Some(_), _) => ChipState::Failed,
+                        (None, true) => ChipState::Sent,
+                        (None, false) => ChipState::Queued,
+                    },
+                    reason: failed,
+                });
+                continue;
+            }
+            if kind == RequestKind::Done {
+                card.done |= failed.is_none();
+                continue;
+            }
             // A tag change the hub accepted before it sent the card is in the card's tags.
             let reflected = sent && failed.is_none() && id <= seen;
             if reflected && kind != RequestKind::Note {
@@ -375,7 +424,10 @@ impl Journal {
                     .tags
                     .retain(|t| !t.value.eq_ignore_ascii_case(&chip.value)),
                 RequestKind::Note => card.notes.push(chip),
-                RequestKind::RemoveTag | RequestKind::Contact => {}
+                RequestKind::RemoveTag
+                | RequestKind::Contact
+                | RequestKind::Outcome
+                | RequestKind::Done => {}
             }
         }
         Ok(Some(card))
@@ -408,6 +460,8 @@ impl Journal {
                 ended_at: r.get(5)?,
                 tags: Vec::new(),
                 notes: Vec::new(),
+                outcome: None,
+                done: false,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -666,6 +720,57 @@ mod tests {
     }
 
     #[test]
+    fn the_card_shows_the_last_outcome_chosen_and_whether_the_wrap_up_is_done() {
+        let journal = Journal::open_in_memory().unwrap();
+        journal.save_card(7, &jane(None), 1).unwrap();
+        let card = journal.card(7).unwrap().unwrap();
+        assert_eq!((card.outcome, card.done), (None, false));
+
+        let first = journal
+            .enqueue(7, &Request::Outcome("Sale".into()), 2)
+            .unwrap();
+        journal.mark_sent(first.id, 3).unwrap();
+        journal
+            .enqueue(7, &Request::Outcome("Resolved".into()), 4)
+            .unwrap();
+        let card = journal.card(7).unwrap().unwrap();
+        let outcome = card.outcome.unwrap();
+        assert_eq!(
+            (outcome.value.as_str(), outcome.state),
+            ("Resolved", ChipState::Queued),
+            "the last choice, still queued"
+        );
+        assert!(card.notes.is_empty() && card.tags.is_empty());
+
+        // Done refused by the hub (a required outcome missing) is not done.
+        let done = journal.enqueue(7, &Request::Done, 5).unwrap();
+        journal
+            .mark_failed(done.id, "choose an outcome first")
+            .unwrap();
+        assert!(!journal.card(7).unwrap().unwrap().done);
+        journal.enqueue(7, &Request::Done, 6).unwrap();
+        assert!(journal.card(7).unwrap().unwrap().done);
+        let seen = serde_json::to_value(journal.card(7).unwrap().unwrap()).unwrap();
+        assert_eq!(seen["outcome"]["value"], "Resolved");
+        assert_eq!(seen["outcome"]["state"], "queued");
+        assert_eq!(seen["done"], true);
+    }
+
+    #[test]
+    fn a_call_learnt_without_its_events_never_overwrites_what_the_stream_said() {
+        let journal = Journal::open_in_memory().unwrap();
+        assert!(journal.add_call_if_new(7, 100, Some(110)).unwrap());
+        let card = journal.card(7).unwrap().unwrap();
+        assert_eq!(
+            (card.state, card.started_at, card.answered_at),
+            (CallState::Answered, 100, Some(110))
+        );
+        journal.set_call_state(8, CallState::Ended, 200).unwrap();
+        assert!(!journal.add_call_if_new(8, 150, None).unwrap());
+        assert_eq!(journal.card(8).unwrap().unwrap().state, CallState::Ended);
+    }
+
+    #[test]
     fn the_actions_table_keeps_the_same_kind_words() {
         let journal = Journal::open_in_memory().unwrap();
         for request in [
@@ -673,6 +778,8 @@ mod tests {
             Request::RemoveTag("VIP".into()),
             Request::Note("Call back".into()),
             Request::Contact("6762f0dd1bb69f9f2193bb83".into()),
+            Request::Outcome("Resolved".into()),
+            Request::Done,
         ] {
             journal.enqueue(7, &request, 1).unwrap();
         }
@@ -684,12 +791,23 @@ mod tests {
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap();
-        assert_eq!(kinds, ["add_tag", "remove_tag", "note", "contact"]);
+        assert_eq!(
+            kinds,
+            [
+                "add_tag",
+                "remove_tag",
+                "note",
+                "contact",
+                "outcome",
+                "done"
+            ]
+        );
         for kind in &kinds {
             assert_eq!(RequestKind::parse(kind).unwrap().as_str(), kind);
         }
         assert_eq!(RequestKind::parse("snooze"), None);
         // Read back as the same requests.
-        assert_eq!(journal.pending().unwrap().len(), 4);
+        assert_eq!(journal.pending().unwrap().len(), 6);
+        assert_eq!(journal.pending().unwrap()[5].request, Request::Done);
     }
 }

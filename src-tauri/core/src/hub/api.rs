@@ -81,9 +81,15 @@ struct Limit {
     /// How many, newest first: 50 when absent, and at least 1 and at most 500 (a number
     /// beyond is taken as the nearest).
     limit: Option<usize>,
+    /// `true`: only the calls still ringing or going on (the app asks for them when it
+    /// connects, to show the card of a call that rang before it started).
+    live: Option<bool>,
+    /// With `live`: only calls the hub first saw at or after this time (UNIX seconds).
+    since: Option<i64>,
 }
 
-/// This agent's recent calls and messages, newest first (an admin's: everyone's).
+/// This agent's recent calls and messages, newest first (an admin's: everyone's); with
+/// `live=true`, only the calls still ringing or going on.
 #[utoipa::path(
     get,
     path = "/api/v1/calls",
@@ -106,6 +112,10 @@ async fn history(
 ) -> Result<Json<Vec<HistoryItem>>, Failure> {
     let agent = authenticate(&state, &headers).await?;
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
+    if q.live == Some(true) {
+        let since = q.since.unwrap_or(0);
+        return Ok(Json(state.engine.live_calls(&agent, since, limit).await?));
+    }
     Ok(Json(state.engine.history(&agent, limit).await?))
 }
 
