@@ -76,6 +76,10 @@ where
             commands::cancel_sign_in,
             commands::join,
             commands::take_invitation,
+            commands::callbacks,
+            commands::claim_callback,
+            commands::dismiss_callback,
+            commands::my_day,
             commands::wrap_up,
             commands::set_outcome,
             commands::wrap_up_done,
@@ -117,7 +121,10 @@ pub fn on_ui_event<R: Runtime>(app: &AppHandle<R>, event: UiEvent) {
     if let UiEvent::Invitation(_) = &event {
         let _ = windows::show(app, WindowLabel::Main, None);
     }
-    if matches!(event, UiEvent::Status(_) | UiEvent::Call { .. }) {
+    if matches!(
+        event,
+        UiEvent::Status(_) | UiEvent::Call { .. } | UiEvent::Callbacks(_)
+    ) {
         if let (Ok(status), Ok(recent)) = (desk.status(), desk.recent_cards(5)) {
             tray::refresh(app, &status, &recent);
         }
@@ -156,6 +163,8 @@ fn on_tray_item<R: Runtime>(app: &AppHandle<R>, item: TrayItem) {
             desk.pause(!paused);
             Ok(())
         }
+        TrayItem::Callbacks => windows::show(app, WindowLabel::Main, Some("callbacks"))
+            .and_then(|_| app.emit_to("main", "main://tab", "callbacks")),
         TrayItem::History => windows::show(app, WindowLabel::Main, Some("history"))
             .and_then(|_| app.emit_to("main", "main://tab", "history")),
         TrayItem::Settings => windows::show(app, WindowLabel::Main, Some("settings"))

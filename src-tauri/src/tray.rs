@@ -1,9 +1,11 @@
-//! The tray icon and its menu: the connection state and queued actions, the recent calls,
-//! pause notifications, history, settings and quit.
+//! The tray icon and its menu: the connection state and queued actions, the recent calls, the
+//! calls to return ("To call back (3)"), pause notifications, history, settings and quit.
 //!
 //! The icon carries a [`Badge`], a coloured dot for the state (connected, connecting or
-//! reconnecting, offline, paused), and, where the tray shows a label (Linux panels), the number
-//! of queued actions.
+//! reconnecting, offline, paused). Linux trays (StatusNotifierItem) have no numeric badge on an
+//! icon: the count of calls to return is in the tooltip, the menu and, where the panel shows a
+//! label, the label (with the number of queued actions), and the icon carries a second, blue dot
+//! in its upper corner while there are calls to return ([`draw_to_call_back`]).
 
 use std::sync::Mutex;
 
@@ -26,6 +28,8 @@ pub enum TrayItem {
     Status,
     /// One of the recent calls: opens its card.
     Recent(u64),
+    /// The main window on its "To call back" list.
+    Callbacks,
     /// Pause or resume notifications.
     Pause,
     /// The main window on its history.
@@ -42,6 +46,7 @@ impl TrayItem {
         match self {
             TrayItem::Status => "status".into(),
             TrayItem::Recent(call) => format!("recent:{call}"),
+            TrayItem::Callbacks => "callbacks".into(),
             TrayItem::Pause => "pause".into(),
             TrayItem::History => "history".into(),
             TrayItem::Settings => "settings".into(),
@@ -54,6 +59,7 @@ impl TrayItem {
         Some(match id {
             "status" => TrayItem::Status,
             "pause" => TrayItem::Pause,
+            "callbacks" => TrayItem::Callbacks,
             "history" => TrayItem::History,
             "settings" => TrayItem::Settings,
             "quit" => TrayItem::Quit,
@@ -125,8 +131,64 @@ impl Badge {
     }
 }
 
-/// The badge the tray shows now, so that the icon is redrawn only when it changes.
-struct Shown(Mutex<Option<Badge>>);
+/// The colour of the dot that says there are calls to return, RGB.
+pub const TO_CALL_BACK_COLOUR: [u8; 3] = [0x09, 0x69, 0xda];
+
+/// The centre and radius of that dot on a `width`×`height` icon: the upper right corner.
+pub fn to_call_back_geometry(width: u32, height: u32) -> (f32, f32, f32) {
+    let r = width.min(height) as f32 * 0.2;
+    (width as f32 - r - 1.0, r + 1.0, r)
+}
+
+/// `rgba` with the blue dot that says there are calls to return, ringed in white.
+pub fn draw_to_call_back(rgba: &[u8], width: u32, height: u32) -> Vec<u8> {
+    let mut out = rgba.to_vec();
+    let (cx, cy, r) = to_call_back_geometry(width, height);
+    let [red, green, blue] = TO_CALL_BACK_COLOUR;
+    for y in 0..height {
+        for x in 0..width {
+            let d = ((x as f32 + 0.5 - cx).powi(2) + (y as f32 + 0.5 - cy).powi(2)).sqrt();
+            let pixel = ((y * width + x) * 4) as usize;
+            if d <= r - 1.5 {
+                out[pixel..pixel + 4].copy_from_slice(&[red, green, blue, 0xff]);
+            } else if d <= r {
+                out[pixel..pixel + 4].copy_from_slice(&[0xff, 0xff, 0xff, 0xff]);
+            }
+        }
+    }
+    out
+}
+
+/// What the icon shows now (the badge, and whether there are calls to return), so that it is
+/// redrawn only when it changes.
+struct Shown(Mutex<Option<(Badge, bool)>>);
+
+/// The open calls to return, as the desk kept them (none before the app has a desk).
+fn to_call_back<R: Runtime>(app: &AppHandle<R>) -> usize {
+    app.try_state::<std::sync::Arc<crate::desk::Desk>>()
+        .map_or(0, |desk| desk.to_call_back())
+}
+
+/// The menu item of the list: "To call back (3)".
+pub fn to_call_back_line(lang: Lang, count: usize) -> String {
+    text_in(lang, "tray-to-call-back", &[("count", count.into())])
+}
+
+/// The label some panels show beside the icon: the calls to return and the queued actions.
+pub fn label(lang: Lang, to_call_back: usize, queued: u64) -> String {
+    let mut parts = Vec::new();
+    if to_call_back > 0 {
+        parts.push(text_in(
+            lang,
+            "tray-label-to-call-back",
+            &[("count", to_call_back.into())],
+        ));
+    }
+    if queued > 0 {
+        parts.push(queued.to_string());
+    }
+    parts.join(" · ")
+}
 
 /// The connection in words, in `lang`.
 pub fn connection_words(lang: Lang, connection: &Connection) -> String {
@@ -190,12 +252,17 @@ pub fn recent_line(lang: Lang, card: &StoredCard) -> String {
     )
 }
 
-fn tooltip(lang: Lang, status: &Status) -> String {
-    text_in(
+fn tooltip(lang: Lang, status: &Status, to_call_back: usize) -> String {
+    let mut tip = text_in(
         lang,
         "tray-tooltip",
         &[("status", status_line(lang, status).into())],
-    )
+    );
+    if to_call_back > 0 {
+        tip.push('\n');
+        tip.push_str(&to_call_back_line(lang, to_call_back));
+    }
+    tip
 }
 
 fn menu<R: Runtime>(
@@ -227,6 +294,13 @@ fn menu<R: Runtime>(
             None::<&str>,
         )?)?;
     }
+    let callbacks = MenuItem::with_id(
+        app,
+        TrayItem::Callbacks.id(),
+        to_call_back_line(lang, to_call_back(app)),
+        true,
+        None::<&str>,
+    )?;
     let pause = CheckMenuItem::with_id(
         app,
         TrayItem::Pause.id(),
@@ -240,6 +314,7 @@ fn menu<R: Runtime>(
         &[
             &status_item,
             &PredefinedMenuItem::separator(app)?,
+            &callbacks,
             &recent_menu,
             &pause,
             &MenuItem::with_id(
@@ -276,51 +351,57 @@ pub fn create<R: Runtime>(
 ) -> tauri::Result<TrayIcon<R>> {
     let mut builder = TrayIconBuilder::with_id(TRAY_ID)
         .menu(&menu(app, status, &[])?)
-        .tooltip(tooltip(crate::i18n::current(), status))
+        .tooltip(tooltip(crate::i18n::current(), status, to_call_back(app)))
         .on_menu_event(move |app, event| {
             if let Some(item) = TrayItem::parse(event.id().as_ref()) {
                 on_item(app, item);
             }
         });
-    if let Some(icon) = badged_icon(app, Badge::of(status)) {
+    let calls = to_call_back(app) > 0;
+    if let Some(icon) = badged_icon(app, Badge::of(status), calls) {
         builder = builder.icon(icon);
     }
-    app.manage(Shown(Mutex::new(Some(Badge::of(status)))));
+    app.manage(Shown(Mutex::new(Some((Badge::of(status), calls)))));
     builder.build(app)
 }
 
-fn badged_icon<R: Runtime>(app: &AppHandle<R>, badge: Badge) -> Option<Image<'static>> {
+fn badged_icon<R: Runtime>(
+    app: &AppHandle<R>,
+    badge: Badge,
+    to_call_back: bool,
+) -> Option<Image<'static>> {
     let base = app.default_window_icon()?;
     let (width, height) = (base.width(), base.height());
-    Some(Image::new_owned(
-        badge.draw(base.rgba(), width, height),
-        width,
-        height,
-    ))
+    let mut rgba = badge.draw(base.rgba(), width, height);
+    if to_call_back {
+        rgba = draw_to_call_back(&rgba, width, height);
+    }
+    Some(Image::new_owned(rgba, width, height))
 }
 
-/// Shows the new status and recent calls.
+/// Shows the new status, recent calls and count of calls to return.
 pub fn refresh<R: Runtime>(app: &AppHandle<R>, status: &Status, recent: &[StoredCard]) {
     let Some(tray) = app.tray_by_id(TRAY_ID) else {
         return;
     };
+    let lang = crate::i18n::current();
+    let count = to_call_back(app);
     match menu(app, status, recent) {
         Ok(m) => {
             let _ = tray.set_menu(Some(m));
-            let _ = tray.set_tooltip(Some(tooltip(crate::i18n::current(), status)));
-            let queued = (status.queued > 0).then(|| status.queued.to_string());
-            let _ = tray.set_title(Some(queued.unwrap_or_default()));
+            let _ = tray.set_tooltip(Some(tooltip(lang, status, count)));
+            let _ = tray.set_title(Some(label(lang, count, status.queued)));
         }
         Err(e) => tracing::warn!(error = %e, "cannot rebuild the tray menu"),
     }
-    let badge = Badge::of(status);
+    let now = (Badge::of(status), count > 0);
     let shown = app.state::<Shown>();
     let mut shown = shown.0.lock().unwrap_or_else(|e| e.into_inner());
-    if *shown != Some(badge) {
-        if let Err(e) = tray.set_icon(badged_icon(app, badge)) {
+    if *shown != Some(now) {
+        if let Err(e) = tray.set_icon(badged_icon(app, now.0, now.1)) {
             tracing::warn!(error = %e, "cannot change the tray icon");
         }
-        *shown = Some(badge);
+        *shown = Some(now);
     }
 }
 
@@ -333,6 +414,7 @@ mod tests {
         for item in [
             TrayItem::Status,
             TrayItem::Recent(780836754),
+            TrayItem::Callbacks,
             TrayItem::Pause,
             TrayItem::History,
             TrayItem::Settings,
@@ -375,6 +457,25 @@ mod tests {
         // The rest of the icon is untouched.
         assert_eq!(at(2, 2), &[0, 0, 0, 0]);
         assert_eq!(at(w - 1, 2), &[0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn calls_to_return_are_counted_in_words_and_dotted_on_the_icon() {
+        assert_eq!(to_call_back_line(Lang::En, 3), "To call back (3)");
+        assert_eq!(to_call_back_line(Lang::Fr, 3), "À rappeler (3)");
+        assert_eq!(label(Lang::En, 0, 0), "");
+        assert_eq!(label(Lang::En, 0, 2), "2");
+        assert_eq!(label(Lang::En, 3, 2), "☎ 3 · 2");
+        let (w, h) = (32, 32);
+        let blank = vec![0u8; (w * h * 4) as usize];
+        let drawn = draw_to_call_back(&Badge::Connected.draw(&blank, w, h), w, h);
+        let at = |x: u32, y: u32| &drawn[((y * w + x) * 4) as usize..][..4];
+        let (cx, cy, _) = to_call_back_geometry(w, h);
+        assert_eq!(at(cx as u32, cy as u32), &[0x09, 0x69, 0xda, 0xff]);
+        // The state's dot stays where it was, and the rest of the icon is untouched.
+        let (bx, by, _) = Badge::geometry(w, h);
+        assert_eq!(at(bx as u32, by as u32), &[0x1a, 0x7f, 0x37, 0xff]);
+        assert_eq!(at(2, 2), &[0, 0, 0, 0]);
     }
 
     #[test]

@@ -82,5 +82,15 @@ export const onCardFocus = (handler) => listen("card://focus", handler);
 // The prepared card window is shown once, off screen, before the first ring.
 export const onPrime = (handler) => listen("card://prime", handler);
 export const onTab = (handler) => listen("main://tab", handler);
+// The team's calls to return: {items: [callback + {who, number, mine}], late, offline,
+// fetched_at, reason}; state "open" (the default), "closed" (the last 24 hours) or "all".
+export const callbacks = (state) => invoke("callbacks", { state: state ?? null });
+// The agent calls an item back / dismisses it with a reason: the item as it now stands.
+export const claimCallback = (id) => invoke("claim_callback", { id });
+export const dismissCallback = (id, reason) => invoke("dismiss_callback", { id, reason });
+// The open list changed (an item opened, was claimed or closed): the list as it now stands.
+export const onCallbacks = (handler) => listen("callbacks://changed", handler);
+// {date, timezone, answered, missed, returned, outbound, average_handle_seconds, late, offline, fetched_at}.
+export const myDay = () => invoke("my_day");
 // The agent chose another language in Settings.
 export const onLanguage = (handler) => listen("i18n://changed", handler);

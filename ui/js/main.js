@@ -1,10 +1,11 @@
-// The main window: contact sync's progress, the dial box, one history of calls and messages
-// (filtered by missed or not logged, each line with its actions), settings (with the
-// integration's) and about.
+// The main window, built for the day: a navigation between "To call back" (the team's missed
+// calls and voicemails to return, live from the stream), History (one line per call or message,
+// filtered by missed or not logged, a compact dial box above it), "My day" (the agent's figures
+// for today), Settings (with the integration's and contact sync's progress) and About.
 
 import * as api from "./api.js";
 import { el, replace, connectionWords, errorText } from "./dom.js";
-import { t, attr, dateTime, duration, load as loadLanguage, onChange as onLanguageChange } from "./i18n.js";
+import { t, attr, l10n, dateTime, duration, number, load as loadLanguage, onChange as onLanguageChange } from "./i18n.js";
 
 const message = document.getElementById("message");
 const form = document.getElementById("settings");
@@ -24,11 +25,14 @@ function selectTab(name) {
   for (const section of document.querySelectorAll(".tab")) {
     section.hidden = section.id !== `tab-${name}`;
   }
-  if (name === "history") {
-    refreshHistory();
+  if (name === "history") refreshHistory();
+  if (name === "callbacks") refreshCallbacks();
+  if (name === "day") refreshDay();
+  if (name === "settings") {
     refreshSync();
+    refreshPresence();
+    return loadSettings();
   }
-  if (name === "settings") return loadSettings();
 }
 
 const when = dateTime;
@@ -57,6 +61,9 @@ let historyFilter = "all";
 // What the last call back from each row gave ({words, placed}), kept across re-renders.
 const dialed = new Map();
 
+// A class list from its names (those that are not false or empty).
+const cls = (...names) => names.filter(Boolean).join(" ");
+
 function showDialed(where, result) {
   where.textContent = result.words;
   where.className = `dial-result ${result.placed ? "dial-ok" : "dial-failed"}`;
@@ -78,26 +85,61 @@ async function callBack(to, callId, where, key) {
   }
 }
 
+// "How long ago" for today's times ("5 min ago"), the date beyond; the full date and time on
+// hover and for assistive technology.
+function ago(seconds) {
+  const s = Math.max(0, Math.floor(Date.now() / 1000) - seconds);
+  if (s < 60) return t("ago-now");
+  if (s < 3600) return t("ago-minutes", { n: number(Math.floor(s / 60)) });
+  if (s < 86400) return t("ago-hours", { n: number(Math.floor(s / 3600)) });
+  if (s < 7 * 86400) return t("ago-days", { n: Math.floor(s / 86400) });
+  return dateTime(seconds);
+}
+
+function timeOf(seconds) {
+  if (!seconds) return null;
+  return el("time", { datetime: new Date(seconds * 1000).toISOString(), title: when(seconds) }, ago(seconds));
+}
+
+// The direction as an icon; the words beside it are its text.
+const DIRECTION_ICON = { inbound: "↙", outbound: "↗", missed: "↩" };
+function direction(item) {
+  const way = item.missed ? "missed" : item.direction === "outbound" ? "outbound" : "inbound";
+  return el("span", { class: `dir ${way}`, "aria-hidden": "true" }, DIRECTION_ICON[way]);
+}
+
+// A compact menu of a line's actions: a button that opens a short list.
+function menu(label, items) {
+  const shown = items.filter(Boolean);
+  if (shown.length === 0) return null;
+  return el("details", { class: "menu" },
+    el("summary", { "aria-label": label, title: label }, "⋯"),
+    el("div", { class: "menu-items" }, shown));
+}
+
 function historyRow(item) {
   const result = el("span", { class: "dial-result", role: "status" });
   if (dialed.has(item.id)) showDialed(result, dialed.get(item.id));
   const actions = [
-    link(t("see-conversation"), item.conversation_url),
-    item.can_choose_contact
-      ? el("button", { type: "button", class: "choose", onclick: () => api.showCard(Number(item.id)) }, t("choose-contact"))
-      : null,
     item.can_call_back
       ? el("button", { type: "button", class: "call-back", onclick: () => callBack(item.phone, item.kind === "call" ? Number(item.id) : null, result, item.id) }, t("call-back"))
       : null,
-    result,
+    link(t("see-conversation"), item.conversation_url),
   ];
   return el("tr", { class: `${item.status}${item.missed ? " missed" : ""}`, "data-id": item.id },
-    el("td", {}, when(item.created_at)),
-    el("td", { class: "what" }, item.what),
-    el("td", { class: "who" }, item.who, item.text ? el("small", { class: "text" }, item.text) : null),
+    el("td", { class: "what" }, direction(item), " ", item.what),
+    el("td", { class: "who", title: item.who }, item.who, item.text ? el("small", { class: "text" }, item.text) : null),
+    el("td", { class: "when" }, timeOf(item.created_at)),
     el("td", { class: "duration" }, item.duration_secs === null || item.duration_secs === undefined ? "" : duration(item.duration_secs)),
-    el("td", { class: "logging" }, item.logging, heldBack(item), ...refused(item)),
-    el("td", {}, el("div", { class: "actions" }, actions)),
+    el("td", { class: "logging", title: item.logging }, item.logging,
+      item.outcome ? el("span", { class: cls("badge", "outcome") }, t("history-outcome", { outcome: item.outcome })) : null,
+      heldBack(item), ...refused(item)),
+    el("td", { class: "actions" }, el("div", { class: "actions" },
+      item.can_choose_contact
+        ? el("button", { type: "button", class: "choose", onclick: () => api.showCard(Number(item.id)) }, t("choose-contact"))
+        : null,
+      menu(attr("history-actions-menu", "aria-label", { who: item.who }), actions),
+      result)),
   );
 }
 
@@ -112,7 +154,9 @@ async function refreshHistory() {
   try {
     const h = await api.history();
     if (message.classList.contains("error")) say("");
-    document.getElementById("history-note").textContent = h.offline ? t("history-offline", { when: when(h.fetched_at) }) : "";
+    const note = document.getElementById("history-note");
+    note.textContent = h.offline ? t("history-offline", { when: when(h.fetched_at) }) : "";
+    note.hidden = !h.offline;
     historyItems = h.items || [];
     showHistory();
   } catch (err) {
@@ -131,6 +175,194 @@ document.getElementById("dial").addEventListener("submit", (e) => {
   const to = document.getElementById("dial-to").value;
   callBack(to, null, document.getElementById("dial-result"), null);
 });
+
+// "To call back": the team's missed calls and voicemails on the agent's lines, newest first,
+// as the hub last sent them (kept current by the stream's callback events); "Done today" asks
+// the hub for the ones closed in the last 24 hours.
+let callbacksState = "open";
+let callbacksView = null;
+// What "Call back" gave on each item ({words, placed}), and the dismiss reasons being typed.
+const calledBack = new Map();
+const dismissing = new Map();
+
+function teammate(who) {
+  if (!who) return t("callback-someone");
+  return who.name || who.email;
+}
+
+// Where an item stands, in words: who is calling back, or how it was closed.
+function callbackState(c) {
+  if (c.state === "claimed") {
+    return el("span", { class: `claim${c.mine ? " mine" : ""}` },
+      c.mine ? t("callback-claimed-mine") : t("callback-claimed-by", { name: teammate(c.claimed_by) }));
+  }
+  if (c.state !== "closed") {
+    return c.due_at ? el("span", { class: "due" }, t("callback-due", { time: when(c.due_at) })) : null;
+  }
+  const name = teammate(c.closed_by);
+  if (c.close_reason === "dismissed") return el("span", { class: "closed" }, t("callback-closed-dismissed", { name, reason: c.dismiss_reason || "" }));
+  if (c.close_reason === "answered") return el("span", { class: "closed" }, t("callback-closed-answered", { name }));
+  return el("span", { class: "closed" }, c.returned_after_seconds === null || c.returned_after_seconds === undefined
+    ? t("callback-closed-called-back", { name })
+    : t("callback-closed-called-back-after", { name, after: duration(c.returned_after_seconds) }));
+}
+
+async function callBackItem(c) {
+  calledBack.set(c.id, { placed: false, words: t("calling") });
+  showCallbacks();
+  let result;
+  try {
+    result = await api.dial(c.phone, c.call_id);
+    if (result.placed) await api.claimCallback(c.id);
+  } catch (err) {
+    result = { placed: false, words: errorText(err) };
+  }
+  calledBack.set(c.id, result);
+  showCallbacks();
+}
+
+function dismissForm(c) {
+  const input = el("input", { id: `dismiss-reason-${c.id}`, name: "reason", required: true, maxlength: "200", autocomplete: "off", placeholder: attr("callback-dismiss-reason", "placeholder"),
+    oninput: (e) => dismissing.set(c.id, e.target.value) });
+  input.value = dismissing.get(c.id) || "";
+  const form = el("form", { class: "dismiss",
+    onsubmit: async (e) => {
+      e.preventDefault();
+      try {
+        await api.dismissCallback(c.id, input.value);
+        dismissing.delete(c.id);
+        await refreshCallbacks();
+      } catch (err) {
+        calledBack.set(c.id, { placed: false, words: errorText(err) });
+        showCallbacks();
+      }
+    } },
+    el("label", {}, el("span", {}, t("callback-dismiss-reason")), " ", input),
+    el("button", { type: "submit" }, t("callback-dismiss-confirm")),
+    el("button", { type: "button", onclick: () => { dismissing.delete(c.id); showCallbacks(); } }, t("callback-dismiss-cancel")));
+  return form;
+}
+
+function callbackItem(c) {
+  const open = c.state !== "closed";
+  const late = open && c.late;
+  const result = el("span", { class: "dial-result", role: "status" });
+  if (calledBack.has(c.id)) showDialed(result, calledBack.get(c.id));
+  const takenByTeammate = c.state === "claimed" && !c.mine;
+  const actions = open ? el("div", { class: "actions" },
+    takenByTeammate ? null : el("button", { type: "button", class: cls("call-back", "primary"), onclick: () => callBackItem(c) }, t("callback-call")),
+    dismissing.has(c.id) ? null : el("button", { type: "button", class: "dismiss", onclick: () => { dismissing.set(c.id, ""); showCallbacks(); document.getElementById(`dismiss-reason-${c.id}`)?.focus(); } }, t("callback-dismiss")),
+    result) : null;
+  return el("li", { class: `item ${c.state}${late ? " late" : ""}${c.mine ? " mine" : ""}`, "data-id": c.id },
+    el("div", { class: "item-head" },
+      el("span", { "aria-hidden": "true", class: cls("dir", "missed") }, c.kind === "voicemail" ? "✉" : DIRECTION_ICON.missed),
+      el("strong", { class: "who" }, c.who),
+      el("span", { class: cls("badge", "kind", c.kind) }, t(c.kind === "voicemail" ? "callback-voicemail" : "callback-missed")),
+      c.missed_count > 1 ? el("span", { class: cls("badge", "count") }, t("callback-missed-count", { count: c.missed_count })) : null,
+      late ? el("span", { class: cls("badge", "late") }, t("callback-late")) : null,
+      el("span", { class: "when" }, timeOf(c.last_missed_at || c.opened_at))),
+    el("div", { class: "item-sub" },
+      c.who !== c.number ? el("span", { class: "number" }, c.number) : null,
+      c.line ? el("span", { class: "line" }, c.line.name) : null,
+      callbackState(c)),
+    c.voicemail_url || c.transcript ? el("div", { class: "voicemail" },
+      link(t("callback-listen"), c.voicemail_url),
+      c.transcript ? el("blockquote", { class: "transcript", "aria-label": t("callback-transcript") }, c.transcript) : null) : null,
+    actions,
+    open && dismissing.has(c.id) ? dismissForm(c) : null);
+}
+
+// The count on the navigation: the open items (claimed ones included) and how many are late.
+function showCallbackCount(view) {
+  const items = (view.items || []).filter((c) => c.state !== "closed");
+  const count = document.getElementById("callbacks-count");
+  count.hidden = items.length === 0;
+  l10n(count, "tab-count", { count: items.length });
+  count.classList.toggle("late", items.some((c) => c.late));
+}
+
+function showCallbacks() {
+  const view = callbacksView;
+  if (!view) return;
+  const items = view.items || [];
+  replace(document.getElementById("callbacks"), items.map(callbackItem));
+  const empty = document.getElementById("callbacks-empty");
+  empty.hidden = items.length > 0;
+  empty.textContent = t(callbacksState === "open" ? "callbacks-empty" : "callbacks-closed-empty");
+  const note = document.getElementById("callbacks-note");
+  note.hidden = !view.offline;
+  note.textContent = view.offline ? t("callbacks-offline", { when: when(view.fetched_at) }) : "";
+  const late = document.getElementById("callbacks-late");
+  const lateCount = items.filter((c) => c.state !== "closed" && c.late).length;
+  late.hidden = lateCount === 0;
+  late.textContent = t("callbacks-late-count", { count: lateCount });
+}
+
+async function refreshCallbacks() {
+  try {
+    const view = await api.callbacks(callbacksState);
+    if (callbacksState === "open") showCallbackCount(view);
+    callbacksView = view;
+    showCallbacks();
+  } catch (err) {
+    callbacksView = callbacksView || { items: [], offline: false };
+    showCallbacks();
+    say(errorText(err), "error");
+  }
+}
+
+for (const radio of document.querySelectorAll("input[name=callbacks-state]")) {
+  radio.addEventListener("change", () => {
+    callbacksState = radio.value;
+    callbacksView = null;
+    replace(document.getElementById("callbacks"));
+    refreshCallbacks();
+  });
+}
+api.onCallbacks((view) => {
+  showCallbackCount(view);
+  if (callbacksState === "open") {
+    callbacksView = view;
+    showCallbacks();
+  } else if (shownTab === "callbacks") {
+    refreshCallbacks();
+  }
+});
+
+// "My day": today's figures on the team's clock, read when the tab opens and after a call ends.
+const DAY_FIGURES = [
+  ["answered", "day-answered"],
+  ["missed", "day-missed"],
+  ["returned", "day-returned"],
+  ["outbound", "day-outbound"],
+  ["average_handle_seconds", "day-average"],
+  ["late", "day-late"],
+];
+
+async function refreshDay() {
+  const list = document.getElementById("day");
+  try {
+    const day = await api.myDay();
+    document.getElementById("day-intro").textContent = t("day-intro", { date: day.date, timezone: day.timezone });
+    const note = document.getElementById("day-note");
+    note.hidden = !day.offline;
+    note.textContent = day.offline ? t("day-offline", { when: when(day.fetched_at) }) : "";
+    replace(list, DAY_FIGURES.map(([key, label]) => {
+      const value = day[key];
+      const shown = key === "average_handle_seconds"
+        ? (value === null || value === undefined ? t("day-average-none") : duration(value))
+        : number(value ?? 0);
+      const extra = key === "late" && value > 0
+        ? el("button", { type: "button", class: "link-button", onclick: () => selectTab("callbacks") }, t("day-late-link"))
+        : null;
+      return el("div", { class: `figure ${key}${key === "late" && value > 0 ? " late" : ""}` },
+        el("dt", {}, t(label)), el("dd", {}, shown, extra));
+    }));
+  } catch (err) {
+    replace(list);
+    say(errorText(err), "error");
+  }
+}
 
 // Contact sync's line: what it is doing, the last run, the last error.
 async function refreshSync() {
@@ -412,8 +644,9 @@ api.onStatus((s) => {
   showStatus(s);
   const connected = s.connection.state === "connected";
   if (connected && !wasConnected) {
-    refreshHistory();
-    refreshSync();
+    if (shownTab === "history") refreshHistory();
+    if (shownTab === "settings") refreshSync();
+    if (shownTab === "day") refreshDay();
   }
   wasConnected = connected;
 });
@@ -439,28 +672,80 @@ document.addEventListener("visibilitychange", () => {
 });
 api.onHistory(historyChanged);
 api.onCall(historyChanged);
+// A call that ends changes the day's figures.
+api.onCall((card) => {
+  if (card && card.state === "ended" && shownTab === "day" && !document.hidden) refreshDay();
+});
 api.onTab(selectTab);
 // Another language: every word of the window is formatted again, the form keeps what is typed.
 onLanguageChange(() => {
   api.status().then(showStatus).catch(() => {});
   showReceivingNote();
-  if (shownTab === "history") {
-    refreshHistory();
+  if (shownTab === "history") refreshHistory();
+  else if (shownTab === "callbacks") showCallbacks();
+  else if (shownTab === "day") refreshDay();
+  else if (shownTab === "settings") {
     refreshSync();
-  } else if (shownTab === "settings" && form.elements.mode.value === "connected") {
-    loadHubIntegration();
+    if (form.elements.mode.value === "connected") loadHubIntegration();
   }
 });
 
 (async () => {
   await loadLanguage().catch((err) => say(errorText(err), "error"));
   api.status().then(showStatus).catch((err) => say(errorText(err), "error"));
+  // The navigation's count from the start, whichever section opens first.
+  api.callbacks("open").then(showCallbackCount).catch(() => {});
   await api.settings()
     .then((view) => selectTab(view.first_run ? "setup" : location.hash.slice(1) || "history"))
     .catch(() => selectTab(location.hash.slice(1) || "history"));
   await api.takeInvitation().then(offerInvitation).catch((err) => say(errorText(err), "error"));
 })();
-// Contact sync moves on its own: its line is refreshed while the history is shown.
+// Contact sync moves on its own: its line is refreshed while Settings are shown. "How long
+// ago" moves too (the times are rewritten in place, so that an open menu or a reason being
+// typed stays), and an item that passes its deadline is drawn again as late.
 setInterval(() => {
-  if (!document.getElementById("tab-history").hidden) refreshSync();
+  if (document.hidden) return;
+  if (shownTab === "settings") refreshSync();
+  for (const time of document.querySelectorAll("time[datetime]")) {
+    time.textContent = ago(Math.floor(Date.parse(time.getAttribute("datetime")) / 1000));
+  }
+  if (callbacksView) {
+    const now = Date.now() / 1000;
+    const overdue = (callbacksView.items || []).filter((c) => c.state !== "closed" && !c.late && c.due_at && now > c.due_at);
+    for (const c of overdue) c.late = true;
+    if (overdue.length > 0) {
+      showCallbacks();
+      if (callbacksState === "open") showCallbackCount(callbacksView);
+    }
+  }
 }, 10000);
+
+// Presence in Intercom (Settings): shown only when the hub sets agents away during their calls;
+// the agent's opt-out is the hub's to keep, saved as soon as the box changes, with the current
+// state in words.
+const presenceBox = document.getElementById("presence");
+const presenceFollow = document.getElementById("presence-follow");
+function showPresence(p) {
+  presenceBox.hidden = !p.hub_presence;
+  presenceFollow.checked = p.follow_calls;
+  document.getElementById("presence-state").textContent = t("presence-state", { state: p.state });
+}
+async function refreshPresence() {
+  try {
+    showPresence(await api.presence());
+  } catch (_) {
+    // A hub without presence, or away: nothing to offer.
+    presenceBox.hidden = true;
+  }
+}
+presenceFollow.addEventListener("change", async () => {
+  presenceFollow.disabled = true;
+  try {
+    showPresence(await api.setPresence(presenceFollow.checked));
+  } catch (err) {
+    presenceFollow.checked = !presenceFollow.checked;
+    document.getElementById("presence-state").textContent = err && err.code === "offline" ? t("presence-unreachable") : errorText(err);
+  } finally {
+    presenceFollow.disabled = false;
+  }
+});

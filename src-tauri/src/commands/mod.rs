@@ -3,6 +3,7 @@
 //! Which window may call which is set by `capabilities/`.
 
 mod call;
+mod callbacks;
 mod integration;
 mod language;
 mod setup;
@@ -11,6 +12,7 @@ mod window;
 mod wrapup;
 
 pub use call::*;
+pub use callbacks::*;
 pub use integration::*;
 pub use language::*;
 pub use setup::*;
@@ -49,6 +51,10 @@ pub const ALL: &[&str] = &[
     "cancel_sign_in",
     "join",
     "take_invitation",
+    "callbacks",
+    "claim_callback",
+    "dismiss_callback",
+    "my_day",
     "wrap_up",
     "set_outcome",
     "wrap_up_done",

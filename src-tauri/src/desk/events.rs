@@ -17,6 +17,15 @@ impl Desk {
     /// Handles one event of the stream and stores it; the position moves only once it is
     /// stored. `Err` (the journal could not write) makes the follower read it again.
     fn handle(self: &Arc<Self>, event: StreamEvent) -> std::result::Result<(), String> {
+        // The call-backs' list has its own records (desk/callbacks.rs).
+        if event.name.starts_with("callback.") {
+            self.callback_event(&event.data)
+                .map_err(|e| e.to_string())?;
+            return self
+                .journal
+                .set_meta(LAST_EVENT_ID, &event.id.to_string())
+                .map_err(|e| format!("cannot remember the stream position: {e}"));
+        }
         // The end of a call's wrap-up is the card's (desk/wrapup.rs).
         if event.name == "wrap_up.ended" {
             self.wrap_up_event(&event.data)

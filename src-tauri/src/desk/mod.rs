@@ -2,6 +2,7 @@
 //! connection — and everything the commands and the event stream do with it. It knows nothing
 //! about windows: what the UI must hear goes out through a [`UiSink`] as [`UiEvent`]s.
 
+mod callbacks;
 mod dial;
 mod events;
 mod history;
@@ -31,6 +32,7 @@ use crate::settings::Settings;
 use crate::stream::{self, Connection};
 use crate::vault::{SecretName, Vault};
 
+pub use callbacks::{Callback, CallbackRow, CallbacksView, Day, DayView};
 pub use dial::Dialed;
 pub use history::{HistoryRow, HistoryView};
 pub use integration::{LastRun, SyncStatus};
@@ -64,6 +66,9 @@ pub enum UiEvent {
     /// The hub ended a call's wrap-up (Aircall's wrap-up time, or the hub's timer): the card
     /// leaves it, unless a required outcome is missing.
     WrapUpEnded(WrapUpEnded),
+    /// The "To call back" list changed (an item opened, was claimed or closed, or the list was
+    /// read again): the list as it now stands, for the main window and the tray's count.
+    Callbacks(CallbacksView),
 }
 
 /// An inbound message's card.
@@ -95,6 +100,7 @@ impl UiEvent {
             UiEvent::Message(_) => "message://received",
             UiEvent::Invitation(_) => "signin://invitation",
             UiEvent::WrapUpEnded(_) => "wrapup://ended",
+            UiEvent::Callbacks(_) => "callbacks://changed",
         }
     }
 }
@@ -366,6 +372,7 @@ impl Desk {
                 if let Err(e) = desk.catch_up_calls().await {
                     tracing::info!(error = %e, "cannot read the calls that rang before");
                 }
+                desk.refresh_callbacks().await;
             });
         }
     }

@@ -1,0 +1,321 @@
+//! The main window's day through Tauri's real IPC layer on the mock runtime: the "To call back"
+//! list (`callbacks`, `claim_callback`, `dismiss_callback`) and "My day" (`my_day`) against the
+//! demo's hub and sandbox, the list kept current by the stream's `callback.*` events, kept for
+//! offline reading, and counted for the tray; the card window may call none of them.
+
+// Test code may panic: `unwrap` and `expect` are how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use ringside_core::Secret;
+use ringside_lib::demo::{Activity, DemoSetup, Stage};
+use ringside_lib::desk::{Desk, UiEvent};
+use ringside_lib::journal::Journal;
+use ringside_lib::settings::{ModeKind, Settings};
+use ringside_lib::vault::{MemoryVault, SecretName, Vault};
+use ringside_sandbox::scenario::{demo as company, Pace, Scenario};
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{App, AppHandle, WebviewWindow, WebviewWindowBuilder};
+
+struct TestApp {
+    _app: App<MockRuntime>,
+    card: WebviewWindow<MockRuntime>,
+    main: WebviewWindow<MockRuntime>,
+    desk: Arc<Desk>,
+    events: Arc<Mutex<Vec<UiEvent>>>,
+    _dir: tempfile::TempDir,
+}
+
+fn app_with(
+    desk_of: impl FnOnce(
+        Journal,
+        Arc<MemoryVault>,
+        std::path::PathBuf,
+        ringside_lib::desk::UiSink,
+    ) -> Arc<Desk>,
+) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::open(dir.path()).unwrap();
+    let vault = Arc::new(MemoryVault::default());
+    let events: Arc<Mutex<Vec<UiEvent>>> = Arc::default();
+    let handle: Arc<OnceLock<AppHandle<MockRuntime>>> = Arc::default();
+    let (seen, h) = (events.clone(), handle.clone());
+    let desk = desk_of(
+        journal,
+        vault,
+        dir.path().to_owned(),
+        Arc::new(move |event: UiEvent| {
+            seen.lock().unwrap().push(event.clone());
+            if let Some(app) = h.get() {
+                ringside_lib::on_ui_event(app, event);
+            }
+        }),
+    );
+    let app = ringside_lib::run_app(mock_builder(), desk.clone(), |_| Ok(()))
+        .build(tauri::generate_context!())
+        .unwrap();
+    let _ = handle.set(app.handle().clone());
+    let card = WebviewWindowBuilder::new(&app, "card", Default::default())
+        .build()
+        .unwrap();
+    let main = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    TestApp {
+        _app: app,
+        card,
+        main,
+        desk,
+        events,
+        _dir: dir,
+    }
+}
+
+/// The desk in demo mode without activity of its own, connected: the test plays the calls.
+fn demo() -> (TestApp, Stage) {
+    let t = app_with(|journal, vault, dir, sink| {
+        let demo = DemoSetup {
+            step: Duration::ZERO,
+            ..DemoSetup::new(Activity::Quiet)
+        };
+        Desk::new(journal, vault, dir, Some(demo), sink)
+    });
+    block(t.desk.connect()).unwrap();
+    let stage = block(t.desk.stage()).unwrap();
+    stage.sandbox().faults().set_aircall_budget(100_000);
+    t.until("the stream to connect", |t| {
+        t.invoke_ok(&t.main, "status", json!({}))["connection"]["state"] == "connected"
+    });
+    (t, stage)
+}
+
+fn block<F: std::future::Future>(f: F) -> F::Output {
+    tauri::async_runtime::block_on(f)
+}
+
+impl TestApp {
+    fn invoke(
+        &self,
+        window: &WebviewWindow<MockRuntime>,
+        cmd: &str,
+        args: Value,
+    ) -> Result<Value, Value> {
+        get_ipc_response(
+            window,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: CallbackFn(0),
+                error: CallbackFn(1),
+                url: "tauri://localhost".parse().unwrap(),
+                body: InvokeBody::Json(args),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|body| body.deserialize::<Value>().unwrap())
+    }
+
+    fn invoke_ok(&self, window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Value {
+        self.invoke(window, cmd, args.clone())
+            .unwrap_or_else(|e| panic!("{cmd}({args}) failed: {e}"))
+    }
+
+    fn until(&self, what: &str, check: impl Fn(&Self) -> bool) {
+        for _ in 0..400 {
+            if check(self) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("timed out waiting for {what}");
+    }
+
+    /// The last list the desk told the windows about.
+    fn last_list(&self) -> Option<Value> {
+        self.events.lock().unwrap().iter().rev().find_map(|e| match e {
+            UiEvent::Callbacks(view) => Some(serde_json::to_value(view).unwrap()),
+            _ => None,
+        })
+    }
+}
+
+#[test]
+fn a_missed_call_is_listed_claimed_dismissed_and_counted() {
+    let (t, stage) = demo();
+    let player = stage.player(Pace::Instant);
+    let missed = Scenario::missed(company::UNKNOWN, company::SUPPORT_FR);
+    let played = block(player.play(stage.sandbox(), &missed)).unwrap();
+    let call = played.staged.call("call").unwrap();
+
+    // The stream's callback.opened reaches the window and the tray's count without a read.
+    t.until("the missed call on the list", |t| {
+        t.last_list().is_some_and(|l| {
+            l["items"]
+                .as_array()
+                .is_some_and(|items| items.iter().any(|i| i["call_id"] == call))
+        })
+    });
+    assert_eq!(t.desk.to_call_back(), 1);
+    let list = t.invoke_ok(&t.main, "callbacks", json!({}));
+    assert_eq!(list["offline"], false);
+    let item = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["call_id"] == call)
+        .cloned()
+        .unwrap();
+    assert_eq!(item["kind"], "missed");
+    assert_eq!(item["state"], "open");
+    assert_eq!(item["line"]["name"], "Support FR");
+    assert_eq!(item["who"], "+33 6 50 50 50 50", "no contact: the number, formatted");
+    assert_eq!(item["missed_count"], 1);
+    assert_eq!(item["mine"], false);
+    let id = item["id"].as_u64().unwrap();
+
+    // Claimed: the agent's own ("You are calling back"); a second claim changes nothing.
+    let claimed = t.invoke_ok(&t.main, "claim_callback", json!({"id": id}));
+    assert_eq!(claimed["state"], "claimed");
+    assert_eq!(claimed["mine"], true);
+    let again = t.invoke_ok(&t.main, "claim_callback", json!({"id": id}));
+    assert_eq!(again["claimed_at"], claimed["claimed_at"]);
+    t.until("the claim on the list", |t| {
+        t.invoke_ok(&t.main, "callbacks", json!({}))["items"][0]["mine"] == true
+    });
+
+    // A dismiss needs a reason, said in words; with one, the item leaves the open list.
+    let refused = t
+        .invoke(&t.main, "dismiss_callback", json!({"id": id, "reason": "  "}))
+        .unwrap_err();
+    assert_eq!(refused["code"], "invalid");
+    assert_eq!(refused["message"], "Say why it needs no call back.");
+    let dismissed = t.invoke_ok(
+        &t.main,
+        "dismiss_callback",
+        json!({"id": id, "reason": "Wrong number"}),
+    );
+    assert_eq!(dismissed["state"], "closed");
+    assert_eq!(dismissed["close_reason"], "dismissed");
+    assert_eq!(dismissed["dismiss_reason"], "Wrong number");
+    t.until("the open list to be empty", |t| {
+        t.invoke_ok(&t.main, "callbacks", json!({}))["items"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    });
+    assert_eq!(t.desk.to_call_back(), 0);
+    let closed = t.invoke_ok(&t.main, "callbacks", json!({"state": "closed"}));
+    assert_eq!(closed["items"][0]["id"], id);
+
+    // A closed item cannot be claimed: the words say so.
+    let late = t
+        .invoke(&t.main, "claim_callback", json!({"id": id}))
+        .unwrap_err();
+    assert_eq!(late["code"], "hub");
+    assert!(
+        late["message"]
+            .as_str()
+            .unwrap()
+            .contains("no longer on the list"),
+        "{late}"
+    );
+    assert_eq!(
+        t.invoke(&t.main, "callbacks", json!({"state": "someday"}))
+            .unwrap_err()["code"],
+        "invalid"
+    );
+}
+
+#[test]
+fn a_call_back_closes_the_item_and_my_day_counts_it() {
+    let (t, stage) = demo();
+    let player = stage.player(Pace::Instant);
+    let scenario = Scenario::missed_then_called_back(
+        company::UNKNOWN,
+        company::SUPPORT_FR,
+        company::ALICE,
+        120,
+    );
+    block(player.play(stage.sandbox(), &scenario)).unwrap();
+    t.until("the call back to close the item", |t| {
+        let closed = t.invoke_ok(&t.main, "callbacks", json!({"state": "closed"}));
+        closed["items"][0]["close_reason"] == "called_back"
+    });
+    assert!(t.invoke_ok(&t.main, "callbacks", json!({}))["items"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    let day = t.invoke_ok(&t.main, "my_day", json!({}));
+    assert_eq!(day["offline"], false);
+    assert_eq!(day["date"].as_str().unwrap().len(), 10, "{day}");
+    assert!(day["missed"].as_u64().unwrap() >= 1, "{day}");
+    assert!(day["outbound"].as_u64().unwrap() >= 1, "{day}");
+
+    // Offline: the last list and day, said to be so.
+    block(t.desk.disconnect());
+    let kept = t.invoke_ok(&t.main, "callbacks", json!({}));
+    assert_eq!(kept["offline"], true);
+    let kept_day = t.invoke_ok(&t.main, "my_day", json!({}));
+    assert_eq!(kept_day["offline"], true);
+    assert_eq!(kept_day["missed"], day["missed"]);
+}
+
+#[test]
+fn a_voicemail_comes_with_its_page_and_transcript() {
+    let (t, stage) = demo();
+    let player = stage.player(Pace::Instant);
+    let scenario = Scenario::voicemail_with_assets(
+        company::UNKNOWN,
+        company::SUPPORT_FR,
+        Some("Please call me back about my order."),
+    );
+    block(player.play(stage.sandbox(), &scenario)).unwrap();
+    t.until("the voicemail's transcript", |t| {
+        let list = t.invoke_ok(&t.main, "callbacks", json!({}));
+        list["items"][0]["kind"] == "voicemail" && list["items"][0]["transcript"].is_string()
+    });
+    let item = &t.invoke_ok(&t.main, "callbacks", json!({}))["items"][0];
+    assert!(item["voicemail_url"]
+        .as_str()
+        .is_some_and(|u| u.starts_with("http")));
+    assert!(item["transcript"]
+        .as_str()
+        .unwrap()
+        .contains("about my order"));
+}
+
+#[test]
+fn with_no_hub_and_nothing_kept_the_list_says_offline_and_the_card_may_not_ask() {
+    let t = app_with(|journal, vault, dir, sink| {
+        Settings {
+            mode: ModeKind::Connected,
+            hub_url: "http://127.0.0.1:9".into(),
+            ..Settings::default()
+        }
+        .save(&journal)
+        .unwrap();
+        vault
+            .set(SecretName::AgentToken, &Secret::new("agent-token"))
+            .unwrap();
+        Desk::new(journal, vault, dir, None, sink)
+    });
+    let _ = block(t.desk.connect());
+    for (cmd, args) in [
+        ("callbacks", json!({})),
+        ("my_day", json!({})),
+        ("claim_callback", json!({"id": 1})),
+    ] {
+        let e = t.invoke(&t.main, cmd, args).unwrap_err();
+        assert_eq!(e["code"], "offline", "{cmd}: {e}");
+    }
+    // The card window's capability does not list them.
+    for cmd in ["callbacks", "claim_callback", "dismiss_callback", "my_day"] {
+        let refused = t.invoke(&t.card, cmd, json!({"id": 1, "reason": "x"}));
+        assert!(refused.is_err(), "the card window may call {cmd}");
+    }
+}
