@@ -583,3 +583,107 @@ fn utc_date(unix: i64) -> String {
     let year = yoe + era * 400 + i64::from(month <= 2);
     format!("{year:04}-{month:02}-{day:02}")
 }
+
+/// A console page as an admin's browser gets it (`lang`: its `Accept-Language`).
+async fn console(hub: &Hub, admin: &str, path: &str, lang: &str) -> String {
+    let answer = reqwest::Client::new()
+        .get(format!("http://{}{path}", hub.local_addr()))
+        .bearer_auth(admin)
+        .header(reqwest::header::ACCEPT_LANGUAGE, lang)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200, "{path}");
+    answer.text().await.unwrap()
+}
+
+/// The value of an Overview card, by its label.
+fn card(page: &str, label: &str) -> String {
+    let at = page
+        .find(&format!("<span class=\"label\">{label}</span>"))
+        .unwrap_or_else(|| panic!("no card {label}"));
+    let rest = &page[at..];
+    let end = rest.find("</div>").unwrap();
+    rest[..end].to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_console_shows_late_items_and_whether_a_call_has_one() {
+    let app = TestApp::demo().await;
+    let settings = Settings {
+        callback_deadline_minutes: 1,
+        ..Settings::default()
+    };
+    let hub = start(&app, settings).await;
+    let admin = hub.store().add_agent_with(ADMIN, true, 0).unwrap();
+    let bob = hub.store().add_agent(BOB, 0).unwrap();
+    let missed_at = now() - 600;
+    let staged = play(
+        &app,
+        &hub,
+        &Scenario::missed(demo::JANE, demo::SUPPORT_GB),
+        missed_at,
+    )
+    .await;
+    let missed = staged.call("call").unwrap();
+    play(
+        &app,
+        &hub,
+        &Scenario::missed(demo::SOPHIE, demo::SUPPORT_GB),
+        now() - 30,
+    )
+    .await;
+
+    let overview = console(&hub, admin.expose(), "/admin", "en").await;
+    assert!(overview.contains("<h2>Call-backs</h2>"), "{overview}");
+    assert!(card(&overview, "To call back").contains("<span class=\"value\">2</span>"));
+    assert!(
+        card(&overview, "Late").contains(">1</span>"),
+        "Sophie's call is 30 s old"
+    );
+    assert!(card(&overview, "Oldest late").contains("10 minutes ago"));
+    assert!(card(&overview, "Returned today").contains("<span class=\"value\">0</span>"));
+    let french = console(&hub, admin.expose(), "/admin", "fr-FR,fr;q=0.9").await;
+    assert!(french.contains("<h2>Rappels</h2>"));
+    assert!(card(&french, "À rappeler").contains("<span class=\"value\">2</span>"));
+
+    let page = format!("/admin/calls/call/{missed}");
+    let call = console(&hub, admin.expose(), &page, "en").await;
+    assert!(call.contains("On the call-back list, late"), "{call}");
+    let id = open_items(&hub, bob.expose())
+        .await
+        .iter()
+        .find(|i| i["call_id"] == missed)
+        .unwrap()["id"]
+        .clone();
+    let (status, _) = post(
+        &hub,
+        bob.expose(),
+        &format!("/api/v1/callbacks/{id}/claim"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let call = console(&hub, admin.expose(), &page, "en").await;
+    assert!(
+        call.contains("On the call-back list: Bob Martin is calling back."),
+        "{call}"
+    );
+
+    play(
+        &app,
+        &hub,
+        &Scenario::outbound(demo::JANE, demo::SUPPORT_GB, demo::BOB),
+        now() - 200,
+    )
+    .await;
+    let call = console(&hub, admin.expose(), &page, "en").await;
+    assert!(
+        call.contains("Its call-back item is closed: returned by Bob Martin."),
+        "{call}"
+    );
+    let overview = console(&hub, admin.expose(), "/admin", "en").await;
+    assert!(card(&overview, "To call back").contains("<span class=\"value\">1</span>"));
+    assert!(card(&overview, "Returned today").contains("<span class=\"value\">1</span>"));
+    hub.shutdown().await;
+}

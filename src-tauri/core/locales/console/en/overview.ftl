@@ -66,3 +66,9 @@ overview-days = { $n ->
     [one] one day
    *[other] { $n } days
 }
+overview-callbacks = Call-backs
+overview-callbacks-waiting = To call back
+overview-callbacks-late = Late
+overview-callbacks-oldest-late = Oldest late
+overview-callbacks-none-late = None late
+overview-callbacks-returned = Returned today

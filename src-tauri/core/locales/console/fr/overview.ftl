@@ -66,3 +66,9 @@ overview-days = { $n ->
     [one] un jour
    *[other] { $n } jours
 }
+overview-callbacks = Rappels
+overview-callbacks-waiting = À rappeler
+overview-callbacks-late = En retard
+overview-callbacks-oldest-late = Le plus ancien en retard
+overview-callbacks-none-late = Aucun en retard
+overview-callbacks-returned = Rappelés aujourd’hui

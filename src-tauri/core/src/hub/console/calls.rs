@@ -142,6 +142,50 @@ struct CallPage {
     actions: Vec<ActionView>,
 }
 
+/// Whether a call has an item on the call-back list (it opened or joined one, or returned
+/// one), and where that item stands, in words.
+async fn callback_note(
+    state: &AppState,
+    chrome: &Chrome,
+    subject: &crate::domain::subject::Subject,
+    tz: &jiff::tz::TimeZone,
+) -> Option<String> {
+    use crate::domain::callback::{CallbackState, CloseReason};
+    let call_id: u64 = subject.call().map(|c| c.id)?;
+    let item = match state.engine.callback_of_call(call_id).await {
+        Ok(item) => item?,
+        Err(e) => {
+            tracing::warn!(error = %e, "the console cannot read a call's call-back item");
+            return None;
+        }
+    };
+    let due = Arg::from(when(item.due_at, tz));
+    let by = |t: &Option<crate::domain::callback::Teammate>| {
+        Arg::from(t.as_ref().map(|t| t.name.clone()).unwrap_or_default())
+    };
+    Some(match (item.state, item.close_reason) {
+        (CallbackState::Claimed, _) => chrome.tf(
+            "calls-note-callback-claimed",
+            &[("who", by(&item.claimed_by))],
+        ),
+        (CallbackState::Closed, Some(CloseReason::Dismissed)) => chrome.tf(
+            "calls-note-callback-dismissed",
+            &[
+                ("who", by(&item.closed_by)),
+                ("reason", Arg::from(item.dismiss_reason.unwrap_or_default())),
+            ],
+        ),
+        (CallbackState::Closed, _) => chrome.tf(
+            "calls-note-callback-returned",
+            &[("who", by(&item.closed_by))],
+        ),
+        (CallbackState::Open, _) if item.late => {
+            chrome.tf("calls-note-callback-late", &[("due", due)])
+        }
+        (CallbackState::Open, _) => chrome.tf("calls-note-callback-open", &[("due", due)]),
+    })
+}
+
 /// The time zone the console shows times in: the team's (`timezone`).
 fn zone(state: &AppState) -> jiff::tz::TimeZone {
     jiff::tz::TimeZone::get(state.console.settings.business_hours.zone())
@@ -630,6 +674,9 @@ async fn open(
             "calls-note-given-up-by",
             &[("who", Arg::from(who.as_str()))],
         ));
+    }
+    if let Some(words) = callback_note(&state, &chrome, subject, &tz).await {
+        notes.push(words);
     }
     let candidates = if subject.status == Status::Skipped && subject.conversation_id.is_none() {
         opened

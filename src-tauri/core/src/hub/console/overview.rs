@@ -63,6 +63,17 @@ struct Page {
     version: &'static str,
     uptime: String,
     database: String,
+    /// The team's call-back list; `None` when the database could not tell.
+    callbacks: Option<CallbackBlock>,
+}
+
+/// The "Call-backs" block: items waiting, late, the oldest late one, returned today.
+struct CallbackBlock {
+    waiting: u64,
+    late: u64,
+    /// When the oldest late item opened, and how long ago, in words.
+    oldest_late: Option<(String, String)>,
+    returned_today: u64,
 }
 
 async fn show(State(state): State<AppState>, admin: Admin) -> Response {
@@ -82,7 +93,8 @@ async fn show(State(state): State<AppState>, admin: Admin) -> Response {
             );
         }
     };
-    let page = build(&state, chrome, &figures, now);
+    let mut page = build(&state, chrome, &figures, now);
+    page.callbacks = callback_block(&state, &page.chrome, now).await;
     render(StatusCode::OK, &page)
 }
 
@@ -151,8 +163,36 @@ fn build(state: &AppState, chrome: Chrome, figures: &OverviewFigures, now: i64) 
         version: env!("CARGO_PKG_VERSION"),
         uptime: span(&chrome, now - state.started_at),
         database: size(figures.database_bytes),
+        callbacks: None,
         chrome,
     }
+}
+
+/// The call-back list's figures, "today" on the team's clock.
+async fn callback_block(state: &AppState, chrome: &Chrome, now: i64) -> Option<CallbackBlock> {
+    let zone = state.console.settings.business_hours.time_zone().clone();
+    let today = jiff::Timestamp::from_second(now)
+        .ok()?
+        .to_zoned(zone.clone())
+        .start_of_day()
+        .ok()?
+        .timestamp()
+        .as_second();
+    let figures = match state.engine.callback_figures(today).await {
+        Ok(figures) => figures,
+        Err(e) => {
+            tracing::warn!(error = %e, "the Overview cannot read the call-back list");
+            return None;
+        }
+    };
+    Some(CallbackBlock {
+        waiting: figures.waiting,
+        late: figures.late,
+        oldest_late: figures
+            .oldest_late
+            .map(|at| (time(at, &zone), ago(chrome, now - at))),
+        returned_today: figures.returned,
+    })
 }
 
 /// A vendor's last error, 429s and (Aircall's) budget, in words.
