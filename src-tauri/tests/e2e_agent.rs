@@ -482,6 +482,8 @@ async fn the_history_says_where_each_call_stands_filters_and_calls_back() {
         .await;
 
     // Call back from Jane's row, then a typo in the dial box.
+    // The row's actions are in its compact menu.
+    session.click(&row(jane, "details.menu summary")).await;
     session.click(&row(jane, "button.call-back")).await;
     session
         .until_text(

@@ -189,7 +189,11 @@ async fn on_a_french_system_the_card_and_the_main_window_speak_french_until_engl
         )
         .await;
         let newest = history["items"][0]["created_at"].as_i64().map(french_date);
-        let shown = session.text("#history tr td").await;
+        // The cell says how long ago; its title gives the date and time.
+        let shown = session
+            .property("#history tr td.when time", "title")
+            .await
+            .and_then(|v| v.as_str().map(str::to_owned));
         if newest.is_some() && shown == newest {
             break;
         }

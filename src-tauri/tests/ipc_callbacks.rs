@@ -137,10 +137,15 @@ impl TestApp {
 
     /// The last list the desk told the windows about.
     fn last_list(&self) -> Option<Value> {
-        self.events.lock().unwrap().iter().rev().find_map(|e| match e {
-            UiEvent::Callbacks(view) => Some(serde_json::to_value(view).unwrap()),
-            _ => None,
-        })
+        self.events
+            .lock()
+            .unwrap()
+            .iter()
+            .rev()
+            .find_map(|e| match e {
+                UiEvent::Callbacks(view) => Some(serde_json::to_value(view).unwrap()),
+                _ => None,
+            })
     }
 }
 
@@ -173,7 +178,10 @@ fn a_missed_call_is_listed_claimed_dismissed_and_counted() {
     assert_eq!(item["kind"], "missed");
     assert_eq!(item["state"], "open");
     assert_eq!(item["line"]["name"], "Support FR");
-    assert_eq!(item["who"], "+33 6 50 50 50 50", "no contact: the number, formatted");
+    assert_eq!(
+        item["who"], "+33 6 50 50 50 50",
+        "no contact: the number, formatted"
+    );
     assert_eq!(item["missed_count"], 1);
     assert_eq!(item["mine"], false);
     let id = item["id"].as_u64().unwrap();
@@ -190,7 +198,11 @@ fn a_missed_call_is_listed_claimed_dismissed_and_counted() {
 
     // A dismiss needs a reason, said in words; with one, the item leaves the open list.
     let refused = t
-        .invoke(&t.main, "dismiss_callback", json!({"id": id, "reason": "  "}))
+        .invoke(
+            &t.main,
+            "dismiss_callback",
+            json!({"id": id, "reason": "  "}),
+        )
         .unwrap_err();
     assert_eq!(refused["code"], "invalid");
     assert_eq!(refused["message"], "Say why it needs no call back.");

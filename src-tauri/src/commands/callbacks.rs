@@ -17,7 +17,7 @@ pub async fn callbacks(desk: State<'_, Arc<Desk>>, state: Option<String>) -> Res
 
 /// The agent calls an item back: it is theirs, and teammates see who is calling.
 #[tauri::command]
-pub async fn claim_callback(desk: State<'_, Arc<Desk>>, id: u64) -> Result<CallbackRow> {
+pub async fn claim_callback(desk: State<'_, Arc<Desk>>, id: i64) -> Result<CallbackRow> {
     desk.claim_callback(id).await
 }
 
@@ -25,7 +25,7 @@ pub async fn claim_callback(desk: State<'_, Arc<Desk>>, id: u64) -> Result<Callb
 #[tauri::command]
 pub async fn dismiss_callback(
     desk: State<'_, Arc<Desk>>,
-    id: u64,
+    id: i64,
     reason: String,
 ) -> Result<CallbackRow> {
     desk.dismiss_callback(id, &reason).await

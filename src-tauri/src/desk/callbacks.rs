@@ -5,8 +5,9 @@
 //! the agent reads: who (the contact's name, else the number formatted) and whether the agent
 //! is the one calling back. The count of open items goes to the tray.
 
+use ringside_core::domain::callback::{Callback, CallbackList, CallbackState, MyDay};
 use ringside_core::phone::E164;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::{now, Desk, UiEvent};
@@ -24,150 +25,6 @@ const KEPT_DAY: &str = "my_day";
 const KEPT_DAY_AT: &str = "my_day_at";
 /// The longest dismiss reason, in characters (the hub's limit).
 pub const DISMISS_REASON_MAX_CHARS: usize = 200;
-
-/// Why an item is on the list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CallbackKind {
-    /// A missed inbound call.
-    Missed,
-    /// The caller left a voicemail.
-    Voicemail,
-}
-
-/// Where an item stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CallbackState {
-    /// Nobody has taken it yet.
-    Open,
-    /// A teammate is calling back.
-    Claimed,
-    /// Called back, answered by a later call, or dismissed.
-    Closed,
-}
-
-/// How an item was closed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CloseReason {
-    /// A teammate's outbound call to the number.
-    CalledBack,
-    /// A later inbound call from the number was answered.
-    Answered,
-    /// A teammate dismissed it with a reason.
-    Dismissed,
-}
-
-/// An Aircall line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LineRef {
-    /// Aircall's id of the line.
-    pub id: u64,
-    /// Its name.
-    pub name: String,
-}
-
-/// The Intercom contact of the number.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CallbackContact {
-    /// Intercom's id.
-    pub id: String,
-    /// The contact's name, if it has one.
-    #[serde(default)]
-    pub name: Option<String>,
-    /// `user` or `lead`.
-    #[serde(default)]
-    pub role: Option<String>,
-}
-
-/// A teammate who claimed or closed an item.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Teammate {
-    /// Their email.
-    pub email: String,
-    /// Their name.
-    #[serde(default)]
-    pub name: String,
-}
-
-/// One item of the list, as the hub sends it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Callback {
-    /// The item's id.
-    pub id: u64,
-    /// Aircall's id of the missed call (the one "Call back" names to the hub).
-    pub call_id: u64,
-    /// Missed call or voicemail.
-    pub kind: CallbackKind,
-    /// The caller's number: E.164, or the digits Aircall gave.
-    pub phone: String,
-    /// The line it came in on.
-    #[serde(default)]
-    pub line: Option<LineRef>,
-    /// The Intercom contact of the number.
-    #[serde(default)]
-    pub contact: Option<CallbackContact>,
-    /// Missed calls from that number on that line merged into this item.
-    #[serde(default = "one")]
-    pub missed_count: u32,
-    /// When the item opened, UNIX seconds.
-    pub opened_at: i64,
-    /// The latest missed call merged into it.
-    #[serde(default)]
-    pub last_missed_at: i64,
-    /// The deadline (business hours), UNIX seconds.
-    #[serde(default)]
-    pub due_at: i64,
-    /// Past its deadline and not closed, when the hub read it.
-    #[serde(default)]
-    pub late: bool,
-    /// Open, claimed or closed.
-    pub state: CallbackState,
-    /// Who is calling back.
-    #[serde(default)]
-    pub claimed_by: Option<Teammate>,
-    /// When they claimed it.
-    #[serde(default)]
-    pub claimed_at: Option<i64>,
-    /// When it closed.
-    #[serde(default)]
-    pub closed_at: Option<i64>,
-    /// Who closed it.
-    #[serde(default)]
-    pub closed_by: Option<Teammate>,
-    /// How it closed.
-    #[serde(default)]
-    pub close_reason: Option<CloseReason>,
-    /// The reason a teammate gave to dismiss it.
-    #[serde(default)]
-    pub dismiss_reason: Option<String>,
-    /// How long the caller waited to be called back, in seconds.
-    #[serde(default)]
-    pub returned_after_seconds: Option<i64>,
-    /// The voicemail's page (Aircall's lasting one when there is one).
-    #[serde(default)]
-    pub voicemail_url: Option<String>,
-    /// The voicemail's transcript, when Aircall's AI sent one.
-    #[serde(default)]
-    pub transcript: Option<String>,
-}
-
-fn one() -> u32 {
-    1
-}
-
-/// The hub's answer to `GET /api/v1/callbacks`.
-#[derive(Debug, Clone, Deserialize)]
-struct CallbackList {
-    items: Vec<Callback>,
-}
-
-/// A `callback.*` event of the stream.
-#[derive(Debug, Clone, Deserialize)]
-struct CallbackEvent {
-    callback: Callback,
-}
 
 /// One item with what the agent reads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -199,37 +56,12 @@ pub struct CallbacksView {
     pub reason: Option<String>,
 }
 
-/// The agent's day so far, as the hub counts it (`GET /api/v1/me/day`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Day {
-    /// Today in the team's time zone, `YYYY-MM-DD`.
-    pub date: String,
-    /// The team's time zone.
-    #[serde(default)]
-    pub timezone: String,
-    /// Calls the agent answered.
-    pub answered: u64,
-    /// Missed inbound calls on the agent's lines.
-    pub missed: u64,
-    /// Call-backs the agent closed by calling back.
-    pub returned: u64,
-    /// The agent's outbound calls.
-    #[serde(default)]
-    pub outbound: u64,
-    /// Talk time (and wrap-up, when known) of the agent's calls, on average, in seconds.
-    #[serde(default)]
-    pub average_handle_seconds: Option<u64>,
-    /// Open call-backs past their deadline that the agent can see.
-    #[serde(default)]
-    pub late: u64,
-}
-
 /// "My day" as the main window shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct DayView {
     /// The hub's figures.
     #[serde(flatten)]
-    pub day: Day,
+    pub day: MyDay,
     /// The hub could not be reached: these are the last figures read.
     pub offline: bool,
     /// When the hub sent them, UNIX seconds.
@@ -302,7 +134,7 @@ impl Desk {
 
     /// The agent calls back: the item is theirs ("You are calling back"; teammates read
     /// "Alice is calling back"). Claiming one's own item again changes nothing.
-    pub async fn claim_callback(&self, id: u64) -> Result<CallbackRow> {
+    pub async fn claim_callback(&self, id: i64) -> Result<CallbackRow> {
         let client = self.client()?;
         let answer = client
             .post(&format!("/api/v1/callbacks/{id}/claim"), &Value::Null)
@@ -316,7 +148,7 @@ impl Desk {
     }
 
     /// The agent takes an item off the list without calling back, with a reason.
-    pub async fn dismiss_callback(&self, id: u64, reason: &str) -> Result<CallbackRow> {
+    pub async fn dismiss_callback(&self, id: i64, reason: &str) -> Result<CallbackRow> {
         let reason = reason.trim();
         if reason.is_empty() {
             return Err(Error::Invalid(text("callbacks-error-reason-required", &[])));
@@ -347,7 +179,7 @@ impl Desk {
         };
         match fetched {
             Ok(body) => {
-                let day: Day = serde_json::from_value(body)
+                let day: MyDay = serde_json::from_value(body)
                     .map_err(|e| Error::Invalid(format!("the hub's day cannot be read: {e}")))?;
                 let kept = serde_json::to_string(&day).unwrap_or_default();
                 self.journal.set_meta(KEPT_DAY, &kept)?;
@@ -362,7 +194,7 @@ impl Desk {
                 let day = self
                     .journal
                     .meta(KEPT_DAY)?
-                    .and_then(|d| serde_json::from_str::<Day>(&d).ok());
+                    .and_then(|d| serde_json::from_str::<MyDay>(&d).ok());
                 let at = self.kept_at(KEPT_DAY_AT)?;
                 match day {
                     Some(day) => Ok(DayView {
@@ -387,21 +219,15 @@ impl Desk {
 
     /// A `callback.*` event of the stream: the kept list takes the item (a closed one leaves
     /// it) and the UI and the tray hear the list as it now stands.
-    pub(super) fn callback_event(&self, data: &str) -> Result<()> {
-        match serde_json::from_str::<CallbackEvent>(data) {
-            Ok(event) => self.apply_callback(event.callback),
-            Err(e) => {
-                tracing::warn!(error = %e, "a call-back event does not decode; skipped");
-                Ok(())
-            }
-        }
+    pub(super) fn callback_changed(&self, callback: Callback) -> Result<()> {
+        self.apply_callback(callback)
     }
 
     /// The hub's answer to a claim or a dismiss: the item, or the refusal in words (a
     /// teammate's claim names them, from the list read again).
     async fn changed_item(
         &self,
-        id: u64,
+        id: i64,
         answer: std::result::Result<Value, HubError>,
     ) -> Result<Callback> {
         match answer {
@@ -567,7 +393,7 @@ mod tests {
         (desk, heard)
     }
 
-    fn item(id: u64, state: &str, claimed_by: Option<(&str, &str)>) -> Value {
+    fn item(id: i64, state: &str, claimed_by: Option<(&str, &str)>) -> Value {
         json!({
             "id": id, "call_id": 900 + id, "kind": "missed", "phone": "+33650505050",
             "line": {"id": 2201, "name": "Support FR"}, "contact": null, "missed_count": 1,
@@ -580,47 +406,54 @@ mod tests {
         })
     }
 
-    fn event(kind: &str, item: Value) -> String {
-        json!({"type": kind, "callback": item}).to_string()
+    /// The stream's event, as the desk receives it.
+    fn event(desk: &Arc<Desk>, id: i64, kind: &str, item: Value) {
+        let data = json!({"type": kind, "callback": item}).to_string();
+        let follower = super::super::events::Follower(Arc::downgrade(desk));
+        crate::stream::Sink::event(
+            &follower,
+            crate::stream::StreamEvent {
+                id,
+                name: kind.into(),
+                data,
+            },
+        )
+        .unwrap();
     }
 
     #[test]
     fn events_keep_the_open_list_and_the_tray_count_current() {
         let (desk, heard) = desk();
-        desk.callback_event(&event("callback.opened", item(1, "open", None)))
-            .unwrap();
-        desk.callback_event(&event("callback.opened", item(2, "open", None)))
-            .unwrap();
+        event(&desk, 1, "callback.opened", item(1, "open", None));
+        event(&desk, 2, "callback.opened", item(2, "open", None));
         assert_eq!(desk.to_call_back(), 2);
         let last = heard.lock().unwrap().last().cloned().unwrap();
         assert_eq!(last.items[0].item.id, 2, "newest first");
         assert_eq!(last.items[0].who, "+33 6 50 50 50 50");
 
-        desk.callback_event(&event(
-            "callback.claimed",
-            item(1, "claimed", Some(("Alice@Acme.io", "Alice"))),
-        ))
-        .unwrap();
+        let alice = Some(("Alice@Acme.io", "Alice"));
+        event(&desk, 3, "callback.claimed", item(1, "claimed", alice));
         let last = heard.lock().unwrap().last().cloned().unwrap();
         let claimed = last.items.iter().find(|r| r.item.id == 1).unwrap();
         assert_eq!(claimed.item.state, CallbackState::Claimed);
         assert!(!claimed.mine, "the app does not know its agent yet");
         desk.journal.set_meta(MY_EMAIL, "alice@acme.io").unwrap();
-        desk.callback_event(&event(
-            "callback.claimed",
-            item(1, "claimed", Some(("Alice@Acme.io", "Alice"))),
-        ))
-        .unwrap();
+        event(&desk, 4, "callback.claimed", item(1, "claimed", alice));
         let last = heard.lock().unwrap().last().cloned().unwrap();
         assert!(last.items.iter().find(|r| r.item.id == 1).unwrap().mine);
 
-        desk.callback_event(&event("callback.closed", item(1, "closed", None)))
-            .unwrap();
+        event(&desk, 5, "callback.closed", item(1, "closed", None));
         assert_eq!(desk.to_call_back(), 1);
-        // Something this app cannot read changes nothing.
-        desk.callback_event(r#"{"type":"callback.opened","callback":{"id":"x"}}"#)
-            .unwrap();
+        // Something this app cannot read changes nothing, and the stream moves on.
+        event(&desk, 6, "callback.opened", json!({"id": "x"}));
         assert_eq!(desk.to_call_back(), 1);
+        assert_eq!(
+            desk.journal
+                .meta(super::super::LAST_EVENT_ID)
+                .unwrap()
+                .as_deref(),
+            Some("6")
+        );
     }
 
     #[test]
@@ -637,8 +470,7 @@ mod tests {
     async fn offline_the_list_is_the_kept_one_and_a_reason_is_required_to_dismiss() {
         let (desk, _) = desk();
         assert!(matches!(desk.callbacks(None).await, Err(Error::Offline(_))));
-        desk.callback_event(&event("callback.opened", item(5, "open", None)))
-            .unwrap();
+        event(&desk, 1, "callback.opened", item(5, "open", None));
         let view = desk.callbacks(Some("open")).await.unwrap();
         assert!(view.offline);
         assert_eq!(view.items.len(), 1);

@@ -17,24 +17,6 @@ impl Desk {
     /// Handles one event of the stream and stores it; the position moves only once it is
     /// stored. `Err` (the journal could not write) makes the follower read it again.
     fn handle(self: &Arc<Self>, event: StreamEvent) -> std::result::Result<(), String> {
-        // The call-backs' list has its own records (desk/callbacks.rs).
-        if event.name.starts_with("callback.") {
-            self.callback_event(&event.data)
-                .map_err(|e| e.to_string())?;
-            return self
-                .journal
-                .set_meta(LAST_EVENT_ID, &event.id.to_string())
-                .map_err(|e| format!("cannot remember the stream position: {e}"));
-        }
-        // The end of a call's wrap-up is the card's (desk/wrapup.rs).
-        if event.name == "wrap_up.ended" {
-            self.wrap_up_event(&event.data)
-                .map_err(|e| e.to_string())?;
-            return self
-                .journal
-                .set_meta(LAST_EVENT_ID, &event.id.to_string())
-                .map_err(|e| format!("cannot remember the stream position: {e}"));
-        }
         match serde_json::from_str::<HubEvent>(&event.data) {
             Ok(decoded) => self.try_handle(decoded).map_err(|e| e.to_string())?,
             // Reading it again would not help: it is logged with the reason, and skipped.
@@ -201,6 +183,12 @@ impl Desk {
                 }
                 (self.ui)(UiEvent::History);
             }
+            // The call-backs' list is kept by desk/callbacks.rs.
+            HubEvent::CallbackOpened { callback }
+            | HubEvent::CallbackClaimed { callback }
+            | HubEvent::CallbackClosed { callback } => self.callback_changed(*callback)?,
+            // The end of a call's wrap-up is the card's (desk/wrapup.rs).
+            HubEvent::WrapUpEnded { call_id, by } => self.wrap_up_ended(call_id, by)?,
             HubEvent::StreamReset { asked, newest } => {
                 // The hub never gave the position the app resumed from (its log was restored,
                 // or went back before ids were kept): it replays its log from the beginning.

@@ -32,7 +32,7 @@ use crate::settings::Settings;
 use crate::stream::{self, Connection};
 use crate::vault::{SecretName, Vault};
 
-pub use callbacks::{Callback, CallbackRow, CallbacksView, Day, DayView};
+pub use callbacks::{CallbackRow, CallbacksView, DayView};
 pub use dial::Dialed;
 pub use history::{HistoryRow, HistoryView};
 pub use integration::{LastRun, SyncStatus};
