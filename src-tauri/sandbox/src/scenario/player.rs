@@ -120,6 +120,20 @@ impl Player {
     }
 }
 
+impl Scenario {
+    /// How long [`Player::play`] waits between the steps at `Pace::Scaled { factor, max_pause }`
+    /// (the deliveries' own time not counted).
+    pub fn paced_length(&self, factor: f64, max_pause: Duration) -> Duration {
+        self.steps
+            .windows(2)
+            .map(|w| {
+                let gap = (w[1].at - w[0].at).max(0) as f64 * factor.max(0.0);
+                Duration::from_secs_f64(gap).min(max_pause)
+            })
+            .sum()
+    }
+}
+
 /// A scenario being played one step at a time (see [`Player::playback`]).
 #[derive(Debug)]
 pub struct Playback<'a> {
