@@ -48,18 +48,17 @@ impl Engine {
     {
         let (hours, minutes) = self.callback_deadline();
         let (email, admin, now) = (agent.email.clone(), agent.admin, self.now());
-        let store = self.store.clone();
-        tokio::task::spawn_blocking(move || {
-            let who = store.teammate(&email)?;
-            let actor = Actor { who: &who, admin };
-            let deadline = Deadline {
-                hours: &hours,
-                minutes,
-            };
-            work(&store, &actor, &deadline, now)
-        })
-        .await
-        .map_err(|e| CallbackError::Store(StoreError::Task(e.to_string())))?
+        self.store
+            .run(move |s| {
+                let who = s.teammate(&email)?;
+                let actor = Actor { who: &who, admin };
+                let deadline = Deadline {
+                    hours: &hours,
+                    minutes,
+                };
+                Ok(work(s, &actor, &deadline, now))
+            })
+            .await?
     }
 
     /// The items the agent sees, the most recently missed first, with how many waiting ones
@@ -69,8 +68,8 @@ impl Engine {
         agent: &Agent,
         filter: CallbackFilter,
     ) -> Result<CallbackList, CallbackError> {
-        self.with_list(agent, move |store, actor, deadline, now| {
-            let (items, late) = store.callbacks_for(actor, filter, deadline, now)?;
+        self.with_list(agent, move |s, actor, deadline, now| {
+            let (items, late) = s.callbacks_for(actor, filter, deadline, now)?;
             Ok(CallbackList { items, late })
         })
         .await
@@ -79,8 +78,8 @@ impl Engine {
     /// The agent is calling the number back: teammates see who (`callback.claimed`).
     pub async fn claim_callback(&self, agent: &Agent, id: i64) -> Result<Callback, CallbackError> {
         let claimed = self
-            .with_list(agent, move |store, actor, deadline, now| {
-                refused(id, store.callback_claim(actor, id, deadline, now)?)
+            .with_list(agent, move |s, actor, deadline, now| {
+                refused(id, s.callback_claim(actor, id, deadline, now)?)
             })
             .await?;
         self.pipeline.announcer().written().await;
@@ -98,11 +97,8 @@ impl Engine {
         let reason =
             crate::domain::callback::dismiss_reason(reason).ok_or(CallbackError::ReasonRequired)?;
         let dismissed = self
-            .with_list(agent, move |store, actor, deadline, now| {
-                refused(
-                    id,
-                    store.callback_dismiss(actor, id, &reason, deadline, now)?,
-                )
+            .with_list(agent, move |s, actor, deadline, now| {
+                refused(id, s.callback_dismiss(actor, id, &reason, deadline, now)?)
             })
             .await?;
         self.pipeline.announcer().written().await;
@@ -154,9 +150,9 @@ impl Engine {
             .map(|s| s.timestamp().as_second())
             .unwrap_or_else(|_| self.now());
         let date = today.date().to_string();
-        self.with_list(agent, move |store, actor, deadline, now| {
-            let day = store.day_of(&actor.who.email, actor.admin, start)?;
-            let late = store.callbacks_late(actor, deadline, now)?;
+        self.with_list(agent, move |s, actor, deadline, now| {
+            let day = s.day_of(&actor.who.email, actor.admin, start)?;
+            let late = s.callbacks_late(actor, deadline, now)?;
             let talked = i64::try_from(day.talked_calls).unwrap_or(i64::MAX);
             Ok(MyDay {
                 date,
