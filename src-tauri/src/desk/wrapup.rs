@@ -5,6 +5,7 @@
 //! the hub's: whether it sets the agent away in Intercom during calls, and the agent's opt-out
 //! (`GET`/`PUT /api/v1/me/presence`).
 
+use ringside_core::domain::presence::EndedBy;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -183,42 +184,28 @@ pub struct WrapUpEnded {
     pub call_id: u64,
     /// Who ended it: `aircall` (its wrap-up time ended), `timer` (the hub's `wrap_up_seconds`
     /// ran out) or `agent` ("Done").
-    pub by: String,
+    pub by: EndedBy,
     /// Whether the card leaves its wrap-up: not when the agent ended it (the card did), nor
     /// while a required outcome is missing.
     pub close: bool,
 }
 
-/// The `wrap_up.ended` event as the hub sends it.
-#[derive(Debug, Clone, Deserialize)]
-struct HubWrapUpEnded {
-    call_id: u64,
-    by: String,
-}
-
 impl Desk {
-    /// Handles the hub's `wrap_up.ended`: the card window hears it, and leaves the call's
-    /// wrap-up unless a required outcome is still missing.
-    pub(super) fn wrap_up_event(&self, data: &str) -> Result<()> {
-        let ended: HubWrapUpEnded = match serde_json::from_str(data) {
-            Ok(e) => e,
-            Err(e) => {
-                tracing::warn!(error = %e, "a wrap_up.ended event does not decode; skipped");
-                return Ok(());
-            }
-        };
+    /// The hub's `wrap_up.ended`: the card window hears it, and leaves the call's wrap-up
+    /// unless a required outcome is still missing.
+    pub(super) fn wrap_up_ended(&self, call_id: u64, by: EndedBy) -> Result<()> {
         let wrap_up = self.kept_wrap_up()?;
         let missing = wrap_up.required
             && !wrap_up.outcomes.is_empty()
             && !self
                 .journal
-                .card(ended.call_id)?
+                .card(call_id)?
                 .and_then(|c| c.outcome)
                 .is_some_and(|o| o.state != ChipState::Failed);
-        let close = ended.by != "agent" && !missing;
+        let close = by != EndedBy::Agent && !missing;
         (self.ui)(super::UiEvent::WrapUpEnded(WrapUpEnded {
-            call_id: ended.call_id,
-            by: ended.by,
+            call_id,
+            by,
             close,
         }));
         Ok(())
@@ -235,6 +222,57 @@ fn read_presence(body: Value) -> Result<Presence> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_end_of_a_wrap_up_closes_the_card_unless_a_required_outcome_is_missing() {
+        use std::sync::{Arc, Mutex};
+        let heard: Arc<Mutex<Vec<WrapUpEnded>>> = Arc::default();
+        let record = heard.clone();
+        let desk = Desk::new(
+            crate::journal::Journal::open_in_memory().unwrap(),
+            Arc::new(crate::vault::MemoryVault::default()),
+            std::env::temp_dir(),
+            None,
+            Arc::new(move |event| {
+                if let super::super::UiEvent::WrapUpEnded(e) = event {
+                    record.lock().unwrap().push(e);
+                }
+            }),
+        );
+        let closes = |by| {
+            desk.wrap_up_ended(7, by).unwrap();
+            heard.lock().unwrap().pop().unwrap().close
+        };
+        // No outcome asked: Aircall's or the timer's end closes the card; the agent's own
+        // "Done" already did.
+        assert!(closes(EndedBy::Aircall));
+        assert!(closes(EndedBy::Timer));
+        assert!(!closes(EndedBy::Agent));
+        // A required outcome not chosen yet keeps the wrap-up open, until one is.
+        let required = WrapUp {
+            outcomes: vec!["Resolved".into()],
+            required: true,
+            ..WrapUp::default()
+        };
+        desk.journal
+            .set_meta(WRAP_UP, &serde_json::to_string(&required).unwrap())
+            .unwrap();
+        desk.journal
+            .set_call_state(7, crate::journal::CallState::Ended, 1)
+            .unwrap();
+        assert!(!closes(EndedBy::Aircall));
+        desk.journal
+            .enqueue(7, &Request::Outcome("Resolved".into()), 1)
+            .unwrap();
+        assert!(closes(EndedBy::Timer));
+        let event = serde_json::to_value(WrapUpEnded {
+            call_id: 7,
+            by: EndedBy::Timer,
+            close: true,
+        })
+        .unwrap();
+        assert_eq!(event, json!({"call_id": 7, "by": "timer", "close": true}));
+    }
 
     #[test]
     fn the_wrap_up_is_read_from_the_hubs_settings_wherever_it_puts_them() {
