@@ -9,15 +9,51 @@
 //! at most `step` (`--demo-step-ms`), so a call of three minutes plays in a few seconds. The
 //! scenario starts with the demo: its first step waits for its own time too (at most `step`),
 //! which lets a script leave the app idle for a while before the first call.
+//!
+//! The demo's hub follows the phone with Intercom presence and asks for an outcome after each
+//! call ([`DEMO_OUTCOMES`]). Nobody picks one in an unattended demo, so during the wrap-up of
+//! each tour round's first call the stage picks one as the agent would: through the hub's
+//! `POST /api/v1/calls/{id}/outcome`, with the app's own client ([`Stage::with_agent`]).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use ringside_core::Secret;
-use ringside_sandbox::scenario::{Pace, Player, Scenario};
+use ringside_sandbox::scenario::{Change, Pace, Player, Scenario};
 use ringside_sandbox::Sandbox;
 
+use crate::journal::{Action, Request};
+use crate::remote::HubClient;
 use crate::timings;
+
+/// The call outcomes the demo's hub asks for, in the order the card offers them.
+pub const DEMO_OUTCOMES: [&str; 4] = ["Resolved", "Follow-up needed", "Sale", "Wrong number"];
+
+/// An outcome the stage picks for one call of a scenario, once that call's wrap-up started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutcomePick {
+    /// The call, named as in the scenario.
+    pub subject: String,
+    /// One of [`DEMO_OUTCOMES`].
+    pub outcome: String,
+}
+
+impl OutcomePick {
+    /// The pick of a tour round: its first call of the demo's agent with Aircall's wrap-up,
+    /// with the next of [`DEMO_OUTCOMES`] each round.
+    pub fn for_tour(tour: &Scenario, round: u64) -> Option<OutcomePick> {
+        use ringside_sandbox::scenario::demo::ALICE;
+        let subject = tour.steps.iter().find_map(|s| match s.change {
+            Change::WrapUpStart { user } if user == ALICE => Some(s.subject.clone()),
+            _ => None,
+        })?;
+        let outcome = DEMO_OUTCOMES[(round % DEMO_OUTCOMES.len() as u64) as usize];
+        Some(OutcomePick {
+            subject,
+            outcome: outcome.to_owned(),
+        })
+    }
+}
 
 /// Where Aircall's webhooks go: the hub's receiver and the token it expects in bodies.
 #[derive(Debug, Clone)]
@@ -66,17 +102,29 @@ impl DemoSetup {
 /// The default longest pause between two steps: the tour's nine callers take about a minute.
 pub const DEFAULT_STEP: Duration = Duration::from_secs(2);
 
-/// The demo's sandbox and the hub's webhook receiver: where Aircall's part is played.
+/// The demo's sandbox and the hub's webhook receiver: where Aircall's part is played (and,
+/// with [`Stage::with_agent`], the agent's outcome picked).
 #[derive(Debug, Clone)]
 pub struct Stage {
     sandbox: Arc<Sandbox>,
     target: WebhookTarget,
+    agent: Option<HubClient>,
 }
 
 impl Stage {
     /// A stage on this sandbox, delivering to `target`.
     pub fn new(sandbox: Arc<Sandbox>, target: WebhookTarget) -> Self {
-        Stage { sandbox, target }
+        Stage {
+            sandbox,
+            target,
+            agent: None,
+        }
+    }
+
+    /// The same stage, picking outcomes with the demo agent's client of the hub.
+    pub fn with_agent(mut self, agent: HubClient) -> Self {
+        self.agent = Some(agent);
+        self
     }
 
     /// The sandbox (its fake Aircall and Intercom).
@@ -92,6 +140,17 @@ impl Stage {
     /// Plays a scenario once, each pause at most `step` (the first step waits for its own time).
     /// A step the sandbox refuses or the hub cannot take stops it (and is logged).
     pub async fn play(&self, scenario: &Scenario, step: Duration) {
+        self.play_picking(scenario, step, None).await;
+    }
+
+    /// [`Stage::play`], picking `pick`'s outcome for its call as the agent would, once the
+    /// hub has taken that call's `user.wut_start` (the card shows the wrap-up then).
+    pub async fn play_picking(
+        &self,
+        scenario: &Scenario,
+        step: Duration,
+        pick: Option<&OutcomePick>,
+    ) {
         let player = self.player(Pace::Scaled {
             factor: 1.0,
             max_pause: step,
@@ -108,6 +167,13 @@ impl Stage {
                             timings::mark("ring", Some(id));
                         }
                     }
+                    let picked = pick.filter(|p| {
+                        p.subject == next.subject
+                            && matches!(next.change, Change::WrapUpStart { .. })
+                    });
+                    if let (Some(pick), Some(id)) = (picked, playback.call(&next.subject)) {
+                        self.pick_outcome(id, &pick.outcome).await;
+                    }
                 }
                 Ok(Some(status)) => {
                     tracing::warn!(event = %next.event, status, "demo: the hub refused a webhook");
@@ -123,6 +189,30 @@ impl Stage {
 }
 
 impl Stage {
+    /// Picks the call's outcome as the agent would: the app's request, with its idempotency
+    /// key. A hub that refuses it (no such outcome, the call unknown) is logged.
+    async fn pick_outcome(&self, call_id: u64, outcome: &str) {
+        let Some(agent) = &self.agent else {
+            return;
+        };
+        let action = Action {
+            id: 0,
+            call_id,
+            request: Request::Outcome(outcome.to_owned()),
+            idempotency_key: format!("demo-outcome-{call_id}"),
+        };
+        match agent.send(&action).await {
+            Ok(()) => tracing::info!(
+                call_id,
+                outcome,
+                "demo: the agent picked the call's outcome"
+            ),
+            Err(e) => {
+                tracing::warn!(call_id, outcome, error = %e, "demo: the hub refused the outcome")
+            }
+        }
+    }
+
     /// Plays Aircall's part after an agent's "Call back": every number the fake Aircall put in an
     /// agent's phone (`POST /v1/users/:id/dial`) becomes an outbound call from that agent, on the
     /// French support line (the American sales line for a `+1` number), which the hub then logs
@@ -170,7 +260,8 @@ pub async fn until_following(
 
 impl Activity {
     /// Plays the activity on the stage, as a task the demo owns (aborted when it stops). The
-    /// tour also answers the agent's "Call back" with the outbound call it makes
+    /// tour picks an outcome for each round's first call ([`OutcomePick::for_tour`]) and also
+    /// answers the agent's "Call back" with the outbound call it makes
     /// ([`Stage::answer_dials`]); a script plays only itself, and a quiet demo leaves everything
     /// to the test that holds the stage.
     pub async fn play(self, stage: Stage, step: Duration) {
@@ -178,7 +269,9 @@ impl Activity {
             Activity::Tour => {
                 let tour = async {
                     for round in 0.. {
-                        stage.play(&Scenario::desktop_tour_round(round), step).await;
+                        let tour = Scenario::desktop_tour_round(round);
+                        let pick = OutcomePick::for_tour(&tour, round);
+                        stage.play_picking(&tour, step, pick.as_ref()).await;
                         tokio::time::sleep(step).await;
                     }
                 };

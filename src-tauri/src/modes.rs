@@ -242,6 +242,19 @@ fn region_fr() -> Result<ringside_core::phone::Region> {
     ringside_core::phone::Region::parse("FR").map_err(|e| Error::Invalid(e.to_string()))
 }
 
+/// The demo hub's settings: the defaults, with the agent's Intercom presence following the phone
+/// and an outcome asked after each call (optional).
+pub fn demo_hub_settings() -> HubSettings {
+    HubSettings {
+        presence: true,
+        call_outcomes: crate::demo::DEMO_OUTCOMES
+            .iter()
+            .map(|o| (*o).to_owned())
+            .collect(),
+        ..HubSettings::default()
+    }
+}
+
 /// Demo mode: the sandbox, a hub on it in a temporary directory, and the activity played.
 pub async fn demo(setup: DemoSetup) -> Result<Link> {
     let DemoSetup {
@@ -287,7 +300,7 @@ pub async fn demo(setup: DemoSetup) -> Result<Link> {
         // Contact sync runs as a hub's does, on the sandbox (its contacts become the fake
         // Aircall's), every minute so that the main window's sync line shows it working.
         HubBehaviour {
-            settings: HubSettings::default(),
+            settings: demo_hub_settings(),
             sync: Some(SyncSchedule {
                 options: SyncOptions::new(region_fr()?),
                 interval: DEMO_SYNC_EVERY,
@@ -305,7 +318,7 @@ pub async fn demo(setup: DemoSetup) -> Result<Link> {
             .url
             .replace("/webhooks/aircall", "/webhooks/intercom");
         sandbox.deliver_intercom_notifications(&notifications, intercom_secret.expose());
-        let stage = Stage::new(sandbox, local.webhooks.clone());
+        let stage = Stage::new(sandbox, local.webhooks.clone()).with_agent(link.client.clone());
         let streams = local.hub.as_ref().map(|h| h.streams());
         local.player = Some(tokio::spawn({
             let stage = stage.clone();
