@@ -192,7 +192,7 @@ async fn a_missed_call_is_claimed_in_one_app_seen_in_the_other_and_closed_by_the
         until_contains(
             app,
             "#callbacks li.item .when",
-            "ago",
+            "just now",
             Duration::from_secs(5),
         )
         .await;
@@ -275,6 +275,8 @@ async fn a_missed_call_is_claimed_in_one_app_seen_in_the_other_and_closed_by_the
 
     // Bob chooses French: the empty list says so in French.
     bob.click("#tab-button-settings").await;
+    // Settings fill their fields once they have read them.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
     bob.choose("select[name=language]", "fr", Duration::from_secs(10))
         .await;
     bob.click("#settings button[type=submit]").await;

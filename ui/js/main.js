@@ -695,9 +695,10 @@ onLanguageChange(() => {
   api.status().then(showStatus).catch((err) => say(errorText(err), "error"));
   // The navigation's count from the start, whichever section opens first.
   api.callbacks("open").then(showCallbackCount).catch(() => {});
+  // A section the agent (or the tray) opened meanwhile stays open.
   await api.settings()
-    .then((view) => selectTab(view.first_run ? "setup" : location.hash.slice(1) || "history"))
-    .catch(() => selectTab(location.hash.slice(1) || "history"));
+    .then((view) => view.first_run ? selectTab("setup") : shownTab === null && selectTab(location.hash.slice(1) || "history"))
+    .catch(() => shownTab === null && selectTab(location.hash.slice(1) || "history"));
   await api.takeInvitation().then(offerInvitation).catch((err) => say(errorText(err), "error"));
 })();
 // Contact sync moves on its own: its line is refreshed while Settings are shown. "How long
