@@ -1070,3 +1070,6 @@ pub(in crate::store) fn prune_in(
     )?;
     Ok(items)
 }
+
+#[cfg(test)]
+mod tests;
