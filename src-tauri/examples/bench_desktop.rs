@@ -1,6 +1,13 @@
 //! The desktop benchmark: `cargo xtask bench-desktop` builds `ringside` and the
 //! `empty_window` baseline in release and runs this inside the desktop test environment.
 //!
+//! The app runs as agents run it: in connected mode, the hub elsewhere. This driver starts the
+//! sandbox and a hub on it in its own process (the demo's hub settings: presence, outcomes),
+//! gives each run of the app a fresh data directory (`RINGSIDE_DATA_DIR`) whose settings point
+//! at that hub, with the demo agent's token in the keyring, and plays the rings as Aircall's
+//! webhooks to the hub. `--demo` measures the demo instead (the hub and the sandbox inside the
+//! app), as the benchmark did before.
+//!
 //! `bench_desktop --app PATH --baseline PATH [--starts N] [--rings N]` prints medians of:
 //!
 //! - **cold start**: from just before the process is spawned to its `tray` timing mark, and to
@@ -20,8 +27,9 @@
 //!   the page.
 //!
 //! "Cold" means a new process, not an empty page cache: one untimed run of each app comes
-//! first. Both apps run with `RINGSIDE_TIMINGS=1` (see `ringside_lib::timings`); `ringside` runs as
-//! `--demo --demo-script` with a script of rings only, the first one 10 s after start.
+//! first. Both apps run with `RINGSIDE_TIMINGS=1` (see `ringside_lib::timings`); the rings are
+//! a script of rings only, the first one 10 s after start (the driver marks `ring` when the hub
+//! accepted a call's `call.created`, as the demo does in demo mode).
 
 // Benchmark code may panic: `unwrap` and `expect` are how it fails.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -34,9 +42,12 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use ringside_core::Secret;
 use ringside_lib::timings::PREFIX;
+use ringside_lib::vault::Vault;
 use ringside_lib::windows::COMPOSITING_VARIABLE as COMPOSITING_OFF;
-use ringside_sandbox::scenario::{demo, Change, Scenario, Step};
+use ringside_sandbox::scenario::{demo, Change, Pace, Scenario, Step};
+use ringside_sandbox::Sandbox;
 
 /// Seconds of quiet before the first ring, and between rings (scenario seconds, played as is).
 const FIRST_RING_AT: i64 = 10;
@@ -79,6 +90,12 @@ struct Running {
     child: Child,
     spawned: i64,
     marks: mpsc::Receiver<Mark>,
+    /// Where the driver adds its own marks (`ring`, in connected mode).
+    tx: mpsc::Sender<Mark>,
+    /// The run's data directory (connected mode), removed with it.
+    data: Option<tempfile::TempDir>,
+    /// The run's hub (connected mode), stopped with it.
+    hub: Option<RemoteHub>,
 }
 
 impl Running {
@@ -100,6 +117,7 @@ impl Running {
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
         let stderr = child.stderr.take().expect("stderr is piped");
         let (tx, marks) = mpsc::channel();
+        let ours = tx.clone();
         // Reads until the app is gone (a full pipe would block the app).
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
@@ -112,6 +130,9 @@ impl Running {
             child,
             spawned,
             marks,
+            tx: ours,
+            data: None,
+            hub: None,
         }
     }
 
@@ -302,8 +323,184 @@ fn app_args(script: &Path) -> Vec<String> {
     ]
 }
 
-fn app_cold_run(binary: &Path, script: &Path, figures: &mut Figures) {
-    let run = Running::start(binary, &app_args(script));
+/// The hub the app connects to in connected mode: the sandbox and a hub on it, in this process,
+/// on a runtime of its own.
+struct RemoteHub {
+    runtime: tokio::runtime::Runtime,
+    sandbox: Sandbox,
+    hub: ringside_core::hub::Hub,
+    _dir: tempfile::TempDir,
+}
+
+const WEBHOOK_TOKEN: &str = "bench-webhook-token";
+
+impl RemoteHub {
+    fn start() -> RemoteHub {
+        let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+        let dir = tempfile::tempdir().expect("a directory for the hub");
+        let (sandbox, hub) = runtime.block_on(async {
+            let sandbox = Sandbox::start(ringside_sandbox::Seed::demo())
+                .await
+                .expect("the sandbox");
+            sandbox.faults().set_aircall_budget(100_000);
+            let creds = sandbox.credentials();
+            let mut intercom = ringside_core::intercom::IntercomConfig::new(
+                Secret::new(creds.intercom_token),
+                Default::default(),
+            );
+            intercom.base_url = sandbox.intercom_url().parse().unwrap();
+            let mut aircall = ringside_core::aircall::AircallConfig::new(
+                creds.aircall_api_id,
+                Secret::new(creds.aircall_api_token),
+            );
+            aircall.base_url = sandbox.aircall_url().parse().unwrap();
+            aircall.budget_per_minute = 100_000;
+            let store = ringside_core::store::Store::open(dir.path()).expect("the hub's store");
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let hub = ringside_core::hub::Hub::start(
+                ringside_core::hub::HubConfig {
+                    store,
+                    intercom: ringside_core::intercom::IntercomClient::new(intercom).unwrap(),
+                    aircall: Some(ringside_core::aircall::AircallClient::new(aircall).unwrap()),
+                    webhook_token: Some(Secret::new(WEBHOOK_TOKEN)),
+                    settings: ringside_lib::modes::demo_hub_settings(),
+                    default_region: ringside_core::phone::Region::parse("FR").unwrap(),
+                    clock: ringside_core::card::system_clock(),
+                    tls: None,
+                    sync: None,
+                    intercom_client_secret: None,
+                    signin: None,
+                    console: Default::default(),
+                },
+                listener,
+            )
+            .await
+            .expect("the hub");
+            (sandbox, hub)
+        });
+        RemoteHub {
+            runtime,
+            sandbox,
+            hub,
+            _dir: dir,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.hub.local_addr())
+    }
+
+    /// A new agent token for the demo's agent, kept in the keyring where the app reads it.
+    fn token_in_keyring(&self) {
+        let token = self
+            .hub
+            .store()
+            .add_agent(ringside_lib::modes::DEMO_AGENT, 0)
+            .expect("an agent token");
+        ringside_lib::vault::Keyring
+            .set(ringside_lib::vault::SecretName::AgentToken, &token)
+            .expect("the keyring of the test environment");
+    }
+
+    /// Plays `scenario` to the hub in real time, marking `ring` on `run` as each call's
+    /// `call.created` is accepted, once the app follows the hub's stream.
+    fn play(&self, scenario: &Scenario, tx: mpsc::Sender<Mark>) {
+        let streams = self.hub.streams();
+        let deadline = Instant::now() + WITHIN;
+        while streams.count(ringside_lib::modes::DEMO_AGENT) == 0 {
+            assert!(Instant::now() < deadline, "the app never followed the hub");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let player = ringside_sandbox::scenario::Player::new(
+            format!("{}/webhooks/aircall", self.url()),
+            WEBHOOK_TOKEN,
+        )
+        .with_pace(Pace::Scaled {
+            factor: 1.0,
+            max_pause: Duration::from_secs(FIRST_RING_AT as u64),
+        });
+        // The first ring comes at its own time, after the idle measurement.
+        let first = scenario.steps.first().map_or(0, |s| s.at.max(0) as u64);
+        std::thread::sleep(Duration::from_secs(first));
+        self.runtime.block_on(async {
+            let mut playback = player.playback(&self.sandbox, scenario);
+            while let Some(next) = playback.peek().cloned() {
+                let status = playback.step().await.expect("the hub takes the webhook");
+                if status.is_none() {
+                    break;
+                }
+                if next.event == "call.created" {
+                    let _ = tx.send(Mark {
+                        name: "ring".into(),
+                        micros: now_micros(),
+                        call: playback.call(&next.subject),
+                    });
+                }
+            }
+        });
+    }
+}
+
+/// The app under test: demo mode (`--demo`), or connected to a hub of the driver's, a new one
+/// for each run (a run's calls ring on, and the next run's app would show them at its start).
+enum Target {
+    Demo,
+    Connected,
+}
+
+impl Target {
+    /// Starts the app; in connected mode, on a fresh data directory whose settings point at the
+    /// hub, and plays `scenario` to the hub from another thread.
+    fn start(&self, binary: &Path, script: &Path) -> Running {
+        match self {
+            Target::Demo => Running::start(binary, &app_args(script)),
+            Target::Connected => {
+                let hub = RemoteHub::start();
+                let data = tempfile::tempdir().expect("a data directory");
+                let journal = ringside_lib::journal::Journal::open(&data.path().join("desktop"))
+                    .expect("the app's journal");
+                ringside_lib::settings::Settings {
+                    mode: ringside_lib::settings::ModeKind::Connected,
+                    hub_url: hub.url(),
+                    ..Default::default()
+                }
+                .save(&journal)
+                .expect("the app's settings");
+                drop(journal);
+                hub.token_in_keyring();
+                let dir = data.path().display().to_string();
+                let mut run = Running::start_with(binary, &[], &[("RINGSIDE_DATA_DIR", &dir)]);
+                run.data = Some(data);
+                run.hub = Some(hub);
+                run
+            }
+        }
+    }
+
+    /// Plays the rings (connected mode; the demo plays its own script), in the background.
+    fn play<'s>(scope: &'s std::thread::Scope<'s, '_>, run: &'s Running, scenario: &'s Scenario) {
+        if let Some(hub) = &run.hub {
+            let tx = run.tx.clone();
+            scope.spawn(move || hub.play(scenario, tx));
+        }
+    }
+}
+
+fn app_cold_run(
+    target: &Target,
+    binary: &Path,
+    script: &Path,
+    scenario: &Scenario,
+    figures: &mut Figures,
+) {
+    let run = target.start(binary, script);
+    std::thread::scope(|scope| {
+        Target::play(scope, &run, scenario);
+        app_cold_measure(&run, figures);
+    });
+}
+
+fn app_cold_measure(run: &Running, figures: &mut Figures) {
     let tray = run.next("tray", None);
     let window = run.next("window", None);
     figures
@@ -358,11 +555,20 @@ const STEPS: [&str; 5] = ["ready", "open", "fetch", "fetched", "card"];
 /// first's (it also opens the card window), and the median time from the ring to each mark of
 /// [`STEPS`] over those rings (a call without that mark is left out).
 fn ring_run(
+    target: &Target,
     binary: &Path,
     script: &Path,
+    scenario: &Scenario,
     count: usize,
 ) -> (Vec<f64>, Vec<f64>, Vec<(String, f64)>) {
-    let run = Running::start(binary, &app_args(script));
+    let run = target.start(binary, script);
+    std::thread::scope(|scope| {
+        Target::play(scope, &run, scenario);
+        ring_measure(&run, count)
+    })
+}
+
+fn ring_measure(run: &Running, count: usize) -> (Vec<f64>, Vec<f64>, Vec<(String, f64)>) {
     run.next("tray", None);
     // Each call's marks, the first of each name, in the order the calls rang.
     let mut calls: Vec<(u64, BTreeMap<String, i64>)> = Vec::new();
@@ -416,7 +622,7 @@ fn arg(args: &[String], name: &str) -> Option<String> {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "usage: bench_desktop --app PATH --baseline PATH [--starts N] [--rings N]";
+    let usage = "usage: bench_desktop --app PATH --baseline PATH [--starts N] [--rings N] [--demo]";
     let app = PathBuf::from(arg(&args, "--app").expect(usage));
     let baseline = PathBuf::from(arg(&args, "--baseline").expect(usage));
     let starts: usize = arg(&args, "--starts").map_or(5, |n| n.parse().expect(usage));
@@ -426,17 +632,29 @@ fn main() {
         std::process::exit(2);
     }
 
+    let demo_mode = args.iter().any(|a| a == "--demo");
     let dir = tempfile::tempdir().expect("a temporary directory");
     let one = dir.path().join("one-ring.json");
     let many = dir.path().join("rings.json");
-    std::fs::write(&one, serde_json::to_string(&rings(1)).unwrap()).unwrap();
-    std::fs::write(&many, serde_json::to_string(&rings(count + 1)).unwrap()).unwrap();
+    let (one_ring, all_rings) = (rings(1), rings(count + 1));
+    std::fs::write(&one, serde_json::to_string(&one_ring).unwrap()).unwrap();
+    std::fs::write(&many, serde_json::to_string(&all_rings).unwrap()).unwrap();
+    let target = if demo_mode {
+        Target::Demo
+    } else {
+        Target::Connected
+    };
+    let mode = if demo_mode {
+        "demo mode: the hub and the sandbox inside the app"
+    } else {
+        "connected mode: the hub and the sandbox in the driver's process"
+    };
 
     // One untimed run of each first: the session's accessibility bus starts with the first GTK
     // app, and the binaries and libraries come into the page cache.
     eprintln!("warm-up");
     baseline_run(&baseline, &[], &mut Figures::default());
-    app_cold_run(&app, &one, &mut Figures::default());
+    app_cold_run(&target, &app, &one, &one_ring, &mut Figures::default());
     let mut base = Figures::default();
     // The empty window drawn as the app draws its own, without WebKit's GPU compositing (the
     // app's choice, see `ringside_lib::windows::draw_without_compositing`): the fairer baseline.
@@ -446,10 +664,10 @@ fn main() {
         eprintln!("cold start {run}/{starts}");
         baseline_run(&baseline, &[], &mut base);
         baseline_run(&baseline, &[(COMPOSITING_OFF, "1")], &mut base_flat);
-        app_cold_run(&app, &one, &mut ours);
+        app_cold_run(&target, &app, &one, &one_ring, &mut ours);
     }
     eprintln!("{count} rings, {RING_GAP} s apart");
-    let (mut latencies, mut in_app, steps) = ring_run(&app, &many, count + 1);
+    let (mut latencies, mut in_app, steps) = ring_run(&target, &app, &many, &all_rings, count + 1);
 
     let ratio = |a: f64, b: f64| format!("{:.2}×", a / b);
     let row = |what: &str, ours: f64, base: Option<f64>, unit: &str| match base {
@@ -467,7 +685,9 @@ fn main() {
         ),
     };
     println!();
-    println!("Desktop benchmark (release; medians of {starts} cold starts and {count} rings)");
+    println!(
+        "Desktop benchmark (release; medians of {starts} cold starts and {count} rings; {mode})"
+    );
     println!(
         "{:<44} {:>10} {:>14} {:>8}",
         "", "ringside", "empty window", "ratio"

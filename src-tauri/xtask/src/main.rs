@@ -24,10 +24,11 @@
 //!   (`apt-get`). When an install fails, the run fails and names what is missing: the format
 //!   check, the lints or a test are never skipped.
 //! - `cargo xtask bench`: the benchmarks, in release mode; they print figures.
-//! - `cargo xtask bench-desktop [--starts N] [--rings N]`: the desktop app's benchmark (cold
-//!   start, ring → card visible, memory of the whole process tree) beside an empty Tauri
+//! - `cargo xtask bench-desktop [--starts N] [--rings N] [--demo]`: the desktop app's benchmark
+//!   (cold start, ring → card visible, memory of the whole process tree) beside an empty Tauri
 //!   window, release builds, in the desktop test environment
-//!   (`src-tauri/examples/bench_desktop.rs`).
+//!   (`src-tauri/examples/bench_desktop.rs`): the app in connected mode on a hub the benchmark
+//!   runs apart, as agents run it; `--demo` measures demo mode (the hub inside the app).
 //! - `cargo xtask in-env <command…>`: any command inside the desktop test environment, e.g.
 //!   `cargo xtask in-env cargo test -p ringside --test e2e` to run one test binary.
 //! - `cargo xtask bundle [--debug] [--hub-only]`: the hub's Debian package
