@@ -100,10 +100,11 @@ impl TestApp {
     /// The history's line for call `id`, once it is there.
     fn line(&self, id: u64) -> Option<Value> {
         let history = self.invoke_ok("history", json!({}));
+        let id = id.to_string();
         history["items"]
             .as_array()?
             .iter()
-            .find(|i| i["id"] == id.to_string())
+            .find(|i| i["id"] == id.as_str())
             .cloned()
     }
 }

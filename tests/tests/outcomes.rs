@@ -109,10 +109,11 @@ impl Played {
             .json()
             .await
             .unwrap();
+        let id = self.call.to_string();
         rows.as_array()
             .unwrap()
             .iter()
-            .find(|r| r["id"] == self.call.to_string())
+            .find(|r| r["id"] == id.as_str())
             .cloned()
             .expect("the call is in Bob's history")
     }

@@ -27,7 +27,7 @@ pub(crate) struct Failure {
     request_id: Option<String>,
     /// The refusal's reason as a code and its values (`reason_code`, `reason_values`), for the
     /// app to say in its language.
-    reason: Option<crate::domain::reason::Reason>,
+    reason: Option<Box<crate::domain::reason::Reason>>,
 }
 
 impl Failure {
@@ -43,7 +43,7 @@ impl Failure {
 
     /// The same refusal, with its reason's code and values.
     pub fn with_reason(mut self, reason: crate::domain::reason::Reason) -> Self {
-        self.reason = Some(reason);
+        self.reason = Some(Box::new(reason));
         self
     }
 
