@@ -101,11 +101,10 @@ function timeOf(seconds) {
   return el("time", { datetime: new Date(seconds * 1000).toISOString(), title: when(seconds) }, ago(seconds));
 }
 
-// The direction as an icon; the words beside it are its text.
-const DIRECTION_ICON = { inbound: "↙", outbound: "↗", missed: "↩" };
+// The direction as an icon (drawn by the style sheet); the words beside it are its text.
 function direction(item) {
   const way = item.missed ? "missed" : item.direction === "outbound" ? "outbound" : "inbound";
-  return el("span", { class: `dir ${way}`, "aria-hidden": "true" }, DIRECTION_ICON[way]);
+  return el("span", { class: `dir ${way}`, "aria-hidden": "true" });
 }
 
 // A compact menu of a line's actions: a button that opens a short list.
@@ -255,7 +254,7 @@ function callbackItem(c) {
     result) : null;
   return el("li", { class: `item ${c.state}${late ? " late" : ""}${c.mine ? " mine" : ""}`, "data-id": c.id },
     el("div", { class: "item-head" },
-      el("span", { "aria-hidden": "true", class: cls("dir", "missed") }, c.kind === "voicemail" ? "✉" : DIRECTION_ICON.missed),
+      el("span", { "aria-hidden": "true", class: cls("dir", c.kind === "voicemail" ? "voicemail" : "missed") }),
       el("strong", { class: "who" }, c.who),
       el("span", { class: cls("badge", "kind", c.kind) }, t(c.kind === "voicemail" ? "callback-voicemail" : "callback-missed")),
       c.missed_count > 1 ? el("span", { class: cls("badge", "count") }, t("callback-missed-count", { count: c.missed_count })) : null,
