@@ -17,6 +17,7 @@ use ringside_core::rules::Settings;
 use ringside_core::store::Store;
 use ringside_core::Secret;
 use ringside_sandbox::scenario::{demo, stage_at, Envelope, Scenario, WrapUp};
+use ringside_sandbox::Api;
 use ringside_tests::hubs::{deliver_all, free_port, hub_config, player, settle, until, HubProcess};
 use ringside_tests::TestApp;
 use serde_json::{json, Value};
@@ -245,6 +246,25 @@ async fn done_ends_the_wrap_up_at_once() {
     assert_eq!(done.status(), StatusCode::OK);
     until_away(&rig.app, BOB, (false, None)).await;
     assert_eq!(wrap_up_ended(&rig.hub, calls[0]), vec!["agent"]);
+}
+
+#[tokio::test]
+async fn intercoms_429s_outages_and_lost_answers_delay_presence_but_never_lose_it() {
+    let rig = rig(on(1)).await;
+    let scenario = Scenario::inbound_answered(demo::SOPHIE, demo::SUPPORT_FR, demo::BOB);
+    let (envelopes, _) = staged(&rig.app, &scenario);
+    let answered = through(&envelopes, 0, "call.answered");
+    let faults = rig.app.sandbox.faults();
+    faults.rate_limit_next(Api::Intercom, 2, Duration::from_millis(500));
+    rig.deliver(&envelopes[..answered]).await;
+    until_away(&rig.app, BOB, (true, Some("On a call"))).await;
+    // More failures in a row than the client retries, then an answer lost on the way: the
+    // task tries again later, and the change, safe to repeat, is made once more.
+    faults.fail_next(Api::Intercom, 6, 503);
+    faults.lose_answer_next(Api::Intercom, 1);
+    rig.deliver(&envelopes[answered..]).await;
+    until_away(&rig.app, BOB, (false, None)).await;
+    faults.clear();
 }
 
 #[tokio::test]
