@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::aircall::UserRef;
+use crate::domain::callback::CallbackFilter;
 
 const BOB: &str = "bob@acme.io";
 const ALICE: &str = "alice@acme.io";
