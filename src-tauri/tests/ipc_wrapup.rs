@@ -422,9 +422,11 @@ fn an_app_started_while_a_call_rings_shows_its_card_once() {
     let john_call = block(through(&mut john, "call.answered"));
     // The hub has read both (its history shows them going on).
     let t0 = std::time::Instant::now();
-    while hub_row(&hub_url, token.expose(), john_call).is_none_or(|r| r["answered_at"].is_null())
-    {
-        assert!(t0.elapsed() < Duration::from_secs(20), "the hub never read the calls");
+    while hub_row(&hub_url, token.expose(), john_call).is_none_or(|r| r["answered_at"].is_null()) {
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "the hub never read the calls"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 
@@ -466,6 +468,44 @@ fn an_app_started_while_a_call_rings_shows_its_card_once() {
         1,
         "{recent}"
     );
+    block(t.desk.disconnect());
+    block(hub.shutdown());
+}
+
+#[test]
+fn the_presence_opt_out_is_kept_by_the_hub_and_offered_in_the_main_window_only() {
+    let sandbox = block(Sandbox::start(ringside_sandbox::Seed::demo())).unwrap();
+    let store = ringside_core::store::Store::open_in_memory().unwrap();
+    let token = store.add_agent(ALICE, 0).unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let settings = ringside_core::rules::Settings {
+        presence: true,
+        ..Default::default()
+    };
+    let hub = hub_on(&sandbox, store, settings, listener);
+    let hub_url = format!("http://{}", hub.local_addr());
+    let t = connected_to(&hub_url, token.expose());
+    t.until("the stream to connect", TestApp::connected);
+
+    let presence = t.invoke_ok(&t.main, "presence", json!({}));
+    assert_eq!(presence["hub_presence"], true, "{presence}");
+    assert_eq!(presence["follow_calls"], true, "on by default: {presence}");
+    let off = t.invoke_ok(&t.main, "set_presence", json!({"followCalls": false}));
+    assert_eq!(off["follow_calls"], false, "{off}");
+    // The hub keeps it: another app of the same agent reads it.
+    let other = connected_to(&hub_url, token.expose());
+    other.until("the second app to connect", TestApp::connected);
+    assert_eq!(
+        other.invoke_ok(&other.main, "presence", json!({}))["follow_calls"],
+        false
+    );
+    let on = t.invoke_ok(&t.main, "set_presence", json!({"followCalls": true}));
+    assert_eq!(on["follow_calls"], true);
+    // The card window has no business with it.
+    assert!(t
+        .invoke(&t.card, "set_presence", json!({"followCalls": false}))
+        .is_err());
+    block(other.desk.disconnect());
     block(t.desk.disconnect());
     block(hub.shutdown());
 }

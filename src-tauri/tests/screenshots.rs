@@ -47,6 +47,8 @@ fn script() -> Scenario {
             ringing(Scenario::shared_number(SHARED, SUPPORT_FR, ALICE)),
             ringing(Scenario::unknown_caller(NEW_CALLER, SUPPORT_FR, ALICE)),
             ringing(Scenario::inbound_answered(JANE, SUPPORT_FR, ALICE)),
+            // Answered and over: its card is the wrap-up (`card-wrapup.png`).
+            Scenario::inbound_answered(JOHN, SUPPORT_FR, ALICE),
         ],
         2,
     )
@@ -101,6 +103,8 @@ struct Language {
     dir: &'static str,
     anonymous: &'static str,
     welcome: &'static str,
+    /// The wrap-up's heading, as shown (upper case).
+    wrap_up: &'static str,
 }
 
 const LANGUAGES: [Language; 2] = [
@@ -109,12 +113,14 @@ const LANGUAGES: [Language; 2] = [
         dir: "",
         anonymous: "Anonymous caller",
         welcome: "Welcome to Ringside",
+        wrap_up: "WRAP-UP",
     },
     Language {
         locale: "fr_FR.UTF-8",
         dir: "fr",
         anonymous: "Appelant anonyme",
         welcome: "Bienvenue dans Ringside",
+        wrap_up: "APRÈS-APPEL",
     },
 ];
 
@@ -155,6 +161,78 @@ async fn screenshots_of_each_card_and_the_main_window() {
         take(&out, language).await;
         eprintln!("screenshots saved in {}", out.display());
     }
+    take_dark_wrap_up(&root).await;
+}
+
+/// The card of the script's answered call that is over (its wrap-up), once the hub has it.
+async fn wrap_up_card(session: &Session) -> Value {
+    let start = Instant::now();
+    loop {
+        let cards = invoke(session, "recent_cards", json!({"limit": 20})).await;
+        let over = cards
+            .unwrap_or_default()
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .find(|c| {
+                c["state"] == "ended"
+                    && c["answered_at"].is_i64()
+                    && c["card"]["contact"].is_object()
+            });
+        if let Some(card) = over {
+            return card;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no answered call is over"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+/// Shows the wrap-up's card and saves it as `file`.
+async fn save_wrap_up(session: &Session, out: &std::path::Path, file: &str, words: &str) {
+    let card = wrap_up_card(session).await;
+    invoke(session, "show_card", json!({"callId": card["call_id"]}))
+        .await
+        .unwrap();
+    session.switch_to(CARD_TITLE, Duration::from_secs(10)).await;
+    session
+        .until_text("#wrapup h2", words, Duration::from_secs(10))
+        .await;
+    session
+        .until_count("#outcomes button", 4, Duration::from_secs(10))
+        .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    session.screenshot(&out.join(file)).await;
+}
+
+/// The wrap-up in dark mode (GTK's dark theme, which WebKit reads as `prefers-color-scheme`).
+async fn take_dark_wrap_up(root: &std::path::Path) {
+    let dir = tempfile::tempdir().unwrap();
+    let script_path = dir.path().join("wrap-up.json");
+    let over = Scenario::inbound_answered(demo::JOHN, demo::SUPPORT_FR, demo::ALICE);
+    std::fs::write(&script_path, serde_json::to_string(&over).unwrap()).unwrap();
+    let driver = support::Driver::start_with(&[
+        ("LC_ALL", std::ffi::OsStr::new("en_US.UTF-8")),
+        ("TZ", std::ffi::OsStr::new("UTC")),
+        (COMPOSITING, std::ffi::OsStr::new("0")),
+        ("GTK_THEME", std::ffi::OsStr::new("Adwaita:dark")),
+    ])
+    .await;
+    let session = driver
+        .session(&[
+            "--demo".into(),
+            "--demo-step-ms".into(),
+            "200".into(),
+            "--demo-script".into(),
+            script_path.display().to_string(),
+        ])
+        .await;
+    session.switch_to(MAIN_TITLE, Duration::from_secs(30)).await;
+    save_wrap_up(&session, root, "card-wrapup-dark.png", "WRAP-UP").await;
+    session.end().await;
 }
 
 /// Every screenshot, with the app started under `language`'s locale, into `out`.
@@ -214,6 +292,9 @@ async fn take(out: &std::path::Path, language: &Language) {
             "card-shared-number.png"
         ]
     );
+
+    save_wrap_up(&session, out, "card-wrapup.png", language.wrap_up).await;
+    session.switch_to(MAIN_TITLE, Duration::from_secs(10)).await;
 
     session.click("[data-tab=history]").await;
     let start = Instant::now();

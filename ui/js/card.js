@@ -185,7 +185,7 @@ function wrapUpSection(c) {
         "data-outcome": name,
         title: picked && chosen.reason ? chosen.reason : null,
         onclick: () => chooseOutcome(c.call_id, name),
-      }, digit ? el("kbd", {}, digit) : null, el("span", {}, name));
+      }, digit ? el("kbd", {}, digit) : null, digit ? " " : null, el("span", {}, name));
     }),
   );
   const need = t("wrapup-outcome-need", { required: wrapUp.required ? "yes" : "no" });

@@ -75,18 +75,10 @@ impl WrapUp {
     }
 }
 
-/// The agent's presence as the hub keeps it (`GET /api/v1/me/presence`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Presence {
-    /// Whether the hub sets agents away in Intercom during calls (the hub's setting).
-    pub hub_presence: bool,
-    /// Whether it does so for this agent (their choice; on by default).
-    pub follow_calls: bool,
-    /// `available`, `on_call`, `wrap_up`, `away_by_choice` or `unknown`.
-    pub state: String,
-    /// Whether Intercom shows the agent away, when the hub knows.
-    pub intercom_away: Option<bool>,
-}
+/// The agent's presence as the hub keeps it (`GET /api/v1/me/presence`), in the hub's own type:
+/// whether the hub's presence is on, the agent's choice, their state, and whether Intercom shows
+/// them away.
+pub type Presence = ringside_core::domain::presence::PresenceView;
 
 impl Desk {
     /// The hub's wrap-up settings, kept for when the hub is away; with neither, no outcome is
