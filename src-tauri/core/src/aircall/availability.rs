@@ -13,7 +13,11 @@ impl AircallClient {
     /// `PUT /v1/users/:id` `{"availability_status": "available" | "unavailable"}`. Setting a
     /// state is safe to repeat, so it retries like a read.
     pub async fn set_available(&self, user_id: u64, available: bool) -> Result<(), ApiError> {
-        let status = if available { "available" } else { "unavailable" };
+        let status = if available {
+            "available"
+        } else {
+            "unavailable"
+        };
         let call = Call::write(
             Method::PUT,
             format!("/v1/users/{user_id}"),

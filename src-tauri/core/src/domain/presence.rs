@@ -316,7 +316,8 @@ impl PresenceRow {
     pub fn after(&self, step: &Step) -> PresenceRow {
         let mut next = self.clone();
         next.track = step.track;
-        let new_call = step.track.phase == Phase::OnCall && step.track.call_id != self.track.call_id;
+        let new_call =
+            step.track.phase == Phase::OnCall && step.track.call_id != self.track.call_id;
         let nothing_set = self.applied.is_none() && self.pending.is_none();
         if new_call && (self.hands_off || nothing_set) {
             next.hands_off = false;
@@ -491,7 +492,14 @@ mod tests {
 
     fn on_call(id: u64, since: i64) -> Track {
         Track::default()
-            .step(Signal::Answered { call_id: id, at: since }, 100, WRAP)
+            .step(
+                Signal::Answered {
+                    call_id: id,
+                    at: since,
+                },
+                100,
+                WRAP,
+            )
             .unwrap()
             .track
     }
@@ -520,28 +528,60 @@ mod tests {
     #[test]
     fn redeliveries_and_other_calls_signals_change_nothing() {
         let t = on_call(1, 10);
-        assert_eq!(t.step(Signal::Answered { call_id: 1, at: 11 }, 100, WRAP), None);
-        assert_eq!(t.step(Signal::Ended { call_id: 2, at: 11 }, 100, WRAP), None);
+        assert_eq!(
+            t.step(Signal::Answered { call_id: 1, at: 11 }, 100, WRAP),
+            None
+        );
+        assert_eq!(
+            t.step(Signal::Ended { call_id: 2, at: 11 }, 100, WRAP),
+            None
+        );
         assert_eq!(t.step(Signal::Done { call_id: 2 }, 100, WRAP), None);
         // A late answer of an older call.
-        assert_eq!(t.step(Signal::Answered { call_id: 0, at: 5 }, 100, WRAP), None);
-        let ended = t.step(Signal::Ended { call_id: 1, at: 20 }, 100, WRAP).unwrap();
-        assert_eq!(ended.track.step(Signal::Ended { call_id: 1, at: 21 }, 101, WRAP), None);
+        assert_eq!(
+            t.step(Signal::Answered { call_id: 0, at: 5 }, 100, WRAP),
+            None
+        );
+        let ended = t
+            .step(Signal::Ended { call_id: 1, at: 20 }, 100, WRAP)
+            .unwrap();
+        assert_eq!(
+            ended
+                .track
+                .step(Signal::Ended { call_id: 1, at: 21 }, 101, WRAP),
+            None
+        );
     }
 
     #[test]
     fn aircalls_wrap_up_may_start_before_or_after_the_calls_end() {
         // Before: the call's end then changes nothing, and no timer runs.
         let t = on_call(1, 10);
-        let wut = t.step(Signal::WrapUpStarted { at: 20 }, 100, WRAP).unwrap().track;
+        let wut = t
+            .step(Signal::WrapUpStarted { at: 20 }, 100, WRAP)
+            .unwrap()
+            .track;
         assert_eq!((wut.phase, wut.aircall_wrap_up), (Phase::WrapUp, true));
-        assert_eq!(wut.step(Signal::Ended { call_id: 1, at: 21 }, 101, WRAP), None);
-        assert_eq!(wut.expire(100 + WRAP as i64), None, "no timer: Aircall's end is awaited");
+        assert_eq!(
+            wut.step(Signal::Ended { call_id: 1, at: 21 }, 101, WRAP),
+            None
+        );
+        assert_eq!(
+            wut.expire(100 + WRAP as i64),
+            None,
+            "no timer: Aircall's end is awaited"
+        );
         let end = wut.step(Signal::WrapUpEnded { at: 30 }, 110, WRAP).unwrap();
         assert_eq!(end.ended, Some((1, EndedBy::Aircall)));
         // After: the timer is replaced by Aircall's wrap-up.
-        let ended = t.step(Signal::Ended { call_id: 1, at: 20 }, 100, WRAP).unwrap().track;
-        let wut = ended.step(Signal::WrapUpStarted { at: 21 }, 101, WRAP).unwrap().track;
+        let ended = t
+            .step(Signal::Ended { call_id: 1, at: 20 }, 100, WRAP)
+            .unwrap()
+            .track;
+        let wut = ended
+            .step(Signal::WrapUpStarted { at: 21 }, 101, WRAP)
+            .unwrap()
+            .track;
         assert_eq!(wut.deadline, Some(101 + LONGEST_AIRCALL_WRAP_UP));
         assert_eq!(wut.step(Signal::WrapUpStarted { at: 22 }, 102, WRAP), None);
     }
@@ -550,7 +590,10 @@ mod tests {
     fn a_wrap_ups_end_during_a_call_and_a_wrap_up_when_idle_are_ignored() {
         let t = on_call(1, 10);
         assert_eq!(t.step(Signal::WrapUpEnded { at: 20 }, 100, WRAP), None);
-        let idle = t.step(Signal::Done { call_id: 1 }, 100, WRAP).unwrap().track;
+        let idle = t
+            .step(Signal::Done { call_id: 1 }, 100, WRAP)
+            .unwrap()
+            .track;
         assert_eq!(idle.step(Signal::WrapUpStarted { at: 30 }, 100, WRAP), None);
         assert_eq!(idle.step(Signal::WrapUpEnded { at: 30 }, 100, WRAP), None);
     }
@@ -558,34 +601,66 @@ mod tests {
     #[test]
     fn done_ends_the_wrap_up_or_the_call() {
         let t = on_call(1, 10);
-        let ended = t.step(Signal::Ended { call_id: 1, at: 20 }, 100, WRAP).unwrap().track;
+        let ended = t
+            .step(Signal::Ended { call_id: 1, at: 20 }, 100, WRAP)
+            .unwrap()
+            .track;
         let done = ended.step(Signal::Done { call_id: 1 }, 101, WRAP).unwrap();
         assert_eq!(done.ended, Some((1, EndedBy::Agent)));
         assert_eq!(done.track.phase, Phase::Idle);
         // The call's end arriving after "Done" does not open the wrap-up again.
-        assert_eq!(done.track.step(Signal::Ended { call_id: 1, at: 21 }, 102, WRAP), None);
-        assert_eq!(done.track.step(Signal::Answered { call_id: 1, at: 21 }, 102, WRAP), None);
+        assert_eq!(
+            done.track
+                .step(Signal::Ended { call_id: 1, at: 21 }, 102, WRAP),
+            None
+        );
+        assert_eq!(
+            done.track
+                .step(Signal::Answered { call_id: 1, at: 21 }, 102, WRAP),
+            None
+        );
     }
 
     #[test]
     fn back_to_back_calls_stay_one_run_and_the_old_timer_does_not_end_the_new_call() {
         let first = on_call(1, 10);
-        let wrap = first.step(Signal::Ended { call_id: 1, at: 20 }, 100, WRAP).unwrap().track;
-        let next = wrap.step(Signal::Answered { call_id: 2, at: 25 }, 105, WRAP).unwrap();
-        assert!(!next.new_episode, "no flicker back to available between the calls");
+        let wrap = first
+            .step(Signal::Ended { call_id: 1, at: 20 }, 100, WRAP)
+            .unwrap()
+            .track;
+        let next = wrap
+            .step(Signal::Answered { call_id: 2, at: 25 }, 105, WRAP)
+            .unwrap();
+        assert!(
+            !next.new_episode,
+            "no flicker back to available between the calls"
+        );
         assert_eq!(next.track.phase, Phase::OnCall);
         assert_eq!(next.track.expire(100 + WRAP as i64), None);
         // The first call's wrap-up signals, late, change nothing.
-        assert_eq!(next.track.step(Signal::WrapUpStarted { at: 21 }, 106, WRAP), None);
-        assert_eq!(next.track.step(Signal::Done { call_id: 1 }, 106, WRAP), None);
-        assert_eq!(next.track.step(Signal::Ended { call_id: 1, at: 22 }, 106, WRAP), None);
+        assert_eq!(
+            next.track.step(Signal::WrapUpStarted { at: 21 }, 106, WRAP),
+            None
+        );
+        assert_eq!(
+            next.track.step(Signal::Done { call_id: 1 }, 106, WRAP),
+            None
+        );
+        assert_eq!(
+            next.track
+                .step(Signal::Ended { call_id: 1, at: 22 }, 106, WRAP),
+            None
+        );
     }
 
     #[test]
     fn a_call_whose_end_never_comes_ends_after_the_longest_call() {
         let t = on_call(1, 10);
         assert_eq!(t.expire(100 + LONGEST_CALL - 1), None);
-        assert_eq!(t.expire(100 + LONGEST_CALL).unwrap().ended, Some((1, EndedBy::Timer)));
+        assert_eq!(
+            t.expire(100 + LONGEST_CALL).unwrap().ended,
+            Some((1, EndedBy::Timer))
+        );
     }
 
     fn row(phase: Phase) -> PresenceRow {
@@ -621,7 +696,10 @@ mod tests {
         r.track.call_id = Some(1);
         r.prior = Some(FREE);
         r.applied = Some(AWAY_WRAP);
-        let next = r.track.step(Signal::Answered { call_id: 2, at: 5 }, 100, WRAP).unwrap();
+        let next = r
+            .track
+            .step(Signal::Answered { call_id: 2, at: 5 }, 100, WRAP)
+            .unwrap();
         let kept = r.after(&next);
         assert_eq!((kept.prior, kept.applied), (Some(FREE), Some(AWAY_WRAP)));
         assert_eq!(kept.version, r.version + 1);
@@ -643,7 +721,11 @@ mod tests {
         acted.applied = Some(AWAY_WRAP);
         assert_eq!(acted.want(true), Want::Back);
         acted.track.phase = Phase::OnCall;
-        assert_eq!(acted.want(false), Want::Back, "turned off mid-call: put back");
+        assert_eq!(
+            acted.want(false),
+            Want::Back,
+            "turned off mid-call: put back"
+        );
         acted.opted_out = true;
         assert_eq!(acted.want(true), Want::Back, "opted out mid-call: put back");
         acted.opted_out = false;
@@ -651,7 +733,11 @@ mod tests {
         assert_eq!(acted.want(true), Want::Leave, "the agent took over");
         let mut pending = row(Phase::Idle);
         pending.pending = Some(AWAY_CALL);
-        assert_eq!(pending.want(true), Want::Back, "a change cut short by a crash");
+        assert_eq!(
+            pending.want(true),
+            Want::Back,
+            "a change cut short by a crash"
+        );
     }
 
     #[test]
@@ -669,7 +755,11 @@ mod tests {
         };
         assert_eq!(acted.judge(&lunch), Judgement::AgentChanged);
         acted.pending = Some(AWAY_WRAP);
-        assert_eq!(acted.judge(&AWAY_WRAP), Judgement::Proceed, "sent before a crash");
+        assert_eq!(
+            acted.judge(&AWAY_WRAP),
+            Judgement::Proceed,
+            "sent before a crash"
+        );
     }
 
     #[test]
@@ -677,7 +767,11 @@ mod tests {
         let mut acted = row(Phase::WrapUp);
         acted.applied = Some(AWAY_WRAP);
         acted.applied_before = Some(AWAY_CALL);
-        assert_eq!(acted.observe(&AWAY_CALL), None, "a late one of the previous change");
+        assert_eq!(
+            acted.observe(&AWAY_CALL),
+            None,
+            "a late one of the previous change"
+        );
         assert_eq!(acted.observe(&AWAY_WRAP), None);
         let seen = acted.observe(&FREE).unwrap();
         assert!(seen.hands_off && !seen.agent_away);
@@ -704,7 +798,11 @@ mod tests {
         r.agent_away = Some(false);
         assert_eq!(r.aircall_wants(true), Some(true), "back");
         r.aircall_unavailable = false;
-        assert_eq!(r.aircall_wants(true), None, "never made available unless the hub made it unavailable");
+        assert_eq!(
+            r.aircall_wants(true),
+            None,
+            "never made available unless the hub made it unavailable"
+        );
     }
 
     #[test]

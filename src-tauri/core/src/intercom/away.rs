@@ -204,9 +204,18 @@ mod tests {
     #[test]
     fn an_away_reason_id_reads_from_a_number_a_string_or_nothing() {
         for (admin, expected) in [
-            (json!({"away_mode_enabled": true, "away_status_reason_id": 12}), Some(12)),
-            (json!({"away_mode_enabled": true, "away_status_reason_id": "12"}), Some(12)),
-            (json!({"away_mode_enabled": true, "away_status_reason_id": null}), None),
+            (
+                json!({"away_mode_enabled": true, "away_status_reason_id": 12}),
+                Some(12),
+            ),
+            (
+                json!({"away_mode_enabled": true, "away_status_reason_id": "12"}),
+                Some(12),
+            ),
+            (
+                json!({"away_mode_enabled": true, "away_status_reason_id": null}),
+                None,
+            ),
             (json!({"away_mode_enabled": true}), None),
         ] {
             assert_eq!(AwayMode::of_admin(&admin).reason_id, expected, "{admin}");

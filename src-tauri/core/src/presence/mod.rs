@@ -150,11 +150,7 @@ impl Presence {
         }
         loop {
             let now = self.now();
-            let due = self
-                .config
-                .store
-                .run(move |s| s.presence_due(now))
-                .await?;
+            let due = self.config.store.run(move |s| s.presence_due(now)).await?;
             if due.is_empty() {
                 break;
             }
@@ -168,11 +164,7 @@ impl Presence {
                 break;
             }
         }
-        let next = self
-            .config
-            .store
-            .run(|s| s.presence_next_due())
-            .await?;
+        let next = self.config.store.run(|s| s.presence_next_due()).await?;
         let now = self.now();
         Ok(match next {
             Some(at) => Duration::from_secs(at.saturating_sub(now).max(0) as u64)
@@ -314,25 +306,27 @@ impl Presence {
                     self.missing(next);
                     return Err(Acted::Done);
                 }
-                (Some(AwayRefusal::ReasonMandatory), Want::Away(role)) if attempt < 2 => {
-                    match self.reasons.fallback(role, settings_labels(&self.config.settings)).await {
-                        Some(id) if Some(id) != target.reason_id => {
-                            tracing::warn!(
+                (Some(AwayRefusal::ReasonMandatory), Want::Away(role)) if attempt < 2 => match self
+                    .reasons
+                    .fallback(role, settings_labels(&self.config.settings))
+                    .await
+                {
+                    Some(id) if Some(id) != target.reason_id => {
+                        tracing::warn!(
                                 "the workspace requires an away reason and has none named as presence's settings say: another reason is used"
                             );
-                            target.reason_id = Some(id);
-                        }
-                        _ => {
-                            tracing::warn!(
-                                email = %next.email,
-                                "the workspace requires an away reason and has none: presence cannot set teammates away"
-                            );
-                            self.config.metrics.presence_failure("reason_mandatory");
-                            next.pending = None;
-                            return Err(Acted::Done);
-                        }
+                        target.reason_id = Some(id);
                     }
-                }
+                    _ => {
+                        tracing::warn!(
+                            email = %next.email,
+                            "the workspace requires an away reason and has none: presence cannot set teammates away"
+                        );
+                        self.config.metrics.presence_failure("reason_mandatory");
+                        next.pending = None;
+                        return Err(Acted::Done);
+                    }
+                },
                 (Some(AwayRefusal::ReasonInvalid), Want::Away(role)) if attempt < 2 => {
                     // The reason was deleted since it was read: read them again.
                     self.reasons.forget().await;
@@ -342,7 +336,11 @@ impl Presence {
                         ReasonFor::WrapUp => labels.1,
                     };
                     let fresh = self.reasons.named(&label).await;
-                    target.reason_id = if fresh == target.reason_id { None } else { fresh };
+                    target.reason_id = if fresh == target.reason_id {
+                        None
+                    } else {
+                        fresh
+                    };
                 }
                 _ => {
                     let acted = self.failed(&error, "intercom");

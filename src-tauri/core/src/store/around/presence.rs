@@ -221,7 +221,9 @@ impl Store {
         let tx = conn.transaction()?;
         let mut changed = false;
         for row in on_call_in(&tx, call_id)? {
-            if let Some(step) = row.track.step(Signal::Ended { call_id, at }, now, wrap_up_seconds)
+            if let Some(step) = row
+                .track
+                .step(Signal::Ended { call_id, at }, now, wrap_up_seconds)
             {
                 step_in(&tx, &row, &step, now)?;
                 changed = true;
@@ -405,8 +407,15 @@ mod tests {
     fn a_call_goes_through_its_phases_once_and_ends_with_an_event() {
         let store = Store::open_in_memory().unwrap();
         let answered = Signal::Answered { call_id: 7, at: 10 };
-        assert!(store.presence_signal("Bob@Acme.io", answered, 100, 2).unwrap());
-        assert!(!store.presence_signal("bob@acme.io", answered, 101, 2).unwrap(), "redelivered");
+        assert!(store
+            .presence_signal("Bob@Acme.io", answered, 100, 2)
+            .unwrap());
+        assert!(
+            !store
+                .presence_signal("bob@acme.io", answered, 101, 2)
+                .unwrap(),
+            "redelivered"
+        );
         let row = store.presence_row("BOB@acme.io").unwrap().unwrap();
         assert_eq!((row.track.phase, row.version), (Phase::OnCall, 1));
         assert_eq!(store.presence_due(100).unwrap().len(), 1);
@@ -419,7 +428,11 @@ mod tests {
         let events = store.events_after(before, 10).unwrap();
         assert_eq!(events.len(), 1);
         assert_eq!(events[0].kind, "wrap_up.ended");
-        assert!(events[0].payload.contains(r#""by":"timer""#), "{}", events[0].payload);
+        assert!(
+            events[0].payload.contains(r#""by":"timer""#),
+            "{}",
+            events[0].payload
+        );
         let row = store.presence_row("bob@acme.io").unwrap().unwrap();
         assert_eq!((row.track.phase, row.version), (Phase::Idle, 3));
     }
@@ -445,7 +458,11 @@ mod tests {
         store.presence_record(&row, row.version, 101).unwrap();
         let after = store.presence_row("a@b.c").unwrap().unwrap();
         assert_eq!(after.applied, Some(seen));
-        assert_eq!(store.presence_due(101).unwrap().len(), 1, "the end is still due");
+        assert_eq!(
+            store.presence_due(101).unwrap().len(),
+            1,
+            "the end is still due"
+        );
         // The agent sets themselves available: hands off.
         let free = Away::default();
         assert!(store.presence_observed("a@b.c", free, 102).unwrap());
