@@ -1,7 +1,8 @@
 //! The team's working hours in its time zone: `business_hours` and `timezone` from hub.toml,
 //! read once and asked "is this instant within them?" ([`BusinessHours::contains`], the
-//! console's quiet-hub warning) and "how much working time lies between these two instants?"
-//! ([`BusinessHours::business_seconds_between`], the call-backs' deadlines).
+//! console's quiet-hub warning), "how much working time lies between these two instants?"
+//! ([`BusinessHours::business_seconds_between`]) and "when will this much working time have
+//! passed?" ([`BusinessHours::after_business_seconds`], the call-backs' deadlines).
 //!
 //! The hours are wall-clock times of the zone: `mon-fri 09:00-18:00` means nine to six as the
 //! team's clocks show it, summer or winter. On the day clocks jump forward the hour that does

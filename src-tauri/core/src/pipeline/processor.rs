@@ -5,6 +5,11 @@
 //! after it, the webhook is done. Either way nothing is lost or doubled, and the rules' memory
 //! makes a redelivered webhook a no-op. A webhook whose processing panics is set aside as
 //! failed, with the panic's message, and the others go on.
+//!
+//! Before that transaction, the call-back list hears of a finished call (`callback_feed.rs`: a
+//! missed call opens or joins an item, a later answered or outbound call closes it) and of a
+//! voicemail's transcript, each in a transaction of its own keyed by the calls' ids: a webhook
+//! processed again changes nothing there.
 
 use crate::aircall::{Call, Message};
 use crate::card::Clock;
