@@ -13,9 +13,12 @@ use reqwest::StatusCode;
 use ringside_core::hub::Hub;
 use ringside_core::pipeline::subject::SubjectKey;
 use ringside_core::rules::Settings;
+use ringside_core::store::Store;
 use ringside_sandbox::scenario::{demo, stage_at, Scenario};
 use ringside_sandbox::Api;
-use ringside_tests::hubs::{deliver_all, player, settle, start_hub, until};
+use ringside_tests::hubs::{
+    deliver_all, lift_budgets, player, settle, start_hub, start_hub_on, until,
+};
 use ringside_tests::TestApp;
 use serde_json::{json, Value};
 
@@ -39,8 +42,16 @@ struct Played {
 }
 
 async fn played(settings: Settings, missed: bool) -> Played {
+    played_on(settings, missed, None).await
+}
+
+/// [`played`], on this store (an in-memory one without).
+async fn played_on(settings: Settings, missed: bool, store: Option<Store>) -> Played {
     let app = TestApp::demo().await;
-    let hub = start_hub(&app, settings).await;
+    let hub = match store {
+        Some(store) => start_hub_on(&app, settings, store).await,
+        None => start_hub(&app, settings).await,
+    };
     let bob = hub
         .store()
         .add_agent("bob@acme.io", 0)
@@ -327,20 +338,37 @@ async fn played_without_list() -> Played {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_outcome_waits_while_intercom_fails_and_lands_after() {
     let played = played(settings(), false).await;
-    played.app.sandbox.faults().fail_next(Api::Intercom, 3, 503);
+    played
+        .app
+        .sandbox
+        .faults()
+        .fail_next(Api::Intercom, usize::MAX, 503);
     let (status, _) = played.choose("Resolved", None).await;
     assert_eq!(status, StatusCode::ACCEPTED);
+    // The Aircall tag does not wait for Intercom; the attribute does, queued.
+    until("the Aircall tag", Duration::from_secs(10), || {
+        played
+            .app
+            .sandbox
+            .aircall()
+            .calls()
+            .iter()
+            .any(|c| c.id == played.call && c.tags.iter().any(|t| t.name == "Resolved"))
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(played.intercom_outcome(), None);
+    assert!(played.hub.store().outbox_depth().unwrap() > 0, "it waits");
+
+    played.app.sandbox.faults().clear();
+    lift_budgets(&played.app);
     until("the outcome in Intercom", Duration::from_secs(30), || {
         played.intercom_outcome() == Some(json!("Resolved"))
     })
     .await;
     settle(played.hub.store(), Duration::from_secs(20)).await;
     assert_eq!(played.attributes().len(), 1, "created once");
-    assert_eq!(
-        played.aircall_tags().await,
-        ["Resolved"],
-        "the Aircall tag did not wait for Intercom"
-    );
+    assert_eq!(played.aircall_tags().await, ["Resolved"]);
     played.hub.shutdown().await;
 }
 
@@ -367,5 +395,32 @@ async fn a_call_the_settings_skip_carries_its_reason_code_and_gets_its_aircall_t
         "nothing was written to Intercom"
     );
     assert_eq!(played.history_row().await["outcome"], "Wrong number");
+    played.hub.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_outcome_queued_while_both_vendors_are_down_survives_a_restart_and_lands_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let mut played = played_on(settings(), false, Some(store)).await;
+    let faults = played.app.sandbox.faults();
+    faults.fail_next(Api::Intercom, usize::MAX, 503);
+    faults.fail_next(Api::Aircall, usize::MAX, 503);
+    let (status, _) = played.choose("Sale", Some("before-the-stop")).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(played.intercom_outcome(), None);
+    assert!(played.hub.store().outbox_depth().unwrap() > 0, "it waits");
+    played.hub.shutdown().await;
+
+    // Both vendors are back; a new hub on the same database sends what waited, once.
+    played.app.sandbox.faults().clear();
+    lift_budgets(&played.app);
+    played.hub = start_hub_on(&played.app, settings(), Store::open(dir.path()).unwrap()).await;
+    settle(played.hub.store(), Duration::from_secs(30)).await;
+    assert_eq!(played.intercom_outcome(), Some(json!("Sale")));
+    assert_eq!(played.aircall_tags().await, ["Sale"]);
+    assert_eq!(played.attributes().len(), 1, "created once");
+    assert_eq!(played.history_row().await["outcome"], "Sale");
     played.hub.shutdown().await;
 }
