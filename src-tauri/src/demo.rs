@@ -99,7 +99,8 @@ impl DemoSetup {
     }
 }
 
-/// The default longest pause between two steps: the tour's nine callers take about a minute.
+/// The default longest pause between two steps: a tour round (eleven calls and an SMS, with
+/// Aircall's wrap-ups) takes about 2 min 20 s.
 pub const DEFAULT_STEP: Duration = Duration::from_secs(2);
 
 /// The demo's sandbox and the hub's webhook receiver: where Aircall's part is played (and,
@@ -279,6 +280,169 @@ impl Activity {
             }
             Activity::Script(scenario) => stage.play(&scenario, step).await,
             Activity::Quiet => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use ringside_core::domain::callback::{CallbackList, CloseReason};
+    use ringside_core::domain::history::HistoryItem;
+    use ringside_sandbox::scenario::demo::{ALICE, JANE, SUPPORT_FR, UNKNOWN};
+    use serde_json::Value;
+
+    use super::*;
+    use crate::modes::{self, DEMO_AGENT};
+
+    /// Polls `ready` every 100 ms for at most `within`.
+    async fn until<T>(
+        what: &str,
+        within: Duration,
+        mut ready: impl AsyncFnMut() -> Option<T>,
+    ) -> T {
+        let start = Instant::now();
+        loop {
+            if let Some(found) = ready().await {
+                return found;
+            }
+            assert!(start.elapsed() < within, "{what} within {within:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    #[test]
+    fn each_tour_round_picks_the_next_outcome_for_its_first_wrap_up() {
+        let first = OutcomePick::for_tour(&Scenario::desktop_tour_round(0), 0).unwrap();
+        let tour = Scenario::desktop_tour_round(5);
+        let fifth = OutcomePick::for_tour(&tour, 5).unwrap();
+        assert_eq!(first.outcome, "Resolved");
+        assert_eq!(fifth.outcome, "Follow-up needed");
+        // Jane's answered call, the tour's first.
+        assert_eq!(first.subject, tour.steps[0].subject);
+        assert!(tour
+            .steps
+            .iter()
+            .any(|s| s.subject == first.subject && s.change == Change::Answer { user: ALICE }));
+        assert_eq!(
+            OutcomePick::for_tour(&Scenario::missed(UNKNOWN, SUPPORT_FR), 0),
+            None
+        );
+    }
+
+    /// The demo's tour as an agent watching it sees it, on the demo's own hub and sandbox:
+    /// Alice's Intercom presence follows her calls, her first call's outcome reaches Intercom
+    /// and Aircall, and the missed call she returns leaves the list to call back.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn the_tour_shows_presence_an_outcome_and_a_call_returned() {
+        let link = modes::demo(DemoSetup {
+            step: Duration::from_millis(150),
+            ..DemoSetup::new(Activity::Tour)
+        })
+        .await
+        .unwrap();
+        // The app follows the hub: the tour starts.
+        let _stream = link.client.events(None).await.unwrap();
+        let stage = link.local.as_ref().and_then(|l| l.stage.clone()).unwrap();
+        let sandbox = stage.sandbox();
+        let alice = sandbox.intercom().admin_by_email(DEMO_AGENT).unwrap();
+        let (reasons, _) = sandbox.intercom().away_reasons();
+        let reason = |label: &str| reasons.iter().find(|r| r.label == label).map(|r| r.id);
+        let (on_call, wrap_up) = (reason("On a call").unwrap(), reason("Wrap-up").unwrap());
+        // Intercom tells of every change of Alice's away mode: away on a call, then in her
+        // wrap-up, then back.
+        let changes = || {
+            sandbox
+                .intercom_notifications()
+                .into_iter()
+                .filter(|n| {
+                    n.body["topic"] == "admin.away_mode_updated"
+                        && n.body["data"]["item"]["id"] == alice.id.as_str()
+                })
+                .map(|n| {
+                    let item = &n.body["data"]["item"];
+                    (
+                        item["away_mode_enabled"].as_bool(),
+                        item["away_status_reason_id"].as_i64(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        let within = Duration::from_secs(40);
+        until(
+            "Alice away on a call, in her wrap-up, then back",
+            within,
+            async || {
+                let changes = changes();
+                let away_on_call = changes
+                    .iter()
+                    .position(|c| *c == (Some(true), Some(on_call)))?;
+                let in_wrap_up = changes[away_on_call..]
+                    .iter()
+                    .position(|c| *c == (Some(true), Some(wrap_up)))?
+                    + away_on_call;
+                changes[in_wrap_up..]
+                    .iter()
+                    .any(|c| c.0 == Some(false))
+                    .then_some(())
+            },
+        )
+        .await;
+        // Round 0 picks "Resolved" for Jane's call: the hub's history shows it, Aircall's call has
+        // the tag, and Jane's conversation has the attribute (a later round may replace it).
+        let jane_call = until("the outcome in the history", within, async || {
+            let history = link.client.get("/api/v1/calls?limit=200").await.ok()?;
+            let history: Vec<HistoryItem> = serde_json::from_value(history).ok()?;
+            history
+                .into_iter()
+                .find(|i| i.outcome.as_deref() == Some("Resolved"))
+                .and_then(|i| i.id.parse::<u64>().ok())
+        })
+        .await;
+        until("the outcome's tag on Aircall's call", within, async || {
+            let call = sandbox.aircall().call(jane_call)?;
+            call.tags.iter().any(|t| t.name == "Resolved").then_some(())
+        })
+        .await;
+        // The call's conversation is Jane's (the hub logs each call into one of hers).
+        until("the outcome on Jane's conversation", within, async || {
+            let intercom = sandbox.intercom();
+            intercom
+                .conversations_of("6762f0dd1bb69f9f2193bb83")
+                .iter()
+                .any(|c| {
+                    let attributes = intercom.custom_attributes(&c.id);
+                    attributes
+                        .get("Call outcome")
+                        .and_then(Value::as_str)
+                        .is_some_and(|o| DEMO_OUTCOMES.contains(&o))
+                })
+                .then_some(())
+        })
+        .await;
+        assert_eq!(sandbox.aircall().call(jane_call).unwrap().raw_digits, JANE);
+        // The missed call is on the list until Alice calls the number back a few calls later.
+        let returned = until("the missed call returned", within, async || {
+            let closed = link
+                .client
+                .get("/api/v1/callbacks?state=closed")
+                .await
+                .ok()?;
+            let closed: CallbackList = serde_json::from_value(closed).ok()?;
+            closed
+                .items
+                .into_iter()
+                .find(|c| c.phone == "+33650505050" && c.close_reason.is_some())
+        })
+        .await;
+        assert_eq!(returned.close_reason, Some(CloseReason::CalledBack));
+        assert_eq!(
+            returned.closed_by.map(|t| t.email.to_lowercase()),
+            Some(DEMO_AGENT.to_owned())
+        );
+        if let Some(local) = link.local {
+            local.shutdown().await;
         }
     }
 }
