@@ -89,3 +89,75 @@ pub(super) fn on_user(
     };
     store.presence_signal(&email, signal, now, wrap_up_seconds)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aircall::User;
+    use crate::domain::presence::Phase;
+
+    fn call(id: u64, status: &str, email: &str) -> Call {
+        serde_json::from_value(serde_json::json!({
+            "id": id, "direction": "inbound", "status": status, "raw_digits": "+33612345678",
+            "user": {"id": 7, "name": "Bob", "email": email}
+        }))
+        .unwrap()
+    }
+
+    fn user_event(name: &str, email: Option<&str>) -> UserEvent {
+        UserEvent {
+            name: name.into(),
+            user_id: 7,
+            email: email.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn an_answer_then_aircalls_wrap_up_by_email_or_by_the_cached_user() {
+        let store = Store::open_in_memory().unwrap();
+        let answered = call(1, "answered", "Bob@Acme.io");
+        assert!(on_call(&store, CallEvent::Answered, &answered, 10, 100, 60).unwrap());
+        assert!(!on_call(&store, CallEvent::Tagged, &answered, 11, 100, 60).unwrap());
+        // `.v2` is the same event; without an email, the user the hub read from Aircall.
+        store
+            .replace_aircall_users(
+                &[User {
+                    id: 7,
+                    name: "Bob".into(),
+                    email: Some("bob@acme.io".into()),
+                    availability_status: None,
+                }],
+                &[],
+                100,
+            )
+            .unwrap();
+        let wut = user_event("user.wut_start.v2", None);
+        assert!(on_user(&store, &wut, 20, 101, 60).unwrap());
+        let row = store.presence_row("bob@acme.io").unwrap().unwrap();
+        assert_eq!(row.track.phase, Phase::WrapUp);
+        assert!(!on_user(&store, &user_event("user.opened", None), 21, 102, 60).unwrap());
+        let end = user_event("user.wut_end", Some("BOB@acme.io"));
+        assert!(on_user(&store, &end, 30, 103, 60).unwrap());
+        let row = store.presence_row("bob@acme.io").unwrap().unwrap();
+        assert_eq!(row.track.phase, Phase::Idle);
+        // A user the hub knows nothing of changes nothing.
+        let stranger = UserEvent {
+            user_id: 8,
+            ..user_event("user.wut_start", None)
+        };
+        assert!(!on_user(&store, &stranger, 40, 104, 60).unwrap());
+    }
+
+    #[test]
+    fn an_answer_delivered_after_the_calls_end_starts_nothing() {
+        let store = Store::open_in_memory().unwrap();
+        let done = call(2, "done", "bob@acme.io");
+        assert!(!on_call(&store, CallEvent::Answered, &done, 10, 100, 60).unwrap());
+        assert!(store.presence_row("bob@acme.io").unwrap().is_none());
+        let nobody: Call = serde_json::from_value(serde_json::json!({
+            "id": 3, "direction": "inbound", "status": "answered", "raw_digits": "+33612345678"
+        }))
+        .unwrap();
+        assert!(!on_call(&store, CallEvent::Answered, &nobody, 10, 100, 60).unwrap());
+    }
+}
