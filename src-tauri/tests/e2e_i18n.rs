@@ -386,7 +386,7 @@ async fn at_200_percent_nothing_overflows_the_keyboard_reaches_everything_and_da
 
     session.switch_to(MAIN_TITLE, Duration::from_secs(10)).await;
     until_some(&session, "#history tr", Duration::from_secs(60)).await;
-    for tab in ["history", "settings", "about"] {
+    for tab in ["callbacks", "history", "day", "settings", "about"] {
         session.click(&format!("#tab-button-{tab}")).await;
         tokio::time::sleep(Duration::from_millis(500)).await;
         let spilled = overflows_at(&session, 2.0).await;
@@ -412,7 +412,7 @@ async fn at_200_percent_nothing_overflows_the_keyboard_reaches_everything_and_da
     )
     .await;
     keyboard_reaches_everything(&session).await;
-    for tab in ["settings", "history", "about"] {
+    for tab in ["settings", "callbacks", "history", "day", "about"] {
         session.click(&format!("#tab-button-{tab}")).await;
         // Settings shows the fields of the saved mode once it has read them.
         tokio::time::sleep(Duration::from_millis(1000)).await;
