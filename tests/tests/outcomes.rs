@@ -10,6 +10,7 @@
 use std::time::Duration;
 
 use reqwest::StatusCode;
+use ringside_core::error::ApiError;
 use ringside_core::hub::Hub;
 use ringside_core::pipeline::subject::SubjectKey;
 use ringside_core::rules::Settings;
@@ -252,6 +253,17 @@ async fn an_attribute_without_the_option_gets_it_and_an_aircall_tag_is_reused() 
         .create_tag("Wrong number")
         .await
         .unwrap();
+    // As in Intercom, a list attribute takes only one of its options.
+    let refused = played
+        .app
+        .intercom()
+        .set_conversation_attribute(&played.conversation(), "Call outcome", "Wrong number")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, ApiError::Rejected { status: 400, .. }),
+        "{refused:?}"
+    );
 
     let (status, _) = played.choose("wrong number", None).await;
     assert_eq!(status, StatusCode::ACCEPTED);
