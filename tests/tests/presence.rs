@@ -368,6 +368,42 @@ async fn back_to_back_calls_keep_the_agent_away_without_a_flicker() {
 }
 
 #[tokio::test]
+async fn the_previous_calls_wrap_up_sent_late_does_not_end_the_next_calls_away() {
+    for wrap_up in [WrapUp::AfterEnded, WrapUp::BeforeEnded] {
+        let rig = rig(on(60)).await;
+        let scenario = Scenario::back_to_back(
+            demo::SOPHIE,
+            demo::JANE,
+            demo::SUPPORT_FR,
+            demo::BOB,
+            wrap_up,
+            5,
+        );
+        let (envelopes, calls) = staged(&rig.app, &scenario);
+        // Everything before the second call's hang-up: the first call's end and its wrap-up
+        // (cut short, or late) included.
+        let second_hangs_up = envelopes
+            .iter()
+            .position(|e| e.event == "call.hungup" && e.data["id"] == calls[1])
+            .unwrap();
+        rig.deliver(&envelopes[..second_hangs_up]).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(
+            away_of(&rig.app, BOB),
+            (true, Some("On a call".into())),
+            "{wrap_up:?}"
+        );
+        rig.deliver(&envelopes[second_hangs_up..]).await;
+        until_away(&rig.app, BOB, (false, None)).await;
+        assert_eq!(
+            wrap_up_ended(&rig.hub, calls[1]),
+            vec!["aircall"],
+            "{wrap_up:?}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_workspace_that_requires_a_reason_without_presences_labels_gets_its_first_reason() {
     let rig = rig_with(on(1), true, |app| {
         app.sandbox

@@ -182,7 +182,9 @@ impl Track {
                 })
             }
             Signal::WrapUpStarted { at } => {
-                if self.phase == Phase::Idle || at < self.since || self.aircall_wrap_up {
+                // Aircall's wrap-up follows a hang-up: one that starts while the call runs is
+                // the previous call's, sent late (a call answered back to back).
+                if self.phase != Phase::WrapUp || at < self.since || self.aircall_wrap_up {
                     return None;
                 }
                 Some(Step {
@@ -555,15 +557,22 @@ mod tests {
 
     #[test]
     fn aircalls_wrap_up_may_start_before_or_after_the_calls_end() {
-        // Before: the call's end then changes nothing, and no timer runs.
+        // Before `call.ended`: after `call.hungup`, which starts the timer; Aircall's wrap-up
+        // replaces it, and `call.ended` then changes nothing.
         let t = on_call(1, 10);
-        let wut = t
-            .step(Signal::WrapUpStarted { at: 20 }, 100, WRAP)
+        let hung_up = t
+            .step(Signal::Ended { call_id: 1, at: 20 }, 100, WRAP)
+            .unwrap()
+            .track;
+        assert_eq!(hung_up.deadline, Some(100 + WRAP as i64));
+        let wut = hung_up
+            .step(Signal::WrapUpStarted { at: 21 }, 101, WRAP)
             .unwrap()
             .track;
         assert_eq!((wut.phase, wut.aircall_wrap_up), (Phase::WrapUp, true));
+        assert_eq!(wut.deadline, Some(101 + LONGEST_AIRCALL_WRAP_UP));
         assert_eq!(
-            wut.step(Signal::Ended { call_id: 1, at: 21 }, 101, WRAP),
+            wut.step(Signal::Ended { call_id: 1, at: 22 }, 102, WRAP),
             None
         );
         assert_eq!(
@@ -571,19 +580,20 @@ mod tests {
             None,
             "no timer: Aircall's end is awaited"
         );
+        assert_eq!(wut.step(Signal::WrapUpStarted { at: 23 }, 103, WRAP), None);
         let end = wut.step(Signal::WrapUpEnded { at: 30 }, 110, WRAP).unwrap();
         assert_eq!(end.ended, Some((1, EndedBy::Aircall)));
-        // After: the timer is replaced by Aircall's wrap-up.
-        let ended = t
-            .step(Signal::Ended { call_id: 1, at: 20 }, 100, WRAP)
-            .unwrap()
-            .track;
-        let wut = ended
-            .step(Signal::WrapUpStarted { at: 21 }, 101, WRAP)
-            .unwrap()
-            .track;
-        assert_eq!(wut.deadline, Some(101 + LONGEST_AIRCALL_WRAP_UP));
-        assert_eq!(wut.step(Signal::WrapUpStarted { at: 22 }, 102, WRAP), None);
+    }
+
+    #[test]
+    fn a_wrap_up_that_starts_while_the_call_runs_is_the_previous_calls() {
+        // Back to back: the first call's `user.wut_*` arrive late, during the second call.
+        let second = on_call(2, 25);
+        assert_eq!(
+            second.step(Signal::WrapUpStarted { at: 31 }, 100, WRAP),
+            None
+        );
+        assert_eq!(second.step(Signal::WrapUpEnded { at: 32 }, 100, WRAP), None);
     }
 
     #[test]

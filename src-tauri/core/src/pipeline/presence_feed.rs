@@ -118,6 +118,9 @@ mod tests {
         let answered = call(1, "answered", "Bob@Acme.io");
         assert!(on_call(&store, CallEvent::Answered, &answered, 10, 100, 60).unwrap());
         assert!(!on_call(&store, CallEvent::Tagged, &answered, 11, 100, 60).unwrap());
+        let hung_up = call(1, "done", "Bob@Acme.io");
+        assert!(on_call(&store, CallEvent::Hungup, &hung_up, 12, 100, 60).unwrap());
+        assert!(!on_call(&store, CallEvent::Ended, &hung_up, 13, 100, 60).unwrap());
         // `.v2` is the same event; without an email, the user the hub read from Aircall.
         store
             .replace_aircall_users(
