@@ -1,11 +1,12 @@
 //! The README's screenshots, taken from the real app: `cargo xtask screenshots` runs this
 //! ignored test inside the desktop test environment. The app runs in demo mode with a
-//! `--demo-script` that logs an SMS, a missed call and a transfer, then leaves five calls
-//! ringing (a known lead, the hostile name, an unknown caller, an anonymous caller, the shared
-//! number); the test shows each card through the main window's `show_card` command and saves
-//! PNGs of the card window and of the main window's history and settings into
-//! `src-tauri/screenshots/` (or `$RINGSIDE_SCREENSHOTS_DIR`); then it starts the app once more
-//! with nothing configured and saves the first run's setup. It does all of it twice: under an
+//! `--demo-script` that logs an SMS, a missed call, a voicemail with its transcript and a
+//! transfer, then leaves five calls ringing (a known lead, the hostile name, an unknown caller,
+//! an anonymous caller, the shared number); the test shows each card through the main window's
+//! `show_card` command and saves PNGs of the card window and of the main window's history,
+//! settings, "To call back" (also at 200 % zoom) and "My day" into `src-tauri/screenshots/` (or
+//! `$RINGSIDE_SCREENSHOTS_DIR`); then it starts the app once more with nothing configured and
+//! saves the first run's setup. A dark run adds the call-backs and My day in dark mode. It does all of it twice: under an
 //! English system locale, and under a French one into `screenshots/fr/`.
 
 // Test code may panic: `unwrap` and `expect` are how it fails.
@@ -41,6 +42,11 @@ fn script() -> Scenario {
         vec![
             Scenario::sms_inbound(SOPHIE, SALES_US, "Can you call me back after 5 pm?"),
             Scenario::missed(UNKNOWN, SUPPORT_FR),
+            Scenario::voicemail_with_assets(
+                SOPHIE,
+                SUPPORT_FR,
+                Some("Hello, it's Sophie Martin about my last invoice. Could you call me back this afternoon?"),
+            ),
             Scenario::transfer(JOHN, SALES_US, ALICE, BOB, true),
             ringing(Scenario::inbound_answered(HOSTILE, SUPPORT_FR, ALICE)),
             ringing(Scenario::anonymous(SUPPORT_FR, ALICE)),
@@ -212,7 +218,19 @@ async fn save_wrap_up(session: &Session, out: &std::path::Path, file: &str, word
 async fn take_dark_wrap_up(root: &std::path::Path) {
     let dir = tempfile::tempdir().unwrap();
     let script_path = dir.path().join("wrap-up.json");
-    let over = Scenario::inbound_answered(demo::JOHN, demo::SUPPORT_FR, demo::ALICE);
+    let over = Scenario::one_after_another(
+        "dark",
+        vec![
+            Scenario::inbound_answered(demo::JOHN, demo::SUPPORT_FR, demo::ALICE),
+            Scenario::missed(demo::UNKNOWN, demo::SUPPORT_FR),
+            Scenario::voicemail_with_assets(
+                demo::SOPHIE,
+                demo::SUPPORT_FR,
+                Some("Hello, it's Sophie Martin about my last invoice. Could you call me back this afternoon?"),
+            ),
+        ],
+        2,
+    );
     std::fs::write(&script_path, serde_json::to_string(&over).unwrap()).unwrap();
     let driver = support::Driver::start_with(&[
         ("LC_ALL", std::ffi::OsStr::new("en_US.UTF-8")),
@@ -232,7 +250,47 @@ async fn take_dark_wrap_up(root: &std::path::Path) {
         .await;
     session.switch_to(MAIN_TITLE, Duration::from_secs(30)).await;
     save_wrap_up(&session, root, "card-wrapup-dark.png", "WRAP-UP").await;
+    session.switch_to(MAIN_TITLE, Duration::from_secs(10)).await;
+    save_day(&session, root, "-dark").await;
     session.end().await;
+}
+
+/// "To call back" (the script's missed call and voicemail, the voicemail's transcript once it
+/// came) and "My day", saved as `main-callbacks{suffix}.png` and `main-day{suffix}.png`; with
+/// `suffix` "", the call-backs at 200 % zoom too.
+async fn save_day(session: &Session, out: &std::path::Path, suffix: &str) {
+    session.click("[data-tab=callbacks]").await;
+    let start = Instant::now();
+    while session.count("#callbacks li.item").await < 2
+        || session.count("#callbacks blockquote.transcript").await < 1
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no call-backs with a transcript"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    session
+        .screenshot(&out.join(format!("main-callbacks{suffix}.png")))
+        .await;
+    if suffix.is_empty() {
+        let zoom = "document.documentElement.style.zoom = String(arguments[0]); arguments[arguments.length - 1](true);";
+        session.execute_async(zoom, json!([2.0])).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        session
+            .screenshot(&out.join("main-callbacks-zoom.png"))
+            .await;
+        session.execute_async(zoom, json!([1.0])).await;
+    }
+    session.click("[data-tab=day]").await;
+    session
+        .until_count("#day .figure", 6, Duration::from_secs(10))
+        .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    session
+        .screenshot(&out.join(format!("main-day{suffix}.png")))
+        .await;
 }
 
 /// Every screenshot, with the app started under `language`'s locale, into `out`.
@@ -307,6 +365,7 @@ async fn take(out: &std::path::Path, language: &Language) {
     session.click("[data-tab=settings]").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     session.screenshot(&out.join("main-settings.png")).await;
+    save_day(&session, out, "").await;
     session.end().await;
 
     // The first run: nothing configured, the setup.

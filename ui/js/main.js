@@ -342,7 +342,11 @@ async function refreshDay() {
   const list = document.getElementById("day");
   try {
     const day = await api.myDay();
-    document.getElementById("day-intro").textContent = t("day-intro", { date: day.date, timezone: day.timezone });
+    // The team's date (YYYY-MM-DD) in words, in the agent's language.
+    const date = /^\d{4}-\d{2}-\d{2}$/.test(day.date)
+      ? new Intl.DateTimeFormat(document.documentElement.lang, { dateStyle: "full", timeZone: "UTC" }).format(new Date(`${day.date}T12:00:00Z`))
+      : day.date;
+    document.getElementById("day-intro").textContent = t("day-intro", { date, timezone: day.timezone });
     const note = document.getElementById("day-note");
     note.hidden = !day.offline;
     note.textContent = day.offline ? t("day-offline", { when: when(day.fetched_at) }) : "";
@@ -354,7 +358,7 @@ async function refreshDay() {
       const extra = key === "late" && value > 0
         ? el("button", { type: "button", class: "link-button", onclick: () => selectTab("callbacks") }, t("day-late-link"))
         : null;
-      return el("div", { class: `figure ${key}${key === "late" && value > 0 ? " late" : ""}` },
+      return el("div", { class: cls("figure", key, key === "late" && value > 0 && "overdue") },
         el("dt", {}, t(label)), el("dd", {}, shown, extra));
     }));
   } catch (err) {
