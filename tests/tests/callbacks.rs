@@ -306,7 +306,7 @@ async fn a_claimed_item_closes_when_the_agent_calls_back_and_the_missed_call_get
     assert_eq!(closed_events.len(), 1);
     until(
         "the note on the missed call's conversation",
-        Duration::from_secs(10),
+        Duration::from_secs(20),
         || {
             notes_of(&app, &hub, missed)
                 .iter()

@@ -53,7 +53,7 @@ pub(super) fn on_call(
                 voicemail: call.voicemail.clone().filter(|v| !v.trim().is_empty()),
                 asset: call.asset.clone().filter(|a| !a.trim().is_empty()),
             };
-            store.callback_missed(&missed, &deadline, now)
+            store.callback_missed(&missed, &deadline, &returned_note, now)
         }
         (direction, _) => {
             let Some(phone) = phone else {
@@ -165,25 +165,20 @@ fn transcript(data: &Value) -> Option<Transcript> {
 const TRANSCRIPT_MAX_CHARS: usize = 20_000;
 
 /// The note on the missed call's conversation: who returned it and after how long (from the
-/// first missed call).
+/// first missed call). It says nothing that depends on the order webhooks came in (how many
+/// missed calls the item gathered), so that Intercom reads the same whatever that order.
 fn returned_note(item: &Callback) -> String {
     let who = item.closed_by.as_ref().map(|t| escape(&t.name));
     let after = duration(item.returned_after_seconds.unwrap_or(-1));
-    let calls = match item.missed_count {
-        1 => String::new(),
-        n => format!(" ({n} missed calls from this number)"),
-    };
     match (item.close_reason, who) {
         (Some(CloseReason::Answered), Some(who)) => format!(
-            "<p><b>Call returned:</b> the caller called again after {after} and {who} answered{calls}.</p>"
+            "<p><b>Call returned:</b> the caller called again after {after} and {who} answered.</p>"
         ),
         (Some(CloseReason::Answered), None) => format!(
-            "<p><b>Call returned:</b> the caller called again after {after} and was answered{calls}.</p>"
+            "<p><b>Call returned:</b> the caller called again after {after} and was answered.</p>"
         ),
-        (_, Some(who)) => {
-            format!("<p><b>Call returned:</b> {who} called back after {after}{calls}.</p>")
-        }
-        (_, None) => format!("<p><b>Call returned:</b> called back after {after}{calls}.</p>"),
+        (_, Some(who)) => format!("<p><b>Call returned:</b> {who} called back after {after}.</p>"),
+        (_, None) => format!("<p><b>Call returned:</b> called back after {after}.</p>"),
     }
 }
 
@@ -254,7 +249,7 @@ mod tests {
         item.closed_by = None;
         assert_eq!(
             returned_note(&item),
-            "<p><b>Call returned:</b> the caller called again after 12 min 5 s and was answered (2 missed calls from this number).</p>"
+            "<p><b>Call returned:</b> the caller called again after 12 min 5 s and was answered.</p>"
         );
     }
 }

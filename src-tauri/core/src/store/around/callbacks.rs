@@ -50,7 +50,7 @@ CREATE TABLE callbacks (
     voicemail_call_id  INTEGER,                  -- the last of its calls with a voicemail
     updated_at         INTEGER NOT NULL
 );
-CREATE INDEX callbacks_waiting ON callbacks (phone, line_id) WHERE state <> 'closed';
+CREATE INDEX callbacks_by_phone ON callbacks (phone, line_id);
 CREATE INDEX callbacks_by_state ON callbacks (state, opened_at);
 CREATE INDEX callbacks_by_closing ON callbacks (closed_by, closed_at) WHERE state = 'closed';
 CREATE TABLE callback_calls (
@@ -371,31 +371,132 @@ fn closed(callback: Box<Callback>) -> HubEvent {
     HubEvent::CallbackClosed { callback }
 }
 
-/// The ids of items that are not closed, `(id, last_missed_at)`, with this number (on this
-/// line, or on any line).
+/// The items that are not closed, `(id, last_missed_at)`, with this number on this line.
 fn waiting_in(
     conn: &rusqlite::Connection,
     phone: &str,
-    line: Option<Option<u64>>,
+    line: Option<u64>,
 ) -> Result<Vec<(i64, i64)>, StoreError> {
-    let read = |r: &rusqlite::Row<'_>| Ok((r.get(0)?, r.get(1)?));
-    let rows = match line {
-        Some(line) => conn
-            .prepare_cached(
-                "SELECT id, last_missed_at FROM callbacks
-                 WHERE phone = ?1 AND line_id IS ?2 AND state <> 'closed' ORDER BY id",
-            )?
-            .query_map(params![phone, line.map(|l| l as i64)], read)?
-            .collect::<Result<_, _>>()?,
-        None => conn
-            .prepare_cached(
-                "SELECT id, last_missed_at FROM callbacks
-                 WHERE phone = ?1 AND state <> 'closed' ORDER BY id",
-            )?
-            .query_map([phone], read)?
-            .collect::<Result<_, _>>()?,
-    };
+    let rows = conn
+        .prepare_cached(
+            "SELECT id, last_missed_at FROM callbacks
+             WHERE phone = ?1 AND line_id IS ?2 AND state <> 'closed' ORDER BY id",
+        )?
+        .query_map(params![phone, line.map(|l| l as i64)], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .collect::<Result<_, _>>()?;
     Ok(rows)
+}
+
+/// The items a call returns: with its number, opened before it started, and waiting or closed
+/// by a call that started after it.
+fn returnable_in(conn: &rusqlite::Connection, call: &ReturnCall) -> Result<Vec<i64>, StoreError> {
+    let rows = conn
+        .prepare_cached(
+            "SELECT id FROM callbacks WHERE phone = ?1 AND opened_at < ?2
+                 AND (state <> 'closed'
+                      OR (close_reason IN ('called_back', 'answered') AND closed_at > ?2))
+             ORDER BY id",
+        )?
+        .query_map(params![call.phone, call.started_at], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+/// Closes an item with the call that returned it (see [`returnable_in`]), with its note and
+/// `callback.closed`.
+fn close_in(
+    tx: &rusqlite::Connection,
+    id: i64,
+    call: &ReturnCall,
+    deadline: &Deadline<'_>,
+    note: &dyn Fn(&Callback) -> String,
+    now: i64,
+) -> Result<Fed, StoreError> {
+    let changed = tx.exec(
+        "UPDATE callbacks SET state = 'closed', closed_at = ?2, closed_by = ?3,
+             closed_name = ?4, close_reason = ?5, closing_call_id = ?6,
+             returned_after = MAX(0, ?2 - opened_at), updated_at = ?7
+         WHERE id = ?1 AND opened_at < ?2
+             AND (state <> 'closed'
+                  OR (close_reason IN ('called_back', 'answered') AND closed_at > ?2))",
+        params![
+            id,
+            call.started_at,
+            call.by.as_ref().map(|b| b.email.as_str()),
+            call.by.as_ref().map(|b| b.name.as_str()),
+            call.reason.as_str(),
+            call.call_id as i64,
+            now
+        ],
+    )?;
+    if changed == 0 {
+        return Ok(Fed::default());
+    }
+    let Some(row) = item_in(tx, id, deadline, now)? else {
+        return Ok(Fed::default());
+    };
+    let effects = note_in(tx, &row.item, note(&row.item), now)?;
+    tell_in(tx, &row, closed, now)?;
+    Ok(Fed { events: 1, effects })
+}
+
+/// A teammate's name by email (any letter case): their Intercom admin's, else their Aircall
+/// user's; the email itself when neither is known.
+fn teammate_in(conn: &rusqlite::Connection, email: &str) -> Result<Teammate, StoreError> {
+    let email = email.trim().to_lowercase();
+    let name: Option<String> = conn
+        .row(
+            "SELECT name FROM (
+                 SELECT name, 0 AS rank FROM admins WHERE lower(email) = ?1
+                 UNION ALL
+                 SELECT name, 1 AS rank FROM aircall_users WHERE lower(email) = ?1)
+             WHERE trim(name) <> '' ORDER BY rank LIMIT 1",
+            [&email],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(Teammate {
+        name: name.unwrap_or_else(|| email.clone()),
+        email,
+    })
+}
+
+/// The earliest call already processed that returns a new item: over, with the number,
+/// started after the missed call, outbound or answered.
+fn earlier_return_in(
+    conn: &rusqlite::Connection,
+    phone: &str,
+    missed_at: i64,
+) -> Result<Option<ReturnCall>, StoreError> {
+    let found: Option<(String, i64, Option<String>, String)> = conn
+        .row(
+            "SELECT id, started_at, agent_email, direction FROM subjects
+             WHERE phone = ?1 AND started_at > ?2 AND kind = 'call' AND rank = 2
+                 AND (direction = 'outbound' OR answered = 1)
+             ORDER BY started_at, id LIMIT 1",
+            params![phone, missed_at],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    let Some((id, started_at, email, direction)) = found else {
+        return Ok(None);
+    };
+    let Ok(call_id) = id.parse::<u64>() else {
+        return Ok(None);
+    };
+    Ok(Some(ReturnCall {
+        call_id,
+        phone: phone.to_owned(),
+        started_at,
+        reason: if direction == "outbound" {
+            CloseReason::CalledBack
+        } else {
+            CloseReason::Answered
+        },
+        by: email.map(|e| teammate_in(conn, &e)).transpose()?,
+    }))
 }
 
 impl Store {
@@ -403,22 +504,29 @@ impl Store {
     /// same number on the same line; a voicemail that came later is added to its item. Every
     /// change sends `callback.opened` with the item as it is now. A withheld number is counted
     /// among the line's missed calls but opens nothing.
+    ///
+    /// Webhooks come in any order: when a call that returns the new item (an outbound call to
+    /// the number, or an answered call from it, started later) was processed first, the item
+    /// closes at once, as if that call had come after it.
     pub fn callback_missed(
         &self,
         missed: &MissedCall,
         deadline: &Deadline<'_>,
+        note: &dyn Fn(&Callback) -> String,
         now: i64,
     ) -> Result<Fed, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let fed = missed_in(&tx, missed, deadline, now)?;
+        let fed = missed_in(&tx, missed, deadline, note, now)?;
         tx.commit()?;
         Ok(fed)
     }
 
-    /// Closes the items with this number that are still waiting (any line) and older than the
-    /// call, once: each gets `callback.closed`, and the note `note` writes goes on its missed
-    /// call's conversation (none when that call is not logged).
+    /// Closes the items with this number (any line) that opened before the call, once: each
+    /// gets `callback.closed`, and the note `note` writes goes on its missed call's conversation
+    /// (none when that call is not logged). The earliest such call returns an item whatever
+    /// order the webhooks come in: an item closed by a later call is closed again by an earlier
+    /// one, its note rewritten while it waits to be sent.
     pub fn callback_returned(
         &self,
         call: &ReturnCall,
@@ -426,41 +534,17 @@ impl Store {
         note: &dyn Fn(&Callback) -> String,
         now: i64,
     ) -> Result<Fed, StoreError> {
-        // Most calls return nothing: one read on the waiting items' index, no transaction.
-        if waiting_in(&self.read(), &call.phone, None)?.is_empty() {
+        // Most calls return nothing: one read on the number's index, no transaction.
+        if returnable_in(&self.read(), call)?.is_empty() {
             return Ok(Fed::default());
         }
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let mut fed = Fed::default();
-        for (id, last_missed_at) in waiting_in(&tx, &call.phone, None)? {
-            if call.started_at <= last_missed_at {
-                continue;
-            }
-            let changed = tx.exec(
-                "UPDATE callbacks SET state = 'closed', closed_at = ?2, closed_by = ?3,
-                     closed_name = ?4, close_reason = ?5, closing_call_id = ?6,
-                     returned_after = MAX(0, ?2 - opened_at), updated_at = ?7
-                 WHERE id = ?1 AND state <> 'closed'",
-                params![
-                    id,
-                    call.started_at.min(now),
-                    call.by.as_ref().map(|b| b.email.as_str()),
-                    call.by.as_ref().map(|b| b.name.as_str()),
-                    call.reason.as_str(),
-                    call.call_id as i64,
-                    now
-                ],
-            )?;
-            if changed == 0 {
-                continue;
-            }
-            let Some(row) = item_in(&tx, id, deadline, now)? else {
-                continue;
-            };
-            fed.effects += note_in(&tx, &row.item, note(&row.item), now)?;
-            tell_in(&tx, &row, closed, now)?;
-            fed.events += 1;
+        for id in returnable_in(&tx, call)? {
+            let closed = close_in(&tx, id, call, deadline, note, now)?;
+            fed.events += closed.events;
+            fed.effects += closed.effects;
         }
         tx.commit()?;
         Ok(fed)
@@ -624,6 +708,9 @@ fn may_see_in(
     Ok(line_audience_in(conn, row.line_id)?.contains(&actor.who.email))
 }
 
+/// How long the note that says who returned an item waits before it is written.
+pub const RETURNED_NOTE_WAITS_SECS: i64 = 5;
+
 /// Queues the note that says who returned an item on its missed call's conversation, once;
 /// nothing when that call is not logged (its settings skip it, or the hub forgot it).
 fn note_in(
@@ -651,7 +738,22 @@ fn note_in(
         },
         origin: Origin::Rules,
     };
-    let queued = queue_in(conn, &subject, &[effect], now)?;
+    let queued = queue_in(conn, &subject, std::slice::from_ref(&effect), now)?;
+    if queued.iter().any(|q| *q) {
+        // Webhooks of one number's calls come in any order: the note waits a little, so that
+        // an earlier call that returned the item, delivered late, is the one it names.
+        conn.exec(
+            "UPDATE outbox SET next_attempt_at = ?2 WHERE key = ?1",
+            params![effect.key, now.saturating_add(RETURNED_NOTE_WAITS_SECS)],
+        )?;
+    }
+    // Closed again by an earlier call: the note says so, unless it was sent already.
+    let body =
+        serde_json::to_string(&effect.effect).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    conn.exec(
+        "UPDATE outbox SET effect = ?2 WHERE key = ?1 AND state IN ('pending', 'blocked')",
+        params![effect.key, body],
+    )?;
     Ok(queued.into_iter().filter(|q| *q).count())
 }
 
@@ -660,6 +762,7 @@ fn missed_in(
     tx: &rusqlite::Connection,
     missed: &MissedCall,
     deadline: &Deadline<'_>,
+    note: &dyn Fn(&Callback) -> String,
     now: i64,
 ) -> Result<Fed, StoreError> {
     let call_id = missed.call_id as i64;
@@ -701,7 +804,7 @@ fn missed_in(
                 )?;
                 return Ok(Fed::default());
             };
-            let open = waiting_in(tx, phone, Some(missed.line.as_ref().map(|l| l.id)))?;
+            let open = waiting_in(tx, phone, missed.line.as_ref().map(|l| l.id))?;
             let item = match open.first() {
                 Some(&(item, _)) => {
                     tx.exec(
@@ -741,6 +844,13 @@ fn missed_in(
                      WHERE id = ?1 AND (voicemail_call_id IS NULL OR voicemail_call_id <= ?2)",
                     params![item, call_id],
                 )?;
+            }
+            // A call that returns it may have been processed first.
+            if let Some(returned) = earlier_return_in(tx, phone, missed.started_at)? {
+                let closed = close_in(tx, item, &returned, deadline, note, now)?;
+                if closed.events > 0 {
+                    return Ok(closed);
+                }
             }
             item
         }

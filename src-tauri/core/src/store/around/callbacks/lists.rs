@@ -168,23 +168,7 @@ impl Store {
     /// A teammate's name by email (any letter case): their Intercom admin's, else their
     /// Aircall user's; the email itself when neither is known.
     pub fn teammate(&self, email: &str) -> Result<Teammate, StoreError> {
-        let email = email.trim().to_lowercase();
-        let name: Option<String> = self
-            .read()
-            .row(
-                "SELECT name FROM (
-                     SELECT name, 0 AS rank FROM admins WHERE lower(email) = ?1
-                     UNION ALL
-                     SELECT name, 1 AS rank FROM aircall_users WHERE lower(email) = ?1)
-                 WHERE trim(name) <> '' ORDER BY rank LIMIT 1",
-                [&email],
-                |r| r.get(0),
-            )
-            .optional()?;
-        Ok(Teammate {
-            name: name.unwrap_or_else(|| email.clone()),
-            email,
-        })
+        super::teammate_in(&self.read(), email)
     }
 
     /// How many waiting items the agent sees are late.

@@ -43,6 +43,10 @@ fn missed(call_id: u64, phone: Option<&str>, line: u64, at: i64) -> MissedCall {
     }
 }
 
+fn no_note(_: &Callback) -> String {
+    "<p>returned</p>".to_owned()
+}
+
 fn teammate(email: &str) -> Teammate {
     Teammate {
         email: email.to_owned(),
@@ -79,7 +83,9 @@ fn a_missed_call_is_recorded_once_and_the_next_one_from_the_number_joins_its_ite
         minutes: 60,
     };
     let first = missed(7, Some("+33612345678"), SUPPORT, T);
-    let opened = store.callback_missed(&first, &deadline, T).unwrap();
+    let opened = store
+        .callback_missed(&first, &deadline, &no_note, T)
+        .unwrap();
     assert_eq!(
         opened,
         Fed {
@@ -89,13 +95,16 @@ fn a_missed_call_is_recorded_once_and_the_next_one_from_the_number_joins_its_ite
     );
     // Processed again (a crash before the webhook was marked done, or a redelivery).
     assert_eq!(
-        store.callback_missed(&first, &deadline, T).unwrap(),
+        store
+            .callback_missed(&first, &deadline, &no_note, T)
+            .unwrap(),
         Fed::default()
     );
     store
         .callback_missed(
             &missed(8, Some("+33612345678"), SUPPORT, T + 60),
             &deadline,
+            &no_note,
             T,
         )
         .unwrap();
@@ -104,12 +113,13 @@ fn a_missed_call_is_recorded_once_and_the_next_one_from_the_number_joins_its_ite
         .callback_missed(
             &missed(9, Some("+33612345678"), SALES, T + 90),
             &deadline,
+            &no_note,
             T,
         )
         .unwrap();
     assert_eq!(
         store
-            .callback_missed(&missed(10, None, SUPPORT, T), &deadline, T)
+            .callback_missed(&missed(10, None, SUPPORT, T), &deadline, &no_note, T)
             .unwrap(),
         Fed::default()
     );
@@ -167,12 +177,12 @@ fn a_later_call_closes_the_numbers_items_once_with_one_note_on_a_logged_missed_c
     let phone = "+33612345678";
     logged_subject(&store, 7, "queued");
     store
-        .callback_missed(&missed(7, Some(phone), SUPPORT, T), &deadline, T)
+        .callback_missed(&missed(7, Some(phone), SUPPORT, T), &deadline, &no_note, T)
         .unwrap();
     // Sales' item was missed on a call a setting does not log: it closes without a note.
     logged_subject(&store, 8, "off");
     store
-        .callback_missed(&missed(8, Some(phone), SALES, T), &deadline, T)
+        .callback_missed(&missed(8, Some(phone), SALES, T), &deadline, &no_note, T)
         .unwrap();
     let returned = |call_id, started_at| ReturnCall {
         call_id,
@@ -223,7 +233,12 @@ fn a_later_call_closes_the_numbers_items_once_with_one_note_on_a_logged_missed_c
     assert_eq!(store.day_of(BOB, false, T - 1).unwrap().returned, 2);
     // A new missed call opens a new item.
     store
-        .callback_missed(&missed(9, Some(phone), SUPPORT, T + 900), &deadline, T)
+        .callback_missed(
+            &missed(9, Some(phone), SUPPORT, T + 900),
+            &deadline,
+            &no_note,
+            T,
+        )
         .unwrap();
     assert_eq!(
         store
@@ -244,7 +259,12 @@ fn an_item_is_claimed_by_one_agent_of_its_line_and_dismissed_with_its_reason() {
         minutes: 60,
     };
     store
-        .callback_missed(&missed(7, Some("+33612345678"), SALES, T), &deadline, T)
+        .callback_missed(
+            &missed(7, Some("+33612345678"), SALES, T),
+            &deadline,
+            &no_note,
+            T,
+        )
         .unwrap();
     let id = store.callback_of_call(7, &deadline, T).unwrap().unwrap().id;
     let (alice, bob) = (teammate(ALICE), teammate(BOB));
@@ -323,11 +343,17 @@ fn lateness_follows_the_deadline_in_business_hours() {
         .callback_missed(
             &missed(7, Some("+33612345678"), SUPPORT, friday),
             &deadline,
+            &no_note,
             T,
         )
         .unwrap();
     store
-        .callback_missed(&missed(8, Some("+33698765432"), SUPPORT, T), &deadline, T)
+        .callback_missed(
+            &missed(8, Some("+33698765432"), SUPPORT, T),
+            &deadline,
+            &no_note,
+            T,
+        )
         .unwrap();
     // Friday 17:30 plus an hour of work is Monday 09:30.
     let item = store.callback_of_call(7, &deadline, T).unwrap().unwrap();
@@ -383,7 +409,12 @@ fn closed_items_past_retention_are_pruned_and_waiting_ones_kept() {
     };
     for (call, phone) in [(7, "+33612345678"), (8, "+33698765432")] {
         store
-            .callback_missed(&missed(call, Some(phone), SUPPORT, T), &deadline, T)
+            .callback_missed(
+                &missed(call, Some(phone), SUPPORT, T),
+                &deadline,
+                &no_note,
+                T,
+            )
             .unwrap();
     }
     store
