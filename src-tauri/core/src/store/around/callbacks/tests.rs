@@ -435,3 +435,82 @@ fn closed_items_past_retention_are_pruned_and_waiting_ones_kept() {
     let kept = store.callback_of_call(8, &deadline, T).unwrap().unwrap();
     assert_eq!(kept.transcript.as_deref(), Some("Call me back"));
 }
+
+#[test]
+fn the_earliest_call_that_returns_an_item_names_it_whatever_the_order() {
+    let store = store();
+    let hours = all_week();
+    let deadline = Deadline {
+        hours: &hours,
+        minutes: 60,
+    };
+    let phone = "+33612345678";
+    let note =
+        |item: &Callback| format!("<p>by {:?}</p>", item.closed_by.as_ref().map(|b| &b.email));
+    let returned = |call_id, started_at, by: &str| ReturnCall {
+        call_id,
+        phone: phone.to_owned(),
+        started_at,
+        reason: CloseReason::CalledBack,
+        by: Some(teammate(by)),
+    };
+    logged_subject(&store, 7, "queued");
+    store
+        .callback_missed(&missed(7, Some(phone), SUPPORT, T), &deadline, &note, T)
+        .unwrap();
+    // The later call back is processed first, then the earlier one: the earlier one names it,
+    // and the note, still waiting, says so.
+    store
+        .callback_returned(&returned(31, T + 600, ALICE), &deadline, &note, T)
+        .unwrap();
+    store
+        .callback_returned(&returned(30, T + 300, BOB), &deadline, &note, T)
+        .unwrap();
+    let item = store.callback_of_call(7, &deadline, T).unwrap().unwrap();
+    assert_eq!(item.closed_by.map(|b| b.email).as_deref(), Some(BOB));
+    assert_eq!(item.returned_after_seconds, Some(300));
+    let notes = store.outbox_of(&SubjectKey::call(7)).unwrap();
+    assert_eq!(notes.len(), 1);
+    assert!(
+        matches!(&notes[0].effect, Effect::AddNote { body, .. } if body.contains(BOB)),
+        "{notes:?}"
+    );
+    // Processed again, the later one changes nothing.
+    assert_eq!(
+        store
+            .callback_returned(&returned(31, T + 600, ALICE), &deadline, &note, T)
+            .unwrap(),
+        Fed::default()
+    );
+
+    // A missed call processed after the call that returned it: closed at once.
+    logged_subject(&store, 40, "queued");
+    store
+        .conn()
+        .exec(
+            "INSERT INTO subjects (kind, id, snapshot, rank, event_time, memory, status,
+                 created_at, updated_at, phone, started_at, direction, answered, agent_email)
+             VALUES ('call', '41', '{}', 2, 0, '{}', 'queued', 0, 0, ?1, ?2, 'outbound', 1, ?3)",
+            params![phone, T + 2000, ALICE],
+        )
+        .unwrap();
+    let fed = store
+        .callback_missed(
+            &missed(40, Some(phone), SALES, T + 1000),
+            &deadline,
+            &note,
+            T,
+        )
+        .unwrap();
+    assert_eq!(
+        fed,
+        Fed {
+            events: 1,
+            effects: 1
+        }
+    );
+    let item = store.callback_of_call(40, &deadline, T).unwrap().unwrap();
+    assert_eq!(item.state, CallbackState::Closed);
+    assert_eq!(item.closed_by.map(|b| b.email).as_deref(), Some(ALICE));
+    assert_eq!(item.returned_after_seconds, Some(1000));
+}
