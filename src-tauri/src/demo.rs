@@ -99,8 +99,8 @@ impl DemoSetup {
     }
 }
 
-/// The default longest pause between two steps: a tour round (eleven calls and an SMS, with
-/// Aircall's wrap-ups) takes about 2 min 20 s.
+/// The default longest pause between two steps: a tour round (ten calls and an SMS, with
+/// Aircall's wrap-ups) takes about 2 min 25 s.
 pub const DEFAULT_STEP: Duration = Duration::from_secs(2);
 
 /// The demo's sandbox and the hub's webhook receiver: where Aircall's part is played (and,

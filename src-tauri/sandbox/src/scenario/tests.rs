@@ -679,7 +679,7 @@ async fn a_missed_call_is_returned_by_an_outbound_call_to_the_same_number() {
 fn a_tour_round_lasts_under_two_and_a_half_minutes_at_the_demos_pace() {
     let pause = std::time::Duration::from_secs(2);
     let round = Scenario::desktop_tour_round(3).paced_length(1.0, pause);
-    // 12 subjects and 74 steps, most pauses cut to 2 s: 139 s.
+    // 11 subjects and 74 steps, most pauses cut to 2 s: 139 s.
     assert!(round.as_secs() > 100 && round.as_secs() < 150, "{round:?}");
     // Uncut, a call lasts as long as in life; ten times faster, a tenth of it.
     let call = Scenario::inbound_answered(demo::JANE, demo::SUPPORT_FR, demo::ALICE);
