@@ -115,10 +115,11 @@ async fn a_voicemail_is_logged_unassigned_with_its_link() {
     );
     assert_eq!(conversation.admin_assignee_id, None);
     let id = run.call("call");
+    // Aircall's lasting page, which the webhook carries beside the short-lived media link.
     assert_contains_all(
         &notes(&conversation)[0],
         &[&format!(
-            "Voicemail: <a href=\"https://sandbox.aircall.invalid/calls/{id}/voicemail.mp3\">"
+            "Voicemail: <a href=\"https://assets.sandbox.aircall.invalid/calls/{id}/voicemail\">"
         )],
     );
 }
