@@ -5,7 +5,9 @@
 
 import * as api from "./api.js";
 import { el, replace, connectionWords, errorText } from "./dom.js";
-import { t, attr, l10n, dateTime, duration, number, load as loadLanguage, onChange as onLanguageChange } from "./i18n.js";
+import { t, attr, dateTime, duration, load as loadLanguage, onChange as onLanguageChange } from "./i18n.js";
+import { cls, ago, timeOf, showDialed } from "./lists.js";
+import * as day from "./day.js";
 
 const message = document.getElementById("message");
 const form = document.getElementById("settings");
@@ -26,8 +28,8 @@ function selectTab(name) {
     section.hidden = section.id !== `tab-${name}`;
   }
   if (name === "history") refreshHistory();
-  if (name === "callbacks") refreshCallbacks();
-  if (name === "day") refreshDay();
+  if (name === "callbacks") day.refreshCallbacks();
+  if (name === "day") day.refreshDay();
   if (name === "settings") {
     refreshSync();
     refreshPresence();
@@ -41,6 +43,8 @@ function link(label, url) {
   if (!url) return null;
   return el("a", { href: "#", onclick: (e) => { e.preventDefault(); api.openLink(url).catch((err) => say(errorText(err), "error")); } }, label);
 }
+
+day.setUp({ say, selectTab, link, shownTab: () => shownTab });
 
 // The agent's notes and tags the hub accepted on a call it has not logged.
 function heldBack(item) {
@@ -61,13 +65,6 @@ let historyFilter = "all";
 // What the last call back from each row gave ({words, placed}), kept across re-renders.
 const dialed = new Map();
 
-// A class list from its names (those that are not false or empty).
-const cls = (...names) => names.filter(Boolean).join(" ");
-
-function showDialed(where, result) {
-  where.textContent = result.words;
-  where.className = `dial-result ${result.placed ? "dial-ok" : "dial-failed"}`;
-}
 
 async function callBack(to, callId, where, key) {
   where.textContent = t("calling");
@@ -85,21 +82,6 @@ async function callBack(to, callId, where, key) {
   }
 }
 
-// "How long ago" for today's times ("5 min ago"), the date beyond; the full date and time on
-// hover and for assistive technology.
-function ago(seconds) {
-  const s = Math.max(0, Math.floor(Date.now() / 1000) - seconds);
-  if (s < 60) return t("ago-now");
-  if (s < 3600) return t("ago-minutes", { n: number(Math.floor(s / 60)) });
-  if (s < 86400) return t("ago-hours", { n: number(Math.floor(s / 3600)) });
-  if (s < 7 * 86400) return t("ago-days", { n: Math.floor(s / 86400) });
-  return dateTime(seconds);
-}
-
-function timeOf(seconds) {
-  if (!seconds) return null;
-  return el("time", { datetime: new Date(seconds * 1000).toISOString(), title: when(seconds) }, ago(seconds));
-}
 
 // The direction as an icon (drawn by the style sheet); the words beside it are its text.
 function direction(item) {
@@ -174,198 +156,6 @@ document.getElementById("dial").addEventListener("submit", (e) => {
   const to = document.getElementById("dial-to").value;
   callBack(to, null, document.getElementById("dial-result"), null);
 });
-
-// "To call back": the team's missed calls and voicemails on the agent's lines, newest first,
-// as the hub last sent them (kept current by the stream's callback events); "Done today" asks
-// the hub for the ones closed in the last 24 hours.
-let callbacksState = "open";
-let callbacksView = null;
-// What "Call back" gave on each item ({words, placed}), and the dismiss reasons being typed.
-const calledBack = new Map();
-const dismissing = new Map();
-
-function teammate(who) {
-  if (!who) return t("callback-someone");
-  return who.name || who.email;
-}
-
-// Where an item stands, in words: who is calling back, or how it was closed.
-function callbackState(c) {
-  if (c.state === "claimed") {
-    return el("span", { class: `claim${c.mine ? " mine" : ""}` },
-      c.mine ? t("callback-claimed-mine") : t("callback-claimed-by", { name: teammate(c.claimed_by) }));
-  }
-  if (c.state !== "closed") {
-    return c.due_at ? el("span", { class: "due" }, t("callback-due", { time: when(c.due_at) })) : null;
-  }
-  const name = teammate(c.closed_by);
-  if (c.close_reason === "dismissed") return el("span", { class: "closed" }, t("callback-closed-dismissed", { name, reason: c.dismiss_reason || "" }));
-  if (c.close_reason === "answered") return el("span", { class: "closed" }, t("callback-closed-answered", { name }));
-  return el("span", { class: "closed" }, c.returned_after_seconds === null || c.returned_after_seconds === undefined
-    ? t("callback-closed-called-back", { name })
-    : t("callback-closed-called-back-after", { name, after: duration(c.returned_after_seconds) }));
-}
-
-async function callBackItem(c) {
-  calledBack.set(c.id, { placed: false, words: t("calling") });
-  showCallbacks();
-  let result;
-  try {
-    result = await api.dial(c.phone, c.call_id);
-    if (result.placed) await api.claimCallback(c.id);
-  } catch (err) {
-    result = { placed: false, words: errorText(err) };
-  }
-  calledBack.set(c.id, result);
-  showCallbacks();
-}
-
-function dismissForm(c) {
-  const input = el("input", { id: `dismiss-reason-${c.id}`, name: "reason", required: true, maxlength: "200", autocomplete: "off", placeholder: attr("callback-dismiss-reason", "placeholder"),
-    oninput: (e) => dismissing.set(c.id, e.target.value) });
-  input.value = dismissing.get(c.id) || "";
-  const form = el("form", { class: "dismiss",
-    onsubmit: async (e) => {
-      e.preventDefault();
-      try {
-        await api.dismissCallback(c.id, input.value);
-        dismissing.delete(c.id);
-        await refreshCallbacks();
-      } catch (err) {
-        calledBack.set(c.id, { placed: false, words: errorText(err) });
-        showCallbacks();
-      }
-    } },
-    el("label", {}, el("span", {}, t("callback-dismiss-reason")), " ", input),
-    el("button", { type: "submit" }, t("callback-dismiss-confirm")),
-    el("button", { type: "button", onclick: () => { dismissing.delete(c.id); showCallbacks(); } }, t("callback-dismiss-cancel")));
-  return form;
-}
-
-function callbackItem(c) {
-  const open = c.state !== "closed";
-  const late = open && c.late;
-  const result = el("span", { class: "dial-result", role: "status" });
-  if (calledBack.has(c.id)) showDialed(result, calledBack.get(c.id));
-  const takenByTeammate = c.state === "claimed" && !c.mine;
-  const actions = open ? el("div", { class: "actions" },
-    takenByTeammate ? null : el("button", { type: "button", class: cls("call-back", "primary"), onclick: () => callBackItem(c) }, t("callback-call")),
-    dismissing.has(c.id) ? null : el("button", { type: "button", class: "dismiss", onclick: () => { dismissing.set(c.id, ""); showCallbacks(); document.getElementById(`dismiss-reason-${c.id}`)?.focus(); } }, t("callback-dismiss")),
-    result) : null;
-  return el("li", { class: `item ${c.state}${late ? " late" : ""}${c.mine ? " mine" : ""}`, "data-id": c.id },
-    el("div", { class: "item-head" },
-      el("span", { "aria-hidden": "true", class: cls("dir", c.kind === "voicemail" ? "voicemail" : "missed") }),
-      el("strong", { class: "who" }, c.who),
-      el("span", { class: cls("badge", "kind", c.kind) }, t(c.kind === "voicemail" ? "callback-voicemail" : "callback-missed")),
-      c.missed_count > 1 ? el("span", { class: cls("badge", "count") }, t("callback-missed-count", { count: c.missed_count })) : null,
-      late ? el("span", { class: cls("badge", "late") }, t("callback-late")) : null,
-      el("span", { class: "when" }, timeOf(c.last_missed_at || c.opened_at))),
-    el("div", { class: "item-sub" },
-      c.who !== c.number ? el("span", { class: "number" }, c.number) : null,
-      c.line ? el("span", { class: "line" }, c.line.name) : null,
-      callbackState(c)),
-    c.voicemail_url || c.transcript ? el("div", { class: "voicemail" },
-      link(t("callback-listen"), c.voicemail_url),
-      c.transcript ? el("blockquote", { class: "transcript", "aria-label": t("callback-transcript") }, c.transcript) : null) : null,
-    actions,
-    open && dismissing.has(c.id) ? dismissForm(c) : null);
-}
-
-// The count on the navigation: the open items (claimed ones included) and how many are late.
-function showCallbackCount(view) {
-  const items = (view.items || []).filter((c) => c.state !== "closed");
-  const count = document.getElementById("callbacks-count");
-  count.hidden = items.length === 0;
-  l10n(count, "tab-count", { count: items.length });
-  count.classList.toggle("late", items.some((c) => c.late));
-}
-
-function showCallbacks() {
-  const view = callbacksView;
-  if (!view) return;
-  const items = view.items || [];
-  replace(document.getElementById("callbacks"), items.map(callbackItem));
-  const empty = document.getElementById("callbacks-empty");
-  empty.hidden = items.length > 0;
-  empty.textContent = t(callbacksState === "open" ? "callbacks-empty" : "callbacks-closed-empty");
-  const note = document.getElementById("callbacks-note");
-  note.hidden = !view.offline;
-  note.textContent = view.offline ? t("callbacks-offline", { when: when(view.fetched_at) }) : "";
-  const late = document.getElementById("callbacks-late");
-  const lateCount = items.filter((c) => c.state !== "closed" && c.late).length;
-  late.hidden = lateCount === 0;
-  late.textContent = t("callbacks-late-count", { count: lateCount });
-}
-
-async function refreshCallbacks() {
-  try {
-    const view = await api.callbacks(callbacksState);
-    if (callbacksState === "open") showCallbackCount(view);
-    callbacksView = view;
-    showCallbacks();
-  } catch (err) {
-    callbacksView = callbacksView || { items: [], offline: false };
-    showCallbacks();
-    say(errorText(err), "error");
-  }
-}
-
-for (const radio of document.querySelectorAll("input[name=callbacks-state]")) {
-  radio.addEventListener("change", () => {
-    callbacksState = radio.value;
-    callbacksView = null;
-    replace(document.getElementById("callbacks"));
-    refreshCallbacks();
-  });
-}
-api.onCallbacks((view) => {
-  showCallbackCount(view);
-  if (callbacksState === "open") {
-    callbacksView = view;
-    showCallbacks();
-  } else if (shownTab === "callbacks") {
-    refreshCallbacks();
-  }
-});
-
-// "My day": today's figures on the team's clock, read when the tab opens and after a call ends.
-const DAY_FIGURES = [
-  ["answered", "day-answered"],
-  ["missed", "day-missed"],
-  ["returned", "day-returned"],
-  ["outbound", "day-outbound"],
-  ["average_handle_seconds", "day-average"],
-  ["late", "day-late"],
-];
-
-async function refreshDay() {
-  const list = document.getElementById("day");
-  try {
-    const day = await api.myDay();
-    // The team's date (YYYY-MM-DD) in words, in the agent's language.
-    const date = /^\d{4}-\d{2}-\d{2}$/.test(day.date)
-      ? new Intl.DateTimeFormat(document.documentElement.lang, { dateStyle: "full", timeZone: "UTC" }).format(new Date(`${day.date}T12:00:00Z`))
-      : day.date;
-    document.getElementById("day-intro").textContent = t("day-intro", { date, timezone: day.timezone });
-    const note = document.getElementById("day-note");
-    note.hidden = !day.offline;
-    note.textContent = day.offline ? t("day-offline", { when: when(day.fetched_at) }) : "";
-    replace(list, DAY_FIGURES.map(([key, label]) => {
-      const value = day[key];
-      const shown = key === "average_handle_seconds"
-        ? (value === null || value === undefined ? t("day-average-none") : duration(value))
-        : number(value ?? 0);
-      const extra = key === "late" && value > 0
-        ? el("button", { type: "button", class: "link-button", onclick: () => selectTab("callbacks") }, t("day-late-link"))
-        : null;
-      return el("div", { class: cls("figure", key, key === "late" && value > 0 && "overdue") },
-        el("dt", {}, t(label)), el("dd", {}, shown, extra));
-    }));
-  } catch (err) {
-    replace(list);
-    say(errorText(err), "error");
-  }
-}
 
 // Contact sync's line: what it is doing, the last run, the last error.
 async function refreshSync() {
@@ -649,7 +439,7 @@ api.onStatus((s) => {
   if (connected && !wasConnected) {
     if (shownTab === "history") refreshHistory();
     if (shownTab === "settings") refreshSync();
-    if (shownTab === "day") refreshDay();
+    if (shownTab === "day") day.refreshDay();
   }
   wasConnected = connected;
 });
@@ -677,7 +467,7 @@ api.onHistory(historyChanged);
 api.onCall(historyChanged);
 // A call that ends changes the day's figures.
 api.onCall((card) => {
-  if (card && card.state === "ended" && shownTab === "day" && !document.hidden) refreshDay();
+  if (card && card.state === "ended" && shownTab === "day" && !document.hidden) day.refreshDay();
 });
 api.onTab(selectTab);
 // Another language: every word of the window is formatted again, the form keeps what is typed.
@@ -685,8 +475,8 @@ onLanguageChange(() => {
   api.status().then(showStatus).catch(() => {});
   showReceivingNote();
   if (shownTab === "history") refreshHistory();
-  else if (shownTab === "callbacks") showCallbacks();
-  else if (shownTab === "day") refreshDay();
+  else if (shownTab === "callbacks") day.showCallbacks();
+  else if (shownTab === "day") day.refreshDay();
   else if (shownTab === "settings") {
     refreshSync();
     if (form.elements.mode.value === "connected") loadHubIntegration();
@@ -697,7 +487,7 @@ onLanguageChange(() => {
   await loadLanguage().catch((err) => say(errorText(err), "error"));
   api.status().then(showStatus).catch((err) => say(errorText(err), "error"));
   // The navigation's count from the start, whichever section opens first.
-  api.callbacks("open").then(showCallbackCount).catch(() => {});
+  api.callbacks("open").then(day.showCallbackCount).catch(() => {});
   // A section the agent (or the tray) opened meanwhile stays open.
   await api.settings()
     .then((view) => view.first_run ? selectTab("setup") : shownTab === null && selectTab(location.hash.slice(1) || "history"))
@@ -713,15 +503,7 @@ setInterval(() => {
   for (const time of document.querySelectorAll("time[datetime]")) {
     time.textContent = ago(Math.floor(Date.parse(time.getAttribute("datetime")) / 1000));
   }
-  if (callbacksView) {
-    const now = Date.now() / 1000;
-    const overdue = (callbacksView.items || []).filter((c) => c.state !== "closed" && !c.late && c.due_at && now > c.due_at);
-    for (const c of overdue) c.late = true;
-    if (overdue.length > 0) {
-      showCallbacks();
-      if (callbacksState === "open") showCallbackCount(callbacksView);
-    }
-  }
+  day.tick();
 }, 10000);
 
 // Presence in Intercom (Settings): shown only when the hub sets agents away during their calls;
