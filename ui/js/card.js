@@ -229,7 +229,7 @@ async function done() {
   const chosen = c.outcome && c.outcome.state !== "failed";
   if (wrapUp && wrapUp.required && outcomes().length && !chosen) {
     say(t("wrapup-choose-first"), "error");
-    document.querySelector("#outcomes button")?.focus();
+    document.querySelector("#outcomes>button")?.focus();
     return;
   }
   finishing = true;
