@@ -20,11 +20,11 @@ mod wrapup;
 
 pub use access::may_see;
 pub use admin::{AdminOutcome, SkippedBy};
+pub use callbacks::CallbackError;
 pub use error::EngineError;
 pub use overrides::SettingError;
 pub use team::{DryRunError, InviteError, Invited};
 pub use wrapup::{OutcomeChosen, WrapUpError};
-pub use callbacks::CallbackError;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -159,13 +159,22 @@ impl Settings {
         ("log_ai_insights", "RINGSIDE_LOG_AI_INSIGHTS"),
         ("ai_topics_as_tags", "RINGSIDE_AI_TOPICS_AS_TAGS"),
         ("presence", "RINGSIDE_PRESENCE"),
-        ("presence_on_call_reason", "RINGSIDE_PRESENCE_ON_CALL_REASON"),
-        ("presence_wrap_up_reason", "RINGSIDE_PRESENCE_WRAP_UP_REASON"),
+        (
+            "presence_on_call_reason",
+            "RINGSIDE_PRESENCE_ON_CALL_REASON",
+        ),
+        (
+            "presence_wrap_up_reason",
+            "RINGSIDE_PRESENCE_WRAP_UP_REASON",
+        ),
         ("presence_to_aircall", "RINGSIDE_PRESENCE_TO_AIRCALL"),
         ("wrap_up_seconds", "RINGSIDE_WRAP_UP_SECONDS"),
         ("call_outcomes", "RINGSIDE_CALL_OUTCOMES"),
         ("call_outcome_required", "RINGSIDE_CALL_OUTCOME_REQUIRED"),
-        ("callback_deadline_minutes", "RINGSIDE_CALLBACK_DEADLINE_MINUTES"),
+        (
+            "callback_deadline_minutes",
+            "RINGSIDE_CALLBACK_DEADLINE_MINUTES",
+        ),
     ];
 
     /// Reads `RINGSIDE_LOG_ANSWERED_CALLS`, `RINGSIDE_LOG_MISSED_CALLS`,
@@ -314,7 +323,10 @@ fn outcomes(text: &str) -> Result<Vec<String>, String> {
         list.push(item.to_owned());
     }
     if list.len() > MAX_CALL_OUTCOMES {
-        return Err(format!("at most {MAX_CALL_OUTCOMES} outcomes, got {}", list.len()));
+        return Err(format!(
+            "at most {MAX_CALL_OUTCOMES} outcomes, got {}",
+            list.len()
+        ));
     }
     Ok(list)
 }

@@ -251,7 +251,12 @@ impl Notifications {
             .run(move |s| {
                 let email = match email {
                     Some(e) => Some(e),
-                    None => s.admins()?.0.into_iter().find(|a| a.id == id).and_then(|a| a.email),
+                    None => s
+                        .admins()?
+                        .0
+                        .into_iter()
+                        .find(|a| a.id == id)
+                        .and_then(|a| a.email),
                 };
                 match email {
                     Some(e) => Ok(Some(s.presence_observed(&e, seen, now)?)),

@@ -7,8 +7,8 @@
 //! fresh `request_id`.
 
 mod admins;
-mod away;
 mod attributes;
+mod away;
 mod contacts;
 mod conversations;
 mod model;
@@ -33,8 +33,8 @@ use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 
 pub use attributes::{AttributeOption, ConversationAttribute};
-pub use away::AwayReason;
 pub(crate) use away::set_away;
+pub use away::AwayReason;
 pub use model::{
     Actor, Admin, AppliedTag, Contact, Conversation, ConversationState, Part, Role, Source, Tag,
 };
