@@ -220,14 +220,16 @@ async fn take_dark_wrap_up(root: &std::path::Path) {
     let script_path = dir.path().join("wrap-up.json");
     let over = Scenario::one_after_another(
         "dark",
+        // The answered call comes last: a call ringing after it would take the card window
+        // while the wrap-up is photographed.
         vec![
-            Scenario::inbound_answered(demo::JOHN, demo::SUPPORT_FR, demo::ALICE),
             Scenario::missed(demo::UNKNOWN, demo::SUPPORT_FR),
             Scenario::voicemail_with_assets(
                 demo::SOPHIE,
                 demo::SUPPORT_FR,
                 Some("Hello, it's Sophie Martin about my last invoice. Could you call me back this afternoon?"),
             ),
+            Scenario::inbound_answered(demo::JOHN, demo::SUPPORT_FR, demo::ALICE),
         ],
         2,
     );
