@@ -7,7 +7,7 @@
 use rusqlite::{params, OptionalExtension, Row};
 
 use crate::domain::event::HubEvent;
-use crate::domain::presence::{Away, Phase, PresenceRow, Signal, Step, Track};
+use crate::domain::presence::{Away, EndedBy, Phase, PresenceRow, Signal, Step, Track};
 use crate::store::{CachedSql, Store, StoreError};
 
 /// The schema, applied by migration 16.
@@ -131,6 +131,9 @@ fn write_in(conn: &rusqlite::Connection, row: &PresenceRow, now: i64) -> Result<
     Ok(())
 }
 
+/// How late, in seconds, a wrap-up's timer may end and still tell the agent's app.
+const STALE_WRAP_UP_END: i64 = 15 * 60;
+
 /// A row after a step, with the `wrap_up.ended` event it causes logged in the same transaction.
 fn step_in(
     conn: &rusqlite::Connection,
@@ -139,7 +142,14 @@ fn step_in(
     now: i64,
 ) -> Result<(), StoreError> {
     write_in(conn, &row.after(step), now)?;
-    if let Some((call_id, by)) = step.ended {
+    // A wrap-up whose time ran out long ago (the hub was down, or its clock jumped) ends without
+    // telling the app: its card is long closed, and the event would be news of nothing.
+    let stale = step.ended.is_some_and(|(_, by)| by == EndedBy::Timer)
+        && row
+            .track
+            .deadline
+            .is_some_and(|at| now.saturating_sub(at) > STALE_WRAP_UP_END);
+    if let Some((call_id, by)) = step.ended.filter(|_| !stale) {
         let event = HubEvent::WrapUpEnded { call_id, by };
         let new = event.to_new(vec![row.email.clone()]);
         Store::log_event_in(conn, now, &new.audience, &new.kind, &new.payload)?;
