@@ -807,12 +807,17 @@ fn missed_in(
             let open = waiting_in(tx, phone, missed.line.as_ref().map(|l| l.id))?;
             let item = match open.first() {
                 Some(&(item, _)) => {
+                    // The item is the earliest missed call's, whatever order the webhooks came
+                    // in: its conversation gets the note when the item is returned. (SQLite
+                    // reads every right-hand side from the row before the update.)
                     tx.exec(
                         "UPDATE callbacks SET missed_count = missed_count + 1,
+                             call_id = CASE WHEN ?2 < opened_at OR (?2 = opened_at AND ?4 < call_id)
+                                 THEN ?4 ELSE call_id END,
                              last_missed_at = MAX(last_missed_at, ?2),
                              opened_at = MIN(opened_at, ?2), updated_at = ?3
                          WHERE id = ?1",
-                        params![item, missed.started_at, now],
+                        params![item, missed.started_at, now, call_id],
                     )?;
                     item
                 }
