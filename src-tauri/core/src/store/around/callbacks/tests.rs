@@ -514,3 +514,43 @@ fn the_earliest_call_that_returns_an_item_names_it_whatever_the_order() {
     assert_eq!(item.closed_by.map(|b| b.email).as_deref(), Some(ALICE));
     assert_eq!(item.returned_after_seconds, Some(1000));
 }
+
+#[test]
+fn an_item_is_its_earliest_missed_calls_whatever_order_they_are_processed_in() {
+    let store = store();
+    let hours = all_week();
+    let deadline = Deadline {
+        hours: &hours,
+        minutes: 60,
+    };
+    // The later missed call is processed first (concurrent senders, a redelivery).
+    for (call_id, at) in [(21, T + 60), (20, T)] {
+        store
+            .callback_missed(
+                &missed(call_id, Some("+33612345678"), SUPPORT, at),
+                &deadline,
+                &no_note,
+                T + 90,
+            )
+            .unwrap();
+    }
+    let admin = teammate("admin@acme.io");
+    let everyone = Actor {
+        who: &admin,
+        admin: true,
+    };
+    let (items, _) = store
+        .callbacks_for(&everyone, CallbackFilter::Open, &deadline, T + 100)
+        .unwrap();
+    let item = &items[0];
+    assert_eq!(
+        (
+            items.len(),
+            item.call_id,
+            item.missed_count,
+            item.opened_at,
+            item.last_missed_at
+        ),
+        (1, 20, 2, T, T + 60)
+    );
+}
