@@ -178,9 +178,13 @@ fn a_missed_call_is_listed_claimed_dismissed_and_counted() {
     assert_eq!(item["kind"], "missed");
     assert_eq!(item["state"], "open");
     assert_eq!(item["line"]["name"], "Support FR");
-    assert_eq!(
-        item["who"], "+33 6 50 50 50 50",
-        "no contact: the number, formatted"
+    // Before the hub has logged the call there is no contact: the number, formatted. Once it
+    // has, the contact it created for the caller names the item; which one the list shows
+    // depends on how far the logging got, never on anything else.
+    let who = item["who"].as_str().unwrap();
+    assert!(
+        who == "+33 6 50 50 50 50" || who == "+33650505050 Aircall new contact",
+        "the caller in words: {who}"
     );
     assert_eq!(item["missed_count"], 1);
     assert_eq!(item["mine"], false);
