@@ -4,7 +4,6 @@
 //! only one of its options (400 `parameter_invalid` otherwise), and a name no attribute has is
 //! refused, as Intercom does.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -14,7 +13,8 @@ use axum::Json;
 use serde_json::{json, Map, Value};
 
 use super::{body_object, opt_str, render, Answer, IcError, IntercomApp};
-use crate::{clock, ids};
+use super::workspace::{new_option, ConversationAttribute};
+use crate::clock;
 
 /// The data types Intercom accepts for a conversation attribute.
 const DATA_TYPES: [&str; 8] = [
@@ -27,99 +27,6 @@ const DATA_TYPES: [&str; 8] = [
     "relationship",
     "files",
 ];
-
-/// A conversation attribute of the workspace.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConversationAttribute {
-    /// Intercom's id (a number).
-    pub id: u64,
-    /// Its name.
-    pub name: String,
-    /// Its description.
-    pub description: String,
-    /// `string`, `list`, …
-    pub data_type: String,
-    /// Archived attributes are left out of the list and take no value.
-    pub archived: bool,
-    /// A list's options.
-    pub options: Vec<AttributeOption>,
-    /// UNIX seconds.
-    pub created_at: i64,
-    /// UNIX seconds.
-    pub updated_at: i64,
-}
-
-/// One option of a list attribute.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AttributeOption {
-    /// A UUID.
-    pub id: String,
-    /// The value a conversation takes.
-    pub label: String,
-    /// Archived options cannot be chosen.
-    pub archived: bool,
-}
-
-/// The workspace's conversation attributes and each conversation's values.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Attributes {
-    pub list: Vec<ConversationAttribute>,
-    /// Conversation id → attribute name → value.
-    pub values: BTreeMap<String, Map<String, Value>>,
-    next_id: u64,
-}
-
-impl Attributes {
-    /// A conversation's custom attributes, as `GET /conversations/{id}` shows them.
-    pub(crate) fn of(&self, conversation_id: &str) -> Map<String, Value> {
-        self.values
-            .get(conversation_id)
-            .cloned()
-            .unwrap_or_default()
-    }
-
-    /// Archives an attribute (what an admin does in Intercom's settings); a test's set-up.
-    pub(crate) fn archive(&mut self, name: &str) {
-        for a in self.list.iter_mut().filter(|a| a.name == name) {
-            a.archived = true;
-        }
-    }
-
-    fn named(&self, name: &str) -> Option<&ConversationAttribute> {
-        self.list.iter().find(|a| !a.archived && a.name == name)
-    }
-
-    fn add(
-        &mut self,
-        name: String,
-        description: String,
-        data_type: String,
-        labels: &[String],
-    ) -> ConversationAttribute {
-        self.next_id += 1;
-        let now = clock::now();
-        let attribute = ConversationAttribute {
-            id: self.next_id,
-            name,
-            description,
-            data_type,
-            archived: false,
-            options: labels.iter().map(|l| new_option(l)).collect(),
-            created_at: now,
-            updated_at: now,
-        };
-        self.list.push(attribute.clone());
-        attribute
-    }
-}
-
-fn new_option(label: &str) -> AttributeOption {
-    AttributeOption {
-        id: ids::uuid(),
-        label: label.to_owned(),
-        archived: false,
-    }
-}
 
 fn parameter_invalid(status: StatusCode, message: impl Into<String>) -> IcError {
     IcError::new(status, "parameter_invalid", message)

@@ -8,96 +8,10 @@ use std::sync::Arc;
 
 use axum::extract::State;
 use axum::Json;
-use serde::Serialize;
-use serde_json::{json, Value};
 
 use super::model::Admin;
 use super::state::IntercomState;
 use super::{Answer, IcError, IntercomApp};
-
-/// One away reason.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AwayReason {
-    /// Intercom's id.
-    pub id: i64,
-    /// What teammates see.
-    pub label: String,
-    /// The emoji beside it.
-    pub emoji: String,
-    /// Its place in the menu.
-    pub order: i64,
-    /// Deleted reasons stay listed; none may be set.
-    pub deleted: bool,
-}
-
-/// The workspace's reasons and whether one is required.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AwayReasons {
-    /// The reasons, deleted ones included.
-    pub reasons: Vec<AwayReason>,
-    /// Away mode needs a reason (`away_status_reason_mandatory`).
-    pub mandatory: bool,
-    next_id: i64,
-}
-
-impl AwayReasons {
-    /// The demo workspace's reasons: on a call, wrap-up, a break, lunch, a meeting; not
-    /// mandatory.
-    pub(crate) fn seeded() -> Self {
-        let mut reasons = AwayReasons {
-            reasons: Vec::new(),
-            mandatory: false,
-            next_id: 4_100,
-        };
-        reasons.replace(&[
-            ("On a call", false),
-            ("Wrap-up", false),
-            ("On a break", false),
-            ("Lunch", false),
-            ("In a meeting", false),
-        ]);
-        reasons
-    }
-
-    /// Replaces the reasons with these labels (and whether each is deleted); new ids.
-    pub(crate) fn replace(&mut self, labels: &[(&str, bool)]) {
-        const EMOJIS: [&str; 6] = ["📞", "📝", "☕", "🍔", "👥", "🌴"];
-        self.reasons = labels
-            .iter()
-            .enumerate()
-            .map(|(i, (label, deleted))| {
-                self.next_id += 1;
-                AwayReason {
-                    id: self.next_id,
-                    label: (*label).to_owned(),
-                    emoji: EMOJIS[i % EMOJIS.len()].to_owned(),
-                    order: i as i64 + 1,
-                    deleted: *deleted,
-                }
-            })
-            .collect();
-    }
-
-    fn to_json(&self) -> Value {
-        let data: Vec<Value> = self
-            .reasons
-            .iter()
-            .map(|r| {
-                json!({
-                    "type": "away_status_reason",
-                    "id": r.id.to_string(),
-                    "label": r.label,
-                    "emoji": r.emoji,
-                    "order": r.order,
-                    "deleted": r.deleted,
-                    "created_at": 1_700_000_000,
-                    "updated_at": 1_700_000_000,
-                })
-            })
-            .collect();
-        json!({"type": "list", "data": data})
-    }
-}
 
 /// `GET /away_status_reasons`: every reason, deleted ones included.
 pub(crate) async fn list(State(app): State<Arc<IntercomApp>>) -> Answer {

@@ -20,6 +20,7 @@ mod search;
 mod state;
 mod tags;
 mod view;
+mod workspace;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -32,9 +33,8 @@ use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 
-pub use attributes::{AttributeOption, ConversationAttribute};
+pub use workspace::{AttributeOption, AwayReason, ConversationAttribute};
 pub(crate) use away::set_away;
-pub use away::AwayReason;
 pub use model::{
     Actor, Admin, AppliedTag, Contact, Conversation, ConversationState, Part, Role, Source, Tag,
 };

@@ -22,13 +22,13 @@ pub(crate) struct IntercomState {
     pub conversations: Vec<Conversation>,
     pub tags: Vec<Tag>,
     /// Conversation attributes and each conversation's values.
-    pub attributes: super::attributes::Attributes,
+    pub attributes: super::workspace::Attributes,
     /// Archived contacts: out of every listing, search and read until unarchived.
     pub archived: Vec<Contact>,
     /// Where contact notifications go (nowhere until a test or the demo asks).
     pub notifier: super::notify::Notifier,
     /// The workspace's away reasons, and whether setting a teammate away needs one.
-    pub away: super::away::AwayReasons,
+    pub away: super::workspace::AwayReasons,
     /// "Sign in with Intercom": the authorize page's switch, its codes and tokens.
     pub oauth: super::oauth::OAuthState,
     next_conversation: u64,
@@ -83,7 +83,7 @@ impl IntercomState {
             attributes: Default::default(),
             archived: Vec::new(),
             notifier: super::notify::Notifier::default(),
-            away: super::away::AwayReasons::seeded(),
+            away: super::workspace::AwayReasons::seeded(),
             oauth: super::oauth::OAuthState::default(),
             next_conversation: 215_475_827_415_400,
             next_part: 9_000_000_001,
