@@ -6,199 +6,29 @@
 // Test code may panic: `unwrap` and `expect` are how it fails.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::future::Future;
-use std::sync::{Arc, Mutex, OnceLock};
+mod ipc_app;
+
 use std::time::Duration;
 
+use ipc_app::{
+    aircall_of, app_on_a_dead_hub, app_with, block, connected_to, demo, demo_playing, hub_on,
+    hub_on_with, through, TestApp, ALICE_AIRCALL, JANE_PHONE, SUPPORT_FR, WEBHOOK_TOKEN,
+};
 use ringside_core::Secret;
 use ringside_lib::autostart::Autostart;
-use ringside_lib::demo::{Activity, DemoSetup, Stage};
+use ringside_lib::demo::Activity;
 use ringside_lib::desk::{Desk, UiEvent};
-use ringside_lib::journal::Journal;
 use ringside_lib::settings::{Integration, ModeKind, Settings};
-use ringside_lib::vault::{MemoryVault, SecretName, Vault};
-use ringside_sandbox::scenario::{Pace, Playback, Scenario};
+use ringside_lib::vault::{SecretName, Vault};
+use ringside_sandbox::scenario::{Pace, Scenario};
 use ringside_sandbox::Sandbox;
 use serde_json::{json, Value};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::{App, AppHandle, Manager, WebviewWindow, WebviewWindowBuilder};
+use tauri::Manager;
 
-const SUPPORT_FR: u64 = 2201;
-const JANE_PHONE: &str = "+33 7 62 04 35 75";
 const SHARED_PHONE: &str = "+33 1 84 88 00 00";
 const HOSTILE_PHONE: &str = "+33 6 98 76 54 32";
 const JANE: &str = "6762f0dd1bb69f9f2193bb83";
 const PAUL: &str = "6762f0dd1bb69f9f2193bb89";
-const ALICE_AIRCALL: u64 = 1102;
-
-struct TestApp {
-    app: App<MockRuntime>,
-    card: WebviewWindow<MockRuntime>,
-    main: WebviewWindow<MockRuntime>,
-    desk: Arc<Desk>,
-    vault: Arc<MemoryVault>,
-    events: Arc<Mutex<Vec<UiEvent>>>,
-    _dir: tempfile::TempDir,
-}
-
-fn app_with(
-    desk_of: impl FnOnce(
-        Journal,
-        Arc<MemoryVault>,
-        std::path::PathBuf,
-        ringside_lib::desk::UiSink,
-    ) -> Arc<Desk>,
-) -> TestApp {
-    let dir = tempfile::tempdir().unwrap();
-    let journal = Journal::open(dir.path()).unwrap();
-    let vault = Arc::new(MemoryVault::default());
-    let events: Arc<Mutex<Vec<UiEvent>>> = Arc::default();
-    let handle: Arc<OnceLock<AppHandle<MockRuntime>>> = Arc::default();
-    let (seen, h) = (events.clone(), handle.clone());
-    let desk = desk_of(
-        journal,
-        vault.clone(),
-        dir.path().to_owned(),
-        Arc::new(move |event: UiEvent| {
-            seen.lock().unwrap().push(event.clone());
-            if let Some(app) = h.get() {
-                ringside_lib::on_ui_event(app, event);
-            }
-        }),
-    );
-    let app = ringside_lib::run_app(mock_builder(), desk.clone(), |_| Ok(()))
-        .build(tauri::generate_context!())
-        .unwrap();
-    let _ = handle.set(app.handle().clone());
-    let card = WebviewWindowBuilder::new(&app, "card", Default::default())
-        .build()
-        .unwrap();
-    let main = WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap();
-    TestApp {
-        app,
-        card,
-        main,
-        desk,
-        vault,
-        events,
-        _dir: dir,
-    }
-}
-
-/// The desk in demo mode with this activity, connected to its in-process hub.
-fn demo_playing(activity: Activity, step: Duration) -> (TestApp, Stage) {
-    let t = app_with(|journal, vault, dir, sink| {
-        let demo = DemoSetup {
-            step,
-            ..DemoSetup::new(activity)
-        };
-        Desk::new(journal, vault, dir, Some(demo), sink)
-    });
-    tauri::async_runtime::block_on(t.desk.connect()).unwrap();
-    let stage = tauri::async_runtime::block_on(t.desk.stage()).unwrap();
-    stage.sandbox().faults().set_aircall_budget(100_000);
-    t.until("the stream to connect", |t| {
-        t.invoke_ok(&t.card, "status", json!({}))["connection"]["state"] == "connected"
-    });
-    (t, stage)
-}
-
-/// The desk in demo mode without activity of its own: the test plays the calls.
-fn demo() -> (TestApp, Stage) {
-    demo_playing(Activity::Quiet, Duration::ZERO)
-}
-
-/// Plays a scenario's steps up to and including the next `event`; returns the id of the
-/// scenario's `call`.
-async fn through(playback: &mut Playback<'_>, event: &str) -> u64 {
-    loop {
-        let next = playback.peek().map(|s| s.event.clone());
-        let status = playback.step().await.unwrap();
-        assert_eq!(status, Some(200), "the hub took {next:?}");
-        if next.as_deref() == Some(event) {
-            return playback.call("call").unwrap();
-        }
-    }
-}
-
-impl TestApp {
-    fn invoke(
-        &self,
-        window: &WebviewWindow<MockRuntime>,
-        cmd: &str,
-        args: Value,
-    ) -> Result<Value, Value> {
-        get_ipc_response(
-            window,
-            InvokeRequest {
-                cmd: cmd.into(),
-                callback: CallbackFn(0),
-                error: CallbackFn(1),
-                url: "tauri://localhost".parse().unwrap(),
-                body: InvokeBody::Json(args),
-                headers: Default::default(),
-                invoke_key: INVOKE_KEY.to_string(),
-            },
-        )
-        .map(|body| body.deserialize::<Value>().unwrap())
-    }
-
-    fn invoke_ok(&self, window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Value {
-        self.invoke(window, cmd, args.clone())
-            .unwrap_or_else(|e| panic!("{cmd}({args}) failed: {e}"))
-    }
-
-    fn until(&self, what: &str, check: impl Fn(&Self) -> bool) {
-        for _ in 0..400 {
-            if check(self) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("timed out waiting for {what}");
-    }
-
-    fn call_event(&self, call_id: u64) -> Option<(Value, bool, bool)> {
-        self.events
-            .lock()
-            .unwrap()
-            .iter()
-            .rev()
-            .find_map(|e| match e {
-                UiEvent::Call { card, notify, open }
-                    if card.call_id == call_id && card.card.is_some() =>
-                {
-                    Some((serde_json::to_value(card).unwrap(), *notify, *open))
-                }
-                _ => None,
-            })
-    }
-}
-
-/// An app connected to a hub that is not there (nothing listens on port 9 of loopback).
-fn app_on_a_dead_hub() -> TestApp {
-    app_with(|journal, vault, dir, sink| {
-        Settings {
-            mode: ModeKind::Connected,
-            hub_url: "http://127.0.0.1:9".into(),
-            ..Settings::default()
-        }
-        .save(&journal)
-        .unwrap();
-        vault
-            .set(SecretName::AgentToken, &Secret::new("agent-token"))
-            .unwrap();
-        Desk::new(journal, vault, dir, None, sink)
-    })
-}
-
-fn block<F: Future>(f: F) -> F::Output {
-    tauri::async_runtime::block_on(f)
-}
 
 #[test]
 fn a_ringing_call_opens_its_card_with_name_type_status_and_availability() {
@@ -978,10 +808,10 @@ fn standalone_mode_starts_a_hub_in_the_app_with_the_keyring_credentials() {
     );
 
     // The hub's database is in the data directory; no credential is written anywhere there.
-    let files = walk(t._dir.path());
+    let files = walk(t.dir.path());
     assert!(files
         .iter()
-        .any(|f| f.starts_with(t._dir.path().join("hub"))));
+        .any(|f| f.starts_with(t.dir.path().join("hub"))));
     for file in files {
         let bytes = std::fs::read(&file).unwrap();
         for secret in [&creds.intercom_token, &creds.aircall_api_token] {
@@ -1348,7 +1178,7 @@ fn standalone_mode_receives_calls_once_its_webhook_is_registered_with_aircall() 
     let (card, _, _) = t.call_event(call).unwrap();
     assert_eq!(card["card"]["contact"]["name"], "Jane Roe");
     // The hub keeps only a hash of the webhook's token.
-    for file in walk(t._dir.path()) {
+    for file in walk(t.dir.path()) {
         let bytes = std::fs::read(&file).unwrap();
         assert!(
             !bytes
@@ -1375,88 +1205,6 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         }
     }
     files
-}
-
-/// The token Aircall's webhooks carry to the hubs these tests start.
-const WEBHOOK_TOKEN: &str = "ipc-webhook-token";
-
-/// A company's hub on the sandbox with this store and these settings, on a free port of
-/// loopback.
-fn hub_on(
-    sandbox: &Sandbox,
-    store: ringside_core::store::Store,
-    settings: ringside_core::rules::Settings,
-) -> ringside_core::hub::Hub {
-    hub_on_with(sandbox, store, settings, None)
-}
-
-/// The sandbox's Aircall, for a hub that dials.
-fn aircall_of(sandbox: &Sandbox) -> ringside_core::aircall::AircallClient {
-    let creds = sandbox.credentials();
-    sandbox.faults().set_aircall_budget(100_000);
-    let mut config = ringside_core::aircall::AircallConfig::new(
-        creds.aircall_api_id,
-        Secret::new(creds.aircall_api_token),
-    );
-    config.base_url = sandbox.aircall_url().parse().unwrap();
-    config.budget_per_minute = 100_000;
-    ringside_core::aircall::AircallClient::new(config).unwrap()
-}
-
-/// [`hub_on`], with Aircall's client when it has one.
-fn hub_on_with(
-    sandbox: &Sandbox,
-    store: ringside_core::store::Store,
-    settings: ringside_core::rules::Settings,
-    aircall: Option<ringside_core::aircall::AircallClient>,
-) -> ringside_core::hub::Hub {
-    let creds = sandbox.credentials();
-    let mut intercom = ringside_core::intercom::IntercomConfig::new(
-        Secret::new(creds.intercom_token),
-        Default::default(),
-    );
-    intercom.base_url = sandbox.intercom_url().parse().unwrap();
-    block(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        ringside_core::hub::Hub::start(
-            ringside_core::hub::HubConfig {
-                store,
-                intercom: ringside_core::intercom::IntercomClient::new(intercom).unwrap(),
-                aircall,
-                webhook_token: Some(Secret::new(WEBHOOK_TOKEN)),
-                settings,
-                default_region: ringside_core::phone::Region::parse("FR").unwrap(),
-                clock: ringside_core::card::system_clock(),
-                tls: None,
-                sync: None,
-                intercom_client_secret: None,
-                signin: None,
-                console: Default::default(),
-            },
-            listener,
-        )
-        .await
-        .unwrap()
-    })
-}
-
-/// An app in connected mode on `hub_url`, with this agent token in its keyring.
-fn connected_to(hub_url: &str, token: &str) -> TestApp {
-    let t = app_with(|journal, vault, dir, sink| {
-        Settings {
-            mode: ModeKind::Connected,
-            hub_url: hub_url.to_owned(),
-            ..Settings::default()
-        }
-        .save(&journal)
-        .unwrap();
-        vault
-            .set(SecretName::AgentToken, &Secret::new(token))
-            .unwrap();
-        Desk::new(journal, vault, dir, None, sink)
-    });
-    let _ = block(t.desk.connect());
-    t
 }
 
 /// How many parts of Jane's Intercom conversations hold `text`.

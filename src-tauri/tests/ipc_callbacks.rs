@@ -6,135 +6,17 @@
 // Test code may panic: `unwrap` and `expect` are how it fails.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
+mod ipc_app;
 
+use ipc_app::{app_with, block, demo, TestApp};
 use ringside_core::Secret;
-use ringside_lib::demo::{Activity, DemoSetup, Stage};
 use ringside_lib::desk::{Desk, UiEvent};
-use ringside_lib::journal::Journal;
 use ringside_lib::settings::{ModeKind, Settings};
-use ringside_lib::vault::{MemoryVault, SecretName, Vault};
+use ringside_lib::vault::{SecretName, Vault};
 use ringside_sandbox::scenario::{demo as company, Pace, Scenario};
 use serde_json::{json, Value};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::{App, AppHandle, WebviewWindow, WebviewWindowBuilder};
-
-struct TestApp {
-    _app: App<MockRuntime>,
-    card: WebviewWindow<MockRuntime>,
-    main: WebviewWindow<MockRuntime>,
-    desk: Arc<Desk>,
-    events: Arc<Mutex<Vec<UiEvent>>>,
-    _dir: tempfile::TempDir,
-}
-
-fn app_with(
-    desk_of: impl FnOnce(
-        Journal,
-        Arc<MemoryVault>,
-        std::path::PathBuf,
-        ringside_lib::desk::UiSink,
-    ) -> Arc<Desk>,
-) -> TestApp {
-    let dir = tempfile::tempdir().unwrap();
-    let journal = Journal::open(dir.path()).unwrap();
-    let vault = Arc::new(MemoryVault::default());
-    let events: Arc<Mutex<Vec<UiEvent>>> = Arc::default();
-    let handle: Arc<OnceLock<AppHandle<MockRuntime>>> = Arc::default();
-    let (seen, h) = (events.clone(), handle.clone());
-    let desk = desk_of(
-        journal,
-        vault,
-        dir.path().to_owned(),
-        Arc::new(move |event: UiEvent| {
-            seen.lock().unwrap().push(event.clone());
-            if let Some(app) = h.get() {
-                ringside_lib::on_ui_event(app, event);
-            }
-        }),
-    );
-    let app = ringside_lib::run_app(mock_builder(), desk.clone(), |_| Ok(()))
-        .build(tauri::generate_context!())
-        .unwrap();
-    let _ = handle.set(app.handle().clone());
-    let card = WebviewWindowBuilder::new(&app, "card", Default::default())
-        .build()
-        .unwrap();
-    let main = WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap();
-    TestApp {
-        _app: app,
-        card,
-        main,
-        desk,
-        events,
-        _dir: dir,
-    }
-}
-
-/// The desk in demo mode without activity of its own, connected: the test plays the calls.
-fn demo() -> (TestApp, Stage) {
-    let t = app_with(|journal, vault, dir, sink| {
-        let demo = DemoSetup {
-            step: Duration::ZERO,
-            ..DemoSetup::new(Activity::Quiet)
-        };
-        Desk::new(journal, vault, dir, Some(demo), sink)
-    });
-    block(t.desk.connect()).unwrap();
-    let stage = block(t.desk.stage()).unwrap();
-    stage.sandbox().faults().set_aircall_budget(100_000);
-    t.until("the stream to connect", |t| {
-        t.invoke_ok(&t.main, "status", json!({}))["connection"]["state"] == "connected"
-    });
-    (t, stage)
-}
-
-fn block<F: std::future::Future>(f: F) -> F::Output {
-    tauri::async_runtime::block_on(f)
-}
 
 impl TestApp {
-    fn invoke(
-        &self,
-        window: &WebviewWindow<MockRuntime>,
-        cmd: &str,
-        args: Value,
-    ) -> Result<Value, Value> {
-        get_ipc_response(
-            window,
-            InvokeRequest {
-                cmd: cmd.into(),
-                callback: CallbackFn(0),
-                error: CallbackFn(1),
-                url: "tauri://localhost".parse().unwrap(),
-                body: InvokeBody::Json(args),
-                headers: Default::default(),
-                invoke_key: INVOKE_KEY.to_string(),
-            },
-        )
-        .map(|body| body.deserialize::<Value>().unwrap())
-    }
-
-    fn invoke_ok(&self, window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Value {
-        self.invoke(window, cmd, args.clone())
-            .unwrap_or_else(|e| panic!("{cmd}({args}) failed: {e}"))
-    }
-
-    fn until(&self, what: &str, check: impl Fn(&Self) -> bool) {
-        for _ in 0..400 {
-            if check(self) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("timed out waiting for {what}");
-    }
-
     /// The last list the desk told the windows about.
     fn last_list(&self) -> Option<Value> {
         self.events

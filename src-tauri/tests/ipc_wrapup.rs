@@ -7,221 +7,26 @@
 // Test code may panic: `unwrap` and `expect` are how it fails.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::future::Future;
-use std::sync::{Arc, Mutex, OnceLock};
+mod ipc_app;
+
 use std::time::Duration;
 
-use ringside_core::Secret;
-use ringside_lib::desk::{Desk, UiEvent};
-use ringside_lib::journal::Journal;
-use ringside_lib::settings::{ModeKind, Settings};
-use ringside_lib::vault::{MemoryVault, SecretName, Vault};
-use ringside_sandbox::scenario::{Pace, Playback, Player, Scenario};
+use ipc_app::{
+    aircall_of, block, connected_to, hub_listening, player, through, TestApp, ALICE, ALICE_AIRCALL,
+    JANE_PHONE, SUPPORT_FR,
+};
+use ringside_sandbox::scenario::Scenario;
 use ringside_sandbox::Sandbox;
 use serde_json::{json, Value};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::{App, AppHandle, WebviewWindow, WebviewWindowBuilder};
 
-const SUPPORT_FR: u64 = 2201;
-const JANE_PHONE: &str = "+33 7 62 04 35 75";
 const JOHN_PHONE: &str = "+44 20 7946 0958";
-const ALICE: &str = "alice.durand@acme.io";
-const ALICE_AIRCALL: u64 = 1102;
-const WEBHOOK_TOKEN: &str = "ipc-wrapup-webhook-token";
 const OUTCOMES: [&str; 4] = ["Resolved", "Follow-up needed", "Sale", "Wrong number"];
-
-struct TestApp {
-    _app: App<MockRuntime>,
-    card: WebviewWindow<MockRuntime>,
-    main: WebviewWindow<MockRuntime>,
-    desk: Arc<Desk>,
-    events: Arc<Mutex<Vec<UiEvent>>>,
-    _dir: tempfile::TempDir,
-}
-
-fn block<F: Future>(f: F) -> F::Output {
-    tauri::async_runtime::block_on(f)
-}
-
-/// An app in connected mode on `hub_url`, with this agent token in its keyring, connecting.
-fn connected_to(hub_url: &str, token: &str) -> TestApp {
-    let dir = tempfile::tempdir().unwrap();
-    let journal = Journal::open(dir.path()).unwrap();
-    Settings {
-        mode: ModeKind::Connected,
-        hub_url: hub_url.to_owned(),
-        ..Settings::default()
-    }
-    .save(&journal)
-    .unwrap();
-    let vault = Arc::new(MemoryVault::default());
-    vault
-        .set(SecretName::AgentToken, &Secret::new(token))
-        .unwrap();
-    let events: Arc<Mutex<Vec<UiEvent>>> = Arc::default();
-    let handle: Arc<OnceLock<AppHandle<MockRuntime>>> = Arc::default();
-    let (seen, h) = (events.clone(), handle.clone());
-    let desk = Desk::new(
-        journal,
-        vault,
-        dir.path().to_owned(),
-        None,
-        Arc::new(move |event: UiEvent| {
-            seen.lock().unwrap().push(event.clone());
-            if let Some(app) = h.get() {
-                ringside_lib::on_ui_event(app, event);
-            }
-        }),
-    );
-    let app = ringside_lib::run_app(mock_builder(), desk.clone(), |_| Ok(()))
-        .build(tauri::generate_context!())
-        .unwrap();
-    let _ = handle.set(app.handle().clone());
-    let card = WebviewWindowBuilder::new(&app, "card", Default::default())
-        .build()
-        .unwrap();
-    let main = WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap();
-    let _ = block(desk.connect());
-    TestApp {
-        _app: app,
-        card,
-        main,
-        desk,
-        events,
-        _dir: dir,
-    }
-}
-
-impl TestApp {
-    fn invoke(
-        &self,
-        window: &WebviewWindow<MockRuntime>,
-        cmd: &str,
-        args: Value,
-    ) -> Result<Value, Value> {
-        get_ipc_response(
-            window,
-            InvokeRequest {
-                cmd: cmd.into(),
-                callback: CallbackFn(0),
-                error: CallbackFn(1),
-                url: "tauri://localhost".parse().unwrap(),
-                body: InvokeBody::Json(args),
-                headers: Default::default(),
-                invoke_key: INVOKE_KEY.to_string(),
-            },
-        )
-        .map(|body| body.deserialize::<Value>().unwrap())
-    }
-
-    fn invoke_ok(&self, window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Value {
-        self.invoke(window, cmd, args.clone())
-            .unwrap_or_else(|e| panic!("{cmd}({args}) failed: {e}"))
-    }
-
-    fn until(&self, what: &str, check: impl Fn(&Self) -> bool) {
-        for _ in 0..400 {
-            if check(self) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("timed out waiting for {what}");
-    }
-
-    fn connected(&self) -> bool {
-        self.invoke_ok(&self.card, "status", json!({}))["connection"]["state"] == "connected"
-    }
-
-    /// What the app told the windows about a call with its card: (card, notify, open), each time.
-    fn shown(&self, call_id: u64) -> Vec<(Value, bool, bool)> {
-        self.events
-            .lock()
-            .unwrap()
-            .iter()
-            .filter_map(|e| match e {
-                UiEvent::Call { card, notify, open }
-                    if card.call_id == call_id && card.card.is_some() =>
-                {
-                    Some((serde_json::to_value(card).unwrap(), *notify, *open))
-                }
-                _ => None,
-            })
-            .collect()
-    }
-}
-
-/// A hub on the sandbox with these settings, on `listener`, with Aircall's client (it knows who
-/// answers on which line, so Alice hears Support FR's calls).
-fn hub_on(
-    sandbox: &Sandbox,
-    store: ringside_core::store::Store,
-    settings: ringside_core::rules::Settings,
-    listener: std::net::TcpListener,
-) -> ringside_core::hub::Hub {
-    let creds = sandbox.credentials();
-    let mut intercom = ringside_core::intercom::IntercomConfig::new(
-        Secret::new(creds.intercom_token),
-        Default::default(),
-    );
-    intercom.base_url = sandbox.intercom_url().parse().unwrap();
-    sandbox.faults().set_aircall_budget(100_000);
-    let mut aircall = ringside_core::aircall::AircallConfig::new(
-        creds.aircall_api_id,
-        Secret::new(creds.aircall_api_token),
-    );
-    aircall.base_url = sandbox.aircall_url().parse().unwrap();
-    aircall.budget_per_minute = 100_000;
-    block(async {
-        listener.set_nonblocking(true).unwrap();
-        let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-        ringside_core::hub::Hub::start(
-            ringside_core::hub::HubConfig {
-                store,
-                intercom: ringside_core::intercom::IntercomClient::new(intercom).unwrap(),
-                aircall: Some(ringside_core::aircall::AircallClient::new(aircall).unwrap()),
-                webhook_token: Some(Secret::new(WEBHOOK_TOKEN)),
-                settings,
-                default_region: ringside_core::phone::Region::parse("FR").unwrap(),
-                clock: ringside_core::card::system_clock(),
-                tls: None,
-                sync: None,
-                intercom_client_secret: None,
-                signin: None,
-                console: Default::default(),
-            },
-            listener,
-        )
-        .await
-        .unwrap()
-    })
-}
 
 fn outcomes_settings(required: bool) -> ringside_core::rules::Settings {
     ringside_core::rules::Settings {
         call_outcomes: OUTCOMES.iter().map(|o| o.to_string()).collect(),
         call_outcome_required: required,
         ..Default::default()
-    }
-}
-
-fn player(hub_url: &str) -> Player {
-    Player::new(format!("{hub_url}/webhooks/aircall"), WEBHOOK_TOKEN).with_pace(Pace::Instant)
-}
-
-/// Plays a scenario's steps up to and including the next `event`; returns the id of its `call`.
-async fn through(playback: &mut Playback<'_>, event: &str) -> u64 {
-    loop {
-        let next = playback.peek().map(|s| s.event.clone());
-        let status = playback.step().await.unwrap();
-        assert_eq!(status, Some(200), "the hub took {next:?}");
-        if next.as_deref() == Some(event) {
-            return playback.call("call").unwrap();
-        }
     }
 }
 
@@ -250,7 +55,13 @@ fn the_outcome_and_done_reach_the_hub_and_the_card_shows_them() {
     let store = ringside_core::store::Store::open_in_memory().unwrap();
     let token = store.add_agent(ALICE, 0).unwrap();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let hub = hub_on(&sandbox, store, outcomes_settings(true), listener);
+    let hub = hub_listening(
+        &sandbox,
+        store,
+        outcomes_settings(true),
+        Some(aircall_of(&sandbox)),
+        listener,
+    );
     let hub_url = format!("http://{}", hub.local_addr());
     let t = connected_to(&hub_url, token.expose());
     t.until("the stream to connect", TestApp::connected);
@@ -340,7 +151,13 @@ fn an_outcome_and_done_made_while_the_hub_is_away_are_sent_in_order_once_it_is_b
     let token = store.add_agent(ALICE, 0).unwrap();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
-    let hub = hub_on(&sandbox, store, outcomes_settings(false), listener);
+    let hub = hub_listening(
+        &sandbox,
+        store,
+        outcomes_settings(false),
+        Some(aircall_of(&sandbox)),
+        listener,
+    );
     let hub_url = format!("http://{addr}");
     let t = connected_to(&hub_url, token.expose());
     t.until("the stream to connect", TestApp::connected);
@@ -389,7 +206,13 @@ fn an_outcome_and_done_made_while_the_hub_is_away_are_sent_in_order_once_it_is_b
     // sends the three, in order, each once.
     let store = ringside_core::store::Store::open(data.path()).unwrap();
     let listener = std::net::TcpListener::bind(addr).unwrap();
-    let hub = hub_on(&sandbox, store, outcomes_settings(false), listener);
+    let hub = hub_listening(
+        &sandbox,
+        store,
+        outcomes_settings(false),
+        Some(aircall_of(&sandbox)),
+        listener,
+    );
     t.until("nothing left queued", |t| {
         t.invoke_ok(&t.card, "status", json!({}))["queued"] == 0
     });
@@ -409,7 +232,13 @@ fn an_app_started_while_a_call_rings_shows_its_card_once() {
     let store = ringside_core::store::Store::open_in_memory().unwrap();
     let token = store.add_agent(ALICE, 0).unwrap();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let hub = hub_on(&sandbox, store, Default::default(), listener);
+    let hub = hub_listening(
+        &sandbox,
+        store,
+        Default::default(),
+        Some(aircall_of(&sandbox)),
+        listener,
+    );
     let hub_url = format!("http://{}", hub.local_addr());
 
     // Jane's call rings, and John's is answered, before Alice's app is started.
@@ -482,7 +311,13 @@ fn the_presence_opt_out_is_kept_by_the_hub_and_offered_in_the_main_window_only()
         presence: true,
         ..Default::default()
     };
-    let hub = hub_on(&sandbox, store, settings, listener);
+    let hub = hub_listening(
+        &sandbox,
+        store,
+        settings,
+        Some(aircall_of(&sandbox)),
+        listener,
+    );
     let hub_url = format!("http://{}", hub.local_addr());
     let t = connected_to(&hub_url, token.expose());
     t.until("the stream to connect", TestApp::connected);
