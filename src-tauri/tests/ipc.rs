@@ -1045,34 +1045,7 @@ fn the_checks_of_connected_mode_say_whether_the_hub_answers_and_takes_the_token(
     let sandbox = block(Sandbox::start(ringside_sandbox::Seed::demo())).unwrap();
     let store = ringside_core::store::Store::open_in_memory().unwrap();
     let token = store.add_agent("alice.durand@acme.io", 0).unwrap();
-    let creds = sandbox.credentials();
-    let mut intercom = ringside_core::intercom::IntercomConfig::new(
-        Secret::new(creds.intercom_token),
-        Default::default(),
-    );
-    intercom.base_url = sandbox.intercom_url().parse().unwrap();
-    let hub = block(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        ringside_core::hub::Hub::start(
-            ringside_core::hub::HubConfig {
-                store,
-                intercom: ringside_core::intercom::IntercomClient::new(intercom).unwrap(),
-                aircall: None,
-                webhook_token: Some(Secret::new("unused")),
-                settings: Default::default(),
-                default_region: ringside_core::phone::Region::parse("FR").unwrap(),
-                clock: ringside_core::card::system_clock(),
-                tls: None,
-                sync: None,
-                intercom_client_secret: None,
-                signin: None,
-                console: Default::default(),
-            },
-            listener,
-        )
-        .await
-        .unwrap()
-    });
+    let hub = hub_on(&sandbox, store, Default::default());
     let hub_url = format!("http://{}", hub.local_addr());
     let t = app_with(|journal, vault, dir, sink| {
         Settings {

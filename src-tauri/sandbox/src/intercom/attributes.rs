@@ -12,8 +12,8 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde_json::{json, Map, Value};
 
-use super::{body_object, opt_str, render, Answer, IcError, IntercomApp};
 use super::workspace::{new_option, ConversationAttribute};
+use super::{body_object, opt_str, render, Answer, IcError, IntercomApp};
 use crate::clock;
 
 /// The data types Intercom accepts for a conversation attribute.

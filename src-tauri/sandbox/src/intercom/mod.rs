@@ -33,7 +33,6 @@ use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 
-pub use workspace::{AttributeOption, AwayReason, ConversationAttribute};
 pub(crate) use away::set_away;
 pub use model::{
     Actor, Admin, AppliedTag, Contact, Conversation, ConversationState, Part, Role, Source, Tag,
@@ -43,6 +42,7 @@ pub use oauth::{Approval, ExchangeShape, IntercomOAuth, CLIENT_ID, CLIENT_SECRET
 pub(crate) use state::IntercomState;
 pub use state::NewContact;
 pub use view::IntercomView;
+pub use workspace::{AttributeOption, AwayReason, ConversationAttribute};
 
 use crate::faults::{Api, Fault, Faults};
 use crate::ids;
