@@ -308,6 +308,7 @@ pub fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     windows::draw_without_compositing();
+    windows::interpret_javascript();
     match run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -101,10 +101,33 @@ fn build<R: Runtime>(
     builder: WebviewWindowBuilder<'_, R, AppHandle<R>>,
 ) -> tauri::Result<WebviewWindow<R>> {
     let window = builder.build()?;
+    cache_as_a_document_viewer(&window);
     if window.label() == WindowLabel::Card.as_str() {
         place_near_tray(&window);
     }
     Ok(window)
+}
+
+/// Tells WebKit that the app's pages are documents, not a browser's: its memory cache of
+/// resources and its back-forward cache of pages are off (`WEBKIT_CACHE_MODEL_DOCUMENT_VIEWER`).
+/// The app's pages are a few local files that never navigate, so nothing is fetched again
+/// because of it; the web process holds less (measured by `cargo xtask bench-desktop`).
+fn cache_as_a_document_viewer<R: Runtime>(window: &WebviewWindow<R>) {
+    #[cfg(target_os = "linux")]
+    let _ = window.with_webview(|view| {
+        use webkit2gtk::{CacheModel, SettingsExt, WebContextExt, WebViewExt};
+        let view = view.inner();
+        if let Some(context) = view.context() {
+            if context.cache_model() != CacheModel::DocumentViewer {
+                context.set_cache_model(CacheModel::DocumentViewer);
+            }
+        }
+        if let Some(settings) = WebViewExt::settings(&view) {
+            settings.set_enable_page_cache(false);
+        }
+    });
+    #[cfg(not(target_os = "linux"))]
+    let _ = window;
 }
 
 /// Builds the card window now, hidden, so that a ring only has to show it: creating a window
@@ -227,6 +250,32 @@ pub fn draw_without_compositing() {
     }
 }
 
+/// JavaScriptCore's switch for its just-in-time compilers (read by the web process, which
+/// inherits the app's environment).
+pub const JIT_VARIABLE: &str = "JSC_useJIT";
+
+/// Has JavaScriptCore run the pages' scripts in its interpreter, without its just-in-time
+/// compilers, unless the environment already says (`JSC_useJIT=true` keeps them). The scripts
+/// draw a card, a list or a form from a few kilobytes of JSON: compiled code and the compilers'
+/// own memory buy them nothing an agent would see, and cost the web process about 8 MiB
+/// (measured by `cargo xtask bench-desktop`, as is the time from a ring to its card drawn). No
+/// page then holds memory that is both writable and executable. Called at start, with
+/// [`draw_without_compositing`].
+pub fn interpret_javascript() {
+    if let Some(value) = jit_value(std::env::var_os(JIT_VARIABLE).as_deref()) {
+        std::env::set_var(JIT_VARIABLE, value);
+    }
+}
+
+/// What to set [`JIT_VARIABLE`] to, given its value in the environment: `false` when it is not
+/// set, nothing when the environment chose.
+fn jit_value(set: Option<&std::ffi::OsStr>) -> Option<&'static str> {
+    match set {
+        None => Some("false"),
+        Some(_) => None,
+    }
+}
+
 /// What to set [`COMPOSITING_VARIABLE`] to, given its value in the environment: `1` (compositing
 /// off) when it is not set, nothing when the environment chose.
 fn compositing_value(set: Option<&std::ffi::OsStr>) -> Option<&'static str> {
@@ -281,6 +330,20 @@ mod tests {
         );
         assert_eq!(
             compositing_value(Some(std::ffi::OsStr::new("0"))),
+            None,
+            "the agent's own choice is kept"
+        );
+    }
+
+    #[test]
+    fn scripts_are_interpreted_unless_the_environment_chose() {
+        assert_eq!(
+            jit_value(None),
+            Some("false"),
+            "JavaScriptCore is told not to compile"
+        );
+        assert_eq!(
+            jit_value(Some(std::ffi::OsStr::new("true"))),
             None,
             "the agent's own choice is kept"
         );
