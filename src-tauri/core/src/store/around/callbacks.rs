@@ -417,7 +417,7 @@ fn close_in(
     let changed = tx.exec(
         "UPDATE callbacks SET state = 'closed', closed_at = ?2, closed_by = ?3,
              closed_name = ?4, close_reason = ?5, closing_call_id = ?6,
-             returned_after = MAX(0, ?2 - opened_at), updated_at = ?7
+             returned_after = CAST(MAX(0, ?2 - opened_at) AS INTEGER), updated_at = ?7
          WHERE id = ?1 AND opened_at < ?2
              AND (state <> 'closed'
                   OR (close_reason IN ('called_back', 'answered') AND closed_at > ?2))",

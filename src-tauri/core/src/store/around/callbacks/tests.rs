@@ -554,3 +554,50 @@ fn an_item_is_its_earliest_missed_calls_whatever_order_they_are_processed_in() {
         (1, 20, 2, T, T + 60)
     );
 }
+
+#[test]
+fn a_call_returned_across_extreme_times_reads_back_with_its_wait_clamped() {
+    // Hostile webhooks can carry any 64-bit time: SQLite turns an integer subtraction that
+    // overflows into a real number, which the item's integer field could not read back.
+    let store = store();
+    let hours = all_week();
+    let deadline = Deadline {
+        hours: &hours,
+        minutes: 60,
+    };
+    let phone = "+33612345678";
+    store
+        .callback_missed(
+            &missed(7, Some(phone), SUPPORT, i64::MIN + 1),
+            &deadline,
+            &no_note,
+            T,
+        )
+        .unwrap();
+    store
+        .callback_returned(
+            &ReturnCall {
+                call_id: 8,
+                phone: phone.to_owned(),
+                started_at: i64::MAX - 1,
+                reason: CloseReason::Answered,
+                by: Some(teammate(BOB)),
+            },
+            &deadline,
+            &no_note,
+            T,
+        )
+        .unwrap();
+    let item = store.callback_of_call(7, &deadline, T).unwrap().unwrap();
+    assert_eq!(item.state, CallbackState::Closed);
+    assert_eq!(item.returned_after_seconds, Some(i64::MAX));
+    let admin = teammate("admin@acme.io");
+    let everyone = Actor {
+        who: &admin,
+        admin: true,
+    };
+    let (items, _) = store
+        .callbacks_for(&everyone, CallbackFilter::All, &deadline, T)
+        .unwrap();
+    assert_eq!(items.len(), 1);
+}
