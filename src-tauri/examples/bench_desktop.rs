@@ -26,6 +26,9 @@
 //!   (`ready`, `open`, `fetch`, `fetched`) says where a ring's time goes: the hub, the app or
 //!   the page.
 //!
+//! `RINGSIDE_BENCH_SMAPS=DIR` keeps each measured process's `/proc/PID/smaps` of each sample in
+//! `DIR` (`<sample>-<name>-<pid>.smaps`), to see which mappings the memory is in.
+//!
 //! "Cold" means a new process, not an empty page cache: one untimed run of each app comes
 //! first. Both apps run with `RINGSIDE_TIMINGS=1` (see `ringside_lib::timings`); the rings are
 //! a script of rings only, the first one 10 s after start (the driver marks `ring` when the hub
@@ -230,6 +233,17 @@ impl Memory {
                 memory.rss += rss;
                 memory.pss += pss;
                 memory.each.push((name.trim().to_owned(), pss));
+                if let Some(keep) = std::env::var_os("RINGSIDE_BENCH_SMAPS") {
+                    let sample = SystemTime::now()
+                        .duration_since(UNIX_EPOCH)
+                        .unwrap_or_default()
+                        .as_millis();
+                    let to =
+                        PathBuf::from(keep).join(format!("{sample}-{}-{pid}.smaps", name.trim()));
+                    if let Err(e) = std::fs::copy(dir.join("smaps"), &to) {
+                        eprintln!("cannot keep {}: {e}", to.display());
+                    }
+                }
             }
         }
         memory
