@@ -660,3 +660,63 @@ async fn a_hub_killed_mid_call_or_mid_wrap_up_puts_the_teammate_back_after_its_r
     until_away(&app, BOB, (false, None)).await;
     drop(hub);
 }
+
+/// Intercom's notifications come late and in no set order: the one of the hub's own "back"
+/// between two calls can reach the hub during the next call. Checked against the away mode
+/// Intercom has by then, it does not read as Bob taking over, and the hub still puts him back.
+#[tokio::test]
+async fn a_late_notification_of_the_hubs_own_change_is_not_the_agent_taking_over() {
+    let rig = rig(on(1)).await;
+    let scenario = Scenario::inbound_answered(demo::SOPHIE, demo::SUPPORT_FR, demo::BOB);
+    let (envelopes, _) = staged(&rig.app, &scenario);
+    let answered = through(&envelopes, 0, "call.answered");
+    rig.deliver(&envelopes[..answered]).await;
+    until_away(&rig.app, BOB, (true, Some("On a call"))).await;
+    // Made a few seconds ago, before the call was answered.
+    let made = ringside_core::card::system_clock()() - 5;
+    let late = json!({
+        "type": "notification_event", "id": "notif_late_back", "topic": "admin.away_mode_updated",
+        "app_id": "demo", "created_at": made, "delivery_attempts": 1, "first_sent_at": made,
+        "data": {"type": "notification_event_data", "item": {
+            "type": "admin", "id": BOB_ADMIN, "email": BOB,
+            "away_mode_enabled": false, "away_mode_reassign": false, "away_status_reason_id": null,
+        }},
+    });
+    let body = serde_json::to_vec(&late).unwrap();
+    let answer = reqwest::Client::new()
+        .post(format!("http://{}/webhooks/intercom", rig.hub.local_addr()))
+        .header(
+            "x-hub-signature",
+            ringside_core::intercom::notification::sign(SECRET, &body),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert!(answer.status().is_success(), "{}", answer.status());
+    let outcome = || {
+        rig.hub
+            .store()
+            .notification_outcome("notif_late_back")
+            .unwrap()
+            .filter(|(state, _)| state != "pending")
+    };
+    until("the hub to take the notification", WAIT, || {
+        outcome().is_some()
+    })
+    .await;
+    assert_eq!(
+        outcome().unwrap().1.as_deref(),
+        Some("the hub's own away mode change")
+    );
+    assert!(
+        !rig.hub
+            .store()
+            .presence_row(BOB)
+            .unwrap()
+            .unwrap()
+            .hands_off
+    );
+    rig.deliver(&envelopes[answered..]).await;
+    until_away(&rig.app, BOB, (false, None)).await;
+}

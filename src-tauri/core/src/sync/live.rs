@@ -241,12 +241,13 @@ impl Notifications {
             return Ok(None);
         };
         let (id, email, now) = (admin_id.to_owned(), email.map(str::to_owned), self.now());
-        let seen = crate::domain::presence::Away {
+        let away_of = |away: crate::intercom::AwayMode| crate::domain::presence::Away {
             enabled: away.enabled,
             reassign: away.reassign,
             reason_id: away.reason_id,
         };
-        let changed = self
+        let mut seen = away_of(away);
+        let known = self
             .store
             .run(move |s| {
                 let email = match email {
@@ -258,11 +259,34 @@ impl Notifications {
                         .find(|a| a.id == id)
                         .and_then(|a| a.email),
                 };
-                match email {
-                    Some(e) => Ok(Some(s.presence_observed(&e, seen, now)?)),
-                    None => Ok(None),
-                }
+                Ok(match email {
+                    Some(e) => {
+                        let row = s.presence_row(&e)?;
+                        Some((e, row))
+                    }
+                    None => None,
+                })
             })
+            .await?;
+        let Some((email, row)) = known else {
+            return Ok(None);
+        };
+        // Intercom's notifications can come late, after the hub's next change: during a run of
+        // calls, one that is not the hub's latest doing is checked against the away mode
+        // Intercom has now. A stale one (the hub's own "back" between two calls, say) no
+        // longer is, and must not read as the agent taking over.
+        if row.is_some_and(|r| (r.applied.is_some() || r.pending.is_some()) && !r.is_hubs(&seen)) {
+            match self.intercom.away_mode(admin_id).await {
+                Ok(present) => seen = away_of(present),
+                Err(e) => tracing::warn!(
+                    error = %e,
+                    "cannot read the teammate's away mode back; the notification is taken as it is"
+                ),
+            }
+        }
+        let changed = self
+            .store
+            .run(move |s| Ok(Some(s.presence_observed(&email, seen, now)?)))
             .await?;
         Ok(match changed {
             Some(true) => {
