@@ -327,27 +327,7 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// The runtime of connected mode's async work (the event stream, the queue, a few requests),
-/// with one worker thread rather than Tauri's one per core: an agent's laptop has 8 to 16 cores,
-/// and each worker keeps its own stack and allocator arena for a day of mostly waiting. Demo
-/// mode keeps Tauri's runtime: its hub, sandbox and scenario player run in the app.
-fn one_worker() -> std::io::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .thread_name("ringside-async")
-        .enable_all()
-        .build()
-}
-
 fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
-    // Before anything (plugins included) starts a task on Tauri's runtime.
-    let _runtime = if args.demo {
-        None
-    } else {
-        let runtime = one_worker()?;
-        tauri::async_runtime::set(runtime.handle().clone());
-        Some(runtime)
-    };
     // Demo mode writes only to a temporary directory, removed on exit.
     let demo_dir = if args.demo {
         Some(
@@ -547,26 +527,5 @@ mod tests {
             .contains("is not a scenario"));
         let gone = parse(&["--demo", "--demo-script", "/nonexistent/script.json"]).unwrap();
         assert!(gone.demo_activity().unwrap_err().contains("cannot read"));
-    }
-
-    #[test]
-    fn connected_mode_runs_its_async_work_on_one_worker_whatever_the_cores() {
-        let runtime = one_worker().unwrap();
-        assert_eq!(runtime.metrics().num_workers(), 1);
-        // Timers and sockets work on it (the stream's reconnect waits, the requests).
-        let waited = runtime.block_on(async {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let addr = listener.local_addr().unwrap();
-            let accept = tokio::spawn(async move { listener.accept().await.map(drop) });
-            tokio::net::TcpStream::connect(addr).await.unwrap();
-            accept.await.unwrap().unwrap();
-            tokio::time::timeout(
-                std::time::Duration::from_millis(10),
-                std::future::pending::<()>(),
-            )
-            .await
-            .is_err()
-        });
-        assert!(waited);
     }
 }
