@@ -3,17 +3,12 @@
 
 use std::time::Duration;
 
-use reqwest::Method;
 use ringside_core::card::Card;
 use ringside_core::Secret;
 use serde_json::{json, Value};
 use url::Url;
 
 use crate::journal::{Action, Request};
-
-/// How long a request of the agents' API may take, connecting included; the event stream has
-/// no such limit (it stays open), only the connection's.
-const ANSWER_WITHIN: Duration = Duration::from_secs(15);
 
 /// Why a request to the hub did not succeed.
 #[derive(Debug, thiserror::Error)]
@@ -102,9 +97,8 @@ pub fn hub_url(base: &str) -> crate::error::Result<Url> {
 /// One hub, one agent.
 #[derive(Clone)]
 pub struct HubClient {
-    /// One client for the requests and the event stream: one connection pool and one TLS
-    /// configuration in memory. Each request but the stream carries [`ANSWER_WITHIN`].
     http: reqwest::Client,
+    stream: reqwest::Client,
     base: Url,
     token: Secret,
 }
@@ -121,12 +115,23 @@ impl HubClient {
     /// A client for the hub at `base` (e.g. `https://ringside.example.com`).
     pub fn new(base: &str, token: Secret) -> crate::error::Result<HubClient> {
         let base = hub_url(base)?;
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .user_agent(concat!("Ringside/", env!("CARGO_PKG_VERSION")))
+        let build = |timeout: Option<Duration>| {
+            let b = reqwest::Client::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .user_agent(concat!("Ringside/", env!("CARGO_PKG_VERSION")));
+            match timeout {
+                Some(t) => b.timeout(t),
+                None => b,
+            }
             .build()
-            .map_err(|e| crate::error::Error::Invalid(e.to_string()))?;
-        Ok(HubClient { http, base, token })
+            .map_err(|e| crate::error::Error::Invalid(e.to_string()))
+        };
+        Ok(HubClient {
+            http: build(Some(Duration::from_secs(15)))?,
+            stream: build(None)?,
+            base,
+            token,
+        })
     }
 
     /// The hub's address.
@@ -138,24 +143,22 @@ impl HubClient {
         format!("{}{}", self.base.as_str().trim_end_matches('/'), path)
     }
 
-    /// A request of the agents' API as the agent, answered within [`ANSWER_WITHIN`].
-    fn request(&self, method: Method, url: impl reqwest::IntoUrl) -> reqwest::RequestBuilder {
-        self.http
-            .request(method, url)
-            .bearer_auth(self.token.expose())
-            .timeout(ANSWER_WITHIN)
-    }
-
     /// `GET` a JSON document of the agents' API.
     pub async fn get(&self, path: &str) -> Result<Value, HubError> {
-        let request = self.request(Method::GET, self.url(path));
+        let request = self
+            .http
+            .get(self.url(path))
+            .bearer_auth(self.token.expose());
         read(request.send().await).await
     }
 
     /// `POST` to the agents' API with a JSON body (none for `Value::Null`); the answer's JSON.
     /// For requests that are safe to repeat (claiming or dismissing a call-back).
     pub async fn post(&self, path: &str, body: &Value) -> Result<Value, HubError> {
-        let mut request = self.request(Method::POST, self.url(path));
+        let mut request = self
+            .http
+            .post(self.url(path))
+            .bearer_auth(self.token.expose());
         if !body.is_null() {
             request = request.json(body);
         }
@@ -165,7 +168,11 @@ impl HubClient {
     /// `PUT` a JSON document to the agents' API (the agent's presence choice); the answer's
     /// JSON.
     pub async fn put(&self, path: &str, body: &Value) -> Result<Value, HubError> {
-        let request = self.request(Method::PUT, self.url(path)).json(body);
+        let request = self
+            .http
+            .put(self.url(path))
+            .bearer_auth(self.token.expose())
+            .json(body);
         read(request.send().await).await
     }
 
@@ -183,10 +190,8 @@ impl HubClient {
         let call = action.call_id;
         let request = match &action.request {
             Request::AddTag(name) => self
-                .request(
-                    Method::POST,
-                    self.url(&format!("/api/v1/calls/{call}/tags")),
-                )
+                .http
+                .post(self.url(&format!("/api/v1/calls/{call}/tags")))
                 .json(&json!({ "name": name })),
             Request::RemoveTag(name) => {
                 let mut url = Url::parse(&self.url(&format!("/api/v1/calls/{call}/tags")))
@@ -194,32 +199,26 @@ impl HubClient {
                 url.path_segments_mut()
                     .map_err(|()| HubError::Unreachable("bad hub URL".into()))?
                     .push(name);
-                self.request(Method::DELETE, url)
+                self.http.delete(url)
             }
             Request::Note(body) => self
-                .request(
-                    Method::POST,
-                    self.url(&format!("/api/v1/calls/{call}/notes")),
-                )
+                .http
+                .post(self.url(&format!("/api/v1/calls/{call}/notes")))
                 .json(&json!({ "body": body })),
             Request::Contact(id) => self
-                .request(
-                    Method::POST,
-                    self.url(&format!("/api/v1/calls/{call}/contact")),
-                )
+                .http
+                .post(self.url(&format!("/api/v1/calls/{call}/contact")))
                 .json(&json!({ "contact_id": id })),
             Request::Outcome(outcome) => self
-                .request(
-                    Method::POST,
-                    self.url(&format!("/api/v1/calls/{call}/outcome")),
-                )
+                .http
+                .post(self.url(&format!("/api/v1/calls/{call}/outcome")))
                 .json(&json!({ "outcome": outcome })),
-            Request::Done => self.request(
-                Method::POST,
-                self.url(&format!("/api/v1/calls/{call}/done")),
-            ),
+            Request::Done => self
+                .http
+                .post(self.url(&format!("/api/v1/calls/{call}/done"))),
         };
         let response = request
+            .bearer_auth(self.token.expose())
             .header("Idempotency-Key", &action.idempotency_key)
             .send()
             .await;
@@ -231,7 +230,9 @@ impl HubClient {
     /// token's agent only.
     pub async fn dial(&self, to: &str, call_id: Option<u64>) -> Result<Value, HubError> {
         let request = self
-            .request(Method::POST, self.url("/api/v1/dial"))
+            .http
+            .post(self.url("/api/v1/dial"))
+            .bearer_auth(self.token.expose())
             .json(&json!({ "to": to, "call_id": call_id }));
         read(request.send().await).await
     }
@@ -240,7 +241,9 @@ impl HubClient {
     /// hub that does not send one.
     pub async fn instance(&self) -> Result<Option<String>, HubError> {
         let response = self
-            .request(Method::GET, self.url("/api/v1/calls?limit=1"))
+            .http
+            .get(self.url("/api/v1/calls?limit=1"))
+            .bearer_auth(self.token.expose())
             .send()
             .await
             .map_err(unreachable)?;
@@ -254,7 +257,7 @@ impl HubClient {
     /// Opens the event stream after `last_event_id`.
     pub async fn events(&self, last_event_id: Option<i64>) -> Result<reqwest::Response, HubError> {
         let mut request = self
-            .http
+            .stream
             .get(self.url("/api/v1/events"))
             .bearer_auth(self.token.expose())
             .header("Accept", "text/event-stream");
