@@ -204,6 +204,19 @@ async fn on_a_french_system_the_card_and_the_main_window_speak_french_until_engl
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
 
+    // Plural variants follow French rules (0 and 1.5 take the singular, a million the "many"
+    // form, which the catalog writes as the plural) and numbers French digits.
+    assert_eq!(
+        missed_counts(&session).await,
+        json!([
+            "0 appel manqué",
+            "1 appel manqué",
+            "1,5 appel manqué",
+            "2 appels manqués",
+            "1\u{202f}000\u{202f}000 appels manqués"
+        ])
+    );
+
     // English from Settings: both windows change at once, no restart.
     session.click("#tab-button-settings").await;
     session
@@ -232,7 +245,29 @@ async fn on_a_french_system_the_card_and_the_main_window_speak_french_until_engl
         run(&session, "return document.documentElement.lang;", json!([])).await,
         "en"
     );
+    session.switch_to(MAIN_TITLE, Duration::from_secs(10)).await;
+    assert_eq!(
+        missed_counts(&session).await,
+        json!([
+            "0 missed calls",
+            "1 missed call",
+            "1.5 missed calls",
+            "2 missed calls",
+            "1,000,000 missed calls"
+        ])
+    );
     session.end().await;
+}
+
+/// The main window's "N missed calls" for 0, 1, 1.5, 2 and a million, as its catalog says them.
+async fn missed_counts(session: &Session) -> Value {
+    run(
+        session,
+        "return import(new URL('js/i18n.js', document.baseURI).href)
+           .then((i18n) => [0, 1, 1.5, 2, 1000000].map((count) => i18n.t('callback-missed-count', { count })));",
+        json!([]),
+    )
+    .await
 }
 
 /// What overflows its box in the current window at `zoom`: elements whose content is wider

@@ -6,7 +6,7 @@ tab-callbacks = À rappeler
 tab-day = Ma journée
 tab-count = { $count }
     .aria-label = { $count ->
-        [one] 1 appel à rendre
+        [one] { $count } appel à rendre
        *[other] { $count } appels à rendre
     }
 
@@ -26,13 +26,13 @@ callbacks-closed = Faits aujourd'hui
 callbacks-empty = Les appels manqués et messages vocaux de vos lignes apparaissent ici, pour être rappelés.
 callbacks-closed-empty = Les appels rendus ou écartés dans les dernières 24 heures apparaissent ici.
 callbacks-late-count = { $count ->
-    [one] 1 en retard
+    [one] { $count } en retard
    *[other] { $count } en retard
   }
 callback-missed = Appel manqué
 callback-voicemail = Message vocal
 callback-missed-count = { $count ->
-    [one] 1 appel manqué
+    [one] { $count } appel manqué
    *[other] { $count } appels manqués
   }
 callback-late = En retard

@@ -16,7 +16,7 @@ calls-kind-whatsapp = WhatsApp
 calls-state-any = Tous
 calls-state-logged = Journalisé
 calls-state-logged-refused = Journalisé, { $n ->
-    [one] une action refusée
+    [one] { $n } action refusée
    *[other] { $n } actions refusées
 }
 calls-state-waiting = En attente
