@@ -486,9 +486,11 @@ async fn a_teammate_intercom_does_not_have_is_said_once_and_not_retried() {
     })
     .await;
     rig.deliver(&envelopes[answered..]).await;
-    until("Eve's call and wrap-up to be over and acted on", WAIT, || {
-        row().is_some_and(|r| r.track.phase == Phase::Idle && r.version == r.done_version)
-    })
+    until(
+        "Eve's call and wrap-up to be over and acted on",
+        WAIT,
+        || row().is_some_and(|r| r.track.phase == Phase::Idle && r.version == r.done_version),
+    )
     .await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let requests = rig.app.sandbox.intercom().requests();
