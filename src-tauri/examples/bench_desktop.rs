@@ -29,6 +29,14 @@
 //! `RINGSIDE_BENCH_SMAPS=DIR` keeps each measured process's `/proc/PID/smaps` of each sample in
 //! `DIR` (`<sample>-<name>-<pid>.smaps`), to see which mappings the memory is in.
 //!
+//! `bench_desktop --app PATH --trace-pages OUT [--demo]` measures nothing: it starts the app
+//! once, as above, and writes to `OUT` the pages of the app's own machine code that are
+//! present idle (`idle 0x…`, addresses as the ELF file gives them) and after the first ring's
+//! card (`ring 0x…`), from `/proc/PID/pagemap`, then sends it signal 40 (on which the tracing
+//! library makes it leave, its coverage counters written) and waits for it to. `cargo xtask start-order` runs it on a copy of
+//! the binary out of the page cache, with `RINGSIDE_BENCH_APP_PRELOAD` naming a library the app
+//! gets as `LD_PRELOAD`, and makes the release link order from what it writes.
+//!
 //! "Cold" means a new process, not an empty page cache: one untimed run of each app comes
 //! first. Both apps run with `RINGSIDE_TIMINGS=1` (see `ringside_lib::timings`); the rings are
 //! a script of rings only, the first one 10 s after start (the driver marks `ring` when the hub
@@ -109,7 +117,11 @@ impl Running {
     /// [`Running::start`] with these extra environment variables.
     fn start_with(binary: &Path, args: &[String], env: &[(&str, &str)]) -> Running {
         let spawned = now_micros();
-        let mut child = Command::new(binary)
+        let mut command = Command::new(binary);
+        if let Some(preload) = std::env::var_os("RINGSIDE_BENCH_APP_PRELOAD") {
+            command.env("LD_PRELOAD", preload);
+        }
+        let mut child = command
             .args(args)
             .envs(env.iter().copied())
             .env("RINGSIDE_TIMINGS", "1")
@@ -628,6 +640,95 @@ fn ring_measure(run: &Running, count: usize) -> (Vec<f64>, Vec<f64>, Vec<(String
     (latencies, in_app, steps)
 }
 
+/// The pages of `binary`'s machine code present in process `pid`, as addresses of the ELF
+/// file (the mapping's address less the load address, the start of the file's first mapping).
+fn present_code_pages(pid: u32, binary: &Path) -> Vec<u64> {
+    const PAGE: u64 = 4096;
+    let binary = binary.canonicalize().expect("the app's path");
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).expect("the app's maps");
+    let mut base = None;
+    let mut code = Vec::new();
+    for line in maps.lines() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        if fields.len() < 6 || Path::new(fields[5]) != binary {
+            continue;
+        }
+        let (start, end) = fields[0].split_once('-').expect("a range");
+        let start = u64::from_str_radix(start, 16).expect("an address");
+        let end = u64::from_str_radix(end, 16).expect("an address");
+        if u64::from_str_radix(fields[2], 16) == Ok(0) {
+            base.get_or_insert(start);
+        }
+        if fields[1].contains('x') {
+            code.push((start, end));
+        }
+    }
+    let base = base.expect("the binary's first mapping");
+    let mut present = Vec::new();
+    let file = std::fs::File::open(format!("/proc/{pid}/pagemap")).expect("the app's pagemap");
+    for (start, end) in code {
+        let mut entries = vec![0u8; ((end - start) / PAGE * 8) as usize];
+        std::os::unix::fs::FileExt::read_exact_at(&file, &mut entries, start / PAGE * 8)
+            .expect("the pagemap's entries");
+        for (i, entry) in entries.chunks_exact(8).enumerate() {
+            let bits = u64::from_le_bytes(entry.try_into().expect("eight bytes"));
+            if bits >> 63 == 1 {
+                present.push(start + i as u64 * PAGE - base);
+            }
+        }
+    }
+    present
+}
+
+/// `--trace-pages OUT`: one start of the app, the present pages of its code idle and after the
+/// first ring's card, written to `OUT`.
+fn trace_pages(target: &Target, binary: &Path, script: &Path, scenario: &Scenario, out: &Path) {
+    let run = target.start(binary, script);
+    let pid = run.child.id();
+    let mut lines = String::new();
+    std::thread::scope(|scope| {
+        Target::play(scope, &run, scenario);
+        run.next("window", None);
+        std::thread::sleep(SETTLE_IDLE);
+        let idle = present_code_pages(pid, binary);
+        let ring = run.next("ring", None);
+        run.next("card", ring.call);
+        std::thread::sleep(SETTLE_CARD);
+        let card = present_code_pages(pid, binary);
+        eprintln!(
+            "pages of the app's code present: {} idle, {} after the first card",
+            idle.len(),
+            card.len()
+        );
+        for page in &idle {
+            lines.push_str(&format!("idle {page:#x}\n"));
+        }
+        for page in card.iter().filter(|p| !idle.contains(p)) {
+            lines.push_str(&format!("ring {page:#x}\n"));
+        }
+    });
+    std::fs::write(out, lines).expect("the trace");
+    // Signal 40 (SIGRTMIN+6): the tracing library makes the app leave, having written its
+    // counters when it is a build instrumented for coverage.
+    let mut run = run;
+    if let Ok(Some(status)) = run.child.try_wait() {
+        eprintln!("the app left before it was asked to: {status}");
+        return;
+    }
+    let _ = Command::new("kill")
+        .args(["-40", &pid.to_string()])
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if let Ok(Some(status)) = run.child.try_wait() {
+            eprintln!("the app left when asked: {status}");
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    eprintln!("the app did not leave on signal 40 within 20 s");
+}
+
 fn arg(args: &[String], name: &str) -> Option<String> {
     args.iter()
         .position(|a| a == name)
@@ -636,9 +737,10 @@ fn arg(args: &[String], name: &str) -> Option<String> {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "usage: bench_desktop --app PATH --baseline PATH [--starts N] [--rings N] [--demo]";
+    let usage = "usage: bench_desktop --app PATH (--baseline PATH [--starts N] [--rings N] | --trace-pages OUT) [--demo]";
     let app = PathBuf::from(arg(&args, "--app").expect(usage));
-    let baseline = PathBuf::from(arg(&args, "--baseline").expect(usage));
+    let trace = arg(&args, "--trace-pages").map(PathBuf::from);
+    let baseline = arg(&args, "--baseline").map(PathBuf::from);
     let starts: usize = arg(&args, "--starts").map_or(5, |n| n.parse().expect(usage));
     let count: usize = arg(&args, "--rings").map_or(20, |n| n.parse().expect(usage));
     if std::env::var_os("DISPLAY").is_none() {
@@ -663,6 +765,12 @@ fn main() {
     } else {
         "connected mode: the hub and the sandbox in the driver's process"
     };
+
+    if let Some(out) = trace {
+        trace_pages(&target, &app, &one, &one_ring, &out);
+        return;
+    }
+    let baseline = baseline.expect(usage);
 
     // One untimed run of each first: the session's accessibility bus starts with the first GTK
     // app, and the binaries and libraries come into the page cache.

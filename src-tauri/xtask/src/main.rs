@@ -29,6 +29,9 @@
 //!   window, release builds, in the desktop test environment
 //!   (`src-tauri/examples/bench_desktop.rs`): the app in connected mode on a hub the benchmark
 //!   runs apart, as agents run it; `--demo` measures demo mode (the hub inside the app).
+//! - `cargo xtask start-order`: the release link order of the desktop app
+//!   (`src-tauri/start-order.txt`), from the pages of code one start and one ring of it run
+//!   (see [`start_order`]).
 //! - `cargo xtask in-env <command…>`: any command inside the desktop test environment, e.g.
 //!   `cargo xtask in-env cargo test -p ringside --test e2e` to run one test binary.
 //! - `cargo xtask bundle [--debug] [--hub-only]`: the hub's Debian package
@@ -52,6 +55,7 @@ mod demo_hub;
 mod hub_deb;
 mod report;
 mod setup;
+mod start_order;
 
 use std::process::{Command, ExitCode};
 use std::time::Instant;
@@ -67,6 +71,7 @@ fn main() -> ExitCode {
         "test" => test(rest),
         "bench" => bench(rest),
         "bench-desktop" => bench_desktop(rest),
+        "start-order" => start_order::run(rest),
         "in-env" => in_env(rest),
         "bundle" => bundle(rest).map(|packages| {
             for package in packages {
@@ -77,7 +82,7 @@ fn main() -> ExitCode {
         "icons" => icons(),
         "help" | "--help" | "-h" => {
             println!(
-                "usage: cargo xtask <demo|test [--quick]|bench|bench-desktop|bundle [--debug] [--hub-only]|icons|screenshots|in-env> [args passed on]"
+                "usage: cargo xtask <demo|test [--quick]|bench|bench-desktop|start-order|bundle [--debug] [--hub-only]|icons|screenshots|in-env> [args passed on]"
             );
             Ok(())
         }

@@ -21,6 +21,8 @@ pub const BUILD: &[&str] = &[
     "pkg-config",
     "build-essential",
     "file",
+    // The release link order (`src-tauri/build.rs`, `cargo xtask start-order`).
+    "lld",
 ];
 
 /// To run it with a tray icon (without it Tauri panics when it creates the tray).
