@@ -507,20 +507,23 @@ fn bench(rest: &[String]) -> Result<(), String> {
     cargo(&args)
 }
 
+/// Cargo's arguments for the desktop app's release build, as shipped.
+const RELEASE_APP: [&str; 6] = [
+    "build",
+    "--release",
+    "--package",
+    "ringside",
+    "--bin",
+    "ringside",
+];
+
 /// The desktop benchmark: `ringside` in release (as shipped, without the dev-dependencies'
 /// features), then the baseline and the driver (examples), then the driver in the test
 /// environment.
 fn bench_desktop(rest: &[String]) -> Result<(), String> {
     setup::ensure(&[setup::BUILD, setup::RUN, setup::TEST])?;
     step("release build of ringside");
-    cargo(&[
-        "build",
-        "--release",
-        "--package",
-        "ringside",
-        "--bin",
-        "ringside",
-    ])?;
+    cargo(&RELEASE_APP)?;
     step("release build of the empty window baseline and the benchmark driver");
     cargo(&[
         "build",

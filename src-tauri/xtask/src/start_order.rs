@@ -31,7 +31,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::{cargo, cargo_bin, in_env, setup, step, target_dir, workspace_root};
+use crate::{cargo, cargo_bin, in_env, setup, step, target_dir, workspace_root, RELEASE_APP};
 
 /// The library preloaded into the app while it is traced.
 const TRACE_SOURCE: &str = include_str!("start_order/trace.c");
@@ -51,14 +51,7 @@ pub fn run(rest: &[String]) -> Result<(), String> {
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
 
     step("release build of ringside, debug build of the benchmark driver");
-    cargo(&[
-        "build",
-        "--release",
-        "--package",
-        "ringside",
-        "--bin",
-        "ringside",
-    ])?;
+    cargo(&RELEASE_APP)?;
     // The driver's speed does not matter here; its release build would be another fat LTO.
     cargo(&[
         "build",
@@ -73,14 +66,7 @@ pub fn run(rest: &[String]) -> Result<(), String> {
     let instrumented_target = dir.join("build");
     let build_profiles = dir.join("build-profiles");
     let status = Command::new(cargo_bin())
-        .args([
-            "build",
-            "--release",
-            "--package",
-            "ringside",
-            "--bin",
-            "ringside",
-        ])
+        .args(RELEASE_APP)
         .env("CARGO_TARGET_DIR", &instrumented_target)
         .env("RUSTFLAGS", "-C instrument-coverage")
         // Build scripts are instrumented too: their counters go here, not into the sources.
