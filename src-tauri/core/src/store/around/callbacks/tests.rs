@@ -29,6 +29,11 @@ fn all_week() -> BusinessHours {
     BusinessHours::parse("mon-sun 00:00-24:00", "UTC").unwrap()
 }
 
+/// The default deadline: an hour of `hours`.
+fn within_the_hour(hours: &BusinessHours) -> Deadline<'_> {
+    Deadline { hours, minutes: 60 }
+}
+
 fn missed(call_id: u64, phone: Option<&str>, line: u64, at: i64) -> MissedCall {
     MissedCall {
         call_id,
@@ -78,10 +83,7 @@ fn events(store: &Store) -> Vec<(String, Vec<String>)> {
 fn a_missed_call_is_recorded_once_and_the_next_one_from_the_number_joins_its_item() {
     let store = store();
     let hours = all_week();
-    let deadline = Deadline {
-        hours: &hours,
-        minutes: 60,
-    };
+    let deadline = within_the_hour(&hours);
     let first = missed(7, Some("+33612345678"), SUPPORT, T);
     let opened = store
         .callback_missed(&first, &deadline, &no_note, T)
@@ -170,10 +172,7 @@ fn a_missed_call_is_recorded_once_and_the_next_one_from_the_number_joins_its_ite
 fn a_later_call_closes_the_numbers_items_once_with_one_note_on_a_logged_missed_call() {
     let store = store();
     let hours = all_week();
-    let deadline = Deadline {
-        hours: &hours,
-        minutes: 60,
-    };
+    let deadline = within_the_hour(&hours);
     let phone = "+33612345678";
     logged_subject(&store, 7, "queued");
     store
@@ -254,10 +253,7 @@ fn a_later_call_closes_the_numbers_items_once_with_one_note_on_a_logged_missed_c
 fn an_item_is_claimed_by_one_agent_of_its_line_and_dismissed_with_its_reason() {
     let store = store();
     let hours = all_week();
-    let deadline = Deadline {
-        hours: &hours,
-        minutes: 60,
-    };
+    let deadline = within_the_hour(&hours);
     store
         .callback_missed(
             &missed(7, Some("+33612345678"), SALES, T),
@@ -334,10 +330,7 @@ fn lateness_follows_the_deadline_in_business_hours() {
     let store = store();
     // Weekdays nine to six, UTC; T is Monday 7 December 2026, 10:00.
     let hours = BusinessHours::default();
-    let deadline = Deadline {
-        hours: &hours,
-        minutes: 60,
-    };
+    let deadline = within_the_hour(&hours);
     let friday = T - 3 * 86_400 + 7 * 3600 + 1800;
     store
         .callback_missed(
@@ -403,10 +396,7 @@ fn lateness_follows_the_deadline_in_business_hours() {
 fn closed_items_past_retention_are_pruned_and_waiting_ones_kept() {
     let store = store();
     let hours = all_week();
-    let deadline = Deadline {
-        hours: &hours,
-        minutes: 60,
-    };
+    let deadline = within_the_hour(&hours);
     for (call, phone) in [(7, "+33612345678"), (8, "+33698765432")] {
         store
             .callback_missed(
@@ -440,10 +430,7 @@ fn closed_items_past_retention_are_pruned_and_waiting_ones_kept() {
 fn the_earliest_call_that_returns_an_item_names_it_whatever_the_order() {
     let store = store();
     let hours = all_week();
-    let deadline = Deadline {
-        hours: &hours,
-        minutes: 60,
-    };
+    let deadline = within_the_hour(&hours);
     let phone = "+33612345678";
     let note =
         |item: &Callback| format!("<p>by {:?}</p>", item.closed_by.as_ref().map(|b| &b.email));
@@ -519,10 +506,7 @@ fn the_earliest_call_that_returns_an_item_names_it_whatever_the_order() {
 fn an_item_is_its_earliest_missed_calls_whatever_order_they_are_processed_in() {
     let store = store();
     let hours = all_week();
-    let deadline = Deadline {
-        hours: &hours,
-        minutes: 60,
-    };
+    let deadline = within_the_hour(&hours);
     // The later missed call is processed first (concurrent senders, a redelivery).
     for (call_id, at) in [(21, T + 60), (20, T)] {
         store
@@ -561,10 +545,7 @@ fn a_call_returned_across_extreme_times_reads_back_with_its_wait_clamped() {
     // overflows into a real number, which the item's integer field could not read back.
     let store = store();
     let hours = all_week();
-    let deadline = Deadline {
-        hours: &hours,
-        minutes: 60,
-    };
+    let deadline = within_the_hour(&hours);
     let phone = "+33612345678";
     store
         .callback_missed(
