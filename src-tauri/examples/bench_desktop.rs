@@ -32,10 +32,10 @@
 //! `bench_desktop --app PATH --trace-pages OUT [--demo]` measures nothing: it starts the app
 //! once, as above, and writes to `OUT` the pages of the app's own machine code that are
 //! present idle (`idle 0x…`, addresses as the ELF file gives them) and after the first ring's
-//! card (`ring 0x…`), from `/proc/PID/pagemap`, then sends it signal 40 (on which the tracing
-//! library makes it leave, its coverage counters written) and waits for it to. `cargo xtask start-order` runs it on a copy of
-//! the binary out of the page cache, with `RINGSIDE_BENCH_APP_PRELOAD` naming a library the app
-//! gets as `LD_PRELOAD`, and makes the release link order from what it writes.
+//! card (`ring 0x…`), from `/proc/PID/pagemap`. Then it sends the app signal 40, on which the
+//! tracing library makes it leave (its coverage counters written), and waits for it.
+//! `cargo xtask start-order` runs it with `RINGSIDE_BENCH_APP_PRELOAD` naming that library,
+//! which the app gets as `LD_PRELOAD`, and makes the release link order from what it writes.
 //!
 //! "Cold" means a new process, not an empty page cache: one untimed run of each app comes
 //! first. Both apps run with `RINGSIDE_TIMINGS=1` (see `ringside_lib::timings`); the rings are
