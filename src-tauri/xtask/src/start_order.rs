@@ -10,10 +10,12 @@
 //! Which functions a start runs is read from two starts, in the desktop test environment:
 //! 1. the release build of `ringside`, and the same build instrumented for coverage
 //!    (`RUSTFLAGS=-C instrument-coverage`, in a target directory of its own). Cargo leaves
-//!    `RUSTFLAGS` out of the symbol names, so both builds name each function alike;
-//! 2. the instrumented build starts, takes a ring, and exits (`bench_desktop --trace-pages`,
-//!    SIGUSR1): its counters say which of the Rust functions compiled with the
-//!    instrumentation ran, function by function;
+//!    `RUSTFLAGS` out of `-C metadata`, so both builds have the same crates and functions; the
+//!    counters name them in v0 mangling and the release build in legacy mangling, so they are
+//!    matched by their demangled paths ([`path`]);
+//! 2. the instrumented build starts, takes a ring, and leaves (`bench_desktop --trace-pages`,
+//!    signal 40, on which `trace.c` writes the counters): they say which of the Rust functions
+//!    compiled with the instrumentation ran, function by function;
 //! 3. the code the counters cannot see (the standard library's generic functions, compiled
 //!    without them, and the C of SQLite and the TLS library) is read by pages: a copy of the
 //!    release binary starts with `trace.c` preloaded, which takes the file out of the page cache
