@@ -133,6 +133,15 @@ impl Rig {
         settle(self.hub.store(), WAIT).await;
     }
 
+    /// Stages `scenario` and delivers it up to the answer: its envelopes, and the index of
+    /// the first one after `call.answered`.
+    async fn answer(&self, scenario: &Scenario) -> (Vec<Envelope>, usize) {
+        let (envelopes, _) = staged(&self.app, scenario);
+        let answered = through(&envelopes, 0, "call.answered");
+        self.deliver(&envelopes[..answered]).await;
+        (envelopes, answered)
+    }
+
     fn url(&self, path: &str) -> String {
         format!("http://{}/api/v1{path}", self.hub.local_addr())
     }
@@ -298,9 +307,7 @@ async fn taken_over(notified: bool) {
         WrapUp::BeforeEnded,
         2,
     );
-    let (envelopes, _) = staged(&rig.app, &scenario);
-    let answered = through(&envelopes, 0, "call.answered");
-    rig.deliver(&envelopes[..answered]).await;
+    let (envelopes, answered) = rig.answer(&scenario).await;
     until_away(&rig.app, BOB, (true, Some("On a call"))).await;
     let (reasons, _) = rig.app.sandbox.intercom().away_reasons();
     let lunch = reasons.iter().find(|r| r.label == "Lunch").unwrap().id;
@@ -413,9 +420,7 @@ async fn a_workspace_that_requires_a_reason_without_presences_labels_gets_its_fi
     })
     .await;
     let scenario = Scenario::inbound_answered(demo::SOPHIE, demo::SUPPORT_FR, demo::BOB);
-    let (envelopes, _) = staged(&rig.app, &scenario);
-    let answered = through(&envelopes, 0, "call.answered");
-    rig.deliver(&envelopes[..answered]).await;
+    let (envelopes, answered) = rig.answer(&scenario).await;
     until_away(&rig.app, BOB, (true, Some("Busy"))).await;
     rig.deliver(&envelopes[answered..]).await;
     until_away(&rig.app, BOB, (false, None)).await;
@@ -425,9 +430,7 @@ async fn a_workspace_that_requires_a_reason_without_presences_labels_gets_its_fi
 async fn a_workspace_without_reasons_gets_away_without_one_and_a_deleted_reason_is_never_used() {
     let rig = rig_with(on(1), true, |app| app.sandbox.set_away_reasons(&[])).await;
     let scenario = Scenario::inbound_answered(demo::SOPHIE, demo::SUPPORT_FR, demo::BOB);
-    let (envelopes, _) = staged(&rig.app, &scenario);
-    let answered = through(&envelopes, 0, "call.answered");
-    rig.deliver(&envelopes[..answered]).await;
+    let (envelopes, answered) = rig.answer(&scenario).await;
     until_away(&rig.app, BOB, (true, None)).await;
     rig.deliver(&envelopes[answered..]).await;
     until_away(&rig.app, BOB, (false, None)).await;
@@ -438,9 +441,7 @@ async fn a_workspace_without_reasons_gets_away_without_one_and_a_deleted_reason_
             .set_away_reasons(&[("On a call", true), ("Wrap-up", false)]);
     })
     .await;
-    let (envelopes, _) = staged(&rig.app, &scenario);
-    let answered = through(&envelopes, 0, "call.answered");
-    rig.deliver(&envelopes[..answered]).await;
+    let (envelopes, answered) = rig.answer(&scenario).await;
     until_away(&rig.app, BOB, (true, None)).await;
     let hung_up = through(&envelopes, answered, "call.hungup");
     rig.deliver(&envelopes[answered..hung_up]).await;
@@ -451,9 +452,7 @@ async fn a_workspace_without_reasons_gets_away_without_one_and_a_deleted_reason_
 async fn a_reason_deleted_after_the_hub_read_it_is_read_again() {
     let rig = rig(on(60)).await;
     let scenario = Scenario::inbound_answered(demo::SOPHIE, demo::SUPPORT_FR, demo::BOB);
-    let (envelopes, _) = staged(&rig.app, &scenario);
-    let answered = through(&envelopes, 0, "call.answered");
-    rig.deliver(&envelopes[..answered]).await;
+    let (envelopes, answered) = rig.answer(&scenario).await;
     until_away(&rig.app, BOB, (true, Some("On a call"))).await;
     // The admin recreates the reasons: the ids the hub keeps are gone.
     rig.app
@@ -512,9 +511,7 @@ async fn a_teammate_intercom_does_not_have_is_said_once_and_not_retried() {
 async fn an_agent_who_opts_out_is_never_set_away_and_mid_call_is_put_back() {
     let rig = rig(on(60)).await;
     let scenario = Scenario::inbound_answered(demo::SOPHIE, demo::SUPPORT_FR, demo::BOB);
-    let (envelopes, _) = staged(&rig.app, &scenario);
-    let answered = through(&envelopes, 0, "call.answered");
-    rig.deliver(&envelopes[..answered]).await;
+    let (envelopes, answered) = rig.answer(&scenario).await;
     until_away(&rig.app, BOB, (true, Some("On a call"))).await;
     let choose = |follow: bool| {
         reqwest::Client::new()
@@ -601,9 +598,7 @@ async fn an_agent_away_by_choice_becomes_unavailable_in_aircall_and_available_wh
     assert_eq!(status(&rig.app), "available");
     // Away for a call, by the hub: Aircall is left alone.
     let scenario = Scenario::inbound_answered(demo::SOPHIE, demo::SUPPORT_FR, demo::BOB);
-    let (envelopes, _) = staged(&rig.app, &scenario);
-    let answered = through(&envelopes, 0, "call.answered");
-    rig.deliver(&envelopes[..answered]).await;
+    let (envelopes, answered) = rig.answer(&scenario).await;
     until_away(&rig.app, BOB, (true, Some("On a call"))).await;
     rig.deliver(&envelopes[answered..]).await;
     until_away(&rig.app, BOB, (false, None)).await;
@@ -676,9 +671,7 @@ async fn a_hub_killed_mid_call_or_mid_wrap_up_puts_the_teammate_back_after_its_r
 async fn a_late_notification_of_the_hubs_own_change_is_not_the_agent_taking_over() {
     let rig = rig(on(1)).await;
     let scenario = Scenario::inbound_answered(demo::SOPHIE, demo::SUPPORT_FR, demo::BOB);
-    let (envelopes, _) = staged(&rig.app, &scenario);
-    let answered = through(&envelopes, 0, "call.answered");
-    rig.deliver(&envelopes[..answered]).await;
+    let (envelopes, answered) = rig.answer(&scenario).await;
     until_away(&rig.app, BOB, (true, Some("On a call"))).await;
     // Made a few seconds ago, before the call was answered.
     let made = ringside_core::card::system_clock()() - 5;
